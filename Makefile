@@ -1,0 +1,47 @@
+# REC Portal. `make run` serves the portal; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test migrate demo-data send-mail lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --quiet pip
+
+# Re-install whenever the dependencies change.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo-data: migrate
+	$(FLASK) rec demo-data --if-empty
+
+run: demo-data
+	@echo
+	@echo "REC Portal: http://$(HOST):$(PORT)"
+	@$(FLASK) rec demo-logins
+	@echo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+send-mail: install
+	$(FLASK) rec send-mail
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,83 @@
+"""REC Portal: the web portal of the Recovery Education Centre."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from rec_portal.config import load_config
+from rec_portal.extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Application factory. ``config`` overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    _configure_logging(app)
+    if app.config["REC_PROXY_COUNT"]:
+        n = app.config["REC_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    # Templates: the app's own first, then the NHS.UK frontend macros.
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
+    app.jinja_env.undefined = ChainableUndefined
+
+    from rec_portal import models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from rec_portal import errors_pages, security, templating
+    from rec_portal.auth import access, sessions
+    from rec_portal.htmx import init_htmx
+
+    security.init_security(app)
+    init_htmx(app)
+    sessions.init_sessions(app)
+    access.init_access(app)
+    templating.init_templating(app)
+    errors_pages.init_error_pages(app)
+
+    from rec_portal.account import bp as account_bp
+    from rec_portal.admin import bp as admin_bp
+    from rec_portal.auth import bp as auth_bp
+    from rec_portal.facilitation import bp as facilitation_bp
+    from rec_portal.pages import bp as pages_bp
+
+    for bp in (pages_bp, auth_bp, account_bp, facilitation_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from rec_portal.cli import rec_cli
+
+    app.cli.add_command(rec_cli)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, app.config["REC_LOG_LEVEL"], logging.INFO)
+    root = logging.getLogger("rec_portal")
+    root.setLevel(level)
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    app.logger.setLevel(level)

@@ -1,0 +1,7 @@
+"""/my/account: a signed-in person's own details and password."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__, url_prefix="/my/account")
+
+from rec_portal.account import views  # noqa: E402,F401

@@ -1,0 +1,62 @@
+"""Views for /my/account."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from rec_portal.account import bp
+from rec_portal.account.forms import ChangePasswordForm, DetailsForm
+from rec_portal.auth import operations
+from rec_portal.auth.access import login_required
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.templating import add_error
+
+
+@bp.route("")
+@login_required
+def index():
+    return render_template("account/index.html", user=current_user)
+
+
+@bp.route("/details", methods=["GET", "POST"])
+@login_required
+def details():
+    user = current_user._get_current_object()
+    form = DetailsForm(obj=user if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            changed = operations.update_details(
+                user,
+                full_name=form.full_name.data,
+                preferred_name=form.preferred_name.data,
+                email=form.email.data,
+                current_password=form.current_password.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            flash("Your details have been saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/details.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(account_email=user.email)
+    if form.validate_on_submit():
+        try:
+            operations.change_password(user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            flash("Your password has been changed. Any other devices have been signed out.", "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/password.html", form=form), (400 if form.errors else 200)

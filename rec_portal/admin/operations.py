@@ -1,0 +1,85 @@
+"""People and roles, as REC staff manage them. Operations flush, never commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from rec_portal import audit
+from rec_portal.auth import sessions
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.models import ROLES, User, UserRole
+from rec_portal.models.accounts import ADMIN, ROLE_LABELS
+
+
+def people_query(q: str = "", role: str = ""):
+    """People matching a name or email search, newest first after name order."""
+    stmt = select(User)
+    q = (q or "").strip().lower()
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.full_name).like(like),
+                func.lower(User.preferred_name).like(like),
+                User.email.like(like),
+            )
+        )
+    if role in ROLES:
+        stmt = stmt.where(User.roles.any(UserRole.role == role))
+    return stmt.order_by(func.lower(User.full_name), User.id)
+
+
+def set_roles(admin: User, person: User, roles: set[str]) -> tuple[set[str], set[str]]:
+    """Make ``person`` hold exactly ``roles``. Returns (added, removed)."""
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise DomainError("Choose roles from the list", field="roles")
+    current = person.role_names
+    added, removed = roles - current, current - roles
+    if person.id == admin.id and ADMIN in removed:
+        raise DomainError(
+            "You cannot remove your own admin role. Ask another admin to do it", field="roles"
+        )
+    if ADMIN in removed and _active_admin_count() <= 1:
+        raise DomainError("There must always be at least one admin", field="roles")
+    for role in sorted(added):
+        person.roles.append(UserRole(role=role))
+        audit.record(audit.ROLE_GRANTED, actor=admin, subject=person, detail=role)
+    for link in list(person.roles):
+        if link.role in removed:
+            person.roles.remove(link)
+            audit.record(audit.ROLE_REMOVED, actor=admin, subject=person, detail=link.role)
+    db.session.flush()
+    return added, removed
+
+
+def _active_admin_count() -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(User)
+        .where(User.active.is_(True), User.roles.any(UserRole.role == ADMIN))
+    ).scalar_one()
+
+
+def disable_account(admin: User, person: User) -> None:
+    if person.id == admin.id:
+        raise DomainError("You cannot disable your own account")
+    if not person.active:
+        raise DomainError("This account is already disabled")
+    if person.has_role(ADMIN) and _active_admin_count() <= 1:
+        raise DomainError("There must always be at least one active admin")
+    person.active = False
+    sessions.end_all_sessions(person, sessions.ENDED_DISABLED)
+    audit.record(audit.ACCOUNT_DISABLED, actor=admin, subject=person)
+
+
+def enable_account(admin: User, person: User) -> None:
+    if person.active:
+        raise DomainError("This account is already active")
+    person.active = True
+    audit.record(audit.ACCOUNT_ENABLED, actor=admin, subject=person)
+
+
+def describe_roles(roles: set[str]) -> str:
+    return ", ".join(ROLE_LABELS[r] for r in ROLES if r in roles) or "no roles"

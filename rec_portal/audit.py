@@ -1,0 +1,64 @@
+"""Write audit events. Callers pass codes and ids, never the content of a record."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import has_request_context, request
+
+from rec_portal.extensions import db
+from rec_portal.models import AuditEvent
+
+log = logging.getLogger("rec_portal.audit")
+
+LOGIN_SUCCEEDED = "login.succeeded"
+LOGIN_FAILED = "login.failed"
+LOGOUT = "logout"
+REGISTERED = "account.registered"
+PASSWORD_CHANGED = "account.password_changed"
+PASSWORD_RESET_REQUESTED = "account.password_reset_requested"
+PASSWORD_RESET = "account.password_reset"
+DETAILS_CHANGED = "account.details_changed"
+ROLE_GRANTED = "role.granted"
+ROLE_REMOVED = "role.removed"
+ACCOUNT_DISABLED = "account.disabled"
+ACCOUNT_ENABLED = "account.enabled"
+ACCESS_DENIED = "access.denied"
+ADMIN_CREATED = "account.admin_created"
+ACCOUNT_VIEWED = "account.viewed_by_staff"
+
+EVENT_LABELS = {
+    LOGIN_SUCCEEDED: "Signed in",
+    LOGIN_FAILED: "Sign-in failed",
+    LOGOUT: "Signed out",
+    REGISTERED: "Registered",
+    PASSWORD_CHANGED: "Changed password",
+    PASSWORD_RESET_REQUESTED: "Asked to reset password",
+    PASSWORD_RESET: "Reset password",
+    DETAILS_CHANGED: "Changed account details",
+    ROLE_GRANTED: "Role given",
+    ROLE_REMOVED: "Role removed",
+    ACCOUNT_DISABLED: "Account disabled",
+    ACCOUNT_ENABLED: "Account re-enabled",
+    ACCESS_DENIED: "Access refused",
+    ADMIN_CREATED: "Admin created from the command line",
+    ACCOUNT_VIEWED: "Account opened by staff",
+}
+
+
+def record(event: str, *, actor=None, subject=None, detail: str | None = None) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits)."""
+    ip = request.remote_addr if has_request_context() else None
+    row = AuditEvent(
+        event=event,
+        actor_id=getattr(actor, "id", None),
+        subject_id=getattr(subject, "id", None),
+        ip_address=ip,
+        detail=(detail or None) and detail[:300],
+    )
+    db.session.add(row)
+    log.info(
+        "audit event=%s actor=%s subject=%s ip=%s detail=%s",
+        event, row.actor_id, row.subject_id, ip, row.detail,
+    )
+    return row

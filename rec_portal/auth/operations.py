@@ -1,0 +1,205 @@
+"""Accounts: registration, signing in, passwords. Operations flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import func, select, update
+
+from rec_portal import audit
+from rec_portal.auth import sessions
+from rec_portal.auth.passwords import hash_password, needs_rehash, verify_password
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.models import PasswordResetToken, User, UserRole
+from rec_portal.models.accounts import STUDENT
+from rec_portal.notifications.outbox import queue_email
+from rec_portal.timeutil import utcnow
+
+LOGIN_FAILED_MESSAGE = "Enter a correct email address and password"
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def email_taken(email: str, except_user: User | None = None) -> bool:
+    stmt = select(func.count()).select_from(User).where(User.email == normalise_email(email))
+    if except_user is not None:
+        stmt = stmt.where(User.id != except_user.id)
+    return db.session.execute(stmt).scalar_one() > 0
+
+
+def register_user(*, full_name: str, preferred_name: str, email: str, password: str) -> User:
+    """Create a student account. The caller has checked the privacy consent box."""
+    if email_taken(email):
+        # Registration has to say this (there is no other way to tell the person), but
+        # the message points to sign in / reset rather than confirming details.
+        raise DomainError(
+            "An account already uses this email address. Sign in, or reset your password "
+            "if you have forgotten it",
+            field="email",
+        )
+    user = User(
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        full_name=full_name.strip(),
+        preferred_name=(preferred_name or "").strip() or full_name.strip().split()[0],
+        privacy_consent_at=utcnow(),
+        active=True,
+    )
+    user.roles.append(UserRole(role=STUDENT))
+    db.session.add(user)
+    db.session.flush()
+    audit.record(audit.REGISTERED, actor=user, subject=user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check the email and password; raise DomainError with a message that does not say
+    whether the account exists."""
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok:
+        audit.record(
+            audit.LOGIN_FAILED,
+            subject=user,
+            detail="unknown email" if user is None else "wrong password",
+        )
+        raise DomainError(LOGIN_FAILED_MESSAGE, field="email")
+    if not user.active:
+        audit.record(audit.LOGIN_FAILED, subject=user, detail="account disabled")
+        raise DomainError(
+            "Your account has been disabled. Contact the Recovery Education Centre if you "
+            "think this is a mistake",
+            field="email",
+        )
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def sign_in(user: User) -> None:
+    sessions.start_session(user)
+    audit.record(audit.LOGIN_SUCCEEDED, actor=user, subject=user)
+
+
+def sign_out(user: User) -> None:
+    audit.record(audit.LOGOUT, actor=user, subject=user)
+    sessions.end_current_session(sessions.ENDED_LOGOUT)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise DomainError("Your current password is not correct", field="current_password")
+    user.password_hash = hash_password(new_password)
+    # Other devices are signed out; this one carries on.
+    sessions.end_all_sessions(user, sessions.ENDED_PASSWORD, keep_current=True)
+    audit.record(audit.PASSWORD_CHANGED, actor=user, subject=user)
+
+
+def update_details(
+    user: User, *, full_name: str, preferred_name: str, email: str, current_password: str
+) -> list[str]:
+    """Change name and email. Changing the email needs the current password.
+    Returns the names of the fields that changed (no values, for the audit log)."""
+    changed = []
+    new_email = normalise_email(email)
+    if new_email != user.email:
+        if not current_password or not verify_password(user.password_hash, current_password):
+            raise DomainError(
+                "Enter your current password to change your email address",
+                field="current_password",
+            )
+        if email_taken(new_email, except_user=user):
+            raise DomainError("Another account already uses this email address", field="email")
+        old_email = user.email
+        user.email = new_email
+        changed.append("email")
+        queue_email(
+            to=old_email,
+            subject="Your Recovery Education Centre email address was changed",
+            body=render_template("emails/email_changed.txt", user=user),
+        )
+    if full_name.strip() != user.full_name:
+        user.full_name = full_name.strip()
+        changed.append("full name")
+    preferred = (preferred_name or "").strip() or user.full_name.split()[0]
+    if preferred != user.preferred_name:
+        user.preferred_name = preferred
+        changed.append("preferred name")
+    if changed:
+        audit.record(audit.DETAILS_CHANGED, actor=user, subject=user, detail=", ".join(changed))
+    return changed
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a one-time reset link if the account exists; do the same work either way
+    from the caller's point of view (the page never says whether it exists)."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    # Any earlier unused link stops working: only the newest one counts.
+    now = utcnow()
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    minutes = current_app.config["REC_PASSWORD_RESET_MINUTES"]
+    db.session.add(
+        PasswordResetToken(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    )
+    link = url_for("auth.reset_password", token=token, _external=True)
+    queue_email(
+        to=user.email,
+        subject="Reset your Recovery Education Centre password",
+        body=render_template("emails/password_reset.txt", user=user, link=link, minutes=minutes),
+        contains_secret=True,
+    )
+    audit.record(audit.PASSWORD_RESET_REQUESTED, subject=user)
+
+
+def find_reset_token(token: str) -> PasswordResetToken | None:
+    """The reset token if it is unused and not expired."""
+    row = db.session.execute(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        return None
+    if not row.user.active:
+        return None
+    return row
+
+
+def reset_password(token: str, new_password: str) -> User:
+    row = find_reset_token(token)
+    if row is None:
+        raise DomainError(
+            "This link has expired or has already been used. Ask for a new link", field="password"
+        )
+    user = row.user
+    user.password_hash = hash_password(new_password)
+    row.used_at = utcnow()
+    sessions.end_all_sessions(user, sessions.ENDED_PASSWORD)
+    audit.record(audit.PASSWORD_RESET, subject=user)
+    return user

@@ -1,0 +1,121 @@
+"""Views for /login, /logout, /register and forgotten passwords. Thin: parse, call, commit."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from rec_portal.auth import bp, operations
+from rec_portal.auth.access import login_required
+from rec_portal.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db, limiter
+from rec_portal.notifications.outbox import queue_email
+from rec_portal.security import safe_next
+from rec_portal.templating import add_error
+
+
+def _limit(name: str):
+    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("REC_LIMIT_LOGIN")
+def login():
+    next_url = safe_next(request.args.get("next"), default="")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("pages.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            db.session.commit()  # keep the audit record of the failure
+            add_error(form, error.field, error.message)
+        else:
+            operations.sign_in(user)
+            db.session.commit()
+            flash(f"You are signed in as {user.display_name}.", "success")
+            return redirect(next_url or url_for("account.index"))
+    return render_template("auth/login.html", form=form, next_url=next_url), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    operations.sign_out(current_user._get_current_object())
+    db.session.commit()
+    flash("You have signed out.", "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("REC_LIMIT_REGISTER")
+def register():
+    if current_user.is_authenticated:
+        flash("You already have an account and are signed in.", "info")
+        return redirect(url_for("account.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.register_user(
+                full_name=form.full_name.data,
+                preferred_name=form.preferred_name.data,
+                email=form.email.data,
+                password=form.password.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            queue_email(
+                to=user.email,
+                subject="Welcome to the Recovery Education Centre",
+                body=render_template("emails/welcome.txt", user=user),
+            )
+            operations.sign_in(user)
+            db.session.commit()
+            flash("Your account has been created. You are signed in.", "success")
+            return redirect(url_for("account.index"))
+    return render_template("auth/register.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@_limit("REC_LIMIT_PASSWORD_RESET")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data)
+        db.session.commit()
+        return redirect(url_for("auth.forgot_password_sent"))
+    return render_template("auth/forgot_password.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/forgot-password/sent")
+def forgot_password_sent():
+    minutes = current_app.config["REC_PASSWORD_RESET_MINUTES"]
+    return render_template("auth/forgot_password_sent.html", minutes=minutes)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@_limit("REC_LIMIT_PASSWORD_RESET")
+def reset_password(token: str):
+    row = operations.find_reset_token(token)
+    if row is None:
+        return render_template("auth/reset_link_invalid.html"), 410
+    form = ResetPasswordForm(account_email=row.user.email)
+    if form.validate_on_submit():
+        try:
+            operations.reset_password(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            flash("Your password has been changed. Sign in with your new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, token=token), (
+        400 if form.errors else 200
+    )

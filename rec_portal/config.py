@@ -1,0 +1,125 @@
+"""Settings, read from the environment.
+
+Every setting is listed in the README. Names start with ``REC_`` except the conventional
+``SECRET_KEY`` and ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """Generate a secret key once and keep it in the instance folder (development only)."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the Flask config mapping from the environment."""
+    instance = Path(instance_path)
+    env = (_env("REC_ENV", "development") or "development").lower()
+    if env not in {"development", "production", "testing"}:
+        raise ConfigError("REC_ENV must be development, production or testing")
+    production = env == "production"
+
+    secret_key = _env("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY must be set in production (a long random string, e.g. "
+                "python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        secret_key = _dev_secret_key(instance)
+
+    database_url = _env("DATABASE_URL") or f"sqlite:///{instance / 'rec_portal.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
+    absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
+
+    return {
+        "REC_ENV": env,
+        "DEBUG": False,
+        "TESTING": env == "testing",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions: the cookie only carries a random session token; the server decides
+        # whether it is still valid (see rec_portal/auth/sessions.py).
+        "REC_IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
+        "REC_ABSOLUTE_TIMEOUT": timedelta(hours=absolute_hours),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute_hours),
+        "SESSION_COOKIE_NAME": "rec_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("REC_SECURE_COOKIES", production),
+        "REC_HSTS": _bool("REC_HSTS", production),
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed-in session
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "REC_PASSWORD_RESET_MINUTES": _int("REC_PASSWORD_RESET_MINUTES", 60),
+        # Rate limits (Flask-Limiter syntax).
+        "RATELIMIT_ENABLED": _bool("REC_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": _env("REC_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "REC_LIMIT_LOGIN": _env("REC_LIMIT_LOGIN", "10 per minute; 50 per hour"),
+        "REC_LIMIT_REGISTER": _env("REC_LIMIT_REGISTER", "5 per minute; 20 per hour"),
+        "REC_LIMIT_PASSWORD_RESET": _env("REC_LIMIT_PASSWORD_RESET", "5 per minute; 20 per hour"),
+        # Mail.
+        "REC_MAIL_FROM": _env("REC_MAIL_FROM", "Recovery Education Centre <rec@example.org>"),
+        "REC_SMTP_HOST": _env("REC_SMTP_HOST"),
+        "REC_SMTP_PORT": _int("REC_SMTP_PORT", 587),
+        "REC_SMTP_USERNAME": _env("REC_SMTP_USERNAME"),
+        "REC_SMTP_PASSWORD": _env("REC_SMTP_PASSWORD"),
+        "REC_SMTP_STARTTLS": _bool("REC_SMTP_STARTTLS", True),
+        "REC_SMTP_SSL": _bool("REC_SMTP_SSL", False),
+        "REC_SMTP_TIMEOUT": _int("REC_SMTP_TIMEOUT", 20),
+        "REC_MAIL_MAX_ATTEMPTS": _int("REC_MAIL_MAX_ATTEMPTS", 8),
+        # Public address used in emails sent from the command line (no request to copy).
+        "REC_BASE_URL": (_env("REC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        "REC_PROXY_COUNT": _int("REC_PROXY_COUNT", 0),
+        "REC_LOG_LEVEL": (_env("REC_LOG_LEVEL", "INFO") or "INFO").upper(),
+        "REC_SERVICE_NAME": "Recovery Education Centre",
+        "REC_CONTACT_EMAIL": _env("REC_CONTACT_EMAIL", "rec@example.org"),
+        "REC_CONTACT_PHONE": _env("REC_CONTACT_PHONE", "0300 123 4567"),
+    }

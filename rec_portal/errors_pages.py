@@ -1,0 +1,94 @@
+"""Friendly error pages. Unexpected failures are logged, never shown as a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from rec_portal.extensions import db
+
+PAGES = {
+    400: (
+        "Sorry, there is a problem with that request",
+        ["The page could not understand what was sent.", "Go back and try again."],
+    ),
+    403: (
+        "You do not have access to this page",
+        [
+            "Your account does not have permission to see this page.",
+            "If you think you should have access, contact the Recovery Education Centre "
+            "team and tell them which page you were trying to open.",
+        ],
+    ),
+    404: (
+        "Page not found",
+        [
+            "If you typed the web address, check it is correct.",
+            "If you pasted the web address, check you copied the entire address.",
+        ],
+    ),
+    405: (
+        "Sorry, that action is not available here",
+        ["The page was asked to do something it does not do. Go back and try again."],
+    ),
+    429: (
+        "You have tried this too many times",
+        [
+            "To keep accounts safe, we have paused this for a few minutes.",
+            "Wait a few minutes, then try again. Nothing you did has been lost.",
+        ],
+    ),
+    500: (
+        "Sorry, there is a problem with the service",
+        [
+            "Something went wrong on our side. It is not your fault.",
+            "Try again later. If the problem continues, contact the Recovery Education Centre team.",
+        ],
+    ),
+}
+
+
+def render_error(code: int, title: str | None = None, paragraphs: list[str] | None = None):
+    default_title, default_paragraphs = PAGES.get(code, PAGES[500])
+    html = render_template(
+        "errors/error.html",
+        code=code,
+        title=title or default_title,
+        paragraphs=paragraphs or default_paragraphs,
+    )
+    return html, code
+
+
+def init_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        app.logger.warning("CSRF check failed on %s %s: %s", request.method, request.path, error.description)
+        return render_error(
+            400,
+            "Your form could not be sent",
+            [
+                "This can happen when a page has been open for a long time, or after signing "
+                "in or out in another tab.",
+                "Go back, refresh the page and try again.",
+            ],
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        code = error.code or 500
+        if code not in PAGES:
+            return error
+        response = render_error(code)
+        if code == 405 and getattr(error, "valid_methods", None):
+            return response[0], code, {"Allow": ", ".join(error.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        try:
+            db.session.rollback()
+        except Exception:  # pragma: no cover
+            pass
+        return render_error(500)

@@ -1,0 +1,11 @@
+"""All models. Importing this package registers every table with the metadata (Alembic)."""
+
+from rec_portal.models.accounts import (  # noqa: F401
+    ROLES,
+    PasswordResetToken,
+    User,
+    UserRole,
+    UserSession,
+)
+from rec_portal.models.audit import AuditEvent  # noqa: F401
+from rec_portal.models.outbox import OutboxMessage  # noqa: F401

@@ -1,0 +1,109 @@
+"""Accounts: people, their roles, their signed-in sessions and password reset tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from rec_portal.extensions import db
+from rec_portal.timeutil import utcnow
+
+STUDENT = "student"
+FACILITATOR = "facilitator"
+ADMIN = "admin"
+ROLES = (STUDENT, FACILITATOR, ADMIN)
+ROLE_LABELS = {STUDENT: "Student", FACILITATOR: "Facilitator", ADMIN: "Admin (REC staff)"}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so uniqueness is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    preferred_name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    privacy_consent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Set when the user is loaded from a signed-in session (see auth/sessions.py); it is
+    # what Flask-Login keeps in the cookie, so the cookie never holds the user id.
+    session_token = None  # type: str | None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str | None:  # Flask-Login
+        return self.session_token
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.full_name
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class UserSession(db.Model):
+    """A signed-in session. The cookie holds a random token; only its hash is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordResetToken(db.Model):
+    """A one-time, expiring link to choose a new password. Only the hash is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+Index("ix_users_full_name", User.full_name)

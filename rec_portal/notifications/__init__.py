@@ -1,0 +1,1 @@
+"""Outbox, email bodies (templates/emails/) and, later, calendar files."""

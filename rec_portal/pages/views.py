@@ -1,0 +1,22 @@
+"""Views for the public pages."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from rec_portal.pages import bp
+
+
+@bp.route("/")
+def home():
+    return render_template("pages/home.html")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("pages/privacy.html")

@@ -1,0 +1,67 @@
+"""Security headers, the per-request CSP nonce, and safe redirects."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Return ``target`` only if it is a path on this site; otherwise ``default``.
+
+    Refuses absolute URLs, scheme-relative ``//host``, ``///host``, backslashes (browsers
+    treat ``/\\host`` as ``//host``), and control characters such as a tab (``/%09/host``
+    arrives decoded as ``/\\t/host`` and browsers strip the tab).
+    """
+    if not target:
+        return default
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def init_security(app: Flask) -> None:
+    @app.context_processor
+    def _nonce():
+        return {"cspNonce": csp_nonce()}
+
+    @app.after_request
+    def _headers(response):
+        nonce = csp_nonce()
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; form-action 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if current_app.config.get("REC_HSTS"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        signed_in = getattr(current_user, "is_authenticated", False)
+        if signed_in or request.endpoint in _NO_STORE_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        return response
+
+
+# Pages that are not signed in but still carry secrets or half-typed answers.
+_NO_STORE_ENDPOINTS = {"auth.login", "auth.register", "auth.reset_password", "auth.forgot_password"}

@@ -1,0 +1,113 @@
+"""Template globals: navigation, form error lists, dates."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES
+from rec_portal.timeutil import format_uk
+
+
+def form_errors(*forms) -> list[dict]:
+    """The NHS error summary list for one or more WTForms forms, in field order."""
+    items = []
+    for form in forms:
+        if form is None:
+            continue
+        for field in form:
+            if field.errors:
+                items.append({"text": field.errors[0], "href": f"#{field.id}"})
+    return items
+
+
+def add_error(form, field_name: str | None, message: str) -> None:
+    """Attach an error raised by an operation to a form field (or the first field)."""
+    field = form[field_name] if field_name and field_name in form else next(iter(form))
+    errors = list(field.errors)
+    errors.append(message)
+    field.errors = errors
+
+
+def pagination(page, endpoint: str, **args) -> dict | None:
+    """Parameters for the NHS pagination macro, keeping the current filters."""
+    if page.pages <= 1:
+        return None
+    args = {k: v for k, v in args.items() if v}
+
+    def link(n: int) -> str:
+        return url_for(endpoint, **args, page=n) if n > 1 else url_for(endpoint, **args)
+
+    numbers = sorted({1, page.pages, *range(max(page.page - 2, 1), min(page.page + 2, page.pages) + 1)})
+    items, last = [], 0
+    for n in numbers:
+        if n - last > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": n, "href": link(n), "current": n == page.page})
+        last = n
+    params: dict = {"items": items, "ariaLabel": "Pages of results"}
+    if page.has_prev:
+        params["previous"] = {"href": link(page.page - 1)}
+    if page.has_next:
+        params["next"] = {"href": link(page.page + 1)}
+    return params
+
+
+def navigation_items() -> list[dict]:
+    path = request.path
+    items = [{"text": "Home", "href": url_for("pages.home"), "current": path == "/"}]
+    if current_user.is_authenticated:
+        # Everyone signed in has an account page, whatever their roles.
+        items.append(
+            {"text": "My account", "href": url_for("account.index"), "active": path.startswith("/my/")}
+        )
+        if current_user.has_role(FACILITATOR):
+            items.append(
+                {
+                    "text": "Facilitate",
+                    "href": url_for("facilitation.index"),
+                    "active": path.startswith("/facilitate"),
+                }
+            )
+        if current_user.has_role(ADMIN):
+            items.append(
+                {"text": "Admin", "href": url_for("admin.index"), "active": path.startswith("/admin")}
+            )
+    else:
+        items.append({"text": "How to join", "href": url_for("pages.home") + "#how-to-join"})
+    for item in items:
+        if item.get("current"):
+            item["active"] = True
+    return items
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        form_errors=form_errors,
+        pagination=pagination,
+        role_choices=[{"value": r, "text": ROLE_LABELS[r]} for r in ROLES],
+        ROLE_LABELS=ROLE_LABELS,
+    )
+    app.jinja_env.filters["role_list"] = lambda names: ", ".join(
+        ROLE_LABELS[r] for r in ROLES if r in names
+    ) or "None"
+    app.jinja_env.filters["role_checkbox"] = lambda choice, selected: {
+        **choice, "checked": choice["value"] in selected
+    }
+    app.jinja_env.filters["uk_datetime"] = format_uk
+    app.jinja_env.filters["uk_date"] = lambda v: format_uk(v, with_time=False)
+
+    @app.context_processor
+    def _globals():
+        csrf_token = generate_csrf()
+        return {
+            "service_name": current_app.config["REC_SERVICE_NAME"],
+            "contact_email": current_app.config["REC_CONTACT_EMAIL"],
+            "contact_phone": current_app.config["REC_CONTACT_PHONE"],
+            "nav_items": navigation_items,
+            "csrf_token_value": csrf_token,
+            "hx_headers": json.dumps({"X-CSRFToken": csrf_token}),
+        }

@@ -1,0 +1,31 @@
+"""Time helpers. The database stores naive UTC datetimes; pages show UK time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+UK = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    """Now, as a naive UTC datetime (what every DateTime column holds)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_uk(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc).astimezone(UK)
+
+
+def format_uk(value: datetime | None, with_time: bool = True) -> str:
+    """'23 November 2026 at 2:05pm' in UK time."""
+    local = to_uk(value)
+    if local is None:
+        return ""
+    day = f"{local.day} {local:%B %Y}"
+    if not with_time:
+        return day
+    hour = local.hour % 12 or 12
+    return f"{day} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
