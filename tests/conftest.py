@@ -1,0 +1,166 @@
+"""Shared fixtures: the app on a throwaway SQLite database (migrated once per run), a test
+client, ``login_as(role)``, PostgreSQL and browser availability."""
+
+from __future__ import annotations
+
+import os
+import re
+
+os.environ["REC_ENV"] = "testing"
+
+import pytest  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from rec_portal import create_app  # noqa: E402
+from rec_portal.extensions import db, limiter  # noqa: E402
+from tests import factories  # noqa: E402
+
+REQUIRE_PG = os.environ.get("REC_REQUIRE_PG") == "1"
+REQUIRE_BROWSER = os.environ.get("REC_REQUIRE_BROWSER") == "1"
+
+
+def test_config(database_uri: str, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "REC_SMTP_HOST": None,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    app = create_app(test_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def wipe(app) -> None:
+    """Delete every row (children first) so each test starts from an empty database."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(text(f"DELETE FROM {table.name}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    yield
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        wipe(app)
+        limiter.reset()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Browserless:
+    """Helpers that act like a person with a browser on top of the Flask test client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, url: str = "/login") -> str:
+        return csrf_from(self.client.get(url).get_data(as_text=True))
+
+    def submit(self, url: str, data: dict, page: str | None = None, **kwargs):
+        """Open ``page`` (or ``url``), then post ``data`` with that page's CSRF token."""
+        data = dict(data)
+        data.setdefault("csrf_token", self.token(page or url))
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = factories.PASSWORD):
+        response = self.submit("/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+
+@pytest.fixture
+def web(client):
+    return Browserless(client)
+
+
+@pytest.fixture
+def login_as(app, client, web):
+    """``login_as("admin")`` makes a user with that role (and student) and signs them in."""
+
+    def _login(*roles: str, **kwargs):
+        with app.app_context():
+            user = factories.make_user(roles=roles or ("student",), **kwargs)
+            db.session.commit()
+            user_id, email = user.id, user.email
+        web.login(email)
+        return factories.Ref(id=user_id, email=email)
+
+    return _login
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """URL of a PostgreSQL server where the tests may create databases."""
+    url = os.environ.get("DATABASE_URL_TEST")
+    if url:
+        yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return
+    from tests.pgserver import PostgresUnavailable, ThrowawayPostgres
+
+    try:
+        server = ThrowawayPostgres()
+        url = server.start()
+    except PostgresUnavailable as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (REC_REQUIRE_PG=1) but unavailable: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_app(pg_admin_url):
+    from tests.pgserver import create_database
+
+    url = create_database(pg_admin_url, "rec_app_tests")
+    app = create_app(test_config(url))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_client(pg_app):
+    yield pg_app.test_client()
+    wipe(pg_app)
+    limiter.reset()

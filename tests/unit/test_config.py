@@ -1,0 +1,46 @@
+import pytest
+
+from rec_portal.config import ConfigError, load_config
+
+
+def test_secret_key_is_required_in_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        load_config(str(tmp_path))
+
+
+def test_production_settings_are_secure(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgres://rec:pw@db.internal/rec")
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["REC_HSTS"] is True
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://rec:pw@db.internal/rec"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_development_key_is_generated_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_ENV", "development")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_config(str(tmp_path))["SECRET_KEY"]
+    second = load_config(str(tmp_path))["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    assert (tmp_path / "secret_key").read_text() == first
+    assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+    assert load_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"].endswith("rec_portal.sqlite3")
+
+
+def test_timeouts_are_configurable(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_IDLE_TIMEOUT_MINUTES", "5")
+    monkeypatch.setenv("REC_ABSOLUTE_TIMEOUT_HOURS", "2")
+    config = load_config(str(tmp_path))
+    assert config["REC_IDLE_TIMEOUT"].total_seconds() == 300
+    assert config["REC_ABSOLUTE_TIMEOUT"].total_seconds() == 7200
+
+
+def test_bad_numbers_are_explained(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_SMTP_PORT", "lots")
+    with pytest.raises(ConfigError, match="REC_SMTP_PORT must be a whole number"):
+        load_config(str(tmp_path))
