@@ -13,9 +13,11 @@ def is_htmx() -> bool:
     )
 
 
-def render(page: str, partial: str | None = None, status: int = 200, **context) -> Response:
-    """Render ``partial`` for htmx requests, else the full ``page`` (which includes it)."""
-    template = partial if (partial and is_htmx()) else page
+def render(
+    full_template: str, partial_template: str | None = None, status: int = 200, **context
+) -> Response:
+    """Render the partial for htmx requests, else the full page (which includes it)."""
+    template = partial_template if (partial_template and is_htmx()) else full_template
     return make_response(render_template(template, **context), status)
 
 

@@ -32,6 +32,9 @@ def test_config(database_uri: str, **extra) -> dict:
     return config
 
 
+test_config.__test__ = False  # a helper, not a test (test modules import it)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     path = tmp_path_factory.mktemp("db") / "test.sqlite3"

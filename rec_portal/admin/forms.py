@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 
 from rec_portal.models import ROLES
 from rec_portal.models.accounts import ROLE_LABELS
@@ -12,7 +13,7 @@ from rec_portal.models.accounts import ROLE_LABELS
 class RolesForm(FlaskForm):
     roles = SelectMultipleField(
         "Roles",
-        choices=[(r, ROLE_LABELS[r]) for r in ROLES],
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
         validate_choice=True,

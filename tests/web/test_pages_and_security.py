@@ -1,0 +1,167 @@
+import logging
+import re
+
+import pytest
+
+from rec_portal import create_app
+from tests.conftest import Browserless, test_config
+
+
+@pytest.mark.parametrize(
+    "url, heading",
+    [
+        ("/", "Free courses to help you with your recovery"),
+        ("/accessibility", "Accessibility statement for the Recovery Education Centre portal"),
+        ("/privacy", "Privacy notice"),
+        ("/login", "Sign in"),
+        ("/register", "Register with the Recovery Education Centre"),
+        ("/forgot-password", "Reset your password"),
+    ],
+)
+def test_public_pages(client, url, heading):
+    html = client.get(url).get_data(as_text=True)
+    assert f"<h1>{heading}</h1>" in html
+    assert "Skip to main content" in html
+    assert 'href="/accessibility"' in html and 'href="/privacy"' in html  # footer
+    assert "Recovery Education Centre" in html
+
+
+def test_privacy_notice_promises_the_safety_plan_is_private(client):
+    html = client.get("/privacy").get_data(as_text=True)
+    assert "Your personal safety plan is private to you" in html
+
+
+def test_security_headers_and_csp_nonce(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    for part in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert part in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    html = response.get_data(as_text=True)
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline_scripts and all(f'nonce="{nonce}"' in attrs for attrs in inline_scripts)
+    assert "hx-on" not in html and " style=" not in html
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # only outside development
+    assert client.get("/").headers["Content-Security-Policy"] != csp  # fresh nonce per request
+
+
+def test_hsts_outside_development(tmp_path):
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'x.sqlite3'}", REC_HSTS=True))
+    assert "max-age=31536000" in app.test_client().get("/").headers["Strict-Transport-Security"]
+
+
+def test_htmx_is_configured_for_privacy_and_csp(client):
+    html = client.get("/").get_data(as_text=True)
+    config = re.search(r'<meta name="htmx-config" content=\'([^\']+)\'', html).group(1)
+    import json
+
+    config = json.loads(config)
+    assert config["historyCacheSize"] == 0
+    assert config["includeIndicatorStyles"] is False
+    assert config["allowEval"] is False and config["allowScriptTags"] is False
+    assert config["selfRequestsOnly"] is True
+    assert '<script src="/static/vendor/htmx/htmx.min.js"' in html
+    token = re.search(r'hx-headers="\{&#34;X-CSRFToken&#34;: &#34;([^&]+)&#34;\}"', html)
+    assert token, "CSRF token travels in hx-headers on <body>"
+
+
+def test_signed_in_pages_are_not_cached(login_as, client):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    login_as("student")
+    for url in ("/", "/my/account", "/privacy"):
+        assert client.get(url).headers["Cache-Control"] == "no-store"
+
+
+def test_navigation_shows_each_role_what_it_can_use(login_as, client, app):
+    html = client.get("/").get_data(as_text=True)
+    assert "Sign in" in html and "Register" in html and ">Admin<" not in html
+    login_as("student")
+    html = client.get("/").get_data(as_text=True)
+    assert ">My account<" in html and ">Facilitate<" not in html and ">Admin<" not in html
+    assert "Sign out" in html
+
+
+@pytest.mark.parametrize("roles, visible", [(("facilitator",), ">Facilitate<"), (("admin",), ">Admin<")])
+def test_navigation_for_staff_roles(login_as, client, roles, visible):
+    login_as(*roles)
+    assert visible in client.get("/").get_data(as_text=True)
+
+
+def test_facilitate_page_by_role(login_as, client, app):
+    assert client.get("/facilitate").headers["Location"] == "/login?next=/facilitate"
+    login_as("facilitator")
+    html = client.get("/facilitate").get_data(as_text=True)
+    assert "You are not rostered on any sessions yet" in html
+
+
+def test_students_cannot_open_facilitate(login_as, client):
+    login_as("student")
+    assert client.get("/facilitate").status_code == 403
+
+
+def test_friendly_404_and_405(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    response = client.delete("/")
+    assert response.status_code == 405
+    assert "Sorry, that action is not available here" in response.get_data(as_text=True)
+
+
+def test_friendly_500_page_and_log_line(tmp_path, caplog):
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'x.sqlite3'}"))
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("database exploded: secret detail")
+
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in html
+    assert "secret detail" not in html and "Traceback" not in html
+    assert "unexpected error on GET /boom" in caplog.text and "database exploded" in caplog.text
+
+
+def test_csrf_is_required_for_every_state_change(client, app):
+    response = client.post("/login", data={"email": "a@example.org", "password": "x"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Your form could not be sent" in html and "refresh the page and try again" in html
+    assert client.post("/register", data={}).status_code == 400
+    assert client.post("/forgot-password", data={"email": "a@example.org"}).status_code == 400
+
+
+def test_logout_needs_csrf(login_as, client):
+    login_as("student")
+    assert client.post("/logout").status_code == 400
+    assert client.get("/my/account").status_code == 200  # still signed in
+
+
+def test_login_is_rate_limited_with_a_friendly_page(client):
+    web = Browserless(client)
+    token = web.token("/login")
+    statuses = [
+        client.post("/login", data={"email": "a@example.org", "password": "wrong-password-1", "csrf_token": token}).status_code
+        for _ in range(11)
+    ]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10] == 429
+    response = client.post("/login", data={"email": "a@example.org", "password": "x", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert "You have tried this too many times" in html and "Nothing you did has been lost" in html
+    # Reading the page is not limited.
+    assert client.get("/login").status_code == 200
+
+
+@pytest.mark.parametrize("url, limit", [("/register", 5), ("/forgot-password", 5)])
+def test_registration_and_reset_are_rate_limited(client, url, limit):
+    web = Browserless(client)
+    token = web.token(url)
+    codes = [client.post(url, data={"csrf_token": token, "email": "x"}).status_code for _ in range(limit + 1)]
+    assert 429 not in codes[:limit] and codes[limit] == 429
