@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from rec_portal.extensions import db
+from rec_portal.htmx import is_htmx
 
 PAGES = {
     400: (
@@ -51,13 +52,22 @@ PAGES = {
 
 def render_error(code: int, title: str | None = None, paragraphs: list[str] | None = None):
     default_title, default_paragraphs = PAGES.get(code, PAGES[500])
-    html = render_template(
-        "errors/error.html",
-        code=code,
-        title=title or default_title,
-        paragraphs=paragraphs or default_paragraphs,
+    response = make_response(
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=title or default_title,
+            paragraphs=paragraphs or default_paragraphs,
+        ),
+        code,
     )
-    return html, code
+    if is_htmx():
+        # htmx swaps every response (see htmx-config in base.html); an error page
+        # replaces the main content instead of landing inside a fragment.
+        response.headers["HX-Retarget"] = "#maincontent"
+        response.headers["HX-Reswap"] = "outerHTML"
+        response.headers["HX-Reselect"] = "#maincontent"
+    return response
 
 
 def init_error_pages(app: Flask) -> None:
@@ -81,7 +91,7 @@ def init_error_pages(app: Flask) -> None:
             return error
         response = render_error(code)
         if code == 405 and getattr(error, "valid_methods", None):
-            return response[0], code, {"Allow": ", ".join(error.valid_methods)}
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(Exception)

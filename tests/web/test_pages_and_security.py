@@ -165,3 +165,12 @@ def test_registration_and_reset_are_rate_limited(client, url, limit):
     token = web.token(url)
     codes = [client.post(url, data={"csrf_token": token, "email": "x"}).status_code for _ in range(limit + 1)]
     assert 429 not in codes[:limit] and codes[limit] == 429
+
+
+def test_htmx_error_pages_replace_the_main_content(login_as, client):
+    login_as("student")
+    response = client.get("/admin/people?q=x", headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    assert response.headers["HX-Retarget"] == "#maincontent"
+    assert response.headers["HX-Reselect"] == "#maincontent"
+    assert "You do not have access to this page" in response.get_data(as_text=True)
