@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import PasswordField
+from wtforms.validators import InputRequired
 
-from rec_portal.auth.forms import _name_validators, email_field, new_password_fields
+from rec_portal.auth.forms import NameFields, email_field, new_password_fields
 
 
 class ChangePasswordForm(FlaskForm):
@@ -20,11 +20,6 @@ class ChangePasswordForm(FlaskForm):
         self.account_email = account_email
 
 
-class DetailsForm(FlaskForm):
-    full_name = StringField("Full name", validators=_name_validators("full name", 200))
-    preferred_name = StringField(
-        "What would you like us to call you? (optional)",
-        validators=[Length(max=100, message="Your preferred name must be 100 characters or fewer")],
-    )
+class DetailsForm(NameFields, FlaskForm):
     email = email_field()
     current_password = PasswordField("Current password (only needed to change your email)")

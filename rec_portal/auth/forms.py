@@ -67,12 +67,17 @@ def _name_validators(what: str, max_len: int):
     ]
 
 
-class RegisterForm(FlaskForm):
+class NameFields:
+    """Full and preferred name, shared by registration and /my/account."""
+
     full_name = StringField("Full name", validators=_name_validators("full name", 200))
     preferred_name = StringField(
         "What would you like us to call you? (optional)",
         validators=[Length(max=100, message="Your preferred name must be 100 characters or fewer")],
     )
+
+
+class RegisterForm(NameFields, FlaskForm):
     email = email_field()
     password, confirm_password = new_password_fields()
     consent = BooleanField(
