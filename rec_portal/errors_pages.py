@@ -18,8 +18,8 @@ PAGES = {
         "You do not have access to this page",
         [
             "Your account does not have permission to see this page.",
-            "If you think you should have access, contact the Recovery Education Centre "
-            "team and tell them which page you were trying to open.",
+            "If you think you should have access, tell the REC team which page you were "
+            "trying to open.",
         ],
     ),
     404: (

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES
-from rec_portal.timeutil import format_uk
+from rec_portal.timeutil import format_uk, to_uk
 
 
 def form_errors(*forms) -> list[dict]:
@@ -56,6 +58,35 @@ def pagination(page, endpoint: str, **args) -> dict | None:
     return params
 
 
+STATUS_TAG_COLOURS = {"pending": "blue", "sent": "green", "logged": "grey", "failed": "red"}
+
+
+def status_tag(status: str) -> Markup:
+    colour = STATUS_TAG_COLOURS.get(status, "grey")
+    return Markup('<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>').format(
+        colour, status.capitalize()
+    )
+
+
+def phone_link(number: str) -> Markup:
+    digits = re.sub(r"[^0-9+]", "", number)
+    return Markup('<a class="rec-nowrap" href="tel:{}">{}</a>').format(digits, number)
+
+
+def minutes_words(minutes: int) -> str:
+    """60 -> '1 hour', 90 -> '90 minutes'."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour" + ("" if hours == 1 else "s")
+    return f"{minutes} minutes"
+
+
+def uk_short(value) -> str:
+    """'23 Nov 2026, 15:07' in UK time (compact, for tables)."""
+    local = to_uk(value)
+    return f"{local.day} {local:%b %Y, %H:%M}" if local else ""
+
+
 def navigation_items() -> list[dict]:
     path = request.path
     items = [{"text": "Home", "href": url_for("pages.home"), "current": path == "/"}]
@@ -67,7 +98,7 @@ def navigation_items() -> list[dict]:
         if current_user.has_role(FACILITATOR):
             items.append(
                 {
-                    "text": "Facilitate",
+                    "text": "Facilitating",
                     "href": url_for("facilitation.index"),
                     "active": path.startswith("/facilitate"),
                 }
@@ -88,6 +119,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         form_errors=form_errors,
         pagination=pagination,
+        status_tag=status_tag,
         role_choices=[{"value": r, "text": ROLE_LABELS[r]} for r in ROLES],
         ROLE_LABELS=ROLE_LABELS,
     )
@@ -97,6 +129,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["role_checkbox"] = lambda choice, selected: {
         **choice, "checked": choice["value"] in selected
     }
+    app.jinja_env.filters["uk_short"] = uk_short
+    app.jinja_env.filters["minutes_words"] = minutes_words
     app.jinja_env.filters["uk_datetime"] = format_uk
     app.jinja_env.filters["uk_date"] = lambda v: format_uk(v, with_time=False)
 
@@ -107,6 +141,7 @@ def init_templating(app: Flask) -> None:
             "service_name": current_app.config["REC_SERVICE_NAME"],
             "contact_email": current_app.config["REC_CONTACT_EMAIL"],
             "contact_phone": current_app.config["REC_CONTACT_PHONE"],
+            "phone_link": phone_link(current_app.config["REC_CONTACT_PHONE"]),
             "nav_items": navigation_items,
             "csrf_token_value": csrf_token,
             "hx_headers": json.dumps({"X-CSRFToken": csrf_token}),

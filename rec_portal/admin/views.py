@@ -45,12 +45,19 @@ def index():
         ).all()
     )
     people_total = db.session.execute(select(func.count()).select_from(User)).scalar_one()
+    roles = ", ".join(f"{role_counts.get(r, 0)} {r}" for r in ROLES)
     return render_template(
         "admin/index.html",
-        role_counts=role_counts,
-        outbox_counts=outbox_counts,
-        people_total=people_total,
+        people_summary=f"{_plural(people_total, 'account')}. Roles held: {roles}.",
+        outbox_summary=(
+            f"{outbox_counts.get('pending', 0)} waiting to send, "
+            f"{outbox_counts.get('failed', 0)} failed."
+        ),
     )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 @bp.route("/people")
@@ -136,7 +143,7 @@ def person_disable(person_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"{person.full_name}'s account is disabled and they have been signed out.", "success")
+            flash(f"{person.full_name}’s account is disabled and they have been signed out.", "success")
         return redirect(url_for("admin.person", person_id=person.id))
     return render_template("admin/person_disable.html", person=person, form=form)
 
@@ -154,7 +161,7 @@ def person_enable(person_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"{person.full_name}'s account is active again. They can sign in.", "success")
+            flash(f"{person.full_name}’s account is active again. They can sign in.", "success")
     return redirect(url_for("admin.person", person_id=person.id))
 
 

@@ -25,7 +25,7 @@ def test_other_roles_get_a_403_page_and_it_is_audited(login_as, client, app, rol
     assert response.status_code == 403
     html = response.get_data(as_text=True)
     assert "You do not have access to this page" in html
-    assert "contact the Recovery Education Centre" in html
+    assert "tell the REC team which page you were trying to open" in html
     with app.app_context():
         event = db.session.execute(select(AuditEvent).where(AuditEvent.event == "access.denied")).scalar_one()
         assert event.detail == f"GET {url} (needs admin)"
@@ -119,7 +119,7 @@ def test_new_role_takes_effect_in_the_navigation(login_as, web, client, app):
     Browserless(other).login(email)
     assert "Facilitate" not in other.get("/my/account").get_data(as_text=True)
     web.submit(f"/admin/people/{person_id}/roles", {"roles": ["student", "facilitator"]}, page=f"/admin/people/{person_id}")
-    assert ">Facilitate<" in other.get("/my/account").get_data(as_text=True)
+    assert ">Facilitating<" in other.get("/my/account").get_data(as_text=True)
     assert other.get("/facilitate").status_code == 200
 
 

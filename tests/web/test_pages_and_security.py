@@ -81,11 +81,11 @@ def test_navigation_shows_each_role_what_it_can_use(login_as, client, app):
     assert "Sign in" in html and "Register" in html and ">Admin<" not in html
     login_as("student")
     html = client.get("/").get_data(as_text=True)
-    assert ">My account<" in html and ">Facilitate<" not in html and ">Admin<" not in html
+    assert ">My account<" in html and ">Facilitating<" not in html and ">Admin<" not in html
     assert "Sign out" in html
 
 
-@pytest.mark.parametrize("roles, visible", [(("facilitator",), ">Facilitate<"), (("admin",), ">Admin<")])
+@pytest.mark.parametrize("roles, visible", [(("facilitator",), ">Facilitating<"), (("admin",), ">Admin<")])
 def test_navigation_for_staff_roles(login_as, client, roles, visible):
     login_as(*roles)
     assert visible in client.get("/").get_data(as_text=True)

@@ -28,7 +28,7 @@ def test_request_sends_a_one_time_link_through_the_outbox(web, client, app):
     response = web.submit("/forgot-password", {"email": "Jo@Example.org"})
     assert response.headers["Location"] == "/forgot-password/sent"
     page = client.get("/forgot-password/sent").get_data(as_text=True)
-    assert "Check your email" in page and "60 minutes" in page
+    assert "Check your email" in page and "stops working after 1 hour" in page
     (link,) = _reset_links(app)
     with app.app_context():
         message = db.session.execute(select(OutboxMessage)).scalar_one()

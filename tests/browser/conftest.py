@@ -1,0 +1,354 @@
+"""Browser tests: Playwright (Python) driving Debian's Chromium against a live server.
+
+Every test here is marked ``browser``. Without Chromium (or when Playwright cannot start
+it) the tests are skipped, unless ``REC_REQUIRE_BROWSER=1`` (CI), which turns that into a
+failure.
+
+The fixtures:
+
+- ``live_server``: the app on its own throwaway SQLite database, served by werkzeug on a
+  free port in a daemon thread (``.url``, ``.app``). Rate limits stay on; they are reset
+  before each test, and every row is deleted after each test.
+- ``browser``: one headless Chromium for the session.
+- ``visitor``: parametrised over JavaScript on and off (ids ``js`` and ``nojs``): a fresh
+  browser context and page, wrapped in :class:`Visitor`, whose ``visit`` and ``submit``
+  check every page they land on with axe-core and save a full-page screenshot to
+  ``test-artifacts/browser/<test>-<n>.png``.
+
+Scanning with JavaScript off: axe-core needs timers, and Chromium runs no timers in a
+context with JavaScript disabled (``page.evaluate`` itself works, but ``axe.run`` never
+resolves; turning script execution back on through CDP does not revive timers either).
+So :func:`axe_check` scans a no-JS page in a second, JavaScript-enabled context that is
+given the *same server response* (the exact bytes of the page's document, served through
+``page.route`` at the same URL with the same cookies), with a CSP of ``script-src 'none'``
+so that none of the page's own scripts run: the DOM axe sees is the DOM a person without
+JavaScript gets. axe itself is injected with ``page.evaluate``, which the CSP does not
+govern.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from rec_portal import create_app
+from rec_portal.extensions import db, limiter
+from tests.conftest import REQUIRE_BROWSER, test_config, wipe
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+AXE_SOURCE = ROOT / "rec_portal" / "static" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = (
+    "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
+    + repr(AXE_TAGS).replace('"', "'")
+    + "}})).violations"
+)
+# Served with a no-JS page's HTML when it is scanned in a JS-enabled context: the page's
+# styles load as usual, none of its scripts run.
+NO_SCRIPT_CSP = (
+    "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'"
+)
+TIMEOUT_MS = 10_000
+
+
+# --- marking ------------------------------------------------------------------------------
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# --- availability -------------------------------------------------------------------------
+
+def _unavailable(reason: str):
+    if REQUIRE_BROWSER:
+        pytest.fail(
+            f"Chromium is required (REC_REQUIRE_BROWSER=1) but unavailable: {reason}",
+            pytrace=False,
+        )
+    pytest.skip(f"Chromium not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        _unavailable(f"Playwright for Python is not installed ({exc})")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+    except Exception as exc:  # Playwright raises its own Error; any failure means "cannot"
+        playwright.stop()
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        _unavailable(f"Playwright could not launch {CHROMIUM}: {first_line}")
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+# --- the live server ----------------------------------------------------------------------
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):  # one line per request is noise in test output
+        pass
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser-db") / "live.sqlite3"
+    app = create_app(test_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_live_state(request):
+    """Rate limits reset before each test; every row deleted after it."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("browser")  # skip before building a server nobody can visit
+    server = request.getfixturevalue("live_server")
+    with server.app.app_context():
+        limiter.reset()
+    yield
+    wipe(server.app)
+
+
+# --- accessibility ------------------------------------------------------------------------
+
+_JS_OFF_CONTEXTS: weakref.WeakSet = weakref.WeakSet()
+_LAST_DOCUMENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def new_context(browser, *, js: bool):
+    """A browser context that :func:`axe_check` knows how to scan."""
+    context = browser.new_context(java_script_enabled=js, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    if not js:
+        _JS_OFF_CONTEXTS.add(context)
+    return context
+
+
+def new_page(context):
+    """A page that remembers the response its current document came from."""
+    page = context.new_page()
+
+    def _remember(response):
+        request = response.request
+        if (
+            request.is_navigation_request()
+            and response.frame == page.main_frame
+            and not 300 <= response.status < 400
+        ):
+            _LAST_DOCUMENT[page] = response
+
+    page.on("response", _remember)
+    return page
+
+
+def _document_html(page) -> bytes:
+    """The bytes the server sent for the page's current document."""
+    response = _LAST_DOCUMENT.get(page)
+    if response is not None and response.url.split("#")[0] == page.url.split("#")[0]:
+        try:
+            return response.body()
+        except Exception:  # body no longer available: fall back to the unscripted DOM
+            pass
+    return page.content().encode()
+
+
+def _axe_violations(page) -> list[dict]:
+    page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
+    return page.evaluate(AXE_RUN)
+
+
+def _axe_violations_without_js(page) -> list[dict]:
+    html = _document_html(page)
+    url = page.url.split("#")[0]
+    scanner = new_context(page.context.browser, js=True)
+    try:
+        scanner.add_cookies(page.context.cookies())
+        scan_page = scanner.new_page()
+        scan_page.route(
+            lambda u: u.split("#")[0] == url,
+            lambda route: route.fulfill(
+                status=200,
+                headers={
+                    "content-type": "text/html; charset=utf-8",
+                    "content-security-policy": NO_SCRIPT_CSP,
+                },
+                body=html,
+            ),
+            times=1,
+        )
+        scan_page.goto(url)
+        return _axe_violations(scan_page)
+    finally:
+        scanner.close()
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']} <{v.get('helpUrl')}>")
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node.get("target", []))
+            lines.append(f"    {target}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+            html = (node.get("html") or "").replace("\n", " ")
+            if html:
+                lines.append(f"      {html[:200]}")
+    return "\n".join(lines)
+
+
+def axe_check(page) -> None:
+    """Scan the current page with the vendored axe-core and assert zero violations.
+
+    Pages from a JavaScript-disabled context (made with :func:`new_context`) are scanned
+    as served, in a JS-enabled scanner context (see the module docstring)."""
+    if page.context in _JS_OFF_CONTEXTS:
+        violations = _axe_violations_without_js(page)
+    else:
+        violations = _axe_violations(page)
+    if os.environ.get("REC_AXE_COLLECT"):
+        with open(os.environ["REC_AXE_COLLECT"], "a") as fh:
+            fh.write(f"== {page.url} {page.context in _JS_OFF_CONTEXTS}\n{format_violations(violations)}\n")
+        return
+    assert not violations, (
+        f"axe-core found {len(violations)} accessibility violation(s) on {page.url} "
+        f"({page.title()!r}):\n{format_violations(violations)}"
+    )
+
+
+# --- the visitor --------------------------------------------------------------------------
+
+class Visitor:
+    """A person with a browser: every page they land on is screenshotted and scanned."""
+
+    def __init__(self, *, page, context, js: bool, base_url: str, name: str):
+        self.page = page
+        self.context = context
+        self.js = js
+        self.base_url = base_url
+        self.name = name
+        self.pages_seen = 0
+        self.js_errors: list[str] = []
+        page.on("pageerror", lambda error: self.js_errors.append(f"uncaught: {error}"))
+        page.on(
+            "console",
+            lambda msg: self.js_errors.append(f"console.{msg.type}: {msg.text}")
+            if msg.type == "error"
+            else None,
+        )
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else self.base_url + path
+
+    def visit(self, path: str):
+        response = self.page.goto(self.url(path))
+        assert response is not None
+        self.check()
+        return response
+
+    def click_link(self, name: str, *, exact: bool = True):
+        """Follow a link to a new page."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name=name, exact=exact).first.click()
+        self.check()
+
+    def submit(self, button: str, *, exact: bool = True):
+        """Press a button that submits a form, and wait for the page that comes back."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=button, exact=exact).click()
+        self.check()
+
+    def check(self) -> None:
+        """Screenshot and axe-scan the page as it is now."""
+        self.page.wait_for_load_state("load")
+        self.pages_seen += 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{self.pages_seen}.png"), full_page=True)
+        axe_check(self.page)
+        assert not self.js_errors, f"JavaScript errors on {self.page.url}:\n" + "\n".join(
+            self.js_errors
+        )
+
+    def text(self) -> str:
+        return self.page.locator("main").inner_text()
+
+
+def _artifact_name(nodeid: str) -> str:
+    name = nodeid.split("::")[-1]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def visitor(request, browser, live_server):
+    js = request.param
+    name = _artifact_name(request.node.nodeid)
+    if ARTIFACTS.exists():
+        for old in ARTIFACTS.glob(f"{name}-*.png"):
+            old.unlink()
+    context = new_context(browser, js=js)
+    page = new_page(context)
+    person = Visitor(page=page, context=context, js=js, base_url=live_server.url, name=name)
+    try:
+        yield person
+        assert not person.js_errors, "JavaScript errors on the pages visited:\n" + "\n".join(
+            person.js_errors
+        )
+    finally:
+        context.close()
