@@ -56,6 +56,8 @@ def init_security(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if current_app.config.get("REC_HSTS"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.endpoint == "static":
+            return response
         signed_in = getattr(current_user, "is_authenticated", False)
         if signed_in or request.endpoint in _NO_STORE_ENDPOINTS:
             response.headers["Cache-Control"] = "no-store"

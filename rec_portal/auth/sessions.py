@@ -131,8 +131,11 @@ def init_sessions(app: Flask) -> None:
     def _tell_about_timeout():
         # Loading the user happens lazily; force it so an expired session is noticed
         # on every request, then tell the person once.
+        from flask import request
         from flask_login import current_user
 
+        if request.endpoint == "static":
+            return
         _ = current_user.is_authenticated
         if g.get("session_expired") and not g.get("session_expired_told"):
             g.session_expired_told = True

@@ -174,3 +174,22 @@ def test_htmx_error_pages_replace_the_main_content(login_as, client):
     assert response.headers["HX-Retarget"] == "#maincontent"
     assert response.headers["HX-Reselect"] == "#maincontent"
     assert "You do not have access to this page" in response.get_data(as_text=True)
+
+
+def test_static_files_do_not_touch_the_database(login_as, client, app):
+    from sqlalchemy import event
+
+    from rec_portal.extensions import db
+
+    login_as("student")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get("/static/css/app.css")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and statements == []
+    assert "nosniff" == response.headers["X-Content-Type-Options"]
