@@ -10,9 +10,13 @@ document.body.addEventListener("htmx:load", (event) => {
     return; // the page itself was started above
   }
   initAll({ scope: element, onError: () => {} });
-  // Move focus to a swapped-in error summary so screen reader users hear it.
-  const summary = element.querySelector(".nhsuk-error-summary");
-  if (summary) {
-    summary.focus();
+  // The control that was used may have been replaced: move focus to what changed, so
+  // keyboard and screen reader users are not left at the top of the page.
+  const target =
+    element.querySelector(".nhsuk-error-summary") ||
+    element.querySelector(".nhsuk-form-group--error input, .nhsuk-form-group--error select, .nhsuk-form-group--error textarea") ||
+    element.querySelector("[data-rec-focus]");
+  if (target) {
+    target.focus();
   }
 });
