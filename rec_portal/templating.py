@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from rec_portal.htmx import is_htmx
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES
 from rec_portal.timeutil import format_uk, to_uk
 
@@ -145,4 +146,5 @@ def init_templating(app: Flask) -> None:
             "nav_items": navigation_items,
             "csrf_token_value": csrf_token,
             "hx_headers": json.dumps({"X-CSRFToken": csrf_token}),
+            "htmx_request": is_htmx(),
         }
