@@ -153,6 +153,7 @@ def test_admin_cannot_remove_own_admin_role_or_disable_self(login_as, web, clien
     page = f"/admin/people/{me.id}"
     html = web.submit(f"{page}/roles", {"roles": ["student"]}, page=page).get_data(as_text=True)
     assert "You cannot remove your own admin role" in html
+    assert "There is a problem" in html and 'href="#roles"' in html
     web.submit(f"{page}/disable", {}, page=f"{page}/disable")
     assert "You cannot disable your own account" in client.get(page).get_data(as_text=True)
     with app.app_context():
