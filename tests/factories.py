@@ -43,3 +43,55 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_course(*, title: str = "Staying Safe", slug: str | None = None, status: str = "published", **fields):
+    from rec_portal.models import Course
+
+    n = next(_seq)
+    course = Course(
+        slug=slug or f"course-{n}",
+        title=title,
+        summary=fields.pop("summary", f"Summary of {title}"),
+        status=status,
+        **fields,
+    )
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def make_session(
+    *,
+    course=None,
+    capacity: int = 12,
+    starts_in_days: float = 14,
+    hours: float = 6,
+    dates: int = 1,
+    status: str = "scheduled",
+    **fields,
+):
+    """A session starting ``starts_in_days`` from now, with ``dates`` weekly dates."""
+    from datetime import timedelta
+
+    from rec_portal.models import CourseSession, SessionDate
+
+    course = course or make_course()
+    first = utcnow().replace(microsecond=0) + timedelta(days=starts_in_days)
+    session_dates = [
+        SessionDate(starts_at=first + timedelta(weeks=i), ends_at=first + timedelta(weeks=i, hours=hours))
+        for i in range(dates)
+    ]
+    session = CourseSession(
+        course=course,
+        capacity=capacity,
+        status=status,
+        venue=fields.pop("venue", "Recovery Education Centre, Room 2"),
+        starts_at=session_dates[0].starts_at,
+        ends_at=session_dates[-1].ends_at,
+        dates=session_dates,
+        **fields,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session

@@ -8,4 +8,11 @@ from rec_portal.models.accounts import (  # noqa: F401
     UserSession,
 )
 from rec_portal.models.audit import AuditEvent  # noqa: F401
+from rec_portal.models.bookings import Booking  # noqa: F401
+from rec_portal.models.courses import (  # noqa: F401
+    Course,
+    CourseRoleNeed,
+    CourseSession,
+    SessionDate,
+)
 from rec_portal.models.outbox import OutboxMessage  # noqa: F401

@@ -1,0 +1,138 @@
+"""Courses and their dated, bookable sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from rec_portal.extensions import db
+from rec_portal.timeutil import utcnow
+
+DRAFT, PUBLISHED, ARCHIVED = "draft", "published", "archived"
+COURSE_STATUSES = (DRAFT, PUBLISHED, ARCHIVED)
+
+IN_PERSON, ONLINE = "in_person", "online"
+DELIVERY_MODES = (IN_PERSON, ONLINE)
+DELIVERY_LABELS = {IN_PERSON: "In person", ONLINE: "Online"}
+
+# Facilitator roles a course can need (co-delivery).
+FACILITATOR_ROLES = (
+    "peer_specialist",
+    "police_mh_coordinator",
+    "social_worker",
+    "clinician",
+    "carer_peer",
+    "other",
+)
+FACILITATOR_ROLE_LABELS = {
+    "peer_specialist": "Peer specialist or peer trainer",
+    "police_mh_coordinator": "Police mental health co-ordinator",
+    "social_worker": "Social worker",
+    "clinician": "Clinician",
+    "carer_peer": "Carer peer",
+    "other": "Other",
+}
+
+SCHEDULED, CANCELLED, COMPLETED = "scheduled", "cancelled", "completed"
+SESSION_STATUSES = (SCHEDULED, CANCELLED, COMPLETED)
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint(f"status IN {COURSE_STATUSES!r}", name="status_known"),
+        CheckConstraint(f"delivery IN {DELIVERY_MODES!r}", name="delivery_known"),
+        CheckConstraint("content_version >= 1", name="content_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(150))
+    summary: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on display
+    learning_outcomes: Mapped[str] = mapped_column(Text, default="")  # one per line
+    for_service_users: Mapped[bool] = mapped_column(default=True)
+    for_carers: Mapped[bool] = mapped_column(default=True)
+    for_staff: Mapped[bool] = mapped_column(default=True)
+    duration: Mapped[str] = mapped_column(String(100), default="")
+    delivery: Mapped[str] = mapped_column(String(20), default=IN_PERSON)
+    what_to_expect: Mapped[str] = mapped_column(Text, default="")
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    coproduction_note: Mapped[str] = mapped_column(Text, default="")
+    content_version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    roles_needed: Mapped[list[CourseRoleNeed]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", lazy="selectin",
+        order_by="CourseRoleNeed.role",
+    )
+    sessions: Mapped[list[CourseSession]] = relationship(back_populates="course")
+
+
+class CourseRoleNeed(db.Model):
+    """A facilitator role a course needs on every session, and how many people in it."""
+
+    __tablename__ = "course_role_needs"
+    __table_args__ = (
+        CheckConstraint(f"role IN {FACILITATOR_ROLES!r}", name="role_known"),
+        CheckConstraint("count >= 1", name="count_positive"),
+    )
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(default=1)
+
+    course: Mapped[Course] = relationship(back_populates="roles_needed")
+
+
+class CourseSession(db.Model):
+    """A dated, bookable run of a course (people see "session" or "date")."""
+
+    __tablename__ = "course_sessions"
+    __table_args__ = (
+        CheckConstraint(f"status IN {SESSION_STATUSES!r}", name="status_known"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    venue: Mapped[str] = mapped_column(Text, default="")
+    online_details: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[int]
+    booking_opens_at: Mapped[datetime | None]
+    booking_closes_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default=SCHEDULED, index=True)
+    # Denormalised from the dates, for filtering and ordering without a join.
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="sessions")
+    dates: Mapped[list[SessionDate]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", lazy="selectin",
+        order_by="SessionDate.starts_at",
+    )
+
+
+class SessionDate(db.Model):
+    __tablename__ = "session_dates"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("course_sessions.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    session: Mapped[CourseSession] = relationship(back_populates="dates")
+
+
+Index("ix_course_sessions_course_id_starts_at", CourseSession.course_id, CourseSession.starts_at)

@@ -1,0 +1,159 @@
+"""The booking rules: places, waiting list order, promotion, refusals."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from rec_portal.bookings.operations import (
+    BookingRefused,
+    OverlapWarning,
+    book_place,
+    cancel_booking,
+    change_capacity,
+    places_left,
+    waitlist_position,
+)
+from rec_portal.extensions import db
+from rec_portal.models import Booking
+from rec_portal.timeutil import utcnow
+from tests import factories
+
+
+def _students(n):
+    return [factories.make_user() for _ in range(n)]
+
+
+def test_places_then_waiting_list_in_arrival_order(app_ctx):
+    session = factories.make_session(capacity=2)
+    people = _students(4)
+    results = [book_place(session.id, p) for p in people]
+    db.session.commit()
+    assert [r.booking.status for r in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert [r.waitlist_position for r in results] == [None, None, 1, 2]
+    assert places_left(session) == 0
+
+
+def test_cancelling_a_place_promotes_the_first_in_line(app_ctx):
+    session = factories.make_session(capacity=1)
+    first, second, third = _students(3)
+    booked = book_place(session.id, first).booking
+    waiting2 = book_place(session.id, second).booking
+    waiting3 = book_place(session.id, third).booking
+    db.session.commit()
+
+    promoted = cancel_booking(booked.id)
+    db.session.commit()
+    assert [b.id for b in promoted] == [waiting2.id]
+    assert waiting2.status == "confirmed" and waiting2.promoted_at is not None
+    assert waiting3.status == "waitlisted" and waitlist_position(waiting3) == 1
+    assert booked.status == "cancelled" and booked.cancelled_at is not None
+
+
+def test_leaving_the_waiting_list_promotes_nobody(app_ctx):
+    session = factories.make_session(capacity=1)
+    a, b, c = _students(3)
+    book_place(session.id, a)
+    waiting_b = book_place(session.id, b).booking
+    waiting_c = book_place(session.id, c).booking
+    assert cancel_booking(waiting_b.id) == []
+    assert waitlist_position(waiting_c) == 1
+
+
+def test_raising_capacity_fills_places_from_the_waiting_list(app_ctx):
+    session = factories.make_session(capacity=1)
+    people = _students(4)
+    bookings = [book_place(session.id, p).booking for p in people]
+    promoted = change_capacity(session.id, 3)
+    assert [b.id for b in promoted] == [bookings[1].id, bookings[2].id]
+    assert bookings[3].status == "waitlisted" and waitlist_position(bookings[3]) == 1
+
+
+def test_capacity_cannot_drop_below_the_people_booked(app_ctx):
+    session = factories.make_session(capacity=3)
+    for p in _students(2):
+        book_place(session.id, p)
+    with pytest.raises(BookingRefused, match="2 people already have a place"):
+        change_capacity(session.id, 1)
+
+
+def test_second_booking_for_the_same_session_is_refused(app_ctx):
+    session = factories.make_session(capacity=1)
+    a, b = _students(2)
+    book_place(session.id, a)
+    with pytest.raises(BookingRefused, match="You already have a place"):
+        book_place(session.id, a)
+    book_place(session.id, b)
+    with pytest.raises(BookingRefused, match=r"already on the waiting list .*number 1 in line"):
+        book_place(session.id, b)
+
+
+def test_can_book_again_after_cancelling(app_ctx):
+    session = factories.make_session()
+    (a,) = _students(1)
+    first = book_place(session.id, a).booking
+    cancel_booking(first.id)
+    again = book_place(session.id, a).booking
+    db.session.commit()
+    assert again.id != first.id and again.status == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (dict(status="cancelled"), "This session has been cancelled"),
+        (dict(starts_in_days=-1), "already started or finished"),
+        (dict(booking_opens_at=utcnow() + timedelta(days=2)), "Booking for this session opens on"),
+        (dict(booking_closes_at=utcnow() - timedelta(hours=1)), "Booking for this session closed on"),
+    ],
+)
+def test_refused_outside_the_rules(app_ctx, setup, message):
+    session = factories.make_session(**setup)
+    (a,) = _students(1)
+    with pytest.raises(BookingRefused, match=message):
+        book_place(session.id, a)
+    assert db.session.execute(select(Booking)).first() is None
+
+
+def test_disabled_account_cannot_book(app_ctx):
+    session = factories.make_session()
+    person = factories.make_user(active=False)
+    with pytest.raises(BookingRefused, match="This account is disabled"):
+        book_place(session.id, person)
+
+
+def test_overlapping_booking_needs_confirmation(app_ctx):
+    morning = factories.make_session(starts_in_days=10, hours=3)
+    overlapping = factories.make_session(starts_in_days=10 + 1 / 24, hours=3)
+    later = factories.make_session(starts_in_days=11)
+    (a,) = _students(1)
+    book_place(morning.id, a)
+    book_place(later.id, a)  # no overlap: no warning
+    with pytest.raises(OverlapWarning) as warning:
+        book_place(overlapping.id, a)
+    assert [b.session_id for b in warning.value.overlaps] == [morning.id]
+    assert "overlaps with another booking of yours (Staying Safe)" in warning.value.message
+    assert book_place(overlapping.id, a, confirm_overlap=True).booking.status == "confirmed"
+
+
+def test_admin_booking_records_who_made_it(app_ctx):
+    session = factories.make_session()
+    student = factories.make_user()
+    admin = factories.make_user(roles=("admin",))
+    booking = book_place(session.id, student, made_by=admin).booking
+    assert booking.made_by == "admin" and booking.made_by_user_id == admin.id
+    own = book_place(factories.make_session(starts_in_days=30).id, student).booking
+    assert own.made_by == "self" and own.made_by_user_id == student.id
+
+
+def test_database_refuses_two_active_bookings(app_ctx):
+    import sqlalchemy.exc
+
+    session = factories.make_session()
+    (a,) = _students(1)
+    book_place(session.id, a)
+    db.session.commit()
+    db.session.add(Booking(session_id=session.id, student_id=a.id, status="waitlisted"))
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
