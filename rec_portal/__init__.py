@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
-from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader, select_autoescape
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from rec_portal.config import load_config
@@ -23,11 +23,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _configure_logging(app)
     if app.config["REC_PROXY_COUNT"]:
         n = app.config["REC_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        # Not x_host: links in email are built from REC_BASE_URL, never from a header.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     # Templates: the app's own first, then the NHS.UK frontend macros.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
     app.jinja_env.undefined = ChainableUndefined
+    # Flask only escapes .html/.xml templates; the NHS.UK macros are .jinja files and are
+    # written for an escaping environment (they mark their "html" parameters safe).
+    # Plain-text emails (.txt) are not escaped.
+    app.jinja_env.autoescape = select_autoescape(
+        enabled_extensions=("html", "htm", "xml", "jinja"), default_for_string=True
+    )
 
     from rec_portal import models  # noqa: F401  (registers every table)
 
@@ -67,9 +74,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _migrations_dir() -> str:
+    """The checkout's migrations/ folder (deploy from a checkout; see the README)."""
     from pathlib import Path
 
-    return str(Path(__file__).resolve().parent.parent / "migrations")
+    beside_package = Path(__file__).resolve().parent.parent / "migrations"
+    return str(beside_package if beside_package.is_dir() else Path.cwd() / "migrations")
 
 
 def _configure_logging(app: Flask) -> None:

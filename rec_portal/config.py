@@ -74,6 +74,16 @@ def load_config(instance_path: str) -> dict:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
 
+    base_url = (_env("REC_BASE_URL") or "").rstrip("/")
+    if not base_url:
+        if production:
+            raise ConfigError(
+                "REC_BASE_URL must be set in production (the portal's public address, "
+                "e.g. https://rec.example.nhs.uk); links in emails are built from it"
+            )
+        base_url = "http://127.0.0.1:5000"
+    trusted_hosts = [h.strip() for h in (_env("REC_TRUSTED_HOSTS") or "").split(",") if h.strip()]
+
     idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
     absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
 
@@ -105,6 +115,11 @@ def load_config(instance_path: str) -> dict:
         "REC_LIMIT_LOGIN": _env("REC_LIMIT_LOGIN", "10 per minute; 50 per hour"),
         "REC_LIMIT_REGISTER": _env("REC_LIMIT_REGISTER", "5 per minute; 20 per hour"),
         "REC_LIMIT_PASSWORD_RESET": _env("REC_LIMIT_PASSWORD_RESET", "5 per minute; 20 per hour"),
+        # Per email address, whoever asks: stops one mailbox being flooded or one account
+        # being guessed at from many addresses.
+        "REC_LIMIT_LOGIN_PER_EMAIL": _env("REC_LIMIT_LOGIN_PER_EMAIL", "20 per hour"),
+        "REC_LIMIT_PASSWORD_RESET_PER_EMAIL": _env("REC_LIMIT_PASSWORD_RESET_PER_EMAIL", "3 per hour"),
+        "REC_LIMIT_ACCOUNT_CHANGES": _env("REC_LIMIT_ACCOUNT_CHANGES", "10 per minute; 30 per hour"),
         # Mail.
         "REC_MAIL_FROM": _env("REC_MAIL_FROM", "Recovery Education Centre <rec@example.org>"),
         "REC_SMTP_HOST": _env("REC_SMTP_HOST"),
@@ -115,8 +130,9 @@ def load_config(instance_path: str) -> dict:
         "REC_SMTP_SSL": _bool("REC_SMTP_SSL", False),
         "REC_SMTP_TIMEOUT": _int("REC_SMTP_TIMEOUT", 20),
         "REC_MAIL_MAX_ATTEMPTS": _int("REC_MAIL_MAX_ATTEMPTS", 8),
-        # Public address used in emails sent from the command line (no request to copy).
-        "REC_BASE_URL": (_env("REC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        # Public address: every link in an email starts with it (never the request's Host).
+        "REC_BASE_URL": base_url,
+        "TRUSTED_HOSTS": trusted_hosts or None,
         "REC_PROXY_COUNT": _int("REC_PROXY_COUNT", 0),
         "REC_LOG_LEVEL": (_env("REC_LOG_LEVEL", "INFO") or "INFO").upper(),
         "REC_SERVICE_NAME": "Recovery Education Centre",

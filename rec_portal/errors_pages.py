@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, make_response, render_template, request
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -48,6 +49,16 @@ PAGES = {
         ],
     ),
 }
+
+
+FALLBACK_500 = (
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>Sorry, there is a problem with the service</title></head><body>"
+    "<h1>Sorry, there is a problem with the service</h1>"
+    "<p>Something went wrong on our side. It is not your fault.</p>"
+    "<p>Try again later. If the problem continues, contact the Recovery Education Centre team.</p>"
+    "</body></html>"
+)
 
 
 def render_error(code: int, title: str | None = None, paragraphs: list[str] | None = None):
@@ -101,4 +112,11 @@ def init_error_pages(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # pragma: no cover
             pass
-        return render_error(500)
+        if "_login_user" not in g:
+            # Do not go back to the database (it may be what failed) to draw the header.
+            g._login_user = AnonymousUserMixin()
+        try:
+            return render_error(500)
+        except Exception:  # the page itself could not be drawn: plain text, still calm
+            app.logger.exception("could not render the error page")
+            return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}

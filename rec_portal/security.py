@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 
 
@@ -34,7 +34,16 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in v for _key, v in values.items(multi=True))
+
+
 def init_security(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_characters():
+        # No text field takes a NUL character, and PostgreSQL cannot store one.
+        if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
+            abort(400)
     @app.context_processor
     def _nonce():
         return {"cspNonce": csp_nonce()}

@@ -9,6 +9,7 @@ from rec_portal.account import bp
 from rec_portal.account.forms import ChangePasswordForm, DetailsForm
 from rec_portal.auth import operations
 from rec_portal.auth.access import login_required
+from rec_portal.auth.views import _limit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.templating import add_error
@@ -22,6 +23,7 @@ def index():
 
 @bp.route("/details", methods=["GET", "POST"])
 @login_required
+@_limit("REC_LIMIT_ACCOUNT_CHANGES")
 def details():
     user = current_user._get_current_object()
     form = DetailsForm(obj=user if request.method == "GET" else None)
@@ -46,6 +48,7 @@ def details():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@_limit("REC_LIMIT_ACCOUNT_CHANGES")
 def password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(account_email=user.email)

@@ -41,7 +41,7 @@ def set_roles(admin: User, person: User, roles: set[str]) -> tuple[set[str], set
         raise DomainError(
             "You cannot remove your own admin role. Ask another admin to do it", field="roles"
         )
-    if ADMIN in removed and _active_admin_count() <= 1:
+    if ADMIN in removed and person.active and _active_admin_count() <= 1:
         raise DomainError("There must always be at least one admin", field="roles")
     for role in sorted(added):
         person.roles.append(UserRole(role=role))

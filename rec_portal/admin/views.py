@@ -22,8 +22,11 @@ from rec_portal.templating import add_error
 PER_PAGE = 25
 
 
+MAX_PAGE = 10_000
+
+
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def get_person_or_404(person_id: int) -> User:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template, url_for
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from rec_portal import audit
 from rec_portal.auth import sessions
@@ -44,11 +45,7 @@ def register_user(*, full_name: str, preferred_name: str, email: str, password: 
     if email_taken(email):
         # Registration has to say this (there is no other way to tell the person), but
         # the message points to sign in / reset rather than confirming details.
-        raise DomainError(
-            "An account already uses this email address. Sign in, or reset your password "
-            "if you have forgotten it",
-            field="email",
-        )
+        raise DomainError(TAKEN_MESSAGE, field="email")
     user = User(
         email=normalise_email(email),
         password_hash=hash_password(password),
@@ -58,10 +55,33 @@ def register_user(*, full_name: str, preferred_name: str, email: str, password: 
         active=True,
     )
     user.roles.append(UserRole(role=STUDENT))
-    db.session.add(user)
-    db.session.flush()
+    _flush_new_email(user, TAKEN_MESSAGE)
     audit.record(audit.REGISTERED, actor=user, subject=user)
     return user
+
+
+TAKEN_MESSAGE = (
+    "An account already uses this email address. Sign in, or reset your password "
+    "if you have forgotten it"
+)
+
+
+def _flush_new_email(user: User, message: str) -> None:
+    """Flush, turning a lost race for the same email address into a message."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise DomainError(message, field="email") from exc
+
+
+def _void_reset_links(user: User) -> None:
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def authenticate(email: str, password: str) -> User:
@@ -102,8 +122,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not verify_password(user.password_hash, current_password):
         raise DomainError("Your current password is not correct", field="current_password")
     user.password_hash = hash_password(new_password)
-    # Other devices are signed out; this one carries on.
+    # Other devices are signed out; this one carries on. Reset links sent earlier stop working.
     sessions.end_all_sessions(user, sessions.ENDED_PASSWORD, keep_current=True)
+    _void_reset_links(user)
     audit.record(audit.PASSWORD_CHANGED, actor=user, subject=user)
 
 
@@ -124,7 +145,11 @@ def update_details(
             raise DomainError("Another account already uses this email address", field="email")
         old_email = user.email
         user.email = new_email
+        _flush_new_email(user, "Another account already uses this email address")
         changed.append("email")
+        # Links and sessions tied to the old address end; this device carries on.
+        _void_reset_links(user)
+        sessions.end_all_sessions(user, "email changed", keep_current=True)
         queue_email(
             to=old_email,
             subject="Your Recovery Education Centre email address was changed",
@@ -154,11 +179,7 @@ def request_password_reset(email: str) -> None:
         return
     # Any earlier unused link stops working: only the newest one counts.
     now = utcnow()
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
+    _void_reset_links(user)
     token = secrets.token_urlsafe(32)
     minutes = current_app.config["REC_PASSWORD_RESET_MINUTES"]
     db.session.add(
@@ -169,7 +190,7 @@ def request_password_reset(email: str) -> None:
             expires_at=now + timedelta(minutes=minutes),
         )
     )
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = current_app.config["REC_BASE_URL"] + url_for("auth.reset_password", token=token)
     queue_email(
         to=user.email,
         subject="Reset your Recovery Education Centre password",
@@ -193,13 +214,23 @@ def find_reset_token(token: str) -> PasswordResetToken | None:
 
 def reset_password(token: str, new_password: str) -> User:
     row = find_reset_token(token)
-    if row is None:
+    # Claim the token in one statement, so two requests racing with the same link cannot
+    # both succeed.
+    claimed = db.session.execute(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.token_hash == _token_hash(token),
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.expires_at >= utcnow(),
+        )
+        .values(used_at=utcnow())
+    ).rowcount
+    if row is None or claimed != 1:
         raise DomainError(
             "This link has expired or has already been used. Ask for a new link", field="password"
         )
     user = row.user
     user.password_hash = hash_password(new_password)
-    row.used_at = utcnow()
     sessions.end_all_sessions(user, sessions.ENDED_PASSWORD)
     audit.record(audit.PASSWORD_RESET, subject=user)
     return user

@@ -34,7 +34,15 @@ def _hash(token: str) -> str:
 
 
 def start_session(user: User) -> None:
-    """Sign ``user`` in with a brand-new session (the old cookie contents are dropped)."""
+    """Sign ``user`` in with a brand-new session (the old cookie contents are dropped, and
+    a session the cookie already held is ended on the server)."""
+    previous = session.get("_user_id")
+    if previous:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _hash(previous), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason="signed in again")
+        )
     next_url = session.get("next")
     session.clear()
     if next_url:

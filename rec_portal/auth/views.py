@@ -15,12 +15,18 @@ from rec_portal.security import safe_next
 from rec_portal.templating import add_error
 
 
-def _limit(name: str):
-    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+def _limit(name: str, key_func=None):
+    """A rate limit from the config, counted on POST only (reading a page is free)."""
+    return limiter.limit(lambda: current_app.config[name], methods=["POST"], key_func=key_func)
+
+
+def _email_key() -> str:
+    return "email:" + operations.normalise_email(request.form.get("email", ""))[:254]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @_limit("REC_LIMIT_LOGIN")
+@_limit("REC_LIMIT_LOGIN_PER_EMAIL", key_func=_email_key)
 def login():
     next_url = safe_next(request.args.get("next"), default="")
     if current_user.is_authenticated and request.method == "GET":
@@ -84,6 +90,7 @@ def register():
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @_limit("REC_LIMIT_PASSWORD_RESET")
+@_limit("REC_LIMIT_PASSWORD_RESET_PER_EMAIL", key_func=_email_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

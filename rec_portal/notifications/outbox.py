@@ -56,7 +56,7 @@ class DeliveryReport:
         )
 
 
-def _build(message: OutboxMessage) -> EmailMessage:
+def _build(message) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["REC_MAIL_FROM"]
     email["To"] = message.to_address
@@ -82,65 +82,129 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def deliver_pending(limit: int = 200) -> DeliveryReport:
-    """Send the messages that are due. Commits after each message."""
-    report = DeliveryReport()
+# How long a run may hold claimed messages before another run may try them again (a run
+# that crashed mid-way leaves its messages to be retried after this).
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    to_address: str
+    subject: str
+    body_text: str
+    contains_secret: bool
+    attempts: int
+
+
+def _claim(limit: int) -> list[_Claimed]:
+    """Take due messages for this run, in a short transaction of their own.
+
+    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two runs from taking the same rows; on
+    SQLite the claim transaction begins with BEGIN IMMEDIATE, which serialises runs. The
+    lease (next_attempt_at moved forward) keeps other runs away while this one sends.
+    """
     now = utcnow()
-    due = db.session.execute(
+    rows = db.session.execute(
         select(OutboxMessage)
         .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     ).scalars().all()
-    if not due:
+    claimed = [
+        _Claimed(m.id, m.to_address, m.subject, m.body_text, m.contains_secret, m.attempts)
+        for m in rows
+    ]
+    for message in rows:
+        message.next_attempt_at = now + CLAIM_LEASE
+    db.session.commit()
+    return claimed
+
+
+def _record(message_id: int, **values) -> None:
+    """Write one message's outcome in a short transaction."""
+    message = db.session.get(OutboxMessage, message_id)
+    for key, value in values.items():
+        setattr(message, key, value)
+    db.session.commit()
+
+
+def _message_for_log(message: _Claimed) -> str:
+    if message.contains_secret and current_app.config["REC_ENV"] == "production":
+        return "(body not logged: it contains a one-time link)"
+    return message.body_text
+
+
+def deliver_pending(limit: int = 200) -> DeliveryReport:
+    """Send the messages that are due. No database transaction stays open while talking
+    to the mail server, so the portal keeps working however slow the server is."""
+    report = DeliveryReport()
+    cfg = current_app.config
+    if not cfg["REC_SMTP_HOST"] and cfg["REC_ENV"] == "production":
+        # Keep them: they go out once REC_SMTP_HOST is set.
+        log.error("REC_SMTP_HOST is not set: emails stay in the outbox until it is")
         return report
-    if not current_app.config["REC_SMTP_HOST"]:
-        for message in due:
+    claimed = _claim(limit)
+    if not claimed:
+        return report
+
+    if not cfg["REC_SMTP_HOST"]:
+        for message in claimed:
             log.info(
                 "no SMTP server configured; email %s to %s\nSubject: %s\n\n%s",
-                message.id, message.to_address, message.subject, message.body_text,
+                message.id, message.to_address, message.subject, _message_for_log(message),
             )
-            message.status = LOGGED
-            message.sent_at = utcnow()
+            _record(message.id, status=LOGGED, sent_at=utcnow())
             report.logged += 1
-        db.session.commit()
         return report
 
     smtp = None
-    max_attempts = current_app.config["REC_MAIL_MAX_ATTEMPTS"]
-    for message in due:
-        message.attempts += 1
+    max_attempts = cfg["REC_MAIL_MAX_ATTEMPTS"]
+    for index, message in enumerate(claimed):
+        attempts = message.attempts + 1
         try:
             if smtp is None:
                 smtp = _connect()
             smtp.send_message(_build(message))
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
             error = f"{type(exc).__name__}: {exc}"[:500]
-            message.last_error = error
-            if message.attempts >= max_attempts:
-                message.status = FAILED
+            if attempts >= max_attempts:
+                _record(message.id, attempts=attempts, last_error=error, status=FAILED)
                 report.failed += 1
-                log.error("email %s failed for good after %s attempts: %s",
-                          message.id, message.attempts, error)
+                log.error("email %s failed for good after %s attempts: %s", message.id, attempts, error)
             else:
-                message.next_attempt_at = utcnow() + backoff_after(message.attempts)
+                retry_at = utcnow() + backoff_after(attempts)
+                _record(message.id, attempts=attempts, last_error=error, next_attempt_at=retry_at)
                 report.retrying += 1
                 log.warning("email %s not sent (attempt %s), will retry at %s: %s",
-                            message.id, message.attempts, message.next_attempt_at, error)
-            if smtp is not None and isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
-                try:
-                    smtp.close()
-                finally:
-                    smtp = None
+                            message.id, attempts, retry_at, error)
+            if smtp is None or isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
+                # The server cannot be reached: stop here and hand the rest back unattempted.
+                _release([m.id for m in claimed[index + 1:]])
+                report.retrying += len(claimed) - index - 1
+                if smtp is not None:
+                    try:
+                        smtp.close()
+                    except Exception:  # noqa: BLE001
+                        pass
+                return report
         else:
-            message.status = SENT
-            message.sent_at = utcnow()
-            message.last_error = None
+            _record(message.id, attempts=attempts, status=SENT, sent_at=utcnow(), last_error=None)
             report.sent += 1
-        db.session.commit()
     if smtp is not None:
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             pass
     return report
+
+
+def _release(message_ids: list[int]) -> None:
+    """Give claimed but unattempted messages back, due again after the first backoff."""
+    if not message_ids:
+        return
+    retry_at = utcnow() + BACKOFF[0]
+    for message_id in message_ids:
+        db.session.get(OutboxMessage, message_id).next_attempt_at = retry_at
+    db.session.commit()

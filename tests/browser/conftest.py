@@ -140,6 +140,8 @@ def live_server(tmp_path_factory):
     with app.app_context():
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    # Links in email are built from REC_BASE_URL: point it at this server.
+    app.config["REC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

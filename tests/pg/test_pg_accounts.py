@@ -30,7 +30,7 @@ def test_register_sign_out_sign_in_and_reset_on_postgresql(pg_app, pg_client):
         reset = db.session.execute(
             select(OutboxMessage).where(OutboxMessage.contains_secret.is_(True))
         ).scalar_one()
-        link = reset.body_text.split("http://localhost", 1)[1].split()[0]
+        link = reset.body_text.split(pg_app.config["REC_BASE_URL"], 1)[1].split()[0]
     web.submit(link, {"password": "new-password-river-2", "confirm_password": "new-password-river-2"})
     web.login("ada@example.org", "new-password-river-2")
 

@@ -14,7 +14,12 @@ def test_production_settings_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("REC_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("DATABASE_URL", "postgres://rec:pw@db.internal/rec")
+    monkeypatch.delenv("REC_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="REC_BASE_URL must be set in production"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("REC_BASE_URL", "https://rec.example.nhs.uk/")
     config = load_config(str(tmp_path))
+    assert config["REC_BASE_URL"] == "https://rec.example.nhs.uk"
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["REC_HSTS"] is True
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://rec:pw@db.internal/rec"

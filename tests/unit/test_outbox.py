@@ -73,18 +73,20 @@ def test_smtp_server_down_loses_nothing_and_retries_later(app, app_ctx, smtp_con
     queue_email(to="b@example.org", subject="Two", body="Second")
     db.session.commit()
 
-    # Nothing listens on the port: the server is down.
+    # Nothing listens on the port: the server is down. The first message records the
+    # failure; the run stops there and hands the second back without trying it.
     report = deliver_pending()
     assert report.retrying == 2 and report.sent == 0
-    for message in _messages():
-        assert message.status == "pending"
-        assert message.attempts == 1
-        assert "Connection refused" in message.last_error or "Error" in message.last_error
+    first, second = _messages()
+    assert (first.status, first.attempts) == ("pending", 1)
+    assert "ConnectionRefusedError" in first.last_error
+    assert (second.status, second.attempts, second.last_error) == ("pending", 0, None)
+    for message in (first, second):
         assert message.next_attempt_at > utcnow() + timedelta(seconds=30)
 
     # Running again before the retry time does not try again.
     assert deliver_pending().retrying == 0
-    assert all(m.attempts == 1 for m in _messages())
+    assert [m.attempts for m in _messages()] == [1, 0]
 
     # The server comes back; once the retry is due, both are delivered.
     inbox = Inbox()
@@ -128,3 +130,41 @@ def test_send_mail_command_reports(app):
     result = app.test_cli_runner().invoke(args=["rec", "send-mail"])
     assert result.exit_code == 0
     assert "Outbox: sent 0, logged 1" in result.output
+
+
+def test_production_without_smtp_keeps_messages_waiting(app, app_ctx, caplog):
+    queue_email(to="a@example.org", subject="One", body="First")
+    db.session.commit()
+    app.config["REC_ENV"] = "production"
+    try:
+        with caplog.at_level(logging.ERROR, logger="rec_portal.mail"):
+            report = deliver_pending()
+    finally:
+        app.config["REC_ENV"] = "testing"
+    assert (report.logged, report.sent) == (0, 0)
+    assert "REC_SMTP_HOST is not set" in caplog.text
+    assert _messages()[0].status == "pending"
+
+
+def test_secret_links_are_not_logged_in_production(app, app_ctx, caplog, monkeypatch):
+    import rec_portal.notifications.outbox as outbox
+
+    queue_email(to="a@example.org", subject="Reset", body="https://x/reset-password/SECRET", contains_secret=True)
+    db.session.commit()
+    app.config["REC_ENV"] = "production"
+    try:
+        claimed = outbox._claim(10)
+        text = outbox._message_for_log(claimed[0])
+    finally:
+        app.config["REC_ENV"] = "testing"
+    assert "SECRET" not in text and "not logged" in text
+
+
+def test_a_second_run_does_not_take_messages_a_first_run_is_sending(app, app_ctx):
+    import rec_portal.notifications.outbox as outbox
+
+    queue_email(to="a@example.org", subject="One", body="First")
+    db.session.commit()
+    first_run = outbox._claim(10)
+    second_run = outbox._claim(10)
+    assert [m.subject for m in first_run] == ["One"] and second_run == []

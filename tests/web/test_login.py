@@ -130,7 +130,11 @@ def test_disabling_an_account_ends_its_sessions(web, client, jo, app):
         admin = factories.make_user(roles=("admin",))
         disable_account(admin, db.session.get(User, jo.id))
         db.session.commit()
-    assert client.get("/my/account").status_code == 302
+    response = client.get("/my/account")
+    assert response.headers["Location"] == "/login?next=/my/account"
+    assert "Sign out" not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(UserSession.ended_reason)).scalar_one() == "account disabled"
 
 
 def _age_session(app, **changes):

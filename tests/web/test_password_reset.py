@@ -20,7 +20,8 @@ def _make(app, email="jo@example.org"):
 def _reset_links(app):
     with app.app_context():
         rows = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
-        return [re.search(r"http://localhost(/reset-password/\S+)", m.body_text).group(1) for m in rows if m.contains_secret]
+        base = re.escape(app.config["REC_BASE_URL"])
+        return [re.search(base + r"(/reset-password/\S+)", m.body_text).group(1) for m in rows if m.contains_secret]
 
 
 def test_request_sends_a_one_time_link_through_the_outbox(web, client, app):
@@ -100,3 +101,56 @@ def test_resetting_signs_out_every_other_session(web, client, app):
     assert other.get("/my/account").status_code == 302
     with app.app_context():
         assert db.session.execute(select(UserSession.ended_reason)).scalar_one() == "password changed"
+
+
+def test_link_is_built_from_the_configured_address_not_the_host_header(app):
+    from rec_portal.auth import operations
+
+    with app.test_request_context("/forgot-password", base_url="http://evil.example",
+                                  headers={"X-Forwarded-Host": "evil.example"}):
+        factories.make_user(email="jo@example.org")
+        operations.request_password_reset("jo@example.org")
+        db.session.commit()
+        body = db.session.execute(select(OutboxMessage.body_text)).scalar_one()
+    assert "evil.example" not in body
+    assert app.config["REC_BASE_URL"] + "/reset-password/" in body
+
+
+def test_changing_password_voids_earlier_reset_links(web, client, app):
+    _make(app)
+    web.submit("/forgot-password", {"email": "jo@example.org"})
+    (link,) = _reset_links(app)
+    web.login("jo@example.org")
+    web.submit("/my/account/password", {"current_password": factories.PASSWORD, "password": NEW, "confirm_password": NEW})
+    assert client.get(link).status_code == 410
+
+
+def test_a_link_cannot_be_used_twice_even_at_once(app):
+    """Two requests racing with the same link: only one changes the password."""
+    import pytest
+
+    from rec_portal.auth import operations
+    from rec_portal.errors import DomainError
+
+    with app.test_request_context("/"):
+        user = factories.make_user(email="jo@example.org")
+        db.session.commit()
+        operations.request_password_reset("jo@example.org")
+        db.session.commit()
+        body = db.session.execute(select(OutboxMessage.body_text)).scalar_one()
+        token = re.search(r"/reset-password/(\S+)", body).group(1)
+        # The second request looked the token up before the first one used it.
+        looked_up = operations.find_reset_token(token)
+        operations.reset_password(token, NEW)
+        db.session.commit()
+        real_find = operations.find_reset_token
+        operations.find_reset_token = lambda t: looked_up
+        try:
+            with pytest.raises(DomainError, match="expired or has already been used"):
+                operations.reset_password(token, "another-password-77")
+        finally:
+            operations.find_reset_token = real_find
+        db.session.rollback()
+        from rec_portal.auth.passwords import verify_password
+
+        assert verify_password(db.session.get(type(user), user.id).password_hash, NEW)
