@@ -26,6 +26,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # Not x_host: links in email are built from REC_BASE_URL, never from a header.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
+    if app.config["REC_ENV"] == "production" and not app.config["REC_PROXY_COUNT"]:
+        app.logger.warning(
+            "REC_PROXY_COUNT is 0: if the portal runs behind a proxy, every visitor shares one "
+            "rate-limit bucket and the audit log records the proxy's address"
+        )
+
     # Templates: the app's own first, then the NHS.UK frontend macros.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
     app.jinja_env.undefined = ChainableUndefined
