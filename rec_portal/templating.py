@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from rec_portal.htmx import is_htmx
+from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES
 from rec_portal.timeutil import format_uk, to_uk
 
@@ -21,10 +22,22 @@ def form_errors(*forms) -> list[dict]:
     for form in forms:
         if form is None:
             continue
-        for field in form:
+        for field in _leaf_fields(form):
             if field.errors:
                 items.append({"text": field.errors[0], "href": f"#{field.id}"})
     return items
+
+
+def _leaf_fields(form):
+    """Every plain field, looking inside FieldList and FormField."""
+    for field in form:
+        if hasattr(field, "entries"):  # FieldList
+            for entry in field.entries:
+                yield from (_leaf_fields(entry.form) if hasattr(entry, "form") else [entry])
+        elif hasattr(field, "form") and field.type == "FormField":
+            yield from _leaf_fields(field.form)
+        else:
+            yield field
 
 
 def add_error(form, field_name: str | None, message: str) -> None:
@@ -88,6 +101,46 @@ def uk_short(value) -> str:
     return f"{local.day} {local:%b %Y, %H:%M}" if local else ""
 
 
+COURSE_STATUS_COLOURS = {"draft": "grey", "published": "green", "archived": "white"}
+
+
+def course_status_tag(status: str) -> Markup:
+    return Markup('<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>').format(
+        COURSE_STATUS_COLOURS.get(status, "grey"), status.capitalize()
+    )
+
+
+def audience_text(course) -> str:
+    parts = [
+        label
+        for flag, label in (
+            (course.for_service_users, "people who use services"),
+            (course.for_carers, "carers"),
+            (course.for_staff, "staff"),
+        )
+        if flag
+    ]
+    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)).capitalize()
+
+
+def roles_text(course) -> str:
+    from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
+
+    return ", ".join(
+        f"{FACILITATOR_ROLE_LABELS[n.role]}" + (f" ({n.count})" if n.count > 1 else "")
+        for n in course.roles_needed
+    ) or "None set"
+
+
+def choice_item(choice, selected=None) -> dict:
+    """A WTForms choice as an NHS radios/checkboxes item (``selected``: checked values)."""
+    value, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
+    item = {"value": value, "text": label}
+    if selected is not None:
+        item["checked"] = value in selected
+    return item
+
+
 def navigation_items() -> list[dict]:
     path = request.path
     items = [{"text": "Home", "href": url_for("pages.home"), "current": path == "/"}]
@@ -121,12 +174,18 @@ def init_templating(app: Flask) -> None:
         form_errors=form_errors,
         pagination=pagination,
         status_tag=status_tag,
+        course_status_tag=course_status_tag,
+        facilitator_roles=FACILITATOR_ROLES,
+        delivery_labels=DELIVERY_LABELS,
         role_choices=[{"value": r, "text": ROLE_LABELS[r]} for r in ROLES],
         ROLE_LABELS=ROLE_LABELS,
     )
     app.jinja_env.filters["role_list"] = lambda names: ", ".join(
         ROLE_LABELS[r] for r in ROLES if r in names
     ) or "None"
+    app.jinja_env.filters["choice_item"] = choice_item
+    app.jinja_env.filters["audience_text"] = audience_text
+    app.jinja_env.filters["roles_text"] = roles_text
     app.jinja_env.filters["role_checkbox"] = lambda choice, selected: {
         **choice, "checked": choice["value"] in selected
     }

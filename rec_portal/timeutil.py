@@ -29,3 +29,9 @@ def format_uk(value: datetime | None, with_time: bool = True) -> str:
         return day
     hour = local.hour % 12 or 12
     return f"{day} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def uk_to_utc(day, time) -> datetime:
+    """A UK wall-clock date and time as a naive UTC datetime (what the database holds)."""
+    local = datetime.combine(day, time).replace(tzinfo=UK)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)

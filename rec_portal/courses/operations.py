@@ -1,0 +1,254 @@
+"""Courses and sessions, as REC staff manage them. Operations flush, never commit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import render_template
+from sqlalchemy import func, select
+
+from rec_portal.bookings.operations import change_capacity, lock_session
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.models import Booking, Course, CourseRoleNeed, CourseSession, SessionDate
+from rec_portal.models.bookings import CANCELLED as BOOKING_CANCELLED
+from rec_portal.models.courses import (
+    ARCHIVED,
+    CANCELLED,
+    COURSE_STATUSES,
+    DRAFT,
+    FACILITATOR_ROLES,
+    PUBLISHED,
+    SCHEDULED,
+)
+from rec_portal.notifications.outbox import queue_email
+from rec_portal.timeutil import format_uk, utcnow
+
+NEUTRAL_SUBJECT = "Recovery Education Centre session"
+COURSE_FIELDS = (
+    "title", "summary", "description", "learning_outcomes", "for_service_users", "for_carers",
+    "for_staff", "duration", "delivery", "what_to_expect", "accessibility", "coproduction_note",
+    "content_version",
+)
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80] or "course"
+
+
+def _slug_taken(slug: str, except_id: int | None) -> bool:
+    stmt = select(func.count()).select_from(Course).where(Course.slug == slug)
+    if except_id is not None:
+        stmt = stmt.where(Course.id != except_id)
+    return db.session.execute(stmt).scalar_one() > 0
+
+
+def save_course(course: Course | None, *, slug: str, roles: dict[str, int], **fields) -> Course:
+    """Create (``course`` None) or update a course. ``roles``: facilitator role -> count."""
+    if not (fields.get("for_service_users") or fields.get("for_carers") or fields.get("for_staff")):
+        raise DomainError("Choose who the course is for", field="audience")
+    slug = slugify(slug or fields["title"])
+    if _slug_taken(slug, course.id if course else None):
+        raise DomainError(
+            f"Another course already uses the web address /courses/{slug}. Choose a different one",
+            field="slug",
+        )
+    if course is None:
+        course = Course(status=DRAFT)
+        db.session.add(course)
+    course.slug = slug
+    for name in COURSE_FIELDS:
+        if name in fields:
+            setattr(course, name, fields[name])
+    wanted = {r: n for r, n in roles.items() if r in FACILITATOR_ROLES and n and n > 0}
+    current = {need.role: need for need in course.roles_needed}
+    for role, need in current.items():
+        if role not in wanted:
+            course.roles_needed.remove(need)
+    for role, count in wanted.items():
+        if role in current:
+            current[role].count = count
+        else:
+            course.roles_needed.append(CourseRoleNeed(role=role, count=count))
+    db.session.flush()
+    return course
+
+
+def set_course_status(course: Course, status: str) -> None:
+    if status not in COURSE_STATUSES:
+        raise DomainError("Unknown status")
+    if status == PUBLISHED and not course.summary:
+        raise DomainError("Add a summary before publishing")
+    course.status = status
+    db.session.flush()
+
+
+@dataclass
+class DateRange:
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _check_dates(dates: list[DateRange]) -> list[DateRange]:
+    if not dates:
+        raise DomainError("Add at least one date", field="dates")
+    for d in dates:
+        if d.ends_at <= d.starts_at:
+            raise DomainError("Each date must end after it starts", field="dates")
+    dates = sorted(dates, key=lambda d: d.starts_at)
+    for a, b in zip(dates, dates[1:]):
+        if b.starts_at < a.ends_at:
+            raise DomainError("Two of the dates overlap", field="dates")
+    return dates
+
+
+def _check_window(opens: datetime | None, closes: datetime | None, first: datetime) -> None:
+    if opens and closes and closes <= opens:
+        raise DomainError("Booking must close after it opens", field="booking_closes")
+    if closes and closes > first:
+        raise DomainError("Booking must close before the first date starts", field="booking_closes")
+
+
+def schedule_session(
+    course: Course,
+    *,
+    dates: list[DateRange],
+    capacity: int,
+    venue: str = "",
+    online_details: str = "",
+    booking_opens_at: datetime | None = None,
+    booking_closes_at: datetime | None = None,
+) -> CourseSession:
+    dates = _check_dates(dates)
+    _check_window(booking_opens_at, booking_closes_at, dates[0].starts_at)
+    if capacity < 1:
+        raise DomainError("Capacity must be 1 or more", field="capacity")
+    if not (venue.strip() or online_details.strip()):
+        raise DomainError("Give the venue or the online joining details", field="venue")
+    session = CourseSession(
+        course=course,
+        capacity=capacity,
+        venue=venue.strip(),
+        online_details=online_details.strip(),
+        booking_opens_at=booking_opens_at,
+        booking_closes_at=booking_closes_at,
+        starts_at=dates[0].starts_at,
+        ends_at=dates[-1].ends_at,
+        status=SCHEDULED,
+        dates=[SessionDate(starts_at=d.starts_at, ends_at=d.ends_at) for d in dates],
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def _people_on(session: CourseSession) -> list[Booking]:
+    return list(
+        db.session.execute(
+            select(Booking).where(
+                Booking.session_id == session.id, Booking.status != BOOKING_CANCELLED
+            )
+        ).scalars()
+    )
+
+
+def _describe(session: CourseSession) -> list[str]:
+    lines = [f"- {format_uk(d.starts_at)} to {format_uk(d.ends_at)}" for d in session.dates]
+    lines.append(f"Where: {session.venue or 'Online'}")
+    return lines
+
+
+def update_session(
+    session_id: int,
+    *,
+    dates: list[DateRange],
+    capacity: int,
+    venue: str = "",
+    online_details: str = "",
+    booking_opens_at: datetime | None = None,
+    booking_closes_at: datetime | None = None,
+) -> list[str]:
+    """Change a session; everyone booked or waiting is told what changed. Returns the
+    list of changes (for the page)."""
+    session = lock_session(session_id)
+    if session is None or session.status != SCHEDULED:
+        raise DomainError("Only scheduled sessions can be changed")
+    dates = _check_dates(dates)
+    _check_window(booking_opens_at, booking_closes_at, dates[0].starts_at)
+    if not (venue.strip() or online_details.strip()):
+        raise DomainError("Give the venue or the online joining details", field="venue")
+    changes = []
+    old_dates = [(d.starts_at, d.ends_at) for d in session.dates]
+    new_dates = [(d.starts_at, d.ends_at) for d in dates]
+    if old_dates != new_dates:
+        changes.append("dates and times")
+        session.dates = [SessionDate(starts_at=s, ends_at=e) for s, e in new_dates]
+        session.starts_at, session.ends_at = new_dates[0][0], new_dates[-1][1]
+    if venue.strip() != session.venue:
+        changes.append("venue")
+        session.venue = venue.strip()
+    if online_details.strip() != session.online_details:
+        changes.append("online joining details")
+        session.online_details = online_details.strip()
+    session.booking_opens_at, session.booking_closes_at = booking_opens_at, booking_closes_at
+    db.session.flush()
+    if capacity != session.capacity:
+        change_capacity(session.id, capacity)  # raises if below the people booked
+    if changes:
+        for booking in _people_on(session):
+            queue_email(
+                to=booking.student.email,
+                subject=NEUTRAL_SUBJECT + ": details changed",
+                body=render_template(
+                    "emails/session_changed.txt", booking=booking, session=session,
+                    changes=changes, details=_describe(session),
+                ),
+            )
+    return changes
+
+
+def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
+    """Cancel a session: every booking and waiting-list place is released and each person
+    is told. Returns how many people were told."""
+    now = now or utcnow()
+    session = lock_session(session_id)
+    if session is None or session.status != SCHEDULED:
+        raise DomainError("Only scheduled sessions can be cancelled")
+    people = _people_on(session)
+    session.status = CANCELLED
+    session.cancelled_at = now
+    for booking in people:
+        booking.status = BOOKING_CANCELLED
+        booking.cancelled_at = now
+        queue_email(
+            to=booking.student.email,
+            subject=NEUTRAL_SUBJECT + " cancelled",
+            body=render_template(
+                "emails/session_cancelled.txt", booking=booking, session=session,
+                details=_describe(session),
+            ),
+        )
+    db.session.flush()
+    return len(people)
+
+
+def copy_session(session: CourseSession, first_start: datetime) -> CourseSession:
+    """A new session of the same course, with the same pattern of dates from ``first_start``."""
+    shift: timedelta = first_start - session.starts_at
+    opens = session.booking_opens_at + shift if session.booking_opens_at else None
+    closes = session.booking_closes_at + shift if session.booking_closes_at else None
+    return schedule_session(
+        session.course,
+        dates=[DateRange(d.starts_at + shift, d.ends_at + shift) for d in session.dates],
+        capacity=session.capacity,
+        venue=session.venue,
+        online_details=session.online_details,
+        booking_opens_at=opens,
+        booking_closes_at=closes,
+    )
+
+
+__all__ = ["ARCHIVED", "DRAFT", "PUBLISHED"]

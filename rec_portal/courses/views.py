@@ -1,0 +1,234 @@
+"""Views for /admin/courses. Every route checks the admin role."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import case, func, select
+
+from rec_portal.auth.access import role_required
+from rec_portal.courses import bp, operations
+from rec_portal.courses.forms import CopySessionForm, CourseForm, SessionForm, StatusForm
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.models import Booking, Course, CourseSession
+from rec_portal.models.accounts import ADMIN
+from rec_portal.models.bookings import CONFIRMED, WAITLISTED
+from rec_portal.models.courses import ARCHIVED, DRAFT, PUBLISHED
+from rec_portal.templating import add_error, form_errors
+from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+
+
+def get_course_or_404(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        abort(404)
+    return course
+
+
+def get_session_or_404(session_id: int) -> CourseSession:
+    session = db.session.get(CourseSession, session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _refused(form, error: DomainError) -> None:
+    db.session.rollback()
+    field = {"audience": "audience", "dates": "dates", "booking_closes": "booking_closes"}.get(
+        error.field or "", error.field
+    )
+    if field == "dates":
+        form.dates.entries[0].form.day.errors = [error.message]
+    else:
+        add_error(form, field, error.message)
+
+
+@bp.route("")
+@role_required(ADMIN)
+def index():
+    next_start = (
+        select(CourseSession.course_id, func.min(CourseSession.starts_at).label("next_start"))
+        .where(CourseSession.status == "scheduled", CourseSession.starts_at > utcnow())
+        .group_by(CourseSession.course_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Course, next_start.c.next_start)
+        .outerjoin(next_start, next_start.c.course_id == Course.id)
+        .order_by(case((Course.status == ARCHIVED, 1), else_=0), Course.title)
+    ).all()
+    return render_template("courses/index.html", rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(ADMIN)
+def new():
+    form = CourseForm()
+    if form.validate_on_submit():
+        try:
+            course = operations.save_course(None, slug=form.slug.data, roles=form.roles(), **form.course_fields())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(f"“{course.title}” has been created as a draft. Publish it when it is ready.", "success")
+            return redirect(url_for("courses.detail", course_id=course.id))
+    return render_template("courses/form.html", form=form, course=None), (400 if form.errors else 200)
+
+
+def _session_rows(course: Course):
+    counts = (
+        select(
+            Booking.session_id,
+            func.sum(case((Booking.status == CONFIRMED, 1), else_=0)).label("booked"),
+            func.sum(case((Booking.status == WAITLISTED, 1), else_=0)).label("waiting"),
+        )
+        .group_by(Booking.session_id)
+        .subquery()
+    )
+    return db.session.execute(
+        select(CourseSession, func.coalesce(counts.c.booked, 0), func.coalesce(counts.c.waiting, 0))
+        .outerjoin(counts, counts.c.session_id == CourseSession.id)
+        .where(CourseSession.course_id == course.id)
+        .order_by(CourseSession.starts_at.desc())
+    ).all()
+
+
+@bp.route("/<int:course_id>")
+@role_required(ADMIN)
+def detail(course_id: int):
+    course = get_course_or_404(course_id)
+    return render_template(
+        "courses/detail.html", course=course, sessions=_session_rows(course),
+        status_form=StatusForm(), now=utcnow(),
+    )
+
+
+@bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
+@role_required(ADMIN)
+def edit(course_id: int):
+    course = get_course_or_404(course_id)
+    form = CourseForm() if request.method == "POST" else CourseForm.for_course(course)
+    if form.validate_on_submit():
+        try:
+            operations.save_course(course, slug=form.slug.data, roles=form.roles(), **form.course_fields())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash("The course has been saved.", "success")
+            return redirect(url_for("courses.detail", course_id=course.id))
+    return render_template("courses/form.html", form=form, course=course), (400 if form.errors else 200)
+
+
+STATUS_MESSAGES = {
+    PUBLISHED: "is published: it is in the catalogue and people can book its dates.",
+    DRAFT: "is back to draft: it is no longer in the catalogue.",
+    ARCHIVED: "is archived: it is no longer in the catalogue.",
+}
+
+
+@bp.route("/<int:course_id>/status/<status>", methods=["POST"])
+@role_required(ADMIN)
+def set_status(course_id: int, status: str):
+    course = get_course_or_404(course_id)
+    if status not in STATUS_MESSAGES:
+        abort(404)
+    if StatusForm().validate_on_submit():
+        try:
+            operations.set_course_status(course, status)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"“{course.title}” {STATUS_MESSAGES[status]}", "success")
+    return redirect(url_for("courses.detail", course_id=course.id))
+
+
+@bp.route("/<int:course_id>/sessions/new", methods=["GET", "POST"])
+@role_required(ADMIN)
+def new_session(course_id: int):
+    course = get_course_or_404(course_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            session = operations.schedule_session(course, **form.session_fields())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(f"The session starting {_when(session)} has been scheduled.", "success")
+            return redirect(url_for("courses.detail", course_id=course.id))
+    return render_template("courses/session_form.html", form=form, course=course, session=None), (
+        400 if form_errors(form) else 200
+    )
+
+
+def _when(session: CourseSession) -> str:
+    from rec_portal.timeutil import format_uk
+
+    return format_uk(session.starts_at)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(ADMIN)
+def edit_session(session_id: int):
+    session = get_session_or_404(session_id)
+    form = SessionForm() if request.method == "POST" else SessionForm.for_session(session)
+    if form.validate_on_submit():
+        try:
+            changes = operations.update_session(session.id, **form.session_fields())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            told = " Everyone booked or waiting has been told by email." if changes else ""
+            flash(f"The session has been saved.{told}", "success")
+            return redirect(url_for("courses.detail", course_id=session.course_id))
+    return render_template(
+        "courses/session_form.html", form=form, course=session.course, session=session
+    ), (400 if form_errors(form) else 200)
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@role_required(ADMIN)
+def cancel_session(session_id: int):
+    session = get_session_or_404(session_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            told = operations.cancel_session(session.id)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"The session has been cancelled. {told} {'person has' if told == 1 else 'people have'} been told by email.", "success")
+        return redirect(url_for("courses.detail", course_id=session.course_id))
+    return render_template("courses/session_cancel.html", session=session, form=form)
+
+
+@bp.route("/sessions/<int:session_id>/copy", methods=["GET", "POST"])
+@role_required(ADMIN)
+def copy_session(session_id: int):
+    session = get_session_or_404(session_id)
+    form = CopySessionForm()
+    if form.validate_on_submit():
+        first = to_uk(session.starts_at)
+        start = uk_to_utc(form.first_day(), time(first.hour, first.minute))
+        try:
+            copy = operations.copy_session(session, start)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, "day", error.message)
+        else:
+            db.session.commit()
+            flash(f"A copy starting {_when(copy)} has been scheduled.", "success")
+            return redirect(url_for("courses.detail", course_id=session.course_id))
+    return render_template("courses/session_copy.html", session=session, form=form), (
+        400 if form.errors else 200
+    )
+
