@@ -29,6 +29,7 @@ AUDIENCES = [
     SelectChoice("staff", "Staff"),
 ]
 MAX_DATES = 8
+SHOWN_DATES = 4  # empty rows offered on a new session (no JavaScript needed to add one)
 
 
 def _strip(value):
@@ -159,7 +160,7 @@ class DateRow(Form):
 
 
 class SessionForm(FlaskForm):
-    dates = FieldList(FormField(DateRow), min_entries=MAX_DATES, max_entries=MAX_DATES)
+    dates = FieldList(FormField(DateRow), min_entries=SHOWN_DATES, max_entries=MAX_DATES)
     venue = TextAreaField("Venue (address and room)", filters=[_strip])
     online_details = TextAreaField("Online joining details (only booked students see them)", filters=[_strip])
     capacity = IntegerField(
@@ -202,7 +203,7 @@ class SessionForm(FlaskForm):
             start, end = to_uk(d.starts_at), to_uk(d.ends_at)
             rows.append({"day": f"{start:%Y-%m-%d}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"})
         return cls(data={
-            "dates": rows + [{}] * (MAX_DATES - len(rows)),
+            "dates": rows + [{}] * max(min(MAX_DATES - len(rows), 1), SHOWN_DATES - len(rows)),
             "venue": session.venue,
             "online_details": session.online_details,
             "capacity": session.capacity,

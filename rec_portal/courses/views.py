@@ -92,7 +92,7 @@ def _session_rows(course: Course):
         select(CourseSession, func.coalesce(counts.c.booked, 0), func.coalesce(counts.c.waiting, 0))
         .outerjoin(counts, counts.c.session_id == CourseSession.id)
         .where(CourseSession.course_id == course.id)
-        .order_by(CourseSession.starts_at.desc())
+        .order_by(CourseSession.starts_at)
     ).all()
 
 
