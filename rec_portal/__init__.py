@@ -67,11 +67,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.account import bp as account_bp
     from rec_portal.admin import bp as admin_bp
     from rec_portal.auth import bp as auth_bp
+    from rec_portal.bookings import bp as bookings_bp
+    from rec_portal.catalogue import bp as catalogue_bp
     from rec_portal.courses import bp as courses_bp
     from rec_portal.facilitation import bp as facilitation_bp
     from rec_portal.pages import bp as pages_bp
 
-    for bp in (pages_bp, auth_bp, account_bp, facilitation_bp, admin_bp, courses_bp):
+    for bp in (
+        pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
+        courses_bp,
+    ):
         app.register_blueprint(bp)
 
     from rec_portal.cli import rec_cli

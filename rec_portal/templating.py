@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from rec_portal.htmx import is_htmx
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
-from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES
+from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
 from rec_portal.timeutil import format_uk, to_uk
 
 
@@ -132,6 +132,18 @@ def roles_text(course) -> str:
     ) or "None set"
 
 
+def booking_window(session) -> str:
+    """'open', 'not yet' or 'closed', for the booking panel."""
+    from rec_portal.timeutil import utcnow
+
+    now = utcnow()
+    if session.booking_opens_at and now < session.booking_opens_at:
+        return "not yet"
+    if (session.booking_closes_at and now >= session.booking_closes_at) or session.starts_at <= now:
+        return "closed"
+    return "open"
+
+
 def choice_item(choice, selected=None) -> dict:
     """A WTForms choice as an NHS radios/checkboxes item (``selected``: checked values)."""
     value, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
@@ -143,11 +155,20 @@ def choice_item(choice, selected=None) -> dict:
 
 def navigation_items() -> list[dict]:
     path = request.path
-    items = [{"text": "Home", "href": url_for("pages.home"), "current": path == "/"}]
+    items = [
+        {"text": "Home", "href": url_for("pages.home"), "current": path == "/"},
+        {"text": "Courses", "href": url_for("catalogue.index"), "active": path.startswith("/courses")},
+    ]
     if current_user.is_authenticated:
+        if current_user.has_role(STUDENT):
+            items.append(
+                {"text": "My courses", "href": url_for("bookings.my_courses"),
+                 "active": path.startswith("/my/courses")}
+            )
         # Everyone signed in has an account page, whatever their roles.
         items.append(
-            {"text": "My account", "href": url_for("account.index"), "active": path.startswith("/my/")}
+            {"text": "My account", "href": url_for("account.index"),
+             "active": path.startswith("/my/account")}
         )
         if current_user.has_role(FACILITATOR):
             items.append(
@@ -175,6 +196,7 @@ def init_templating(app: Flask) -> None:
         pagination=pagination,
         status_tag=status_tag,
         course_status_tag=course_status_tag,
+        booking_window=booking_window,
         facilitator_roles=FACILITATOR_ROLES,
         delivery_labels=DELIVERY_LABELS,
         role_choices=[{"value": r, "text": ROLE_LABELS[r]} for r in ROLES],
@@ -190,6 +212,7 @@ def init_templating(app: Flask) -> None:
         **choice, "checked": choice["value"] in selected
     }
     app.jinja_env.filters["uk_short"] = uk_short
+    app.jinja_env.filters["uk_time"] = lambda v: f"{to_uk(v):%H:%M}" if v else ""
     app.jinja_env.filters["minutes_words"] = minutes_words
     app.jinja_env.filters["uk_datetime"] = format_uk
     app.jinja_env.filters["uk_date"] = lambda v: format_uk(v, with_time=False)

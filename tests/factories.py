@@ -95,3 +95,29 @@ def make_session(
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def fill_places(session, n: int, *, status: str = "confirmed") -> list:
+    """``n`` new students, each with a booking of ``status`` on ``session``."""
+    from datetime import timedelta
+
+    from rec_portal.models import Booking
+
+    now = utcnow()
+    bookings = []
+    for i in range(n):
+        student = make_user()
+        queued = now + timedelta(seconds=i)
+        bookings.append(
+            Booking(
+                session_id=session.id,
+                student_id=student.id,
+                status=status,
+                made_by_user_id=student.id,
+                queued_at=queued,
+                confirmed_at=queued if status == "confirmed" else None,
+            )
+        )
+    db.session.add_all(bookings)
+    db.session.flush()
+    return bookings

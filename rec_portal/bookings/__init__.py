@@ -1,4 +1,10 @@
-"""Booking places on sessions, waiting lists, cancellations.
+"""Booking places on sessions, waiting lists, cancellations, and /my/courses.
 
-The rules are in ``operations.py``; the pages arrive with the rest of the booking issue.
+The rules are in ``operations.py``; ``queries.py`` reads what the pages show.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("bookings", __name__)
+
+from rec_portal.bookings import views  # noqa: E402,F401

@@ -1,0 +1,78 @@
+"""What the booking pages show, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from rec_portal.extensions import db
+from rec_portal.models import Booking, CourseSession
+from rec_portal.models.bookings import CANCELLED, CONFIRMED, WAITLISTED
+from rec_portal.timeutil import utcnow
+
+
+@dataclass
+class MyBooking:
+    booking: Booking
+    position: int | None  # place in the waiting list, or None
+
+
+def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
+    """The student's active bookings (by session id), with waiting-list positions."""
+    ahead = aliased(Booking)
+    position = (
+        select(func.count())
+        .select_from(ahead)
+        .where(
+            ahead.session_id == Booking.session_id,
+            ahead.status == WAITLISTED,
+            or_(ahead.queued_at < Booking.queued_at,
+                and_(ahead.queued_at == Booking.queued_at, ahead.id < Booking.id)),
+        )
+        .correlate(Booking)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Booking, position)
+        .where(Booking.student_id == student_id, Booking.status != CANCELLED)
+        .options(selectinload(Booking.session).selectinload(CourseSession.course))
+    )
+    if session_ids is not None:
+        stmt = stmt.where(Booking.session_id.in_(session_ids))
+    return {
+        b.session_id: MyBooking(b, ahead_count + 1 if b.status == WAITLISTED else None)
+        for b, ahead_count in db.session.execute(stmt).all()
+    }
+
+
+def places_left_for(session_ids: list[int]) -> dict[int, int]:
+    """Places left per session (capacity minus confirmed bookings), in one query."""
+    if not session_ids:
+        return {}
+    booked = (
+        select(Booking.session_id, func.count().label("n"))
+        .where(Booking.status == CONFIRMED, Booking.session_id.in_(session_ids))
+        .group_by(Booking.session_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(CourseSession.id, CourseSession.capacity - func.coalesce(booked.c.n, 0))
+        .outerjoin(booked, booked.c.session_id == CourseSession.id)
+        .where(CourseSession.id.in_(session_ids))
+    ).all()
+    return {sid: max(left, 0) for sid, left in rows}
+
+
+def my_courses(student_id: int):
+    """Upcoming places, waiting lists and past sessions for /my/courses."""
+    now = utcnow()
+    mine = my_bookings(student_id)
+    upcoming = sorted((m for m in mine.values() if m.booking.session.ends_at >= now and m.booking.status == CONFIRMED),
+                      key=lambda m: m.booking.session.starts_at)
+    waiting = sorted((m for m in mine.values() if m.booking.session.ends_at >= now and m.booking.status == WAITLISTED),
+                     key=lambda m: m.booking.session.starts_at)
+    past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
+                  key=lambda m: m.booking.session.starts_at, reverse=True)
+    return upcoming, waiting, past

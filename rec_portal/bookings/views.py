@@ -1,0 +1,118 @@
+"""Views for booking, cancelling and /my/courses. Thin: load, authorise, call, commit."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from rec_portal.auth.access import role_required
+from rec_portal.bookings import bp, notify, operations, queries
+from rec_portal.bookings.forms import BookForm, CancelForm
+from rec_portal.extensions import db
+from rec_portal.htmx import is_htmx
+from rec_portal.models import Booking, CourseSession
+from rec_portal.models.accounts import STUDENT
+from rec_portal.models.bookings import CANCELLED
+
+
+def get_session_or_404(session_id: int) -> CourseSession:
+    session = db.session.get(CourseSession, session_id)
+    if session is None or session.course.status != "published":
+        abort(404)
+    return session
+
+
+def get_booking_or_404(booking_id: int, for_user) -> Booking:
+    """Only the student's own bookings; anyone else's is 'not found'."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.student_id != for_user.id:
+        abort(404)
+    return booking
+
+
+def _course_url(session: CourseSession) -> str:
+    return url_for("catalogue.course", slug=session.course.slug) + f"#session-{session.id}"
+
+
+def _panel(session: CourseSession, message: str | None = None, error: str | None = None,
+           overlap=None, status: int = 200):
+    """The booking panel alone, for htmx requests (it is the one place on the course page
+    that shows this session's places left, so nothing else needs updating)."""
+    mine = queries.my_bookings(current_user.id, [session.id])
+    places = queries.places_left_for([session.id])[session.id]
+    html = render_template(
+        "bookings/_booking_panel.html", s=session, places=places, my_bookings=mine,
+        panel_message=message, panel_error=error, overlap=overlap,
+    )
+    return html, status
+
+
+@bp.route("/sessions/<int:session_id>/book", methods=["POST"])
+@role_required(STUDENT)
+def book(session_id: int):
+    session = get_session_or_404(session_id)
+    form = BookForm()
+    if not form.validate_on_submit():
+        abort(400)
+    student = current_user._get_current_object()
+    try:
+        result = operations.book_place(
+            session.id, student, confirm_overlap=form.confirm_overlap.data == "yes"
+        )
+    except operations.OverlapWarning as warning:
+        db.session.rollback()
+        if is_htmx():
+            return _panel(session, overlap=warning)
+        return render_template("bookings/confirm_overlap.html", s=session, warning=warning,
+                               book_form=BookForm(confirm_overlap="yes"))
+    except operations.BookingRefused as refusal:
+        db.session.rollback()
+        if is_htmx():
+            return _panel(session, error=refusal.message, status=400)
+        flash(refusal.message, "error")
+        return redirect(_course_url(session))
+    notify.booking_made(result.booking, result.waitlist_position)
+    db.session.commit()
+    if result.booking.status == "confirmed":
+        message = "Your place is booked. We have emailed you the details."
+    else:
+        message = (f"This session is full, so you are on the waiting list: number "
+                   f"{result.waitlist_position} in line. We will email you if a place frees up.")
+    if is_htmx():
+        return _panel(session, message=message)
+    flash(message, "success")
+    return redirect(_course_url(session))
+
+
+@bp.route("/my/courses/<int:booking_id>/cancel", methods=["GET", "POST"])
+@role_required(STUDENT)
+def cancel(booking_id: int):
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    if booking.status == CANCELLED:
+        flash("This booking is already cancelled.", "info")
+        return redirect(url_for("bookings.my_courses"))
+    form = CancelForm()
+    if form.validate_on_submit():
+        was_waiting = booking.status == "waitlisted"
+        try:
+            promoted = operations.cancel_booking(booking.id)
+        except operations.BookingRefused as refusal:
+            db.session.rollback()
+            flash(refusal.message, "error")
+            return redirect(url_for("bookings.my_courses"))
+        notify.booking_cancelled(booking)
+        for other in promoted:
+            notify.place_offered(other)
+        db.session.commit()
+        flash("You have left the waiting list." if was_waiting else "Your place has been cancelled.", "success")
+        return redirect(url_for("bookings.my_courses"))
+    return render_template("bookings/cancel.html", booking=booking, form=form)
+
+
+@bp.route("/my/courses")
+@role_required(STUDENT)
+def my_courses():
+    upcoming, waiting, past = queries.my_courses(current_user.id)
+    return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past)
+
+

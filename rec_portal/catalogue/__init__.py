@@ -1,0 +1,9 @@
+"""/courses: the public course catalogue (everyone, signed in or not)."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalogue", __name__)
+
+from rec_portal.catalogue import display, views  # noqa: E402,F401
+
+display.register(bp)

@@ -1,0 +1,255 @@
+"""Read-side queries for the public catalogue.
+
+Each page runs a fixed number of SQL statements, whatever the number of courses, sessions
+and bookings: the next session of every course is found with a window function, and the
+places taken on each session with a grouped count, both as subqueries of one statement.
+
+An *upcoming* session is a scheduled session that has not started yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from math import ceil
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import raiseload
+
+from rec_portal.extensions import db
+from rec_portal.models import Booking, Course, CourseSession
+from rec_portal.models.bookings import CONFIRMED
+from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED
+from rec_portal.timeutil import UK, to_uk, utcnow
+
+AUDIENCES = {
+    "service_users": Course.for_service_users,
+    "carers": Course.for_carers,
+    "staff": Course.for_staff,
+}
+DELIVERIES = (IN_PERSON, ONLINE)
+MONTHS_OFFERED = 6
+MAX_SEARCH_WORDS = 8
+
+# Booking window, as the course page describes it.
+BOOKING_OPEN, BOOKING_NOT_YET_OPEN, BOOKING_CLOSED = "open", "not_yet_open", "closed"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the person is looking for. Every field is already checked (or empty)."""
+
+    q: str = ""
+    audience: str = ""
+    month: str = ""  # "YYYY-MM"
+    delivery: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as URL arguments (empty ones left out), for pagination links."""
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    course: Course
+    next_starts_at: datetime | None  # None: no upcoming session
+    places_left: int | None
+
+
+@dataclass(frozen=True)
+class UpcomingSession:
+    session: CourseSession
+    places_left: int
+    booking: str  # BOOKING_OPEN, BOOKING_NOT_YET_OPEN or BOOKING_CLOSED
+
+
+@dataclass
+class Page:
+    """One page of results, shaped like Flask-SQLAlchemy's Pagination (which
+    ``templating.pagination`` reads)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return ceil(self.total / self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def month_choices(now: datetime | None = None) -> list[tuple[str, str]]:
+    """This month and the next five (UK time) as ("2026-11", "November 2026")."""
+    local = to_uk(now or utcnow())
+    year, month = local.year, local.month
+    choices = []
+    for _ in range(MONTHS_OFFERED):
+        choices.append((f"{year:04d}-{month:02d}", f"{datetime(year, month, 1):%B %Y}"))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return choices
+
+
+def month_bounds(value: str) -> tuple[datetime, datetime]:
+    """The start of the month "YYYY-MM" and of the next one, UK midnight as naive UTC."""
+    year, month = (int(part) for part in value.split("-"))
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+
+    def uk_midnight(y: int, m: int) -> datetime:
+        return datetime(y, m, 1, tzinfo=UK).astimezone(timezone.utc).replace(tzinfo=None)
+
+    return uk_midnight(year, month), uk_midnight(*following)
+
+
+def _upcoming(now: datetime):
+    return and_(CourseSession.status == SCHEDULED, CourseSession.starts_at > now)
+
+
+def _confirmed_counts(now: datetime, course_id: int | None = None):
+    """Places taken on each upcoming session: (session_id, taken)."""
+    stmt = (
+        select(Booking.session_id.label("session_id"), func.count().label("taken"))
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(Booking.status == CONFIRMED, _upcoming(now))
+        .group_by(Booking.session_id)
+    )
+    if course_id is not None:
+        stmt = stmt.where(CourseSession.course_id == course_id)
+    return stmt.subquery("taken")
+
+
+def _next_sessions(now: datetime, month: str):
+    """Every upcoming session (in ``month``, if given), numbered per course in date order;
+    ``position == 1`` is a course's next session."""
+    conditions = [_upcoming(now)]
+    if month:
+        start, end = month_bounds(month)
+        conditions += [CourseSession.starts_at >= start, CourseSession.starts_at < end]
+    return (
+        select(
+            CourseSession.id,
+            CourseSession.course_id,
+            CourseSession.starts_at,
+            CourseSession.capacity,
+            func.row_number()
+            .over(
+                partition_by=CourseSession.course_id,
+                order_by=(CourseSession.starts_at, CourseSession.id),
+            )
+            .label("position"),
+        )
+        .where(*conditions)
+        .subquery("next_session")
+    )
+
+
+def _course_conditions(filters: Filters) -> list:
+    conditions = [Course.status == PUBLISHED]
+    for word in filters.q.lower().split()[:MAX_SEARCH_WORDS]:
+        conditions.append(
+            or_(
+                *(
+                    func.lower(column).contains(word, autoescape=True)
+                    for column in (Course.title, Course.summary, Course.description)
+                )
+            )
+        )
+    if filters.audience in AUDIENCES:
+        conditions.append(AUDIENCES[filters.audience].is_(True))
+    if filters.delivery in DELIVERIES:
+        conditions.append(Course.delivery == filters.delivery)
+    return conditions
+
+
+def catalogue_page(
+    filters: Filters, page: int = 1, per_page: int = 10, now: datetime | None = None
+) -> Page:
+    """Published courses matching ``filters``, soonest next session first, then by title;
+    courses with no upcoming session come last. With a month filter, only courses with a
+    session starting that month, and the date shown is their first one in that month.
+
+    Two statements: the count, and the page (with next session and places left)."""
+    now = now or utcnow()
+    nxt = _next_sessions(now, filters.month)
+    taken = _confirmed_counts(now)
+    on_next = and_(nxt.c.course_id == Course.id, nxt.c.position == 1)
+    # A month filter keeps only the courses with a session that month (inner join).
+    must_have_session = bool(filters.month)
+    conditions = _course_conditions(filters)
+
+    total = db.session.execute(
+        select(func.count())
+        .select_from(Course)
+        .join(nxt, on_next, isouter=not must_have_session)
+        .where(*conditions)
+    ).scalar_one()
+
+    rows = db.session.execute(
+        select(Course, nxt.c.starts_at, nxt.c.capacity, func.coalesce(taken.c.taken, 0))
+        .join(nxt, on_next, isouter=not must_have_session)
+        .outerjoin(taken, taken.c.session_id == nxt.c.id)
+        .where(*conditions)
+        .order_by(
+            case((nxt.c.starts_at.is_(None), 1), else_=0),
+            nxt.c.starts_at,
+            func.lower(Course.title),
+            Course.id,
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(raiseload(Course.roles_needed), raiseload(Course.sessions))
+    ).all()
+    items = [
+        CatalogueEntry(
+            course=course,
+            next_starts_at=starts_at,
+            places_left=max(capacity - taken_count, 0) if starts_at is not None else None,
+        )
+        for course, starts_at, capacity, taken_count in rows
+    ]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def published_course(slug: str) -> Course | None:
+    """The published course with this slug (its facilitator roles come with it)."""
+    return db.session.execute(
+        select(Course)
+        .where(Course.slug == slug, Course.status == PUBLISHED)
+        .options(raiseload(Course.sessions))
+    ).scalar_one_or_none()
+
+
+def booking_window(session: CourseSession, now: datetime) -> str:
+    if session.booking_opens_at and now < session.booking_opens_at:
+        return BOOKING_NOT_YET_OPEN
+    if session.booking_closes_at and now >= session.booking_closes_at:
+        return BOOKING_CLOSED
+    return BOOKING_OPEN
+
+
+def upcoming_sessions(course: Course, now: datetime | None = None) -> list[UpcomingSession]:
+    """The course's upcoming sessions in date order, with places left (their dates come
+    with them: one more statement, whatever their number)."""
+    now = now or utcnow()
+    taken = _confirmed_counts(now, course_id=course.id)
+    rows = db.session.execute(
+        select(CourseSession, func.coalesce(taken.c.taken, 0))
+        .outerjoin(taken, taken.c.session_id == CourseSession.id)
+        .where(CourseSession.course_id == course.id, _upcoming(now))
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).all()
+    return [
+        UpcomingSession(
+            session=session,
+            places_left=max(session.capacity - taken_count, 0),
+            booking=booking_window(session, now),
+        )
+        for session, taken_count in rows
+    ]

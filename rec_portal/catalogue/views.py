@@ -1,0 +1,51 @@
+"""Views for /courses: read-only, open to everyone, signed in or not."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from rec_portal.bookings import queries as booking_queries
+from rec_portal.catalogue import bp, queries
+from rec_portal.catalogue.forms import CatalogueFilterForm
+from rec_portal.htmx import render
+from rec_portal.timeutil import utcnow
+
+PER_PAGE = 10
+MAX_PAGE = 10_000
+
+
+def _page() -> int:
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+@bp.route("/courses")
+def index():
+    now = utcnow()
+    form = CatalogueFilterForm(formdata=request.args, now=now)
+    filters = form.filters()
+    page = queries.catalogue_page(filters, page=_page(), per_page=PER_PAGE, now=now)
+    return render(
+        "catalogue/index.html",
+        "catalogue/_results.html",
+        form=form,
+        filters=filters,
+        page=page,
+    )
+
+
+@bp.route("/courses/<slug>")
+def course(slug: str):
+    found = queries.published_course(slug)
+    if found is None:
+        abort(404)
+    sessions = queries.upcoming_sessions(found)
+    # The booking panels show a signed-in student their own place or waiting-list position.
+    mine = (
+        booking_queries.my_bookings(current_user.id, [u.session.id for u in sessions])
+        if current_user.is_authenticated and sessions
+        else {}
+    )
+    return render_template(
+        "catalogue/course.html", course=found, sessions=sessions, my_bookings=mine
+    )

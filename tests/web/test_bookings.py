@@ -1,0 +1,185 @@
+"""Students book, join waiting lists and cancel; /my/courses shows where they stand."""
+
+import pytest
+from sqlalchemy import select
+
+from rec_portal.bookings.operations import book_place
+from rec_portal.extensions import db
+from rec_portal.models import Booking, OutboxMessage
+from tests import factories
+from tests.conftest import Browserless, csrf_from
+
+
+def _session(app, **kwargs):
+    with app.app_context():
+        course = factories.make_course(title=kwargs.pop("title", "Staying Safe"), slug=kwargs.pop("slug", "staying-safe"))
+        session = factories.make_session(course=course, **kwargs)
+        db.session.commit()
+        return session.id
+
+
+def _fill(app, session_id, n):
+    with app.app_context():
+        from rec_portal.models import CourseSession
+
+        for _ in range(n):
+            book_place(session_id, factories.make_user())
+        db.session.commit()
+        assert db.session.get(CourseSession, session_id)
+
+
+def _messages(app):
+    with app.app_context():
+        return [(m.to_address, m.subject) for m in db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
+
+
+def test_signed_out_visitors_are_asked_to_sign_in(client, app):
+    session_id = _session(app)
+    html = client.get("/courses/staying-safe").get_data(as_text=True)
+    assert "Sign in to book" in html and 'href="/login?next=/courses/staying-safe"' in html
+    assert client.post(f"/sessions/{session_id}/book").status_code in (302, 400)
+    assert client.get("/my/courses").headers["Location"] == "/login?next=/my/courses"
+
+
+def test_book_a_place_without_javascript(login_as, web, client, app):
+    me = login_as("student")
+    session_id = _session(app, capacity=3)
+    response = web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
+    assert response.headers["Location"] == f"/courses/staying-safe#session-{session_id}"
+    page = client.get("/courses/staying-safe").get_data(as_text=True)
+    assert "Your place is booked" in page and "You have a place on this date" in page
+    assert "Cancel my place" in page
+    assert _messages(app) == [(me.email, "Recovery Education Centre session: your place is booked")]
+    mine = client.get("/my/courses").get_data(as_text=True)
+    assert "Staying Safe" in mine and "Cancel my place" in mine
+
+
+def test_book_with_htmx_updates_the_panel_in_place(login_as, client, app):
+    login_as("student")
+    session_id = _session(app, capacity=3)
+    page = client.get("/courses/staying-safe").get_data(as_text=True)
+    assert "3 places left" in page
+    response = client.post(
+        f"/sessions/{session_id}/book", data={},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_from(page)},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<div id="booking-panel-{session_id}"')
+    assert "<html" not in html and "Your place is booked" in html and "You have a place" in html
+
+
+def test_full_session_offers_the_waiting_list_and_shows_the_position(login_as, web, client, app):
+    login_as("student")
+    session_id = _session(app, capacity=2)
+    _fill(app, session_id, 3)  # 2 booked, 1 waiting
+    page = client.get("/courses/staying-safe").get_data(as_text=True)
+    assert "Full" in page and "Join the waiting list" in page
+    web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
+    page = client.get("/courses/staying-safe").get_data(as_text=True)
+    assert "you are on the waiting list: number 2 in line" in page
+    mine = client.get("/my/courses").get_data(as_text=True)
+    assert "You are number 2 in line" in mine and "Leave the waiting list" in mine
+
+
+def test_cancel_with_a_confirmation_step_gives_the_place_to_the_first_waiting(login_as, web, client, app):
+    me = login_as("student")
+    session_id = _session(app, capacity=1)
+    web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
+    with app.app_context():
+        waiting = factories.make_user(email="next@example.org")
+        book_place(session_id, waiting)
+        db.session.commit()
+        my_booking = db.session.execute(select(Booking).where(Booking.student_id == me.id)).scalar_one().id
+    confirm = client.get(f"/my/courses/{my_booking}/cancel").get_data(as_text=True)
+    assert "Cancel your place?" in confirm and "Yes, cancel my place" in confirm
+    response = web.submit(f"/my/courses/{my_booking}/cancel", {})
+    assert response.headers["Location"] == "/my/courses"
+    assert "Your place has been cancelled" in client.get("/my/courses").get_data(as_text=True)
+    with app.app_context():
+        statuses = {b.student.email: b.status for b in db.session.execute(select(Booking)).scalars()}
+    assert statuses == {me.email: "cancelled", "next@example.org": "confirmed"}
+    assert ("next@example.org", "Recovery Education Centre session: a place is yours") in _messages(app)
+    assert (me.email, "Recovery Education Centre session: cancelled") in _messages(app)
+
+
+def test_promoted_student_sees_it_on_their_page(app):
+    session_id = _session(app, capacity=1)
+    with app.app_context():
+        first = factories.make_user()
+        second = factories.make_user(email="second@example.org")
+        first_booking = book_place(session_id, first).booking
+        book_place(session_id, second)
+        db.session.commit()
+        first_id = first_booking.id
+        first_email = first.email
+    a, b = app.test_client(), app.test_client()
+    Browserless(a).login(first_email)
+    Browserless(a).submit(f"/my/courses/{first_id}/cancel", {})
+    Browserless(b).login("second@example.org")
+    html = b.get("/my/courses").get_data(as_text=True)
+    assert "A place became free" in html and "now have a place" in html
+
+
+def test_another_students_booking_is_not_found(login_as, client, app):
+    session_id = _session(app)
+    with app.app_context():
+        other = factories.make_user()
+        booking_id = book_place(session_id, other).booking.id
+        db.session.commit()
+    login_as("student")
+    assert client.get(f"/my/courses/{booking_id}/cancel").status_code == 404
+    token = csrf_from(client.get("/my/courses").get_data(as_text=True))
+    assert client.post(f"/my/courses/{booking_id}/cancel", data={"csrf_token": token}).status_code == 404
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "confirmed"
+
+
+def test_refusals_are_explained(login_as, web, client, app):
+    login_as("student")
+    session_id = _session(app, booking_closes_at=None)
+    web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
+    # A second booking for the same session (e.g. from an old tab).
+    response = web.submit(f"/sessions/{session_id}/book", {}, page="/my/courses")
+    assert response.status_code == 302
+    assert "You already have a place on this session" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_overlap_asks_for_confirmation(login_as, web, client, app):
+    login_as("student")
+    first = _session(app, starts_in_days=10, hours=3)
+    with app.app_context():
+        course = factories.make_course(title="Understanding Anxiety", slug="anxiety")
+        second = factories.make_session(course=course, starts_in_days=10 + 1 / 24).id
+        db.session.commit()
+    web.submit(f"/sessions/{first}/book", {}, page="/courses/staying-safe")
+    html = web.submit(f"/sessions/{second}/book", {}, page="/courses/anxiety").get_data(as_text=True)
+    assert "This date overlaps with another booking" in html and "Staying Safe" in html
+    web.submit(f"/sessions/{second}/book", {"confirm_overlap": "yes"}, page="/courses/anxiety")
+    with app.app_context():
+        assert db.session.execute(select(Booking).where(Booking.session_id == second)).scalar_one().status == "confirmed"
+
+
+def test_unpublished_courses_cannot_be_booked(login_as, web, app):
+    login_as("student")
+    with app.app_context():
+        session_id = factories.make_session(course=factories.make_course(status="draft")).id
+        db.session.commit()
+    assert web.submit(f"/sessions/{session_id}/book", {}, page="/my/courses").status_code == 404
+
+
+def test_staff_only_accounts_cannot_book(login_as, web, app):
+    login_as("facilitator")  # no student role
+    session_id = _session(app)
+    assert web.submit(f"/sessions/{session_id}/book", {}, page="/my/account").status_code == 403
+
+
+def test_panel_says_when_booking_is_not_open(login_as, client, app):
+    from datetime import timedelta
+
+    from rec_portal.timeutil import utcnow
+
+    login_as("student")
+    _session(app, booking_opens_at=utcnow() + timedelta(days=3))
+    html = client.get("/courses/staying-safe").get_data(as_text=True)
+    assert "Booking opens on" in html and "Book a place" not in html
