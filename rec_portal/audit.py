@@ -26,6 +26,8 @@ ACCOUNT_ENABLED = "account.enabled"
 ACCESS_DENIED = "access.denied"
 ADMIN_CREATED = "account.admin_created"
 ACCOUNT_VIEWED = "account.viewed_by_staff"
+BOOKINGS_VIEWED = "bookings.viewed_by_staff"
+EXPORTED = "export"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -43,6 +45,8 @@ EVENT_LABELS = {
     ACCESS_DENIED: "Access refused",
     ADMIN_CREATED: "Admin created from the command line",
     ACCOUNT_VIEWED: "Account opened by staff",
+    BOOKINGS_VIEWED: "Class list opened by staff",
+    EXPORTED: "Data downloaded",
 }
 
 

@@ -245,3 +245,23 @@ __all__ = [
     "places_left",
     "waitlist_position",
 ]
+
+
+def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
+    """Staff move one person from the waiting list into a place, ahead of the queue. The
+    session gains a place for them, so nobody already booked loses theirs."""
+    now = now or utcnow()
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingRefused("This booking does not exist.")
+    session = lock_session(booking.session_id)
+    db.session.refresh(booking)
+    if booking.status != WAITLISTED:
+        raise BookingRefused("Only someone on the waiting list can be given a place.")
+    if confirmed_count(session.id) >= session.capacity:
+        session.capacity += 1
+    booking.status = CONFIRMED
+    booking.confirmed_at = now
+    booking.promoted_at = now
+    db.session.flush()
+    return booking

@@ -1,0 +1,158 @@
+"""/admin/courses/sessions/<id>/bookings: who is booked and waiting; phone bookings."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from rec_portal import audit
+from rec_portal.admin.operations import people_query
+from rec_portal.auth.access import role_required
+from rec_portal.bookings import notify, operations
+from rec_portal.courses import bp
+from rec_portal.courses.forms import StatusForm
+from rec_portal.csvsafe import to_csv
+from rec_portal.extensions import db
+from rec_portal.models import Booking, CourseSession, User
+from rec_portal.models.accounts import ADMIN, STUDENT
+from rec_portal.models.bookings import CONFIRMED, WAITLISTED
+from rec_portal.timeutil import format_uk
+
+
+def _session_or_404(session_id: int) -> CourseSession:
+    session = db.session.get(CourseSession, session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _booking_or_404(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def _lists(session: CourseSession):
+    rows = db.session.execute(
+        select(Booking)
+        .where(Booking.session_id == session.id, Booking.status.in_((CONFIRMED, WAITLISTED)))
+        .order_by(Booking.queued_at, Booking.id)
+    ).scalars().all()
+    return [b for b in rows if b.status == CONFIRMED], [b for b in rows if b.status == WAITLISTED]
+
+
+@bp.route("/sessions/<int:session_id>/bookings")
+@role_required(ADMIN)
+def session_bookings(session_id: int):
+    session = _session_or_404(session_id)
+    booked, waiting = _lists(session)
+    q = request.args.get("q", "").strip()[:100]
+    found = []
+    if q:
+        already = {b.student_id for b in booked + waiting}
+        found = [
+            p for p in db.session.execute(
+                people_query(q, STUDENT).limit(10)
+            ).scalars() if p.id not in already
+        ]
+    audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
+    db.session.commit()
+    return render_template(
+        "courses/session_bookings.html", session=session, booked=booked, waiting=waiting,
+        q=q, found=found, form=StatusForm(),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])
+@role_required(ADMIN)
+def book_for_student(session_id: int):
+    session = _session_or_404(session_id)
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    student = db.session.get(User, request.form.get("student_id", type=int) or 0)
+    if student is None or not student.has_role(STUDENT):
+        abort(404)
+    try:
+        result = operations.book_place(
+            session.id, student, made_by=current_user._get_current_object(), confirm_overlap=True
+        )
+    except operations.BookingRefused as refusal:
+        db.session.rollback()
+        flash(_third_person(refusal.message, student.full_name), "error")
+    else:
+        notify.booking_made(result.booking, result.waitlist_position)
+        db.session.commit()
+        where = ("has a place" if result.booking.status == CONFIRMED
+                 else f"is on the waiting list, number {result.waitlist_position}")
+        flash(f"{student.full_name} {where}. They have been sent an email.", "success")
+    return redirect(url_for("courses.session_bookings", session_id=session.id))
+
+
+def _third_person(message: str, name: str) -> str:
+    """The booking rules speak to the student; staff need the same message about them."""
+    return (
+        message.replace("You already have", f"{name} already has")
+        .replace("You are already", f"{name} is already")
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@role_required(ADMIN)
+def cancel_for_student(booking_id: int):
+    booking = _booking_or_404(booking_id)
+    if StatusForm().validate_on_submit():
+        try:
+            promoted = operations.cancel_booking(booking.id)
+        except operations.BookingRefused as refusal:
+            db.session.rollback()
+            flash(refusal.message, "error")
+        else:
+            notify.booking_cancelled(booking)
+            for other in promoted:
+                notify.place_offered(other)
+            db.session.commit()
+            moved = f" {promoted[0].student.full_name} moved up from the waiting list." if promoted else ""
+            flash(f"{booking.student.full_name}’s booking is cancelled.{moved}", "success")
+    return redirect(url_for("courses.session_bookings", session_id=booking.session_id))
+
+
+@bp.route("/bookings/<int:booking_id>/give-place", methods=["POST"])
+@role_required(ADMIN)
+def give_place(booking_id: int):
+    booking = _booking_or_404(booking_id)
+    if StatusForm().validate_on_submit():
+        try:
+            operations.give_place_to(booking.id)
+        except operations.BookingRefused as refusal:
+            db.session.rollback()
+            flash(refusal.message, "error")
+        else:
+            notify.place_offered(booking)
+            db.session.commit()
+            flash(f"{booking.student.full_name} now has a place.", "success")
+    return redirect(url_for("courses.session_bookings", session_id=booking.session_id))
+
+
+@bp.route("/sessions/<int:session_id>/bookings.csv")
+@role_required(ADMIN)
+def session_bookings_csv(session_id: int):
+    session = _session_or_404(session_id)
+    booked, waiting = _lists(session)
+    rows = [
+        (b.student.full_name, b.student.preferred_name, b.student.email,
+         "Booked" if b.status == CONFIRMED else f"Waiting ({n})",
+         format_uk(b.queued_at), "Staff" if b.made_by == "admin" else "Self")
+        for n, b in [(None, b) for b in booked] + list(enumerate(waiting, start=1))
+    ]
+    audit.record(audit.EXPORTED, actor=current_user, detail=f"session {session.id} bookings CSV")
+    db.session.commit()
+    body = to_csv(["Full name", "Preferred name", "Email", "Status", "Booked on", "Booked by"], rows)
+    filename = f"{session.course.slug}-{session.starts_at:%Y-%m-%d}-bookings.csv"
+    return Response(
+        body, mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
