@@ -11,19 +11,12 @@ from sqlalchemy import func, select
 
 from rec_portal import audit
 from rec_portal.auth.passwords import hash_password, password_problem
+from rec_portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STUDENTS, load_demo_data, student_email
 from rec_portal.extensions import db
 from rec_portal.models import User, UserRole
-from rec_portal.models.accounts import ADMIN, FACILITATOR, STUDENT
-from rec_portal.timeutil import utcnow
+from rec_portal.models.accounts import ADMIN, STUDENT
 
 rec_cli = AppGroup("rec", help="Recovery Education Centre portal commands.")
-
-DEMO_PASSWORD = "demo-password"
-DEMO_ACCOUNTS = [
-    ("admin@example.org", "Alex Morgan", "Alex", (ADMIN, STUDENT)),
-    ("facilitator@example.org", "Sam Patel", "Sam", (FACILITATOR, STUDENT)),
-    ("student@example.org", "Jo Williams", "Jo", (STUDENT,)),
-]
 
 
 def _user_count() -> int:
@@ -33,36 +26,27 @@ def _user_count() -> int:
 @rec_cli.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database has any accounts.")
 def demo_data(if_empty: bool) -> None:
-    """Load demo accounts (never in production)."""
+    """Load demo accounts, courses, sessions and bookings (never in production).
+
+    Safe to run again: what already exists (by email and course slug) is left alone."""
     if current_app.config["REC_ENV"] == "production":
         click.echo("Refusing to load demo data: REC_ENV is production.", err=True)
         sys.exit(1)
     if if_empty and _user_count() > 0:
         click.echo("The database already has accounts; demo data not loaded.")
         return
-    created = 0
-    for email, full_name, preferred, roles in DEMO_ACCOUNTS:
-        if db.session.execute(select(User).where(User.email == email)).scalar_one_or_none():
-            continue
-        user = User(
-            email=email,
-            full_name=full_name,
-            preferred_name=preferred,
-            # Deliberately weak, well-known demo password: not checked against the rules.
-            password_hash=hash_password(DEMO_PASSWORD),
-            privacy_consent_at=utcnow(),
-        )
-        user.roles = [UserRole(role=r) for r in roles]
-        db.session.add(user)
-        created += 1
+    report = load_demo_data()
     db.session.commit()
-    click.echo(f"Demo data loaded ({created} new accounts).")
+    click.echo(report.summary())
 
 
 def print_demo_logins() -> None:
     click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
     for email, _name, _pref, roles in DEMO_ACCOUNTS:
         click.echo(f"  {email:<26} {', '.join(roles)}")
+    click.echo(
+        f"  and {len(DEMO_STUDENTS)} more students, such as {student_email(DEMO_STUDENTS[0][0])}"
+    )
 
 
 @rec_cli.command("demo-logins")
@@ -120,3 +104,17 @@ def send_mail(limit: int) -> None:
 
     report = deliver_pending(limit=limit)
     click.echo(f"Outbox: {report}.")
+
+
+@rec_cli.command("send-reminders")
+def send_reminders() -> None:
+    """Queue reminder emails for places starting within two days (each is sent once)."""
+    from rec_portal.bookings import notify
+    from rec_portal.bookings.operations import due_reminders
+
+    bookings = due_reminders()
+    for booking in bookings:
+        notify.reminder(booking)
+        booking.reminder_sent_at = utcnow()
+    db.session.commit()
+    click.echo(f"Reminders queued: {len(bookings)}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 from flask_login import current_user
 
 
@@ -46,7 +46,7 @@ def init_security(app: Flask) -> None:
             abort(400)
     @app.context_processor
     def _nonce():
-        return {"cspNonce": csp_nonce()}
+        return {"cspNonce": csp_nonce()} if has_request_context() else {}
 
     @app.after_request
     def _headers(response):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -219,12 +219,17 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        csrf_token = generate_csrf()
-        return {
+        shared = {
             "service_name": current_app.config["REC_SERVICE_NAME"],
             "contact_email": current_app.config["REC_CONTACT_EMAIL"],
             "contact_phone": current_app.config["REC_CONTACT_PHONE"],
             "phone_link": phone_link(current_app.config["REC_CONTACT_PHONE"]),
+        }
+        if not has_request_context():  # emails written by a command
+            return shared
+        csrf_token = generate_csrf()
+        return {
+            **shared,
             "nav_items": navigation_items,
             "csrf_token_value": csrf_token,
             "hx_headers": json.dumps({"X-CSRFToken": csrf_token}),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import PasswordField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from rec_portal.auth.forms import NameFields, email_field, new_password_fields
@@ -23,3 +24,14 @@ class ChangePasswordForm(FlaskForm):
 class DetailsForm(NameFields, FlaskForm):
     email = email_field()
     current_password = PasswordField("Current password (only needed to change your email)")
+
+
+class CalendarForm(FlaskForm):
+    show_course_titles = RadioField(
+        "What should emails and calendar entries call your sessions?",
+        choices=[
+            SelectChoice("no", "“Recovery Education Centre session” (more private)"),
+            SelectChoice("yes", "The course title, for example “Staying Safe”"),
+        ],
+        default="no",
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal.account import bp
-from rec_portal.account.forms import ChangePasswordForm, DetailsForm
+from rec_portal.account import operations as settings
+from rec_portal.account.forms import CalendarForm, ChangePasswordForm, DetailsForm
 from rec_portal.auth import operations
 from rec_portal.auth.access import login_required
 from rec_portal.auth.views import _limit
@@ -63,3 +64,33 @@ def password():
             flash("Your password has been changed. Any other devices have been signed out.", "success")
             return redirect(url_for("account.index"))
     return render_template("account/password.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+def calendar():
+    user = current_user._get_current_object()
+    form = CalendarForm(data={"show_course_titles": "yes" if user.show_course_titles else "no"})
+    if request.method == "POST":
+        form = CalendarForm()
+        if form.validate_on_submit():
+            action = request.form.get("action")
+            if action == "new-link":
+                settings.new_calendar_link(user)
+                message = "Your new calendar link is ready. Any old link has stopped working."
+            elif action == "stop-link":
+                settings.stop_calendar_link(user)
+                message = "Your calendar link has stopped working."
+            else:
+                settings.set_show_course_titles(user, form.show_course_titles.data == "yes")
+                message = "Saved."
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("account.calendar"))
+    feed_url = (
+        current_app.config["REC_BASE_URL"] + url_for("bookings.calendar_feed", token=user.calendar_token)
+        if user.calendar_token else None
+    )
+    return render_template("account/calendar.html", form=form, feed_url=feed_url), (
+        400 if form.errors else 200
+    )

@@ -3,7 +3,7 @@ than they want in an inbox preview."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from rec_portal.models import Booking
 from rec_portal.models.bookings import CONFIRMED
@@ -12,29 +12,53 @@ from rec_portal.notifications.outbox import queue_email
 SUBJECT = "Recovery Education Centre session"
 
 
+def subject_for(booking: Booking, what: str) -> str:
+    """Neutral, unless the student chose to see course titles."""
+    if booking.student.show_course_titles:
+        return f"{booking.session.course.title}: {what}"
+    return f"{SUBJECT}: {what}"
+
+
+def _ics(booking: Booking) -> tuple[str, str, str]:
+    from rec_portal.notifications.calendar import booking_ics
+
+    return ("rec-session.ics", "text/calendar", booking_ics(booking, current_app.config["REC_BASE_URL"]))
+
+
 def booking_made(booking: Booking, position: int | None) -> None:
     confirmed = booking.status == CONFIRMED
     queue_email(
         to=booking.student.email,
-        subject=f"{SUBJECT}: {'your place is booked' if confirmed else 'you are on the waiting list'}",
+        subject=subject_for(booking, "your place is booked" if confirmed else "you are on the waiting list"),
         body=render_template(
             "emails/booking_confirmed.txt" if confirmed else "emails/booking_waitlisted.txt",
             booking=booking, session=booking.session, position=position,
         ),
+        attachment=_ics(booking) if confirmed else None,
     )
 
 
 def place_offered(booking: Booking) -> None:
     queue_email(
         to=booking.student.email,
-        subject=f"{SUBJECT}: a place is yours",
+        subject=subject_for(booking, "a place is yours"),
         body=render_template("emails/place_offered.txt", booking=booking, session=booking.session),
+        attachment=_ics(booking),
     )
 
 
 def booking_cancelled(booking: Booking) -> None:
     queue_email(
         to=booking.student.email,
-        subject=f"{SUBJECT}: cancelled",
+        subject=subject_for(booking, "cancelled"),
         body=render_template("emails/booking_cancelled.txt", booking=booking, session=booking.session),
+    )
+
+
+def reminder(booking: Booking) -> None:
+    queue_email(
+        to=booking.student.email,
+        subject=subject_for(booking, "reminder"),
+        body=render_template("emails/booking_reminder.txt", booking=booking, session=booking.session),
+        attachment=_ics(booking),
     )

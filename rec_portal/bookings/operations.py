@@ -11,7 +11,7 @@ which takes the database's write lock before the count is read. The partial uniq
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
@@ -265,3 +265,22 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
     booking.promoted_at = now
     db.session.flush()
     return booking
+
+
+def due_reminders(now: datetime | None = None, within: timedelta = timedelta(days=2)) -> list[Booking]:
+    """Confirmed places on sessions starting within ``within`` that have not been reminded."""
+    now = now or utcnow()
+    return list(
+        db.session.execute(
+            select(Booking)
+            .join(CourseSession, CourseSession.id == Booking.session_id)
+            .where(
+                Booking.status == CONFIRMED,
+                Booking.reminder_sent_at.is_(None),
+                CourseSession.status == SCHEDULED,
+                CourseSession.starts_at > now,
+                CourseSession.starts_at <= now + within,
+            )
+            .with_for_update(of=Booking, skip_locked=True)
+        ).scalars()
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from rec_portal.auth.access import role_required
@@ -116,3 +116,39 @@ def my_courses():
     return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past)
 
 
+
+
+def _ics_response(text: str, filename: str) -> Response:
+    return Response(
+        text, mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/my/courses/<int:booking_id>/calendar.ics")
+@role_required(STUDENT)
+def booking_calendar(booking_id: int):
+    from rec_portal.notifications.calendar import booking_ics
+
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    return _ics_response(booking_ics(booking, current_app.config["REC_BASE_URL"]), "rec-session.ics")
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """A student's private feed: calendar apps fetch it without signing in, so the secret
+    in the URL is the only key. Unknown or stopped links are 'not found'."""
+    from sqlalchemy import select
+
+    from rec_portal.models import User
+    from rec_portal.notifications.calendar import feed_ics
+
+    if len(token) < 20:
+        abort(404)
+    user = db.session.execute(select(User).where(User.calendar_token == token)).scalar_one_or_none()
+    if user is None or not user.active:
+        abort(404)
+    bookings = [m.booking for m in queries.my_bookings(user.id).values() if m.booking.status == "confirmed"]
+    response = _ics_response(feed_ics(bookings, current_app.config["REC_BASE_URL"]), "rec.ics")
+    response.headers["Cache-Control"] = "no-store"
+    return response

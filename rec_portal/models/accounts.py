@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rec_portal.extensions import db
@@ -31,6 +31,11 @@ class User(UserMixin, db.Model):
     privacy_consent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Course titles can be sensitive: email subjects and calendar entries say "Recovery
+    # Education Centre session" unless the person chooses to see titles.
+    show_course_titles: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Secret part of the person's private calendar feed URL (None until they ask for one).
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -48,6 +48,8 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None]
     # Set when a place came from the waiting list, so the student can be told on their page.
     promoted_at: Mapped[datetime | None]
+    # The reminder two days before is sent once.
+    reminder_sent_at: Mapped[datetime | None]
 
     session: Mapped[CourseSession] = relationship()
     student: Mapped[User] = relationship(foreign_keys=[student_id])

@@ -36,3 +36,7 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # One optional text attachment (a calendar file).
+    attachment_filename: Mapped[str | None] = mapped_column(String(100))
+    attachment_mimetype: Mapped[str | None] = mapped_column(String(100))
+    attachment_body: Mapped[str | None] = mapped_column(Text)

@@ -30,10 +30,16 @@ log = logging.getLogger("rec_portal.mail")
 BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
 
 
-def queue_email(*, to: str, subject: str, body: str, contains_secret: bool = False) -> OutboxMessage:
+def queue_email(
+    *, to: str, subject: str, body: str, contains_secret: bool = False,
+    attachment: tuple[str, str, str] | None = None,
+) -> OutboxMessage:
+    """``attachment``: (filename, MIME type, text), e.g. a calendar file."""
     message = OutboxMessage(
         to_address=to, subject=subject, body_text=body, contains_secret=contains_secret
     )
+    if attachment:
+        message.attachment_filename, message.attachment_mimetype, message.attachment_body = attachment
     db.session.add(message)
     return message
 
@@ -63,6 +69,12 @@ def _build(message) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="rec-portal")
     email.set_content(message.body_text)
+    if message.attachment_filename:
+        maintype, _, subtype = (message.attachment_mimetype or "text/plain").partition("/")
+        email.add_attachment(
+            message.attachment_body.encode(), maintype=maintype, subtype=subtype,
+            filename=message.attachment_filename,
+        )
     return email
 
 
@@ -95,6 +107,9 @@ class _Claimed:
     body_text: str
     contains_secret: bool
     attempts: int
+    attachment_filename: str | None
+    attachment_mimetype: str | None
+    attachment_body: str | None
 
 
 def _claim(limit: int) -> list[_Claimed]:
@@ -113,7 +128,8 @@ def _claim(limit: int) -> list[_Claimed]:
         .with_for_update(skip_locked=True)
     ).scalars().all()
     claimed = [
-        _Claimed(m.id, m.to_address, m.subject, m.body_text, m.contains_secret, m.attempts)
+        _Claimed(m.id, m.to_address, m.subject, m.body_text, m.contains_secret, m.attempts,
+                 m.attachment_filename, m.attachment_mimetype, m.attachment_body)
         for m in rows
     ]
     for message in rows:

@@ -1,0 +1,26 @@
+"""A person's own settings. Operations flush, never commit."""
+
+from __future__ import annotations
+
+import secrets
+
+from rec_portal.extensions import db
+from rec_portal.models import User
+
+
+def new_calendar_link(user: User) -> str:
+    """Make (or replace) the secret in the person's calendar feed URL; the old one stops
+    working at once."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    db.session.flush()
+    return user.calendar_token
+
+
+def stop_calendar_link(user: User) -> None:
+    user.calendar_token = None
+    db.session.flush()
+
+
+def set_show_course_titles(user: User, show: bool) -> None:
+    user.show_course_titles = bool(show)
+    db.session.flush()
