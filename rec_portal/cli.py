@@ -15,6 +15,7 @@ from rec_portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STUDENTS, load_de
 from rec_portal.extensions import db
 from rec_portal.models import User, UserRole
 from rec_portal.models.accounts import ADMIN, STUDENT
+from rec_portal.timeutil import utcnow
 
 rec_cli = AppGroup("rec", help="Recovery Education Centre portal commands.")
 

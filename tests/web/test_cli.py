@@ -1,9 +1,14 @@
-from sqlalchemy import select
+import re
+
+from sqlalchemy import case, func, select
 
 from rec_portal.auth.passwords import verify_password
 from rec_portal.extensions import db
-from rec_portal.models import User
+from rec_portal.models import Booking, Course, CourseSession, OutboxMessage, SessionDate, User
+from rec_portal.timeutil import utcnow
 from tests import factories
+
+DEMO_LOGINS = ("admin@example.org", "facilitator@example.org", "student@example.org")
 
 
 def _users(app):
@@ -13,16 +18,21 @@ def _users(app):
 
 def test_demo_data_creates_the_demo_logins(app, web, client):
     result = app.test_cli_runner().invoke(args=["rec", "demo-data"])
-    assert result.exit_code == 0 and "3 new accounts" in result.output
-    assert _users(app) == {
+    assert result.exit_code == 0 and "Demo data loaded: 43 new accounts" in result.output
+    users = _users(app)
+    # The three demo logins, with their roles; everyone else is a demo student.
+    assert {email: users[email] for email in DEMO_LOGINS} == {
         "admin@example.org": {"admin", "student"},
         "facilitator@example.org": {"facilitator", "student"},
         "student@example.org": {"student"},
     }
+    others = {email: roles for email, roles in users.items() if email not in DEMO_LOGINS}
+    assert len(others) == 40
+    assert all(roles == {"student"} and email.endswith("@example.org") for email, roles in others.items())
     web.login("admin@example.org", "demo-password")
     assert client.get("/admin").status_code == 200
     again = app.test_cli_runner().invoke(args=["rec", "demo-data", "--if-empty"])
-    assert "already has accounts" in again.output and len(_users(app)) == 3
+    assert "already has accounts" in again.output and _users(app) == users
 
 
 def test_demo_data_is_refused_in_production(app):
@@ -65,3 +75,161 @@ def test_create_admin_promotes_an_existing_account(app):
     )
     assert "Gave the admin role" in result.output
     assert _users(app)["jo@example.org"] == {"admin", "student"}
+
+
+# --- Demo courses, sessions and bookings -----------------------------------------------------
+
+def _load_demo(app):
+    result = app.test_cli_runner().invoke(args=["rec", "demo-data"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _table_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {
+            model.__name__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (User, Course, CourseSession, SessionDate, Booking, OutboxMessage)
+        }
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_demo_staying_safe_is_published_with_its_three_co_delivery_roles(app, client):
+    _load_demo(app)
+    with app.app_context():
+        course = db.session.execute(select(Course).where(Course.slug == "staying-safe")).scalar_one()
+        assert course.title == "Staying Safe" and course.status == "published"
+        assert {n.role: n.count for n in course.roles_needed} == {
+            "police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1,
+        }
+        assert course.content_version == 2 and not course.for_staff
+        assert "personal safety plan" in course.description
+        assert course.learning_outcomes and course.what_to_expect and course.accessibility
+        assert "co-delivered" in course.coproduction_note
+    page = _text(client.get("/courses/staying-safe").get_data(as_text=True))
+    assert "Police mental health co-ordinator" in page and "Social worker" in page
+    assert "Booking opens on" in page  # its last date is not open for booking yet
+
+
+def test_demo_courses_cover_every_audience_and_both_kinds_of_delivery(app):
+    _load_demo(app)
+    with app.app_context():
+        courses = db.session.execute(select(Course)).scalars().all()
+        by_status = {s: [c for c in courses if c.status == s] for s in ("published", "draft", "archived")}
+        assert len(by_status["published"]) >= 11
+        assert len(by_status["draft"]) == 1 and len(by_status["archived"]) == 1
+        published = by_status["published"]
+        assert {c.delivery for c in published} == {"in_person", "online"}
+        assert any(c.for_carers and not c.for_service_users and not c.for_staff for c in published)
+        assert any(c.for_staff and not c.for_service_users and not c.for_carers for c in published)
+        for course in courses:
+            assert course.summary and course.description and course.learning_outcomes, course.slug
+            assert course.roles_needed, course.slug
+        sessions = db.session.execute(select(CourseSession)).scalars().all()
+        assert {len(s.dates) for s in sessions} == {1, 4}
+        assert all(8 <= s.capacity <= 16 for s in sessions)
+        assert all(s.course.status == "published" for s in sessions)
+        now = utcnow()
+        upcoming = [s for s in sessions if s.starts_at > now]
+        assert all((s.starts_at - now).days <= 100 for s in upcoming)
+        assert all(s.venue or "meet.example.org" in s.online_details for s in sessions)
+        assert [s.status for s in sessions if s.starts_at <= now] == ["completed"]
+
+
+def test_demo_student_has_a_place_a_waiting_list_and_a_past_course(app, web, client):
+    _load_demo(app)
+    with app.app_context():
+        rows = db.session.execute(
+            select(Booking.status, Course.slug, CourseSession.starts_at, CourseSession.status)
+            .join(User, User.id == Booking.student_id)
+            .join(CourseSession, CourseSession.id == Booking.session_id)
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(User.email == "student@example.org")
+        ).all()
+        facilitator_bookings = db.session.execute(
+            select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
+            .where(User.email == "facilitator@example.org", Booking.status == "confirmed")
+        ).scalar_one()
+    now = utcnow()
+    assert ("confirmed", "staying-safe") in {(st, slug) for st, slug, start, _ in rows if start > now}
+    assert any(st == "waitlisted" and start > now for st, _, start, _ in rows)
+    assert any(st == "confirmed" and start < now and ss == "completed" for st, _, start, ss in rows)
+    assert facilitator_bookings >= 1
+
+    web.login("student@example.org", "demo-password")
+    page = _text(client.get("/my/courses").get_data(as_text=True))
+    booked, rest = page.split("Waiting lists", 1)
+    waiting, past = rest.split("Past sessions", 1)
+    assert "Staying Safe" in booked
+    assert "Understanding Anxiety" in waiting and "number 3 in line" in waiting
+    assert "Introduction to Recovery" in past
+
+
+def test_demo_sessions_include_full_ones_with_waiting_lists(app):
+    _load_demo(app)
+    with app.app_context():
+        counts = db.session.execute(
+            select(
+                CourseSession.id,
+                CourseSession.capacity,
+                func.sum(case((Booking.status == "confirmed", 1), else_=0)),
+                func.sum(case((Booking.status == "waitlisted", 1), else_=0)),
+            )
+            .join(Booking, Booking.session_id == CourseSession.id)
+            .group_by(CourseSession.id)
+        ).all()
+    assert all(confirmed <= capacity for _, capacity, confirmed, _ in counts)
+    full_with_waiting = [sid for sid, capacity, confirmed, waiting in counts if confirmed == capacity and waiting]
+    assert len(full_with_waiting) >= 2
+
+
+def test_demo_data_is_safe_to_run_twice(app):
+    first = _load_demo(app)
+    after_first = _table_counts(app)
+    assert f"{after_first['Course']} courses, {after_first['CourseSession']} sessions, " \
+        f"{after_first['Booking']} bookings" in first
+    assert after_first["OutboxMessage"] == 0  # nobody is emailed about demo bookings
+    second = _load_demo(app)
+    assert "nothing new to add" in second
+    assert _table_counts(app) == after_first
+
+
+def test_demo_data_adds_courses_to_a_database_with_only_the_demo_logins(app):
+    """A database from before the demo courses existed gets them, with the bookings of the
+    demo logins that are already there."""
+    with app.app_context():
+        factories.make_user(email="student@example.org")
+        db.session.commit()
+    output = _load_demo(app)
+    assert "42 new accounts" in output
+    with app.app_context():
+        mine = db.session.execute(
+            select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
+            .where(User.email == "student@example.org")
+        ).scalar_one()
+    assert mine == 3
+
+
+def test_catalogue_and_course_page_show_the_demo_courses(app, client):
+    _load_demo(app)
+    with app.app_context():
+        published = set(db.session.execute(select(Course.title).where(Course.status == "published")).scalars())
+    listing = ""
+    for page in (1, 2):
+        response = client.get(f"/courses?page={page}")
+        assert response.status_code == 200
+        listing += response.get_data(as_text=True)
+    shown = set(re.findall(r'class="nhsuk-card__link" href="/courses/[^"]+">([^<]+)</a>', listing))
+    assert shown == published and "Staying Safe" in shown
+    assert "Understanding Personality Disorder" not in listing  # draft
+    assert "Creative Writing for Wellbeing" not in listing  # archived
+    assert "Full – waiting list" in _text(listing)  # Understanding Anxiety's next date
+
+    response = client.get("/courses/staying-safe")
+    assert response.status_code == 200
+    page = _text(response.get_data(as_text=True))
+    assert "Staying Safe" in page and "personal safety plan" in page
+    assert "Recovery Education Centre, 12 Station Road" in page
