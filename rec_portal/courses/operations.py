@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import render_template
 from sqlalchemy import func, select
 
+from rec_portal.bookings import notify
 from rec_portal.bookings.operations import change_capacity, lock_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -196,7 +197,9 @@ def update_session(
     session.booking_opens_at, session.booking_closes_at = booking_opens_at, booking_closes_at
     db.session.flush()
     if capacity != session.capacity:
-        change_capacity(session.id, capacity)  # raises if below the people booked
+        # Raises if below the people booked; new places go to the people waiting.
+        for promoted in change_capacity(session.id, capacity):
+            notify.place_offered(promoted)
     if changes:
         for booking in _people_on(session):
             queue_email(

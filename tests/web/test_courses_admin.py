@@ -162,13 +162,16 @@ def test_changing_a_session_tells_the_people_booked(login_as, web, client, app):
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     assert "Everyone booked or waiting has been told" in client.get(f"/admin/courses/{course_id}").get_data(as_text=True)
     with app.app_context():
-        messages = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.to_address)).scalars().all()
-        assert [m.to_address for m in messages] == ["a@example.org", "b@example.org"]
-        assert all(m.subject == "Recovery Education Centre session: details changed" for m in messages)
-        assert "dates and times, venue" in messages[0].body_text and "New venue, Room 5" in messages[0].body_text
-        # The extra place went to the person waiting.
+        messages = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.to_address, OutboxMessage.id)).scalars().all()
+        changed = [m for m in messages if m.subject == "Recovery Education Centre session: details changed"]
+        assert [m.to_address for m in changed] == ["a@example.org", "b@example.org"]
+        assert "dates and times, venue" in changed[0].body_text and "New venue, Room 5" in changed[0].body_text
+        # The extra place went to the person waiting, and they were told.
         statuses = {b.student.email: b.status for b in db.session.execute(select(Booking)).scalars()}
         assert statuses == {"a@example.org": "confirmed", "b@example.org": "confirmed"}
+        offered = [m.to_address for m in messages if m.subject.endswith("a place is yours")]
+        assert offered == ["b@example.org"]
+        assert len(messages) == 3
 
 
 def test_capacity_cannot_go_below_the_people_booked(login_as, web, app):
