@@ -1,6 +1,5 @@
 """Students book, join waiting lists and cancel; /my/courses shows where they stand."""
 
-import pytest
 from sqlalchemy import select
 
 from rec_portal.bookings.operations import book_place

@@ -7,7 +7,7 @@ from rec_portal import create_app
 from rec_portal.extensions import db, login_manager
 from rec_portal.models import User, UserSession
 from tests import factories
-from tests.conftest import Browserless, csrf_from, test_config
+from tests.conftest import Browserless, test_config
 
 NASTY = """<b id="pwn" hx-post="4/roles" hx-trigger="load">Jo</b>"""
 
