@@ -12,19 +12,13 @@ from rec_portal.auth.access import role_required
 from rec_portal.bookings import notify, operations
 from rec_portal.courses import bp
 from rec_portal.courses.forms import StatusForm
+from rec_portal.courses.views import get_session_or_404
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.bookings import CONFIRMED, WAITLISTED
 from rec_portal.timeutil import format_uk
-
-
-def _session_or_404(session_id: int) -> CourseSession:
-    session = db.session.get(CourseSession, session_id)
-    if session is None:
-        abort(404)
-    return session
 
 
 def _booking_or_404(booking_id: int) -> Booking:
@@ -46,7 +40,7 @@ def _lists(session: CourseSession):
 @bp.route("/sessions/<int:session_id>/bookings")
 @role_required(ADMIN)
 def session_bookings(session_id: int):
-    session = _session_or_404(session_id)
+    session = get_session_or_404(session_id)
     booked, waiting = _lists(session)
     q = request.args.get("q", "").strip()[:100]
     found = []
@@ -68,7 +62,7 @@ def session_bookings(session_id: int):
 @bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])
 @role_required(ADMIN)
 def book_for_student(session_id: int):
-    session = _session_or_404(session_id)
+    session = get_session_or_404(session_id)
     if not StatusForm().validate_on_submit():
         abort(400)
     student = db.session.get(User, request.form.get("student_id", type=int) or 0)
@@ -138,7 +132,7 @@ def give_place(booking_id: int):
 @bp.route("/sessions/<int:session_id>/bookings.csv")
 @role_required(ADMIN)
 def session_bookings_csv(session_id: int):
-    session = _session_or_404(session_id)
+    session = get_session_or_404(session_id)
     booked, waiting = _lists(session)
     rows = [
         (b.student.full_name, b.student.preferred_name, b.student.email,
