@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 
 from rec_portal.auth.access import role_required
+from rec_portal.auth.views import _limit
 from rec_portal.bookings import bp, notify, operations, queries
 from rec_portal.bookings.forms import BookForm, CancelForm
 from rec_portal.extensions import db
@@ -49,6 +50,7 @@ def _panel(session: CourseSession, message: str | None = None, error: str | None
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @role_required(STUDENT)
+@_limit("REC_LIMIT_BOOKING")
 def book(session_id: int):
     session = get_session_or_404(session_id)
     form = BookForm()

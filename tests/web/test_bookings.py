@@ -182,3 +182,46 @@ def test_panel_says_when_booking_is_not_open(login_as, client, app):
     _session(app, booking_opens_at=utcnow() + timedelta(days=3))
     html = client.get("/courses/staying-safe").get_data(as_text=True)
     assert "Booking opens on" in html and "Book a place" not in html
+
+
+def test_booking_is_rate_limited(login_as, client, app):
+    login_as("student")
+    session_id = _session(app)
+    token = csrf_from(client.get("/courses/staying-safe").get_data(as_text=True))
+    codes = [client.post(f"/sessions/{session_id}/book", data={"csrf_token": token}).status_code for _ in range(21)]
+    assert codes[0] == 302 and 429 not in codes[:20] and codes[20] == 429
+
+
+def test_my_courses_runs_the_same_number_of_queries_whatever_the_data(login_as, client, app):
+    from sqlalchemy import event
+
+    me = login_as("student")
+
+    def count_queries():
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/my/courses").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    def add(n):
+        with app.app_context():
+            from rec_portal.models import User
+
+            user = db.session.get(User, me.id)
+            for i in range(n):
+                session = factories.make_session(starts_in_days=20 + i * 3, capacity=1 if i % 2 else 5, dates=2)
+                if i % 2:
+                    book_place(session.id, factories.make_user())
+                book_place(session.id, user, confirm_overlap=True)
+            db.session.commit()
+
+    add(2)
+    small = count_queries()
+    add(10)
+    assert count_queries() == small
