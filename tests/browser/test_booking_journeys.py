@@ -350,3 +350,33 @@ def test_admin_schedules_a_session(visitor, live_server):
     expect(cells.nth(2)).to_have_text("0 of 12")
     expect(cells.nth(3)).to_have_text("0")
     expect(cells.nth(4)).to_have_text("Scheduled")
+
+
+def test_admin_books_a_student_by_phone(visitor, live_server):
+    """A student rings the REC; staff find them and book them onto a session."""
+    page = visitor.page
+    with live_server.app.app_context():
+        admin = factories.make_user(roles=("admin", "student"), full_name="Alex Morgan",
+                                    email="alex.morgan@example.org")
+        factories.make_user(full_name="Priya Shah", email="priya@example.org")
+        session = factories.make_session(
+            course=factories.make_course(title="Staying Safe", slug="staying-safe"), capacity=6
+        )
+        db.session.commit()
+        admin_email, session_id = admin.email, session.id
+        db.session.remove()
+
+    sign_in_quietly(visitor, admin_email)
+    visitor.visit(f"/admin/courses/sessions/{session_id}/bookings")
+    expect(heading(visitor)).to_contain_text("Bookings for")
+    expect(page.locator("main")).to_contain_text("0 of 6 places taken")
+    page.get_by_label("Name or email address", exact=True).fill("priya")
+    visitor.submit("Find student")
+    expect(page.locator("main")).to_contain_text("Priya Shah (priya@example.org)")
+    visitor.submit("Book Priya Shah")
+    expect(banner(visitor)).to_contain_text("Priya Shah has a place. They have been sent an email.")
+    expect(page.locator("main")).to_contain_text("1 of 6 places taken")
+    booked = page.locator("main table").first
+    expect(booked).to_contain_text("Priya Shah")
+    expect(booked).to_contain_text("by staff")
+    assert outbox_subjects(live_server, "priya@example.org") == [f"{SUBJECT}: your place is booked"]
