@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField
+from wtforms import PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length, Regexp
 
 from rec_portal.auth.forms import NameFields, email_field, new_password_fields
 
@@ -34,4 +34,18 @@ class CalendarForm(FlaskForm):
             SelectChoice("yes", "The course title, for example “Staying Safe”"),
         ],
         default="no",
+    )
+
+
+class SupportForm(FlaskForm):
+    phone = StringField(
+        "Phone number (optional)",
+        validators=[
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+            Regexp(r"^[0-9+() -]*$", message="Enter a phone number using numbers, spaces and + ( ) only"),
+        ],
+    )
+    access_needs = TextAreaField(
+        "Is there anything that would help you take part? (optional)",
+        validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
     )

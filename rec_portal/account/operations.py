@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from rec_portal.extensions import db
-from rec_portal.models import User
+from rec_portal.models import StudentProfile, User
 
 
 def new_calendar_link(user: User) -> str:
@@ -23,4 +23,16 @@ def stop_calendar_link(user: User) -> None:
 
 def set_show_course_titles(user: User, show: bool) -> None:
     user.show_course_titles = bool(show)
+    db.session.flush()
+
+
+def update_support_details(user: User, *, phone: str, access_needs: str) -> None:
+    """Phone number and what would help the person take part (shown to staff and, later,
+    to the facilitators of sessions they book)."""
+    profile = user.profile
+    if profile is None:
+        profile = StudentProfile(user=user)
+        db.session.add(profile)
+    profile.phone = (phone or "").strip()
+    profile.access_needs = (access_needs or "").strip()
     db.session.flush()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from rec_portal.account import bp
 from rec_portal.account import operations as settings
-from rec_portal.account.forms import CalendarForm, ChangePasswordForm, DetailsForm
+from rec_portal.account.forms import CalendarForm, ChangePasswordForm, DetailsForm, SupportForm
 from rec_portal.auth import operations
 from rec_portal.auth.access import login_required
 from rec_portal.auth.views import _limit
@@ -94,3 +94,19 @@ def calendar():
     return render_template("account/calendar.html", form=form, feed_url=feed_url), (
         400 if form.errors else 200
     )
+
+
+@bp.route("/support", methods=["GET", "POST"])
+@login_required
+def support():
+    user = current_user._get_current_object()
+    profile = user.profile
+    form = SupportForm(
+        data={"phone": profile.phone if profile else "", "access_needs": profile.access_needs if profile else ""}
+    ) if request.method == "GET" else SupportForm()
+    if form.validate_on_submit():
+        settings.update_support_details(user, phone=form.phone.data, access_needs=form.access_needs.data)
+        db.session.commit()
+        flash("Your phone number and support needs have been saved.", "success")
+        return redirect(url_for("account.index"))
+    return render_template("account/support.html", form=form), (400 if form.errors else 200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from rec_portal import audit
 from rec_portal.admin.operations import people_query
@@ -32,6 +33,7 @@ def _lists(session: CourseSession):
     rows = db.session.execute(
         select(Booking)
         .where(Booking.session_id == session.id, Booking.status.in_((CONFIRMED, WAITLISTED)))
+        .options(selectinload(Booking.student))
         .order_by(Booking.queued_at, Booking.id)
     ).scalars().all()
     return [b for b in rows if b.status == CONFIRMED], [b for b in rows if b.status == WAITLISTED]
@@ -136,13 +138,19 @@ def session_bookings_csv(session_id: int):
     booked, waiting = _lists(session)
     rows = [
         (b.student.full_name, b.student.preferred_name, b.student.email,
+         b.student.profile.phone if b.student.profile else "",
+         b.student.profile.access_needs if b.student.profile else "",
          "Booked" if b.status == CONFIRMED else f"Waiting ({n})",
          format_uk(b.queued_at), "Staff" if b.made_by == "admin" else "Self")
         for n, b in [(None, b) for b in booked] + list(enumerate(waiting, start=1))
     ]
     audit.record(audit.EXPORTED, actor=current_user, detail=f"session {session.id} bookings CSV")
     db.session.commit()
-    body = to_csv(["Full name", "Preferred name", "Email", "Status", "Booked on", "Booked by"], rows)
+    body = to_csv(
+        ["Full name", "Preferred name", "Email", "Phone", "Support needs", "Status", "Booked on",
+         "Booked by"],
+        rows,
+    )
     filename = f"{session.course.slug}-{session.starts_at:%Y-%m-%d}-bookings.csv"
     return Response(
         body, mimetype="text/csv",

@@ -16,3 +16,4 @@ from rec_portal.models.courses import (  # noqa: F401
     SessionDate,
 )
 from rec_portal.models.outbox import OutboxMessage  # noqa: F401
+from rec_portal.models.students import StudentProfile  # noqa: F401

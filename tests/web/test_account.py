@@ -78,3 +78,17 @@ def test_account_pages_need_sign_in(client):
     for url in ("/my/account", "/my/account/details", "/my/account/password"):
         response = client.get(url)
         assert response.headers["Location"] == f"/login?next={url}"
+
+
+def test_phone_and_support_needs(login_as, web, client, app):
+    me = login_as("student")
+    html = web.submit("/my/account/support", {"phone": "call me maybe", "access_needs": "Step-free access"}).get_data(as_text=True)
+    assert "Enter a phone number using numbers, spaces and + ( ) only" in html
+    assert "Step-free access" in html  # answer kept
+    response = web.submit("/my/account/support", {"phone": "07700 900123", "access_needs": "Step-free access, a hearing loop"})
+    assert response.headers["Location"] == "/my/account"
+    page = client.get("/my/account").get_data(as_text=True)
+    assert "07700 900123" in page and "Step-free access, a hearing loop" in page
+    with app.app_context():
+        profile = db.session.get(User, me.id).profile
+        assert (profile.phone, profile.access_needs) == ("07700 900123", "Step-free access, a hearing loop")
