@@ -106,9 +106,24 @@ def cancel(booking_id: int):
         for other in promoted:
             notify.place_offered(other)
         db.session.commit()
-        flash("You have left the waiting list." if was_waiting else "Your place has been cancelled.", "success")
+        message = "You have left the waiting list." if was_waiting else "Your place has been cancelled."
+        if is_htmx():
+            return _panel(booking.session, message=message)
+        flash(message, "success")
         return redirect(url_for("bookings.my_courses"))
+    if is_htmx():
+        return render_template("bookings/_cancel_panel.html", booking=booking)
     return render_template("bookings/cancel.html", booking=booking, form=form)
+
+
+@bp.route("/sessions/<int:session_id>/panel")
+@role_required(STUDENT)
+def panel(session_id: int):
+    """The booking panel alone (htmx: "No, keep it" puts it back)."""
+    session = get_session_or_404(session_id)
+    if not is_htmx():
+        return redirect(_course_url(session))
+    return _panel(session)
 
 
 @bp.route("/my/courses")

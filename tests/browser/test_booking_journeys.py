@@ -380,3 +380,42 @@ def test_admin_books_a_student_by_phone(visitor, live_server):
     expect(booked).to_contain_text("Priya Shah")
     expect(booked).to_contain_text("by staff")
     assert outbox_subjects(live_server, "priya@example.org") == [f"{SUBJECT}: your place is booked"]
+
+
+def test_cancel_from_the_course_page(visitor, live_server):
+    """With JavaScript the confirmation and the result appear in the booking panel; without
+    it, the same link leads to the confirmation page and back to My courses."""
+    page = visitor.page
+    with live_server.app.app_context():
+        student = factories.make_user(email="jo@example.org")
+        session = factories.make_session(
+            course=factories.make_course(title="Staying Safe", slug="staying-safe"), capacity=4
+        )
+        operations.book_place(session.id, student)
+        db.session.commit()
+        session_id = session.id
+        db.session.remove()
+
+    sign_in_quietly(visitor, "jo@example.org")
+    visitor.visit("/courses/staying-safe")
+    panel = booking_panel(visitor, session_id)
+    expect(panel).to_contain_text("You have a place on this date")
+    link = panel.get_by_role("link", name=re.compile(r"^Cancel my place"))
+    if visitor.js:
+        page.evaluate("() => { window.__sameDocument = true; }")
+        link.click()
+        expect(panel.get_by_role("heading", name="Cancel your place?")).to_be_focused()
+        visitor.check()
+        panel.get_by_role("button", name="Yes, cancel my place").click()
+        expect(panel.get_by_role("status")).to_contain_text("Your place has been cancelled.")
+        expect(panel).to_contain_text("4 places left")
+        assert page.evaluate("() => window.__sameDocument === true"), "the page was reloaded"
+        visitor.check()
+    else:
+        with page.expect_navigation():
+            link.click()
+        visitor.check()
+        expect(heading(visitor)).to_have_text("Cancel your place?")
+        visitor.submit("Yes, cancel my place")
+        expect(banner(visitor)).to_contain_text("Your place has been cancelled.")
+    assert outbox_subjects(live_server, "jo@example.org")[-1] == f"{SUBJECT}: cancelled"

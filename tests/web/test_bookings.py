@@ -225,3 +225,23 @@ def test_my_courses_runs_the_same_number_of_queries_whatever_the_data(login_as, 
     small = count_queries()
     add(10)
     assert count_queries() == small
+
+
+def test_cancel_in_place_with_htmx(login_as, web, client, app):
+    login_as("student")
+    session_id = _session(app, capacity=2)
+    web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
+    page = client.get("/courses/staying-safe").get_data(as_text=True)
+    with app.app_context():
+        booking_id = db.session.execute(select(Booking.id)).scalar_one()
+    hx = {"HX-Request": "true", "X-CSRFToken": csrf_from(page)}
+    confirm = client.get(f"/my/courses/{booking_id}/cancel", headers=hx).get_data(as_text=True)
+    assert confirm.lstrip().startswith(f'<div id="booking-panel-{session_id}"') and "Cancel your place?" in confirm
+    kept = client.get(f"/sessions/{session_id}/panel", headers=hx).get_data(as_text=True)
+    assert "You have a place on this date" in kept
+    done = client.post(f"/my/courses/{booking_id}/cancel", headers=hx).get_data(as_text=True)
+    assert done.lstrip().startswith(f'<div id="booking-panel-{session_id}"')
+    assert "Your place has been cancelled" in done and "2 places left" in done and "Book a place" in done
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "cancelled"
+    assert client.get(f"/sessions/{session_id}/panel").status_code == 302  # without htmx: the course page
