@@ -10,7 +10,14 @@ from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader, select_autoe
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from rec_portal.config import load_config
-from rec_portal.extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
+from rec_portal.extensions import (
+    configure_sqlite,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 
 from rec_portal import audit
 from rec_portal.auth.passwords import hash_password, password_problem
-from rec_portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STUDENTS, load_demo_data, student_email
+from rec_portal.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_STUDENTS,
+    load_demo_data,
+    student_email,
+)
 from rec_portal.extensions import db
 from rec_portal.models import User, UserRole
 from rec_portal.models.accounts import ADMIN, STUDENT
@@ -42,7 +48,7 @@ def demo_data(if_empty: bool) -> None:
 
 
 def print_demo_logins() -> None:
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, _pref, roles in DEMO_ACCOUNTS:
         click.echo(f"  {email:<26} {', '.join(roles)}")
     click.echo(

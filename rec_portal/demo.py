@@ -21,13 +21,25 @@ from sqlalchemy import select
 
 from rec_portal.auth.passwords import hash_password
 from rec_portal.bookings.operations import book_place
-from rec_portal.courses.operations import DateRange, save_course, schedule_session, set_course_status
+from rec_portal.courses.operations import (
+    DateRange,
+    save_course,
+    schedule_session,
+    set_course_status,
+)
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession, User, UserRole
 from rec_portal.models.accounts import ADMIN, FACILITATOR, STUDENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.bookings import SELF as MADE_BY_SELF
-from rec_portal.models.courses import ARCHIVED, COMPLETED, DRAFT, IN_PERSON, ONLINE, PUBLISHED
+from rec_portal.models.courses import (
+    ARCHIVED,
+    COMPLETED,
+    DRAFT,
+    IN_PERSON,
+    ONLINE,
+    PUBLISHED,
+)
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 DEMO_PASSWORD = "demo-password"
@@ -123,26 +135,19 @@ signs to look out for, the things you do to keep safe, the people you trust and 
 call. You keep it, and you can change it whenever you like.
 """
 
-STAYING_SAFE = dict(
-    slug="staying-safe",
-    title="Staying Safe",
-    summary=(
+STAYING_SAFE = {
+    "slug": "staying-safe",
+    "title": "Staying Safe",
+    "summary": (
         "A one-day, interactive course to help you protect yourself from crime, know how to "
         "report it and where to get support, and write your own personal safety plan."
     ),
-    description=STAYING_SAFE_DESCRIPTION,
-    learning_outcomes="\n".join([
-        "Recognise situations where you might be at risk of crime: at home, out and about, online and with money",
-        "Know practical steps that help you keep yourself and your belongings safe",
-        "Spot the warning signs of scams, \"mate crime\" and cuckooing",
-        "Know the ways to report a crime, including 101, 999 and reporting through someone else, and what happens next",
-        "Know where to find support if you have been a victim of crime",
-        "Write your own personal safety plan",
-    ]),
-    for_service_users=True, for_carers=True, for_staff=False,
-    duration="One day, 10am to 3pm",
-    delivery=IN_PERSON,
-    what_to_expect=(
+    "description": STAYING_SAFE_DESCRIPTION,
+    "learning_outcomes": 'Recognise situations where you might be at risk of crime: at home, out and about, online and with money\nKnow practical steps that help you keep yourself and your belongings safe\nSpot the warning signs of scams, "mate crime" and cuckooing\nKnow the ways to report a crime, including 101, 999 and reporting through someone else, and what happens next\nKnow where to find support if you have been a victim of crime\nWrite your own personal safety plan',
+    "for_service_users": True, "for_carers": True, "for_staff": False,
+    "duration": "One day, 10am to 3pm",
+    "delivery": IN_PERSON,
+    "what_to_expect": (
         "The day runs from 10am to 3pm, with a break for lunch and plenty of short breaks. Tea, "
         "coffee and a light lunch are provided.\n\n"
         "Groups are small (up to 14 people). You do not need to talk about your own experiences "
@@ -152,7 +157,7 @@ STAYING_SAFE = dict(
         "questions about reporting a crime without giving any details about yourself.\n\n"
         "You go home with your own personal safety plan and a list of local support services."
     ),
-    accessibility=(
+    "accessibility": (
         "Room 1 at 12 Station Road is on the ground floor, with step-free access, an accessible "
         "toilet and a hearing loop. Handouts are available in large print and Easy Read: tell us "
         "when you book, or ask for another format.\n\n"
@@ -160,17 +165,17 @@ STAYING_SAFE = dict(
         "can use at any time.\n\n"
         "If a group course is not right for you, ask us about an individual Staying Safe workshop."
     ),
-    coproduction_note=(
+    "coproduction_note": (
         "Staying Safe was co-produced by people with lived experience of mental health problems "
         "and of crime, a police Mental Health Co-ordinator and social workers from the trust.\n\n"
         "Every date is co-delivered by a police Mental Health Co-ordinator, a social worker and a "
         "Peer Specialist who brings their own lived experience. After each date we read the "
         "feedback from students and trainers, and review the course before it runs again."
     ),
-    content_version=2,
-    status=PUBLISHED,
-    roles={"police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1},
-)
+    "content_version": 2,
+    "status": PUBLISHED,
+    "roles": {"police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1},
+}
 
 
 def _course(slug, title, summary, description, outcomes, *, audience="usc", delivery=IN_PERSON,
@@ -178,24 +183,24 @@ def _course(slug, title, summary, description, outcomes, *, audience="usc", deli
             accessibility=None, content_version=1) -> dict:
     """A course definition. ``audience``: letters for service users (u), staff (s), carers (c)."""
     online = delivery == ONLINE
-    return dict(
-        slug=slug,
-        title=title,
-        summary=summary,
-        description=description,
-        learning_outcomes="\n".join(outcomes),
-        for_service_users="u" in audience,
-        for_carers="c" in audience,
-        for_staff="s" in audience,
-        duration=duration,
-        delivery=delivery,
-        what_to_expect=what_to_expect or (EXPECT_ONLINE if online else EXPECT_IN_PERSON),
-        accessibility=accessibility or (ACCESS_ONLINE if online else ACCESS_STATION_ROAD),
-        coproduction_note=coproduction,
-        content_version=content_version,
-        status=status,
-        roles=roles,
-    )
+    return {
+        "slug": slug,
+        "title": title,
+        "summary": summary,
+        "description": description,
+        "learning_outcomes": "\n".join(outcomes),
+        "for_service_users": "u" in audience,
+        "for_carers": "c" in audience,
+        "for_staff": "s" in audience,
+        "duration": duration,
+        "delivery": delivery,
+        "what_to_expect": what_to_expect or (EXPECT_ONLINE if online else EXPECT_IN_PERSON),
+        "accessibility": accessibility or (ACCESS_ONLINE if online else ACCESS_STATION_ROAD),
+        "coproduction_note": coproduction,
+        "content_version": content_version,
+        "status": status,
+        "roles": roles,
+    }
 
 
 PEER_AND_CLINICIAN = {"peer_specialist": 1, "clinician": 1}

@@ -19,8 +19,10 @@ PAGES = {
         "You do not have access to this page",
         [
             "Your account does not have permission to see this page.",
-            "If you think you should have access, tell the REC team which page you were "
-            "trying to open.",
+            (
+                "If you think you should have access, tell the REC team which page you "
+                "were trying to open."
+            ),
         ],
     ),
     404: (
@@ -89,8 +91,10 @@ def init_error_pages(app: Flask) -> None:
             400,
             "Your form could not be sent",
             [
-                "This can happen when a page has been open for a long time, or after signing "
-                "in or out in another tab.",
+                (
+                    "This can happen when a page has been open for a long time, or after "
+                    "signing in or out in another tab."
+                ),
                 "Go back, refresh the page and try again.",
             ],
         )
@@ -110,8 +114,8 @@ def init_error_pages(app: Flask) -> None:
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         try:
             db.session.rollback()
-        except Exception:  # pragma: no cover
-            pass
+        except Exception:  # pragma: no cover - the database itself may be down
+            app.logger.warning("rollback after an unexpected error also failed", exc_info=True)
         if "_login_user" not in g:
             # Do not go back to the database (it may be what failed) to draw the header.
             g._login_user = AnonymousUserMixin()

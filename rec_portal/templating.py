@@ -11,8 +11,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from rec_portal.htmx import is_htmx
-from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
+from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.timeutil import format_uk, to_uk
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -10,13 +10,13 @@ UK = ZoneInfo("Europe/London")
 
 def utcnow() -> datetime:
     """Now, as a naive UTC datetime (what every DateTime column holds)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_uk(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc).astimezone(UK)
+    return value.replace(tzinfo=UTC).astimezone(UK)
 
 
 def format_uk(value: datetime | None, with_time: bool = True) -> str:
@@ -34,4 +34,4 @@ def format_uk(value: datetime | None, with_time: bool = True) -> str:
 def uk_to_utc(day, time) -> datetime:
     """A UK wall-clock date and time as a naive UTC datetime (what the database holds)."""
     local = datetime.combine(day, time).replace(tzinfo=UK)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)

@@ -8,13 +8,13 @@ import re
 
 os.environ["REC_ENV"] = "testing"
 
-import pytest  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
 
-from rec_portal import create_app  # noqa: E402
-from rec_portal.extensions import db, limiter  # noqa: E402
-from tests import factories  # noqa: E402
+from rec_portal import create_app
+from rec_portal.extensions import db, limiter
+from tests import factories
 
 REQUIRE_PG = os.environ.get("REC_REQUIRE_PG") == "1"
 REQUIRE_BROWSER = os.environ.get("REC_REQUIRE_BROWSER") == "1"

@@ -5,9 +5,8 @@ Revises: 0001_accounts
 Create Date: 2026-11-23 15:36:29.090642
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002_courses_bookings'

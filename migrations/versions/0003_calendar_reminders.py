@@ -5,9 +5,8 @@ Revises: 0002_courses_bookings
 Create Date: 2026-11-23 16:08:35.233866
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003_calendar_reminders'

@@ -5,9 +5,8 @@ Revises: 0003_calendar_reminders
 Create Date: 2026-11-23 16:32:14.968872
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004_student_profiles'

@@ -7,7 +7,12 @@ from flask_login import current_user
 
 from rec_portal.account import bp
 from rec_portal.account import operations as settings
-from rec_portal.account.forms import CalendarForm, ChangePasswordForm, DetailsForm, SupportForm
+from rec_portal.account.forms import (
+    CalendarForm,
+    ChangePasswordForm,
+    DetailsForm,
+    SupportForm,
+)
 from rec_portal.auth import operations
 from rec_portal.auth.access import login_required
 from rec_portal.auth.views import _limit

@@ -7,7 +7,12 @@ from flask_login import current_user
 
 from rec_portal.auth import bp, operations
 from rec_portal.auth.access import login_required
-from rec_portal.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from rec_portal.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db, limiter
 from rec_portal.notifications.outbox import queue_email

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("bookings", __name__)
 
-from rec_portal.bookings import views  # noqa: E402,F401
+from rec_portal.bookings import views  # noqa: F401

@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("catalogue", __name__)
 
-from rec_portal.catalogue import display, views  # noqa: E402,F401
+from rec_portal.catalogue import display, views  # noqa: F401
 
 display.register(bp)

@@ -11,7 +11,11 @@ from flask import Blueprint
 from markupsafe import Markup, escape
 
 from rec_portal.markdown import render_markdown
-from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLE_LABELS, FACILITATOR_ROLES
+from rec_portal.models.courses import (
+    DELIVERY_LABELS,
+    FACILITATOR_ROLE_LABELS,
+    FACILITATOR_ROLES,
+)
 from rec_portal.timeutil import to_uk
 
 AUDIENCE_WORDS = (

@@ -10,7 +10,7 @@ An *upcoming* session is a scheduled session that has not started yet.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from math import ceil
 
 from sqlalchemy import and_, case, func, or_, select
@@ -103,7 +103,7 @@ def month_bounds(value: str) -> tuple[datetime, datetime]:
     following = (year + 1, 1) if month == 12 else (year, month + 1)
 
     def uk_midnight(y: int, m: int) -> datetime:
-        return datetime(y, m, 1, tzinfo=UK).astimezone(timezone.utc).replace(tzinfo=None)
+        return datetime(y, m, 1, tzinfo=UK).astimezone(UTC).replace(tzinfo=None)
 
     return uk_midnight(year, month), uk_midnight(*following)
 

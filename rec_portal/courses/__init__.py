@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("courses", __name__, url_prefix="/admin/courses")
 
-from rec_portal.courses import session_bookings, views  # noqa: E402,F401
+from rec_portal.courses import session_bookings, views  # noqa: F401

@@ -6,8 +6,8 @@ from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    Form,
     FieldList,
+    Form,
     FormField,
     IntegerField,
     RadioField,
@@ -17,10 +17,21 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from rec_portal.courses.operations import DateRange
-from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLE_LABELS, FACILITATOR_ROLES
+from rec_portal.models.courses import (
+    DELIVERY_LABELS,
+    FACILITATOR_ROLE_LABELS,
+    FACILITATOR_ROLES,
+)
 from rec_portal.timeutil import to_uk, uk_to_utc
 
 AUDIENCES = [

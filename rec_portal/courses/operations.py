@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from flask import render_template
 from sqlalchemy import func, select
@@ -13,7 +14,13 @@ from rec_portal.bookings import notify
 from rec_portal.bookings.operations import change_capacity, lock_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import Booking, Course, CourseRoleNeed, CourseSession, SessionDate
+from rec_portal.models import (
+    Booking,
+    Course,
+    CourseRoleNeed,
+    CourseSession,
+    SessionDate,
+)
 from rec_portal.models.bookings import CANCELLED as BOOKING_CANCELLED
 from rec_portal.models.courses import (
     ARCHIVED,
@@ -100,7 +107,7 @@ def _check_dates(dates: list[DateRange]) -> list[DateRange]:
         if d.ends_at <= d.starts_at:
             raise DomainError("Each date must end after it starts", field="dates")
     dates = sorted(dates, key=lambda d: d.starts_at)
-    for a, b in zip(dates, dates[1:]):
+    for a, b in pairwise(dates):
         if b.starts_at < a.ends_at:
             raise DomainError("Two of the dates overlap", field="dates")
     return dates

@@ -9,7 +9,12 @@ from sqlalchemy import case, func, select
 
 from rec_portal.auth.access import role_required
 from rec_portal.courses import bp, operations
-from rec_portal.courses.forms import CopySessionForm, CourseForm, SessionForm, StatusForm
+from rec_portal.courses.forms import (
+    CopySessionForm,
+    CourseForm,
+    SessionForm,
+    StatusForm,
+)
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession

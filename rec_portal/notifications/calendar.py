@@ -3,7 +3,7 @@ feed per student. Titles are neutral unless the student chose to show course tit
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from icalendar import Calendar, Event
 
@@ -25,9 +25,9 @@ def _events(booking: Booking, base_url: str):
         event = Event()
         event.add("uid", f"rec-booking-{booking.id}-date-{day.id}@rec-portal")
         event.add("summary", _title(booking))
-        event.add("dtstart", day.starts_at.replace(tzinfo=timezone.utc))
-        event.add("dtend", day.ends_at.replace(tzinfo=timezone.utc))
-        event.add("dtstamp", (booking.confirmed_at or booking.queued_at).replace(tzinfo=timezone.utc))
+        event.add("dtstart", day.starts_at.replace(tzinfo=UTC))
+        event.add("dtend", day.ends_at.replace(tzinfo=UTC))
+        event.add("dtstamp", (booking.confirmed_at or booking.queued_at).replace(tzinfo=UTC))
         event.add("location", session.venue or "Online")
         details = f"Your booking: {base_url}/my/courses"
         if len(session.dates) > 1:

@@ -9,6 +9,7 @@ marked sent after the SMTP server accepted it, so nothing is lost when the serve
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
@@ -200,10 +201,8 @@ def deliver_pending(limit: int = 200) -> DeliveryReport:
                 _release([m.id for m in claimed[index + 1:]])
                 report.retrying += len(claimed) - index - 1
                 if smtp is not None:
-                    try:
+                    with contextlib.suppress(OSError, smtplib.SMTPException):
                         smtp.close()
-                    except Exception:  # noqa: BLE001
-                        pass
                 return report
         else:
             _record(message.id, attempts=attempts, status=SENT, sent_at=utcnow(), last_error=None)

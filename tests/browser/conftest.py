@@ -28,6 +28,7 @@ govern.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -109,7 +110,7 @@ def browser():
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-    except Exception as exc:  # Playwright raises its own Error; any failure means "cannot"
+    except Exception as exc:  # noqa: BLE001 - Playwright raises its own Error; any failure means "cannot"
         playwright.stop()
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         _unavailable(f"Playwright could not launch {CHROMIUM}: {first_line}")
@@ -206,10 +207,8 @@ def _document_html(page) -> bytes:
     """The bytes the server sent for the page's current document."""
     response = _LAST_DOCUMENT.get(page)
     if response is not None and response.url.split("#")[0] == page.url.split("#")[0]:
-        try:
+        with contextlib.suppress(Exception):  # body gone: fall back to the unscripted DOM
             return response.body()
-        except Exception:  # body no longer available: fall back to the unscripted DOM
-            pass
     return page.content().encode()
 
 

@@ -101,10 +101,10 @@ def test_can_book_again_after_cancelling(app_ctx):
 @pytest.mark.parametrize(
     "setup, message",
     [
-        (dict(status="cancelled"), "This session has been cancelled"),
-        (dict(starts_in_days=-1), "already started or finished"),
-        (dict(booking_opens_at=utcnow() + timedelta(days=2)), "Booking for this session opens on"),
-        (dict(booking_closes_at=utcnow() - timedelta(hours=1)), "Booking for this session closed on"),
+        ({"status": "cancelled"}, "This session has been cancelled"),
+        ({"starts_in_days": -1}, "already started or finished"),
+        ({"booking_opens_at": utcnow() + timedelta(days=2)}, "Booking for this session opens on"),
+        ({"booking_closes_at": utcnow() - timedelta(hours=1)}, "Booking for this session closed on"),
     ],
 )
 def test_refused_outside_the_rules(app_ctx, setup, message):

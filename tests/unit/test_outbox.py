@@ -147,7 +147,7 @@ def test_production_without_smtp_keeps_messages_waiting(app, app_ctx, caplog):
 
 
 def test_secret_links_are_not_logged_in_production(app, app_ctx, caplog, monkeypatch):
-    import rec_portal.notifications.outbox as outbox
+    from rec_portal.notifications import outbox
 
     queue_email(to="a@example.org", subject="Reset", body="https://x/reset-password/SECRET", contains_secret=True)
     db.session.commit()
@@ -161,7 +161,7 @@ def test_secret_links_are_not_logged_in_production(app, app_ctx, caplog, monkeyp
 
 
 def test_a_second_run_does_not_take_messages_a_first_run_is_sending(app, app_ctx):
-    import rec_portal.notifications.outbox as outbox
+    from rec_portal.notifications import outbox
 
     queue_email(to="a@example.org", subject="One", body="First")
     db.session.commit()

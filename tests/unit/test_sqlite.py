@@ -28,8 +28,8 @@ def test_write_transactions_begin_immediate(app_ctx):
 
 
 def test_foreign_keys_are_enforced(app_ctx):
-    import sqlalchemy.exc
     import pytest
+    import sqlalchemy.exc
 
     with pytest.raises(sqlalchemy.exc.IntegrityError):
         db.session.execute(text("INSERT INTO user_roles (user_id, role, granted_at) VALUES (9999, 'student', CURRENT_TIMESTAMP)"))

@@ -201,7 +201,7 @@ def test_my_courses_runs_the_same_number_of_queries_whatever_the_data(login_as, 
         statements = []
         with app.app_context():
             engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        listener = lambda *args: statements.append(args[2])
         event.listen(engine, "before_cursor_execute", listener)
         try:
             assert client.get("/my/courses").status_code == 200

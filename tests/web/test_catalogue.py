@@ -28,7 +28,7 @@ def _titles(html: str) -> list[str]:
 
 def _selected(html: str, name: str) -> str:
     """The value of the option chosen in the select called ``name``."""
-    select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S).group(0)
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.DOTALL).group(0)
     return re.search(r'<option value="([^"]*)"\s*selected', select).group(1)
 
 
@@ -356,9 +356,9 @@ def test_course_page_lists_upcoming_sessions_with_dates_places_and_booking_notes
     assert "Cancelled Hall" not in text and "Yesterday Hall" not in text
     # The booking panel, once per upcoming session, with places left.
     assert html.count('id="booking-panel-') == 4
-    panel = re.search(rf'id="booking-panel-{four_weeks_id}".*?</div>', html, re.S).group(0)
+    panel = re.search(rf'id="booking-panel-{four_weeks_id}".*?</div>', html, re.DOTALL).group(0)
     assert "5 places left" in _text(panel)
-    panel = re.search(rf'id="booking-panel-{online_id}".*?</div>', html, re.S).group(0)
+    panel = re.search(rf'id="booking-panel-{online_id}".*?</div>', html, re.DOTALL).group(0)
     assert "Full" in panel
     # Sessions come in date order.
     assert text.index("Hope Centre") < text.index("Where Online") < text.index("Booking opens on")

@@ -4,7 +4,14 @@ from sqlalchemy import case, func, select
 
 from rec_portal.auth.passwords import verify_password
 from rec_portal.extensions import db
-from rec_portal.models import Booking, Course, CourseSession, OutboxMessage, SessionDate, User
+from rec_portal.models import (
+    Booking,
+    Course,
+    CourseSession,
+    OutboxMessage,
+    SessionDate,
+    User,
+)
 from rec_portal.timeutil import utcnow
 from tests import factories
 

@@ -220,7 +220,7 @@ def test_static_files_do_not_touch_the_database(login_as, client, app):
     statements = []
     with app.app_context():
         engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(engine, "before_cursor_execute", listener)
     try:
         response = client.get("/static/css/app.css")
