@@ -78,11 +78,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.catalogue import bp as catalogue_bp
     from rec_portal.courses import bp as courses_bp
     from rec_portal.facilitation import bp as facilitation_bp
+    from rec_portal.data_rights import bp as data_rights_bp
     from rec_portal.pages import bp as pages_bp
+    from rec_portal.plans import bp as plans_bp
+    from rec_portal.safety_plans import bp as safety_plans_bp
+    from rec_portal.support import bp as support_bp
 
     for bp in (
         pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
-        courses_bp,
+        courses_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp,
     ):
         app.register_blueprint(bp)
 

@@ -139,4 +139,8 @@ def load_config(instance_path: str) -> dict:
         "REC_SERVICE_NAME": "Recovery Education Centre",
         "REC_CONTACT_EMAIL": _env("REC_CONTACT_EMAIL", "rec@example.org"),
         "REC_CONTACT_PHONE": _env("REC_CONTACT_PHONE", "0300 123 4567"),
+        # Where "Leave this page quickly" goes: a neutral page on another site.
+        "REC_QUICK_EXIT_URL": _env("REC_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
+        # Accounts with no sign-in for this long are anonymised by `rec apply-retention`.
+        "REC_RETENTION_MONTHS": _int("REC_RETENTION_MONTHS", 36),
     }

@@ -158,12 +158,20 @@ def navigation_items() -> list[dict]:
     items = [
         {"text": "Home", "href": url_for("pages.home"), "current": path == "/"},
         {"text": "Courses", "href": url_for("catalogue.index"), "active": path.startswith("/courses")},
+        {"text": "Support", "href": "/support", "active": path.startswith("/support")},
     ]
     if current_user.is_authenticated:
         if current_user.has_role(STUDENT):
             items.append(
                 {"text": "My courses", "href": url_for("bookings.my_courses"),
                  "active": path.startswith("/my/courses")}
+            )
+            items.append(
+                {"text": "My plan", "href": "/my/plan", "active": path.startswith("/my/plan")}
+            )
+            items.append(
+                {"text": "Safety plan", "href": "/my/safety-plan",
+                 "active": path.startswith("/my/safety-plan")}
             )
         # Everyone signed in has an account page, whatever their roles.
         items.append(

@@ -17,3 +17,16 @@ from rec_portal.models.courses import (  # noqa: F401
 )
 from rec_portal.models.outbox import OutboxMessage  # noqa: F401
 from rec_portal.models.students import StudentProfile  # noqa: F401
+from rec_portal.models.drafts import SavedDraft  # noqa: F401
+from rec_portal.models.plans import (  # noqa: F401
+    LearningGoal,
+    LearningPlan,
+    PlanCourse,
+    PlanReview,
+)
+from rec_portal.models.safety import (  # noqa: F401
+    SafetyPlan,
+    SafetyPlanService,
+    TrustedPerson,
+)
+from rec_portal.models.support import SupportService, SupportServiceNeed  # noqa: F401

@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     show_course_titles: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Secret part of the person's private calendar feed URL (None until they ask for one).
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when the person deleted their account (or it was anonymised for retention):
+    # the row stays only so that anonymous counts (bookings, attendance) still add up.
+    anonymised_at: Mapped[datetime | None]
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -62,6 +65,12 @@ class User(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         return self.preferred_name or self.full_name
+
+    @property
+    def student_number(self) -> str:
+        """The number on letters and certificates, e.g. REC-000123 (from the row id,
+        so it is unique and never changes)."""
+        return f"REC-{self.id:06d}" if self.id else ""
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"

@@ -20,3 +20,30 @@ document.body.addEventListener("htmx:load", (event) => {
     target.focus();
   }
 });
+
+// "Leave this page quickly": blank the page at once, then replace it in the history with
+// a neutral site (the Back button does not return here). Escape does the same on pages
+// that show the control. Without JavaScript the control is an ordinary link.
+function leaveQuickly(url) {
+  document.documentElement.classList.add("rec-leaving");
+  document.title = "Weather";
+  window.location.replace(url);
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("[data-rec-quick-exit]");
+  if (link) {
+    event.preventDefault();
+    leaveQuickly(link.href);
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || event.defaultPrevented) {
+    return;
+  }
+  const link = document.querySelector("[data-rec-quick-exit]");
+  if (link) {
+    leaveQuickly(link.href);
+  }
+});

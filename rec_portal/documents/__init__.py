@@ -1,0 +1,95 @@
+"""PDF documents (WeasyPrint) with a restricted URL fetcher (DESIGN.md §7).
+
+Templates live in ``templates/documents/``. The fetcher serves only this app's own
+static files and ``data:`` URLs; anything else (``file:``, ``http:``, a redirect) is
+refused and recorded, so a test can prove nothing was fetched. User text is escaped by
+Jinja, so markup typed into a plan prints as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import mimetypes
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, make_response, render_template
+from werkzeug.security import safe_join
+
+log = logging.getLogger(__name__)
+
+# Relative URLs in document templates resolve against this made-up origin; the fetcher
+# maps it to the static folder and never opens a connection.
+BASE_URL = "https://rec-portal.invalid/"
+STATIC_PREFIX = BASE_URL + "static/"
+
+_DATA_URL = re.compile(r"^data:(?P<type>[^;,]*)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
+
+# Every URL the fetcher was asked for in this process (newest last): a test reads it.
+requested_urls: list[str] = []
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint (or the Pango library it needs) is not installed."""
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static_root = Path(current_app.static_folder)
+
+    class RestrictedFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            requested_urls.append(url)
+            if url.startswith("data:"):
+                match = _DATA_URL.match(url)
+                if not match:
+                    raise ValueError("malformed data: URL")
+                data = match["data"]
+                body = base64.b64decode(data) if match["b64"] else unquote(data).encode()
+                return URLFetcherResponse(
+                    url, body=body, headers={"Content-Type": match["type"] or "text/plain"}
+                )
+            if url.startswith(STATIC_PREFIX):
+                relative = unquote(urlsplit(url).path)[len("/static/"):]
+                path = safe_join(str(static_root), relative)
+                if path and Path(path).is_file():
+                    mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, body=Path(path).read_bytes(), headers={"Content-Type": mimetype}
+                    )
+            log.warning("PDF: refused to fetch %s", url[:200])
+            raise ValueError("only the portal's own static files can be used in a PDF")
+
+    return RestrictedFetcher
+
+
+def pdf_available() -> bool:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def render_pdf(template: str, *, title: str, **context) -> bytes:
+    """Render ``templates/documents/<template>`` to a tagged PDF (PDF/UA-1 where
+    WeasyPrint allows it)."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # Pango missing on this machine
+        raise PdfUnavailable(str(exc)) from exc
+    html = render_template(f"documents/{template}", title=title, **context)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()())
+    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True)
+
+
+def pdf_response(data: bytes, filename: str):
+    """Send a PDF as a download, never cached (it holds personal data)."""
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,3 @@
+"""Views (thin: parse, call one operation, commit, render or redirect)."""
+
+from rec_portal.plans import bp  # noqa: F401

@@ -1,0 +1,8 @@
+"""Personal safety plans at /my/safety-plan. Private to the student: there is no staff
+route, export or report of their content."""
+
+from flask import Blueprint
+
+bp = Blueprint("safety_plans", __name__, url_prefix="/my/safety-plan")
+
+from rec_portal.safety_plans import views  # noqa: E402,F401
