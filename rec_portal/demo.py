@@ -767,13 +767,14 @@ class DemoReport:
     courses: int = 0
     sessions: int = 0
     bookings: int = 0
+    other: int = 0  # plans, safety plans, support guide entries ...
 
     def summary(self) -> str:
-        if not (self.accounts or self.courses or self.sessions or self.bookings):
+        if not (self.accounts or self.courses or self.sessions or self.bookings or self.other):
             return "Demo data already loaded: nothing new to add."
         return (
             f"Demo data loaded: {self.accounts} new accounts, {self.courses} courses, "
-            f"{self.sessions} sessions, {self.bookings} bookings."
+            f"{self.sessions} sessions, {self.bookings} bookings, {self.other} other records."
         )
 
 
@@ -785,7 +786,19 @@ def load_demo_data(now: datetime | None = None) -> DemoReport:
     courses = _ensure_courses(report)
     sessions = _schedule_sessions(courses, to_uk(now).date(), report)
     _book(sessions, users, now, report)
+    _feature_demos(users, report)
     return report
+
+
+def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
+    """Each feature's own demo data (support guide first: safety plans pick from it)."""
+    from rec_portal.plans.demo import load_demo as plans_demo
+    from rec_portal.safety_plans.demo import load_demo as safety_demo
+    from rec_portal.support.demo import load_demo as support_demo
+
+    courses = {c.slug: c for c in db.session.execute(select(Course)).scalars()}
+    for load in (support_demo, plans_demo, safety_demo):
+        report.other += load(users, courses)
 
 
 def _ensure_accounts(report: DemoReport) -> dict[str, User]:
