@@ -28,6 +28,13 @@ ADMIN_CREATED = "account.admin_created"
 ACCOUNT_VIEWED = "account.viewed_by_staff"
 BOOKINGS_VIEWED = "bookings.viewed_by_staff"
 EXPORTED = "export"
+PLAN_VIEWED = "plan.viewed_by_staff"
+PLAN_REVIEW_ADDED = "plan.review_added"
+ENROLMENT_CHANGED = "account.enrolment_changed"
+OWN_DATA_DOWNLOADED = "account.data_downloaded"
+ACCOUNT_DELETED = "account.deleted"
+ACCOUNT_ANONYMISED = "account.anonymised_for_retention"
+SUPPORT_SERVICE_CHANGED = "support.service_changed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -47,6 +54,13 @@ EVENT_LABELS = {
     ACCOUNT_VIEWED: "Account opened by staff",
     BOOKINGS_VIEWED: "Class list opened by staff",
     EXPORTED: "Data downloaded",
+    PLAN_VIEWED: "Learning plan opened by staff",
+    PLAN_REVIEW_ADDED: "Learning plan review recorded",
+    ENROLMENT_CHANGED: "Changed enrolment details",
+    OWN_DATA_DOWNLOADED: "Downloaded their own data",
+    ACCOUNT_DELETED: "Deleted their account",
+    ACCOUNT_ANONYMISED: "Anonymised after the retention period",
+    SUPPORT_SERVICE_CHANGED: "Support guide entry changed",
 }
 
 

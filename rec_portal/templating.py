@@ -158,7 +158,7 @@ def navigation_items() -> list[dict]:
     items = [
         {"text": "Home", "href": url_for("pages.home"), "current": path == "/"},
         {"text": "Courses", "href": url_for("catalogue.index"), "active": path.startswith("/courses")},
-        {"text": "Support", "href": "/support", "active": path.startswith("/support")},
+        {"text": "Support", "href": url_for("support.index"), "active": path.startswith("/support")},
     ]
     if current_user.is_authenticated:
         if current_user.has_role(STUDENT):
@@ -167,10 +167,10 @@ def navigation_items() -> list[dict]:
                  "active": path.startswith("/my/courses")}
             )
             items.append(
-                {"text": "My plan", "href": "/my/plan", "active": path.startswith("/my/plan")}
+                {"text": "My plan", "href": url_for("plans.index"), "active": path.startswith("/my/plan")}
             )
             items.append(
-                {"text": "Safety plan", "href": "/my/safety-plan",
+                {"text": "Safety plan", "href": url_for("safety_plans.index"),
                  "active": path.startswith("/my/safety-plan")}
             )
         # Everyone signed in has an account page, whatever their roles.

@@ -1,3 +1,12 @@
-"""Views (thin: parse, call one operation, commit, render or redirect)."""
+"""Views for the support options guide (thin)."""
 
-from rec_portal.support import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import render_template
+
+from rec_portal.support import bp
+
+
+@bp.route("/support")
+def index():
+    return render_template("support/index.html")
