@@ -153,6 +153,11 @@ def choice_item(choice, selected=None) -> dict:
     return item
 
 
+def change_action(endpoint: str, anchor: str, what: str) -> dict:
+    """The "Change" link of an NHS summary list row, going to ``endpoint``'s field."""
+    return {"items": [{"href": f"{url_for(endpoint)}#{anchor}", "text": "Change", "visuallyHiddenText": what}]}
+
+
 def navigation_items() -> list[dict]:
     path = request.path
     items = [
@@ -214,6 +219,7 @@ def init_templating(app: Flask) -> None:
         ROLE_LABELS[r] for r in ROLES if r in names
     ) or "None"
     app.jinja_env.filters["choice_item"] = choice_item
+    app.jinja_env.globals["change_action"] = change_action
     app.jinja_env.filters["audience_text"] = audience_text
     app.jinja_env.filters["roles_text"] = roles_text
     app.jinja_env.filters["role_checkbox"] = lambda choice, selected: {

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/my/account")
 
-from rec_portal.account import views  # noqa: E402,F401
+from rec_portal.account import views  # noqa: F401

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms import PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import InputRequired
 
-from rec_portal.auth.forms import NameFields, email_field, new_password_fields
+from rec_portal.auth.forms import (
+    AboutYouFields,
+    ContactFields,
+    NameFields,
+    email_field,
+    new_password_fields,
+)
 
 
 class ChangePasswordForm(FlaskForm):
@@ -37,15 +43,9 @@ class CalendarForm(FlaskForm):
     )
 
 
-class SupportForm(FlaskForm):
-    phone = StringField(
-        "Phone number (optional)",
-        validators=[
-            Length(max=40, message="Phone number must be 40 characters or fewer"),
-            Regexp(r"^[0-9+() -]*$", message="Enter a phone number using numbers, spaces and + ( ) only"),
-        ],
-    )
-    access_needs = TextAreaField(
-        "Is there anything that would help you take part? (optional)",
-        validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
-    )
+class SupportForm(ContactFields, FlaskForm):
+    """Phone, contact preference and what would help them take part."""
+
+
+class AboutYouForm(AboutYouFields, FlaskForm):
+    """Pronouns, relationship to services, team, referral."""

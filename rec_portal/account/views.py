@@ -8,6 +8,7 @@ from flask_login import current_user
 from rec_portal.account import bp
 from rec_portal.account import operations as settings
 from rec_portal.account.forms import (
+    AboutYouForm,
     CalendarForm,
     ChangePasswordForm,
     DetailsForm,
@@ -18,6 +19,7 @@ from rec_portal.auth.access import login_required
 from rec_portal.auth.views import _limit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.templating import add_error
 
 
@@ -101,17 +103,44 @@ def calendar():
     )
 
 
+def _profile_data(user) -> dict:
+    profile = user.profile
+    return {name: getattr(profile, name) if profile else "" for name in PROFILE_FIELDS}
+
+
 @bp.route("/support", methods=["GET", "POST"])
 @login_required
+@_limit("REC_LIMIT_ACCOUNT_CHANGES")
 def support():
+    """Phone, how to contact them, what would help them take part."""
     user = current_user._get_current_object()
-    profile = user.profile
-    form = SupportForm(
-        data={"phone": profile.phone if profile else "", "access_needs": profile.access_needs if profile else ""}
-    ) if request.method == "GET" else SupportForm()
+    data = _profile_data(user)
+    data["contact_preference"] = data["contact_preference"] or "email"
+    form = SupportForm(data=data) if request.method == "GET" else SupportForm()
     if form.validate_on_submit():
-        settings.update_support_details(user, phone=form.phone.data, access_needs=form.access_needs.data)
+        settings.update_support_details(
+            user, phone=form.phone.data, access_needs=form.access_needs.data,
+            contact_preference=form.contact_preference.data,
+        )
         db.session.commit()
-        flash("Your phone number and support needs have been saved.", "success")
+        flash("Your contact and support details have been saved.", "success")
         return redirect(url_for("account.index"))
     return render_template("account/support.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/about", methods=["GET", "POST"])
+@login_required
+@_limit("REC_LIMIT_ACCOUNT_CHANGES")
+def about():
+    """Pronouns, relationship to services, team, how they heard about the REC."""
+    user = current_user._get_current_object()
+    form = AboutYouForm(data=_profile_data(user)) if request.method == "GET" else AboutYouForm()
+    if form.validate_on_submit():
+        settings.update_profile(
+            user, **{name: form[name].data or "" for name in
+                     ("pronouns", "relationship_to_services", "team", "referral_source", "referral_detail")}
+        )
+        db.session.commit()
+        flash("Your details have been saved.", "success")
+        return redirect(url_for("account.index"))
+    return render_template("account/about.html", form=form), (400 if form.errors else 200)

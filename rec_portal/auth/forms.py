@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
     EqualTo,
     InputRequired,
     Length,
+    Optional,
+    Regexp,
     ValidationError,
 )
 
 from rec_portal.auth.passwords import password_problem
+from rec_portal.models.students import (
+    CONTACT_PREFERENCES,
+    REFERRAL_SOURCES,
+    RELATIONSHIPS,
+    STAFF,
+)
 
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
 
@@ -84,9 +100,83 @@ class NameFields:
     )
 
 
-class RegisterForm(NameFields, FlaskForm):
+class CredentialFields:
+    """Email and a new password (declared before the enrolment fields, so the error
+    summary lists problems in the order the registration page shows them)."""
+
     email = email_field()
     password, confirm_password = new_password_fields()
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AboutYouFields:
+    """Enrolment: pronouns, relationship to services, team, how they heard about the REC."""
+
+    pronouns = StringField(
+        "Your pronouns (optional)",
+        validators=[Length(max=60, message="Pronouns must be 60 characters or fewer")],
+        filters=[_strip],
+    )
+    relationship_to_services = RadioField(
+        "How are you connected to mental health services?",
+        choices=[SelectChoice(code, label) for code, label in RELATIONSHIPS.items()],
+        validators=[InputRequired("Select how you are connected to mental health services")],
+    )
+    team = StringField(
+        "Your team or organisation (staff only)",
+        validators=[Length(max=200, message="Team must be 200 characters or fewer")],
+        filters=[_strip],
+    )
+    referral_source = RadioField(
+        "How did you hear about the REC? (optional)",
+        choices=[SelectChoice(code, label) for code, label in REFERRAL_SOURCES.items()],
+        validators=[Optional()],
+    )
+    referral_detail = StringField(
+        "Who referred you, or where did you hear about us? (optional)",
+        validators=[Length(max=200, message="Please keep this to 200 characters or fewer")],
+        filters=[_strip],
+    )
+
+    def validate_team(self, field):
+        if self.relationship_to_services.data == STAFF and not field.data:
+            raise ValidationError("Enter your team or organisation")
+
+
+class ContactFields:
+    """Enrolment: phone, how they prefer to be contacted, what would help them take part."""
+
+    phone = StringField(
+        "Phone number (optional)",
+        validators=[
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+            Regexp(r"^[0-9+() -]*$", message="Enter a phone number using numbers, spaces and + ( ) only"),
+        ],
+        filters=[_strip],
+    )
+    contact_preference = RadioField(
+        "How would you like us to contact you?",
+        choices=[SelectChoice(code, label) for code, label in CONTACT_PREFERENCES.items()],
+        default="email",
+        validators=[InputRequired("Select how you would like us to contact you")],
+    )
+    access_needs = TextAreaField(
+        "Is there anything that would help you take part? (optional)",
+        validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
+        filters=[_strip],
+    )
+
+    def validate_contact_preference(self, field):
+        if field.data in ("phone", "text") and not (self.phone.data or "").strip():
+            raise ValidationError(
+                "Enter a phone number, or choose email, so that we can contact you"
+            )
+
+
+class RegisterForm(NameFields, CredentialFields, AboutYouFields, ContactFields, FlaskForm):
     consent = BooleanField(
         "I have read the privacy notice and agree to the REC keeping my details",
         validators=[DataRequired("Tick the box to say you agree to the privacy notice")],

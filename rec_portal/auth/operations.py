@@ -40,8 +40,11 @@ def email_taken(email: str, except_user: User | None = None) -> bool:
     return db.session.execute(stmt).scalar_one() > 0
 
 
-def register_user(*, full_name: str, preferred_name: str, email: str, password: str) -> User:
-    """Create a student account. The caller has checked the privacy consent box."""
+def register_user(
+    *, full_name: str, preferred_name: str, email: str, password: str, profile: dict | None = None
+) -> User:
+    """Create a student account (enrolment). ``profile``: the enrolment answers (see
+    ``account.operations.PROFILE_FIELDS``). The caller has checked the privacy consent box."""
     if email_taken(email):
         # Registration has to say this (there is no other way to tell the person), but
         # the message points to sign in / reset rather than confirming details.
@@ -56,6 +59,9 @@ def register_user(*, full_name: str, preferred_name: str, email: str, password: 
     )
     user.roles.append(UserRole(role=STUDENT))
     _flush_new_email(user, TAKEN_MESSAGE)
+    from rec_portal.account.operations import update_profile
+
+    update_profile(user, record=False, **(profile or {}))
     audit.record(audit.REGISTERED, actor=user, subject=user)
     return user
 

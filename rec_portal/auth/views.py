@@ -15,6 +15,7 @@ from rec_portal.auth.forms import (
 )
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db, limiter
+from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.security import safe_next
 from rec_portal.templating import add_error
@@ -76,6 +77,7 @@ def register():
                 preferred_name=form.preferred_name.data,
                 email=form.email.data,
                 password=form.password.data,
+                profile={name: form[name].data for name in PROFILE_FIELDS},
             )
         except DomainError as error:
             db.session.rollback()

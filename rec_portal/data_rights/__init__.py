@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("data_rights", __name__, url_prefix="/my/account")
 
-from rec_portal.data_rights import views  # noqa: E402,F401
+from rec_portal.data_rights import views  # noqa: F401

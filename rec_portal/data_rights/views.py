@@ -1,3 +1,74 @@
-"""Views (thin: parse, call one operation, commit, render or redirect)."""
+"""Views for data rights (thin): /my/account/data and /my/account/delete."""
 
-from rec_portal.data_rights import bp  # noqa: F401
+from __future__ import annotations
+
+import json
+
+from flask import make_response, redirect, render_template, url_for
+from flask_login import current_user
+
+from rec_portal import documents
+from rec_portal.auth import sessions
+from rec_portal.auth.access import login_required
+from rec_portal.auth.passwords import verify_password
+from rec_portal.auth.views import _limit
+from rec_portal.data_rights import bp, operations
+from rec_portal.data_rights.forms import DeleteAccountForm
+from rec_portal.extensions import db
+from rec_portal.models.safety import SECTIONS
+from rec_portal.templating import add_error
+
+
+@bp.route("/data")
+@login_required
+def my_data():
+    return render_template("data_rights/my_data.html", pdf_ok=documents.pdf_available())
+
+
+@bp.route("/data.json")
+@login_required
+def my_data_json():
+    user = current_user._get_current_object()
+    data = operations.collect(user)
+    operations.record_download(user, "json")
+    db.session.commit()
+    response = make_response(json.dumps(data, indent=2, ensure_ascii=False))
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="my-rec-data.json"'
+    return response
+
+
+@bp.route("/data.pdf")
+@login_required
+def my_data_pdf():
+    user = current_user._get_current_object()
+    data = operations.collect(user)
+    pdf = documents.render_pdf(
+        "my_data.html", title="Everything the REC holds about you", data=data,
+        safety_sections=SECTIONS,
+    )
+    operations.record_download(user, "pdf")
+    db.session.commit()
+    return documents.pdf_response(pdf, "my-rec-data.pdf")
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@_limit("REC_LIMIT_ACCOUNT_CHANGES")
+def delete_account():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.password.data):
+            add_error(form, "password", "Your password is not correct")
+        else:
+            operations.delete_account(user)
+            sessions.end_current_session("account deleted")
+            db.session.commit()
+            return redirect(url_for("data_rights.deleted"))
+    return render_template("data_rights/delete.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/deleted")
+def deleted():
+    return render_template("data_rights/deleted.html")

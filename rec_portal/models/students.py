@@ -33,7 +33,6 @@ CONTACT_PREFERENCES = {
     "email": "Email",
     "phone": "Phone call",
     "text": "Text message",
-    "post": "Letter",
 }
 
 REFERRAL_SOURCES = {
@@ -45,6 +44,12 @@ REFERRAL_SOURCES = {
     "friend": "A friend, family member or another student",
     "other": "Somewhere else",
 }
+
+# What enrolment asks (registration and /my/account), in page order.
+PROFILE_FIELDS = (
+    "pronouns", "relationship_to_services", "team", "referral_source", "referral_detail",
+    "phone", "contact_preference", "access_needs",
+)
 
 
 class StudentProfile(db.Model):

@@ -96,14 +96,15 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     # Register from the home page.
     visitor.visit("/")
     visitor.click_link("Register")
-    expect(heading(visitor)).to_have_text("Register with the Recovery Education Centre")
+    expect(heading(visitor)).to_have_text("Enrol with the Recovery Education Centre")
     page.get_by_label("Full name", exact=True).fill("Ada Lovelace")
     page.get_by_label("What would you like us to call you? (optional)").fill("Ada")
     page.get_by_label("Email address", exact=True).fill("Ada.Lovelace@Example.org")
     page.get_by_label("Create a password", exact=True).fill(FIRST_PASSWORD)
     page.get_by_label("Type the password again", exact=True).fill(FIRST_PASSWORD)
+    page.get_by_role("radio", name="I use mental health services (or have done)").check()
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
-    visitor.submit("Create my account")
+    visitor.submit("Enrol and create my account")
 
     # Signed in, on My account, which shows the (normalised) email address.
     expect(heading(visitor)).to_have_text("My account")
@@ -191,10 +192,10 @@ def test_registration_errors_are_listed_and_answers_kept(visitor):
     page.get_by_label("Create a password", exact=True).fill("short")
     page.get_by_label("Type the password again", exact=True).fill("short")
     # The privacy consent box is left unticked.
-    visitor.submit("Create my account")
+    visitor.submit("Enrol and create my account")
 
     assert page.title().startswith("Error: "), page.title()
-    expect(heading(visitor)).to_have_text("Register with the Recovery Education Centre")
+    expect(heading(visitor)).to_have_text("Enrol with the Recovery Education Centre")
 
     # The error summary lists each problem, linking to its field.
     summary = error_summary(visitor)
@@ -231,8 +232,9 @@ def test_registration_errors_are_listed_and_answers_kept(visitor):
     # Put the problems right and the account is created.
     password.fill("compiler-cobol-1959")
     page.get_by_label("Type the password again", exact=True).fill("compiler-cobol-1959")
+    page.get_by_role("radio", name="I use mental health services (or have done)").check()
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
-    visitor.submit("Create my account")
+    visitor.submit("Enrol and create my account")
     expect(heading(visitor)).to_have_text("My account")
     expect(page.locator(".nhsuk-summary-list")).to_contain_text("grace.hopper@example.org")
     assert not page.title().startswith("Error: ")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.pg
 
 GOOD = {
     "full_name": "Ada Lovelace", "preferred_name": "Ada", "email": "Ada@Example.org",
-    "password": "engine-analytical-1843", "confirm_password": "engine-analytical-1843", "consent": "y",
+    "password": "engine-analytical-1843", "confirm_password": "engine-analytical-1843", "consent": "y", "relationship_to_services": "service_user", "contact_preference": "email",
 }
 
 

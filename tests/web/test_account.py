@@ -85,7 +85,7 @@ def test_phone_and_support_needs(login_as, web, client, app):
     html = web.submit("/my/account/support", {"phone": "call me maybe", "access_needs": "Step-free access"}).get_data(as_text=True)
     assert "Enter a phone number using numbers, spaces and + ( ) only" in html
     assert "Step-free access" in html  # answer kept
-    response = web.submit("/my/account/support", {"phone": "07700 900123", "access_needs": "Step-free access, a hearing loop"})
+    response = web.submit("/my/account/support", {"phone": "07700 900123", "access_needs": "Step-free access, a hearing loop", "contact_preference": "email"})
     assert response.headers["Location"] == "/my/account"
     page = client.get("/my/account").get_data(as_text=True)
     assert "07700 900123" in page and "Step-free access, a hearing loop" in page

@@ -15,7 +15,7 @@ NASTY = """<b id="pwn" hx-post="4/roles" hx-trigger="load">Jo</b>"""
 def test_names_are_escaped_everywhere_they_are_shown(web, client, app):
     response = web.submit("/register", {
         "full_name": NASTY, "preferred_name": NASTY, "email": "nasty@example.org",
-        "password": "valid-password-42", "confirm_password": "valid-password-42", "consent": "y",
+        "password": "valid-password-42", "confirm_password": "valid-password-42", "consent": "y", "relationship_to_services": "service_user", "contact_preference": "email",
     })
     assert response.status_code == 302
     for html in (client.get("/my/account").get_data(as_text=True), client.get("/").get_data(as_text=True)):
@@ -51,7 +51,7 @@ def test_signing_in_again_ends_the_previous_session(web, client, app):
 def test_nul_characters_are_refused_before_anything_is_stored(web, client, app):
     response = web.submit("/register", {
         "full_name": "Ada\x00Lovelace", "email": "ada@example.org", "password": "valid-password-42",
-        "confirm_password": "valid-password-42", "consent": "y",
+        "confirm_password": "valid-password-42", "consent": "y", "relationship_to_services": "service_user", "contact_preference": "email",
     })
     assert response.status_code == 400
     assert "Sorry, there is a problem with that request" in response.get_data(as_text=True)

@@ -14,7 +14,7 @@ from tests.conftest import Browserless, test_config
         ("/accessibility", "Accessibility statement for the Recovery Education Centre portal"),
         ("/privacy", "Privacy notice"),
         ("/login", "Sign in"),
-        ("/register", "Register with the Recovery Education Centre"),
+        ("/register", "Enrol with the Recovery Education Centre"),
         ("/forgot-password", "Reset your password"),
     ],
 )
@@ -173,7 +173,7 @@ def test_registration_is_rate_limited(client, app):
     for n in range(6):
         responses.append(web.submit("/register", {
             "full_name": f"Person {n}", "email": f"p{n}@example.org", "password": "valid-password-42",
-            "confirm_password": "valid-password-42", "consent": "y",
+            "confirm_password": "valid-password-42", "consent": "y", "relationship_to_services": "service_user", "contact_preference": "email",
         }))
         if responses[-1].status_code == 302:
             client.post("/logout", data={"csrf_token": web.token("/")})

@@ -9,7 +9,7 @@ GOOD = {
     "email": "Ada.Lovelace@Example.org",
     "password": "engine-analytical-1843",
     "confirm_password": "engine-analytical-1843",
-    "consent": "y",
+    "consent": "y", "relationship_to_services": "service_user", "contact_preference": "email",
 }
 
 
@@ -45,7 +45,7 @@ def test_errors_are_listed_and_other_answers_kept(web, app):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<title>Error: Register with the REC" in html
+    assert "<title>Error: Enrol with the REC" in html
     assert "There is a problem" in html
     assert 'href="#password"' in html and 'href="#consent"' in html
     assert "Password must be 10 characters or more" in html

@@ -1,0 +1,252 @@
+"""Data rights: everything held about a person (export), and removing it (deletion and
+retention). Operations flush, never commit.
+
+``EXPORTED_TABLES`` names every table that holds a person's data and how it is found. A
+test fails when a table with a link to ``users`` is added and is neither here nor in
+``NOT_PERSONAL`` (with the reason), so a new feature cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+
+from rec_portal import audit
+from rec_portal.extensions import db
+from rec_portal.models import (
+    AuditEvent,
+    Booking,
+    CourseSession,
+    LearningGoal,
+    LearningPlan,
+    OutboxMessage,
+    PasswordResetToken,
+    PlanCourse,
+    PlanReview,
+    SafetyPlan,
+    SafetyPlanService,
+    SavedDraft,
+    StudentProfile,
+    TrustedPerson,
+    User,
+    UserRole,
+    UserSession,
+)
+from rec_portal.models.accounts import ADMIN
+from rec_portal.models.bookings import CANCELLED
+from rec_portal.models.safety import SECTIONS
+from rec_portal.models.students import PROFILE_FIELDS
+from rec_portal.timeutil import utcnow
+
+# Table -> what the export calls it. Every one is filled in by ``collect``.
+EXPORTED_TABLES = {
+    "users": "account",
+    "user_roles": "account",
+    "student_profiles": "enrolment",
+    "learning_plans": "learning_plan",
+    "learning_goals": "learning_plan",
+    "plan_courses": "learning_plan",
+    "plan_reviews": "learning_plan",
+    "safety_plans": "safety_plan",
+    "trusted_people": "safety_plan",
+    "safety_plan_services": "safety_plan",
+    "bookings": "bookings",
+    "user_sessions": "sign_ins",
+    "password_reset_tokens": "password_resets",
+    "audit_events": "activity",
+    "outbox_messages": "emails",  # found by address, not by a foreign key
+    "saved_drafts": "kept_while_signed_out",
+}
+
+# Tables that link to users but hold nothing about the person themselves.
+NOT_PERSONAL: dict[str, str] = {}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def collect(user: User) -> dict:
+    """Everything held about ``user``, as plain JSON-ready data."""
+    uid = user.id
+    profile = user.profile
+    plan = db.session.get(LearningPlan, uid)
+    safety = db.session.get(SafetyPlan, uid)
+    rows = lambda stmt: db.session.execute(stmt).scalars().all()
+
+    goals = rows(select(LearningGoal).where(LearningGoal.user_id == uid).order_by(LearningGoal.position, LearningGoal.id))
+    interests = rows(select(PlanCourse).where(PlanCourse.user_id == uid).order_by(PlanCourse.added_at))
+    reviews = rows(select(PlanReview).where(PlanReview.user_id == uid).order_by(PlanReview.review_date))
+    people = rows(select(TrustedPerson).where(TrustedPerson.user_id == uid).order_by(TrustedPerson.position, TrustedPerson.id))
+    services = rows(select(SafetyPlanService).where(SafetyPlanService.user_id == uid).order_by(SafetyPlanService.added_at))
+    bookings = rows(select(Booking).where(Booking.student_id == uid).order_by(Booking.queued_at))
+    sessions = rows(select(UserSession).where(UserSession.user_id == uid).order_by(UserSession.created_at))
+    resets = rows(select(PasswordResetToken).where(PasswordResetToken.user_id == uid).order_by(PasswordResetToken.created_at))
+    events = rows(
+        select(AuditEvent)
+        .where(or_(AuditEvent.actor_id == uid, AuditEvent.subject_id == uid))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    emails = rows(select(OutboxMessage).where(OutboxMessage.to_address == user.email).order_by(OutboxMessage.created_at))
+    drafts = rows(select(SavedDraft).where(SavedDraft.user_id == uid).order_by(SavedDraft.created_at))
+
+    return {
+        "exported_at": _iso(utcnow()),
+        "account": {
+            "student_number": user.student_number,
+            "full_name": user.full_name,
+            "preferred_name": user.preferred_name,
+            "email": user.email,
+            "roles": sorted(user.role_names),
+            "enrolled_at": _iso(user.created_at),
+            "privacy_notice_agreed_at": _iso(user.privacy_consent_at),
+            "last_signed_in_at": _iso(user.last_login_at),
+            "calendar_feed_switched_on": bool(user.calendar_token),
+            "emails_show_course_titles": user.show_course_titles,
+        },
+        "enrolment": {name: getattr(profile, name) for name in PROFILE_FIELDS} if profile else {},
+        "learning_plan": {
+            "hopes": plan.hopes if plan else "",
+            "strengths": plan.strengths if plan else "",
+            "support": plan.support if plan else "",
+            "goals": [
+                {"goal": g.text, "steps": g.step_list, "target_date": _iso(g.target_date),
+                 "status": g.status_label, "added_at": _iso(g.created_at)}
+                for g in goals
+            ],
+            "courses_of_interest": [
+                {"course": c.course.title, "added_at": _iso(c.added_at)} for c in interests
+            ],
+            "reviews": [
+                {"review_date": _iso(r.review_date), "notes": r.notes,
+                 "next_review_date": _iso(r.next_review_date),
+                 "reviewer": r.reviewer.full_name if r.reviewer else None}
+                for r in reviews
+            ],
+        },
+        "safety_plan": {
+            **{name: (getattr(safety, name) if safety else "") for name in SECTIONS},
+            "trusted_people": [
+                {"name": p.name, "relationship": p.relationship_to_me, "phone": p.phone} for p in people
+            ],
+            "support_services": [
+                {"name": s.service.name, "phone": s.service.phone, "added_at": _iso(s.added_at)}
+                for s in services
+            ],
+        },
+        "bookings": [
+            {"course": b.session.course.title, "starts_at": _iso(b.session.starts_at),
+             "status": b.status, "booked_by": b.made_by, "booked_at": _iso(b.queued_at),
+             "confirmed_at": _iso(b.confirmed_at), "cancelled_at": _iso(b.cancelled_at)}
+            for b in bookings
+        ],
+        "sign_ins": [
+            {"started_at": _iso(s.created_at), "last_used_at": _iso(s.last_seen_at),
+             "ended_at": _iso(s.ended_at), "ended_because": s.ended_reason}
+            for s in sessions
+        ],
+        "password_resets": [
+            {"requested_at": _iso(t.created_at), "used_at": _iso(t.used_at)} for t in resets
+        ],
+        "activity": [
+            {"when": _iso(e.at), "what": audit.EVENT_LABELS.get(e.event, e.event),
+             "by_you": e.actor_id == uid, "from_ip_address": e.ip_address}
+            for e in events
+        ],
+        "emails": [
+            {"subject": m.subject, "created_at": _iso(m.created_at), "status": m.status,
+             "body": None if m.contains_secret else m.body_text}
+            for m in emails
+        ],
+        "kept_while_signed_out": [
+            {"form": d.form, "kept_at": _iso(d.created_at)} for d in drafts
+        ],
+        # Feedback the person gave with their name will be added here with the feedback
+        # feature (the export test lists every table linked to users).
+    }
+
+
+def record_download(user: User, what: str) -> None:
+    audit.record(audit.OWN_DATA_DOWNLOADED, actor=user, subject=user, detail=what)
+
+
+def anonymise(user: User, *, now: datetime | None = None) -> None:
+    """Remove or anonymise everything personal about ``user``. What stays: the row (so
+    bookings and attendance still count), with no name, email or password; bookings with
+    their dates and status. Future places are given up (and offered to the waiting list)."""
+    from rec_portal.bookings import notify
+    from rec_portal.bookings.operations import cancel_booking
+
+    now = now or utcnow()
+    uid = user.id
+    old_email = user.email
+
+    # Give up places and waiting-list spots in sessions that have not started.
+    upcoming = db.session.execute(
+        select(Booking.id)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(Booking.student_id == uid, Booking.status != CANCELLED, CourseSession.starts_at > now)
+    ).scalars().all()
+    for booking_id in upcoming:
+        for promoted in cancel_booking(booking_id, now=now):
+            notify.place_offered(promoted)
+
+    for model in (LearningGoal, PlanCourse, PlanReview, TrustedPerson, SafetyPlanService, SavedDraft,
+                  UserSession, PasswordResetToken, UserRole):
+        db.session.execute(delete(model).where(model.user_id == uid))
+    for model in (LearningPlan, SafetyPlan, StudentProfile):
+        db.session.execute(delete(model).where(model.user_id == uid))
+    db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == old_email))
+    # Audit rows keep what happened and when, not where from.
+    db.session.execute(
+        update(AuditEvent)
+        .where(or_(AuditEvent.actor_id == uid, AuditEvent.subject_id == uid))
+        .values(ip_address=None)
+    )
+    db.session.expire(user, ["roles", "profile"])
+
+    user.email = f"deleted-{uid}@deleted.invalid"
+    user.full_name = "Deleted account"
+    user.preferred_name = ""
+    user.password_hash = "!"  # matches no password
+    user.active = False
+    user.privacy_consent_at = None
+    user.last_login_at = None
+    user.calendar_token = None
+    user.show_course_titles = False
+    user.anonymised_at = now
+    db.session.flush()
+
+
+def delete_account(user: User) -> None:
+    """The person deletes their own account (the caller then signs them out)."""
+    anonymise(user)
+    audit.record(audit.ACCOUNT_DELETED, subject=user)
+
+
+def _months_ago(now: datetime, months: int) -> datetime:
+    year, month = divmod(now.month - 1 - months, 12)
+    year += now.year
+    month += 1
+    day = min(now.day, 28)
+    return now.replace(year=year, month=month, day=day)
+
+
+def apply_retention(months: int, *, now: datetime | None = None) -> int:
+    """Anonymise accounts with no sign-in (or, never signed in, no enrolment) for more than
+    ``months`` months. Admin accounts are left alone. Safe to repeat. Returns how many."""
+    now = now or utcnow()
+    cutoff = _months_ago(now, months)
+    last_active = func.coalesce(User.last_login_at, User.created_at)
+    admins = select(UserRole.user_id).where(UserRole.role == ADMIN)
+    users = db.session.execute(
+        select(User).where(
+            User.anonymised_at.is_(None), last_active < cutoff, User.id.not_in(admins)
+        )
+    ).scalars().all()
+    for user in users:
+        anonymise(user, now=now)
+        audit.record(audit.ACCOUNT_ANONYMISED, subject=user)
+    return len(users)
