@@ -125,3 +125,23 @@ def send_reminders() -> None:
         booking.reminder_sent_at = utcnow()
     db.session.commit()
     click.echo(f"Reminders queued: {len(bookings)}.")
+
+
+@rec_cli.command("apply-retention")
+@click.option(
+    "--months", type=click.IntRange(min=1), default=None,
+    help="Inactive for longer than this many months (default: REC_RETENTION_MONTHS, 36).",
+)
+def apply_retention(months: int | None) -> None:
+    """Anonymise accounts with no sign-in for longer than the retention period.
+
+    Names, contact details, plans and safety plans are removed; bookings stay only as
+    anonymous counts. Admin accounts are left alone. Safe to run again (e.g. nightly)."""
+    from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
+
+    months = months or current_app.config["REC_RETENTION_MONTHS"]
+    changed = anonymise_inactive(months)
+    db.session.commit()
+    noun = "account" if changed == 1 else "accounts"
+    period = "month" if months == 1 else "months"
+    click.echo(f"Anonymised {changed} {noun} inactive for more than {months} {period}.")

@@ -137,7 +137,8 @@ def session_bookings_csv(session_id: int):
     session = get_session_or_404(session_id)
     booked, waiting = _lists(session)
     rows = [
-        (b.student.full_name, b.student.preferred_name, b.student.email,
+        (b.student.full_name, b.student.preferred_name,
+         b.student.profile.pronouns if b.student.profile else "", b.student.email,
          b.student.profile.phone if b.student.profile else "",
          b.student.profile.access_needs if b.student.profile else "",
          "Booked" if b.status == CONFIRMED else f"Waiting ({n})",
@@ -147,7 +148,7 @@ def session_bookings_csv(session_id: int):
     audit.record(audit.EXPORTED, actor=current_user, detail=f"session {session.id} bookings CSV")
     db.session.commit()
     body = to_csv(
-        ["Full name", "Preferred name", "Email", "Phone", "Support needs", "Status", "Booked on",
+        ["Full name", "Preferred name", "Pronouns", "Email", "Phone", "Support needs", "Status", "Booked on",
          "Booked by"],
         rows,
     )

@@ -58,14 +58,15 @@ def my_data_pdf():
 def delete_account():
     user = current_user._get_current_object()
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if not verify_password(user.password_hash, form.password.data):
-            add_error(form, "password", "Your password is not correct")
-        else:
-            operations.delete_account(user)
-            sessions.end_current_session("account deleted")
-            db.session.commit()
-            return redirect(url_for("data_rights.deleted"))
+    valid = form.validate_on_submit()
+    if form.is_submitted() and form.password.data and not verify_password(user.password_hash, form.password.data):
+        add_error(form, "password", "Your password is not correct")
+        valid = False
+    if valid:
+        operations.delete_account(user)
+        sessions.end_current_session("account deleted")
+        db.session.commit()
+        return redirect(url_for("data_rights.deleted"))
     return render_template("data_rights/delete.html", form=form), (400 if form.errors else 200)
 
 

@@ -101,10 +101,10 @@ def test_csv_download_is_formula_safe(login_as, client, app):
     assert response.mimetype == "text/csv"
     assert "attachment;" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0][:6] == ["Full name", "Preferred name", "Email", "Phone", "Support needs", "Status"]
+    assert rows[0][:7] == ["Full name", "Preferred name", "Pronouns", "Email", "Phone", "Support needs", "Status"]
     names = [r[0] for r in rows[1:]]
     assert names == ["'=HYPERLINK(\"http://evil\")", "'+44 trick", "Plain Name"]
-    assert [r[5] for r in rows[1:]] == ["Booked", "Booked", "Waiting (1)"]
+    assert [r[6] for r in rows[1:]] == ["Booked", "Booked", "Waiting (1)"]
     with app.app_context():
         assert db.session.execute(select(AuditEvent).where(AuditEvent.event == "export")).scalar_one()
 
@@ -127,8 +127,10 @@ def test_class_list_shows_phone_and_support_needs(login_as, client, app):
         for email, needs in (("p0@example.org", "Hearing loop please"), ("p1@example.org", "Sits near the door")):
             user = db.session.execute(select(User).where(User.email == email)).scalar_one()
             update_support_details(user, phone="07700 900123", access_needs=needs)
+            user.profile.pronouns = "they/them"
         db.session.commit()
     html = client.get(f"/admin/courses/sessions/{session_id}/bookings").get_data(as_text=True)
     assert "Hearing loop please" in html and "Sits near the door" in html and "07700 900123" in html
+    assert "(they/them)" in html
     csv_text = client.get(f"/admin/courses/sessions/{session_id}/bookings.csv").get_data(as_text=True)
     assert "Hearing loop please" in csv_text and "07700 900123" in csv_text

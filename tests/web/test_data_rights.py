@@ -1,0 +1,287 @@
+"""Data rights: download my data (JSON and PDF), delete my account, retention."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import String, Text, select
+
+from rec_portal import documents
+from rec_portal.auth import operations as auth_ops
+from rec_portal.data_rights import operations
+from rec_portal.extensions import db
+from rec_portal.models import (
+    AuditEvent,
+    Booking,
+    LearningGoal,
+    LearningPlan,
+    OutboxMessage,
+    PasswordResetToken,
+    PlanCourse,
+    PlanReview,
+    SafetyPlan,
+    SafetyPlanService,
+    SavedDraft,
+    StudentProfile,
+    SupportService,
+    TrustedPerson,
+    User,
+    UserSession,
+)
+from rec_portal.timeutil import utcnow
+from tests import factories
+
+# One distinctive marker per table that holds the student's data.
+MARKERS = {
+    "users": "Marigold Featherstone",
+    "student_profiles": "Hearing loop marker-profile",
+    "learning_plans": "Hope marker-plan",
+    "learning_goals": "Goal marker-goal",
+    "plan_courses": "Course marker-interest",
+    "plan_reviews": "Review marker-review",
+    "safety_plans": "Warning sign marker-safety",
+    "trusted_people": "Trusted marker-person",
+    "safety_plan_services": "Service marker-chosen",
+    "bookings": "Course marker-booked",
+    "outbox_messages": "Subject marker-email",
+}
+
+
+def _student_with_everything(email="marigold@example.org"):
+    """A student with a row in every table the export covers."""
+    user = factories.make_user(email=email, full_name="Marigold Featherstone", preferred_name="Goldie")
+    admin = factories.make_user(roles=("admin",), full_name="Advisor Person")
+    db.session.add(StudentProfile(user=user, phone="07700 900456", pronouns="she/her",
+                                  relationship_to_services="carer", access_needs=MARKERS["student_profiles"]))
+    db.session.add(LearningPlan(user_id=user.id, hopes=MARKERS["learning_plans"], strengths="", support=""))
+    db.session.add(LearningGoal(user_id=user.id, text=MARKERS["learning_goals"], steps="Step one\nStep two",
+                                target_date=date(2027, 1, 31)))
+    interest = factories.make_course(title=MARKERS["plan_courses"])
+    db.session.add(PlanCourse(user_id=user.id, course_id=interest.id))
+    db.session.add(PlanReview(user_id=user.id, reviewer_id=admin.id, review_date=date(2026, 11, 1),
+                              notes=MARKERS["plan_reviews"]))
+    db.session.add(SafetyPlan(user_id=user.id, warning_signs=MARKERS["safety_plans"]))
+    db.session.add(TrustedPerson(user_id=user.id, name=MARKERS["trusted_people"], phone="07700 900999"))
+    service = SupportService(name=MARKERS["safety_plan_services"], phone="0800 000 0000")
+    db.session.add(service)
+    db.session.flush()
+    db.session.add(SafetyPlanService(user_id=user.id, service_id=service.id))
+    past = factories.make_session(course=factories.make_course(title=MARKERS["bookings"]), starts_in_days=-30)
+    db.session.add(Booking(session_id=past.id, student_id=user.id, status="confirmed", confirmed_at=utcnow()))
+    db.session.add(UserSession(token_hash=secrets.token_hex(32), user_id=user.id))
+    db.session.add(PasswordResetToken(token_hash=secrets.token_hex(32), user_id=user.id, expires_at=utcnow()))
+    db.session.add(AuditEvent(event="login.succeeded", actor_id=user.id, subject_id=user.id, ip_address="10.1.2.3"))
+    db.session.add(OutboxMessage(to_address=user.email, subject=MARKERS["outbox_messages"],
+                                 body_text="Dear Goldie, see you soon"))
+    db.session.add(SavedDraft(user_id=user.id, form="safety_plan", payload='{"warning_signs": ["kept"]}'))
+    db.session.flush()
+    return user
+
+
+def test_every_table_linked_to_users_is_in_the_export():
+    """Fails when a new table that points at users is added and the export forgets it."""
+    from rec_portal.extensions import db as database
+
+    linked = {
+        table.name
+        for table in database.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "users"
+    } | {"users"}
+    missing = linked - set(operations.EXPORTED_TABLES) - set(operations.NOT_PERSONAL)
+    assert not missing, f"add these tables to the data export (or NOT_PERSONAL with a reason): {missing}"
+    unknown = set(operations.EXPORTED_TABLES) - set(database.metadata.tables)
+    assert not unknown
+
+
+def test_export_holds_every_table_and_nothing_of_anyone_else(app, client, web):
+    with app.app_context():
+        me = _student_with_everything()
+        _student_with_everything(email="someone.else@example.org")
+        db.session.execute(
+            User.__table__.update().where(User.email == "someone.else@example.org").values(full_name="Other Student")
+        )
+        db.session.commit()
+        email = me.email
+    web.login(email)
+    response = client.get("/my/account/data.json")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="my-rec-data.json"'
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_json()
+    text = json.dumps(data)
+    for table, marker in MARKERS.items():
+        assert marker in text, f"{table} missing from the export"
+    assert data["account"]["student_number"].startswith("REC-")
+    assert data["enrolment"]["pronouns"] == "she/her"
+    assert data["learning_plan"]["goals"][0]["steps"] == ["Step one", "Step two"]
+    assert data["learning_plan"]["reviews"][0]["reviewer"] == "Advisor Person"
+    assert data["safety_plan"]["trusted_people"][0]["phone"] == "07700 900999"
+    assert data["sign_ins"] and data["password_resets"] and data["kept_while_signed_out"]
+    assert any(e["from_ip_address"] == "10.1.2.3" for e in data["activity"])
+    assert "Other Student" not in text and "someone.else@example.org" not in text
+    with app.app_context():
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.event == "account.data_downloaded")
+        ).scalar_one()
+        assert event.detail == "json" and event.subject_id == me.id
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_export_pdf_reads_as_text_and_fetches_nothing(app, client, web):
+    nasty = ('<img src="file:///etc/passwd"> <link rel="attachment" href="file:///etc/passwd"> '
+             '<img src="http://169.254.169.254/">')
+    with app.app_context():
+        me = _student_with_everything()
+        db.session.get(SafetyPlan, me.id).keeping_safe = nasty
+        db.session.commit()
+        email = me.email
+    web.login(email)
+    documents.requested_urls.clear()
+    response = client.get("/my/account/data.pdf")
+    assert response.headers["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data,
+                          capture_output=True, check=True).stdout.decode()
+    for marker in ("Marigold Featherstone", MARKERS["learning_goals"], MARKERS["safety_plans"],
+                   MARKERS["trusted_people"], 'src="file:///etc/passwd"', "169.254.169.254"):
+        assert marker in text
+    assert "root:x:0:0" not in text
+    assert documents.requested_urls == ["https://rec-portal.invalid/static/css/documents.css"]
+
+
+def _all_text_in_database() -> str:
+    """Every string value in every table, to search for what should be gone."""
+    chunks = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
+        if not columns:
+            continue
+        for row in db.session.execute(select(*columns)):
+            chunks.extend(str(v) for v in row if v)
+    return "\n".join(chunks)
+
+
+def test_deleting_my_account_leaves_no_personal_data(app, client, web):
+    with app.app_context():
+        me = _student_with_everything()
+        course = factories.make_course(title="Future Course")
+        future = factories.make_session(course=course, capacity=1, starts_in_days=10)
+        db.session.add(Booking(session_id=future.id, student_id=me.id, status="confirmed", confirmed_at=utcnow()))
+        waiting = factories.make_user(email="waiting@example.org")
+        db.session.add(Booking(session_id=future.id, student_id=waiting.id, status="waitlisted"))
+        db.session.commit()
+        my_id, email, future_id = me.id, me.email, future.id
+    web.login(email)
+    old_cookie = client.get_cookie("rec_session").value
+
+    page = client.get("/my/account/delete").get_data(as_text=True)
+    assert "your learning plan and your safety plan are deleted" in page
+    html = web.submit("/my/account/delete", {"password": "wrong-password-1"}).get_data(as_text=True)
+    assert "Your password is not correct" in html
+    assert "Tick the box to confirm that you want to delete your account" in html
+    with app.app_context():
+        assert db.session.get(User, my_id).anonymised_at is None  # nothing half-done
+
+    response = web.submit("/my/account/delete", {"password": factories.PASSWORD, "understood": "y"})
+    assert response.headers["Location"] == "/my/account/deleted"
+    assert "Your account has been deleted" in client.get("/my/account/deleted").get_data(as_text=True)
+    assert client.get("/my/account").status_code == 302  # signed out
+    replay = app.test_client()
+    replay.set_cookie("rec_session", old_cookie)
+    assert replay.get("/my/account").status_code == 302
+
+    with app.app_context():
+        everything = _all_text_in_database()
+        for gone in ("marigold", "Marigold", "Featherstone", "Goldie", "07700 900456", "07700 900999",
+                     "10.1.2.3", *[MARKERS[t] for t in ("student_profiles", "learning_plans", "learning_goals",
+                                                          "plan_reviews", "safety_plans", "trusted_people",
+                                                          "outbox_messages")]):
+            assert gone not in everything, gone
+        user = db.session.get(User, my_id)
+        assert user.anonymised_at is not None and not user.active and user.role_names == set()
+        assert user.full_name == "Deleted account"
+        # Bookings stay as anonymous counts; the future place went to the waiting list.
+        statuses = {b.session_id: b.status for b in db.session.execute(
+            select(Booking).where(Booking.student_id == my_id)).scalars()}
+        assert statuses[future_id] == "cancelled" and "confirmed" in statuses.values()
+        promoted = db.session.execute(select(Booking).where(Booking.student_id != my_id,
+                                                            Booking.session_id == future_id)).scalar_one()
+        assert promoted.status == "confirmed"
+        for model in (SafetyPlan, LearningPlan, StudentProfile):
+            assert db.session.get(model, my_id) is None
+        assert db.session.execute(select(AuditEvent.event).where(AuditEvent.event == "account.deleted")).first()
+
+    # Nobody can sign in as the deleted account, and the email can enrol again.
+    assert "Enter a correct email address and password" in web.submit(
+        "/login", {"email": email, "password": factories.PASSWORD}).get_data(as_text=True)
+    with app.app_context():
+        again = auth_ops.register_user(full_name="Marigold F", preferred_name="", email=email,
+                                       password="another-good-password-9")
+        db.session.commit()
+        assert again.id != my_id
+
+
+def test_admin_sees_nothing_of_a_deleted_account(app, client, web):
+    with app.app_context():
+        me = _student_with_everything()
+        operations.delete_account(me)
+        factories.make_user(roles=("admin",), email="boss@example.org")
+        db.session.commit()
+        my_id = me.id
+    web.login("boss@example.org")
+    page = client.get(f"/admin/people/{my_id}").get_data(as_text=True)
+    assert "Deleted account" in page
+    assert "Marigold" not in page and "marigold@example.org" not in page
+    listing = client.get("/admin/people?q=marigold").get_data(as_text=True)
+    assert "Marigold" not in listing
+
+
+def test_data_pages_need_sign_in_and_csrf(app, client, web):
+    for url in ("/my/account/data", "/my/account/data.json", "/my/account/data.pdf", "/my/account/delete"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    with app.app_context():
+        me = factories.make_user()
+        db.session.commit()
+        email, my_id = me.email, me.id
+    web.login(email)
+    assert "Download my data as a JSON file" in client.get("/my/account/data").get_data(as_text=True)
+    assert client.post("/my/account/delete", data={"password": factories.PASSWORD, "understood": "y"}).status_code == 400
+    with app.app_context():
+        assert db.session.get(User, my_id).anonymised_at is None
+
+
+def test_retention_anonymises_only_long_inactive_non_admin_accounts(app):
+    with app.app_context():
+        now = utcnow()
+        old = factories.make_user(email="old@example.org", full_name="Olive Oldham")
+        old.last_login_at = now - timedelta(days=365 * 3 + 40)
+        never = factories.make_user(email="never@example.org")
+        never.created_at = now - timedelta(days=365 * 4)
+        recent = factories.make_user(email="recent@example.org")
+        recent.last_login_at = now - timedelta(days=45)
+        boss = factories.make_user(roles=("admin",), email="boss@example.org")
+        boss.last_login_at = now - timedelta(days=365 * 5)
+        db.session.add(SafetyPlan(user_id=old.id, warning_signs="old plan text"))
+        db.session.commit()
+        ids = {u.email: u.id for u in (old, never, recent, boss)}
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["rec", "apply-retention"])
+    assert result.exit_code == 0, result.output
+    assert "Anonymised 2 accounts inactive for more than 36 months." in result.output
+    again = runner.invoke(args=["rec", "apply-retention"])
+    assert "Anonymised 0 accounts" in again.output
+    with app.app_context():
+        assert db.session.get(User, ids["old@example.org"]).anonymised_at is not None
+        assert db.session.get(User, ids["never@example.org"]).anonymised_at is not None
+        assert db.session.get(User, ids["recent@example.org"]).anonymised_at is None
+        assert db.session.get(User, ids["boss@example.org"]).anonymised_at is None
+        assert "Olive Oldham" not in _all_text_in_database()
+        assert "old plan text" not in _all_text_in_database()
+    shorter = runner.invoke(args=["rec", "apply-retention", "--months", "1"])
+    assert "Anonymised 1 account inactive for more than 1 month." in shorter.output
