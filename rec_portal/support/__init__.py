@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("support", __name__)
 
-from rec_portal.support import views  # noqa: E402,F401
+from rec_portal.support import views  # noqa: F401
