@@ -783,6 +783,7 @@ def load_demo_data(now: datetime | None = None) -> DemoReport:
     now = now or utcnow()
     report = DemoReport()
     users = _ensure_accounts(report)
+    _ensure_profiles(users, report)
     courses = _ensure_courses(report)
     sessions = _schedule_sessions(courses, to_uk(now).date(), report)
     _book(sessions, users, now, report)
@@ -830,6 +831,47 @@ def _ensure_accounts(report: DemoReport) -> dict[str, User]:
         report.accounts += 1
     db.session.flush()
     return users
+
+
+# Enrolment answers for the demo students, cycled (relationship, referral, contact).
+_PROFILE_CYCLE = [
+    ("service_user", "care_team", "email"), ("service_user", "self", "text"),
+    ("carer", "friend", "email"), ("service_user", "gp", "phone"),
+    ("staff", "other", "email"), ("service_user", "police", "email"),
+    ("other", "voluntary", "email"), ("service_user", "care_team", "text"),
+]
+_PRONOUNS = ["she/her", "he/him", "they/them", "", ""]
+_NEEDS = ["", "Large print handouts, please.", "", "I may need to step out for short breaks.",
+          "Step-free access (I use a wheelchair).", ""]
+
+
+def _ensure_profiles(users: dict[str, User], report: DemoReport) -> None:
+    """Enrolment details for demo accounts that have none (the demo student's are fuller)."""
+    from rec_portal.models import StudentProfile
+
+    have = set(db.session.execute(select(StudentProfile.user_id)).scalars())
+    for n, user in enumerate(sorted(users.values(), key=lambda u: u.email)):
+        if user.id in have:
+            continue
+        relationship, referral, contact = _PROFILE_CYCLE[n % len(_PROFILE_CYCLE)]
+        profile = StudentProfile(
+            user_id=user.id, relationship_to_services=relationship, referral_source=referral,
+            contact_preference=contact,
+            phone=f"07700 900{n:03d}", pronouns=_PRONOUNS[n % len(_PRONOUNS)],
+            access_needs=_NEEDS[n % len(_NEEDS)],
+            team="Community Mental Health Team South" if relationship == "staff" else "",
+        )
+        if user.email == DEMO_STUDENT:
+            profile.relationship_to_services, profile.pronouns = "service_user", "she/her"
+            profile.referral_source, profile.referral_detail = "care_team", "My care co-ordinator"
+            profile.access_needs = "Large print handouts, and a seat near the door if possible."
+            profile.contact_preference = "email"
+        elif user.email in (DEMO_ADMIN, DEMO_FACILITATOR):
+            profile.relationship_to_services, profile.team = "staff", "Recovery Education Centre"
+            profile.referral_source = "other"
+        db.session.add(profile)
+        report.other += 1
+    db.session.flush()
 
 
 def _ensure_courses(report: DemoReport) -> dict[str, Course]:
