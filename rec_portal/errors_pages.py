@@ -109,6 +109,20 @@ def init_error_pages(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
+    from rec_portal.documents import PdfUnavailable
+
+    @app.errorhandler(PdfUnavailable)
+    def _no_pdf(error):
+        app.logger.error("PDF requested but WeasyPrint cannot run here: %s", error)
+        return render_error(
+            503,
+            "Sorry, downloads are not working at the moment",
+            [
+                "The PDF could not be made. Nothing you wrote has been lost.",
+                "Try again later, or contact the Recovery Education Centre team.",
+            ],
+        )
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         app.logger.exception("unexpected error on %s %s", request.method, request.path)

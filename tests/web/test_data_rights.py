@@ -285,3 +285,19 @@ def test_retention_anonymises_only_long_inactive_non_admin_accounts(app):
         assert "old plan text" not in _all_text_in_database()
     shorter = runner.invoke(args=["rec", "apply-retention", "--months", "1"])
     assert "Anonymised 1 account inactive for more than 1 month." in shorter.output
+
+
+def test_a_missing_pdf_library_gives_a_calm_page_not_a_crash(app, client, web, monkeypatch):
+    def broken(*args, **kwargs):
+        raise documents.PdfUnavailable("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(documents, "render_pdf", broken)
+    with app.app_context():
+        me = factories.make_user()
+        db.session.commit()
+        email = me.email
+    web.login(email)
+    response = client.get("/my/account/data.pdf")
+    assert response.status_code == 503
+    assert "Sorry, downloads are not working at the moment" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
