@@ -3,6 +3,6 @@ route, export or report of their content."""
 
 from flask import Blueprint
 
-bp = Blueprint("safety_plans", __name__, url_prefix="/my/safety-plan")
+bp = Blueprint("safety_plans", __name__, url_prefix="/my")
 
-from rec_portal.safety_plans import views  # noqa: E402,F401
+from rec_portal.safety_plans import views  # noqa: F401

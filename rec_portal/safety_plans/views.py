@@ -1,26 +1,200 @@
 """Views for /my/safety-plan (thin: parse, call one operation, commit, render or redirect).
-Only the student themselves ever reaches these routes."""
+
+Only the signed-in person ever reaches their own plan: no route takes a user id, so
+there is nothing for anyone else to address. Anything else (another person's trusted
+person, a service not in the plan, an unknown section) is "not found". Nothing here
+writes an audit row or a log line about the plan.
+
+Without JavaScript every change is a POST and a redirect back to the part of the page it
+came from (``?saved=`` / ``?people=`` / ``?services=`` say what happened, with no content
+in the URL or the session cookie). With htmx, sections save as the person types and the
+lists update in place.
+"""
 
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal import documents
 from rec_portal.auth.access import login_required
+from rec_portal.drafts import login_required_keeping, take_drafts
+from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
 from rec_portal.models import SupportService
-from rec_portal.safety_plans import bp, operations
+from rec_portal.models.safety import SECTIONS
+from rec_portal.safety_plans import bp, operations, queries
+from rec_portal.safety_plans.forms import PERSON_FIELDS, PersonForm, PlanForm
 from rec_portal.security import safe_next
+from rec_portal.templating import add_error
+from rec_portal.timeutil import utcnow
+
+DRAFTS = "safety_plan"  # the name text is kept under when a session expires
+NOTICES = {
+    "people": {"added": "The person has been added.", "removed": "The person has been removed."},
+    "services": {"removed": "The service has been taken out of your plan."},
+}
 
 
-@bp.route("")
+def _me():
+    return current_user._get_current_object()
+
+
+def _plan_form(plan, posted: dict | None = None) -> PlanForm:
+    """The five sections as stored, with any ``posted`` text on top (kept on errors)."""
+    data = {name: getattr(plan, name) if plan else "" for name in SECTIONS}
+    data.update(posted or {})
+    return PlanForm(formdata=None, data=data)
+
+
+def _page(form: PlanForm | None = None, person_form: PersonForm | None = None,
+          status: int = 200, **context):
+    user = _me()
+    plan = queries.plan_of(user)
+    return render_template(
+        "safety_plans/index.html",
+        form=form or _plan_form(plan),
+        person_form=person_form or PersonForm(formdata=None),
+        people=queries.trusted_people(user),
+        services=queries.chosen_services(user),
+        sections=SECTIONS,
+        **context,
+    ), status
+
+
+def _people(person_form: PersonForm | None = None, status: int = 200, **context):
+    return render_template(
+        "safety_plans/_people.html",
+        people=queries.trusted_people(_me()),
+        person_form=person_form or PersonForm(formdata=None),
+        **context,
+    ), status
+
+
+def _services(status: int = 200, **context):
+    return render_template(
+        "safety_plans/_services.html", services=queries.chosen_services(_me()), **context
+    ), status
+
+
+@bp.route("/safety-plan")
 @login_required
 def index():
-    return render_template("safety_plans/index.html")
+    user = _me()
+    drafts = take_drafts(user, DRAFTS)
+    if not drafts:
+        notices = {
+            "saved": request.args.get("saved") if request.args.get("saved") in SECTIONS else None,
+            "people_notice": NOTICES["people"].get(request.args.get("people", "")),
+            "services_notice": NOTICES["services"].get(request.args.get("services", "")),
+        }
+        return _page(**notices)
+    # Text typed before the session expired: save it, and show anything that breaks a
+    # rule (too long) in its field with the problem, so nothing is lost.
+    outcome = operations.apply_drafts(user, drafts)
+    db.session.commit()
+    form = _plan_form(queries.plan_of(user), outcome.sections)
+    form.validate_sections(outcome.sections)
+    person_form = PersonForm(formdata=None)
+    if outcome.person:
+        person_form = PersonForm(
+            formdata=None, data={f"person_{key}": value for key, value in outcome.person.items()}
+        )
+        person_form.validate()
+    returned = outcome.applied or bool(outcome.sections) or outcome.person is not None
+    return _page(form, person_form, drafts_returned=returned)
 
 
-@bp.route("/services", methods=["POST"])
+@bp.route("/safety-plan", methods=["POST"])
+@login_required_keeping(DRAFTS, tuple(SECTIONS))
+def save():
+    """The whole form (every Save button): all five sections at once."""
+    form = PlanForm()
+    if form.validate_sections():
+        try:
+            operations.save_sections(_me(), form.values())
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            section = request.form.get("save")
+            section = section if section in SECTIONS else "reporting"
+            return redirect(url_for(".index", saved=section) + f"#section-{section}")
+    return _page(form, status=400)
+
+
+@bp.route("/safety-plan/sections/<name>", methods=["GET", "POST"])
+@login_required_keeping(DRAFTS, tuple(SECTIONS))
+def save_section(name: str):
+    """Autosave of one section (htmx posts just that textarea)."""
+    if name not in SECTIONS:
+        abort(404)
+    if request.method == "GET":  # e.g. after signing in again
+        return redirect(url_for(".index") + f"#section-{name}")
+    form = PlanForm()
+    error = None
+    if form.validate_sections([name]):
+        try:
+            operations.save_sections(_me(), form.values([name]))
+        except DomainError as refusal:
+            db.session.rollback()
+            error = refusal.message
+        else:
+            db.session.commit()
+            if is_htmx():
+                return render_template("safety_plans/_save_status.html", saved_at=utcnow())
+            return redirect(url_for(".index", saved=name) + f"#section-{name}")
+    error = error or form[name].errors[0]
+    if is_htmx():
+        return render_template("safety_plans/_save_status.html", error=error), 400
+    form = _plan_form(queries.plan_of(_me()), {name: form[name].data})
+    add_error(form, name, error)
+    return _page(form, status=400)
+
+
+@bp.route("/safety-plan/people", methods=["GET", "POST"])
+@login_required_keeping(DRAFTS, PERSON_FIELDS)
+def add_person():
+    if request.method == "GET":
+        return redirect(url_for(".index") + "#trusted-people")
+    form = PersonForm()
+    if form.validate():
+        try:
+            person = operations.add_trusted_person(
+                _me(), form.person_name.data, form.person_relationship.data, form.person_phone.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, f"person_{error.field}", error.message)
+        else:
+            db.session.commit()
+            if is_htmx():
+                return _people(people_notice=f"{person.name} has been added.")
+            return redirect(url_for(".index", people="added") + "#trusted-people")
+    if is_htmx():
+        return _people(form, status=400)
+    return _page(person_form=form, status=400)
+
+
+@bp.route("/safety-plan/people/<int:person_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_person(person_id: int):
+    person = queries.person_of(_me(), person_id)
+    if person is None:
+        abort(404)
+    if request.method == "GET":
+        return redirect(url_for(".index") + "#trusted-people")
+    name = person.name
+    operations.remove_trusted_person(person)
+    db.session.commit()
+    if is_htmx():
+        return _people(people_notice=f"{name} has been removed.")
+    return redirect(url_for(".index", people="removed") + "#trusted-people")
+
+
+@bp.route("/safety-plan/services", methods=["POST"])
 @login_required
 def add_service():
     """"Add to my safety plan" from the support guide."""
@@ -35,3 +209,37 @@ def add_service():
             "safety_plans/_service_button.html", service=service, in_plan=True, back=back
         )
     return redirect(back)
+
+
+@bp.route("/safety-plan/services/<int:service_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_service(service_id: int):
+    service = db.session.get(SupportService, service_id)
+    if service is None or service_id not in queries.chosen_service_ids(_me()):
+        abort(404)
+    if request.method == "GET":
+        return redirect(url_for(".index") + "#services")
+    operations.remove_service(_me(), service_id)
+    db.session.commit()
+    if is_htmx():
+        return _services(services_notice=f"{service.name} has been taken out of your plan.")
+    return redirect(url_for(".index", services="removed") + "#services")
+
+
+@bp.route("/safety-plan.pdf")
+@login_required
+def pdf():
+    user = _me()
+    try:
+        data = documents.render_pdf(
+            "safety_plan.html",
+            title="My safety plan",
+            plan=queries.plan_of(user),
+            sections=SECTIONS,
+            people=queries.trusted_people(user),
+            services=queries.chosen_services(user),
+            made_on=utcnow(),
+        )
+    except documents.PdfUnavailable:
+        abort(503)
+    return documents.pdf_response(data, "my-safety-plan.pdf")
