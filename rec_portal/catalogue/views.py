@@ -46,6 +46,10 @@ def course(slug: str):
         if current_user.is_authenticated and sessions
         else {}
     )
+    # "Add to my plan" (the plans feature): True/False for a student, None for others.
+    from rec_portal.plans.queries import course_in_plan
+
     return render_template(
-        "catalogue/course.html", course=found, sessions=sessions, my_bookings=mine
+        "catalogue/course.html", course=found, sessions=sessions, my_bookings=mine,
+        in_plan=course_in_plan(current_user, found.id),
     )

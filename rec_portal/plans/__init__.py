@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__)
 
-from rec_portal.plans import views  # noqa: E402,F401
+from rec_portal.plans import views  # noqa: F401
