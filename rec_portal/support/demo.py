@@ -97,7 +97,7 @@ SERVICES: list[dict] = [
         "description": (
             "Information about mental health problems, treatments, your rights and where to "
             "get help near you, including advocacy. It is not a crisis line: if you need help "
-            f"now, call Samaritans on 116 123 or NHS 111.\n\n{CHECK}"
+            f"now, call Samaritans on 116\u00a0123 or NHS\u00a0111.\n\n{CHECK}"
         ),
         "phone": "0300 123 3393",
         "website": "https://www.mind.org.uk",
