@@ -19,6 +19,7 @@ from rec_portal.models import (
 )
 from rec_portal.support.demo import load_demo
 from rec_portal.timeutil import utcnow
+from tests import factories
 from tests.conftest import csrf_from
 
 
@@ -259,6 +260,18 @@ def test_students_can_add_an_entry_to_their_safety_plan_from_the_guide(app, clie
     # The entry's own page shows the same.
     assert "Add to my safety plan" in _get(client, f"/support/{first}")
     assert "is in your safety plan" in _get(client, f"/support/{second}")
+
+
+def test_another_students_plan_does_not_show(app, client, login_as):
+    service_id = _service(app, "Samaritans", ("mental_health_crisis",))
+    with app.app_context():
+        other = factories.make_user()
+        db.session.add(SafetyPlanService(user_id=other.id, service_id=service_id))
+        db.session.commit()
+    login_as("student")
+    for url in ("/support", f"/support/{service_id}"):
+        html = _get(client, url)
+        assert "Add to my safety plan" in html and "is in your safety plan" not in html
 
 
 @pytest.mark.parametrize("role", [None, "student", "facilitator", "admin"])
