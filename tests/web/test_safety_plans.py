@@ -544,6 +544,11 @@ def test_text_posted_after_the_session_expired_comes_back_after_signing_in(login
     assert response.status_code == 302 and response.headers["Location"] == f"/login?next={PAGE}"
     login_page = _html(client.get(response.headers["Location"]))
     assert "We have kept what you typed" in login_page
+    # The same form sent by htmx (a Save button while JavaScript runs): a full-page sign in.
+    words["safe_places"] = "added in a second try"
+    htmx = client.post(PAGE, data={**words, "csrf_token": page_token},
+                       headers={"HX-Request": "true", "HX-Current-URL": f"http://localhost{PAGE}"})
+    assert htmx.status_code == 200 and htmx.headers["HX-Redirect"] == f"/login?next={PAGE}"
     assert _plan(app, me.id)["warning_signs"] == "saved earlier"  # not saved yet
     signed_in = web.submit(f"/login?next={PAGE}", {"email": me.email, "password": factories.PASSWORD})
     assert signed_in.headers["Location"] == PAGE
