@@ -12,6 +12,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from rec_portal.models.plans import GOAL_STATUSES
+from rec_portal.plans.operations import PlanRefused, check_review_dates
 
 WORDS_MAX = 5000
 GOAL_TEXT_MAX = 500
@@ -165,3 +166,9 @@ class ReviewForm(FlaskForm):
         "Next review (optional)",
         invalid_message="Enter a real date for the next review, for example 14 6 2027",
     )
+
+    def validate_next_review_date(self, field):
+        try:
+            check_review_dates(self.review_date.data, field.data)
+        except PlanRefused as refused:
+            raise ValidationError(refused.message) from refused

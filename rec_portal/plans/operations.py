@@ -211,6 +211,15 @@ def remove_course(user: User, course_id: int) -> bool:
 
 # --- Reviews (learning advisors) -----------------------------------------------------------
 
+def check_review_dates(review_date: date | None, next_review_date: date | None) -> None:
+    """The next review cannot come before the review itself (the form asks this too, so
+    every mistake is listed at once)."""
+    if review_date is not None and next_review_date is not None and next_review_date < review_date:
+        raise PlanRefused(
+            "The next review must be on or after the date of this review", field="next_review_date"
+        )
+
+
 def add_review(
     student: User,
     reviewer: User,
@@ -226,10 +235,7 @@ def add_review(
     notes = (notes or "").strip()
     if not notes:
         raise PlanRefused("Enter notes about the review", field="notes")
-    if next_review_date is not None and next_review_date < review_date:
-        raise PlanRefused(
-            "The next review must be on or after the date of this review", field="next_review_date"
-        )
+    check_review_dates(review_date, next_review_date)
     review = PlanReview(
         user_id=student.id,
         reviewer_id=reviewer.id,

@@ -795,6 +795,14 @@ def test_a_review_with_mistakes_keeps_what_was_typed(login_as, web, app):
     assert response.status_code == 400
     assert "The next review must be on or after the date of this review" in html
     assert ">Kept notes</textarea>" in html and 'value="2027"' in html
+    # Every mistake is listed at once.
+    response = web.submit(f"{url}/reviews", {"notes": "", **_date("review_date", date(2027, 3, 1)),
+                                             **_date("next_review_date", date(2027, 2, 1))}, page=url)
+    html = _html(response)
+    assert "Enter notes about the review" in html and "The next review must be on or after" in html
+    response = web.submit(f"{url}/reviews", {"notes": "x", "review_date-day": "31", "review_date-month": "2",
+                                             "review_date-year": "2027", **_date("next_review_date", None)}, page=url)
+    assert "Enter a real date for the review" in _html(response)
     with app.app_context():
         assert len(db.session.execute(select(PlanReview)).all()) == 1
 
