@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from rec_portal import audit, documents
@@ -25,7 +26,7 @@ from rec_portal.drafts import login_required_keeping, take_drafts
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
-from rec_portal.models import Course, User
+from rec_portal.models import Course, SavedDraft, User
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.plans import GOAL_STATUSES, LearningGoal
 from rec_portal.plans import bp, operations, queries
@@ -157,10 +158,21 @@ def _first_draft(form_name: str) -> MultiDict | None:
 
 # --- The plan page -------------------------------------------------------------------------
 
+def _has_drafts() -> bool:
+    """One cheap look before handing drafts back (which also tidies old ones up)."""
+    return db.session.execute(
+        select(SavedDraft.id)
+        .where(SavedDraft.user_id == _me().id, SavedDraft.form.in_((WORDS_DRAFT, GOAL_DRAFT)))
+        .limit(1)
+    ).first() is not None
+
+
 @bp.route("/my/plan")
 @role_required(STUDENT)
 def index():
     context = {}
+    if not _has_drafts():
+        return _full_page()
     words = _first_draft(WORDS_DRAFT)
     goal = _first_draft(GOAL_DRAFT)
     if words or goal:

@@ -178,10 +178,7 @@ def test_own_words_that_are_too_long_are_kept_and_nothing_is_saved(login_as, web
 def test_words_typed_after_the_session_expired_come_back_after_signing_in(login_as, web, client, app):
     me = login_as("student")
     token = csrf_from(_html(client.get("/my/plan")))
-    with app.app_context():
-        for row in db.session.execute(select(UserSession).where(UserSession.user_id == me.id)).scalars():
-            row.last_seen_at -= timedelta(days=1)
-        db.session.commit()
+    _expire_sessions(app, me.id)
     response = client.post("/my/plan/words", data={"csrf_token": token, "hopes": "Typed before the timeout",
                                                    "strengths": "", "support": ""})
     assert response.headers["Location"].startswith("/login")
@@ -191,6 +188,38 @@ def test_words_typed_after_the_session_expired_come_back_after_signing_in(login_
     assert "We kept what you typed" in html
     with app.app_context():
         assert db.session.get(LearningPlan, me.id) is None  # not saved until they choose Save
+
+
+def test_a_goal_typed_after_the_session_expired_comes_back_in_the_add_form(login_as, web, client, app):
+    me = login_as("student")
+    headers = _hx(client)
+    _expire_sessions(app, me.id)
+    response = client.post("/my/plan/goals/new", data={"text": "Kept goal", "steps": "Kept step",
+                                                      **_date("target_date", date(2027, 5, 6))}, headers=headers)
+    assert response.headers["HX-Redirect"] == "/login?next=/my/plan"
+    web.login(me.email)
+    html = _html(client.get("/my/plan"))
+    add = html[html.index('<div id="goal-add"'):]
+    assert ">Kept goal</textarea>" in add and ">Kept step</textarea>" in add
+    assert re.search(r'name="target_date-month"[^>]*value="5"', add)
+    assert _texts(app, me.id) == []
+    # Handed back once only.
+    assert "Kept goal" not in _html(client.get("/my/plan"))
+
+
+def _expire_sessions(app, user_id: int) -> None:
+    with app.app_context():
+        for row in db.session.execute(select(UserSession).where(UserSession.user_id == user_id)).scalars():
+            row.last_seen_at -= timedelta(days=1)
+        db.session.commit()
+
+
+def test_ids_on_the_plan_page_are_unique(login_as, client, app):
+    me = login_as("student")
+    _goals(app, me.id, "One", "Two", "Three", steps="a\nb", target_date=date(2027, 1, 1))
+    html = _html(client.get("/my/plan"))
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
 # --- Goals -----------------------------------------------------------------------------------
