@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -19,8 +19,10 @@ def to_uk(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC).astimezone(UK)
 
 
-def format_uk(value: datetime | None, with_time: bool = True) -> str:
-    """'23 November 2026 at 2:05pm' in UK time."""
+def format_uk(value: datetime | date | None, with_time: bool = True) -> str:
+    """'23 November 2026 at 2:05pm' in UK time. A plain date (no time) is shown as it is."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value.day} {value:%B %Y}"
     local = to_uk(value)
     if local is None:
         return ""

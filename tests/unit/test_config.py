@@ -49,3 +49,12 @@ def test_bad_numbers_are_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("REC_SMTP_PORT", "lots")
     with pytest.raises(ConfigError, match="REC_SMTP_PORT must be a whole number"):
         load_config(str(tmp_path))
+
+
+def test_uk_date_shows_plain_dates_as_they_are():
+    from datetime import date, datetime
+
+    from rec_portal.timeutil import format_uk
+
+    assert format_uk(date(2027, 3, 14), with_time=False) == "14 March 2027"
+    assert format_uk(datetime(2027, 6, 30, 23, 30), with_time=False) == "1 July 2027"  # BST
