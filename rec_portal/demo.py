@@ -862,7 +862,7 @@ def _ensure_profiles(users: dict[str, User], report: DemoReport) -> None:
             team="Community Mental Health Team South" if relationship == "staff" else "",
         )
         if user.email == DEMO_STUDENT:
-            profile.relationship_to_services, profile.pronouns = "service_user", "she/her"
+            profile.relationship_to_services, profile.pronouns, profile.team = "service_user", "she/her", ""
             profile.referral_source, profile.referral_detail = "care_team", "My care co-ordinator"
             profile.access_needs = "Large print handouts, and a seat near the door if possible."
             profile.contact_preference = "email"

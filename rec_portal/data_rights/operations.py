@@ -67,6 +67,17 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _enrolment(profile: StudentProfile | None) -> dict:
+    """Enrolment answers in words (codes such as "care_team" mean nothing to a reader)."""
+    if profile is None:
+        return {}
+    answers = {name: getattr(profile, name) for name in PROFILE_FIELDS}
+    answers["relationship_to_services"] = profile.relationship_label
+    answers["referral_source"] = profile.referral_label
+    answers["contact_preference"] = profile.contact_label
+    return answers
+
+
 def collect(user: User) -> dict:
     """Everything held about ``user``, as plain JSON-ready data."""
     uid = user.id
@@ -105,7 +116,7 @@ def collect(user: User) -> dict:
             "calendar_feed_switched_on": bool(user.calendar_token),
             "emails_show_course_titles": user.show_course_titles,
         },
-        "enrolment": {name: getattr(profile, name) for name in PROFILE_FIELDS} if profile else {},
+        "enrolment": _enrolment(profile),
         "learning_plan": {
             "hopes": plan.hopes if plan else "",
             "strengths": plan.strengths if plan else "",
