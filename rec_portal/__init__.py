@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader, select_autoescape
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from rec_portal.config import load_config
 from rec_portal.extensions import (
@@ -51,6 +52,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from rec_portal import models  # noqa: F401  (registers every table)
 
+    # A failed statement's parameters (a safety plan's text, say) never reach the logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True,
+    }
+    # Ids in URLs beyond what the database holds are a 404, not an overflow error.
+    app.url_map.converters["int"] = BoundedInt
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -94,6 +101,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.cli.add_command(rec_cli)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` with a ceiling that fits every database's integer column."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _migrations_dir() -> str:

@@ -129,17 +129,22 @@ def send_reminders() -> None:
 
 @rec_cli.command("apply-retention")
 @click.option(
-    "--months", type=click.IntRange(min=1), default=None,
+    "--months", type=click.IntRange(min=12), default=None,
     help="Inactive for longer than this many months (default: REC_RETENTION_MONTHS, 36).",
 )
 def apply_retention(months: int | None) -> None:
     """Anonymise accounts with no sign-in for longer than the retention period.
 
-    Names, contact details, plans and safety plans are removed; bookings stay only as
-    anonymous counts. Admin accounts are left alone. Safe to run again (e.g. nightly)."""
+    Activity is a sign-in or a booking (made, or for a session held) since then. Names,
+    contact details, plans and safety plans are removed; bookings stay only as anonymous
+    counts. Admin accounts are left alone. Drafts kept after a timeout that nobody came back
+    for are deleted too. Safe to run again (e.g. nightly)."""
     from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
 
     months = months or current_app.config["REC_RETENTION_MONTHS"]
+    if months < 12:
+        click.echo(f"Refusing: REC_RETENTION_MONTHS is {months}; it must be 12 or more.", err=True)
+        sys.exit(2)
     changed = anonymise_inactive(months)
     db.session.commit()
     noun = "account" if changed == 1 else "accounts"

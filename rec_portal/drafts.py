@@ -3,8 +3,10 @@
 When a form is posted after the person's session has timed out, ``keep_typing`` stores
 what they typed (``saved_drafts``) against the account whose session it was, sends them
 to sign in, and the page gives it back with ``take_drafts`` once they are signed in
-again. Only that account gets it back: the owner comes from the signed session cookie
-(``_last_user``, set at sign-in and removed by signing out), never from the form.
+again. Only that account gets it back: the owner is the account of the session named in
+the signed cookie (``_last_session``, set at sign-in, removed by signing out), and only
+if that session ended by timing out (not a sign-out, a password change or disabling),
+never from the form.
 """
 
 from __future__ import annotations
@@ -13,33 +15,83 @@ import json
 from datetime import timedelta
 from functools import wraps
 
-from flask import flash, request, session
+from flask import flash, g, request, session
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
+from rec_portal.auth.sessions import ENDED_ABSOLUTE, ENDED_IDLE
 from rec_portal.extensions import db, login_manager
-from rec_portal.models import SavedDraft, User
+from rec_portal.models import SavedDraft, User, UserSession
 from rec_portal.timeutil import utcnow
+
+TIMEOUTS = (ENDED_IDLE, ENDED_ABSOLUTE)
 
 # Drafts nobody came back for are deleted after this long.
 KEEP_FOR = timedelta(days=7)
 
 
+# A person gets back at most this much (per form), so the table cannot be flooded.
+MAX_PAYLOAD = 60_000
+MAX_DRAFTS = 20
+
+
+def _owner_of_timed_out_session() -> User | None:
+    """The account whose signed-in session on this browser ended by timing out, recently.
+    Not one that was signed out, ended by a password change or disabling, or deleted."""
+    token_hash = session.get("_last_session")
+    if not token_hash:
+        return None
+    row = db.session.execute(
+        select(UserSession).where(UserSession.token_hash == token_hash)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    ending_now = g.get("session_to_end")
+    timed_out_now = (
+        row.ended_at is None and ending_now is not None and ending_now[0] == row.id
+        and ending_now[1] in TIMEOUTS
+    )
+    timed_out_before = (
+        row.ended_reason in TIMEOUTS and row.ended_at is not None
+        and row.ended_at >= utcnow() - KEEP_FOR
+    )
+    user = row.user
+    if not (timed_out_now or timed_out_before) or not user.active or user.anonymised_at:
+        return None
+    return user
+
+
 def keep_draft(form: str, data: dict) -> bool:
-    """Store ``data`` for the owner of the expired session. Returns False if there is no
-    such owner (never signed in on this browser, or signed out on purpose)."""
-    owner_id = session.get("_last_user")
-    if not owner_id or db.session.get(User, owner_id) is None:
+    """Store ``data`` for the owner of the timed-out session. Returns False if there is no
+    such owner (never signed in on this browser, signed out on purpose, ended for another
+    reason), or if they already have too much waiting."""
+    owner = _owner_of_timed_out_session()
+    if owner is None:
         return False
-    db.session.add(SavedDraft(user_id=owner_id, form=form, payload=json.dumps(data)))
+    payload = json.dumps(data)
+    waiting = db.session.execute(
+        select(func.count()).select_from(SavedDraft)
+        .where(SavedDraft.user_id == owner.id, SavedDraft.form == form)
+    ).scalar_one()
+    if len(payload) > MAX_PAYLOAD or waiting >= MAX_DRAFTS:
+        return False
+    db.session.add(SavedDraft(user_id=owner.id, form=form, payload=payload))
     db.session.flush()
     return True
+
+
+def purge_old_drafts(now=None) -> int:
+    """Delete drafts nobody came back for (``rec apply-retention`` runs this)."""
+    result = db.session.execute(
+        delete(SavedDraft).where(SavedDraft.created_at < (now or utcnow()) - KEEP_FOR)
+    )
+    return result.rowcount or 0
 
 
 def take_drafts(user: User, form: str) -> list[dict]:
     """The drafts ``user`` left in ``form``, oldest first; they are deleted as they are
     handed back (the caller saves them or shows them)."""
-    db.session.execute(delete(SavedDraft).where(SavedDraft.created_at < utcnow() - KEEP_FOR))
+    purge_old_drafts()
     rows = db.session.execute(
         select(SavedDraft)
         .where(SavedDraft.user_id == user.id, SavedDraft.form == form)

@@ -47,10 +47,10 @@ def start_session(user: User) -> None:
     session.clear()
     if next_url:
         session["next"] = next_url
-    # Outlives an expired session (not a sign-out): lets rec_portal/drafts.py keep what
-    # the person typed after a timeout and give it back to them, and only them.
-    session["_last_user"] = user.id
     token = secrets.token_urlsafe(32)
+    # Outlives a timed-out session (not a sign-out): lets rec_portal/drafts.py keep what
+    # the person typed after a timeout and give it back to them, and only them.
+    session["_last_session"] = _hash(token)
     db.session.add(UserSession(token_hash=_hash(token), user_id=user.id))
     user.session_token = token
     user.last_login_at = utcnow()

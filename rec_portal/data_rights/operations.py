@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 
 from rec_portal import audit
+from rec_portal.drafts import purge_old_drafts
+from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
     AuditEvent,
@@ -34,7 +36,7 @@ from rec_portal.models import (
     UserSession,
 )
 from rec_portal.models.accounts import ADMIN
-from rec_portal.models.bookings import CANCELLED
+from rec_portal.models.bookings import CANCELLED, WAITLISTED
 from rec_portal.models.safety import SECTIONS
 from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.timeutil import utcnow
@@ -193,11 +195,15 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     uid = user.id
     old_email = user.email
 
-    # Give up places and waiting-list spots in sessions that have not started.
+    # Give up places and waiting-list spots in sessions that have not finished (a
+    # session of several dates may have started), so nobody offers this account a place.
     upcoming = db.session.execute(
         select(Booking.id)
         .join(CourseSession, CourseSession.id == Booking.session_id)
-        .where(Booking.student_id == uid, Booking.status != CANCELLED, CourseSession.starts_at > now)
+        .where(
+            Booking.student_id == uid, Booking.status != CANCELLED,
+            or_(CourseSession.ends_at > now, Booking.status == WAITLISTED),
+        )
     ).scalars().all()
     for booking_id in upcoming:
         for promoted in cancel_booking(booking_id, now=now):
@@ -231,10 +237,27 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     db.session.flush()
 
 
+LAST_ADMIN_MESSAGE = (
+    "You are the only admin. Give another person the admin role before you delete your account"
+)
+
+
 def delete_account(user: User) -> None:
-    """The person deletes their own account (the caller then signs them out)."""
+    """The person deletes their own account (the caller then signs them out). Raises
+    DomainError for the last active admin (nobody could run the REC afterwards)."""
+    if user.has_role(ADMIN):
+        other_admins = db.session.execute(
+            select(func.count()).select_from(UserRole).join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == ADMIN, User.id != user.id, User.active.is_(True))
+        ).scalar_one()
+        if not other_admins:
+            raise DomainError(LAST_ADMIN_MESSAGE, field="password")
     anonymise(user)
-    audit.record(audit.ACCOUNT_DELETED, subject=user)
+    event = audit.record(audit.ACCOUNT_DELETED, subject=user)
+    event.ip_address = None  # nothing that points back at the person
+
+
+MIN_RETENTION_MONTHS = 12
 
 
 def _months_ago(now: datetime, months: int) -> datetime:
@@ -248,16 +271,28 @@ def _months_ago(now: datetime, months: int) -> datetime:
 def apply_retention(months: int, *, now: datetime | None = None) -> int:
     """Anonymise accounts with no sign-in (or, never signed in, no enrolment) for more than
     ``months`` months. Admin accounts are left alone. Safe to repeat. Returns how many."""
+    if months < MIN_RETENTION_MONTHS:
+        raise ValueError(f"the retention period must be at least {MIN_RETENTION_MONTHS} months")
     now = now or utcnow()
     cutoff = _months_ago(now, months)
     last_active = func.coalesce(User.last_login_at, User.created_at)
     admins = select(UserRole.user_id).where(UserRole.role == ADMIN)
+    # Someone booked by phone may never sign in: a booking (made or attended) since the
+    # cutoff counts as activity too.
+    recent_bookings = (
+        select(Booking.student_id)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(or_(Booking.queued_at >= cutoff, CourseSession.ends_at >= cutoff))
+    )
     users = db.session.execute(
         select(User).where(
-            User.anonymised_at.is_(None), last_active < cutoff, User.id.not_in(admins)
+            User.anonymised_at.is_(None), last_active < cutoff, User.id.not_in(admins),
+            User.id.not_in(recent_bookings),
         )
     ).scalars().all()
     for user in users:
         anonymise(user, now=now)
-        audit.record(audit.ACCOUNT_ANONYMISED, subject=user)
+        event = audit.record(audit.ACCOUNT_ANONYMISED, subject=user)
+        event.ip_address = None
+    purge_old_drafts(now)
     return len(users)

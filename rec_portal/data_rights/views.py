@@ -14,6 +14,7 @@ from rec_portal.auth.passwords import verify_password
 from rec_portal.auth.views import _limit
 from rec_portal.data_rights import bp, operations
 from rec_portal.data_rights.forms import DeleteAccountForm
+from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models.safety import SECTIONS
 from rec_portal.templating import add_error
@@ -63,10 +64,15 @@ def delete_account():
         add_error(form, "password", "Your password is not correct")
         valid = False
     if valid:
-        operations.delete_account(user)
-        sessions.end_current_session("account deleted")
-        db.session.commit()
-        return redirect(url_for("data_rights.deleted"))
+        try:
+            operations.delete_account(user)
+        except DomainError as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            sessions.end_current_session("account deleted")
+            db.session.commit()
+            return redirect(url_for("data_rights.deleted"))
     return render_template("data_rights/delete.html", form=form), (400 if form.errors else 200)
 
 

@@ -283,8 +283,51 @@ def test_retention_anonymises_only_long_inactive_non_admin_accounts(app):
         assert db.session.get(User, ids["boss@example.org"]).anonymised_at is None
         assert "Olive Oldham" not in _all_text_in_database()
         assert "old plan text" not in _all_text_in_database()
-    shorter = runner.invoke(args=["rec", "apply-retention", "--months", "1"])
-    assert "Anonymised 1 account inactive for more than 1 month." in shorter.output
+    refused = runner.invoke(args=["rec", "apply-retention", "--months", "1"])
+    assert refused.exit_code == 2 and "1 is not in the range x>=12" in refused.output
+    app.config["REC_RETENTION_MONTHS"] = 0
+    try:
+        bad = runner.invoke(args=["rec", "apply-retention"])
+    finally:
+        app.config["REC_RETENTION_MONTHS"] = 36
+    assert bad.exit_code == 2 and "must be 12 or more" in bad.output
+    with app.app_context():
+        assert db.session.get(User, ids["recent@example.org"]).anonymised_at is None
+
+
+def test_retention_counts_a_recent_phone_booking_as_activity(app):
+    with app.app_context():
+        now = utcnow()
+        by_phone = factories.make_user(email="phone@example.org")
+        by_phone.created_at = now - timedelta(days=365 * 4)  # never signed in
+        session = factories.make_session(starts_in_days=-40)
+        db.session.add(Booking(session_id=session.id, student_id=by_phone.id, status="confirmed",
+                               made_by="admin", queued_at=now - timedelta(days=60)))
+        db.session.commit()
+        uid = by_phone.id
+    result = app.test_cli_runner().invoke(args=["rec", "apply-retention", "--months", "12"])
+    assert "Anonymised 0 accounts inactive for more than 12 months." in result.output
+    with app.app_context():
+        assert db.session.get(User, uid).anonymised_at is None
+
+
+def test_the_last_admin_cannot_delete_their_account(app, client, web):
+    with app.app_context():
+        boss = factories.make_user(roles=("admin", "student"), email="boss@example.org")
+        db.session.commit()
+        boss_id = boss.id
+    web.login("boss@example.org")
+    html = web.submit("/my/account/delete", {"password": factories.PASSWORD, "understood": "y"}).get_data(as_text=True)
+    assert "You are the only admin" in html
+    with app.app_context():
+        assert db.session.get(User, boss_id).anonymised_at is None
+        factories.make_user(roles=("admin",), email="second@example.org")
+        db.session.commit()
+    response = web.submit("/my/account/delete", {"password": factories.PASSWORD, "understood": "y"})
+    assert response.headers["Location"] == "/my/account/deleted"
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.event == "account.deleted")).scalar_one()
+        assert event.ip_address is None and event.subject_id == boss_id
 
 
 def test_a_missing_pdf_library_gives_a_calm_page_not_a_crash(app, client, web, monkeypatch):

@@ -139,3 +139,18 @@ def _snapshot(app):
             (u.email, u.full_name, u.password_hash, u.active, tuple(sorted(u.role_names)))
             for u in db.session.execute(select(User)).scalars()
         )
+
+
+def test_huge_ids_in_urls_are_not_found_not_a_crash(login_as, client):
+    login_as("admin", "student")
+    for url in ("/admin/people/99999999999999999999", "/support/99999999999999999999",
+                "/admin/students/99999999999999999999/plan", "/my/plan/goals/99999999999999999999/edit"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_failed_statements_do_not_log_their_parameters(app):
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+    with app.app_context():
+        assert db.engine.hide_parameters is True
