@@ -12,6 +12,7 @@ import base64
 import logging
 import mimetypes
 import re
+from collections import deque
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,10 +26,10 @@ log = logging.getLogger(__name__)
 BASE_URL = "https://rec-portal.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
 
-_DATA_URL = re.compile(r"^data:(?P<type>[^;,]*)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
+_DATA_URL = re.compile(r"^data:(?P<type>[^;,]*)(?P<b64>;base64)?,(?P<data>.*)$", re.DOTALL)
 
-# Every URL the fetcher was asked for in this process (newest last): a test reads it.
-requested_urls: list[str] = []
+# The last URLs the fetcher was asked for in this process (newest last): a test reads it.
+requested_urls: deque[str] = deque(maxlen=200)
 
 
 class PdfUnavailable(RuntimeError):

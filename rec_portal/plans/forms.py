@@ -57,12 +57,13 @@ class DateParts(Field):
         if any(self.parts.values()):
             try:
                 self.data = self.parse(**self.parts)
-            except ValueError:
+            except (ValueError, OverflowError):
                 self.process_errors.append(self.invalid_message)
 
     @staticmethod
     def parse(day: str, month: str, year: str) -> date:
-        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4
+                and len(day) <= 2 and len(month) <= 2):
             raise ValueError("not a date")
         return date(int(year), int(month), int(day))
 

@@ -44,14 +44,17 @@ def plan_of(user: User) -> LearningPlan | None:
     return db.session.get(LearningPlan, user.id)
 
 
-def save_own_words(user: User, *, hopes: str, strengths: str, support: str) -> LearningPlan:
+def save_own_words(
+    user: User, *, hopes: str | None, strengths: str | None, support: str | None
+) -> LearningPlan:
+    """Save the student's own words. ``None`` means "not sent": that part is left as it is."""
     plan = plan_of(user)
     if plan is None:
-        plan = LearningPlan(user_id=user.id)
+        plan = LearningPlan(user_id=user.id, hopes="", strengths="", support="")
         db.session.add(plan)
-    plan.hopes = (hopes or "").strip()
-    plan.strengths = (strengths or "").strip()
-    plan.support = (support or "").strip()
+    for name, value in (("hopes", hopes), ("strengths", strengths), ("support", support)):
+        if value is not None:
+            setattr(plan, name, value.strip())
     db.session.flush()
     return plan
 

@@ -194,7 +194,8 @@ def save_words():
     form = OwnWordsForm()
     if form.validate_on_submit():
         plan = operations.save_own_words(
-            _me(), hopes=form.hopes.data, strengths=form.strengths.data, support=form.support.data
+            _me(), **{name: (form[name].data if name in request.form else None)
+                      for name in ("hopes", "strengths", "support")}
         )
         db.session.commit()
         if is_htmx():
@@ -364,7 +365,7 @@ def add_course():
     form = PlanCourseForm()
     if not form.validate_on_submit():
         abort(400)
-    course = db.session.get(Course, form.course_id.data)
+    course = db.session.get(Course, form.course_id.data) if 0 < form.course_id.data < 2**31 else None
     if course is None or course.status != "published":
         abort(404)
     try:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
@@ -42,7 +43,9 @@ class PlanForm(FlaskForm):
         return ok
 
     def values(self, names=tuple(SECTIONS)) -> dict[str, str]:
-        return {name: self[name].data or "" for name in names}
+        """The sections that were sent (a section missing from the request is left as it
+        is, never emptied)."""
+        return {name: self[name].data or "" for name in names if name in request.form}
 
 
 class PersonForm(FlaskForm):

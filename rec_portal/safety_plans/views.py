@@ -198,7 +198,8 @@ def remove_person(person_id: int):
 @login_required
 def add_service():
     """"Add to my safety plan" from the support guide."""
-    service = db.session.get(SupportService, request.form.get("service_id", type=int) or 0)
+    service_id = request.form.get("service_id", type=int) or 0
+    service = db.session.get(SupportService, service_id) if 0 < service_id < 2**31 else None
     if service is None or service.retired_at is not None:
         abort(404)
     operations.add_service(current_user, service)

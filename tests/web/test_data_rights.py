@@ -150,7 +150,7 @@ def test_export_pdf_reads_as_text_and_fetches_nothing(app, client, web):
                    MARKERS["trusted_people"], 'src="file:///etc/passwd"', "169.254.169.254"):
         assert marker in text
     assert "root:x:0:0" not in text
-    assert documents.requested_urls == ["https://rec-portal.invalid/static/css/documents.css"]
+    assert list(documents.requested_urls) == ["https://rec-portal.invalid/static/css/documents.css"]
 
 
 def _all_text_in_database() -> str:

@@ -50,7 +50,7 @@ def test_a_session_ended_by_a_password_change_elsewhere_keeps_nothing(app):
 
 
 def test_a_timed_out_session_keeps_the_text_once_and_not_for_a_deleted_account(app):
-    client, token, email, uid = _signed_in(app)
+    client, token, _email, uid = _signed_in(app)
     with app.app_context():
         idle = app.config["REC_IDLE_TIMEOUT"]
         db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))

@@ -861,3 +861,17 @@ def test_demo_student_has_a_full_plan(app, client, web):
     assert 'href="/courses/staying-safe">Staying Safe</a>' in html and "Alex Morgan" in html
     with app.app_context():
         assert db.session.execute(select(Booking)).first() is not None
+
+
+def test_parts_not_sent_are_left_alone_and_absurd_dates_are_a_message(login_as, web, client, app):
+    me = login_as("student")
+    web.submit("/my/plan/words", {"hopes": "Keep this hope", "strengths": "Kind", "support": "Breaks"}, page="/my/plan")
+    web.submit("/my/plan/words", {"strengths": "Kind and patient"}, page="/my/plan")  # only one part sent
+    with app.app_context():
+        plan = db.session.get(LearningPlan, me.id)
+        assert (plan.hopes, plan.strengths, plan.support) == ("Keep this hope", "Kind and patient", "Breaks")
+    response = web.submit("/my/plan/goals/new", {"text": "A goal", "target_date-day": "9999999999",
+                                                  "target_date-month": "1", "target_date-year": "2027"},
+                          page="/my/plan")
+    assert response.status_code == 400
+    assert "Enter a real date" in response.get_data(as_text=True)

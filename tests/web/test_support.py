@@ -106,7 +106,7 @@ def test_guide_is_open_to_everyone_with_quick_exit_and_danger_box(app, client):
     assert "4 services in the guide." in html
     # Without JavaScript the same form submits with GET and a Search button.
     assert re.search(r'<form method="get" action="/support"[^>]*hx-get="/support"', html)
-    assert 'hx-push-url="true"' in html and 'hx-target="#support-results"' in html
+    assert 'hx-replace-url="true"' in html and 'hx-target="#support-results"' in html
     assert re.search(r">\s*Search\s*</button>", html)
 
 

@@ -39,7 +39,8 @@ document.addEventListener("click", (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.key !== "Escape" || event.defaultPrevented) {
+  // Not while an input method is composing text (Escape cancels the composition there).
+  if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) {
     return;
   }
   const link = document.querySelector("[data-rec-quick-exit]");
