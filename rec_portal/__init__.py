@@ -84,8 +84,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.bookings import bp as bookings_bp
     from rec_portal.catalogue import bp as catalogue_bp
     from rec_portal.courses import bp as courses_bp
-    from rec_portal.facilitation import bp as facilitation_bp
     from rec_portal.data_rights import bp as data_rights_bp
+    from rec_portal.facilitation import bp as facilitation_bp
     from rec_portal.pages import bp as pages_bp
     from rec_portal.plans import bp as plans_bp
     from rec_portal.safety_plans import bp as safety_plans_bp

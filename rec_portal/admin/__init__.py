@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from rec_portal.admin import views  # noqa: E402,F401
+from rec_portal.admin import views  # noqa: F401

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 
-from rec_portal.facilitation import views  # noqa: E402,F401
+from rec_portal.facilitation import views  # noqa: F401

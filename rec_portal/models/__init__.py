@@ -15,9 +15,8 @@ from rec_portal.models.courses import (  # noqa: F401
     CourseSession,
     SessionDate,
 )
-from rec_portal.models.outbox import OutboxMessage  # noqa: F401
-from rec_portal.models.students import StudentProfile  # noqa: F401
 from rec_portal.models.drafts import SavedDraft  # noqa: F401
+from rec_portal.models.outbox import OutboxMessage  # noqa: F401
 from rec_portal.models.plans import (  # noqa: F401
     LearningGoal,
     LearningPlan,
@@ -29,4 +28,5 @@ from rec_portal.models.safety import (  # noqa: F401
     SafetyPlanService,
     TrustedPerson,
 )
+from rec_portal.models.students import StudentProfile  # noqa: F401
 from rec_portal.models.support import SupportService, SupportServiceNeed  # noqa: F401

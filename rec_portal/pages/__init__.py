@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from rec_portal.pages import views  # noqa: E402,F401
+from rec_portal.pages import views  # noqa: F401
