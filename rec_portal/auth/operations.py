@@ -158,6 +158,7 @@ def update_details(
         sessions.end_all_sessions(user, "email changed", keep_current=True)
         queue_email(
             to=old_email,
+            user=user,
             subject="Your Recovery Education Centre email address was changed",
             body=render_template("emails/email_changed.txt", user=user),
         )
@@ -199,6 +200,7 @@ def request_password_reset(email: str) -> None:
     link = current_app.config["REC_BASE_URL"] + url_for("auth.reset_password", token=token)
     queue_email(
         to=user.email,
+        user=user,
         subject="Reset your Recovery Education Centre password",
         body=render_template("emails/password_reset.txt", user=user, link=link, minutes=minutes),
         contains_secret=True,

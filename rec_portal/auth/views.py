@@ -85,6 +85,7 @@ def register():
         else:
             queue_email(
                 to=user.email,
+                user=user,
                 subject="Welcome to the Recovery Education Centre",
                 body=render_template("emails/welcome.txt", user=user),
             )

@@ -29,6 +29,7 @@ def booking_made(booking: Booking, position: int | None) -> None:
     confirmed = booking.status == CONFIRMED
     queue_email(
         to=booking.student.email,
+        user=booking.student,
         subject=subject_for(booking, "your place is booked" if confirmed else "you are on the waiting list"),
         body=render_template(
             "emails/booking_confirmed.txt" if confirmed else "emails/booking_waitlisted.txt",
@@ -41,6 +42,7 @@ def booking_made(booking: Booking, position: int | None) -> None:
 def place_offered(booking: Booking) -> None:
     queue_email(
         to=booking.student.email,
+        user=booking.student,
         subject=subject_for(booking, "a place is yours"),
         body=render_template("emails/place_offered.txt", booking=booking, session=booking.session),
         attachment=_ics(booking),
@@ -50,6 +52,7 @@ def place_offered(booking: Booking) -> None:
 def booking_cancelled(booking: Booking) -> None:
     queue_email(
         to=booking.student.email,
+        user=booking.student,
         subject=subject_for(booking, "cancelled"),
         body=render_template("emails/booking_cancelled.txt", booking=booking, session=booking.session),
     )
@@ -58,6 +61,7 @@ def booking_cancelled(booking: Booking) -> None:
 def reminder(booking: Booking) -> None:
     queue_email(
         to=booking.student.email,
+        user=booking.student,
         subject=subject_for(booking, "reminder"),
         body=render_template("emails/booking_reminder.txt", booking=booking, session=booking.session),
         attachment=_ics(booking),

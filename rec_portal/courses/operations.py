@@ -211,6 +211,7 @@ def update_session(
         for booking in _people_on(session):
             queue_email(
                 to=booking.student.email,
+                user=booking.student,
                 subject=NEUTRAL_SUBJECT + ": details changed",
                 body=render_template(
                     "emails/session_changed.txt", booking=booking, session=session,
@@ -235,6 +236,7 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
         booking.cancelled_at = now
         queue_email(
             to=booking.student.email,
+            user=booking.student,
             subject=NEUTRAL_SUBJECT + " cancelled",
             body=render_template(
                 "emails/session_cancelled.txt", booking=booking, session=session,

@@ -8,6 +8,7 @@ test fails when a table with a link to ``users`` is added and is neither here no
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
@@ -101,7 +102,11 @@ def collect(user: User) -> dict:
         .where(or_(AuditEvent.actor_id == uid, AuditEvent.subject_id == uid))
         .order_by(AuditEvent.at, AuditEvent.id)
     )
-    emails = rows(select(OutboxMessage).where(OutboxMessage.to_address == user.email).order_by(OutboxMessage.created_at))
+    emails = rows(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.user_id == uid, OutboxMessage.to_address == user.email))
+        .order_by(OutboxMessage.created_at)
+    )
     drafts = rows(select(SavedDraft).where(SavedDraft.user_id == uid).order_by(SavedDraft.created_at))
 
     return {
@@ -168,12 +173,13 @@ def collect(user: User) -> dict:
             for e in events
         ],
         "emails": [
-            {"subject": m.subject, "created_at": _iso(m.created_at), "status": m.status,
+            {"to": m.to_address, "subject": m.subject, "created_at": _iso(m.created_at), "status": m.status,
              "body": None if m.contains_secret else m.body_text}
             for m in emails
         ],
         "kept_while_signed_out": [
-            {"form": d.form, "kept_at": _iso(d.created_at)} for d in drafts
+            {"form": d.form, "kept_at": _iso(d.created_at), "what_you_typed": json.loads(d.payload)}
+            for d in drafts
         ],
         # Feedback the person gave with their name will be added here with the feedback
         # feature (the export test lists every table linked to users).
@@ -215,7 +221,11 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     for model in (LearningPlan, SafetyPlan, StudentProfile):
         db.session.execute(delete(model).where(model.user_id == uid))
     db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == old_email))
+    db.session.execute(
+        delete(OutboxMessage).where(
+            or_(OutboxMessage.user_id == uid, OutboxMessage.to_address == old_email)
+        )
+    )
     # Audit rows keep what happened and when, not where from.
     db.session.execute(
         update(AuditEvent)

@@ -33,11 +33,13 @@ BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
 
 def queue_email(
     *, to: str, subject: str, body: str, contains_secret: bool = False,
-    attachment: tuple[str, str, str] | None = None,
+    attachment: tuple[str, str, str] | None = None, user=None,
 ) -> OutboxMessage:
-    """``attachment``: (filename, MIME type, text), e.g. a calendar file."""
+    """``attachment``: (filename, MIME type, text), e.g. a calendar file. ``user``: the
+    account the message is about (its data export and deletion include the message)."""
     message = OutboxMessage(
-        to_address=to, subject=subject, body_text=body, contains_secret=contains_secret
+        to_address=to, subject=subject, body_text=body, contains_secret=contains_secret,
+        user_id=getattr(user, "id", None),
     )
     if attachment:
         message.attachment_filename, message.attachment_mimetype, message.attachment_body = attachment

@@ -78,7 +78,9 @@ def _student_with_everything(email="marigold@example.org"):
     db.session.add(AuditEvent(event="login.succeeded", actor_id=user.id, subject_id=user.id, ip_address="10.1.2.3"))
     db.session.add(OutboxMessage(to_address=user.email, subject=MARKERS["outbox_messages"],
                                  body_text="Dear Goldie, see you soon"))
-    db.session.add(SavedDraft(user_id=user.id, form="safety_plan", payload='{"warning_signs": ["kept"]}'))
+    db.session.add(OutboxMessage(to_address="marigold.old@example.org", user_id=user.id,
+                                 subject="Old address marker-changed", body_text="Dear Marigold Featherstone"))
+    db.session.add(SavedDraft(user_id=user.id, form="safety_plan", payload='{"warning_signs": ["kept draft text"]}'))
     db.session.flush()
     return user
 
@@ -121,7 +123,9 @@ def test_export_holds_every_table_and_nothing_of_anyone_else(app, client, web):
     assert data["learning_plan"]["goals"][0]["steps"] == ["Step one", "Step two"]
     assert data["learning_plan"]["reviews"][0]["reviewer"] == "Advisor Person"
     assert data["safety_plan"]["trusted_people"][0]["phone"] == "07700 900999"
-    assert data["sign_ins"] and data["password_resets"] and data["kept_while_signed_out"]
+    assert data["sign_ins"] and data["password_resets"]
+    assert data["kept_while_signed_out"][0]["what_you_typed"] == {"warning_signs": ["kept draft text"]}
+    assert "Old address marker-changed" in text  # mail sent to an address no longer used
     assert any(e["from_ip_address"] == "10.1.2.3" for e in data["activity"])
     assert "Other Student" not in text and "someone.else@example.org" not in text
     with app.app_context():
@@ -196,7 +200,7 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
 
     with app.app_context():
         everything = _all_text_in_database()
-        for gone in ("marigold", "Marigold", "Featherstone", "Goldie", "07700 900456", "07700 900999",
+        for gone in ("marigold", "Marigold", "Featherstone", "Old address marker", "kept draft text", "Goldie", "07700 900456", "07700 900999",
                      "10.1.2.3", *[MARKERS[t] for t in ("student_profiles", "learning_plans", "learning_goals",
                                                           "plan_reviews", "safety_plans", "trusted_people",
                                                           "outbox_messages")]):
