@@ -5,9 +5,8 @@ Revises: 0004_student_profiles
 Create Date: 2026-11-23 16:50:42.401680
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005_enrolment_plans_safety'

@@ -5,9 +5,8 @@ Revises: 0005_enrolment_plans_safety
 Create Date: 2026-11-23 17:30:18.539250
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006_outbox_user'
