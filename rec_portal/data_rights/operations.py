@@ -18,20 +18,25 @@ from rec_portal.drafts import purge_old_drafts
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
+    Attendance,
     AuditEvent,
     Booking,
     CourseSession,
+    FacilitatorProfile,
     LearningGoal,
     LearningPlan,
     OutboxMessage,
     PasswordResetToken,
     PlanCourse,
     PlanReview,
+    RosterAssignment,
+    RosterOffer,
     SafetyPlan,
     SafetyPlanService,
     SavedDraft,
     StudentProfile,
     TrustedPerson,
+    Unavailability,
     User,
     UserRole,
     UserSession,
@@ -60,10 +65,17 @@ EXPORTED_TABLES = {
     "audit_events": "activity",
     "outbox_messages": "emails",  # found by address, not by a foreign key
     "saved_drafts": "kept_while_signed_out",
+    "facilitator_profiles": "facilitating",
+    "facilitator_unavailability": "facilitating",
+    "roster_assignments": "facilitating",
+    "roster_offers": "facilitating",
+    "attendance": "bookings",  # each booking lists the dates attended
 }
 
 # Tables that link to users but hold nothing about the person themselves.
 NOT_PERSONAL: dict[str, str] = {}
+# (attendance.recorded_by_id only says which facilitator took a register; the register
+# itself is about the students and is exported with their bookings.)
 
 
 def _iso(value) -> str | None:
@@ -108,6 +120,17 @@ def collect(user: User) -> dict:
         .order_by(OutboxMessage.created_at)
     )
     drafts = rows(select(SavedDraft).where(SavedDraft.user_id == uid).order_by(SavedDraft.created_at))
+    attended = {}
+    for mark in rows(select(Attendance).join(Booking, Booking.id == Attendance.booking_id)
+                     .where(Booking.student_id == uid)):
+        attended.setdefault(mark.booking_id, []).append(
+            {"date": _iso(mark.session_date.starts_at), "attendance": mark.status}
+        )
+    facilitator = db.session.get(FacilitatorProfile, uid)
+    days_off = rows(select(Unavailability).where(Unavailability.user_id == uid).order_by(Unavailability.day))
+    assignments = rows(select(RosterAssignment).where(RosterAssignment.user_id == uid)
+                       .order_by(RosterAssignment.assigned_at))
+    offers = rows(select(RosterOffer).where(RosterOffer.user_id == uid).order_by(RosterOffer.created_at))
 
     return {
         "exported_at": _iso(utcnow()),
@@ -156,9 +179,25 @@ def collect(user: User) -> dict:
         "bookings": [
             {"course": b.session.course.title, "starts_at": _iso(b.session.starts_at),
              "status": b.status, "booked_by": b.made_by, "booked_at": _iso(b.queued_at),
-             "confirmed_at": _iso(b.confirmed_at), "cancelled_at": _iso(b.cancelled_at)}
+             "confirmed_at": _iso(b.confirmed_at), "cancelled_at": _iso(b.cancelled_at),
+             "attendance": attended.get(b.id, [])}
             for b in bookings
         ],
+        "facilitating": {
+            "organisation": facilitator.organisation if facilitator else None,
+            "roles": facilitator.role_labels if facilitator else [],
+            "bio": facilitator.bio if facilitator else None,
+            "days_unavailable": [{"day": _iso(d.day), "note": d.note} for d in days_off],
+            "sessions": [
+                {"course": a.session.course.title, "starts_at": _iso(a.session.starts_at), "role": a.role_label}
+                for a in assignments
+            ],
+            "offers_to_cover": [
+                {"course": o.session.course.title, "starts_at": _iso(o.session.starts_at),
+                 "role": o.role_label, "status": o.status}
+                for o in offers
+            ],
+        },
         "sign_ins": [
             {"started_at": _iso(s.created_at), "last_used_at": _iso(s.last_seen_at),
              "ended_at": _iso(s.ended_at), "ended_because": s.ended_reason}
@@ -215,10 +254,18 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
         for promoted in cancel_booking(booking_id, now=now):
             notify.place_offered(promoted)
 
+    # A facilitator leaves the rosters of sessions still to come (they show as gaps);
+    # past assignments stay, for delivery and fidelity counts, under the anonymous row.
+    db.session.execute(
+        delete(RosterAssignment).where(
+            RosterAssignment.user_id == uid,
+            RosterAssignment.session_id.in_(select(CourseSession.id).where(CourseSession.ends_at > now)),
+        )
+    )
     for model in (LearningGoal, PlanCourse, PlanReview, TrustedPerson, SafetyPlanService, SavedDraft,
-                  UserSession, PasswordResetToken, UserRole):
+                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer):
         db.session.execute(delete(model).where(model.user_id == uid))
-    for model in (LearningPlan, SafetyPlan, StudentProfile):
+    for model in (LearningPlan, SafetyPlan, StudentProfile, FacilitatorProfile):
         db.session.execute(delete(model).where(model.user_id == uid))
     db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))
     db.session.execute(

@@ -30,3 +30,11 @@ from rec_portal.models.safety import (  # noqa: F401
 )
 from rec_portal.models.students import StudentProfile  # noqa: F401
 from rec_portal.models.support import SupportService, SupportServiceNeed  # noqa: F401
+from rec_portal.models.attendance import Attendance  # noqa: F401
+from rec_portal.models.rosters import (  # noqa: F401
+    FacilitatorProfile,
+    FacilitatorRole,
+    RosterAssignment,
+    RosterOffer,
+    Unavailability,
+)

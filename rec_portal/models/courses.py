@@ -113,6 +113,10 @@ class CourseSession(db.Model):
     ends_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when attendance for the last date is recorded (status becomes completed).
+    completed_at: Mapped[datetime | None]
+    # Admins are told once about a roster with gaps a week before (rec roster-alerts).
+    roster_alert_sent_at: Mapped[datetime | None]
 
     course: Mapped[Course] = relationship(back_populates="sessions")
     dates: Mapped[list[SessionDate]] = relationship(
@@ -131,6 +135,8 @@ class SessionDate(db.Model):
     )
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # Facilitators are reminded once if the register is not taken a day after.
+    attendance_reminder_sent_at: Mapped[datetime | None]
 
     session: Mapped[CourseSession] = relationship(back_populates="dates")
 

@@ -16,20 +16,26 @@ from rec_portal.auth import operations as auth_ops
 from rec_portal.data_rights import operations
 from rec_portal.extensions import db
 from rec_portal.models import (
+    Attendance,
     AuditEvent,
     Booking,
+    FacilitatorProfile,
+    FacilitatorRole,
     LearningGoal,
     LearningPlan,
     OutboxMessage,
     PasswordResetToken,
     PlanCourse,
     PlanReview,
+    RosterAssignment,
+    RosterOffer,
     SafetyPlan,
     SafetyPlanService,
     SavedDraft,
     StudentProfile,
     SupportService,
     TrustedPerson,
+    Unavailability,
     User,
     UserSession,
 )
@@ -49,6 +55,8 @@ MARKERS = {
     "safety_plan_services": "Service marker-chosen",
     "bookings": "Course marker-booked",
     "outbox_messages": "Subject marker-email",
+    "facilitator_profiles": "Bio marker-facilitator",
+    "facilitator_unavailability": "Holiday marker-away",
 }
 
 
@@ -81,6 +89,15 @@ def _student_with_everything(email="marigold@example.org"):
     db.session.add(OutboxMessage(to_address="marigold.old@example.org", user_id=user.id,
                                  subject="Old address marker-changed", body_text="Dear Marigold Featherstone"))
     db.session.add(SavedDraft(user_id=user.id, form="safety_plan", payload='{"warning_signs": ["kept draft text"]}'))
+    profile = FacilitatorProfile(user_id=user.id, organisation="Police", bio=MARKERS["facilitator_profiles"])
+    profile.roles = [FacilitatorRole(role="peer_specialist")]
+    db.session.add(profile)
+    db.session.add(Unavailability(user_id=user.id, day=date(2027, 1, 4), note=MARKERS["facilitator_unavailability"]))
+    db.session.add(RosterAssignment(session_id=past.id, user_id=user.id, role="peer_specialist"))
+    db.session.add(RosterOffer(session_id=past.id, user_id=user.id, role="peer_specialist"))
+    db.session.flush()
+    booking = db.session.execute(select(Booking).where(Booking.student_id == user.id)).scalar_one()
+    db.session.add(Attendance(booking_id=booking.id, session_date_id=past.dates[0].id, status="present"))
     db.session.flush()
     return user
 
@@ -126,6 +143,9 @@ def test_export_holds_every_table_and_nothing_of_anyone_else(app, client, web):
     assert data["sign_ins"] and data["password_resets"]
     assert data["kept_while_signed_out"][0]["what_you_typed"] == {"warning_signs": ["kept draft text"]}
     assert "Old address marker-changed" in text  # mail sent to an address no longer used
+    assert data["bookings"][0]["attendance"][0]["attendance"] == "present"
+    assert data["facilitating"]["roles"] == ["Peer specialist or peer trainer"]
+    assert data["facilitating"]["sessions"] and data["facilitating"]["offers_to_cover"]
     assert any(e["from_ip_address"] == "10.1.2.3" for e in data["activity"])
     assert "Other Student" not in text and "someone.else@example.org" not in text
     with app.app_context():
@@ -203,7 +223,8 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
         for gone in ("marigold", "Marigold", "Featherstone", "Old address marker", "kept draft text", "Goldie", "07700 900456", "07700 900999",
                      "10.1.2.3", *[MARKERS[t] for t in ("student_profiles", "learning_plans", "learning_goals",
                                                           "plan_reviews", "safety_plans", "trusted_people",
-                                                          "outbox_messages")]):
+                                                          "outbox_messages", "facilitator_profiles",
+                                                          "facilitator_unavailability")]):
             assert gone not in everything, gone
         user = db.session.get(User, my_id)
         assert user.anonymised_at is not None and not user.active and user.role_names == set()
