@@ -79,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors_pages.init_error_pages(app)
 
     from rec_portal.account import bp as account_bp
+    from rec_portal.attendance import bp as attendance_bp
     from rec_portal.admin import bp as admin_bp
     from rec_portal.auth import bp as auth_bp
     from rec_portal.bookings import bp as bookings_bp
@@ -88,12 +89,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.facilitation import bp as facilitation_bp
     from rec_portal.pages import bp as pages_bp
     from rec_portal.plans import bp as plans_bp
+    from rec_portal.rosters import bp as rosters_bp
     from rec_portal.safety_plans import bp as safety_plans_bp
     from rec_portal.support import bp as support_bp
 
     for bp in (
         pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
-        courses_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp,
+        courses_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp, rosters_bp,
+        attendance_bp,
     ):
         app.register_blueprint(bp)
 

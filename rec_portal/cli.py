@@ -150,3 +150,9 @@ def apply_retention(months: int | None) -> None:
     noun = "account" if changed == 1 else "accounts"
     period = "month" if months == 1 else "months"
     click.echo(f"Anonymised {changed} {noun} inactive for more than {months} {period}.")
+
+
+# Each feature's own commands (they add themselves to ``rec_cli``).
+from rec_portal.attendance import cli as _attendance_cli  # noqa: E402,F401
+from rec_portal.facilitation import cli as _facilitation_cli  # noqa: E402,F401
+from rec_portal.rosters import cli as _rosters_cli  # noqa: E402,F401

@@ -793,12 +793,17 @@ def load_demo_data(now: datetime | None = None) -> DemoReport:
 
 def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     """Each feature's own demo data (support guide first: safety plans pick from it)."""
+    from rec_portal.attendance.demo import load_demo as attendance_demo
+    from rec_portal.facilitation.demo import load_demo as facilitation_demo
     from rec_portal.plans.demo import load_demo as plans_demo
+    from rec_portal.rosters.demo import load_demo as rosters_demo
     from rec_portal.safety_plans.demo import load_demo as safety_demo
     from rec_portal.support.demo import load_demo as support_demo
 
     courses = {c.slug: c for c in db.session.execute(select(Course)).scalars()}
-    for load in (support_demo, plans_demo, safety_demo):
+    # Rosters before attendance (registers are taken by the rostered facilitators).
+    for load in (support_demo, plans_demo, safety_demo, rosters_demo, facilitation_demo,
+                 attendance_demo):
         report.other += load(users, courses)
 
 
