@@ -79,8 +79,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors_pages.init_error_pages(app)
 
     from rec_portal.account import bp as account_bp
-    from rec_portal.attendance import bp as attendance_bp
     from rec_portal.admin import bp as admin_bp
+    from rec_portal.attendance import bp as attendance_bp
     from rec_portal.auth import bp as auth_bp
     from rec_portal.bookings import bp as bookings_bp
     from rec_portal.catalogue import bp as catalogue_bp

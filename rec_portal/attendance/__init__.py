@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("attendance", __name__)
 
-from rec_portal.attendance import views  # noqa: E402,F401
+from rec_portal.attendance import views  # noqa: F401

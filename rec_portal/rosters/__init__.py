@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("rosters", __name__, url_prefix="/admin")
 
-from rec_portal.rosters import views  # noqa: E402,F401
+from rec_portal.rosters import views  # noqa: F401
