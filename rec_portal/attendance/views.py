@@ -1,3 +1,163 @@
 """Views for certificates and attendance reports (thin)."""
 
-from rec_portal.attendance import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import Response, abort, make_response, render_template, request
+from flask_login import current_user
+
+from rec_portal import audit, documents
+from rec_portal.attendance import bp
+from rec_portal.attendance.certificates import certificate_for
+from rec_portal.attendance.forms import AttendanceReportForm, FacilitatorHoursForm
+from rec_portal.attendance.reports import (
+    attendance_report,
+    facilitator_hours,
+    hours_text,
+    today_uk,
+)
+from rec_portal.auth.access import role_required
+from rec_portal.csvsafe import to_csv
+from rec_portal.extensions import db
+from rec_portal.models import Booking
+from rec_portal.models.accounts import ADMIN, STUDENT
+from rec_portal.timeutil import format_uk, utcnow
+
+# --- Certificate of attendance (students) ------------------------------------------------------
+
+
+@bp.route("/my/courses/<int:booking_id>/certificate.pdf")
+@role_required(STUDENT)
+def certificate(booking_id: int):
+    """Only the booking's own student, and only if they were marked present at least
+    once; anything else is "not found" (staff included: this is the student's route)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.student_id != current_user.id:
+        abort(404)
+    found = certificate_for(booking, issued_on=utcnow())
+    if found is None:
+        abort(404)
+    try:
+        data = documents.render_pdf("certificate.html", title="Certificate of attendance", cert=found)
+    except documents.PdfUnavailable:
+        abort(503)
+    return documents.pdf_response(data, f"certificate-of-attendance-{booking.session.course.slug}.pdf")
+
+
+# --- Reports (admins) -----------------------------------------------------------------------------
+
+
+def _csv(filename: str, header: list[str], rows, what: str) -> Response:
+    audit.record(audit.EXPORTED, actor=current_user, detail=what)
+    db.session.commit()
+    return Response(
+        to_csv(header, rows), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+def _rate(value: int | None) -> str:
+    return "" if value is None else f"{value}%"
+
+
+@bp.route("/admin/reports")
+@role_required(ADMIN)
+def reports():
+    return render_template("attendance/reports.html")
+
+
+def _attendance_form() -> AttendanceReportForm:
+    form = AttendanceReportForm(formdata=request.args, today=today_uk())
+    form.check()
+    return form
+
+
+@bp.route("/admin/reports/attendance")
+@role_required(ADMIN)
+def attendance():
+    form = _attendance_form()
+    if form.errors:
+        return make_response(render_template("attendance/attendance_report.html", form=form, report=None), 400)
+    report = attendance_report(form.start_day, form.end_day)
+    return render_template("attendance/attendance_report.html", form=form, report=report)
+
+
+def _period(form: AttendanceReportForm) -> str:
+    return f"{form.start_day:%Y-%m-%d}-to-{form.end_day:%Y-%m-%d}"
+
+
+@bp.route("/admin/reports/attendance/courses.csv")
+@role_required(ADMIN)
+def attendance_courses_csv():
+    form = _attendance_form()
+    if form.errors:
+        abort(400)
+    report = attendance_report(form.start_day, form.end_day)
+    rows = [
+        (c.course_title, c.sessions, c.booked, c.attended, c.no_shows, _rate(c.rate))
+        for c in [*report.courses, report.totals]
+    ]
+    return _csv(
+        f"attendance-by-course-{_period(form)}.csv",
+        ["Course", "Sessions", "Booked", "Attended", "No-shows", "Attendance rate"],
+        rows, f"attendance report by course CSV ({_period(form)})",
+    )
+
+
+@bp.route("/admin/reports/attendance/sessions.csv")
+@role_required(ADMIN)
+def attendance_sessions_csv():
+    form = _attendance_form()
+    if form.errors:
+        abort(400)
+    report = attendance_report(form.start_day, form.end_day)
+    rows = [
+        (s.course_title, format_uk(s.starts_at), s.dates, s.dates_recorded, s.booked, s.attended,
+         s.no_shows, _rate(s.rate))
+        for s in report.sessions
+    ]
+    return _csv(
+        f"attendance-by-session-{_period(form)}.csv",
+        ["Course", "Starts", "Dates", "Dates with a register", "Booked", "Attended", "No-shows",
+         "Attendance rate"],
+        rows, f"attendance report by session CSV ({_period(form)})",
+    )
+
+
+def _hours_form() -> FacilitatorHoursForm:
+    form = FacilitatorHoursForm(formdata=request.args, today=today_uk())
+    form.validate()
+    return form
+
+
+@bp.route("/admin/reports/facilitator-hours")
+@role_required(ADMIN)
+def facilitator_hours_report():
+    form = _hours_form()
+    if form.errors:
+        return make_response(
+            render_template("attendance/facilitator_hours.html", form=form, term=None, rows=None), 400
+        )
+    term = form.chosen()
+    rows = facilitator_hours(term)
+    return render_template(
+        "attendance/facilitator_hours.html", form=form, term=term, rows=rows,
+        total=sum(r.hours for r in rows), hours_text=hours_text,
+    )
+
+
+@bp.route("/admin/reports/facilitator-hours.csv")
+@role_required(ADMIN)
+def facilitator_hours_csv():
+    form = _hours_form()
+    if form.errors:
+        abort(400)
+    term = form.chosen()
+    rows = [
+        (r.name, r.organisation, r.sessions, r.dates, hours_text(r.hours))
+        for r in facilitator_hours(term)
+    ]
+    return _csv(
+        f"facilitator-hours-{term.key}.csv",
+        ["Facilitator", "Organisation", "Sessions", "Dates", "Hours"],
+        rows, f"facilitator hours CSV ({term.key})",
+    )

@@ -17,6 +17,7 @@ from rec_portal.timeutil import utcnow
 class MyBooking:
     booking: Booking
     position: int | None  # place in the waiting list, or None
+    attendance: object | None = None  # past sessions: attendance.certificates.AttendanceStatus
 
 
 def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
@@ -75,4 +76,10 @@ def my_courses(student_id: int):
                      key=lambda m: m.booking.session.starts_at)
     past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
                   key=lambda m: m.booking.session.starts_at, reverse=True)
+    # Attended or not (one more statement, whatever the number of past sessions).
+    from rec_portal.attendance.certificates import statuses_for
+
+    statuses = statuses_for([m.booking for m in past])
+    for m in past:
+        m.attendance = statuses[m.booking.id]
     return upcoming, waiting, past

@@ -253,3 +253,45 @@ def upcoming_sessions(course: Course, now: datetime | None = None) -> list[Upcom
         )
         for session, taken_count in rows
     ]
+
+
+@dataclass(frozen=True)
+class SessionFacilitator:
+    """Who delivers an upcoming session, as the course page shows them."""
+
+    preferred_name: str
+    role_label: str
+    bio: str
+
+
+def facilitators_for(session_ids: list[int]) -> dict[int, list[SessionFacilitator]]:
+    """The facilitators on each session's roster (active profiles and accounts only),
+    by session id: one statement, whatever the number of sessions."""
+    from rec_portal.models import FacilitatorProfile, RosterAssignment, User
+    from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
+
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(RosterAssignment.session_id, RosterAssignment.role, User.preferred_name, User.full_name,
+               FacilitatorProfile.bio)
+        .join(User, User.id == RosterAssignment.user_id)
+        .join(FacilitatorProfile, FacilitatorProfile.user_id == User.id)
+        .where(
+            RosterAssignment.session_id.in_(session_ids),
+            FacilitatorProfile.active.is_(True),
+            User.active.is_(True),
+            User.anonymised_at.is_(None),
+        )
+        .order_by(RosterAssignment.session_id, RosterAssignment.role, func.lower(User.preferred_name))
+    ).all()
+    found: dict[int, list[SessionFacilitator]] = {}
+    for session_id, role, preferred, full_name, bio in rows:
+        found.setdefault(session_id, []).append(
+            SessionFacilitator(
+                preferred_name=preferred or full_name.split(" ")[0],
+                role_label=FACILITATOR_ROLE_LABELS.get(role, role),
+                bio=(bio or "").strip(),
+            )
+        )
+    return found

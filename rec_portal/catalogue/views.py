@@ -52,4 +52,6 @@ def course(slug: str):
     return render_template(
         "catalogue/course.html", course=found, sessions=sessions, my_bookings=mine,
         in_plan=course_in_plan(current_user, found.id),
+        # Who delivers each session, with their bios (one statement).
+        facilitators=queries.facilitators_for([u.session.id for u in sessions]),
     )

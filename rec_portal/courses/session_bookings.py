@@ -53,12 +53,50 @@ def session_bookings(session_id: int):
                 people_query(q, STUDENT).limit(10)
             ).scalars() if p.id not in already
         ]
+    # "Add a walk-in or late booking" has its own search (rec_portal/attendance/walk_ins.py).
+    walk_in_q = request.args.get("walk_in_q", "").strip()[:100]
+    walk_in_found = []
+    if walk_in_q:
+        already = {b.student_id for b in booked + waiting}
+        walk_in_found = [
+            p for p in db.session.execute(people_query(walk_in_q, STUDENT).limit(10)).scalars()
+            if p.id not in already and p.active
+        ]
     audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
     db.session.commit()
     return render_template(
         "courses/session_bookings.html", session=session, booked=booked, waiting=waiting,
-        q=q, found=found, form=StatusForm(),
+        q=q, found=found, form=StatusForm(), walk_in_q=walk_in_q, walk_in_found=walk_in_found,
     )
+
+
+@bp.route("/sessions/<int:session_id>/walk-ins", methods=["POST"])
+@role_required(ADMIN)
+def add_walk_in(session_id: int):
+    """A walk-in or late booking: a confirmed place even if the session is full or has
+    started (the rules are in rec_portal/attendance/walk_ins.py)."""
+    from rec_portal.attendance.walk_ins import WalkInRefused
+    from rec_portal.attendance.walk_ins import add_walk_in as add
+    from rec_portal.timeutil import utcnow
+
+    session = get_session_or_404(session_id)
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    student = db.session.get(User, request.form.get("student_id", type=int) or 0)
+    try:
+        booking = add(session.id, student, added_by=current_user._get_current_object())
+    except WalkInRefused as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+        return redirect(url_for("courses.session_bookings", session_id=session.id) + "#walk-in")
+    # Someone joining a session still to come (or still running) gets the details.
+    emailed = session.ends_at > utcnow()
+    if emailed:
+        notify.booking_made(booking, None)
+    db.session.commit()
+    told = " They have been sent an email with the details." if emailed else ""
+    flash(f"{booking.student.full_name} has been added to this session with a place.{told}", "success")
+    return redirect(url_for("courses.session_bookings", session_id=session.id))
 
 
 @bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])

@@ -1,0 +1,326 @@
+"""Attendance reports for admins: attendance rate and no-shows per course and per
+session, and hours delivered per facilitator per term.
+
+Every figure is computed in SQL; each table is one statement, whatever the number of
+courses, sessions, bookings and marks.
+
+Definitions (also printed on the report page):
+- a session counts once its first date has started, unless it was cancelled;
+- *booked*: bookings with a place (confirmed), not cancelled and not waiting;
+- *attended*: booked and marked present on at least one date;
+- *no-show*: booked and never marked present (marked absent on every date, or not
+  marked at all);
+- *attendance rate*: attended as a percentage of booked;
+- *hours delivered*: the length of every date that has ended, of sessions that were not
+  cancelled, that the facilitator was on the roster of.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, case, distinct, func, literal, select
+
+from rec_portal.extensions import db
+from rec_portal.models import (
+    Attendance,
+    Booking,
+    Course,
+    CourseSession,
+    FacilitatorProfile,
+    RosterAssignment,
+    SessionDate,
+    User,
+)
+from rec_portal.models.attendance import PRESENT
+from rec_portal.models.bookings import CONFIRMED
+from rec_portal.models.courses import CANCELLED
+from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+
+
+def percent(attended: int, booked: int) -> int | None:
+    """Whole per cent, halves rounded up (None when nobody was booked)."""
+    if not booked:
+        return None
+    return math.floor(100 * attended / booked + 0.5)
+
+
+# --- Attendance per course and per session --------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionFigures:
+    session_id: int
+    course_id: int
+    course_title: str
+    starts_at: datetime
+    status: str
+    booked: int
+    attended: int
+    no_shows: int
+    dates: int
+    dates_recorded: int
+
+    @property
+    def rate(self) -> int | None:
+        return percent(self.attended, self.booked)
+
+
+@dataclass(frozen=True)
+class CourseFigures:
+    course_id: int
+    course_title: str
+    sessions: int
+    booked: int
+    attended: int
+    no_shows: int
+
+    @property
+    def rate(self) -> int | None:
+        return percent(self.attended, self.booked)
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    start: date  # UK dates, both included
+    end: date
+    courses: list[CourseFigures]
+    sessions: list[SessionFigures]
+
+    @property
+    def totals(self) -> CourseFigures:
+        return CourseFigures(
+            course_id=0, course_title="All courses",
+            sessions=sum(c.sessions for c in self.courses),
+            booked=sum(c.booked for c in self.courses),
+            attended=sum(c.attended for c in self.courses),
+            no_shows=sum(c.no_shows for c in self.courses),
+        )
+
+
+def _sessions_in(start: date, end: date, now: datetime) -> list:
+    """Sessions that started between two UK dates (both included) and before now, not
+    cancelled."""
+    return [
+        CourseSession.status != CANCELLED,
+        CourseSession.starts_at >= uk_to_utc(start, time(0)),
+        CourseSession.starts_at < uk_to_utc(date.fromordinal(end.toordinal() + 1), time(0)),
+        CourseSession.starts_at <= now,
+    ]
+
+
+def _per_session(conditions: list):
+    """Booked, attended and no-shows per session (a subquery)."""
+    per_booking = (
+        select(
+            Booking.id.label("booking_id"),
+            Booking.session_id.label("session_id"),
+            func.max(case((Attendance.status == PRESENT, 1), else_=0)).label("attended"),
+        )
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .outerjoin(Attendance, Attendance.booking_id == Booking.id)
+        .where(Booking.status == CONFIRMED, *conditions)
+        .group_by(Booking.id, Booking.session_id)
+        .subquery("per_booking")
+    )
+    return (
+        select(
+            per_booking.c.session_id,
+            func.count().label("booked"),
+            func.sum(per_booking.c.attended).label("attended"),
+            func.sum(case((per_booking.c.attended == 0, 1), else_=0)).label("no_shows"),
+        )
+        .group_by(per_booking.c.session_id)
+        .subquery("per_session")
+    )
+
+
+def _dates_per_session(conditions: list):
+    """Dates, and dates with any attendance mark, per session (a subquery)."""
+    marked = select(distinct(Attendance.session_date_id).label("session_date_id")).subquery("marked")
+    return (
+        select(
+            SessionDate.session_id.label("session_id"),
+            func.count(SessionDate.id).label("dates"),
+            func.count(marked.c.session_date_id).label("recorded"),
+        )
+        .join(CourseSession, CourseSession.id == SessionDate.session_id)
+        .outerjoin(marked, marked.c.session_date_id == SessionDate.id)
+        .where(*conditions)
+        .group_by(SessionDate.session_id)
+        .subquery("dates_per_session")
+    )
+
+
+def attendance_report(start: date, end: date, now: datetime | None = None) -> AttendanceReport:
+    """Two statements: one per table."""
+    now = now or utcnow()
+    conditions = _sessions_in(start, end, now)
+    per_session = _per_session(conditions)
+    dates = _dates_per_session(conditions)
+    booked = func.coalesce(per_session.c.booked, 0)
+    attended = func.coalesce(per_session.c.attended, 0)
+    no_shows = func.coalesce(per_session.c.no_shows, 0)
+
+    session_rows = db.session.execute(
+        select(
+            CourseSession.id, Course.id, Course.title, CourseSession.starts_at, CourseSession.status,
+            booked, attended, no_shows,
+            func.coalesce(dates.c.dates, 0), func.coalesce(dates.c.recorded, 0),
+        )
+        .join(Course, Course.id == CourseSession.course_id)
+        .outerjoin(per_session, per_session.c.session_id == CourseSession.id)
+        .outerjoin(dates, dates.c.session_id == CourseSession.id)
+        .where(*conditions)
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).all()
+
+    course_rows = db.session.execute(
+        select(
+            Course.id, Course.title, func.count(CourseSession.id),
+            func.sum(booked), func.sum(attended), func.sum(no_shows),
+        )
+        .join(CourseSession, CourseSession.course_id == Course.id)
+        .outerjoin(per_session, per_session.c.session_id == CourseSession.id)
+        .where(*conditions)
+        .group_by(Course.id, Course.title)
+        .order_by(func.lower(Course.title), Course.id)
+    ).all()
+
+    return AttendanceReport(
+        start=start,
+        end=end,
+        courses=[
+            CourseFigures(cid, title, int(n), int(b or 0), int(a or 0), int(ns or 0))
+            for cid, title, n, b, a, ns in course_rows
+        ],
+        sessions=[
+            SessionFigures(sid, cid, title, starts, status, int(b), int(a), int(ns), int(d), int(r))
+            for sid, cid, title, starts, status, b, a, ns, d, r in session_rows
+        ],
+    )
+
+
+# --- Terms and facilitator hours -------------------------------------------------------------
+
+AUTUMN, SPRING, SUMMER = "autumn", "spring", "summer"
+# (first month, first month of the next term), UK academic terms.
+_TERM_MONTHS = {SPRING: (1, 5), SUMMER: (5, 9), AUTUMN: (9, 13)}
+_TERM_WORDS = {
+    AUTUMN: "September to December", SPRING: "January to April", SUMMER: "May to August",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    year: int
+    season: str  # AUTUMN, SPRING or SUMMER
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-{self.season}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.season.capitalize()} term {self.year} ({_TERM_WORDS[self.season]})"
+
+    @property
+    def start(self) -> date:
+        return date(self.year, _TERM_MONTHS[self.season][0], 1)
+
+    @property
+    def end(self) -> date:
+        """The first day after the term."""
+        month = _TERM_MONTHS[self.season][1]
+        return date(self.year + 1, 1, 1) if month == 13 else date(self.year, month, 1)
+
+    def previous(self) -> Term:
+        if self.season == AUTUMN:
+            return Term(self.year, SUMMER)
+        if self.season == SUMMER:
+            return Term(self.year, SPRING)
+        return Term(self.year - 1, AUTUMN)
+
+
+def term_of(day: date) -> Term:
+    for season, (first, following) in _TERM_MONTHS.items():
+        if first <= day.month < following:
+            return Term(day.year, season)
+    raise AssertionError(day)  # every month is in a term
+
+
+def parse_term(value: str) -> Term | None:
+    """'2026-autumn' -> Term(2026, 'autumn'); anything else -> None."""
+    year, _, season = (value or "").strip().lower().partition("-")
+    if not (year.isdigit() and len(year) == 4 and season in _TERM_MONTHS):
+        return None
+    if not 2000 <= int(year) <= 2100:
+        return None
+    return Term(int(year), season)
+
+
+def recent_terms(today: date, count: int = 9) -> list[Term]:
+    """This term and the ones before it, newest first."""
+    terms = [term_of(today)]
+    while len(terms) < count:
+        terms.append(terms[-1].previous())
+    return terms
+
+
+@dataclass(frozen=True)
+class FacilitatorHours:
+    user_id: int
+    name: str
+    organisation: str
+    sessions: int
+    dates: int
+    hours: float
+
+
+def _hours_between(start, end):
+    """The hours between two timestamp columns, in this database's SQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / literal(3600.0)
+    return (func.julianday(end) - func.julianday(start)) * literal(24.0)
+
+
+def facilitator_hours(term: Term, now: datetime | None = None) -> list[FacilitatorHours]:
+    """Hours each facilitator delivered in ``term`` (by the UK date each date started):
+    one statement."""
+    now = now or utcnow()
+    hours = func.sum(_hours_between(SessionDate.starts_at, SessionDate.ends_at))
+    rows = db.session.execute(
+        select(
+            User.id, User.full_name, func.coalesce(FacilitatorProfile.organisation, ""),
+            func.count(distinct(CourseSession.id)), func.count(SessionDate.id), hours,
+        )
+        .select_from(RosterAssignment)
+        .join(User, User.id == RosterAssignment.user_id)
+        .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
+        .join(SessionDate, SessionDate.session_id == CourseSession.id)
+        .outerjoin(FacilitatorProfile, FacilitatorProfile.user_id == User.id)
+        .where(
+            CourseSession.status != CANCELLED,
+            SessionDate.ends_at <= now,
+            and_(
+                SessionDate.starts_at >= uk_to_utc(term.start, time(0)),
+                SessionDate.starts_at < uk_to_utc(term.end, time(0)),
+            ),
+        )
+        .group_by(User.id, User.full_name, FacilitatorProfile.organisation)
+        .order_by(func.lower(User.full_name), User.id)
+    ).all()
+    return [
+        FacilitatorHours(uid, name, organisation or "", int(n), int(d), round(float(h or 0), 2))
+        for uid, name, organisation, n, d, h in rows
+    ]
+
+
+def hours_text(hours: float) -> str:
+    """7.5 -> '7.5', 6.0 -> '6', 1.3333 -> '1.33'."""
+    return f"{hours:.2f}".rstrip("0").rstrip(".")
+
+
+def today_uk(now: datetime | None = None) -> date:
+    return to_uk(now or utcnow()).date()
