@@ -174,6 +174,11 @@ def calendar_feed(token: str):
     if user is None or not user.active:
         abort(404)
     bookings = [m.booking for m in queries.my_bookings(user.id).values() if m.booking.status == "confirmed"]
-    response = _ics_response(feed_ics(bookings, current_app.config["REC_BASE_URL"]), "rec.ics")
+    # Facilitators also see the sessions they are rostered on (not cancelled ones).
+    from rec_portal.rosters.queries import assignments_of
+
+    rostered = [a for a in assignments_of(user.id) if a.session.status != "cancelled"
+                if user.has_role("facilitator")]
+    response = _ics_response(feed_ics(bookings, current_app.config["REC_BASE_URL"], rostered), "rec.ics")
     response.headers["Cache-Control"] = "no-store"
     return response

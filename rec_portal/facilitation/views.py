@@ -1,15 +1,402 @@
-"""Views for /facilitate."""
+"""Views for /facilitate: a facilitator's sessions, bio, availability, offers to cover,
+class lists and attendance registers. Thin: load, authorise, call one operation, commit.
+
+Everything is about the signed-in facilitator. Class lists, registers and sign-in sheets
+are for the facilitators rostered on that session, and for admins (any session); anyone
+else gets "not found"."""
 
 from __future__ import annotations
 
-from flask import render_template
+import re
+from functools import wraps
 
-from rec_portal.auth.access import role_required
-from rec_portal.facilitation import bp
-from rec_portal.models.accounts import FACILITATOR
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
+from rec_portal import audit, documents
+from rec_portal.attendance import operations as attendance
+from rec_portal.attendance import queries as attendance_queries
+from rec_portal.auth.access import deny, role_required
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db, login_manager
+from rec_portal.facilitation import bp, operations, queries
+from rec_portal.facilitation.forms import (
+    BioForm,
+    ButtonForm,
+    OfferForm,
+    RegisterForm,
+    UnavailableForm,
+)
+from rec_portal.htmx import is_htmx
+from rec_portal.models import (
+    Booking,
+    CourseSession,
+    FacilitatorProfile,
+    RosterOffer,
+    SessionDate,
+    Unavailability,
+)
+from rec_portal.models.accounts import ADMIN, FACILITATOR
+from rec_portal.models.courses import FACILITATOR_ROLES
+from rec_portal.rosters.queries import is_rostered
+from rec_portal.templating import add_error
+from rec_portal.timeutil import format_uk, utcnow
+
+
+@bp.app_template_filter("fac_day")
+def fac_day(value) -> str:
+    """A plain date as 'Friday 12 March 2027'."""
+    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+# --- Access ------------------------------------------------------------------------------
+
+def staff_required(view):
+    """Facilitators and admins. Signed out: go to sign in. Anyone else: a 403 page."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not (current_user.has_role(FACILITATOR) or current_user.has_role(ADMIN)):
+            deny(f"{request.method} {request.path} (needs facilitator or admin)")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def get_session_for_staff_or_404(session_id: int) -> CourseSession:
+    """A session the signed-in person may run: any session for an admin, otherwise only
+    one they are rostered on ('not found' for every other)."""
+    session = db.session.get(CourseSession, session_id)
+    if session is None:
+        abort(404)
+    if current_user.has_role(ADMIN):
+        return session
+    if current_user.has_role(FACILITATOR) and is_rostered(current_user.id, session.id):
+        return session
+    abort(404)
+
+
+def get_date_or_404(session: CourseSession, date_id: int) -> SessionDate:
+    for session_date in session.dates:
+        if session_date.id == date_id:
+            return session_date
+    abort(404)
+
+
+# --- My sessions -------------------------------------------------------------------------
 
 @bp.route("")
 @role_required(FACILITATOR)
 def index():
-    return render_template("facilitation/index.html")
+    upcoming, past = queries.my_sessions(current_user.id)
+    return render_template(
+        "facilitation/index.html",
+        upcoming=upcoming,
+        past=past,
+        profile=db.session.get(FacilitatorProfile, current_user.id),
+        offers=len(queries.pending_offers(current_user.id)),
+        now=utcnow(),
+    )
+
+
+# --- Bio -------------------------------------------------------------------------------
+
+@bp.route("/profile", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def profile():
+    me = _me()
+    found = db.session.get(FacilitatorProfile, me.id)
+    form = BioForm(obj=found) if request.method == "GET" else BioForm()
+    if request.method == "POST":
+        if found is None:
+            flash("Your facilitator profile has not been set up yet, so there is no bio to save.", "error")
+            return redirect(url_for("facilitation.profile"))
+        if form.validate_on_submit():
+            try:
+                operations.update_bio(me, form.bio.data)
+            except DomainError as refusal:
+                db.session.rollback()
+                add_error(form, refusal.field, refusal.message)
+            else:
+                db.session.commit()
+                flash("Your bio is saved.", "success")
+                return redirect(url_for("facilitation.profile"))
+    status = 400 if form.errors else 200
+    return render_template("facilitation/profile.html", profile=found, form=form,
+                           page_has_errors=bool(form.errors)), status
+
+
+# --- Days I cannot work -----------------------------------------------------------------
+
+def _availability_page(form: UnavailableForm, status: int = 200):
+    upcoming, earlier = queries.my_days_off(current_user.id, operations.uk_today())
+    return render_template(
+        "facilitation/availability.html", form=form, upcoming=upcoming, earlier=earlier,
+        remove_form=ButtonForm(), page_has_errors=bool(form.errors),
+    ), status
+
+
+@bp.route("/availability", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def availability():
+    form = UnavailableForm()
+    if request.method == "GET":
+        return _availability_page(form)
+    if form.validate_on_submit():
+        me = _me()
+        try:
+            row = operations.add_unavailable_day(me, form.date.data, form.note.data)
+        except DomainError as refusal:
+            db.session.rollback()
+            add_error(form, refusal.field, refusal.message)
+        else:
+            clashes = queries.rostered_days(me.id, [row.day]).get(row.day, [])
+            db.session.commit()
+            message = f"You cannot work on {format_uk(row.day)}: this is saved."
+            if clashes:
+                titles = ", ".join(s.course.title for s in clashes)
+                message += (f" You are on the roster for {titles} that day. Please tell the "
+                            "REC team so they can find someone to cover.")
+            flash(message, "success")
+            return redirect(url_for("facilitation.availability"))
+    return _availability_page(form, 400)
+
+
+@bp.route("/availability/<int:day_id>/remove", methods=["POST"])
+@role_required(FACILITATOR)
+def remove_day(day_id: int):
+    row = db.session.get(Unavailability, day_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    day = operations.remove_unavailable_day(_me(), row)
+    db.session.commit()
+    flash(f"{format_uk(day)} is removed. You are shown as available that day.", "success")
+    return redirect(url_for("facilitation.availability"))
+
+
+# --- Open roles and offers --------------------------------------------------------------
+
+@bp.route("/open-roles")
+@role_required(FACILITATOR)
+def open_roles():
+    me = _me()
+    return render_template(
+        "facilitation/open_roles.html",
+        profile=db.session.get(FacilitatorProfile, me.id),
+        roles=queries.open_roles_for(me),
+        offers=queries.pending_offers(me.id),
+        button_form=ButtonForm(),
+    )
+
+
+@bp.route("/open-roles", methods=["POST"])
+@role_required(FACILITATOR)
+def offer():
+    form = OfferForm()
+    if not form.validate_on_submit() or form.role.data not in FACILITATOR_ROLES:
+        abort(400)
+    if not 0 < form.session_id.data < 2**31:
+        abort(404)
+    session = db.session.get(CourseSession, form.session_id.data)
+    if session is None:
+        abort(404)
+    try:
+        from rec_portal.rosters.operations import offer_to_cover
+    except ImportError:  # the rosters feature is not there yet
+        flash("Offers cannot be sent at the moment. Please contact the REC team instead.", "error")
+        return redirect(url_for("facilitation.open_roles"))
+    try:
+        offer_to_cover(session, _me(), form.role.data)
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"Thank you. Your offer to cover {session.course.title} on "
+            f"{format_uk(session.starts_at, with_time=False)} has been sent to the REC team. "
+            "We will email you when they have answered.",
+            "success",
+        )
+    return redirect(url_for("facilitation.open_roles"))
+
+
+@bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])
+@role_required(FACILITATOR)
+def withdraw_offer(offer_id: int):
+    found = db.session.get(RosterOffer, offer_id)
+    if found is None or found.user_id != current_user.id:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.withdraw_offer(found, _me())
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Your offer to cover {found.session.course.title} is withdrawn.", "success")
+    return redirect(url_for("facilitation.open_roles"))
+
+
+# --- Class list ---------------------------------------------------------------------------
+
+@bp.route("/sessions/<int:session_id>")
+@staff_required
+def class_list(session_id: int):
+    session = get_session_for_staff_or_404(session_id)
+    people = queries.class_list(session)
+    roster = queries.roster_of([session.id]).get(session.id, [])
+    summary = attendance_queries.attendance_summary(session)
+    audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
+    db.session.commit()
+    return render_template(
+        "facilitation/class_list.html", session=session, people=people, roster=roster,
+        summary=summary, now=utcnow(),
+    )
+
+
+# --- Register -----------------------------------------------------------------------------
+
+MARK_FIELD = re.compile(r"booking-(\d{1,10})")
+
+
+def _register_page(session, session_date, *, chosen=None, errors=None, status=200):
+    rows = attendance_queries.register_rows(session_date)
+    return render_template(
+        "facilitation/register.html",
+        session=session,
+        session_date=session_date,
+        rows=rows,
+        count=attendance_queries.count_rows(rows),
+        register_open=attendance.register_is_open(session_date),
+        opens_on=attendance.register_opens_on(session_date),
+        form=RegisterForm(),
+        chosen=chosen or {},
+        errors=errors or {},
+        page_has_errors=bool(errors),
+    ), status
+
+
+@bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register")
+@staff_required
+def register(session_id: int, date_id: int):
+    session = get_session_for_staff_or_404(session_id)
+    session_date = get_date_or_404(session, date_id)
+    audit.record(audit.BOOKINGS_VIEWED, actor=current_user,
+                 detail=f"session {session.id} register date {session_date.id}")
+    db.session.commit()
+    return _register_page(session, session_date)
+
+
+@bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register", methods=["POST"])
+@staff_required
+def save_register(session_id: int, date_id: int):
+    """The whole register at once (the form without JavaScript)."""
+    session = get_session_for_staff_or_404(session_id)
+    session_date = get_date_or_404(session, date_id)
+    if not RegisterForm().validate_on_submit():
+        abort(400)
+    chosen = {
+        int(match[1]): value
+        for key, value in request.form.items()
+        if (match := MARK_FIELD.fullmatch(key)) and int(match[1]) < 2**31
+    }
+    if not chosen:
+        return _register_page(
+            session, session_date, status=400,
+            errors={0: "Choose present or absent for at least one person"},
+        )
+    bookings = {
+        b.id: b for b in db.session.execute(select(Booking).where(Booking.id.in_(chosen))).scalars()
+    }
+    errors: dict[int, str] = {}
+    me = _me()
+    for booking_id, status in chosen.items():
+        booking = bookings.get(booking_id)
+        if booking is None:
+            errors[booking_id] = "This person is not booked on this session."
+            continue
+        try:
+            attendance.record_attendance(session_date, booking, status, me)
+        except DomainError as refusal:
+            errors[booking_id] = refusal.message
+    if errors:
+        db.session.rollback()
+        return _register_page(session, session_date, chosen=chosen, errors=errors, status=400)
+    completed = attendance.complete_if_done(session)
+    db.session.commit()
+    count = attendance_queries.count_rows(attendance_queries.register_rows(session_date))
+    message = f"The register is saved: {count.words()}."
+    if completed:
+        message += " Everyone is marked for the last date, so the session is now completed."
+    flash(message, "success")
+    return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
+
+
+@bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register/<int:booking_id>", methods=["POST"])
+@staff_required
+def mark(session_id: int, date_id: int, booking_id: int):
+    """One person's mark (htmx: the row and the running count are returned)."""
+    session = get_session_for_staff_or_404(session_id)
+    session_date = get_date_or_404(session, date_id)
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.session_id != session.id:
+        abort(404)
+    if not RegisterForm().validate_on_submit():
+        abort(400)
+    status = request.form.get(f"booking-{booking.id}", "")
+    error = None
+    try:
+        attendance.record_attendance(session_date, booking, status, _me())
+        completed = attendance.complete_if_done(session)
+    except DomainError as refusal:
+        db.session.rollback()
+        error, completed = refusal.message, False
+    else:
+        db.session.commit()
+    if not is_htmx():
+        if error:
+            flash(error, "error")
+        else:
+            flash(f"{booking.student.display_name} is marked {status}."
+                  + (" The session is now completed." if completed else ""), "success")
+        return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
+    rows = attendance_queries.register_rows(session_date)
+    row = next((r for r in rows if r.booking.id == booking.id),
+               attendance_queries.RegisterRow(booking, None))
+    return render_template(
+        "facilitation/_register_row.html",
+        session=session, session_date=session_date, row=row,
+        error=error, chosen={booking.id: status} if error else {},
+        saved=not error, focus=True, register_open=attendance.register_is_open(session_date),
+        count=attendance_queries.count_rows(rows), oob_count=True,
+    ), (400 if error else 200)
+
+
+@bp.route("/sessions/<int:session_id>/dates/<int:date_id>/sign-in-sheet.pdf")
+@staff_required
+def sign_in_sheet(session_id: int, date_id: int):
+    session = get_session_for_staff_or_404(session_id)
+    session_date = get_date_or_404(session, date_id)
+    rows = attendance_queries.register_rows(session_date)
+    roster = queries.roster_of([session.id]).get(session.id, [])
+    data = documents.render_pdf(
+        "sign_in_sheet.html",
+        title=f"Sign-in sheet: {session.course.title}",
+        session=session, session_date=session_date, rows=rows, roster=roster,
+    )
+    audit.record(audit.EXPORTED, actor=current_user,
+                 detail=f"sign-in sheet: session {session.id} date {session_date.id}")
+    db.session.commit()
+    return documents.pdf_response(data, f"sign-in-sheet-{format_uk(session_date.starts_at, with_time=False).replace(' ', '-').lower()}.pdf")

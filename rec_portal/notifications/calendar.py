@@ -55,9 +55,36 @@ def booking_ics(booking: Booking, base_url: str) -> str:
     return cal.to_ical().decode()
 
 
-def feed_ics(bookings: list[Booking], base_url: str) -> str:
+def _roster_events(assignment, base_url: str):
+    """A facilitator's rostered session (rosters.RosterAssignment), one event per date."""
+    session = assignment.session
+    if assignment.user.show_course_titles:
+        title = f"Facilitating: {session.course.title} (Recovery Education Centre)"
+    else:
+        title = f"Facilitating: {NEUTRAL_TITLE}"
+    for number, day in enumerate(session.dates, start=1):
+        event = Event()
+        event.add("uid", f"rec-roster-{assignment.id}-date-{day.id}@rec-portal")
+        event.add("summary", title)
+        event.add("dtstart", day.starts_at.replace(tzinfo=UTC))
+        event.add("dtend", day.ends_at.replace(tzinfo=UTC))
+        event.add("dtstamp", assignment.assigned_at.replace(tzinfo=UTC))
+        event.add("location", session.venue or "Online")
+        details = f"Your role: {assignment.role_label}. Class list and register: {base_url}/facilitate"
+        if len(session.dates) > 1:
+            details = f"Part {number} of {len(session.dates)}. " + details
+        event.add("description", details)
+        yield event
+
+
+def feed_ics(bookings: list[Booking], base_url: str, rostered=()) -> str:
+    """The private feed: confirmed bookings, and for facilitators the sessions they are
+    rostered on (``rostered``: RosterAssignments of sessions that are not cancelled)."""
     cal = _calendar("Recovery Education Centre")
     for booking in bookings:
         for event in _events(booking, base_url):
+            cal.add_component(event)
+    for assignment in rostered:
+        for event in _roster_events(assignment, base_url):
             cal.add_component(event)
     return cal.to_ical().decode()

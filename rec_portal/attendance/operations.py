@@ -1,0 +1,122 @@
+"""Attendance rules: marking people present or absent, and completing a session.
+
+Operations flush, never commit; the caller commits once. Who may record (a facilitator
+rostered on the session, or an admin) is checked by the view; these rules check that the
+mark itself makes sense.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
+from rec_portal.models.attendance import ATTENDANCE_STATUSES
+from rec_portal.models.bookings import CONFIRMED
+from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
+from rec_portal.timeutil import format_uk, to_uk, utcnow
+
+
+class AttendanceRefused(DomainError):
+    """The attendance rules refused the mark."""
+
+
+def register_opens_on(session_date: SessionDate):
+    """The UK day from which the register for ``session_date`` can be taken."""
+    return to_uk(session_date.starts_at).date()
+
+
+def register_is_open(session_date: SessionDate, now: datetime | None = None) -> bool:
+    return to_uk(now or utcnow()).date() >= register_opens_on(session_date)
+
+
+def record_attendance(
+    session_date: SessionDate,
+    booking: Booking,
+    status: str,
+    by: User | None,
+    *,
+    now: datetime | None = None,
+) -> Attendance:
+    """Mark ``booking`` present or absent on ``session_date`` (a second mark replaces the
+    first). Only confirmed places on that session, and not before the day."""
+    now = now or utcnow()
+    if status not in ATTENDANCE_STATUSES:
+        raise AttendanceRefused("Choose present or absent.")
+    if booking.session_id != session_date.session_id:
+        raise AttendanceRefused("This person is not booked on this session.")
+    if booking.status != CONFIRMED:
+        raise AttendanceRefused(
+            "Only people with a confirmed place can be marked. Ask the REC team to add "
+            "anyone else to the session first."
+        )
+    session = session_date.session
+    if session.status == CANCELLED:
+        raise AttendanceRefused("This session was cancelled, so there is no register to take.")
+    if not register_is_open(session_date, now):
+        raise AttendanceRefused(
+            f"You can take this register from {format_uk(register_opens_on(session_date))}."
+        )
+    row = _mark(booking.id, session_date.id)
+    if row is None:
+        row = Attendance(booking_id=booking.id, session_date_id=session_date.id)
+        try:
+            with db.session.begin_nested():
+                _fill(row, status, by, now)
+                db.session.add(row)
+        except IntegrityError:  # someone else marked them at the same moment: update theirs
+            row = _mark(booking.id, session_date.id)
+    _fill(row, status, by, now)
+    db.session.flush()
+    return row
+
+
+def _mark(booking_id: int, session_date_id: int) -> Attendance | None:
+    return db.session.execute(
+        select(Attendance).where(
+            Attendance.booking_id == booking_id, Attendance.session_date_id == session_date_id
+        )
+    ).scalar_one_or_none()
+
+
+def _fill(row: Attendance, status: str, by: User | None, now: datetime) -> None:
+    row.status = status
+    row.recorded_at = now
+    row.recorded_by_id = by.id if by is not None else None
+
+
+def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> bool:
+    """Complete ``session`` when every confirmed booking has a mark for its last date.
+    Returns True if it was completed by this call. A session nobody is booked on is
+    never completed this way (there is no register to take)."""
+    if session.status != SCHEDULED or not session.dates:
+        return False
+    last = session.dates[-1]
+    booked, marked = db.session.execute(
+        select(func.count(Booking.id), func.count(Attendance.id))
+        .select_from(Booking)
+        .outerjoin(
+            Attendance,
+            (Attendance.booking_id == Booking.id) & (Attendance.session_date_id == last.id),
+        )
+        .where(Booking.session_id == session.id, Booking.status == CONFIRMED)
+    ).one()
+    if booked == 0 or marked < booked:
+        return False
+    session.status = COMPLETED
+    session.completed_at = now or utcnow()
+    db.session.flush()
+    return True
+
+
+__all__ = [
+    "AttendanceRefused",
+    "complete_if_done",
+    "record_attendance",
+    "register_is_open",
+    "register_opens_on",
+]

@@ -1,0 +1,99 @@
+"""Facilitators' own changes: their bio, the days they cannot work, withdrawing an offer.
+
+Operations flush, never commit; the caller commits once. Messages are fit for a person.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.models import FacilitatorProfile, RosterOffer, Unavailability, User
+from rec_portal.models.rosters import OFFER_PENDING, OFFER_WITHDRAWN
+from rec_portal.timeutil import format_uk, to_uk, utcnow
+
+BIO_MAX = 1000
+NOTE_MAX = 200
+
+
+class FacilitationRefused(DomainError):
+    """A facilitator's change was refused."""
+
+
+def uk_today(now: datetime | None = None) -> date:
+    return to_uk(now or utcnow()).date()
+
+
+def _plain(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def update_bio(user: User, bio: str) -> FacilitatorProfile:
+    """Set the short bio shown beside the sessions ``user`` delivers (plain text)."""
+    profile = db.session.get(FacilitatorProfile, user.id)
+    if profile is None:
+        raise FacilitationRefused(
+            "Your facilitator profile has not been set up yet. Ask the REC team to set it "
+            "up, then you can add your bio.", field="bio",
+        )
+    bio = _plain(bio)
+    if len(bio) > BIO_MAX:
+        raise FacilitationRefused(
+            f"Your bio must be {BIO_MAX:,} characters or fewer. It is {len(bio):,} now.", field="bio"
+        )
+    profile.bio = bio
+    db.session.flush()
+    return profile
+
+
+def add_unavailable_day(
+    user: User, day: date | None, note: str = "", *, now: datetime | None = None
+) -> Unavailability:
+    """Record a day ``user`` cannot work (today or later; once per day)."""
+    if day is None:
+        raise FacilitationRefused("Enter the date you cannot work", field="date")
+    if day < uk_today(now):
+        raise FacilitationRefused("The date must be today or in the future", field="date")
+    note = " ".join(_plain(note).split())
+    if len(note) > NOTE_MAX:
+        raise FacilitationRefused(f"The note must be {NOTE_MAX} characters or fewer", field="note")
+    existing = db.session.execute(
+        select(Unavailability.id).where(Unavailability.user_id == user.id, Unavailability.day == day)
+    ).first()
+    if existing is not None:
+        raise FacilitationRefused(
+            f"You have already said you cannot work on {format_uk(day)}", field="date"
+        )
+    row = Unavailability(user_id=user.id, day=day, note=note)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def remove_unavailable_day(user: User, row: Unavailability) -> date:
+    """Remove one of ``user``'s days (the view has checked it is theirs)."""
+    if row.user_id != user.id:
+        raise FacilitationRefused("This is not one of your days.")
+    day = row.day
+    db.session.delete(row)
+    db.session.flush()
+    return day
+
+
+def withdraw_offer(offer: RosterOffer, user: User, *, now: datetime | None = None) -> RosterOffer:
+    """Take back an offer to cover a role, while an admin has not decided on it."""
+    if offer.user_id != user.id:
+        raise FacilitationRefused("This is not one of your offers.")
+    if offer.status != OFFER_PENDING:
+        raise FacilitationRefused(
+            "The REC team has already answered this offer, so it cannot be withdrawn. "
+            "Contact them if your plans have changed."
+        )
+    offer.status = OFFER_WITHDRAWN
+    offer.decided_at = now or utcnow()
+    offer.decided_by_id = user.id
+    db.session.flush()
+    return offer
