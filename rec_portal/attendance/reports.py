@@ -138,7 +138,7 @@ def _per_session(conditions: list):
 
 def _dates_per_session(conditions: list):
     """Dates, and dates with any attendance mark, per session (a subquery)."""
-    marked = select(distinct(Attendance.session_date_id).label("session_date_id")).subquery("marked")
+    marked = select(Attendance.session_date_id).distinct().subquery("marked")
     return (
         select(
             SessionDate.session_id.label("session_id"),

@@ -1,0 +1,350 @@
+"""Students see whether they attended, and attendees download a certificate of attendance;
+course pages say who delivers each upcoming session."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from rec_portal import documents
+from rec_portal.extensions import db
+from rec_portal.models import (
+    Attendance,
+    Booking,
+    CourseSession,
+    FacilitatorProfile,
+    RosterAssignment,
+    User,
+)
+from rec_portal.timeutil import format_uk, utcnow
+from tests import factories
+from tests.conftest import Browserless
+
+NASTY = 'Ann <img src="file:///etc/passwd"> Lee'
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+def book(session, student, status="confirmed") -> Booking:
+    booking = Booking(
+        session_id=session.id, student_id=student.id, status=status, made_by_user_id=student.id,
+        queued_at=session.starts_at - timedelta(days=20),
+        confirmed_at=session.starts_at - timedelta(days=20) if status == "confirmed" else None,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
+def mark(booking, session, statuses) -> None:
+    """``statuses``: one of "present", "absent" or None (not marked) per date."""
+    for session_date, status in zip(session.dates, statuses, strict=True):
+        if status:
+            db.session.add(Attendance(booking_id=booking.id, session_date_id=session_date.id, status=status))
+    db.session.flush()
+
+
+def facilitator(name, preferred, *, bio="", organisation="", active=True, email=None) -> User:
+    user = factories.make_user(roles=("facilitator",), full_name=name, preferred_name=preferred, email=email)
+    db.session.add(FacilitatorProfile(user_id=user.id, bio=bio, organisation=organisation, active=active))
+    db.session.flush()
+    return user
+
+
+def roster(session, user, role) -> None:
+    db.session.add(RosterAssignment(session_id=session.id, user_id=user.id, role=role))
+    db.session.flush()
+
+
+def past_session(title="Staying Safe", slug=None, *, dates=1, status="completed", days_ago=30, **kw):
+    course = factories.make_course(title=title, slug=slug or title.lower().replace(" ", "-"))
+    return factories.make_session(course=course, starts_in_days=-days_ago, dates=dates, status=status, **kw)
+
+
+@contextmanager
+def count_statements(app):
+    statements: list[str] = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+
+
+def pdf_text(data: bytes) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    return " ".join(out.split())
+
+
+def login(app, email):
+    client = app.test_client()
+    Browserless(client).login(email)
+    return client
+
+
+def certificate_setup(app, *, full_name=NASTY, statuses=("present", "absent", "present")):
+    """A three-date course the student came to twice, with a rostered team of three."""
+    with app.app_context():
+        session = past_session("Staying Safe", dates=len(statuses), days_ago=40)
+        student = factories.make_user(full_name=full_name, preferred_name="Ann", email="ann@example.org")
+        booking = book(session, student)
+        mark(booking, session, statuses)
+        team = [
+            facilitator("Priya Officer", "Priya", email="priya@example.org"),
+            facilitator("Sam Social", "Sam"),
+            facilitator("Jo Peer", "Jo"),
+        ]
+        for user, role in zip(team, ("police_mh_coordinator", "social_worker", "peer_specialist"), strict=True):
+            roster(session, user, role)
+        db.session.commit()
+        return {
+            "booking": booking.id, "session": session.id, "student": student.id,
+            "number": student.student_number,
+            "dates": [format_uk(d.starts_at, with_time=False) for d in session.dates],
+        }
+
+
+# --- Certificate ------------------------------------------------------------------------------------
+
+def test_the_certificate_names_the_student_course_dates_and_team(app):
+    made = certificate_setup(app)
+    client = login(app, "ann@example.org")
+    documents.requested_urls.clear()
+    response = client.get(f"/my/courses/{made['booking']}/certificate.pdf")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'filename="certificate-of-attendance-staying-safe.pdf"' in response.headers["Content-Disposition"]
+    text = pdf_text(response.data)
+    for words in ("Recovery Education Centre", "Certificate of attendance", NASTY, "Staying Safe",
+                  "on 2 of 3 dates", made["dates"][0], made["dates"][2],
+                  "Priya Officer (police mental health co-ordinator)", "Sam Social (social worker)",
+                  "Jo Peer (peer specialist or peer trainer)", f"Student number: {made['number']}",
+                  f"Issued on: {format_uk(utcnow(), with_time=False)}"):
+        assert words in text, words
+    # The date they missed is not on it; the markup in the name printed as text, fetched nothing.
+    assert made["dates"][1] not in text
+    assert list(documents.requested_urls) == ["https://rec-portal.invalid/static/css/documents.css"]
+
+
+def test_a_one_date_certificate_is_one_a4_landscape_page(app):
+    made = certificate_setup(app, full_name="Marigold Featherstone", statuses=("present",))
+    data = login(app, "ann@example.org").get(f"/my/courses/{made['booking']}/certificate.pdf").data
+    text = pdf_text(data)
+    assert "Marigold Featherstone" in text and "attended the Recovery Education Centre course" in text
+    assert re.search(r"Staying Safe on (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d", text)
+    info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
+    assert re.search(r"Page size:\s+841\.89 x 595\.\d+ pts \(A4\)", info)  # landscape
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE)
+
+
+def test_only_the_student_who_attended_gets_a_certificate(app, client, login_as):
+    made = certificate_setup(app)
+    url = f"/my/courses/{made['booking']}/certificate.pdf"
+    # Signed out: sign in first.
+    assert client.get(url).headers["Location"] == f"/login?next={url}"
+    # Another student, an admin (who is also a student) and a facilitator on the roster.
+    login_as("student")
+    assert client.get(url).status_code == 404
+    assert login(app, "priya@example.org").get(url).status_code == 403
+    admin = app.test_client()
+    with app.app_context():
+        factories.make_user(roles=("admin", "student"), email="boss@example.org")
+        db.session.commit()
+    Browserless(admin).login("boss@example.org")
+    assert admin.get(url).status_code == 404
+    # No such booking.
+    assert login(app, "ann@example.org").get("/my/courses/999999/certificate.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("statuses", [("absent",), (None,), ("absent", "absent")])
+def test_no_certificate_without_being_marked_present(app, statuses):
+    with app.app_context():
+        session = past_session(dates=len(statuses))
+        student = factories.make_user(email="ann@example.org")
+        booking = book(session, student)
+        mark(booking, session, statuses)
+        db.session.commit()
+        booking_id = booking.id
+    client = login(app, "ann@example.org")
+    assert client.get(f"/my/courses/{booking_id}/certificate.pdf").status_code == 404
+    assert "Download your certificate" not in client.get("/my/courses").get_data(as_text=True)
+
+
+# --- My courses ---------------------------------------------------------------------------------
+
+def test_my_courses_says_attended_or_not_for_past_sessions(app):
+    with app.app_context():
+        student = factories.make_user(email="ann@example.org")
+        one = past_session("Staying Safe", days_ago=60)
+        three = past_session("Introduction to Recovery", dates=3, days_ago=50, status="scheduled")
+        missed = past_session("Understanding Anxiety", days_ago=40)
+        unrecorded = past_session("Hearing Voices", days_ago=5, status="scheduled")
+        waited = past_session("Sleep and Wellbeing", days_ago=4)
+        cancelled = past_session("Managing Stress", days_ago=3)
+        ids = {}
+        for session, statuses in ((one, ("present",)), (three, ("present", "absent", "present")),
+                                  (missed, ("absent",)), (unrecorded, (None,))):
+            ids[session.course.title] = book(session, student).id
+            mark(db.session.get(Booking, ids[session.course.title]), session, statuses)
+        ids["Sleep and Wellbeing"] = book(waited, student, status="waitlisted").id
+        gone = book(cancelled, student, status="cancelled")
+        mark(gone, cancelled, ("present",))
+        db.session.commit()
+    html = login(app, "ann@example.org").get("/my/courses").get_data(as_text=True)
+    past = html.split("<h2>Past sessions</h2>", 1)[1]
+
+    def card(title):
+        start = past.index(title)
+        return past[start:past.find("nhsuk-card__heading", start)]
+
+    assert ">Attended</strong>" in card("Staying Safe")
+    assert f'id="certificate-{ids["Staying Safe"]}"' in card("Staying Safe")
+    assert "Download your certificate (PDF)" in card("Staying Safe")
+    assert "Attended 2 of 3 dates" in card("Introduction to Recovery")
+    assert "Download your certificate (PDF)" in card("Introduction to Recovery")
+    assert "Not attended" in card("Understanding Anxiety")
+    assert "Download your certificate" not in card("Understanding Anxiety")
+    assert "Attendance not recorded yet" in card("Hearing Voices")
+    assert "have not taken the register" in card("Hearing Voices")
+    assert "You were on the waiting list" in card("Sleep and Wellbeing")
+    assert "Managing Stress" not in html
+    assert f"/my/courses/{ids['Staying Safe']}/certificate.pdf" in html
+    assert f"/my/courses/{ids['Understanding Anxiety']}/certificate.pdf" not in html
+
+
+def test_a_completed_session_with_no_mark_for_me_is_not_attended(app):
+    with app.app_context():
+        session = past_session(status="completed")
+        book(session, factories.make_user(email="ann@example.org"))
+        db.session.commit()
+    html = login(app, "ann@example.org").get("/my/courses").get_data(as_text=True)
+    assert "Not attended" in html and "Attendance not recorded yet" not in html
+
+
+def _my_courses_statements(app, past_sessions: int) -> int:
+    with app.app_context():
+        student = factories.make_user(email=f"many{past_sessions}@example.org")
+        for n in range(past_sessions):
+            session = past_session(f"Course {past_sessions}-{n}", dates=2, days_ago=20 + n * 10)
+            mark(book(session, student), session, ("present", "absent"))
+        db.session.commit()
+    client = login(app, f"many{past_sessions}@example.org")
+    with count_statements(app) as statements:
+        html = client.get("/my/courses").get_data(as_text=True)
+    assert html.count("Attended 1 of 2 dates") == past_sessions
+    return len(statements)
+
+
+def test_my_courses_runs_a_fixed_number_of_queries(app):
+    assert _my_courses_statements(app, 2) == _my_courses_statements(app, 7)
+
+
+# --- Course page: who delivers each session ----------------------------------------------------------
+
+def _course_with_team(app, sessions: int = 2, slug: str = "staying-safe") -> list[int]:
+    with app.app_context():
+        course = factories.make_course(title="Staying Safe", slug=slug)
+        made = []
+        for n in range(sessions):
+            session = factories.make_session(course=course, starts_in_days=10 + 7 * n)
+            people = [
+                facilitator(f"Priya Officer {slug}{n}", "Priya", bio="I have worked in <b>policing</b> for 12 years.",
+                            organisation="West Yorkshire Police"),
+                facilitator(f"Jo Peer {slug}{n}", "Jo", bio="I use my own experience of recovery."),
+                facilitator(f"Sam Social {slug}{n}", "Sam"),  # no bio yet
+                facilitator(f"Kit Gone {slug}{n}", "Kit", bio="Not shown.", active=False),
+            ]
+            for user, role in zip(people, ("police_mh_coordinator", "peer_specialist", "social_worker",
+                                           "clinician"), strict=True):
+                roster(session, user, role)
+            made.append(session.id)
+        # A past session's team is not shown.
+        old = factories.make_session(course=course, starts_in_days=-20, status="completed")
+        roster(old, facilitator("Old Timer", "Olive", bio="Past."), "other")
+        db.session.commit()
+        return made
+
+
+def test_course_page_shows_who_delivers_each_upcoming_session(app, client):
+    first, second = _course_with_team(app)
+    html = client.get("/courses/staying-safe").get_data(as_text=True)
+    card = html[html.index(f'id="session-{first}"'):html.index(f'id="session-{second}"')]
+    assert "Who is delivering it" in card
+    assert "Priya, <span class=\"rec-att-role\">police mental health co-ordinator</span>" in card
+    assert "Jo, <span class=\"rec-att-role\">peer specialist or peer trainer</span>" in card
+    assert "Sam, <span class=\"rec-att-role\">social worker</span>" in card
+    # Inactive profiles are not shown; full names are not shown; bios are escaped.
+    assert "Kit" not in html and "Not shown." not in html and "Priya Officer" not in html
+    assert "About Jo and Priya" in card and f'id="facilitators-{first}"' in card
+    assert "I have worked in &lt;b&gt;policing&lt;/b&gt; for 12 years." in card
+    assert "Olive" not in html and "Past." not in html
+
+
+def _course_page_statements(app, sessions: int) -> int:
+    slug = f"course-{sessions}"
+    _course_with_team(app, sessions, slug=slug)
+    client = app.test_client()
+    with count_statements(app) as statements:
+        html = client.get(f"/courses/{slug}").get_data(as_text=True)
+    assert html.count("Who is delivering it") == sessions
+    return len(statements)
+
+
+def test_course_page_team_adds_no_query_per_session(app):
+    assert _course_page_statements(app, 1) == _course_page_statements(app, 4)
+
+
+def test_course_page_without_a_roster_shows_no_team(app, client):
+    with app.app_context():
+        factories.make_session(course=factories.make_course(slug="staying-safe"), starts_in_days=5)
+        db.session.commit()
+    html = client.get("/courses/staying-safe").get_data(as_text=True)
+    assert "Who is delivering it" not in html and "About " not in html
+
+
+# --- Demo data ---------------------------------------------------------------------------------------
+
+def test_demo_registers_let_the_demo_student_download_a_certificate(app):
+    result = app.test_cli_runner().invoke(args=["rec", "demo-data"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        past = db.session.execute(
+            select(CourseSession).where(CourseSession.ends_at < utcnow(), CourseSession.status != "cancelled")
+        ).scalars().all()
+        assert past and all(s.status == "completed" and s.completed_at for s in past)
+        marks = db.session.execute(select(Attendance)).scalars().all()
+        statuses = [m.status for m in marks]
+        assert statuses.count("present") > statuses.count("absent") > 0
+        count = len(marks)
+    again = app.test_cli_runner().invoke(args=["rec", "demo-data"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert len(db.session.execute(select(Attendance.id)).all()) == count
+    client = login_demo(app)
+    html = client.get("/my/courses").get_data(as_text=True)
+    assert "Attended 3 of 4 dates" in html
+    booking_id = re.search(r'id="certificate-(\d+)"', html).group(1)
+    response = client.get(f"/my/courses/{booking_id}/certificate.pdf")
+    assert response.status_code == 200 and "Introduction to Recovery" in pdf_text(response.data)
+
+
+def login_demo(app):
+    client = app.test_client()
+    Browserless(client).login("student@example.org", "demo-password")
+    return client
