@@ -94,6 +94,15 @@ class Certificate:
     def course_title(self) -> str:
         return self.booking.session.course.title
 
+    @property
+    def density(self) -> int:
+        """How much there is to fit on the one page: 0 for most certificates, 1 for long
+        names, titles, date lists or teams, 2 for very long ones (the template shrinks)."""
+        name, title = len(self.student.full_name), len(self.course_title)
+        load = sum((name > 34, name > 80, title > 48, title > 100, len(self.dates_attended) > 4,
+                    len(self.dates_attended) > 8, len(self.facilitators) > 3))
+        return 0 if load == 0 else (1 if load < 3 else 2)
+
 
 def certificate_for(booking: Booking, issued_on: datetime) -> Certificate | None:
     """The certificate for ``booking``, or None if its student was never marked present.

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, make_response, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from rec_portal import audit, documents
@@ -62,7 +70,11 @@ def _rate(value: int | None) -> str:
 @bp.route("/admin/reports")
 @role_required(ADMIN)
 def reports():
-    return render_template("attendance/reports.html")
+    # The co-delivery fidelity report belongs to the rosters feature; listed here too.
+    fidelity = "rosters.fidelity" in current_app.view_functions
+    return render_template(
+        "attendance/reports.html", fidelity_url=url_for("rosters.fidelity") if fidelity else None
+    )
 
 
 def _attendance_form() -> AttendanceReportForm:

@@ -88,7 +88,7 @@ def add_walk_in(session_id: int):
     except WalkInRefused as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
-        return redirect(url_for("courses.session_bookings", session_id=session.id) + "#walk-in")
+        return redirect(url_for("courses.session_bookings", session_id=session.id))
     # Someone joining a session still to come (or still running) gets the details.
     emailed = session.ends_at > utcnow()
     if emailed:

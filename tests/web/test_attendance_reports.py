@@ -141,6 +141,8 @@ def test_admin_home_links_to_the_reports(app, client, login_as):
     assert 'href="/admin/reports"' in html and ">Reports<" in html.replace("\n", "")
     page = client.get("/admin/reports").get_data(as_text=True)
     assert 'href="/admin/reports/attendance"' in page and 'href="/admin/reports/facilitator-hours"' in page
+    if "rosters.fidelity" in app.view_functions:  # the rosters feature's report, listed too
+        assert 'href="/admin/rosters/fidelity"' in page
 
 
 # --- Attendance figures -------------------------------------------------------------------------

@@ -348,3 +348,25 @@ def login_demo(app):
     client = app.test_client()
     Browserless(client).login("student@example.org", "demo-password")
     return client
+
+
+def test_very_long_names_titles_and_teams_still_fit_on_one_page(app):
+    with app.app_context():
+        course = factories.make_course(title=("Understanding and Living Well with Bipolar Disorder, for People "
+                                              "Who Use Services, Their Families, Carers and Friends, and Staff")[:150],
+                                       slug="long-course")
+        session = factories.make_session(course=course, starts_in_days=-100, dates=12, status="completed")
+        student = factories.make_user(full_name=("Bartholomew Alexander Montgomery-Fitzwilliam " * 5)[:200],
+                                      email="long@example.org")
+        booking = book(session, student)
+        mark(booking, session, ("present",) * 11 + ("absent",))
+        for n, role in enumerate(("peer_specialist", "police_mh_coordinator", "social_worker", "clinician",
+                                  "carer_peer", "other")):
+            roster(session, facilitator(f"Facilitator With A Long Name Number {n}", f"F{n}"), role)
+        db.session.commit()
+        booking_id = booking.id
+    data = login(app, "long@example.org").get(f"/my/courses/{booking_id}/certificate.pdf").data
+    info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
+    text = pdf_text(data)
+    assert "on 11 of 12 dates" in text and "Facilitator With A Long Name Number 5 (facilitator)" in text
