@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy import and_, case, distinct, extract, func, literal, select
 
 from rec_portal.extensions import db
 from rec_portal.models import (
@@ -281,7 +281,7 @@ class FacilitatorHours:
 def _hours_between(start, end):
     """The hours between two timestamp columns, in this database's SQL."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / literal(3600.0)
+        return extract("epoch", end - start) / literal(3600.0)
     return (func.julianday(end) - func.julianday(start)) * literal(24.0)
 
 
