@@ -32,6 +32,7 @@ from rec_portal.models.courses import (
     SCHEDULED,
 )
 from rec_portal.notifications.outbox import queue_email
+from rec_portal.rosters.operations import notify_roster_of_change
 from rec_portal.timeutil import format_uk, utcnow
 
 NEUTRAL_SUBJECT = "Recovery Education Centre session"
@@ -218,6 +219,7 @@ def update_session(
                     changes=changes, details=_describe(session),
                 ),
             )
+        notify_roster_of_change(session, changes)
     return changes
 
 
@@ -243,6 +245,7 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
                 details=_describe(session),
             ),
         )
+    notify_roster_of_change(session, "cancelled")
     db.session.flush()
     return len(people)
 

@@ -1,11 +1,27 @@
-"""Read-only roster questions other features ask (class lists, registers, /facilitate)."""
+"""Read-only roster questions: the ones other features ask (class lists, registers,
+/facilitate), the roster page and the co-delivery fidelity report."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from rec_portal.extensions import db
-from rec_portal.models import CourseSession, RosterAssignment
+from rec_portal.models import (
+    Course,
+    CourseRoleNeed,
+    CourseSession,
+    RosterAssignment,
+    RosterOffer,
+    User,
+)
+from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
+from rec_portal.models.rosters import OFFER_PENDING, PEER_ROLES
+from rec_portal.rosters import operations
+from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 
 def is_rostered(user_id: int, session_id: int) -> bool:
@@ -20,8 +36,6 @@ def is_rostered(user_id: int, session_id: int) -> bool:
 def assignments_of(user_id: int) -> list[RosterAssignment]:
     """Every roster place of ``user_id``, soonest session first (session and course
     loaded with it)."""
-    from sqlalchemy.orm import joinedload
-
     return list(
         db.session.execute(
             select(RosterAssignment)
@@ -30,4 +44,217 @@ def assignments_of(user_id: int) -> list[RosterAssignment]:
             .options(joinedload(RosterAssignment.session).joinedload(CourseSession.course))
             .order_by(CourseSession.starts_at)
         ).scalars()
+    )
+
+
+# --- The roster page (/admin/rosters) -------------------------------------------------------
+
+@dataclass
+class RoleSlot:
+    """One role a session's course needs: who covers it, and who could."""
+
+    role: str
+    label: str
+    needed: int
+    assignments: list[RosterAssignment]
+    eligible: list[User] = field(default_factory=list)
+    # Holders of the role who are not offered, with the reason (admins see availability).
+    not_offered: list[tuple[User, str]] = field(default_factory=list)
+
+    @property
+    def missing(self) -> int:
+        return max(self.needed - len(self.assignments), 0)
+
+
+@dataclass
+class SessionRoster:
+    session: CourseSession
+    slots: list[RoleSlot]
+    extra: list[RosterAssignment]  # people in roles the course no longer needs
+    offers: list[RosterOffer]
+    status: operations.RosterStatus
+
+    @property
+    def editable(self) -> bool:
+        return self.session.status == SCHEDULED
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """UK days ``first`` to ``last`` (inclusive) as naive UTC datetimes [start, end)."""
+    return uk_to_utc(first, time(0)), uk_to_utc(last + timedelta(days=1), time(0))
+
+
+def sessions_between(first: date, last: date) -> list[CourseSession]:
+    """Sessions (not cancelled) with a date in the UK days ``first`` to ``last``, soonest
+    first, each with its course, dates and the roles the course needs (fixed queries)."""
+    start, end = day_bounds(first, last)
+    return list(
+        db.session.execute(
+            select(CourseSession)
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(
+                CourseSession.status != CANCELLED,
+                CourseSession.starts_at < end,
+                CourseSession.ends_at > start,
+            )
+            .options(joinedload(CourseSession.course))
+            .order_by(CourseSession.starts_at, Course.title, CourseSession.id)
+        ).scalars()
+    )
+
+
+def build_rosters(sessions: list[CourseSession], *, with_choices: bool = True) -> list[SessionRoster]:
+    """Each session's roster, status, pending offers and (``with_choices``) the eligible
+    facilitators for each open role. A fixed number of queries for any number of sessions."""
+    facts = operations.load_facts(sessions, None if with_choices else [])
+    offers: dict[int, list[RosterOffer]] = {}
+    ids = [s.id for s in sessions]
+    if ids and with_choices:
+        for offer in db.session.execute(
+            select(RosterOffer)
+            .where(RosterOffer.session_id.in_(ids), RosterOffer.status == OFFER_PENDING)
+            .options(joinedload(RosterOffer.user))
+            .order_by(RosterOffer.created_at, RosterOffer.id)
+        ).scalars():
+            offers.setdefault(offer.session_id, []).append(offer)
+    rosters = []
+    for session in sessions:
+        on_roster = facts.assignments.get(session.id, [])
+        needed = {n.role for n in session.course.roles_needed}
+        slots = []
+        for need in session.course.roles_needed:
+            slot = RoleSlot(
+                role=need.role, label=operations.role_label(need.role), needed=need.count,
+                assignments=[a for a in on_roster if a.role == need.role],
+            )
+            if with_choices and slot.missing and session.status == SCHEDULED:
+                for profile in facts.active_with_role(need.role):
+                    reason = operations.refusal(session, profile.user, need.role, facts)
+                    if reason is None:
+                        slot.eligible.append(profile.user)
+                    elif not any(a.user_id == profile.user_id for a in on_roster):
+                        slot.not_offered.append((profile.user, reason))
+            slots.append(slot)
+        rosters.append(
+            SessionRoster(
+                session=session, slots=slots,
+                extra=[a for a in on_roster if a.role not in needed],
+                offers=offers.get(session.id, []),
+                status=operations.status_from(session.course, on_roster),
+            )
+        )
+    return rosters
+
+
+def session_roster(session: CourseSession) -> SessionRoster:
+    return build_rosters([session])[0]
+
+
+# --- Co-delivery fidelity (/admin/rosters/fidelity) -----------------------------------------
+
+TERMS = {"spring": (1, "Spring"), "summer": (2, "Summer"), "autumn": (3, "Autumn")}
+TERM_MONTHS = {"spring": "January to April", "summer": "May to August", "autumn": "September to December"}
+
+
+def term_of(day: date) -> tuple[int, str]:
+    """The UK academic term of a day: autumn (September to December), spring (January to
+    April), summer (May to August). Returns (year, term)."""
+    if day.month >= 9:
+        return day.year, "autumn"
+    if day.month >= 5:
+        return day.year, "summer"
+    return day.year, "spring"
+
+
+def term_label(year: int, term: str) -> str:
+    return f"{TERMS[term][1]} {year}"
+
+
+@dataclass
+class FidelityRow:
+    label: str
+    delivered: int = 0
+    all_roles: int = 0
+    with_peer: int = 0
+    both: int = 0
+    hint: str = ""
+
+    def add(self, all_roles: bool, with_peer: bool) -> None:
+        self.delivered += 1
+        self.all_roles += all_roles
+        self.with_peer += with_peer
+        self.both += all_roles and with_peer
+
+    @staticmethod
+    def pct(part: int, whole: int) -> str:
+        return f"{round(100 * part / whole)}%" if whole else "–"
+
+    @property
+    def share(self) -> str:
+        return self.pct(self.both, self.delivered)
+
+
+@dataclass
+class FidelityReport:
+    total: FidelityRow
+    by_term: list[FidelityRow]
+    by_course: list[FidelityRow]
+    by_term_and_course: list[tuple[FidelityRow, list[FidelityRow]]]
+
+
+def delivered_condition(now: datetime):
+    """Delivered: completed, or scheduled and already over (cancelled never counts)."""
+    return or_(
+        CourseSession.status == COMPLETED,
+        and_(CourseSession.status == SCHEDULED, CourseSession.ends_at <= now),
+    )
+
+
+def fidelity_report(now: datetime | None = None) -> FidelityReport:
+    """Share of delivered sessions whose roster covered every role the course needs and
+    included a peer role, per course and per term. Three queries, whatever the data size."""
+    now = now or utcnow()
+    delivered = db.session.execute(
+        select(CourseSession.id, CourseSession.course_id, Course.title, CourseSession.starts_at)
+        .join(Course, Course.id == CourseSession.course_id)
+        .where(delivered_condition(now))
+        .order_by(CourseSession.starts_at)
+    ).all()
+    needs: dict[int, dict[str, int]] = {}
+    for course_id, role, count in db.session.execute(
+        select(CourseRoleNeed.course_id, CourseRoleNeed.role, CourseRoleNeed.count)
+    ):
+        needs.setdefault(course_id, {})[role] = count
+    covered: dict[int, dict[str, int]] = {}
+    for session_id, role, n in db.session.execute(
+        select(RosterAssignment.session_id, RosterAssignment.role, func.count())
+        .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
+        .where(delivered_condition(now))
+        .group_by(RosterAssignment.session_id, RosterAssignment.role)
+    ):
+        covered.setdefault(session_id, {})[role] = n
+
+    total = FidelityRow("All delivered sessions")
+    terms: dict[tuple[int, str], FidelityRow] = {}
+    courses: dict[int, FidelityRow] = {}
+    pairs: dict[tuple[int, str], dict[int, FidelityRow]] = {}
+    for session_id, course_id, title, starts_at in delivered:
+        have = covered.get(session_id, {})
+        all_roles = all(have.get(role, 0) >= count for role, count in needs.get(course_id, {}).items())
+        with_peer = any(have.get(role, 0) > 0 for role in PEER_ROLES)
+        year, term = term_of(to_uk(starts_at).date())
+        key = (year, term)
+        total.add(all_roles, with_peer)
+        terms.setdefault(key, FidelityRow(term_label(year, term), hint=TERM_MONTHS[term])).add(all_roles, with_peer)
+        courses.setdefault(course_id, FidelityRow(title)).add(all_roles, with_peer)
+        pairs.setdefault(key, {}).setdefault(course_id, FidelityRow(title)).add(all_roles, with_peer)
+
+    order = sorted(terms, key=lambda k: (k[0], TERMS[k[1]][0]), reverse=True)
+    return FidelityReport(
+        total=total,
+        by_term=[terms[k] for k in order],
+        by_course=sorted(courses.values(), key=lambda r: r.label.lower()),
+        by_term_and_course=[
+            (terms[k], sorted(pairs[k].values(), key=lambda r: r.label.lower())) for k in order
+        ],
     )

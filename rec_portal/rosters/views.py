@@ -1,3 +1,392 @@
-"""Views for /admin/rosters and /admin/facilitators (thin)."""
+"""Views for /admin/rosters and /admin/facilitators (thin: load, authorise, call, commit).
+Every route needs the admin role."""
 
-from rec_portal.rosters import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from rec_portal import documents
+from rec_portal.admin.operations import people_query
+from rec_portal.auth.access import role_required
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.htmx import is_htmx
+from rec_portal.models import (
+    CourseSession,
+    FacilitatorProfile,
+    RosterAssignment,
+    RosterOffer,
+    Unavailability,
+    User,
+)
+from rec_portal.models.accounts import ADMIN
+from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
+from rec_portal.rosters import bp, operations, queries
+from rec_portal.rosters.forms import AssignForm, ButtonForm, ProfileForm, RangeForm
+from rec_portal.templating import add_error
+from rec_portal.timeutil import format_uk, to_uk, utcnow
+
+
+def _today() -> date:
+    return to_uk(utcnow()).date()
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _get_or_404(model, ident: int):
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.app_template_filter("roster_when")
+def roster_when(session_date, short: bool = False) -> str:
+    """'Tuesday 1 December 2026, 10am to 3pm' (UK time) for a SessionDate; ``short``:
+    'Tue 1 Dec 2026, 10am to 3pm'."""
+    start, end = to_uk(session_date.starts_at), to_uk(session_date.ends_at)
+
+    def clock(t) -> str:
+        hour = t.hour % 12 or 12
+        minutes = f":{t:%M}" if t.minute else ""
+        return f"{hour}{minutes}{'am' if t.hour < 12 else 'pm'}"
+
+    if short:
+        return f"{start:%a} {start.day} {start:%b %Y}, {clock(start)} to {clock(end)}"
+    return f"{start:%A} {start.day} {start:%B %Y}, {clock(start)} to {clock(end)}"
+
+
+# --- Facilitator profiles -------------------------------------------------------------------
+
+@bp.route("/facilitators")
+@role_required(ADMIN)
+def facilitators():
+    profiles = list(
+        db.session.execute(
+            select(FacilitatorProfile)
+            .join(User, User.id == FacilitatorProfile.user_id)
+            .options(joinedload(FacilitatorProfile.user))
+            .order_by(FacilitatorProfile.active.desc(), User.full_name, User.id)
+        ).scalars()
+    )
+    days_off: dict[int, list] = {}
+    for row in db.session.execute(
+        select(Unavailability)
+        .join(FacilitatorProfile, FacilitatorProfile.user_id == Unavailability.user_id)
+        .where(Unavailability.day >= _today())
+        .order_by(Unavailability.day)
+    ).scalars():
+        days_off.setdefault(row.user_id, []).append(row)
+    return render_template("rosters/facilitators.html", profiles=profiles, days_off=days_off)
+
+
+@bp.route("/facilitators/new")
+@role_required(ADMIN)
+def facilitator_new():
+    """Step 1 of adding a facilitator: find their existing account."""
+    q = request.args.get("q", "").strip()[:100]
+    found = list(db.session.execute(people_query(q).limit(20)).scalars()) if q else []
+    return render_template("rosters/facilitator_new.html", q=q, found=found)
+
+
+def _profile_page(person: User, form: ProfileForm, status: int = 200):
+    profile = person.facilitator
+    days_off, places = [], []
+    if profile is not None:
+        days_off = list(
+            db.session.execute(
+                select(Unavailability)
+                .where(Unavailability.user_id == person.id, Unavailability.day >= _today())
+                .order_by(Unavailability.day)
+            ).scalars()
+        )
+        places = operations.upcoming_places(person.id)
+    return (
+        render_template(
+            "rosters/facilitator.html", person=person, profile=profile, form=form,
+            days_off=days_off, places=places, button_form=ButtonForm(),
+            page_has_errors=bool(form.errors),
+        ),
+        status,
+    )
+
+
+@bp.route("/facilitators/<int:user_id>", methods=["GET", "POST"])
+@role_required(ADMIN)
+def facilitator(user_id: int):
+    """Add (no profile yet) or change a facilitator's profile."""
+    person = _get_or_404(User, user_id)
+    profile = person.facilitator
+    if request.method == "GET":
+        if profile is not None:
+            form = ProfileForm(
+                formdata=None,
+                data={"organisation": profile.organisation, "roles": profile.role_codes,
+                      "bio": profile.bio, "active": profile.active},
+            )
+        else:
+            form = ProfileForm(formdata=None)
+        return _profile_page(person, form)
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _profile_page(person, form, 400)
+    try:
+        _profile, created = operations.save_profile(
+            _me(), person, organisation=form.organisation.data, roles=form.roles.data or [],
+            bio=form.bio.data or "", active=bool(form.active.data),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        person = _get_or_404(User, user_id)
+        add_error(form, error.field, error.message)
+        return _profile_page(person, form, 400)
+    db.session.commit()
+    if created:
+        flash(f"{person.full_name} is now a facilitator. You can put them on rosters.", "success")
+        return redirect(url_for("rosters.facilitators"))
+    flash(f"{person.full_name}’s facilitator profile is saved.", "success")
+    return redirect(url_for("rosters.facilitator", user_id=person.id))
+
+
+def _set_active(user_id: int, active: bool):
+    person = _get_or_404(User, user_id)
+    profile = person.facilitator
+    if profile is None:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        places = operations.set_profile_active(_me(), profile, active)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if active:
+            flash(f"{person.full_name} is active again and can be put on rosters.", "success")
+        else:
+            still = (
+                f" They are still on the roster of {places} upcoming "
+                + ("session" if places == 1 else "sessions")
+                + ": remove them on the roster page if someone else should cover."
+                if places else ""
+            )
+            flash(f"{person.full_name} is inactive and will not be offered for rosters.{still}", "success")
+    return redirect(url_for("rosters.facilitator", user_id=person.id))
+
+
+@bp.route("/facilitators/<int:user_id>/deactivate", methods=["POST"])
+@role_required(ADMIN)
+def facilitator_deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/facilitators/<int:user_id>/reactivate", methods=["POST"])
+@role_required(ADMIN)
+def facilitator_reactivate(user_id: int):
+    return _set_active(user_id, True)
+
+
+# --- The roster page --------------------------------------------------------------------------
+
+def _filters(source=None) -> dict:
+    """The roster page's filters from ``source`` (default: the query string), to keep
+    them across forms and redirects."""
+    source = request.args if source is None else source
+    kept = {key: (source.get(key) or "")[:20] for key in ("from", "to")}
+    if source.get("gaps"):
+        kept["gaps"] = "1"
+    return {k: v for k, v in kept.items() if v}
+
+
+def _back(session_id: int | None = None) -> str:
+    """The roster page with the same filters, at the session just changed (kept on the
+    page even if "only sessions with gaps" would now hide it)."""
+    if session_id is None:
+        return url_for("rosters.index", **_filters())
+    return url_for("rosters.index", **_filters(), keep=session_id) + f"#roster-session-{session_id}"
+
+
+def _page(status: int = 200, *, error: dict | None = None, extra_session: CourseSession | None = None):
+    form = RangeForm(request.args)
+    days = form.days(_today())
+    rosters, first, last = [], None, None
+    if days is not None:
+        first, last = days
+        form.date_from.data = form.date_from.data or first.isoformat()
+        form.date_to.data = form.date_to.data or last.isoformat()
+        sessions = queries.sessions_between(first, last)
+        if extra_session is not None and extra_session not in sessions:
+            sessions.append(extra_session)
+        rosters = queries.build_rosters(sessions)
+        if form.gaps.data:
+            rosters = [r for r in rosters if not r.status.complete
+                       or (extra_session is not None and r.session.id == extra_session.id)]
+    else:
+        status = 400
+    errors = []
+    for field in (form.date_from, form.date_to):
+        if field.errors:
+            errors.append({"text": field.errors[0], "href": f"#{field.id}"})
+    if error:
+        where = error.get("where", "")
+        errors.append({"text": f"{where}: {error['message']}" if where else error["message"],
+                       "href": f"#assign-{error['session_id']}-{error['role']}"})
+    return (
+        render_template(
+            "rosters/index.html", rosters=rosters, form=form, first=first, last=last,
+            filters=_filters(), error=error, errors=errors, page_has_errors=bool(errors),
+            gaps_count=sum(1 for r in rosters if not r.status.complete),
+        ),
+        status,
+    )
+
+
+@bp.route("/rosters")
+@role_required(ADMIN)
+def index():
+    keep = request.args.get("keep", type=int)
+    kept = db.session.get(CourseSession, keep) if keep and 0 < keep < 2**31 else None
+    return _page(extra_session=kept)
+
+
+def _partial(session: CourseSession, *, message: str | None = None, error: dict | None = None,
+             status: int = 200):
+    roster = queries.session_roster(session)
+    return (
+        render_template(
+            "rosters/_session.html", r=roster, filters=_filters(), message=message, error=error,
+        ),
+        status,
+    )
+
+
+def _done(session: CourseSession, message: str):
+    """After a change: the session's card again (htmx), or back to the page."""
+    if is_htmx():
+        return _partial(session, message=message)
+    flash(message, "success")
+    return redirect(_back(session.id))
+
+
+def _refused(session: CourseSession, role: str, message: str):
+    error = {"session_id": session.id, "role": role, "message": message,
+             "where": f"{session.course.title}, {format_uk(session.starts_at, with_time=False)}"}
+    if is_htmx():
+        return _partial(session, error=error, status=400)
+    return _page(400, error=error, extra_session=session)
+
+
+def _status_words(session: CourseSession) -> str:
+    status = operations.roster_status(session)
+    return " The roster is complete." if status.complete else f" Still missing: {status.missing_text}."
+
+
+@bp.route("/rosters/sessions/<int:session_id>/assign", methods=["POST"])
+@role_required(ADMIN)
+def assign(session_id: int):
+    session = _get_or_404(CourseSession, session_id)
+    form = AssignForm()
+    role = (form.role.data or "")[:40]
+    if not form.validate_on_submit():
+        return _refused(session, role, "Choose who will cover this role")
+    person = db.session.get(User, form.user_id.data)
+    if person is None:
+        return _refused(session, role, "Choose who will cover this role")
+    try:
+        operations.assign_facilitator(session, person, role, _me())
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(_get_or_404(CourseSession, session_id), role, error.message)
+    db.session.commit()
+    label = FACILITATOR_ROLE_LABELS.get(role, role).lower()
+    return _done(session, f"{person.full_name} is on the roster as {label}. They have been sent an email."
+                 + _status_words(session))
+
+
+@bp.route("/rosters/assignments/<int:assignment_id>/remove", methods=["POST"])
+@role_required(ADMIN)
+def remove(assignment_id: int):
+    assignment = _get_or_404(RosterAssignment, assignment_id)
+    session, person, label = assignment.session, assignment.user, assignment.role_label
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.remove_assignment(assignment, _me())
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(session, assignment.role, error.message)
+    db.session.commit()
+    return _done(session, f"{person.full_name} is no longer on the roster as {label.lower()}. They have been sent an email."
+                 + _status_words(session))
+
+
+@bp.route("/rosters/offers/<int:offer_id>/confirm", methods=["POST"])
+@role_required(ADMIN)
+def confirm_offer(offer_id: int):
+    offer = _get_or_404(RosterOffer, offer_id)
+    session, person, role = offer.session, offer.user, offer.role
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.accept_offer(offer, _me())
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(session, role, f"{person.full_name}’s offer could not be confirmed: {error.message}")
+    db.session.commit()
+    return _done(session, f"Offer confirmed: {person.full_name} is on the roster as {offer.role_label.lower()}. "
+                 "They have been sent an email." + _status_words(session))
+
+
+@bp.route("/rosters/offers/<int:offer_id>/decline", methods=["POST"])
+@role_required(ADMIN)
+def decline_offer(offer_id: int):
+    offer = _get_or_404(RosterOffer, offer_id)
+    session, person = offer.session, offer.user
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.decline_offer(offer, _me())
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(session, offer.role, error.message)
+    db.session.commit()
+    return _done(session, f"Offer declined. {person.full_name} has been sent an email.")
+
+
+# --- Report and PDF ---------------------------------------------------------------------------
+
+@bp.route("/rosters/fidelity")
+@role_required(ADMIN)
+def fidelity():
+    return render_template("rosters/fidelity.html", report=queries.fidelity_report())
+
+
+@bp.route("/rosters.pdf")
+@role_required(ADMIN)
+def pdf():
+    form = RangeForm(request.args)
+    days = form.days(_today())
+    if days is None:
+        return _page(400)
+    first, last = days
+    rosters = queries.build_rosters(queries.sessions_between(first, last), with_choices=False)
+    if form.gaps.data:
+        rosters = [r for r in rosters if not r.status.complete]
+    try:
+        data = documents.render_pdf(
+            "roster.html",
+            title=f"Roster: {format_uk(first)} to {format_uk(last)}",
+            rosters=rosters, first=first, last=last, made_on=utcnow(),
+            gaps_only=bool(form.gaps.data),
+        )
+    except documents.PdfUnavailable:
+        abort(503)
+    return documents.pdf_response(data, f"roster-{first.isoformat()}-to-{last.isoformat()}.pdf")
