@@ -151,6 +151,8 @@ class OpenRole:
     session: CourseSession
     role: str
     offered: bool = False
+    # Why an offer would be refused (a day I cannot work, another session at that time).
+    reason: str | None = None
 
     @property
     def role_label(self) -> str:
@@ -211,7 +213,22 @@ def open_roles_for(user: User, now: datetime | None = None) -> list[OpenRole]:
             )
         ).scalars()
     }
-    return [OpenRole(sessions[sid], role, (sid, role) in offered) for sid, role in rows]
+    found = [OpenRole(sessions[sid], role, (sid, role) in offered) for sid, role in rows]
+    _explain(found, user)
+    return found
+
+
+def _explain(found: list[OpenRole], user: User) -> None:
+    """Say why an offer would be refused, with the roster rules themselves (so the page
+    never offers what the rules would refuse)."""
+    try:
+        from rec_portal.rosters.operations import load_facts, refusal
+    except ImportError:  # pragma: no cover - the rosters feature is not there yet
+        return
+    facts = load_facts(list({r.session.id: r.session for r in found}.values()), [user.id])
+    for r in found:
+        if not r.offered:
+            r.reason = refusal(r.session, user, r.role, facts, you=True)
 
 
 def pending_offers(user_id: int) -> list[RosterOffer]:

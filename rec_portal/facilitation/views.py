@@ -378,7 +378,7 @@ def mark(session_id: int, date_id: int, booking_id: int):
     return render_template(
         "facilitation/_register_row.html",
         session=session, session_date=session_date, row=row,
-        error=error, chosen={booking.id: status} if error else {},
+        error=error,  # the row shows the mark that is stored (a refused one changed nothing)
         saved=not error, focus=True, register_open=attendance.register_is_open(session_date),
         count=attendance_queries.count_rows(rows), oob_count=True,
     ), (400 if error else 200)

@@ -250,7 +250,7 @@ def test_my_sessions_upcoming_and_past(app, login_as, client):
 def test_my_sessions_page_without_any_sessions(app, login_as, client):
     login_as("facilitator")
     text = _text(client.get("/facilitate").get_data(as_text=True))
-    assert "You are not rostered on any upcoming sessions" in text
+    assert "You are not rostered on any sessions yet" in text
     assert "Your facilitator profile has not been set up yet" in text
 
 
@@ -512,6 +512,26 @@ def test_offer_to_cover_an_open_role(app, login_as, web, client):
     with app.app_context():
         offers = db.session.execute(select(RosterOffer)).scalars().all()
         assert [(o.session_id, o.user_id, o.role, o.status) for o in offers] == [(needs_me, me.id, "peer_specialist", "pending")]
+
+
+@pytest.mark.skipif(not _offer_to_cover_exists(), reason="rosters.operations.offer_to_cover not written yet")
+def test_an_offer_the_roster_rules_would_refuse_is_explained(app, login_as, web, client):
+    me = login_as("facilitator")
+    needs_me, _ = _open_roles_setup(app, me)
+    with app.app_context():
+        day = to_uk(db.session.get(CourseSession, needs_me).starts_at).date()
+        db.session.add(Unavailability(user_id=me.id, day=day, note="Holiday"))
+        db.session.commit()
+    html = client.get("/facilitate/open-roles").get_data(as_text=True)
+    assert "You cannot cover this" in html
+    assert f"You marked {day.day} {day:%B %Y} as a day you cannot work" in html
+    assert 'type="submit">Offer to cover' not in html
+    # Sent anyway (an old page): refused with the same reason, nothing stored.
+    web.submit("/facilitate/open-roles", {"session_id": str(needs_me), "role": "peer_specialist"})
+    html = client.get("/facilitate/open-roles").get_data(as_text=True)
+    assert "There is a problem" in html and "as a day you cannot work" in html
+    with app.app_context():
+        assert db.session.execute(select(RosterOffer)).first() is None
 
 
 def test_offer_form_checks_what_was_sent(app, login_as, web):
