@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from flask import render_template
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from rec_portal import audit
 from rec_portal.errors import DomainError
@@ -153,11 +153,17 @@ class RosterFacts:
         )
 
 
+def person_of(relationship):
+    """Eager-load a related person for display: their name and facilitator profile, not
+    their account roles or enrolment details (those load only if something reads them)."""
+    return joinedload(relationship).options(lazyload(User.roles), lazyload(User.profile))
+
+
 def load_facts(sessions: list[CourseSession], user_ids: list[int] | None = None) -> RosterFacts:
     """Facts for ``sessions`` about ``user_ids`` (None: every active facilitator). Four
     queries (plus the fixed eager loads of profiles), whatever the numbers."""
     spans = [span for s in sessions for span in _date_spans(s)]
-    profiles_q = select(FacilitatorProfile).options(joinedload(FacilitatorProfile.user))
+    profiles_q = select(FacilitatorProfile).options(person_of(FacilitatorProfile.user))
     if user_ids is None:
         profiles_q = profiles_q.where(FacilitatorProfile.active.is_(True))
     else:
@@ -201,7 +207,7 @@ def load_facts(sessions: list[CourseSession], user_ids: list[int] | None = None)
         for a in db.session.execute(
             select(RosterAssignment)
             .where(RosterAssignment.session_id.in_(ids))
-            .options(joinedload(RosterAssignment.user))
+            .options(person_of(RosterAssignment.user))
             .order_by(RosterAssignment.assigned_at, RosterAssignment.id)
         ).scalars():
             assignments[a.session_id].append(a)

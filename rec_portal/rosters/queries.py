@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from rec_portal.extensions import db
 from rec_portal.models import (
@@ -97,7 +97,7 @@ def sessions_between(first: date, last: date) -> list[CourseSession]:
                 CourseSession.starts_at < end,
                 CourseSession.ends_at > start,
             )
-            .options(joinedload(CourseSession.course))
+            .options(contains_eager(CourseSession.course))
             .order_by(CourseSession.starts_at, Course.title, CourseSession.id)
         ).scalars()
     )
@@ -113,7 +113,7 @@ def build_rosters(sessions: list[CourseSession], *, with_choices: bool = True) -
         for offer in db.session.execute(
             select(RosterOffer)
             .where(RosterOffer.session_id.in_(ids), RosterOffer.status == OFFER_PENDING)
-            .options(joinedload(RosterOffer.user))
+            .options(operations.person_of(RosterOffer.user))
             .order_by(RosterOffer.created_at, RosterOffer.id)
         ).scalars():
             offers.setdefault(offer.session_id, []).append(offer)

@@ -1,0 +1,522 @@
+"""Roster rules: who may cover which role on which session, completeness, offers, the
+emails that go with them, roster alerts and the co-delivery fidelity figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from rec_portal.courses.operations import DateRange, cancel_session, update_session
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.models import (
+    AuditEvent,
+    Course,
+    CourseRoleNeed,
+    CourseSession,
+    FacilitatorProfile,
+    FacilitatorRole,
+    OutboxMessage,
+    RosterAssignment,
+    RosterOffer,
+    SessionDate,
+    Unavailability,
+)
+from rec_portal.rosters import operations, queries
+from rec_portal.rosters.operations import (
+    accept_offer,
+    assign_facilitator,
+    decline_offer,
+    eligible_facilitators,
+    offer_to_cover,
+    remove_assignment,
+    roster_status,
+    send_roster_alerts,
+)
+from rec_portal.timeutil import to_uk, utcnow
+from tests import factories
+
+STAYING_SAFE_ROLES = {"police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1}
+
+
+# --- Helpers (also used by tests/web/test_rosters.py) --------------------------------------
+
+def make_course(title="Staying Safe", roles=None, **kwargs) -> Course:
+    course = factories.make_course(title=title, **kwargs)
+    for role, count in (roles if roles is not None else STAYING_SAFE_ROLES).items():
+        course.roles_needed.append(CourseRoleNeed(role=role, count=count))
+    db.session.flush()
+    db.session.expire(course, ["roles_needed"])  # reloaded in the model's order, as on a page
+    return course
+
+
+def make_session_at(course, starts: datetime, *, hours: float = 5, weeks: int = 1, every_days: int = 7,
+                    status: str = "scheduled", venue="Recovery Education Centre, Room 1") -> CourseSession:
+    """A session whose first date starts at ``starts`` (naive UTC), with ``weeks`` dates
+    ``every_days`` apart."""
+    step = timedelta(days=every_days)
+    dates = [SessionDate(starts_at=starts + i * step, ends_at=starts + i * step + timedelta(hours=hours))
+             for i in range(weeks)]
+    session = CourseSession(
+        course=course, capacity=12, status=status, venue=venue,
+        starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def soon(days: float = 14, hour: int = 10) -> datetime:
+    """A UTC time ``days`` from now, at ``hour`` o'clock."""
+    return (utcnow() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def make_facilitator(*roles, name=None, email=None, organisation="Anyshire Police", active=True,
+                     account_roles=("facilitator",)):
+    user = factories.make_user(roles=account_roles, full_name=name, email=email)
+    profile = FacilitatorProfile(
+        user_id=user.id, organisation=organisation, bio="", active=active,
+        roles=[FacilitatorRole(role=r) for r in (roles or ("peer_specialist",))],
+    )
+    db.session.add(profile)
+    db.session.flush()
+    db.session.expire(user, ["facilitator"])
+    return user
+
+
+def staying_safe_team():
+    """A police co-ordinator, a social worker and a peer specialist."""
+    return (
+        make_facilitator("police_mh_coordinator", name="Claire Donovan"),
+        make_facilitator("social_worker", name="Marcus Bell", organisation="Adult social care"),
+        make_facilitator("peer_specialist", name="Sam Patel", organisation="Peer forum"),
+    )
+
+
+def outbox():
+    return [(m.to_address, m.subject, m.body_text)
+            for m in db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
+
+
+def refused(fn, *args) -> str:
+    """The refusal message (the rules refuse before changing anything, so the test's
+    unsaved rows stay as they are)."""
+    with pytest.raises(DomainError) as caught:
+        fn(*args)
+    return caught.value.message
+
+
+# --- Assigning -------------------------------------------------------------------------------
+
+def test_assigning_every_role_makes_the_roster_complete_and_tells_each_person(app_ctx):
+    admin = factories.make_user(roles=("admin",))
+    police, social, peer = staying_safe_team()
+    session = make_session_at(make_course(), soon())
+    status = roster_status(session)
+    assert not status.complete
+    assert status.missing_text == "Peer specialist or peer trainer, Police mental health co-ordinator, Social worker"
+    assign_facilitator(session, police, "police_mh_coordinator", admin)
+    assign_facilitator(session, social, "social_worker", admin)
+    assert roster_status(session).missing_text == "Peer specialist or peer trainer"
+    assign_facilitator(session, peer, "peer_specialist", admin)
+    db.session.commit()
+    assert roster_status(session).complete
+    sent = outbox()
+    assert [(to, subject) for to, subject, _ in sent] == [
+        (p.email, "Recovery Education Centre session: you are on the roster") for p in (police, social, peer)
+    ]
+    assert "as police mental health co-ordinator" in sent[0][2] and "Staying Safe" in sent[0][2]
+    row = db.session.execute(select(RosterAssignment).where(RosterAssignment.user_id == peer.id)).scalar_one()
+    assert (row.role, row.assigned_by_id) == ("peer_specialist", admin.id)
+
+
+def test_a_role_the_person_does_not_hold_is_refused(app_ctx):
+    social = make_facilitator("social_worker", name="Marcus Bell")
+    session = make_session_at(make_course(), soon())
+    assert refused(assign_facilitator, session, social, "peer_specialist", None) == (
+        "Marcus Bell does not hold the role “Peer specialist or peer trainer”."
+    )
+    assert db.session.execute(select(RosterAssignment)).first() is None
+
+
+def test_a_role_the_course_does_not_need_is_refused(app_ctx):
+    clinician = make_facilitator("clinician", name="Ravi Menon")
+    session = make_session_at(make_course(), soon())
+    assert refused(assign_facilitator, session, clinician, "clinician", None) == (
+        "Staying Safe does not need anyone in the role “Clinician”."
+    )
+    assert refused(assign_facilitator, session, clinician, "juggler", None) == "Choose a facilitator role from the list."
+
+
+def test_a_role_already_covered_is_refused_and_counts_above_one_are_respected(app_ctx):
+    course = make_course("Hearing Voices", roles={"peer_specialist": 2})
+    a, b, c = (make_facilitator("peer_specialist", name=n) for n in ("Leah Okoro", "Tariq Aziz", "Sam Patel"))
+    session = make_session_at(course, soon())
+    assign_facilitator(session, a, "peer_specialist", None)
+    assert roster_status(session).missing == [("peer_specialist", "Peer specialist or peer trainer", 1)]
+    assign_facilitator(session, b, "peer_specialist", None)
+    assert roster_status(session).complete
+    assert refused(assign_facilitator, session, c, "peer_specialist", None) == (
+        "The role “Peer specialist or peer trainer” already has the 2 people this session needs."
+    )
+    single = make_session_at(make_course(), soon(30))
+    other_peer = make_facilitator("peer_specialist", name="Nadia Rahman")
+    assign_facilitator(single, a, "peer_specialist", None)
+    assert refused(assign_facilitator, single, other_peer, "peer_specialist", None) == (
+        "The role “Peer specialist or peer trainer” is already covered on this session."
+    )
+
+
+def test_someone_already_on_the_session_cannot_take_a_second_role(app_ctx):
+    both = make_facilitator("police_mh_coordinator", "peer_specialist", name="Pat Jones")
+    session = make_session_at(make_course(), soon())
+    assign_facilitator(session, both, "police_mh_coordinator", None)
+    assert refused(assign_facilitator, session, both, "peer_specialist", None) == (
+        "Pat Jones is already on this session’s roster, as Police mental health co-ordinator."
+    )
+
+
+def test_no_profile_or_an_inactive_profile_is_refused(app_ctx):
+    session = make_session_at(make_course(), soon())
+    nobody = factories.make_user(full_name="Jo Williams")
+    resting = make_facilitator("peer_specialist", name="Rest Ing", active=False)
+    assert refused(assign_facilitator, session, nobody, "peer_specialist", None) == (
+        "Jo Williams does not have a facilitator profile. Add one on the Facilitators page first."
+    )
+    assert refused(assign_facilitator, session, resting, "peer_specialist", None) == (
+        "Rest Ing’s facilitator profile is not active."
+    )
+
+
+@pytest.mark.parametrize("status, message", [
+    ("cancelled", "This session has been cancelled, so it needs no facilitators."),
+    ("completed", "This session has already been delivered, so its roster cannot change."),
+])
+def test_cancelled_and_completed_sessions_take_no_one(app_ctx, status, message):
+    peer = make_facilitator("peer_specialist")
+    session = make_session_at(make_course(), soon(), status=status)
+    assert refused(assign_facilitator, session, peer, "peer_specialist", None) == message
+    assert eligible_facilitators(session, "peer_specialist") == []
+
+
+def test_a_day_marked_unavailable_is_any_date_of_the_session_in_uk_time(app_ctx):
+    peer = make_facilitator("peer_specialist", name="Sam Patel")
+    course = make_course()
+    # Three weekly dates; Sam cannot work on the (UK) day of the third.
+    session = make_session_at(course, soon(20), weeks=3)
+    third_day = to_uk(session.dates[2].starts_at).date()
+    db.session.add(Unavailability(user_id=peer.id, day=third_day, note="Annual leave"))
+    db.session.flush()
+    message = refused(assign_facilitator, session, peer, "peer_specialist", None)
+    assert message == f"Sam Patel marked {third_day.day} {third_day:%B %Y} as a day they cannot work."
+    assert eligible_facilitators(session, "peer_specialist") == []
+    # A day off that touches none of the dates does not matter.
+    other = make_session_at(course, soon(21))
+    assert eligible_facilitators(other, "peer_specialist") == [peer]
+
+
+def test_unavailable_days_use_the_uk_calendar_day_not_the_utc_one(app_ctx):
+    """23:30 UTC on 14 July is 00:30 on 15 July in London (summer time)."""
+    peer = make_facilitator("peer_specialist", name="Sam Patel")
+    year = to_uk(utcnow()).year + 1
+    late = make_session_at(make_course(), datetime(year, 7, 14, 23, 30), hours=1)
+    db.session.add(Unavailability(user_id=peer.id, day=date(year, 7, 14)))
+    db.session.flush()
+    assert eligible_facilitators(late, "peer_specialist") == [peer]
+    db.session.add(Unavailability(user_id=peer.id, day=date(year, 7, 15)))
+    db.session.flush()
+    assert eligible_facilitators(late, "peer_specialist") == []
+
+
+def test_overlap_with_any_date_of_another_multi_date_session_is_refused(app_ctx):
+    peer = make_facilitator("peer_specialist", name="Leah Okoro")
+    recovery = make_course("Introduction to Recovery", roles={"peer_specialist": 1, "clinician": 1})
+    # Four weekly mornings from day 10; Leah is on them.
+    four_weeks = make_session_at(recovery, soon(10, hour=10), hours=2.5, weeks=4)
+    assign_facilitator(four_weeks, peer, "peer_specialist", None)
+    # A one-day session on the third of those mornings overlaps...
+    clash = make_session_at(make_course(), soon(24, hour=11), hours=4)
+    message = refused(assign_facilitator, clash, peer, "peer_specialist", None)
+    assert message.startswith("Leah Okoro is already on the roster of Introduction to Recovery at that time (")
+    # ... a session later the same day does not.
+    afternoon = make_session_at(make_course("Afternoon Course"), soon(24, hour=13), hours=2)
+    assign_facilitator(afternoon, peer, "peer_specialist", None)
+    # And a two-date session whose second date (only) overlaps the fourth morning is refused too.
+    two_dates = make_session_at(make_course("Two Dates"), soon(3, hour=11), weeks=2, every_days=28)
+    assert two_dates.dates[1].starts_at == four_weeks.dates[3].starts_at + timedelta(hours=1)
+    assert "already on the roster of Introduction to Recovery" in refused(
+        assign_facilitator, two_dates, peer, "peer_specialist", None
+    )
+
+
+def test_cancelled_sessions_do_not_count_as_overlaps(app_ctx):
+    peer = make_facilitator("peer_specialist", name="Leah Okoro")
+    first = make_session_at(make_course("First"), soon(10))
+    assign_facilitator(first, peer, "peer_specialist", None)
+    same_time = make_session_at(make_course("Second"), soon(10))
+    assert eligible_facilitators(same_time, "peer_specialist") == []
+    first.status = "cancelled"
+    db.session.flush()
+    assert eligible_facilitators(same_time, "peer_specialist") == [peer]
+    assign_facilitator(same_time, peer, "peer_specialist", None)
+
+
+def test_eligible_facilitators_are_only_those_who_pass_every_rule(app_ctx):
+    course = make_course()
+    session = make_session_at(course, soon(12))
+    free = make_facilitator("peer_specialist", name="Free Person")
+    make_facilitator("social_worker", name="Wrong Role")
+    make_facilitator("peer_specialist", name="Not Active", active=False)
+    away = make_facilitator("peer_specialist", name="Day Off")
+    db.session.add(Unavailability(user_id=away.id, day=to_uk(session.starts_at).date()))
+    busy = make_facilitator("peer_specialist", name="Busy Elsewhere")
+    elsewhere = make_session_at(make_course("Elsewhere"), session.starts_at + timedelta(hours=1))
+    assign_facilitator(elsewhere, busy, "peer_specialist", None)
+    assert eligible_facilitators(session, "peer_specialist") == [free]
+    # The roster page says why the others holding the role are not offered.
+    slot = next(s for s in queries.session_roster(session).slots if s.role == "peer_specialist")
+    assert [u.full_name for u in slot.eligible] == ["Free Person"]
+    reasons = {u.full_name: why for u, why in slot.not_offered}
+    assert set(reasons) == {"Day Off", "Busy Elsewhere"}
+    assert "cannot work" in reasons["Day Off"] and "Elsewhere" in reasons["Busy Elsewhere"]
+
+
+# --- Removing, offers ----------------------------------------------------------------------
+
+def test_removing_someone_leaves_a_gap_and_tells_them(app_ctx):
+    police, social, peer = staying_safe_team()
+    session = make_session_at(make_course(), soon())
+    for person, role in ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist")):
+        assign_facilitator(session, person, role, None)
+    assignment = db.session.execute(select(RosterAssignment).where(RosterAssignment.user_id == social.id)).scalar_one()
+    remove_assignment(assignment, None)
+    db.session.commit()
+    assert roster_status(session).missing_text == "Social worker"
+    assert outbox()[-1][:2] == (social.email, "Recovery Education Centre session: you are no longer on the roster")
+
+
+def test_an_offer_follows_the_same_rules_and_speaks_to_the_facilitator(app_ctx):
+    session = make_session_at(make_course(), soon())
+    social = make_facilitator("social_worker", name="Marcus Bell")
+    with pytest.raises(DomainError) as caught:
+        offer_to_cover(session, social, "peer_specialist")
+    assert caught.value.message == "You do not hold the role “Peer specialist or peer trainer”."
+    offer = offer_to_cover(session, social, "social_worker")
+    assert offer.status == "pending"
+    with pytest.raises(DomainError) as caught:
+        offer_to_cover(session, social, "social_worker")
+    assert "already offered" in caught.value.message
+    db.session.add(Unavailability(user_id=social.id, day=to_uk(session.starts_at).date()))
+    db.session.flush()
+    other = make_session_at(make_course("Other"), session.starts_at)
+    with pytest.raises(DomainError) as caught:
+        offer_to_cover(other, social, "social_worker")
+    assert caught.value.message.startswith("You marked ") and "a day you cannot work" in caught.value.message
+
+
+def test_accepting_an_offer_checks_the_rules_again_then_assigns_and_tells_them(app_ctx):
+    admin = factories.make_user(roles=("admin",))
+    session = make_session_at(make_course(), soon())
+    marcus = make_facilitator("social_worker", name="Marcus Bell")
+    other = make_facilitator("social_worker", name="Amy Collins")
+    first = offer_to_cover(session, marcus, "social_worker")
+    second = offer_to_cover(session, other, "social_worker")
+    accept_offer(first, admin)
+    db.session.commit()
+    assert (first.status, first.decided_by_id) == ("accepted", admin.id) and first.decided_at
+    assert "Social worker" not in roster_status(session).missing_text
+    assert outbox()[-1][:2] == (marcus.email, "Recovery Education Centre session: your offer to cover is confirmed")
+    # The role is now covered: the second offer cannot be confirmed, and stays to decline.
+    message = refused(accept_offer, db.session.get(RosterOffer, second.id), admin)
+    assert message == "The role “Social worker” is already covered on this session."
+    second = db.session.get(RosterOffer, second.id)
+    assert second.status == "pending"
+    decline_offer(second, admin)
+    db.session.commit()
+    assert second.status == "declined"
+    assert outbox()[-1][:2] == (other.email, "Recovery Education Centre session: about your offer to cover")
+    assert refused(decline_offer, second, admin) == "This offer has already been declined."
+
+
+def test_assigning_someone_directly_settles_their_pending_offer(app_ctx):
+    session = make_session_at(make_course(), soon())
+    marcus = make_facilitator("social_worker", name="Marcus Bell")
+    offer = offer_to_cover(session, marcus, "social_worker")
+    assign_facilitator(session, marcus, "social_worker", None)
+    assert offer.status == "accepted"
+    assert queries.session_roster(session).offers == []
+
+
+# --- Session changes ------------------------------------------------------------------------
+
+def test_changing_or_cancelling_a_session_tells_its_roster(app_ctx):
+    police, social, peer = staying_safe_team()
+    session = make_session_at(make_course(), soon(20))
+    assign_facilitator(session, peer, "peer_specialist", None)
+    assign_facilitator(session, police, "police_mh_coordinator", None)
+    offer = offer_to_cover(session, social, "social_worker")
+    db.session.commit()
+    start = session.starts_at + timedelta(days=1)
+    update_session(session.id, dates=[DateRange(start, start + timedelta(hours=5))], capacity=12,
+                   venue="Northgate Library")
+    db.session.commit()
+    changed = [(to, subject) for to, subject, _ in outbox()[-2:]]
+    assert sorted(changed) == sorted([(p.email, "Recovery Education Centre session: details changed")
+                                      for p in (peer, police)])
+    assert "dates and times, venue" in outbox()[-1][2] and "Northgate Library" in outbox()[-1][2]
+    cancel_session(session.id)
+    db.session.commit()
+    cancelled = [(to, subject) for to, subject, _ in outbox()[-2:]]
+    assert sorted(cancelled) == sorted([(p.email, "Recovery Education Centre session: cancelled")
+                                        for p in (peer, police)])
+    assert db.session.get(RosterOffer, offer.id).status == "withdrawn"
+
+
+# --- Alerts ---------------------------------------------------------------------------------
+
+def test_roster_alerts_go_once_to_each_active_admin(app_ctx):
+    admins = [factories.make_user(roles=("admin",)) for _ in range(2)]
+    factories.make_user(roles=("admin",), active=False)
+    police, social, peer = staying_safe_team()
+    course = make_course()
+    gap_soon = make_session_at(course, soon(3))
+    assign_facilitator(gap_soon, peer, "peer_specialist", None)
+    complete_soon = make_session_at(make_course("Complete One"), soon(4))
+    for person, role in ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist")):
+        assign_facilitator(complete_soon, person, role, None)
+    make_session_at(course, soon(10))  # gaps, but more than 7 days away
+    make_session_at(course, soon(2), status="cancelled")  # cancelled: needs nobody
+    db.session.execute(OutboxMessage.__table__.delete())
+    db.session.commit()
+
+    assert send_roster_alerts() == (1, 2)
+    db.session.commit()
+    sent = outbox()
+    assert sorted(to for to, _, _ in sent) == sorted(a.email for a in admins)
+    assert all(subject == "Recovery Education Centre rosters: 1 session needs facilitators" for _, subject, _ in sent)
+    assert "Staying Safe" in sent[0][2] and "Missing: Police mental health co-ordinator, Social worker" in sent[0][2]
+    assert db.session.get(CourseSession, gap_soon.id).roster_alert_sent_at is not None
+    assert send_roster_alerts() == (0, 0)
+    db.session.commit()
+    assert len(outbox()) == 2
+
+
+# --- Fidelity -------------------------------------------------------------------------------
+
+def test_fidelity_figures_match_a_hand_counted_fixture(app_ctx):
+    """Hand count (delivered = completed, or scheduled and over; cancelled never counts):
+
+    Staying Safe (police, social worker, peer specialist):
+      S1 Oct 2025 completed, all three        -> every role yes, peer yes: co-delivered
+      S2 Nov 2025 scheduled and over, no SW   -> every role no,  peer yes
+      S3 Feb 2026 completed, all three        -> co-delivered
+      S4 Mar 2026 cancelled, all three        -> not counted
+      S5 Dec 2026 (after "now")               -> not counted
+    Sleep (clinician, other):
+      S6 Jun 2026 over, clinician + other     -> every role yes, peer no
+      S7 Jul 2026 over, + a carer peer        -> co-delivered (carer peer is a peer role)
+    Delivered 5; every role 4; peer 4; both 3 (60%).
+    Autumn 2025: 2 delivered, 1 both (50%). Spring 2026: 1, 1 (100%). Summer 2026: 2, 1 (50%).
+    Staying Safe: 3 delivered, 2 both (67%). Sleep: 2 delivered, 1 both (50%).
+    """
+    police, social, peer = staying_safe_team()
+    clinician = make_facilitator("clinician", name="Ravi Menon")
+    other = make_facilitator("other", name="Ella Marsh")
+    carer = make_facilitator("carer_peer", name="Janet Moss")
+    safe = make_course()
+    sleep = make_course("Sleep", roles={"clinician": 1, "other": 1})
+
+    def roster(session, *people_roles):
+        for person, role in people_roles:
+            db.session.add(RosterAssignment(session_id=session.id, user_id=person.id, role=role))
+        db.session.flush()
+
+    team = ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist"))
+    roster(make_session_at(safe, datetime(2025, 10, 7, 9), status="completed"), *team)
+    roster(make_session_at(safe, datetime(2025, 11, 4, 10)), team[0], team[2])
+    roster(make_session_at(safe, datetime(2026, 2, 3, 10), status="completed"), *team)
+    roster(make_session_at(safe, datetime(2026, 3, 3, 10), status="cancelled"), *team)
+    roster(make_session_at(safe, datetime(2026, 12, 1, 10)), *team)
+    roster(make_session_at(sleep, datetime(2026, 6, 4, 12)), (clinician, "clinician"), (other, "other"))
+    roster(make_session_at(sleep, datetime(2026, 7, 2, 12)), (clinician, "clinician"), (other, "other"),
+           (carer, "carer_peer"))
+    db.session.commit()
+
+    report = queries.fidelity_report(now=datetime(2026, 11, 1))
+
+    def figures(row):
+        return (row.label, row.delivered, row.all_roles, row.with_peer, row.both, row.share)
+
+    assert figures(report.total) == ("All delivered sessions", 5, 4, 4, 3, "60%")
+    assert [figures(r) for r in report.by_term] == [
+        ("Summer 2026", 2, 2, 1, 1, "50%"),
+        ("Spring 2026", 1, 1, 1, 1, "100%"),
+        ("Autumn 2025", 2, 1, 2, 1, "50%"),
+    ]
+    assert [figures(r) for r in report.by_course] == [
+        ("Sleep", 2, 2, 1, 1, "50%"),
+        ("Staying Safe", 3, 2, 3, 2, "67%"),
+    ]
+    assert [(term.label, [figures(r) for r in rows]) for term, rows in report.by_term_and_course] == [
+        ("Summer 2026", [("Sleep", 2, 2, 1, 1, "50%")]),
+        ("Spring 2026", [("Staying Safe", 1, 1, 1, 1, "100%")]),
+        ("Autumn 2025", [("Staying Safe", 2, 1, 2, 1, "50%")]),
+    ]
+
+
+@pytest.mark.parametrize("day, expected", [
+    (date(2026, 1, 1), (2026, "spring")), (date(2026, 4, 30), (2026, "spring")),
+    (date(2026, 5, 1), (2026, "summer")), (date(2026, 8, 31), (2026, "summer")),
+    (date(2026, 9, 1), (2026, "autumn")), (date(2026, 12, 31), (2026, "autumn")),
+])
+def test_uk_academic_terms(day, expected):
+    assert queries.term_of(day) == expected
+
+
+def test_a_session_late_on_31_august_utc_is_in_the_autumn_term(app_ctx):
+    """23:30 UTC on 31 August is 00:30 on 1 September in London."""
+    peer = make_facilitator("peer_specialist")
+    course = make_course("Late", roles={"peer_specialist": 1})
+    session = make_session_at(course, datetime(2025, 8, 31, 23, 30), hours=1, status="completed")
+    db.session.add(RosterAssignment(session_id=session.id, user_id=peer.id, role="peer_specialist"))
+    db.session.commit()
+    report = queries.fidelity_report(now=datetime(2026, 1, 1))
+    assert [(r.label, r.both) for r in report.by_term] == [("Autumn 2025", 1)]
+
+
+# --- Profiles -------------------------------------------------------------------------------
+
+def test_creating_a_profile_grants_the_facilitator_role_and_audits_without_content(app_ctx):
+    admin = factories.make_user(roles=("admin",))
+    person = factories.make_user(full_name="New Trainer")
+    profile, created = operations.save_profile(
+        admin, person, organisation="Secret Org Name", roles=["peer_specialist", "carer_peer"],
+        bio="Private words about me", active=True,
+    )
+    db.session.commit()
+    assert created and profile.role_codes == ["carer_peer", "peer_specialist"]
+    assert person.has_role("facilitator")
+    details = [e.detail or "" for e in db.session.execute(select(AuditEvent)).scalars()]
+    assert any("facilitator profile created" in d for d in details)
+    assert "facilitator" in details
+    assert not any("Secret" in d or "Private" in d for d in details)
+    with pytest.raises(DomainError) as caught:
+        operations.save_profile(admin, person, organisation="X", roles=[], bio="", active=True)
+    assert caught.value.message == "Choose at least one facilitator role from the list"
+
+
+def test_load_facts_for_many_sessions_agrees_with_one_at_a_time(app_ctx):
+    """The roster page's batch check and the single-session check give the same answers."""
+    people = [make_facilitator("peer_specialist", name=f"Peer {n}") for n in range(4)]
+    course = make_course("Peer Course", roles={"peer_specialist": 1})
+    sessions = [make_session_at(course, soon(8 + n, hour=10 + n % 3)) for n in range(6)]
+    assign_facilitator(sessions[0], people[0], "peer_specialist", None)
+    db.session.add(Unavailability(user_id=people[1].id, day=to_uk(sessions[2].starts_at).date()))
+    db.session.flush()
+    facts = operations.load_facts(sessions)
+    for session in sessions:
+        assert operations.eligible_in(session, "peer_specialist", facts) == eligible_facilitators(
+            session, "peer_specialist"
+        )
