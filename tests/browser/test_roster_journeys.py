@@ -1,0 +1,146 @@
+"""Co-delivery through the real UI, with JavaScript on and off (issue 5): an admin fills
+the three roles of a Staying Safe session and sees its roster turn complete, a facilitator
+takes the register of the last session, and a student who attended downloads the
+certificate. Every page landed on is screenshotted and scanned with axe-core."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from rec_portal.extensions import db
+from rec_portal.models import (
+    Attendance,
+    Booking,
+    CourseRoleNeed,
+    CourseSession,
+    FacilitatorProfile,
+    FacilitatorRole,
+    RosterAssignment,
+)
+from rec_portal.timeutil import utcnow
+from tests import factories
+from tests.browser.test_account_journeys import heading
+from tests.browser.test_booking_journeys import sign_in_quietly
+
+pytestmark = pytest.mark.browser
+
+ROLES = {
+    "police_mh_coordinator": "Pat Constable",
+    "social_worker": "Sue Carewell",
+    "peer_specialist": "Pete Peerson",
+}
+
+
+def _seed(live_server) -> dict:
+    with live_server.app.app_context():
+        course = factories.make_course(title="Staying Safe", slug="staying-safe")
+        course.roles_needed = [CourseRoleNeed(role=role) for role in ROLES]
+        people = {}
+        for role, name in ROLES.items():
+            user = factories.make_user(roles=("facilitator",), full_name=name,
+                                       preferred_name=name.split()[0],
+                                       email=f"{name.split()[0].lower()}@example.org")
+            profile = FacilitatorProfile(user_id=user.id, organisation="Anyshire", bio=f"{name} bio")
+            profile.roles = [FacilitatorRole(role=role)]
+            db.session.add(profile)
+            people[role] = user
+        factories.make_user(roles=("admin",), email="boss@example.org")
+        upcoming = factories.make_session(course=course, starts_in_days=12)
+        # Yesterday's session: rostered, two students booked, register not taken yet.
+        past = factories.make_session(course=course, starts_in_days=-1, hours=5)
+        for role, user in people.items():
+            db.session.add(RosterAssignment(session_id=past.id, user_id=user.id, role=role))
+        robin = factories.make_user(email="robin@example.org", full_name="Robin Ashdown", preferred_name="Robin")
+        kim = factories.make_user(email="kim@example.org", full_name="Kim Lowe", preferred_name="Kim")
+        bookings = {}
+        for student in (robin, kim):
+            booking = Booking(session_id=past.id, student_id=student.id, status="confirmed",
+                              confirmed_at=utcnow(), queued_at=utcnow())
+            db.session.add(booking)
+            db.session.flush()
+            bookings[student.preferred_name] = booking.id
+        db.session.commit()
+        return {"upcoming": upcoming.id, "past": past.id, "date": past.dates[0].id, "bookings": bookings}
+
+
+def fill_roster(visitor, session_id: int) -> None:
+    page = visitor.page
+    visitor.visit("/admin/rosters")
+    card = page.locator(f"#roster-session-{session_id}")
+    expect(card).to_contain_text("Gaps")
+    for role, name in ROLES.items():
+        form = page.locator(f"#roster-session-{session_id} form:has(input[name=role][value={role}])")
+        form.locator("select").select_option(label=name)
+        if visitor.js:
+            form.get_by_role("button", name=re.compile("^Assign")).click()
+            expect(page.locator(f"#roster-session-{session_id}")).to_contain_text(name)
+            visitor.check()
+        else:
+            with page.expect_navigation():
+                form.get_by_role("button", name=re.compile("^Assign")).click()
+            visitor.check()
+            expect(page.locator(f"#roster-session-{session_id}")).to_contain_text(name)
+    expect(page.locator(f"#roster-status-{session_id}")).to_contain_text("Complete")
+    expect(page.locator(f"#roster-status-{session_id}")).not_to_contain_text("Gaps")
+
+
+def take_register(visitor, data: dict) -> None:
+    page = visitor.page
+    visitor.visit("/facilitate")
+    expect(heading(visitor)).to_contain_text("facilitate")
+    with page.expect_navigation():
+        page.locator(f"a[href$='/facilitate/sessions/{data['past']}/dates/{data['date']}/register']").first.click()
+    visitor.check()
+    robin, kim = data["bookings"]["Robin"], data["bookings"]["Kim"]
+    page.locator(f"label[for=booking-{robin}-present]").click()
+    page.locator(f"label[for=booking-{kim}-absent]").click()
+    if visitor.js:
+        expect(page.locator("#register-count")).to_contain_text("Everyone is marked", timeout=10_000)
+        visitor.check()
+    else:
+        visitor.submit("Save the register")
+    expect(page.locator("#register-count")).to_contain_text("This session is completed")
+
+
+def download_certificate(visitor, booking_id: int) -> str:
+    page = visitor.page
+    visitor.visit("/my/courses")
+    expect(page.locator(f"#attendance-{booking_id}")).to_contain_text("Attended")
+    with page.expect_download() as download:
+        page.locator(f"#certificate-{booking_id}").click()
+    path = Path(download.value.path())
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    return " ".join(text.split())  # names may wrap onto the next line
+
+
+def test_roster_register_and_certificate(visitor, live_server):
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext (poppler-utils) is needed to read the certificate")
+    data = _seed(live_server)
+
+    sign_in_quietly(visitor, "boss@example.org")
+    fill_roster(visitor, data["upcoming"])
+
+    sign_in_quietly(visitor, "pat@example.org")
+    take_register(visitor, data)
+
+    sign_in_quietly(visitor, "robin@example.org")
+    text = download_certificate(visitor, data["bookings"]["Robin"])
+    for shown in ("Certificate of attendance", "Robin Ashdown", "Staying Safe", "Recovery Education Centre",
+                  "Pat Constable", "Sue Carewell", "Pete Peerson"):
+        assert shown in text, shown
+
+    with live_server.app.app_context():
+        roster = db.session.execute(select(RosterAssignment.role).where(
+            RosterAssignment.session_id == data["upcoming"])).scalars().all()
+        assert sorted(roster) == sorted(ROLES)
+        marks = {a.booking_id: a.status for a in db.session.execute(select(Attendance)).scalars()}
+        assert marks == {data["bookings"]["Robin"]: "present", data["bookings"]["Kim"]: "absent"}
+        assert db.session.get(CourseSession, data["past"]).status == "completed"
