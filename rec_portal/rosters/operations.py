@@ -417,8 +417,6 @@ def session_details(session: CourseSession) -> list[str]:
 
 
 def _tell(user: User, subject: str, template: str, **context) -> None:
-    if context.get("role"):
-        context["role"] = context["role"].lower()  # "as peer specialist or peer trainer"
     queue_email(
         to=user.email, user=user, subject=f"{SUBJECT}: {subject}",
         body=render_template(template, person=user, details=session_details(context["session"]), **context),

@@ -297,7 +297,7 @@ def assign(session_id: int):
     role = (form.role.data or "")[:40]
     if not form.validate_on_submit():
         return _refused(session, role, "Choose who will cover this role")
-    person = db.session.get(User, form.user_id.data)
+    person = db.session.get(User, form.user_id.data) if 0 < form.user_id.data < 2**31 else None
     if person is None:
         return _refused(session, role, "Choose who will cover this role")
     try:

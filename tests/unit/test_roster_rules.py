@@ -127,7 +127,7 @@ def test_assigning_every_role_makes_the_roster_complete_and_tells_each_person(ap
     assert [(to, subject) for to, subject, _ in sent] == [
         (p.email, "Recovery Education Centre session: you are on the roster") for p in (police, social, peer)
     ]
-    assert "as police mental health co-ordinator" in sent[0][2] and "Staying Safe" in sent[0][2]
+    assert "Your role: Police mental health co-ordinator." in sent[0][2] and "Staying Safe" in sent[0][2]
     row = db.session.execute(select(RosterAssignment).where(RosterAssignment.user_id == peer.id)).scalar_one()
     assert (row.role, row.assigned_by_id) == ("peer_specialist", admin.id)
 

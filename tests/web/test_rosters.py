@@ -148,9 +148,12 @@ def test_admin_opens_every_page(login_as, client, app):
 def test_unknown_ids_are_not_found(login_as, web, client):
     login_as("admin")
     assert client.get("/admin/facilitators/99999").status_code == 404
+    assert client.get("/admin/facilitators/99999999999999999999").status_code == 404
+    assert client.get("/admin/rosters?keep=99999999999999999999").status_code == 200
     token = web.token("/admin/rosters")
     for url in ("/admin/rosters/sessions/99999/assign", "/admin/rosters/assignments/99999/remove",
-                "/admin/rosters/offers/99999/confirm", "/admin/rosters/offers/99999/decline"):
+                "/admin/rosters/offers/99999/confirm", "/admin/rosters/offers/99999/decline",
+                "/admin/rosters/assignments/99999999999999999999/remove"):
         assert client.post(url, data={"csrf_token": token}).status_code == 404, url
 
 
@@ -365,9 +368,10 @@ def test_refusals_are_shown_next_to_the_control_or_in_an_error_summary(login_as,
     assert f'href="#assign-{w["session"]}-peer_specialist"' in html
     assert "Staying Safe, " in html and "Day Off marked" in html
     assert 'id="gaps" name="gaps" type="checkbox" value="1" checked' in html
-    # Nothing chosen.
-    response = client.post(url, data={"role": "peer_specialist", "user_id": "", "csrf_token": token})
-    assert response.status_code == 400 and "Choose who will cover this role" in response.get_data(as_text=True)
+    # Nothing chosen, or something that is not a person.
+    for user_id in ("", "abc", "99999999999999999999", "-1"):
+        response = client.post(url, data={"role": "peer_specialist", "user_id": user_id, "csrf_token": token})
+        assert response.status_code == 400 and "Choose who will cover this role" in response.get_data(as_text=True)
     # A role the course does not need.
     response = client.post(url, data={"role": "clinician", "user_id": w["peer"], "csrf_token": token},
                            headers={"HX-Request": "true", "X-CSRFToken": token})
