@@ -34,8 +34,11 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
         "student@example.org": {"student"},
     }
     others = {email: roles for email, roles in users.items() if email not in DEMO_LOGINS}
-    assert len(others) == 40
-    assert all(roles == {"student"} and email.endswith("@example.org") for email, roles in others.items())
+    students = {email for email, roles in others.items() if roles == {"student"}}
+    facilitators = {email for email, roles in others.items() if roles == {"facilitator"}}
+    assert len(students) == 40 and len(facilitators) == 7  # co-delivery needs every role
+    assert students | facilitators == set(others)
+    assert all(email.endswith("@example.org") for email in others)
     web.login("admin@example.org", "demo-password")
     assert client.get("/admin").status_code == 200
     again = app.test_cli_runner().invoke(args=["rec", "demo-data", "--if-empty"])
