@@ -104,9 +104,20 @@ class Certificate:
         return 0 if load == 0 else (1 if load < 3 else 2)
 
 
+def may_have_certificate(booking: Booking, now: datetime) -> bool:
+    """A certificate is only for a confirmed place on a session that is over: completed,
+    or its last date has ended (not half-way through a course, not a cancelled place)."""
+    session = booking.session
+    return booking.status == CONFIRMED and (session.status == COMPLETED or session.ends_at <= now)
+
+
 def certificate_for(booking: Booking, issued_on: datetime) -> Certificate | None:
-    """The certificate for ``booking``, or None if its student was never marked present.
-    Two statements: the dates attended and the roster."""
+    """The certificate for ``booking`` issued at ``issued_on`` (now), or None if there is
+    none: the place is not confirmed, the session is not over yet (see
+    :func:`may_have_certificate`), or its student was never marked present. Two
+    statements: the dates attended and the roster."""
+    if not may_have_certificate(booking, issued_on):
+        return None
     attended = list(
         db.session.execute(
             select(SessionDate)

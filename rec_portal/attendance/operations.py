@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from rec_portal.bookings.operations import lock_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
@@ -43,8 +44,15 @@ def record_attendance(
     now: datetime | None = None,
 ) -> Attendance:
     """Mark ``booking`` present or absent on ``session_date`` (a second mark replaces the
-    first). Only confirmed places on that session, and not before the day."""
+    first). Only confirmed places on that session, and not before the day.
+
+    The session row is locked first (until the transaction ends), so marks for one
+    session are taken one transaction at a time: when two facilitators mark the last two
+    people at the same moment, the second waits for the first to commit and then sees
+    its mark, so :func:`complete_if_done` completes the session. Saving a whole register
+    calls this for each person in one transaction: the lock is taken once and held."""
     now = now or utcnow()
+    lock_session(session_date.session_id)
     if status not in ATTENDANCE_STATUSES:
         raise AttendanceRefused("Choose present or absent.")
     if booking.session_id != session_date.session_id:

@@ -5,7 +5,11 @@ Every figure is computed in SQL; each table is one statement, whatever the numbe
 courses, sessions, bookings and marks.
 
 Definitions (also printed on the report page):
-- a session counts once its first date has started, unless it was cancelled;
+- a session is listed once its first date has started, unless it was cancelled;
+- it is *counted* (in booked, attended, no-shows and the rate) once it is completed or
+  every register for it is fully taken (everyone booked marked on every date), or nobody
+  was booked; until then it is shown under *registers not taken*, so registers nobody
+  has taken yet are not counted as no-shows;
 - *booked*: bookings with a place (confirmed), not cancelled and not waiting;
 - *attended*: booked and marked present on at least one date;
 - *no-show*: booked and never marked present (marked absent on every date, or not
@@ -21,7 +25,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, case, distinct, extract, func, literal, select
+from sqlalchemy import and_, case, distinct, extract, func, literal, or_, select
 
 from rec_portal.extensions import db
 from rec_portal.models import (
@@ -36,7 +40,7 @@ from rec_portal.models import (
 )
 from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CONFIRMED
-from rec_portal.models.courses import CANCELLED
+from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 
@@ -61,10 +65,11 @@ class SessionFigures:
     no_shows: int
     dates: int
     dates_recorded: int
+    counted: bool = True  # False: registers not taken, so left out of the figures
 
     @property
     def rate(self) -> int | None:
-        return percent(self.attended, self.booked)
+        return percent(self.attended, self.booked) if self.counted else None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class CourseFigures:
     booked: int
     attended: int
     no_shows: int
+    not_taken: int = 0  # sessions whose registers are not taken (not in the figures)
 
     @property
     def rate(self) -> int | None:
@@ -96,6 +102,7 @@ class AttendanceReport:
             booked=sum(c.booked for c in self.courses),
             attended=sum(c.attended for c in self.courses),
             no_shows=sum(c.no_shows for c in self.courses),
+            not_taken=sum(c.not_taken for c in self.courses),
         )
 
 
@@ -111,12 +118,13 @@ def _sessions_in(start: date, end: date, now: datetime) -> list:
 
 
 def _per_session(conditions: list):
-    """Booked, attended and no-shows per session (a subquery)."""
+    """Booked, attended, no-shows and marks (present or absent) per session (a subquery)."""
     per_booking = (
         select(
             Booking.id.label("booking_id"),
             Booking.session_id.label("session_id"),
             func.max(case((Attendance.status == PRESENT, 1), else_=0)).label("attended"),
+            func.count(Attendance.id).label("marks"),
         )
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .outerjoin(Attendance, Attendance.booking_id == Booking.id)
@@ -130,6 +138,7 @@ def _per_session(conditions: list):
             func.count().label("booked"),
             func.sum(per_booking.c.attended).label("attended"),
             func.sum(case((per_booking.c.attended == 0, 1), else_=0)).label("no_shows"),
+            func.sum(per_booking.c.marks).label("marks"),
         )
         .group_by(per_booking.c.session_id)
         .subquery("per_session")
@@ -162,12 +171,23 @@ def attendance_report(start: date, end: date, now: datetime | None = None) -> At
     booked = func.coalesce(per_session.c.booked, 0)
     attended = func.coalesce(per_session.c.attended, 0)
     no_shows = func.coalesce(per_session.c.no_shows, 0)
+    # Counted: completed, or nobody booked, or every booked person marked on every date
+    # (a mark is unique per booking and date, so all marks = booked x dates).
+    counted = or_(
+        CourseSession.status == COMPLETED,
+        booked == 0,
+        func.coalesce(per_session.c.marks, 0) >= booked * func.coalesce(dates.c.dates, 0),
+    )
+
+    def if_counted(value):
+        return case((counted, value), else_=0)
 
     session_rows = db.session.execute(
         select(
             CourseSession.id, Course.id, Course.title, CourseSession.starts_at, CourseSession.status,
             booked, attended, no_shows,
             func.coalesce(dates.c.dates, 0), func.coalesce(dates.c.recorded, 0),
+            case((counted, 1), else_=0),
         )
         .join(Course, Course.id == CourseSession.course_id)
         .outerjoin(per_session, per_session.c.session_id == CourseSession.id)
@@ -179,10 +199,12 @@ def attendance_report(start: date, end: date, now: datetime | None = None) -> At
     course_rows = db.session.execute(
         select(
             Course.id, Course.title, func.count(CourseSession.id),
-            func.sum(booked), func.sum(attended), func.sum(no_shows),
+            func.sum(if_counted(booked)), func.sum(if_counted(attended)), func.sum(if_counted(no_shows)),
+            func.sum(case((counted, 0), else_=1)),
         )
         .join(CourseSession, CourseSession.course_id == Course.id)
         .outerjoin(per_session, per_session.c.session_id == CourseSession.id)
+        .outerjoin(dates, dates.c.session_id == CourseSession.id)
         .where(*conditions)
         .group_by(Course.id, Course.title)
         .order_by(func.lower(Course.title), Course.id)
@@ -192,12 +214,13 @@ def attendance_report(start: date, end: date, now: datetime | None = None) -> At
         start=start,
         end=end,
         courses=[
-            CourseFigures(cid, title, int(n), int(b or 0), int(a or 0), int(ns or 0))
-            for cid, title, n, b, a, ns in course_rows
+            CourseFigures(cid, title, int(n), int(b or 0), int(a or 0), int(ns or 0), int(nt or 0))
+            for cid, title, n, b, a, ns, nt in course_rows
         ],
         sessions=[
-            SessionFigures(sid, cid, title, starts, status, int(b), int(a), int(ns), int(d), int(r))
-            for sid, cid, title, starts, status, b, a, ns, d, r in session_rows
+            SessionFigures(sid, cid, title, starts, status, int(b), int(a), int(ns), int(d), int(r),
+                           counted=bool(c))
+            for sid, cid, title, starts, status, b, a, ns, d, r, c in session_rows
         ],
     )
 

@@ -36,8 +36,9 @@ from rec_portal.timeutil import format_uk, utcnow
 @bp.route("/my/courses/<int:booking_id>/certificate.pdf")
 @role_required(STUDENT)
 def certificate(booking_id: int):
-    """Only the booking's own student, and only if they were marked present at least
-    once; anything else is "not found" (staff included: this is the student's route)."""
+    """Only the booking's own student, only for a confirmed place on a session that is
+    over (completed or ended), and only if they were marked present at least once;
+    anything else is "not found" (staff included: this is the student's route)."""
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.student_id != current_user.id:
         abort(404)
@@ -105,12 +106,12 @@ def attendance_courses_csv():
         abort(400)
     report = attendance_report(form.start_day, form.end_day)
     rows = [
-        (c.course_title, c.sessions, c.booked, c.attended, c.no_shows, _rate(c.rate))
+        (c.course_title, c.sessions, c.booked, c.attended, c.no_shows, _rate(c.rate), c.not_taken)
         for c in [*report.courses, report.totals]
     ]
     return _csv(
         f"attendance-by-course-{_period(form)}.csv",
-        ["Course", "Sessions", "Booked", "Attended", "No-shows", "Attendance rate"],
+        ["Course", "Sessions", "Booked", "Attended", "No-shows", "Attendance rate", "Registers not taken"],
         rows, f"attendance report by course CSV ({_period(form)})",
     )
 
@@ -122,15 +123,17 @@ def attendance_sessions_csv():
     if form.errors:
         abort(400)
     report = attendance_report(form.start_day, form.end_day)
+    # A session whose registers are not taken has no attended, no-shows or rate yet.
     rows = [
-        (s.course_title, format_uk(s.starts_at), s.dates, s.dates_recorded, s.booked, s.attended,
-         s.no_shows, _rate(s.rate))
+        (s.course_title, format_uk(s.starts_at), s.dates, s.dates_recorded, s.booked,
+         s.attended if s.counted else "", s.no_shows if s.counted else "", _rate(s.rate),
+         "" if s.counted else "Yes")
         for s in report.sessions
     ]
     return _csv(
         f"attendance-by-session-{_period(form)}.csv",
         ["Course", "Starts", "Dates", "Dates with a register", "Booked", "Attended", "No-shows",
-         "Attendance rate"],
+         "Attendance rate", "Registers not taken"],
         rows, f"attendance report by session CSV ({_period(form)})",
     )
 

@@ -175,11 +175,14 @@ def book_place(
 
 
 def fill_free_places(session: CourseSession, now: datetime | None = None) -> list[Booking]:
-    """Give free places to the people waiting, first come first served. The session row
-    must already be locked by the caller."""
+    """Give free places to the people waiting, first come first served, until the session
+    starts. The session row must already be locked by the caller."""
     now = now or utcnow()
+    # Nobody is pulled off a waiting list into a session that is under way or over.
+    if session.status != SCHEDULED or session.starts_at <= now:
+        return []
     free = session.capacity - confirmed_count(session.id)
-    if free <= 0 or session.status != SCHEDULED:
+    if free <= 0:
         return []
     waiting = db.session.execute(
         select(Booking)
@@ -195,9 +198,29 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
     return list(waiting)
 
 
-def cancel_booking(booking_id: int, *, now: datetime | None = None) -> list[Booking]:
+STARTED_CANCEL_MESSAGE = (
+    "This session has already started. If you cannot come to the remaining dates, "
+    "contact the REC team."
+)
+
+
+def self_cancel_refusal(booking: Booking, now: datetime | None = None) -> str | None:
+    """Why the student cannot cancel ``booking`` themselves, or None if they can. Once the
+    session has started a place can only be cancelled by the REC team; leaving a waiting
+    list is always allowed (it frees nothing)."""
+    now = now or utcnow()
+    if booking.status == CONFIRMED and booking.session.starts_at <= now:
+        return STARTED_CANCEL_MESSAGE
+    return None
+
+
+def cancel_booking(
+    booking_id: int, *, now: datetime | None = None, by_student: bool = False
+) -> list[Booking]:
     """Cancel a booking or leave a waiting list. Returns the bookings promoted into the
-    place that was freed (in the same transaction)."""
+    place that was freed (in the same transaction; nobody once the session has started).
+    ``by_student``: the student is cancelling their own place, which they cannot do once
+    the session has started (staff still can)."""
     now = now or utcnow()
     booking = db.session.get(Booking, booking_id)
     if booking is None:
@@ -206,6 +229,8 @@ def cancel_booking(booking_id: int, *, now: datetime | None = None) -> list[Book
     db.session.refresh(booking)
     if booking.status == CANCELLED:
         raise BookingRefused("This booking is already cancelled.")
+    if by_student and (refusal := self_cancel_refusal(booking, now)):
+        raise BookingRefused(refusal)
     was_confirmed = booking.status == CONFIRMED
     booking.status = CANCELLED
     booking.cancelled_at = now
@@ -235,6 +260,7 @@ def change_capacity(session_id: int, capacity: int, *, now: datetime | None = No
 __all__ = [
     "ADMIN",
     "SELF",
+    "STARTED_CANCEL_MESSAGE",
     "BookingRefused",
     "BookingResult",
     "OverlapWarning",
@@ -242,7 +268,9 @@ __all__ = [
     "cancel_booking",
     "change_capacity",
     "fill_free_places",
+    "give_place_to",
     "places_left",
+    "self_cancel_refusal",
     "waitlist_position",
 ]
 
@@ -256,6 +284,10 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
         raise BookingRefused("This booking does not exist.")
     session = lock_session(booking.session_id)
     db.session.refresh(booking)
+    if session.status == SESSION_CANCELLED:
+        raise BookingRefused("This session has been cancelled, so nobody can be given a place on it.")
+    if session.status != SCHEDULED:
+        raise BookingRefused("This session is completed, so nobody can be given a place on it.")
     if booking.status != WAITLISTED:
         raise BookingRefused("Only someone on the waiting list can be given a place.")
     if confirmed_count(session.id) >= session.capacity:

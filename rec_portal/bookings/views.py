@@ -22,6 +22,7 @@ from rec_portal.htmx import is_htmx
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import STUDENT
 from rec_portal.models.bookings import CANCELLED
+from rec_portal.timeutil import utcnow
 
 
 def get_session_or_404(session_id: int) -> CourseSession:
@@ -44,14 +45,15 @@ def _course_url(session: CourseSession) -> str:
 
 
 def _panel(session: CourseSession, message: str | None = None, error: str | None = None,
-           overlap=None, status: int = 200):
+           overlap=None, status: int = 200, error_title: str = "You could not book"):
     """The booking panel alone, for htmx requests (it is the one place on the course page
     that shows this session's places left, so nothing else needs updating)."""
     mine = queries.my_bookings(current_user.id, [session.id])
     places = queries.places_left_for([session.id])[session.id]
     html = render_template(
         "bookings/_booking_panel.html", s=session, places=places, my_bookings=mine,
-        panel_message=message, panel_error=error, overlap=overlap,
+        panel_message=message, panel_error=error, panel_error_title=error_title, overlap=overlap,
+        panel_started=session.starts_at <= utcnow(),
     )
     return html, status
 
@@ -101,15 +103,18 @@ def cancel(booking_id: int):
     if booking.status == CANCELLED:
         flash("This booking is already cancelled.", "info")
         return redirect(url_for("bookings.my_courses"))
+    # Once the session has started, only the REC team can cancel a place.
+    refusal = operations.self_cancel_refusal(booking)
+    if refusal:
+        return _cancel_refused(booking, refusal)
     form = CancelForm()
     if form.validate_on_submit():
         was_waiting = booking.status == "waitlisted"
         try:
-            promoted = operations.cancel_booking(booking.id)
-        except operations.BookingRefused as refusal:
+            promoted = operations.cancel_booking(booking.id, by_student=True)
+        except operations.BookingRefused as refused:
             db.session.rollback()
-            flash(refusal.message, "error")
-            return redirect(url_for("bookings.my_courses"))
+            return _cancel_refused(booking, refused.message)
         notify.booking_cancelled(booking)
         for other in promoted:
             notify.place_offered(other)
@@ -122,6 +127,15 @@ def cancel(booking_id: int):
     if is_htmx():
         return render_template("bookings/_cancel_panel.html", booking=booking)
     return render_template("bookings/cancel.html", booking=booking, form=form)
+
+
+def _cancel_refused(booking: Booking, message: str):
+    """The booking stays as it was: htmx gets the session's panel with the reason, a plain
+    request goes back to My courses with it."""
+    if is_htmx():
+        return _panel(booking.session, error=message, error_title="You could not cancel", status=400)
+    flash(message, "error")
+    return redirect(url_for("bookings.my_courses"))
 
 
 @bp.route("/sessions/<int:session_id>/panel")
@@ -138,7 +152,8 @@ def panel(session_id: int):
 @role_required(STUDENT)
 def my_courses():
     upcoming, waiting, past = queries.my_courses(current_user.id)
-    return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past)
+    return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past,
+                           now=utcnow())
 
 
 

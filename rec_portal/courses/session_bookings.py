@@ -29,6 +29,15 @@ def _booking_or_404(booking_id: int) -> Booking:
     return booking
 
 
+def _student_from_form() -> User | None:
+    """The person chosen in a search result (``student_id``), or None if the id is missing,
+    not a number or out of range (a huge number would overflow the database's integer)."""
+    student_id = request.form.get("student_id", type=int)
+    if student_id is None or not 0 < student_id < 2**31:
+        return None
+    return db.session.get(User, student_id)
+
+
 def _lists(session: CourseSession):
     rows = db.session.execute(
         select(Booking)
@@ -82,7 +91,7 @@ def add_walk_in(session_id: int):
     session = get_session_or_404(session_id)
     if not StatusForm().validate_on_submit():
         abort(400)
-    student = db.session.get(User, request.form.get("student_id", type=int) or 0)
+    student = _student_from_form()
     try:
         booking = add(session.id, student, added_by=current_user._get_current_object())
     except WalkInRefused as refusal:
@@ -105,7 +114,7 @@ def book_for_student(session_id: int):
     session = get_session_or_404(session_id)
     if not StatusForm().validate_on_submit():
         abort(400)
-    student = db.session.get(User, request.form.get("student_id", type=int) or 0)
+    student = _student_from_form()
     if student is None or not student.has_role(STUDENT):
         abort(404)
     try:

@@ -58,10 +58,14 @@ def booking_ics(booking: Booking, base_url: str) -> str:
 def _roster_events(assignment, base_url: str):
     """A facilitator's rostered session (rosters.RosterAssignment), one event per date."""
     session = assignment.session
+    # Neutral titles leave out the role too: a role such as "Peer specialist" can say
+    # something about the person (lived experience) to anyone who sees their calendar.
     if assignment.user.show_course_titles:
         title = f"Facilitating: {session.course.title} (Recovery Education Centre)"
+        role = f"Your role: {assignment.role_label}. "
     else:
         title = f"Facilitating: {NEUTRAL_TITLE}"
+        role = ""
     for number, day in enumerate(session.dates, start=1):
         event = Event()
         event.add("uid", f"rec-roster-{assignment.id}-date-{day.id}@rec-portal")
@@ -70,7 +74,7 @@ def _roster_events(assignment, base_url: str):
         event.add("dtend", day.ends_at.replace(tzinfo=UTC))
         event.add("dtstamp", assignment.assigned_at.replace(tzinfo=UTC))
         event.add("location", session.venue or "Online")
-        details = f"Your role: {assignment.role_label}. Class list and register: {base_url}/facilitate"
+        details = f"{role}Class list and register: {base_url}/facilitate"
         if len(session.dates) > 1:
             details = f"Part {number} of {len(session.dates)}. " + details
         event.add("description", details)

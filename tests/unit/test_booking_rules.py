@@ -6,12 +6,16 @@ import pytest
 from sqlalchemy import select
 
 from rec_portal.bookings.operations import (
+    STARTED_CANCEL_MESSAGE,
     BookingRefused,
     OverlapWarning,
     book_place,
     cancel_booking,
     change_capacity,
+    fill_free_places,
+    give_place_to,
     places_left,
+    self_cancel_refusal,
     waitlist_position,
 )
 from rec_portal.extensions import db
@@ -157,3 +161,54 @@ def test_database_refuses_two_active_bookings(app_ctx):
     with pytest.raises(sqlalchemy.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+# --- Once a session has started or is over ----------------------------------------------------
+
+def _full_with_waiting(capacity=1, waiting=2, **kw):
+    """A full session with people waiting (places made by hand: booking may be over)."""
+    session = factories.make_session(capacity=capacity, dates=2, **kw)
+    booked = factories.fill_places(session, capacity)
+    queued = factories.fill_places(session, waiting, status="waitlisted")
+    return session, booked, queued
+
+
+def test_nobody_is_promoted_once_the_session_has_started(app_ctx):
+    session, (booked,), queued = _full_with_waiting(starts_in_days=-0.1)
+    assert fill_free_places(session) == []  # a free place after the start stays free
+    assert cancel_booking(booked.id) == []  # staff cancelling: no promotion either
+    assert [b.status for b in queued] == ["waitlisted", "waitlisted"]
+    assert change_capacity(session.id, 5) == []
+    assert [b.status for b in queued] == ["waitlisted", "waitlisted"]
+    # A moment before the start the same place goes to the first in line.
+    later, (kept,), (first, _) = _full_with_waiting()
+    assert fill_free_places(later, now=later.starts_at) == []
+    cancel_booking(kept.id, now=later.starts_at - timedelta(minutes=1))
+    assert first.status == "confirmed"
+
+
+def test_a_student_cannot_cancel_their_place_once_the_session_has_started(app_ctx):
+    _, (booked,), (waiting, _) = _full_with_waiting(starts_in_days=-0.1)
+    with pytest.raises(BookingRefused, match=r"^This session has already started\. If you cannot come"):
+        cancel_booking(booked.id, by_student=True)
+    assert booked.status == "confirmed"
+    assert self_cancel_refusal(booked) == STARTED_CANCEL_MESSAGE
+    # Leaving a waiting list frees nothing, so it is still allowed.
+    assert self_cancel_refusal(waiting) is None
+    assert cancel_booking(waiting.id, by_student=True) == []
+    assert waiting.status == "cancelled"
+    # Before the start the student can cancel (and the next person moves up).
+    _, (mine,), (next_in_line, _) = _full_with_waiting()
+    assert self_cancel_refusal(mine) is None
+    assert [b.id for b in cancel_booking(mine.id, by_student=True)] == [next_in_line.id]
+
+
+@pytest.mark.parametrize("status, message", [
+    ("completed", "This session is completed, so nobody can be given a place on it."),
+    ("cancelled", "This session has been cancelled, so nobody can be given a place on it."),
+])
+def test_no_place_is_given_on_a_session_that_is_not_scheduled(app_ctx, status, message):
+    session, _, (waiting, _) = _full_with_waiting(starts_in_days=-10, status=status)
+    with pytest.raises(BookingRefused, match=message):
+        give_place_to(waiting.id)
+    assert waiting.status == "waitlisted" and session.capacity == 1

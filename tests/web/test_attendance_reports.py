@@ -20,7 +20,13 @@ from rec_portal.attendance.reports import (
     term_of,
 )
 from rec_portal.extensions import db
-from rec_portal.models import AuditEvent, CourseSession, SessionDate
+from rec_portal.models import (
+    Attendance,
+    AuditEvent,
+    Booking,
+    CourseSession,
+    SessionDate,
+)
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.web.test_certificates import (
@@ -153,13 +159,15 @@ def test_attendance_by_course_matches_the_hand_count(app, client, login_as):
     response = client.get("/admin/reports/attendance")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    # The last three months by default: s1, s2, s5 and the empty course.
+    # The last three months by default: s1, s2, s5 and the empty course. s5's register was
+    # not taken, so its three people are not counted (not as no-shows either).
     assert table_rows(html, "attendance-by-course") == [
-        ['=HYPERLINK("http://x")', "1", "3", "0", "3", "0%"],
-        ["Empty Course", "1", "0", "0", "0", "–"],
-        ["Staying Safe", "2", "7", "4", "3", "57%"],
-        ["All courses", "4", "10", "4", "6", "40%"],
+        ['=HYPERLINK("http://x")', "1", "0", "0", "0", "–", "1"],
+        ["Empty Course", "1", "0", "0", "0", "–", "0"],
+        ["Staying Safe", "2", "7", "4", "3", "57%", "0"],
+        ["All courses", "4", "7", "4", "3", "57%", "1"],
     ]
+    assert ">Registers not taken</th>" in html
     assert f'value="{uk_day(91)}"' in html and f'value="{uk_day(0)}"' in html
 
 
@@ -171,22 +179,64 @@ def test_attendance_by_session_matches_the_hand_count(app, client, login_as):
     assert [r[1:] for r in rows] == [
         ["3 of 3", "3", "2", "1", "67%"],  # s2: 40 days ago
         ["1 of 1", "4", "2", "2", "50%"],  # s1: 20 days ago
-        ["0 of 1", "3", "0", "3", "0%"],   # s5: register not taken
+        ["0 of 1", "3", "–", "–", "Registers not taken"],  # s5: not counted
         ["0 of 1", "0", "0", "0", "–"],    # nobody booked
     ]
+    assert "not counted: registers not taken" in html  # what a screen reader hears for "–"
     assert rows[1][0].startswith("Staying Safe") and rows[1][0].endswith("completed")
     assert f'href="/admin/courses/sessions/{ids["s1"]}/bookings"' in html
+
+
+def test_registers_not_taken_are_not_counted_as_no_shows(app, client, login_as):
+    """Only completed sessions, or sessions whose every register is fully taken, are in the
+    rates; the others are shown under "Registers not taken"."""
+    now = utcnow().replace(microsecond=0)
+    with app.app_context():
+        course = factories.make_course(title="Staying Safe")
+        # Ended, still scheduled, one of two people marked: a register half taken.
+        half = session_at(course, [(now - timedelta(days=3), 2)])
+        people(half, [("present",), None])
+        # Under way: the first of three dates fully taken, two dates still to come.
+        running = session_at(course, [(now - timedelta(days=7 - 7 * i), 2) for i in range(3)])
+        people(running, [("absent", None, None), ("present", None, None)])
+        # Ended and completed with someone never marked: counted (a no-show).
+        done = session_at(course, [(now - timedelta(days=5), 2)], status="completed")
+        people(done, [("present",), None])
+        db.session.commit()
+        half_id = half.id
+    login_as("admin")
+    html = client.get("/admin/reports/attendance").get_data(as_text=True)
+    assert table_rows(html, "attendance-by-course") == [
+        ["Staying Safe", "3", "2", "1", "1", "50%", "2"],
+        ["All courses", "3", "2", "1", "1", "50%", "2"],
+    ]
+    assert [r[1:] for r in table_rows(html, "attendance-by-session")] == [
+        ["1 of 3", "2", "–", "–", "Registers not taken"],  # running
+        ["1 of 1", "2", "1", "1", "50%"],                 # done
+        ["1 of 1", "2", "–", "–", "Registers not taken"],  # half
+    ]
+    # The rest of the register is taken: the session counts, its absent person a no-show.
+    with app.app_context():
+        half = db.session.get(CourseSession, half_id)
+        marked = select(Attendance.booking_id)
+        missing = db.session.execute(
+            select(Booking).where(Booking.session_id == half_id, Booking.id.not_in(marked))
+        ).scalar_one()
+        mark(missing, half, ("absent",))
+        db.session.commit()
+    html = client.get("/admin/reports/attendance").get_data(as_text=True)
+    assert table_rows(html, "attendance-by-course")[-1] == ["All courses", "3", "4", "2", "2", "50%", "1"]
 
 
 def test_a_wider_range_takes_in_older_sessions(app, client, login_as):
     attendance_fixture(app)
     login_as("admin")
     html = client.get(f"/admin/reports/attendance?from={uk_day(300)}&to={uk_day(0)}").get_data(as_text=True)
-    assert ['=HYPERLINK("http://x")', "2", "5", "2", "3", "40%"] in table_rows(html, "attendance-by-course")
+    assert ['=HYPERLINK("http://x")', "2", "2", "2", "0", "100%", "1"] in table_rows(html, "attendance-by-course")
     only_old = client.get(f"/admin/reports/attendance?from={uk_day(300)}&to={uk_day(100)}").get_data(as_text=True)
     assert table_rows(only_old, "attendance-by-course") == [
-        ['=HYPERLINK("http://x")', "1", "2", "2", "0", "100%"],
-        ["All courses", "1", "2", "2", "0", "100%"],
+        ['=HYPERLINK("http://x")', "1", "2", "2", "0", "100%", "0"],
+        ["All courses", "1", "2", "2", "0", "100%", "0"],
     ]
     # Typed UK-style dates work too.
     day = to_uk(utcnow()).date() - timedelta(days=300)
@@ -247,15 +297,16 @@ def test_csv_downloads_are_formula_safe_and_audited(app, client, login_as):
     assert response.mimetype == "text/csv"
     assert f'filename="attendance-by-course-{uk_day(91)}-to-{uk_day(0)}.csv"' in response.headers["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0] == ["Course", "Sessions", "Booked", "Attended", "No-shows", "Attendance rate"]
-    assert ["'=HYPERLINK(\"http://x\")", "1", "3", "0", "3", "0%"] in rows
-    assert rows[-1] == ["All courses", "4", "10", "4", "6", "40%"]
+    assert rows[0] == ["Course", "Sessions", "Booked", "Attended", "No-shows", "Attendance rate",
+                       "Registers not taken"]
+    assert ["'=HYPERLINK(\"http://x\")", "1", "0", "0", "0", "", "1"] in rows
+    assert rows[-1] == ["All courses", "4", "7", "4", "3", "57%", "1"]
     sessions = read_csv(client.get("/admin/reports/attendance/sessions.csv"))
     assert sessions[0] == ["Course", "Starts", "Dates", "Dates with a register", "Booked", "Attended",
-                           "No-shows", "Attendance rate"]
+                           "No-shows", "Attendance rate", "Registers not taken"]
     assert [r[2:] for r in sessions[1:]] == [
-        ["3", "3", "3", "2", "1", "67%"], ["1", "1", "4", "2", "2", "50%"],
-        ["1", "0", "3", "0", "3", "0%"], ["1", "0", "0", "0", "0", ""],
+        ["3", "3", "3", "2", "1", "67%", ""], ["1", "1", "4", "2", "2", "50%", ""],
+        ["1", "0", "3", "", "", "", "Yes"], ["1", "0", "0", "0", "0", "", ""],
     ]
     assert sessions[3][0] == "'=HYPERLINK(\"http://x\")"
     with app.app_context():

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from rec_portal.bookings.operations import book_place
 from rec_portal.extensions import db
-from rec_portal.models import Booking, OutboxMessage
+from rec_portal.models import Booking, CourseSession, OutboxMessage, User
 from tests import factories
 from tests.conftest import Browserless, csrf_from
 
@@ -245,3 +245,78 @@ def test_cancel_in_place_with_htmx(login_as, web, client, app):
     with app.app_context():
         assert db.session.get(Booking, booking_id).status == "cancelled"
     assert client.get(f"/sessions/{session_id}/panel").status_code == 302  # without htmx: the course page
+
+
+STARTED = ("This session has already started. If you cannot come to the remaining dates, "
+           "contact the REC team.")
+
+
+def _my_started_place(app, email):
+    """A two-date session that started an hour ago: ``email`` has a place, someone waits."""
+    session_id = _session(app, capacity=1, starts_in_days=-1 / 24, dates=2)
+    with app.app_context():
+        session = db.session.get(CourseSession, session_id)
+        me = db.session.execute(select(User).where(User.email == email)).scalar_one()
+        mine = Booking(session_id=session_id, student_id=me.id, status="confirmed", made_by_user_id=me.id,
+                       queued_at=session.starts_at, confirmed_at=session.starts_at)
+        db.session.add(mine)
+        (waiting,) = factories.fill_places(session, 1, status="waitlisted")
+        db.session.commit()
+        return session_id, mine.id, waiting.id
+
+
+def test_a_place_cannot_be_cancelled_once_the_session_has_started(login_as, web, client, app):
+    me = login_as("student")
+    _, mine, waiting = _my_started_place(app, me.email)
+    page = client.get("/my/courses").get_data(as_text=True)
+    assert f'id="started-{mine}"' in page and "This session has already started." in page
+    assert f'href="/my/courses/{mine}/cancel"' not in page
+    # The confirmation page is not offered; it goes back to My courses with the reason.
+    response = client.get(f"/my/courses/{mine}/cancel")
+    assert response.headers["Location"] == "/my/courses"
+    assert STARTED in client.get("/my/courses").get_data(as_text=True)
+    # Sending the form anyway (a page left open from before the start) is refused too.
+    response = web.submit(f"/my/courses/{mine}/cancel", {}, page="/my/courses")
+    assert response.headers["Location"] == "/my/courses"
+    html = client.get("/my/courses").get_data(as_text=True)
+    assert STARTED in html and "Your place has been cancelled" not in html
+    with app.app_context():
+        assert db.session.get(Booking, mine).status == "confirmed"
+        assert db.session.get(Booking, waiting).status == "waitlisted"
+    assert _messages(app) == []
+
+
+def test_a_place_cannot_be_cancelled_with_htmx_once_the_session_has_started(login_as, client, app):
+    me = login_as("student")
+    session_id, mine, waiting = _my_started_place(app, me.email)
+    hx = {"HX-Request": "true", "X-CSRFToken": csrf_from(client.get("/my/courses").get_data(as_text=True))}
+    for response in (client.get(f"/my/courses/{mine}/cancel", headers=hx),
+                     client.post(f"/my/courses/{mine}/cancel", headers=hx)):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert html.lstrip().startswith(f'<div id="booking-panel-{session_id}"') and "<html" not in html
+        assert "You could not cancel" in html and STARTED in html
+        assert "Cancel your place?" not in html and "Cancel my place" not in html
+        assert "You have a place on this date" in html
+    with app.app_context():
+        assert db.session.get(Booking, mine).status == "confirmed"
+        assert db.session.get(Booking, waiting).status == "waitlisted"
+    assert _messages(app) == []
+
+
+def test_the_waiting_list_can_still_be_left_after_the_start(login_as, web, client, app):
+    me = login_as("student")
+    session_id = _session(app, capacity=1, starts_in_days=-1 / 24)
+    with app.app_context():
+        session = db.session.get(CourseSession, session_id)
+        factories.fill_places(session, 1)
+        me_user = db.session.execute(select(User).where(User.email == me.email)).scalar_one()
+        waiting = Booking(session_id=session_id, student_id=me_user.id, status="waitlisted",
+                          made_by_user_id=me_user.id, queued_at=session.starts_at)
+        db.session.add(waiting)
+        db.session.commit()
+        waiting_id = waiting.id
+    web.submit(f"/my/courses/{waiting_id}/cancel", {}, page="/my/courses")
+    assert "You have left the waiting list." in client.get("/my/courses").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Booking, waiting_id).status == "cancelled"

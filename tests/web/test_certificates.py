@@ -1,5 +1,6 @@
 """Students see whether they attended, and attendees download a certificate of attendance;
-course pages say who delivers each upcoming session."""
+course pages say who delivers each upcoming session; a facilitator's private calendar feed
+names their role only if they chose to show course titles."""
 
 from __future__ import annotations
 
@@ -179,6 +180,51 @@ def test_no_certificate_without_being_marked_present(app, statuses):
         student = factories.make_user(email="ann@example.org")
         booking = book(session, student)
         mark(booking, session, statuses)
+        db.session.commit()
+        booking_id = booking.id
+    client = login(app, "ann@example.org")
+    assert client.get(f"/my/courses/{booking_id}/certificate.pdf").status_code == 404
+    assert "Download your certificate" not in client.get("/my/courses").get_data(as_text=True)
+
+
+def test_no_certificate_half_way_through_a_course(app):
+    """Three weekly dates, the first a week ago (marked present): the course is not over."""
+    with app.app_context():
+        session = past_session(dates=3, days_ago=8, status="scheduled")
+        booking = book(session, factories.make_user(email="ann@example.org"))
+        mark(booking, session, ("present", None, None))
+        db.session.commit()
+        booking_id, session_id = booking.id, session.id
+    client = login(app, "ann@example.org")
+    url = f"/my/courses/{booking_id}/certificate.pdf"
+    assert client.get(url).status_code == 404
+    assert "Download your certificate" not in client.get("/my/courses").get_data(as_text=True)
+    # Completed (the last register taken on the day, before it ends): now there is one.
+    with app.app_context():
+        db.session.get(CourseSession, session_id).status = "completed"
+        db.session.commit()
+    response = client.get(url)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_a_course_that_ended_has_a_certificate_even_if_not_marked_completed(app):
+    with app.app_context():
+        session = past_session(dates=2, days_ago=20, status="scheduled")
+        booking = book(session, factories.make_user(email="ann@example.org"))
+        mark(booking, session, ("present", None))
+        db.session.commit()
+        booking_id = booking.id
+    response = login(app, "ann@example.org").get(f"/my/courses/{booking_id}/certificate.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("booking_status", ["cancelled", "waitlisted"])
+def test_no_certificate_for_a_place_that_was_not_confirmed(app, booking_status):
+    """Marked present before the place was cancelled (or by mistake while waiting)."""
+    with app.app_context():
+        session = past_session(dates=1, days_ago=20)
+        booking = book(session, factories.make_user(email="ann@example.org"), status=booking_status)
+        mark(booking, session, ("present",))
         db.session.commit()
         booking_id = booking.id
     client = login(app, "ann@example.org")
@@ -370,3 +416,29 @@ def test_very_long_names_titles_and_teams_still_fit_on_one_page(app):
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
     text = pdf_text(data)
     assert "on 11 of 12 dates" in text and "Facilitator With A Long Name Number 5 (facilitator)" in text
+
+
+# --- Private calendar feed: the facilitator's role ---------------------------------------------------
+
+@pytest.mark.parametrize("show_titles", [False, True])
+def test_neutral_calendar_titles_leave_the_role_out_too(app, show_titles):
+    """A role such as "Peer specialist" can say something about the person (lived
+    experience), so a neutral feed does not name it."""
+    with app.app_context():
+        session = factories.make_session(course=factories.make_course(title="Hearing Voices"), dates=2)
+        jo = facilitator("Jo Peer", "Jo", email="jo@example.org")
+        jo.show_course_titles = show_titles
+        jo.calendar_token = "t" * 40
+        roster(session, jo, "peer_specialist")
+        db.session.commit()
+    response = app.test_client().get(f"/calendar/{'t' * 40}.ics")
+    feed = response.get_data(as_text=True).replace("\r\n ", "")
+    assert response.status_code == 200 and feed.count("BEGIN:VEVENT") == 2
+    assert feed.count("Class list and register: ") == 2
+    if show_titles:
+        assert "SUMMARY:Facilitating: Hearing Voices (Recovery Education Centre)" in feed
+        assert feed.count("Your role: Peer specialist or peer trainer.") == 2
+    else:
+        assert "SUMMARY:Facilitating: Recovery Education Centre session" in feed
+        assert "Hearing Voices" not in feed
+        assert "role" not in feed.lower() and "peer" not in feed.lower()

@@ -134,3 +134,59 @@ def test_class_list_shows_phone_and_support_needs(login_as, client, app):
     assert "(they/them)" in html
     csv_text = client.get(f"/admin/courses/sessions/{session_id}/bookings.csv").get_data(as_text=True)
     assert "Hearing loop please" in csv_text and "07700 900123" in csv_text
+
+
+# --- Ids out of range, and bookings once a session has started or is over -----------------------
+
+@pytest.mark.parametrize("student_id", ["99999999999999999999", "-5", "0", str(2**31), "abc", ""])
+def test_phone_booking_with_an_impossible_student_id_is_not_found(login_as, web, client, app, student_id):
+    login_as("admin")
+    session_id, _ = _setup(app, capacity=5, people=0)
+    page = f"/admin/courses/sessions/{session_id}/bookings"
+    response = web.submit(page, {"student_id": student_id}, page=page)
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(Booking)).first() is None
+
+
+def _started(app, *, capacity=1, waiting=1, status="scheduled", starts_in_days=-0.05):
+    """A full session of two dates that started a little while ago, with people waiting."""
+    with app.app_context():
+        session = factories.make_session(capacity=capacity, starts_in_days=starts_in_days, dates=2,
+                                         status=status, course=factories.make_course(slug="staying-safe"))
+        booked = factories.fill_places(session, capacity)
+        queued = factories.fill_places(session, waiting, status="waitlisted")
+        db.session.commit()
+        return session.id, [b.id for b in booked + queued]
+
+
+def test_staff_can_cancel_after_the_start_but_nobody_moves_up(login_as, web, client, app):
+    login_as("admin")
+    session_id, (booked, waiting) = _started(app)
+    page = f"/admin/courses/sessions/{session_id}/bookings"
+    web.submit(f"/admin/courses/bookings/{booked}/cancel", {}, page=page)
+    html = client.get(page).get_data(as_text=True)
+    assert "booking is cancelled." in html and "moved up from the waiting list" not in html
+    with app.app_context():
+        assert db.session.get(Booking, booked).status == "cancelled"
+        assert db.session.get(Booking, waiting).status == "waitlisted"
+        assert db.session.execute(select(OutboxMessage.subject)).scalars().all() == [
+            "Recovery Education Centre session: cancelled"]
+
+
+@pytest.mark.parametrize("status, words", [
+    ("completed", "This session is completed, so nobody can be given a place on it."),
+    ("cancelled", "This session has been cancelled, so nobody can be given a place on it."),
+])
+def test_no_place_is_given_on_a_completed_or_cancelled_session(login_as, web, client, app, status, words):
+    login_as("admin")
+    session_id, (_, waiting) = _started(app, status=status, starts_in_days=-10)
+    page = f"/admin/courses/sessions/{session_id}/bookings"
+    response = web.submit(f"/admin/courses/bookings/{waiting}/give-place", {}, page=page)
+    assert response.headers["Location"] == page
+    assert words in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Booking, waiting).status == "waitlisted"
+        assert db.session.get(CourseSession, session_id).capacity == 1
+        assert db.session.execute(select(OutboxMessage)).first() is None

@@ -152,6 +152,17 @@ def test_walk_ins_need_an_admin_and_a_csrf_token(app, client):
     assert "jo@example.org" not in _bookings(app, session_id)
 
 
+@pytest.mark.parametrize("student_id", ["99999999999999999999", "-3", str(2**31), "abc"])
+def test_a_walk_in_with_an_impossible_student_id_is_explained(app, web, client, login_as, student_id):
+    login_as("admin")
+    session_id, _ = walk_in_setup(app)
+    page = f"/admin/courses/sessions/{session_id}/bookings"
+    response = web.submit(f"/admin/courses/sessions/{session_id}/walk-ins", {"student_id": student_id}, page=page)
+    assert response.headers["Location"] == page
+    assert "Choose a student from the search results." in client.get(page).get_data(as_text=True)
+    assert "jo@example.org" not in _bookings(app, session_id)
+
+
 # --- Register reminders -------------------------------------------------------------------------------
 
 
