@@ -15,8 +15,9 @@ from rec_portal.models import FacilitatorProfile, RosterOffer, Unavailability, U
 from rec_portal.models.rosters import OFFER_PENDING, OFFER_WITHDRAWN
 from rec_portal.timeutil import format_uk, to_uk, utcnow
 
-BIO_MAX = 1000
+BIO_MAX = 1000  # the same for the facilitator and for an admin (rosters/forms.py)
 NOTE_MAX = 200
+DAYS_OFF_AHEAD_YEARS = 2
 
 
 class FacilitationRefused(DomainError):
@@ -49,17 +50,38 @@ def update_bio(user: User, bio: str) -> FacilitatorProfile:
     return profile
 
 
+def years_later(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def add_unavailable_day(
     user: User, day: date | None, note: str = "", *, now: datetime | None = None
 ) -> Unavailability:
-    """Record a day ``user`` cannot work (today or later; once per day)."""
+    """Record a day ``user`` cannot work (today up to two years ahead; once per day).
+    The person's facilitator profile row is locked first, so an admin putting them on a
+    roster at the same moment either finishes first (and the new day off shows the clash)
+    or sees the day off."""
     if day is None:
         raise FacilitationRefused("Enter the date you cannot work", field="date")
-    if day < uk_today(now):
+    today = uk_today(now)
+    if day < today:
         raise FacilitationRefused("The date must be today or in the future", field="date")
+    last = years_later(today, DAYS_OFF_AHEAD_YEARS)
+    if day > last:
+        raise FacilitationRefused(
+            f"You can add days up to {DAYS_OFF_AHEAD_YEARS} years ahead, so up to {format_uk(last)}",
+            field="date",
+        )
     note = " ".join(_plain(note).split())
     if len(note) > NOTE_MAX:
         raise FacilitationRefused(f"The note must be {NOTE_MAX} characters or fewer", field="note")
+    db.session.execute(
+        select(FacilitatorProfile).where(FacilitatorProfile.user_id == user.id).with_for_update()
+    ).first()
     existing = db.session.execute(
         select(Unavailability.id).where(Unavailability.user_id == user.id, Unavailability.day == day)
     ).first()

@@ -98,8 +98,11 @@ def rostered_days(user_id: int, days: list[date]) -> dict[date, list[CourseSessi
     ``days`` (UK dates)."""
     if not days:
         return {}
-    start = datetime.combine(min(days), datetime.min.time()) - timedelta(days=1)
-    end = datetime.combine(max(days), datetime.min.time()) + timedelta(days=2)
+    # A day off is at most two years ahead (operations.add_unavailable_day); the bounds are
+    # kept inside the calendar all the same.
+    first, last = max(min(days), date.min + timedelta(days=1)), min(max(days), date.max - timedelta(days=2))
+    start = datetime.combine(first, datetime.min.time()) - timedelta(days=1)
+    end = datetime.combine(last, datetime.min.time()) + timedelta(days=2)
     rows = db.session.execute(
         select(SessionDate.starts_at, CourseSession)
         .join(CourseSession, CourseSession.id == SessionDate.session_id)

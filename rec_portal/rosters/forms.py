@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from rec_portal.facilitation.operations import BIO_MAX
 from rec_portal.models.courses import FACILITATOR_ROLE_LABELS, FACILITATOR_ROLES
 
 
@@ -43,7 +44,7 @@ class ProfileForm(FlaskForm):
     )
     bio = TextAreaField(
         "Short bio",
-        validators=[Length(max=1500, message="The bio must be 1,500 characters or fewer")],
+        validators=[Length(max=BIO_MAX, message=f"The bio must be {BIO_MAX:,} characters or fewer")],
         filters=[_strip],
     )
     active = BooleanField("Active: they can be put on rosters", default=True)
@@ -67,12 +68,20 @@ class AssignForm(FlaskForm):
     )
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def _parse_day(text: str) -> date:
+    """A day typed as 2027-03-14 or 14/03/2027, in the years 2000 to 2100 (the roster has
+    nothing outside them, and dates near the end of the calendar cannot be counted on from)."""
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            day = datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValidationError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}, like 2027-03-14")
+        return day
     raise ValidationError("Enter a real date, like 2027-03-14")
 
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.facilitation.operations import BIO_MAX
 from rec_portal.models import (
     Course,
     CourseSession,
@@ -82,38 +83,66 @@ def _date_spans(session: CourseSession) -> list[tuple[datetime, datetime]]:
 # --- Status -------------------------------------------------------------------------------
 
 @dataclass
+class Clash:
+    """Someone already on a roster who now cannot do it: a day they cannot work, or
+    another of their sessions at the same time."""
+
+    assignment: RosterAssignment
+    reason: str
+
+
+@dataclass
 class RosterStatus:
-    """``complete`` when every role the course needs has enough people; ``missing``:
-    (role, label, how many more people) for each role that is short."""
+    """``complete`` when every role the course needs has enough people and nobody on the
+    roster has a clash; ``missing``: (role, label, how many more people) for each role that
+    is short; ``clashes``: people on the roster who now cannot do it."""
 
     missing: list[tuple[str, str, int]] = field(default_factory=list)
+    clashes: list[Clash] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.clashes
+
+    @property
+    def label(self) -> str:
+        """Complete; Gaps (a role is short); Check (covered, but someone has a clash)."""
+        return "Complete" if self.complete else "Gaps" if self.missing else "Check"
 
     @property
     def missing_text(self) -> str:
-        return ", ".join(label + (f" ({n} more)" if n > 1 else "") for _r, label, n in self.missing)
+        """The roles still to cover, then any role whose person has a clash."""
+        parts = [label + (f" ({n} more)" if n > 1 else "") for _r, label, n in self.missing]
+        parts += [f"{c.assignment.role_label} ({c.assignment.user.full_name} has a clash)" for c in self.clashes]
+        return ", ".join(parts)
 
 
-def status_from(course: Course, assignments) -> RosterStatus:
-    """The status of a roster from the course's needs and its assignments (no queries)."""
+def status_in(session: CourseSession, facts: RosterFacts) -> RosterStatus:
+    """The status of a roster from facts already loaded (no queries): the course's needs,
+    its assignments and, while the session is scheduled, any clash of the people on it."""
+    assignments = facts.assignments.get(session.id, [])
     covered: dict[str, int] = defaultdict(int)
     for a in assignments:
         covered[a.role] += 1
+    clashes = []
+    if session.status == SCHEDULED:
+        for a in assignments:
+            reason = clash(session, a.user, facts)
+            if reason:
+                clashes.append(Clash(a, reason))
     return RosterStatus(
         missing=[
             (need.role, role_label(need.role), need.count - covered[need.role])
-            for need in course.roles_needed
+            for need in session.course.roles_needed
             if covered[need.role] < need.count
-        ]
+        ],
+        clashes=clashes,
     )
 
 
 def roster_status(session: CourseSession) -> RosterStatus:
-    """Complete, or gaps with the roles still missing."""
-    return status_from(session.course, _assignments_of_session(session.id))
+    """Complete, or gaps with the roles still missing and any clash."""
+    return status_in(session, load_facts([session], rostered=True))
 
 
 def _assignments_of_session(session_id: int) -> list[RosterAssignment]:
@@ -159,20 +188,28 @@ def person_of(relationship):
     return joinedload(relationship).options(lazyload(User.roles), lazyload(User.profile))
 
 
-def load_facts(sessions: list[CourseSession], user_ids: list[int] | None = None) -> RosterFacts:
-    """Facts for ``sessions`` about ``user_ids`` (None: every active facilitator). Four
-    queries (plus the fixed eager loads of profiles), whatever the numbers."""
+def load_facts(
+    sessions: list[CourseSession], user_ids: list[int] | None = None, *, rostered: bool = False
+) -> RosterFacts:
+    """Facts for ``sessions`` about ``user_ids`` (None: every active facilitator, and the
+    days off and other places of everyone). ``rostered``: only about the people already on
+    these sessions' rosters, without profiles (enough to check them for clashes). Four
+    queries at most (plus the fixed eager loads of profiles), whatever the numbers."""
     spans = [span for s in sessions for span in _date_spans(s)]
-    profiles_q = select(FacilitatorProfile).options(person_of(FacilitatorProfile.user))
-    if user_ids is None:
-        profiles_q = profiles_q.where(FacilitatorProfile.active.is_(True))
-    else:
-        profiles_q = profiles_q.where(FacilitatorProfile.user_id.in_(user_ids))
-    profiles = {p.user_id: p for p in db.session.execute(profiles_q).scalars()}
+    ids = [s.id for s in sessions]
+    on_rosters = select(RosterAssignment.user_id).where(RosterAssignment.session_id.in_(ids))
+    profiles: dict[int, FacilitatorProfile] = {}
+    if not rostered:
+        profiles_q = select(FacilitatorProfile).options(person_of(FacilitatorProfile.user))
+        if user_ids is None:
+            profiles_q = profiles_q.where(FacilitatorProfile.active.is_(True))
+        else:
+            profiles_q = profiles_q.where(FacilitatorProfile.user_id.in_(user_ids))
+        profiles = {p.user_id: p for p in db.session.execute(profiles_q).scalars()}
 
     unavailable: dict[int, dict[date, str]] = defaultdict(dict)
     busy: dict[int, list[Busy]] = defaultdict(list)
-    if spans:
+    if spans and (user_ids is None or user_ids or rostered):
         first = min(s for s, _e in spans)
         last = max(e for _s, e in spans)
         days_q = select(Unavailability.user_id, Unavailability.day, Unavailability.note).where(
@@ -193,7 +230,10 @@ def load_facts(sessions: list[CourseSession], user_ids: list[int] | None = None)
                 SessionDate.ends_at > first,
             )
         )
-        if user_ids is not None:
+        if rostered:
+            days_q = days_q.where(Unavailability.user_id.in_(on_rosters))
+            busy_q = busy_q.where(RosterAssignment.user_id.in_(on_rosters))
+        elif user_ids is not None:
             days_q = days_q.where(Unavailability.user_id.in_(user_ids))
             busy_q = busy_q.where(RosterAssignment.user_id.in_(user_ids))
         for user_id, day, note in db.session.execute(days_q):
@@ -202,7 +242,6 @@ def load_facts(sessions: list[CourseSession], user_ids: list[int] | None = None)
             busy[user_id].append(Busy(session_id, title, starts_at, ends_at))
 
     assignments: dict[int, list[RosterAssignment]] = defaultdict(list)
-    ids = [s.id for s in sessions]
     if ids:
         for a in db.session.execute(
             select(RosterAssignment)
@@ -216,16 +255,19 @@ def load_facts(sessions: list[CourseSession], user_ids: list[int] | None = None)
 
 def refusal(
     session: CourseSession, user: User, role: str, facts: RosterFacts, *, you: bool = False,
-    history: bool = False,
+    history: bool = False, now: datetime | None = None,
 ) -> str | None:
     """Why ``user`` cannot cover ``role`` on ``session`` (None: they can). ``you``: the
     message speaks to the facilitator instead of about them. ``history``: recording who
-    delivered a session that is over (demo data), so a completed session is allowed."""
+    delivered a session that is over (demo data), so a session that is over or completed
+    is allowed."""
     name = user.full_name
     if session.status == CANCELLED:
         return "This session has been cancelled, so it needs no facilitators."
     if session.status == COMPLETED and not history:
         return "This session has already been delivered, so its roster cannot change."
+    if not history and session.ends_at <= (now or utcnow()):
+        return "This session is over, so its roster cannot change."
     if role not in FACILITATOR_ROLES:
         return "Choose a facilitator role from the list."
     label = role_label(role)
@@ -252,6 +294,14 @@ def refusal(
         if needs[role] == 1:
             return f"The role “{label}” is already covered on this session."
         return f"The role “{label}” already has the {needs[role]} people this session needs."
+    return clash(session, user, facts, you=you)
+
+
+def clash(session: CourseSession, user: User, facts: RosterFacts, *, you: bool = False) -> str | None:
+    """Why ``user`` cannot be at ``session`` (None: they can): a day they cannot work on
+    any of its dates, or another of their sessions at the same time. The same check keeps
+    people off a roster and flags people already on one."""
+    name = user.full_name
     off = facts.unavailable.get(user.id, {})
     for day in session_days(session):
         if day in off:
@@ -278,8 +328,8 @@ def eligible_facilitators(session: CourseSession, role: str) -> list[User]:
     return eligible_in(session, role, load_facts([session]))
 
 
-def _check(session: CourseSession, user: User, role: str, *, you: bool = False) -> None:
-    reason = refusal(session, user, role, load_facts([session], [user.id]), you=you)
+def _check(session: CourseSession, user: User, role: str, *, you: bool = False, history: bool = False) -> None:
+    reason = refusal(session, user, role, load_facts([session], [user.id]), you=you, history=history)
     if reason:
         raise DomainError(reason, field="user_id")
 
@@ -292,11 +342,23 @@ def _lock(session: CourseSession) -> CourseSession:
     return lock_session(session.id) or session
 
 
+def _lock_person(user: User) -> None:
+    """Hold the person's facilitator profile row until the transaction ends (always after
+    the session's, never before), so the same person cannot be put on two sessions at the
+    same time, or mark a day off while being put on a roster for it, by two requests at
+    once: the second waits, then sees what the first did."""
+    db.session.execute(
+        select(FacilitatorProfile).where(FacilitatorProfile.user_id == user.id).with_for_update()
+    ).first()
+
+
 # --- Changes ------------------------------------------------------------------------------
 
-def _assign(session: CourseSession, user: User, role: str, by: User | None) -> RosterAssignment:
+def _assign(session: CourseSession, user: User, role: str, by: User | None, *,
+            history: bool = False) -> RosterAssignment:
     session = _lock(session)
-    _check(session, user, role)
+    _lock_person(user)
+    _check(session, user, role, history=history)
     assignment = RosterAssignment(
         session_id=session.id, user_id=user.id, role=role,
         assigned_by_id=getattr(by, "id", None),
@@ -306,10 +368,42 @@ def _assign(session: CourseSession, user: User, role: str, by: User | None) -> R
     return assignment
 
 
-def assign_facilitator(session: CourseSession, user: User, role: str, by: User | None) -> RosterAssignment:
+def _settle_other_offers(session: CourseSession, role: str, by: User | None) -> list[RosterOffer]:
+    """Once ``role`` has every person ``session`` needs, the other pending offers for it
+    are withdrawn and the people who made them are told (calmly: nothing for them to do)."""
+    need = next((n.count for n in session.course.roles_needed if n.role == role), 0)
+    taken = db.session.execute(
+        select(func.count()).select_from(RosterAssignment).where(
+            RosterAssignment.session_id == session.id, RosterAssignment.role == role,
+        )
+    ).scalar_one()
+    if taken < need:
+        return []
+    stale = list(
+        db.session.execute(
+            select(RosterOffer)
+            .where(RosterOffer.session_id == session.id, RosterOffer.role == role,
+                   RosterOffer.status == OFFER_PENDING)
+            .options(joinedload(RosterOffer.user))
+            .order_by(RosterOffer.id)
+        ).scalars()
+    )
+    for offer in stale:
+        _decided(offer, OFFER_WITHDRAWN, by)
+    db.session.flush()
+    for offer in stale:
+        _tell(offer.user, "about your offer to cover", "emails/roster_offer_declined.txt",
+              session=session, role=offer.role_label)
+    return stale
+
+
+def assign_facilitator(session: CourseSession, user: User, role: str, by: User | None, *,
+                       history: bool = False) -> RosterAssignment:
     """Put ``user`` on ``session``'s roster as ``role``; they are told by email. An offer
-    they had made for this session is settled (accepted for this role, else withdrawn)."""
-    assignment = _assign(session, user, role, by)
+    they had made for this session is settled (accepted for this role, else withdrawn);
+    once the role is covered, other people's offers for it are withdrawn. A session that
+    is over is refused unless ``history`` (recording who delivered it, as the demo does)."""
+    assignment = _assign(session, user, role, by, history=history)
     for offer in db.session.execute(
         select(RosterOffer).where(
             RosterOffer.session_id == session.id, RosterOffer.user_id == user.id,
@@ -319,6 +413,7 @@ def assign_facilitator(session: CourseSession, user: User, role: str, by: User |
         _decided(offer, OFFER_ACCEPTED if offer.role == role else OFFER_WITHDRAWN, by)
     db.session.flush()
     _tell(user, "you are on the roster", "emails/roster_assigned.txt", session=session, role=role_label(role))
+    _settle_other_offers(session, role, by)
     return assignment
 
 
@@ -336,8 +431,14 @@ def remove_assignment(assignment: RosterAssignment, by: User | None) -> None:
 
 def offer_to_cover(session: CourseSession, user: User, role: str) -> RosterOffer:
     """A facilitator offers to cover an open role (the same rules as assigning; an admin
-    confirms or declines). Messages speak to the facilitator."""
+    confirms or declines). Messages speak to the facilitator. A session that has started
+    takes no offers."""
+    now = utcnow()
+    if session.starts_at <= now:
+        raise DomainError("This session has already started, so it cannot take offers to cover.",
+                          field="role")
     session = _lock(session)
+    _lock_person(user)
     pending = db.session.execute(
         select(RosterOffer.id).where(
             RosterOffer.session_id == session.id, RosterOffer.user_id == user.id,
@@ -349,7 +450,7 @@ def offer_to_cover(session: CourseSession, user: User, role: str) -> RosterOffer
             "You have already offered to cover this session. The REC team will let you know.",
             field="role",
         )
-    reason = refusal(session, user, role, load_facts([session], [user.id]), you=True)
+    reason = refusal(session, user, role, load_facts([session], [user.id]), you=True, now=now)
     if reason:
         raise DomainError(reason, field="role")
     offer = RosterOffer(session_id=session.id, user_id=user.id, role=role, status=OFFER_PENDING)
@@ -370,13 +471,15 @@ def _pending(offer: RosterOffer) -> None:
 
 
 def accept_offer(offer: RosterOffer, by: User | None) -> RosterAssignment:
-    """Confirm an offer: the rules are checked again, then the person is on the roster."""
+    """Confirm an offer: the rules are checked again, then the person is on the roster
+    (and, once the role is covered, the other offers for it are withdrawn)."""
     _pending(offer)
     assignment = _assign(offer.session, offer.user, offer.role, by)
     _decided(offer, OFFER_ACCEPTED, by)
     db.session.flush()
     _tell(offer.user, "your offer to cover is confirmed", "emails/roster_offer_accepted.txt",
           session=offer.session, role=offer.role_label)
+    _settle_other_offers(offer.session, offer.role, by)
     return assignment
 
 
@@ -438,6 +541,9 @@ def save_profile(
     organisation = (organisation or "").strip()
     if not organisation:
         raise DomainError("Enter the organisation they work or volunteer for", field="organisation")
+    bio = (bio or "").strip()
+    if len(bio) > BIO_MAX:
+        raise DomainError(f"The bio must be {BIO_MAX:,} characters or fewer. It is {len(bio):,} now.", field="bio")
     profile = db.session.get(FacilitatorProfile, person.id)
     created = profile is None
     if created:
@@ -513,7 +619,8 @@ ALERT_WINDOW = timedelta(days=7)
 
 
 def send_roster_alerts(now: datetime | None = None) -> tuple[int, int]:
-    """Sessions starting within a week, scheduled, with gaps and not flagged yet: one email
+    """Sessions starting within a week, scheduled, with gaps (a role short, or someone on
+    the roster with a clash) and not flagged yet: one email
     to each active admin listing them; each is then marked as flagged. Safe to repeat.
     Returns (sessions flagged, admins told)."""
     now = now or utcnow()
@@ -533,11 +640,8 @@ def send_roster_alerts(now: datetime | None = None) -> tuple[int, int]:
     )
     if not sessions:
         return 0, 0
-    facts = load_facts(sessions, user_ids=[])
-    gaps = [
-        (s, status_from(s.course, facts.assignments.get(s.id, [])))
-        for s in sessions
-    ]
+    facts = load_facts(sessions, rostered=True)
+    gaps = [(s, status_in(s, facts)) for s in sessions]
     gaps = [(s, st) for s, st in gaps if not st.complete]
     if not gaps:
         return 0, 0

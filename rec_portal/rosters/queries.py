@@ -73,10 +73,16 @@ class SessionRoster:
     extra: list[RosterAssignment]  # people in roles the course no longer needs
     offers: list[RosterOffer]
     status: operations.RosterStatus
+    over: bool = False  # the session has ended: its roster is history
 
     @property
     def editable(self) -> bool:
-        return self.session.status == SCHEDULED
+        return self.session.status == SCHEDULED and not self.over
+
+    @property
+    def clashes(self) -> dict[int, str]:
+        """Why each person on the roster who now has a clash cannot do it, by assignment id."""
+        return {c.assignment.id: c.reason for c in self.status.clashes}
 
 
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -103,10 +109,14 @@ def sessions_between(first: date, last: date) -> list[CourseSession]:
     )
 
 
-def build_rosters(sessions: list[CourseSession], *, with_choices: bool = True) -> list[SessionRoster]:
-    """Each session's roster, status, pending offers and (``with_choices``) the eligible
-    facilitators for each open role. A fixed number of queries for any number of sessions."""
-    facts = operations.load_facts(sessions, None if with_choices else [])
+def build_rosters(sessions: list[CourseSession], *, with_choices: bool = True,
+                  now: datetime | None = None) -> list[SessionRoster]:
+    """Each session's roster, status (with any clash of the people already on it), pending
+    offers and (``with_choices``) the eligible facilitators for each open role. A fixed
+    number of queries for any number of sessions."""
+    now = now or utcnow()
+    # With choices, the facts cover every facilitator (so the people on the rosters too).
+    facts = operations.load_facts(sessions) if with_choices else operations.load_facts(sessions, rostered=True)
     offers: dict[int, list[RosterOffer]] = {}
     ids = [s.id for s in sessions]
     if ids and with_choices:
@@ -121,15 +131,16 @@ def build_rosters(sessions: list[CourseSession], *, with_choices: bool = True) -
     for session in sessions:
         on_roster = facts.assignments.get(session.id, [])
         needed = {n.role for n in session.course.roles_needed}
+        over = session.ends_at <= now
         slots = []
         for need in session.course.roles_needed:
             slot = RoleSlot(
                 role=need.role, label=operations.role_label(need.role), needed=need.count,
                 assignments=[a for a in on_roster if a.role == need.role],
             )
-            if with_choices and slot.missing and session.status == SCHEDULED:
+            if with_choices and slot.missing and session.status == SCHEDULED and not over:
                 for profile in facts.active_with_role(need.role):
-                    reason = operations.refusal(session, profile.user, need.role, facts)
+                    reason = operations.refusal(session, profile.user, need.role, facts, now=now)
                     if reason is None:
                         slot.eligible.append(profile.user)
                     elif not any(a.user_id == profile.user_id for a in on_roster):
@@ -140,7 +151,8 @@ def build_rosters(sessions: list[CourseSession], *, with_choices: bool = True) -
                 session=session, slots=slots,
                 extra=[a for a in on_roster if a.role not in needed],
                 offers=offers.get(session.id, []),
-                status=operations.status_from(session.course, on_roster),
+                status=operations.status_in(session, facts),
+                over=over,
             )
         )
     return rosters

@@ -238,7 +238,7 @@ def _page(status: int = 200, *, error: dict | None = None, extra_session: Course
     if error:
         where = error.get("where", "")
         errors.append({"text": f"{where}: {error['message']}" if where else error["message"],
-                       "href": f"#assign-{error['session_id']}-{error['role']}"})
+                       "href": "#" + _error_anchor(error)})
     return (
         render_template(
             "rosters/index.html", rosters=rosters, form=form, first=first, last=last,
@@ -276,8 +276,16 @@ def _done(session: CourseSession, message: str):
     return redirect(_back(session.id))
 
 
-def _refused(session: CourseSession, role: str, message: str):
-    error = {"session_id": session.id, "role": role, "message": message,
+def _error_anchor(error: dict) -> str:
+    """The id the session's card gives the element showing ``error`` (rosters/_session.html):
+    the offer it is about, else the role's control (or the message in its place)."""
+    if error.get("offer_id"):
+        return f"roster-offer-{error['offer_id']}"
+    return f"assign-{error['session_id']}-{error['role']}"
+
+
+def _refused(session: CourseSession, role: str, message: str, *, offer_id: int | None = None):
+    error = {"session_id": session.id, "role": role, "message": message, "offer_id": offer_id,
              "where": f"{session.course.title}, {format_uk(session.starts_at, with_time=False)}"}
     if is_htmx():
         return _partial(session, error=error, status=400)
@@ -339,7 +347,8 @@ def confirm_offer(offer_id: int):
         operations.accept_offer(offer, _me())
     except DomainError as error:
         db.session.rollback()
-        return _refused(session, role, f"{person.full_name}’s offer could not be confirmed: {error.message}")
+        return _refused(session, role, f"{person.full_name}’s offer could not be confirmed: {error.message}",
+                        offer_id=offer_id)
     db.session.commit()
     return _done(session, f"Offer confirmed: {person.full_name} is on the roster as {offer.role_label.lower()}. "
                  "They have been sent an email." + _status_words(session))
@@ -356,7 +365,7 @@ def decline_offer(offer_id: int):
         operations.decline_offer(offer, _me())
     except DomainError as error:
         db.session.rollback()
-        return _refused(session, offer.role, error.message)
+        return _refused(session, offer.role, error.message, offer_id=offer_id)
     db.session.commit()
     return _done(session, f"Offer declined. {person.full_name} has been sent an email.")
 

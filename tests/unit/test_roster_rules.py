@@ -327,17 +327,88 @@ def test_accepting_an_offer_checks_the_rules_again_then_assigns_and_tells_them(a
     db.session.commit()
     assert (first.status, first.decided_by_id) == ("accepted", admin.id) and first.decided_at
     assert "Social worker" not in roster_status(session).missing_text
-    assert outbox()[-1][:2] == (marcus.email, "Recovery Education Centre session: your offer to cover is confirmed")
-    # The role is now covered: the second offer cannot be confirmed, and stays to decline.
-    message = refused(accept_offer, db.session.get(RosterOffer, second.id), admin)
-    assert message == "The role “Social worker” is already covered on this session."
+    # The role is now covered: Amy's offer is withdrawn at once and she is told, calmly.
+    assert [m[:2] for m in outbox()] == [
+        (marcus.email, "Recovery Education Centre session: your offer to cover is confirmed"),
+        (other.email, "Recovery Education Centre session: about your offer to cover"),
+    ]
+    assert "you are not on the roster for it" in outbox()[-1][2]
     second = db.session.get(RosterOffer, second.id)
-    assert second.status == "pending"
-    decline_offer(second, admin)
+    assert (second.status, second.decided_by_id) == ("withdrawn", admin.id)
+    assert queries.session_roster(session).offers == []
+    assert refused(accept_offer, second, admin) == "This offer has already been withdrawn."
+    assert refused(decline_offer, second, admin) == "This offer has already been withdrawn."
+    assert len(outbox()) == 2
+
+
+def test_declining_an_offer_tells_the_person(app_ctx):
+    admin = factories.make_user(roles=("admin",))
+    session = make_session_at(make_course(), soon())
+    marcus = make_facilitator("social_worker", name="Marcus Bell")
+    offer = offer_to_cover(session, marcus, "social_worker")
+    decline_offer(offer, admin)
     db.session.commit()
-    assert second.status == "declined"
-    assert outbox()[-1][:2] == (other.email, "Recovery Education Centre session: about your offer to cover")
-    assert refused(decline_offer, second, admin) == "This offer has already been declined."
+    assert offer.status == "declined"
+    assert outbox()[-1][:2] == (marcus.email, "Recovery Education Centre session: about your offer to cover")
+    assert refused(decline_offer, offer, admin) == "This offer has already been declined."
+
+
+def test_other_offers_for_a_role_are_withdrawn_only_once_it_is_fully_covered(app_ctx):
+    """Assigning directly: with two places, the first assignment leaves the offers waiting;
+    the second fills the role, so the offers left are withdrawn and those people told.
+    Offers for another role, or on another session, are not touched."""
+    admin = factories.make_user(roles=("admin",))
+    course = make_course("Hearing Voices", roles={"peer_specialist": 2, "social_worker": 1})
+    session = make_session_at(course, soon())
+    elsewhere = make_session_at(course, soon(30))
+    a, b, c = (make_facilitator("peer_specialist", name=n) for n in ("Leah Okoro", "Tariq Aziz", "Nadia Rahman"))
+    social = make_facilitator("social_worker", name="Marcus Bell")
+    waiting = offer_to_cover(session, c, "peer_specialist")
+    other_role = offer_to_cover(session, social, "social_worker")
+    other_session = offer_to_cover(elsewhere, c, "peer_specialist")
+    db.session.execute(OutboxMessage.__table__.delete())
+    assign_facilitator(session, a, "peer_specialist", admin)
+    assert waiting.status == "pending"
+    assign_facilitator(session, b, "peer_specialist", admin)
+    db.session.commit()
+    assert (waiting.status, waiting.decided_by_id) == ("withdrawn", admin.id)
+    assert (other_role.status, other_session.status) == ("pending", "pending")
+    assert [m[:2] for m in outbox()] == [
+        (a.email, "Recovery Education Centre session: you are on the roster"),
+        (b.email, "Recovery Education Centre session: you are on the roster"),
+        (c.email, "Recovery Education Centre session: about your offer to cover"),
+    ]
+    assert "Hearing Voices" in outbox()[-1][2] and "Peer specialist or peer trainer" in outbox()[-1][2]
+
+
+# --- Sessions that have started or ended ----------------------------------------------------
+
+def test_an_offer_to_cover_a_session_that_has_started_is_refused(app_ctx):
+    peer = make_facilitator("peer_specialist", name="Sam Patel")
+    started = make_session_at(make_course(), utcnow().replace(microsecond=0) - timedelta(hours=1), hours=3)
+    with pytest.raises(DomainError) as caught:
+        offer_to_cover(started, peer, "peer_specialist")
+    assert caught.value.message.startswith("This session has already started")
+    assert caught.value.field == "role"
+    assert db.session.execute(select(RosterOffer)).first() is None
+    # An admin can still put someone on it until it ends.
+    assign_facilitator(started, peer, "peer_specialist", None)
+
+
+def test_a_session_that_is_over_takes_no_one_unless_recording_history(app_ctx):
+    peer, other = make_facilitator("peer_specialist", name="Sam Patel"), make_facilitator("social_worker")
+    over = make_session_at(make_course(), utcnow().replace(microsecond=0) - timedelta(days=2), hours=3)
+    assert refused(assign_facilitator, over, peer, "peer_specialist", None) == (
+        "This session is over, so its roster cannot change."
+    )
+    assert eligible_facilitators(over, "peer_specialist") == []
+    assert queries.session_roster(over).editable is False
+    # The demo records who delivered past sessions: history=True allows it.
+    assign_facilitator(over, peer, "peer_specialist", None, history=True)
+    delivered = make_session_at(make_course("Delivered"), utcnow().replace(microsecond=0) - timedelta(days=9),
+                                status="completed")
+    assign_facilitator(delivered, other, "social_worker", None, history=True)
+    assert {a.session_id for a in db.session.execute(select(RosterAssignment)).scalars()} == {over.id, delivered.id}
 
 
 def test_assigning_someone_directly_settles_their_pending_offer(app_ctx):
@@ -372,6 +443,86 @@ def test_changing_or_cancelling_a_session_tells_its_roster(app_ctx):
     assert sorted(cancelled) == sorted([(p.email, "Recovery Education Centre session: cancelled")
                                         for p in (peer, police)])
     assert db.session.get(RosterOffer, offer.id).status == "withdrawn"
+
+
+# --- Clashes of people already on a roster ---------------------------------------------------
+
+def _full_roster(session, police, social, peer):
+    for person, role in ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist")):
+        assign_facilitator(session, person, role, None)
+
+
+def test_a_day_off_added_after_assigning_makes_the_roster_a_clash_not_complete(app_ctx):
+    police, social, peer = staying_safe_team()
+    session = make_session_at(make_course(), soon(12), weeks=2)
+    _full_roster(session, police, social, peer)
+    assert roster_status(session).complete
+    second_day = to_uk(session.dates[1].starts_at).date()
+    db.session.add(Unavailability(user_id=peer.id, day=second_day, note="Hospital"))
+    db.session.flush()
+    status = roster_status(session)
+    assert not status.complete and status.missing == [] and status.label == "Check"
+    assert [(c.assignment.user_id, c.reason) for c in status.clashes] == [
+        (peer.id, f"Sam Patel marked {second_day.day} {second_day:%B %Y} as a day they cannot work.")
+    ]
+    assert status.missing_text == "Peer specialist or peer trainer (Sam Patel has a clash)"
+    roster = queries.session_roster(session)
+    assert not roster.status.complete and set(roster.clashes) == {status.clashes[0].assignment.id}
+    # The PDF's roster (no choices) sees the same clash.
+    assert queries.build_rosters([session], with_choices=False)[0].status.label == "Check"
+
+
+def test_two_overlapping_places_are_both_flagged_and_a_gap_still_says_gaps(app_ctx):
+    police, social, peer = staying_safe_team()
+    first = make_session_at(make_course(), soon(15, hour=10), hours=3)
+    second = make_session_at(make_course("Sleep Well", roles={"peer_specialist": 1}), soon(15, hour=12), hours=2)
+    _full_roster(first, police, social, peer)
+    # Put there before the rules existed (or by hand): Sam is on both at noon.
+    db.session.add(RosterAssignment(session_id=second.id, user_id=peer.id, role="peer_specialist"))
+    db.session.flush()
+    rosters = {r.session.id: r for r in queries.build_rosters([first, second])}
+    for session_id, other in ((first.id, "Sleep Well"), (second.id, "Staying Safe")):
+        status = rosters[session_id].status
+        assert status.label == "Check", session_id
+        assert status.clashes[0].reason.startswith(f"Sam Patel is already on the roster of {other} at that time")
+    # A gap as well: the label is Gaps, and the clash is listed with what is missing.
+    social_place = db.session.execute(select(RosterAssignment).where(RosterAssignment.user_id == social.id)).scalar_one()
+    remove_assignment(social_place, None)
+    assert roster_status(first).label == "Gaps"
+    assert roster_status(first).missing_text == "Social worker, Peer specialist or peer trainer (Sam Patel has a clash)"
+    # A cancelled session is no clash.
+    second.status = "cancelled"
+    db.session.flush()
+    assert roster_status(first).clashes == []
+
+
+def test_roster_alerts_count_a_covered_session_whose_person_has_a_clash(app_ctx):
+    factories.make_user(roles=("admin",), email="office@example.org")
+    police, social, peer = staying_safe_team()
+    session = make_session_at(make_course(), soon(3))
+    _full_roster(session, police, social, peer)
+    db.session.execute(OutboxMessage.__table__.delete())
+    db.session.commit()
+    assert send_roster_alerts() == (0, 0)
+    db.session.add(Unavailability(user_id=police.id, day=to_uk(session.starts_at).date()))
+    db.session.commit()
+    assert send_roster_alerts() == (1, 1)
+    assert "Missing: Police mental health co-ordinator (Claire Donovan has a clash)" in outbox()[-1][2]
+
+
+def test_an_admin_cannot_save_a_bio_longer_than_a_facilitator_can(app_ctx):
+    from rec_portal.facilitation.operations import BIO_MAX, update_bio
+
+    admin = factories.make_user(roles=("admin",))
+    person = factories.make_user(full_name="Long Bio")
+    with pytest.raises(DomainError) as caught:
+        operations.save_profile(admin, person, organisation="Forum", roles=["peer_specialist"],
+                                bio="b" * (BIO_MAX + 1), active=True)
+    assert caught.value.message.startswith("The bio must be 1,000 characters or fewer")
+    assert caught.value.field == "bio"
+    operations.save_profile(admin, person, organisation="Forum", roles=["peer_specialist"], bio="b" * BIO_MAX,
+                            active=True)
+    assert update_bio(person, "b" * BIO_MAX).bio == "b" * BIO_MAX
 
 
 # --- Alerts ---------------------------------------------------------------------------------

@@ -306,7 +306,8 @@ def test_private_calendar_feed_includes_rostered_sessions(app, login_as, web, cl
     unfolded = feed.replace("\r\n ", "")
     assert "SUMMARY:Facilitating: Recovery Education Centre session" in unfolded
     assert "Staying Safe" not in unfolded  # neutral titles unless the person chose otherwise
-    assert "Your role: Peer specialist or peer trainer" in unfolded
+    # The role can say something about the person (lived experience): neutral feeds leave it out.
+    assert "Your role" not in unfolded and "Peer specialist" not in unfolded
 
 
 # --- Bio ----------------------------------------------------------------------------------
@@ -413,6 +414,25 @@ def test_day_validation(app, login_as, web, fields, message):
     if fields["date-day"] == "31":
         assert 'value="31"' in html
     assert _days(app, me.id) == []
+
+
+def test_days_more_than_two_years_ahead_are_refused_calmly(app, login_as, web):
+    me = login_as("facilitator")
+    today = _uk_today()
+    try:
+        limit = today.replace(year=today.year + 2)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year + 2, day=28)
+    for fields in ({"date-day": "30", "date-month": "12", "date-year": "9999", "note": "Far away"},
+                   {**_date_fields(limit + timedelta(days=1)), "note": "Far away"}):
+        response = web.submit("/facilitate/availability", fields)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and "There is a problem" in html and 'href="#date"' in html
+        assert f"You can add days up to 2 years ahead, so up to {limit.day} {limit:%B %Y}" in html
+        assert 'value="Far away"' in html
+    assert _days(app, me.id) == []
+    assert web.submit("/facilitate/availability", _date_fields(limit)).status_code == 302
+    assert _days(app, me.id) == [(limit, "")]
 
 
 def test_the_same_day_twice_is_refused(app, login_as, web):
@@ -530,6 +550,18 @@ def test_an_offer_the_roster_rules_would_refuse_is_explained(app, login_as, web,
     web.submit("/facilitate/open-roles", {"session_id": str(needs_me), "role": "peer_specialist"})
     html = client.get("/facilitate/open-roles").get_data(as_text=True)
     assert "There is a problem" in html and "as a day you cannot work" in html
+    with app.app_context():
+        assert db.session.execute(select(RosterOffer)).first() is None
+
+
+def test_an_offer_for_a_session_that_has_started_is_refused(app, login_as, web, client):
+    me = login_as("facilitator")
+    _profile(app, me.id, roles=("peer_specialist",))
+    started = _session(app, title="Started Course", starts_in_days=-HOUR, hours=4, roles=("peer_specialist",))
+    assert "Started Course" not in client.get("/facilitate/open-roles").get_data(as_text=True)
+    web.submit("/facilitate/open-roles", {"session_id": str(started), "role": "peer_specialist"})  # an old page
+    html = client.get("/facilitate/open-roles").get_data(as_text=True)
+    assert "This session has already started" in html
     with app.app_context():
         assert db.session.execute(select(RosterOffer)).first() is None
 

@@ -248,6 +248,22 @@ def test_edit_deactivate_and_reactivate_a_facilitator(login_as, web, client, app
     assert "facilitator profile deactivated" in details and "facilitator profile reactivated" in details
 
 
+def test_an_admin_can_save_a_bio_of_1000_characters_but_not_more(login_as, web, client, app):
+    w = _world(app)
+    login_as("admin")
+    fields = {"organisation": "Peer forum", "roles": ["peer_specialist"], "active": "y"}
+    response = web.submit(f"/admin/facilitators/{w['peer']}", {**fields, "bio": "b" * 1001})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'href="#bio"' in html
+    assert "The bio must be 1,000 characters or fewer" in html and "b" * 1001 in html
+    with app.app_context():
+        assert db.session.get(FacilitatorProfile, w["peer"]).bio == ""
+    response = web.submit(f"/admin/facilitators/{w['peer']}", {**fields, "bio": "b" * 1000})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(FacilitatorProfile, w["peer"]).bio == "b" * 1000
+
+
 def test_admin_sees_the_days_a_facilitator_cannot_work(login_as, client, app):
     w = _world(app)
     with app.app_context():
@@ -303,6 +319,49 @@ def test_bad_dates_are_explained(login_as, client):
     assert "The end date must be the same as or after the start date" in backwards.get_data(as_text=True)
     too_long = client.get("/admin/rosters?from=2027-01-01&to=2028-06-01")
     assert "Choose a range of a year or less" in too_long.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, field", [
+    ("from=9999-12-31", "from"),
+    ("from=9999-12-01&to=9999-12-31", "from"),
+    ("from=31/12/9999", "from"),
+    ("from=2027-01-01&to=31/12/9999", "to"),
+    ("from=0001-01-01", "from"),
+    ("from=1999-12-31&to=2000-01-05", "from"),
+])
+def test_dates_outside_2000_to_2100_are_explained_not_a_crash(login_as, client, query, field):
+    login_as("admin")
+    for url in (f"/admin/rosters?{query}", f"/admin/rosters.pdf?{query}"):
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, url
+        assert "There is a problem" in html and f'href="#{field}"' in html, url
+        assert "Enter a date between 2000 and 2100, like 2027-03-14" in html, url
+    edge = client.get("/admin/rosters?from=2100-12-01&to=2100-12-31")
+    assert edge.status_code == 200 and "0 sessions from 1 December 2100 to 31 December 2100" in _text(
+        edge.get_data(as_text=True))
+    assert client.get("/admin/rosters?from=2100-12-31").status_code == 200  # eight weeks on is 2101: fine
+
+
+def test_someone_on_the_roster_who_now_has_a_clash_is_flagged_and_the_roster_is_not_complete(login_as, client, app):
+    w = _world(app, assign=("police_mh_coordinator", "social_worker", "peer_specialist"))
+    login_as("admin")
+    assert ">Complete<" in client.get("/admin/rosters").get_data(as_text=True)
+    with app.app_context():
+        day = to_uk(soon(14)).date()
+        db.session.add(Unavailability(user_id=w["peer"], day=day, note="Hospital appointment"))
+        db.session.commit()
+    html = client.get("/admin/rosters").get_data(as_text=True)
+    card = html.split(f'id="roster-session-{w["session"]}"', 1)[1].split("\n</li>", 1)[0]
+    text = _text(card)
+    assert ">Complete<" not in card and "nhsuk-tag--orange" in card
+    assert "Check Needs checking: Peer specialist or peer trainer (Sam Patel has a clash)" in text
+    person = next(_text(p.split("</li>", 1)[0]) for p in card.split('class="rec-roster-person"')[1:] if "Sam Patel" in p)
+    assert f"Sam Patel (Peer forum) Clash Sam Patel marked {day.day} {day:%B %Y} as a day they cannot work." in person
+    assert card.count("nhsuk-tag--red") == 1  # the Clash tag beside Sam only
+    summary = _text(html)
+    assert "1 has gaps." in summary and "Every roster is complete" not in summary
+    assert "Staying Safe" in _text(client.get("/admin/rosters?gaps=1").get_data(as_text=True))
 
 
 def test_assign_without_javascript_redirects_back_with_the_filters(login_as, web, client, app):
@@ -423,22 +482,70 @@ def test_pending_offers_are_confirmed_or_declined(login_as, web, client, app):
     partial = response.get_data(as_text=True)
     assert "Offer confirmed: Marcus Bell is on the roster as social worker." in _text(partial)
     assert ">Complete<" in partial
-    # Amy's offer can no longer be confirmed: the reason is shown; then it is declined.
-    response = web.submit(f"/admin/rosters/offers/{second}/confirm", {}, page="/admin/rosters")
-    assert response.status_code == 400
-    assert "Amy Collins’s offer could not be confirmed: The role “Social worker” is already covered on this session." \
-        in response.get_data(as_text=True)
-    response = web.submit(f"/admin/rosters/offers/{second}/decline", {}, page="/admin/rosters")
-    assert "Offer declined. Amy Collins has been sent an email." in client.get(response.headers["Location"]).get_data(as_text=True)
+    # The role is covered: Amy's offer is withdrawn (she is told) and no longer listed.
+    assert "Offers to cover" not in partial and f"roster-offer-{second}" not in partial
     with app.app_context():
         assert {o.id: o.status for o in db.session.execute(select(RosterOffer)).scalars()} == {
-            first: "accepted", second: "declined"}
+            first: "accepted", second: "withdrawn"}
     assert _messages(app) == [
         (w["social_email"], "Recovery Education Centre session: your offer to cover is confirmed"),
         (amy_email, "Recovery Education Centre session: about your offer to cover"),
     ]
+    # From a page opened before (no JavaScript): the reason, and the summary links to it.
+    response = web.submit(f"/admin/rosters/offers/{second}/confirm", {}, page="/admin/rosters")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "There is a problem" in html
+    assert f'href="#roster-offer-{second}"' in html
+    message = html.split(f'id="roster-offer-{second}"', 1)[1].split("</p>", 1)[0]
+    assert "Amy Collins’s offer could not be confirmed: This offer has already been withdrawn." in message
     again = web.submit(f"/admin/rosters/offers/{second}/decline", {}, page="/admin/rosters")
-    assert "This offer has already been declined." in again.get_data(as_text=True)
+    assert "This offer has already been withdrawn." in again.get_data(as_text=True)
+    assert len(_messages(app)) == 2
+
+
+def test_an_offer_that_cannot_be_confirmed_is_explained_beside_the_offer(login_as, web, client, app):
+    """Marcus offered, then marked the day as one he cannot work: confirming is refused, and
+    the reason is shown beside his offer (not at the role's Assign control), with and
+    without JavaScript."""
+    w = _world(app, assign=("police_mh_coordinator", "peer_specialist"))
+    with app.app_context():
+        offer_id = offer_to_cover(db.session.get(CourseSession, w["session"]), db.session.get(User, w["social"]),
+                                  "social_worker").id
+        db.session.add(Unavailability(user_id=w["social"], day=to_uk(soon(14)).date()))
+        db.session.commit()
+    login_as("admin")
+    token = csrf_from(client.get("/admin/rosters").get_data(as_text=True))
+    url = f"/admin/rosters/offers/{offer_id}/confirm"
+    reason = "Marcus Bell’s offer could not be confirmed: Marcus Bell marked"
+    partial = client.post(url, headers={"HX-Request": "true", "X-CSRFToken": token}).get_data(as_text=True)
+    offer_html = partial.split(f'id="roster-offer-{offer_id}"', 1)[1].split("</li>", 1)[0]
+    assert reason in offer_html and f'id="roster-offer-{offer_id}-error"' in offer_html
+    assert "nhsuk-form-group--error" not in partial
+    response = web.submit(url, {}, page="/admin/rosters")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and f'href="#roster-offer-{offer_id}"' in html
+    assert html.count(f'id="roster-offer-{offer_id}"') == 1
+    assert reason in html.split(f'id="roster-offer-{offer_id}"', 1)[1].split("</li>", 1)[0]
+    with app.app_context():
+        assert db.session.get(RosterOffer, offer_id).status == "pending"
+    assert _roster(app, w["session"]) == [("peer_specialist", "Sam Patel"), ("police_mh_coordinator", "Claire Donovan")]
+
+
+def test_an_error_for_a_role_without_a_gap_is_shown_and_linked(login_as, web, client, app):
+    """Assigning to a role that someone has just filled (a page opened before): the message
+    has the id the error summary links to."""
+    w = _world(app, assign=("police_mh_coordinator", "social_worker", "peer_specialist"))
+    with app.app_context():
+        spare = make_facilitator("peer_specialist", name="Spare Peer").id
+        db.session.commit()
+    login_as("admin")
+    response = web.submit(f"/admin/rosters/sessions/{w['session']}/assign",
+                          {"role": "peer_specialist", "user_id": spare}, page="/admin/rosters")
+    html = response.get_data(as_text=True)
+    anchor = f"assign-{w['session']}-peer_specialist"
+    assert response.status_code == 400 and f'href="#{anchor}"' in html
+    assert "The role “Peer specialist or peer trainer” is already covered on this session." in (
+        html.split(f'id="{anchor}"', 1)[1].split("</p>", 1)[0])
 
 
 # --- Query count -------------------------------------------------------------------------
@@ -479,6 +586,14 @@ def _grow(app, sessions: int, facilitators: int, offset: int):
         for n, session in enumerate(made[:3]):
             worker = next(p for p in people if "social_worker" in p.facilitator.role_codes)
             db.session.add(RosterOffer(session_id=session.id, user_id=worker.id, role="social_worker"))
+        # Someone on a roster marks one of its days off afterwards: a clash to show.
+        placed = db.session.execute(
+            select(RosterAssignment).where(RosterAssignment.session_id.in_([m.id for m in made]))
+        ).scalars().first()
+        clash_day = to_uk(placed.session.starts_at).date()
+        if db.session.execute(select(Unavailability.id).where(
+                Unavailability.user_id == placed.user_id, Unavailability.day == clash_day)).first() is None:
+            db.session.add(Unavailability(user_id=placed.user_id, day=clash_day))
         db.session.commit()
 
 
@@ -494,6 +609,7 @@ def test_the_roster_page_runs_the_same_number_of_queries_whatever_the_data_size(
         response = client.get("/admin/rosters")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.count('class="nhsuk-card rec-roster-session') >= 30
+    assert html.count(">Clash</strong>") >= 2  # one from each size of data
     assert len(large) == small_count, "\n".join(large)
     assert small_count <= 20, "\n".join(small)
     with _count_statements(app) as report:
@@ -526,6 +642,16 @@ def test_roster_pdf_lists_sessions_names_and_status(login_as, client, app):
     assert "Social worker: not covered" in flat and "Gaps" in flat and "Missing: Social worker" in flat
     assert "Marcus Bell" not in flat
     assert w["session"]
+    # Someone on the roster with a clash: the PDF does not say Complete either.
+    with app.app_context():
+        session = db.session.get(CourseSession, w["session"])
+        assign_facilitator(session, db.session.get(User, w["social"]), "social_worker", None)
+        db.session.add(Unavailability(user_id=w["peer"], day=to_uk(session.starts_at).date()))
+        db.session.commit()
+    clash = client.get(f"/admin/rosters.pdf?from={first}&to={last}")
+    flat = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-", "-"], input=clash.data, capture_output=True,
+                                             check=True).stdout.decode())
+    assert "Complete" not in flat and "Missing: Peer specialist or peer trainer (Sam Patel has a clash)" in flat
     bad = client.get("/admin/rosters.pdf?from=nonsense")
     assert bad.status_code == 400 and "Enter a real date" in bad.get_data(as_text=True)
 
