@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 os.environ["REC_ENV"] = "testing"
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from rec_portal import create_app
 from rec_portal.extensions import db, limiter
@@ -75,6 +76,24 @@ def client(app):
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def count_statements(app):
+    """Every SQL statement sent to the database while the block runs (for tests that a
+    page runs a fixed number of queries whatever the data size)."""
+    statements: list[str] = []
+
+    def _count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
 
 
 def csrf_from(html: str) -> str:

@@ -7,6 +7,7 @@ from rec_portal.models.accounts import (  # noqa: F401
     UserRole,
     UserSession,
 )
+from rec_portal.models.attendance import Attendance  # noqa: F401
 from rec_portal.models.audit import AuditEvent  # noqa: F401
 from rec_portal.models.bookings import Booking  # noqa: F401
 from rec_portal.models.courses import (  # noqa: F401
@@ -23,14 +24,6 @@ from rec_portal.models.plans import (  # noqa: F401
     PlanCourse,
     PlanReview,
 )
-from rec_portal.models.safety import (  # noqa: F401
-    SafetyPlan,
-    SafetyPlanService,
-    TrustedPerson,
-)
-from rec_portal.models.students import StudentProfile  # noqa: F401
-from rec_portal.models.support import SupportService, SupportServiceNeed  # noqa: F401
-from rec_portal.models.attendance import Attendance  # noqa: F401
 from rec_portal.models.rosters import (  # noqa: F401
     FacilitatorProfile,
     FacilitatorRole,
@@ -38,3 +31,10 @@ from rec_portal.models.rosters import (  # noqa: F401
     RosterOffer,
     Unavailability,
 )
+from rec_portal.models.safety import (  # noqa: F401
+    SafetyPlan,
+    SafetyPlanService,
+    TrustedPerson,
+)
+from rec_portal.models.students import StudentProfile  # noqa: F401
+from rec_portal.models.support import SupportService, SupportServiceNeed  # noqa: F401

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rec_portal.extensions import db
 from rec_portal.models.accounts import User
-from rec_portal.models.courses import FACILITATOR_ROLE_LABELS, FACILITATOR_ROLES, CourseSession
+from rec_portal.models.courses import (
+    FACILITATOR_ROLE_LABELS,
+    FACILITATOR_ROLES,
+    CourseSession,
+)
 from rec_portal.timeutil import utcnow
 
 # Roles that make a roster "peer-led" for co-delivery fidelity.

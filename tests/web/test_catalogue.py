@@ -5,13 +5,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from rec_portal.catalogue.display import uk_date_and_time, uk_date_span, uk_weekday_date
 from rec_portal.catalogue.queries import month_choices
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseRoleNeed, CourseSession
 from rec_portal.timeutil import format_uk, to_uk, utcnow
+from tests.conftest import count_statements
 from tests.factories import fill_places as fill
 from tests.factories import make_course, make_session
 
@@ -391,21 +392,6 @@ def test_signed_out_and_signed_in_visitors_both_see_the_catalogue(app, client, l
 
 # --- a fixed number of SQL statements -------------------------------------------------------
 
-@contextmanager
-def count_statements(app):
-    """Every SQL statement sent to the database while the block runs."""
-    statements = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 def _build(app, courses: int, sessions: int, bookings: int, student_id: int | None = None) -> None:

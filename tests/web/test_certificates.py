@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from rec_portal import documents
 from rec_portal.extensions import db
@@ -25,7 +24,7 @@ from rec_portal.models import (
 )
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
-from tests.conftest import Browserless
+from tests.conftest import Browserless, count_statements
 
 NASTY = 'Ann <img src="file:///etc/passwd"> Lee'
 
@@ -68,20 +67,6 @@ def past_session(title="Staying Safe", slug=None, *, dates=1, status="completed"
     return factories.make_session(course=course, starts_in_days=-days_ago, dates=dates, status=status, **kw)
 
 
-@contextmanager
-def count_statements(app):
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 def pdf_text(data: bytes) -> str:

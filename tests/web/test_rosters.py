@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from rec_portal import documents
 from rec_portal.errors import DomainError
@@ -29,7 +29,7 @@ from rec_portal.models import (
 from rec_portal.rosters.operations import assign_facilitator, offer_to_cover
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
-from tests.conftest import csrf_from
+from tests.conftest import count_statements, csrf_from
 from tests.unit.test_roster_rules import (
     make_course,
     make_facilitator,
@@ -550,20 +550,6 @@ def test_an_error_for_a_role_without_a_gap_is_shown_and_linked(login_as, web, cl
 
 # --- Query count -------------------------------------------------------------------------
 
-@contextmanager
-def _count_statements(app):
-    statements: list[str] = []
-
-    def _count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 def _grow(app, sessions: int, facilitators: int, offset: int):
@@ -600,21 +586,21 @@ def _grow(app, sessions: int, facilitators: int, offset: int):
 def test_the_roster_page_runs_the_same_number_of_queries_whatever_the_data_size(login_as, client, app):
     login_as("admin")
     _grow(app, sessions=2, facilitators=4, offset=0)
-    with _count_statements(app) as small:
+    with count_statements(app) as small:
         response = client.get("/admin/rosters")
     assert response.status_code == 200
     small_count = len(small)
     _grow(app, sessions=30, facilitators=24, offset=100)
-    with _count_statements(app) as large:
+    with count_statements(app) as large:
         response = client.get("/admin/rosters")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.count('class="nhsuk-card rec-roster-session') >= 30
     assert html.count(">Clash</strong>") >= 2  # one from each size of data
     assert len(large) == small_count, "\n".join(large)
     assert small_count <= 20, "\n".join(small)
-    with _count_statements(app) as report:
+    with count_statements(app) as report:
         client.get("/admin/rosters/fidelity")
-    with _count_statements(app) as pdf_large:
+    with count_statements(app) as pdf_large:
         client.get("/admin/rosters.pdf")
     assert len(report) <= 10  # signing in (6) and the report's own three
     assert len(pdf_large) <= small_count

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from rec_portal import audit
 from rec_portal.extensions import db
@@ -20,7 +19,7 @@ from rec_portal.models import (
 from rec_portal.support.demo import load_demo
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.conftest import csrf_from
+from tests.conftest import count_statements, csrf_from
 
 
 def _service(app, name: str = "Victim Support Supportline", needs=("victims_of_crime",), *,
@@ -140,20 +139,6 @@ def test_search_by_text_looks_in_name_description_and_area_in_any_case(app, clie
     assert _names(_get(client, "/support?q=_")) == []
 
 
-@contextmanager
-def count_statements(app):
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 def test_filter_by_need_in_sql_any_of_several(app, client):
