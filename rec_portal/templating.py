@@ -220,6 +220,7 @@ def init_templating(app: Flask) -> None:
     ) or "None"
     app.jinja_env.filters["choice_item"] = choice_item
     app.jinja_env.globals["change_action"] = change_action
+    app.jinja_env.filters["tel_link"] = phone_link
     app.jinja_env.filters["audience_text"] = audience_text
     app.jinja_env.filters["roles_text"] = roles_text
     app.jinja_env.filters["role_checkbox"] = lambda choice, selected: {

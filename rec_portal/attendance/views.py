@@ -45,10 +45,7 @@ def certificate(booking_id: int):
     found = certificate_for(booking, issued_on=utcnow())
     if found is None:
         abort(404)
-    try:
-        data = documents.render_pdf("certificate.html", title="Certificate of attendance", cert=found)
-    except documents.PdfUnavailable:
-        abort(503)
+    data = documents.render_pdf("certificate.html", title="Certificate of attendance", cert=found)
     return documents.pdf_response(data, f"certificate-of-attendance-{booking.session.course.slug}.pdf")
 
 

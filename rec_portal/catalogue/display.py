@@ -5,7 +5,7 @@ paragraphs. Registered as template filters by the blueprint."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint
 from markupsafe import Markup, escape
@@ -25,9 +25,9 @@ AUDIENCE_WORDS = (
 )
 
 
-def uk_weekday_date(value: datetime | None) -> str:
-    """'Tuesday 8 December 2026' in UK time."""
-    local = to_uk(value)
+def uk_weekday_date(value: datetime | date | None) -> str:
+    """'Tuesday 8 December 2026' in UK time (a plain date is shown as it is)."""
+    local = value if isinstance(value, date) and not isinstance(value, datetime) else to_uk(value)
     return f"{local:%A} {local.day} {local:%B %Y}" if local else ""
 
 

@@ -44,12 +44,6 @@ from rec_portal.templating import add_error
 from rec_portal.timeutil import format_uk, utcnow
 
 
-@bp.app_template_filter("fac_day")
-def fac_day(value) -> str:
-    """A plain date as 'Friday 12 March 2027'."""
-    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
-
-
 def _me():
     return current_user._get_current_object()
 

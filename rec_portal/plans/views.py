@@ -52,14 +52,6 @@ GOAL_FIELDS = ("text", "steps", "target_date-day", "target_date-month", "target_
 
 # --- Helpers -------------------------------------------------------------------------------
 
-@bp.app_template_filter("plan_date")
-def plan_date(value) -> str:
-    """A calendar date as '14 March 2027' (the ``uk_date`` filter expects a datetime)."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%B %Y}"
-
-
 def _me() -> User:
     return current_user._get_current_object()
 
@@ -413,15 +405,12 @@ def remove_course(course_id: int):
 @role_required(STUDENT)
 def pdf():
     me = _me()
-    try:
-        data = documents.render_pdf(
-            "learning_plan.html",
-            title="My learning plan",
-            view=queries.plan_view(me),
-            made_on=utcnow(),
-        )
-    except documents.PdfUnavailable:
-        abort(503)
+    data = documents.render_pdf(
+        "learning_plan.html",
+        title="My learning plan",
+        view=queries.plan_view(me),
+        made_on=utcnow(),
+    )
     return documents.pdf_response(data, "my-learning-plan.pdf")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from rec_portal import documents
 from rec_portal.admin.operations import people_query
 from rec_portal.auth.access import role_required
+from rec_portal.catalogue.display import uk_clock, uk_date_span
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
@@ -51,16 +52,13 @@ def _get_or_404(model, ident: int):
 def roster_when(session_date, short: bool = False) -> str:
     """'Tuesday 1 December 2026, 10am to 3pm' (UK time) for a SessionDate; ``short``:
     'Tue 1 Dec 2026, 10am to 3pm'."""
-    start, end = to_uk(session_date.starts_at), to_uk(session_date.ends_at)
-
-    def clock(t) -> str:
-        hour = t.hour % 12 or 12
-        minutes = f":{t:%M}" if t.minute else ""
-        return f"{hour}{minutes}{'am' if t.hour < 12 else 'pm'}"
-
-    if short:
-        return f"{start:%a} {start.day} {start:%b %Y}, {clock(start)} to {clock(end)}"
-    return f"{start:%A} {start.day} {start:%B %Y}, {clock(start)} to {clock(end)}"
+    if not short:
+        return uk_date_span(session_date.starts_at, session_date.ends_at)
+    start = to_uk(session_date.starts_at)
+    return (
+        f"{start:%a} {start.day} {start:%b %Y}, "
+        f"{uk_clock(session_date.starts_at)} to {uk_clock(session_date.ends_at)}"
+    )
 
 
 # --- Facilitator profiles -------------------------------------------------------------------
@@ -389,13 +387,10 @@ def pdf():
     rosters = queries.build_rosters(queries.sessions_between(first, last), with_choices=False)
     if form.gaps.data:
         rosters = [r for r in rosters if not r.status.complete]
-    try:
-        data = documents.render_pdf(
-            "roster.html",
-            title=f"Roster: {format_uk(first)} to {format_uk(last)}",
-            rosters=rosters, first=first, last=last, made_on=utcnow(),
-            gaps_only=bool(form.gaps.data),
-        )
-    except documents.PdfUnavailable:
-        abort(503)
+    data = documents.render_pdf(
+        "roster.html",
+        title=f"Roster: {format_uk(first)} to {format_uk(last)}",
+        rosters=rosters, first=first, last=last, made_on=utcnow(),
+        gaps_only=bool(form.gaps.data),
+    )
     return documents.pdf_response(data, f"roster-{first.isoformat()}-to-{last.isoformat()}.pdf")

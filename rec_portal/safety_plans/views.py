@@ -231,16 +231,13 @@ def remove_service(service_id: int):
 @login_required
 def pdf():
     user = _me()
-    try:
-        data = documents.render_pdf(
-            "safety_plan.html",
-            title="My safety plan",
-            plan=queries.plan_of(user),
-            sections=SECTIONS,
-            people=queries.trusted_people(user),
-            services=queries.chosen_services(user),
-            made_on=utcnow(),
-        )
-    except documents.PdfUnavailable:
-        abort(503)
+    data = documents.render_pdf(
+        "safety_plan.html",
+        title="My safety plan",
+        plan=queries.plan_of(user),
+        sections=SECTIONS,
+        people=queries.trusted_people(user),
+        services=queries.chosen_services(user),
+        made_on=utcnow(),
+    )
     return documents.pdf_response(data, "my-safety-plan.pdf")

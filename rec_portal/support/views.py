@@ -25,12 +25,6 @@ from rec_portal.support.forms import (
 from rec_portal.templating import add_error
 
 
-@bp.app_template_filter("support_tel")
-def support_tel(number: str) -> str:
-    """The tel: address of a phone number as written ('08 08 16 89 111' -> 'tel:08081689111')."""
-    return "tel:" + re.sub(r"[^0-9+]", "", number or "")
-
-
 @bp.app_template_filter("support_site")
 def support_site(url: str) -> str:
     """A web address as people say it: 'https://www.samaritans.org/' -> 'samaritans.org'."""
