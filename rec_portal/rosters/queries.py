@@ -109,6 +109,12 @@ def sessions_between(first: date, last: date) -> list[CourseSession]:
     )
 
 
+def with_gaps(rosters: list[SessionRoster], *, keep_session_id: int | None = None) -> list[SessionRoster]:
+    """Only the rosters that are not complete (and ``keep_session_id``, the session just
+    changed, so the person sees the result of what they did)."""
+    return [r for r in rosters if not r.status.complete or r.session.id == keep_session_id]
+
+
 def build_rosters(sessions: list[CourseSession], *, with_choices: bool = True,
                   now: datetime | None = None) -> list[SessionRoster]:
     """Each session's roster, status (with any clash of the people already on it), pending

@@ -225,8 +225,7 @@ def _page(status: int = 200, *, error: dict | None = None, extra_session: Course
             sessions.append(extra_session)
         rosters = queries.build_rosters(sessions)
         if form.gaps.data:
-            rosters = [r for r in rosters if not r.status.complete
-                       or (extra_session is not None and r.session.id == extra_session.id)]
+            rosters = queries.with_gaps(rosters, keep_session_id=getattr(extra_session, "id", None))
     else:
         status = 400
     errors = []
@@ -386,7 +385,7 @@ def pdf():
     first, last = days
     rosters = queries.build_rosters(queries.sessions_between(first, last), with_choices=False)
     if form.gaps.data:
-        rosters = [r for r in rosters if not r.status.complete]
+        rosters = queries.with_gaps(rosters)
     data = documents.render_pdf(
         "roster.html",
         title=f"Roster: {format_uk(first)} to {format_uk(last)}",
