@@ -1,0 +1,85 @@
+"""Every page of the student-records, roster and attendance features opened in a real
+browser, with JavaScript on and off, on the demo data: each page answers 200, shows its
+heading, and passes axe-core (``Visitor.check``). The journeys test what people do; this
+makes sure no page is only ever seen by the test client."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from rec_portal.demo import (
+    DEMO_ADMIN,
+    DEMO_FACILITATOR,
+    DEMO_PASSWORD,
+    DEMO_STUDENT,
+    load_demo_data,
+)
+from rec_portal.extensions import db
+from rec_portal.models import Booking, RosterAssignment, SupportService, User
+from tests.browser.test_account_journeys import heading
+from tests.conftest import csrf_from
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(visitor, email: str) -> None:
+    visitor.context.clear_cookies()  # the previous person leaves
+    request = visitor.context.request
+    token = csrf_from(request.get(visitor.url("/login")).text())
+    response = request.post(visitor.url("/login"), form={"csrf_token": token, "email": email, "password": DEMO_PASSWORD})
+    assert response.ok and response.url.endswith("/my/account")
+
+
+def _tour(visitor, pages: list[tuple[str, str]]) -> None:
+    for path, title in pages:
+        response = visitor.visit(path)
+        assert response.status == 200, (path, response.status)
+        expect(heading(visitor)).to_contain_text(title)
+
+
+def test_every_new_page_in_a_browser(visitor, live_server):
+    with live_server.app.app_context():
+        load_demo_data()
+        db.session.commit()
+        student = db.session.execute(select(User).where(User.email == DEMO_STUDENT)).scalar_one()
+        facilitator = db.session.execute(select(User).where(User.email == DEMO_FACILITATOR)).scalar_one()
+        rostered = db.session.execute(
+            select(RosterAssignment).where(RosterAssignment.user_id == facilitator.id)
+        ).scalars().first()
+        session_id, date_id = rostered.session_id, rostered.session.dates[0].id
+        service_id = db.session.execute(select(SupportService.id)).scalars().first()
+        booking_session = db.session.execute(select(Booking.session_id)).scalars().first()
+        student_id = student.id
+
+    _tour(visitor, [("/support", "Support options"), (f"/support/{service_id}", "")])
+
+    _sign_in(visitor, DEMO_STUDENT)
+    _tour(visitor, [
+        ("/my/account", "My account"), ("/my/account/about", "About you"),
+        ("/my/account/support", "Contact and support"), ("/my/account/data", "Download my data"),
+        ("/my/account/delete", "Delete my account"), ("/my/plan", "My learning plan"),
+        ("/my/plan/goals/new", "Add a goal"), ("/my/safety-plan", "My safety plan"),
+        ("/my/courses", "My courses"),
+    ])
+
+    _sign_in(visitor, DEMO_FACILITATOR)
+    _tour(visitor, [
+        ("/facilitate", "Sessions you facilitate"), ("/facilitate/profile", ""),
+        ("/facilitate/availability", ""), ("/facilitate/open-roles", ""),
+        (f"/facilitate/sessions/{session_id}", ""),
+        (f"/facilitate/sessions/{session_id}/dates/{date_id}/register", ""),
+    ])
+
+    _sign_in(visitor, DEMO_ADMIN)
+    _tour(visitor, [
+        ("/admin/facilitators", "Facilitators"), ("/admin/facilitators/new", ""),
+        (f"/admin/facilitators/{facilitator.id}", ""), ("/admin/rosters", "Rosters"),
+        ("/admin/rosters?gaps=1", "Rosters"), ("/admin/rosters/fidelity", ""),
+        ("/admin/reports", "Reports"), ("/admin/reports/attendance", ""),
+        ("/admin/reports/facilitator-hours", ""), ("/admin/support", ""),
+        ("/admin/support/new", ""), (f"/admin/support/{service_id}/edit", ""),
+        (f"/admin/students/{student_id}/plan", ""), (f"/admin/people/{student_id}", ""),
+        (f"/admin/courses/sessions/{booking_session}/bookings", ""),
+    ])
