@@ -155,4 +155,5 @@ def apply_retention(months: int | None) -> None:
 # Each feature's own commands (they add themselves to ``rec_cli``).
 from rec_portal.attendance import cli as _attendance_cli  # noqa: F401
 from rec_portal.facilitation import cli as _facilitation_cli  # noqa: F401
+from rec_portal.feedback import cli as _feedback_cli  # noqa: F401
 from rec_portal.rosters import cli as _rosters_cli  # noqa: F401

@@ -117,6 +117,8 @@ def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> 
         return False
     session.status = COMPLETED
     session.completed_at = now or utcnow()
+    # Record which version of the course's content this session delivered.
+    session.content_version = session.course.content_version
     db.session.flush()
     return True
 

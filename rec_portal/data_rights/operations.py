@@ -21,8 +21,13 @@ from rec_portal.models import (
     Attendance,
     AuditEvent,
     Booking,
+    ContentReview,
     CourseSession,
     FacilitatorProfile,
+    FeedbackAnswer,
+    FeedbackInvitation,
+    FeedbackQuestion,
+    FeedbackResponse,
     LearningGoal,
     LearningPlan,
     OutboxMessage,
@@ -43,6 +48,7 @@ from rec_portal.models import (
 )
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CANCELLED, WAITLISTED
+from rec_portal.models.feedback import CHOICES, FOR_FACILITATORS, FREE_TEXT
 from rec_portal.models.safety import SECTIONS
 from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.timeutil import utcnow
@@ -70,10 +76,15 @@ EXPORTED_TABLES = {
     "roster_assignments": "facilitating",
     "roster_offers": "facilitating",
     "attendance": "bookings",  # each booking lists the dates attended
+    "feedback_responses": "feedback",  # named responses only: anonymous ones have no link
+    "feedback_invitations": "feedback",  # the sessions you were asked about, and whether you answered
 }
 
 # Tables that link to users but hold nothing about the person themselves.
-NOT_PERSONAL: dict[str, str] = {}
+NOT_PERSONAL: dict[str, str] = {
+    "feedback_questions": "created_by_id only says which admin added a question to the bank",
+    "content_reviews": "created_by_id only says which admin opened a course's content review",
+}
 # (attendance.recorded_by_id only says which facilitator took a register; the register
 # itself is about the students and is exported with their bookings.)
 
@@ -131,6 +142,10 @@ def collect(user: User) -> dict:
     assignments = rows(select(RosterAssignment).where(RosterAssignment.user_id == uid)
                        .order_by(RosterAssignment.assigned_at))
     offers = rows(select(RosterOffer).where(RosterOffer.user_id == uid).order_by(RosterOffer.created_at))
+    invitations = rows(select(FeedbackInvitation).where(FeedbackInvitation.user_id == uid)
+                       .order_by(FeedbackInvitation.created_at, FeedbackInvitation.id))
+    responses = rows(select(FeedbackResponse).where(FeedbackResponse.respondent_id == uid)
+                     .order_by(FeedbackResponse.given_on, FeedbackResponse.id))
 
     return {
         "exported_at": _iso(utcnow()),
@@ -220,9 +235,31 @@ def collect(user: User) -> dict:
             {"form": d.form, "kept_at": _iso(d.created_at), "what_you_typed": json.loads(d.payload)}
             for d in drafts
         ],
-        # Feedback the person gave with their name will be added here with the feedback
-        # feature (the export test lists every table linked to users).
+        # Feedback given with a name. Anonymous feedback is not linked to anyone, so it
+        # cannot be found (or deleted) for a person; only that they answered is kept.
+        "feedback": {
+            "asked_for": [
+                {"course": i.session.course.title, "starts_at": _iso(i.session.starts_at),
+                 "as": "facilitator" if i.audience == FOR_FACILITATORS else "student",
+                 "answered": i.answered}
+                for i in invitations
+            ],
+            "given_with_your_name": [
+                {"course": r.session.course.title, "starts_at": _iso(r.session.starts_at),
+                 "given_on": _iso(r.given_on),
+                 "answers": [
+                     {"question": a.question_text, "answer": _answer_words(a)} for a in r.answers
+                 ]}
+                for r in responses
+            ],
+        },
     }
+
+
+def _answer_words(answer: FeedbackAnswer) -> str | None:
+    if answer.kind == FREE_TEXT:
+        return answer.text
+    return dict(CHOICES.get(answer.kind, [])).get(answer.value)
 
 
 def record_download(user: User, what: str) -> None:
@@ -263,11 +300,17 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
         )
     )
     for model in (LearningGoal, PlanCourse, PlanReview, TrustedPerson, SafetyPlanService, SavedDraft,
-                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer):
+                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer,
+                  FeedbackInvitation):
         db.session.execute(delete(model).where(model.user_id == uid))
+    # Feedback given with a name goes (its comments may say who wrote them); anonymous
+    # feedback was never linked to the person and stays in the figures.
+    db.session.execute(delete(FeedbackResponse).where(FeedbackResponse.respondent_id == uid))
     for model in (LearningPlan, SafetyPlan, StudentProfile, FacilitatorProfile):
         db.session.execute(delete(model).where(model.user_id == uid))
     db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))
+    for model in (FeedbackQuestion, ContentReview):
+        db.session.execute(update(model).where(model.created_by_id == uid).values(created_by_id=None))
     db.session.execute(
         delete(OutboxMessage).where(
             or_(OutboxMessage.user_id == uid, OutboxMessage.to_address == old_email)

@@ -17,6 +17,15 @@ from rec_portal.models.courses import (  # noqa: F401
     SessionDate,
 )
 from rec_portal.models.drafts import SavedDraft  # noqa: F401
+from rec_portal.models.feedback import (  # noqa: F401
+    ContentReview,
+    ContentReviewAction,
+    ContentReviewItem,
+    FeedbackAnswer,
+    FeedbackInvitation,
+    FeedbackQuestion,
+    FeedbackResponse,
+)
 from rec_portal.models.outbox import OutboxMessage  # noqa: F401
 from rec_portal.models.plans import (  # noqa: F401
     LearningGoal,

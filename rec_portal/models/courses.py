@@ -117,8 +117,16 @@ class CourseSession(db.Model):
     completed_at: Mapped[datetime | None]
     # Admins are told once about a roster with gaps a week before (rec roster-alerts).
     roster_alert_sent_at: Mapped[datetime | None]
+    # The course's content version this session delivered: set when it is completed
+    # (until then it delivers the course's current version), so feedback can be compared
+    # before and after a content review.
+    content_version: Mapped[int | None]
 
     course: Mapped[Course] = relationship(back_populates="sessions")
+
+    @property
+    def delivered_version(self) -> int:
+        return self.content_version or self.course.content_version
     dates: Mapped[list[SessionDate]] = relationship(
         back_populates="session", cascade="all, delete-orphan", lazy="selectin",
         order_by="SessionDate.starts_at",

@@ -1,0 +1,3 @@
+"""Views (thin)."""
+
+from rec_portal.feedback import bp  # noqa: F401
