@@ -35,6 +35,11 @@ OWN_DATA_DOWNLOADED = "account.data_downloaded"
 ACCOUNT_DELETED = "account.deleted"
 ACCOUNT_ANONYMISED = "account.anonymised_for_retention"
 SUPPORT_SERVICE_CHANGED = "support.service_changed"
+CONTENT_REVIEW_STARTED = "content_review.started"
+CONTENT_REVIEW_CHANGED = "content_review.changed"
+CONTENT_REVIEW_COMPLETED = "content_review.completed"
+CONTENT_REVIEW_PUBLISHED = "content_review.summary_published"
+CONTENT_REVIEW_UNPUBLISHED = "content_review.summary_unpublished"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -61,6 +66,11 @@ EVENT_LABELS = {
     ACCOUNT_DELETED: "Deleted their account",
     ACCOUNT_ANONYMISED: "Anonymised after the retention period",
     SUPPORT_SERVICE_CHANGED: "Support guide entry changed",
+    CONTENT_REVIEW_STARTED: "Course content review started",
+    CONTENT_REVIEW_CHANGED: "Course content review changed",
+    CONTENT_REVIEW_COMPLETED: "Course content review completed",
+    CONTENT_REVIEW_PUBLISHED: "“You said, we did” published",
+    CONTENT_REVIEW_UNPUBLISHED: "“You said, we did” unpublished",
 }
 
 
