@@ -35,6 +35,7 @@ OWN_DATA_DOWNLOADED = "account.data_downloaded"
 ACCOUNT_DELETED = "account.deleted"
 ACCOUNT_ANONYMISED = "account.anonymised_for_retention"
 SUPPORT_SERVICE_CHANGED = "support.service_changed"
+FEEDBACK_QUESTION_CHANGED = "feedback.question_changed"
 CONTENT_REVIEW_STARTED = "content_review.started"
 CONTENT_REVIEW_CHANGED = "content_review.changed"
 CONTENT_REVIEW_COMPLETED = "content_review.completed"
@@ -66,6 +67,7 @@ EVENT_LABELS = {
     ACCOUNT_DELETED: "Deleted their account",
     ACCOUNT_ANONYMISED: "Anonymised after the retention period",
     SUPPORT_SERVICE_CHANGED: "Support guide entry changed",
+    FEEDBACK_QUESTION_CHANGED: "Feedback question changed",
     CONTENT_REVIEW_STARTED: "Course content review started",
     CONTENT_REVIEW_CHANGED: "Course content review changed",
     CONTENT_REVIEW_COMPLETED: "Course content review completed",
