@@ -47,6 +47,7 @@ def course(slug: str):
         else {}
     )
     # "Add to my plan" (the plans feature): True/False for a student, None for others.
+    from rec_portal.content_reviews.queries import published_summaries
     from rec_portal.plans.queries import course_in_plan
 
     return render_template(
@@ -54,4 +55,6 @@ def course(slug: str):
         in_plan=course_in_plan(current_user, found.id),
         # Who delivers each session, with their bios (one statement).
         facilitators=queries.facilitators_for([u.session.id for u in sessions]),
+        # "You said, we did" from the course's content reviews (one statement).
+        you_said_we_did=published_summaries(found.id),
     )

@@ -109,8 +109,18 @@ def start_review(course: Course, *, held_on: date | None, participants: str, by:
                  today: date | None = None) -> ContentReview:
     """A new draft review of ``course``, recording the content version it starts from."""
     held_on = _check_held_on(held_on, today or uk_today())
-    participants = _check_length(_clean(participants), PARTICIPANTS_MAX, "participants",
-                                 "Who took part")
+    participants = _check_participants(participants)
+    return _new_review(course, held_on, participants, by)
+
+
+def _check_participants(participants: str) -> str:
+    participants = _clean(participants)
+    if not participants:
+        raise ReviewRefused("Enter who took part in the review", field="participants")
+    return _check_length(participants, PARTICIPANTS_MAX, "participants", "Who took part")
+
+
+def _new_review(course: Course, held_on: date, participants: str, by: User | None) -> ContentReview:
     review = ContentReview(
         course=course, held_on=held_on, participants=participants, status=REVIEW_DRAFT,
         version_before=course.content_version, created_by_id=getattr(by, "id", None),
@@ -125,8 +135,7 @@ def edit_review(review: ContentReview, *, held_on: date | None, participants: st
                 by: User | None, today: date | None = None) -> ContentReview:
     _check_draft(review)
     held_on = _check_held_on(held_on, today or uk_today())
-    participants = _check_length(_clean(participants), PARTICIPANTS_MAX, "participants",
-                                 "Who took part")
+    participants = _check_participants(participants)
     decisions = _check_length(_clean(decisions), DECISIONS_MAX, "decisions", "The decisions")
     review.held_on, review.participants, review.decisions = held_on, participants, decisions
     db.session.flush()
@@ -210,7 +219,7 @@ def consider(review: ContentReview | None, course: Course, answer_ids, question_
         raise ReviewRefused("None of the selected feedback is about this course, so nothing was added.")
 
     if review is None:
-        review = start_review(course, held_on=today or uk_today(), participants="", by=by, today=today)
+        review = _new_review(course, today or uk_today(), "", by)
         result.review = review
     have_answers = {item.answer_id for item in review.items if item.answer_id}
     have_questions = {item.question_id for item in review.items if item.question_id}
@@ -317,6 +326,17 @@ def lock_course(course_id: int) -> Course | None:
     ).scalar_one_or_none()
 
 
+def completion_missing(review: ContentReview) -> list[str]:
+    """What must be written before the review can be completed (as the end of a sentence
+    starting "Before completing the review, ...")."""
+    missing = []
+    if not review.participants.strip():
+        missing.append("write down who took part")
+    if not review.decisions.strip():
+        missing.append("write down the decisions")
+    return missing
+
+
 def complete_review(review: ContentReview, change: str, *, by: User | None,
                     now: datetime | None = None) -> ContentReview:
     """Complete a draft: ``RAISE`` the course's content version by one, or keep it
@@ -325,8 +345,9 @@ def complete_review(review: ContentReview, change: str, *, by: User | None,
     _check_draft(review)
     if change not in (RAISE, SAME):
         raise ReviewRefused("Choose whether the course content changes", field="change")
-    if not review.decisions.strip():
-        raise ReviewRefused("Write down the decisions before completing the review", field="change")
+    missing = completion_missing(review)
+    if missing:
+        raise ReviewRefused(f"Before completing the review, {missing[0]}", field="change")
     course = lock_course(review.course_id)
     before = course.content_version
     after = before + 1 if change == RAISE else before
