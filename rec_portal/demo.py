@@ -74,6 +74,22 @@ DEMO_STUDENTS = [
 ]
 
 
+# Former students: they came to the two runs of Staying Safe before this term (the
+# feedback demo, rec_portal/feedback/demo.py), and are not booked on anything else.
+DEMO_FORMER_STUDENTS = [
+    ("Adam Lewis", "Adam"), ("Bethany Cole", "Beth"), ("Craig Dunn", "Craig"),
+    ("Deborah Quinn", "Debbie"), ("Ellis Ward", "Ellis"), ("Farah Siddiqui", "Farah"),
+    ("Gareth Powell", "Gareth"), ("Helen Marsh", "Helen"), ("Isaac Mensah", "Isaac"),
+    ("Joanne Hart", "Jo"), ("Karim Haddad", "Karim"), ("Lucy Fraser", "Lucy"),
+    ("Martin Cross", "Martin"), ("Nadia Rahman", "Nadia"), ("Oliver Stone", "Ollie"),
+    ("Paula Green", "Paula"), ("Rory Walsh", "Rory"), ("Sophie Turner", "Sophie"),
+    ("Theo Banks", "Theo"), ("Wendy Clarke", "Wendy"), ("Una Byrne", "Una"),
+    ("Victor Hale", "Vic"), ("Yusuf Osman", "Yusuf"), ("Zara Nolan", "Zara"),
+]
+# Twelve former students came to each earlier run of Staying Safe.
+FORMER_RUNS = ("staying-safe-first", "staying-safe-second")
+
+
 def student_email(full_name: str) -> str:
     first, last = full_name.lower().replace("'", "").split(" ", 1)
     return f"{first}.{last.replace(' ', '')}@example.org"
@@ -725,6 +741,10 @@ SESSIONS = [
                 taken=1, **ONLINE_SESSION),
     DemoSession("confidence-and-self-esteem", 4, WED, venue=LIBRARY, taken=13),  # full, 1 waiting
     DemoSession("confidence-and-self-esteem", 10, WED, venue=LIBRARY, taken=2),
+    # Staying Safe ran twice before this term, for former students (DEMO_FORMER_BOOKINGS),
+    # and was reviewed between the two runs (rec_portal/feedback/demo.py).
+    DemoSession("staying-safe", -10, TUE, venue=ROOM_1, capacity=14, key="staying-safe-first"),
+    DemoSession("staying-safe", -3, TUE, venue=ROOM_1, capacity=14, key="staying-safe-second"),
 ]
 
 # Bookings for the demo logins, made after the other students': (email, session key).
@@ -795,6 +815,7 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     """Each feature's own demo data (support guide first: safety plans pick from it)."""
     from rec_portal.attendance.demo import load_demo as attendance_demo
     from rec_portal.facilitation.demo import load_demo as facilitation_demo
+    from rec_portal.feedback.demo import load_demo as feedback_demo
     from rec_portal.plans.demo import load_demo as plans_demo
     from rec_portal.rosters.demo import load_demo as rosters_demo
     from rec_portal.safety_plans.demo import load_demo as safety_demo
@@ -802,8 +823,9 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
 
     courses = {c.slug: c for c in db.session.execute(select(Course)).scalars()}
     # Rosters before attendance (registers are taken by the rostered facilitators).
+    # Feedback last: it is given on sessions whose registers are taken.
     for load in (support_demo, plans_demo, safety_demo, rosters_demo, facilitation_demo,
-                 attendance_demo):
+                 attendance_demo, feedback_demo):
         report.other += load(users, courses)
 
 
@@ -811,6 +833,7 @@ def _ensure_accounts(report: DemoReport) -> dict[str, User]:
     """Every demo account by email, creating the ones that are missing."""
     wanted = [(email, name, preferred, roles) for email, name, preferred, roles in DEMO_ACCOUNTS]
     wanted += [(student_email(name), name, preferred, (STUDENT,)) for name, preferred in DEMO_STUDENTS]
+    wanted += [(student_email(name), name, preferred, (STUDENT,)) for name, preferred in DEMO_FORMER_STUDENTS]
     emails = [email for email, *_ in wanted]
     users = {
         u.email: u for u in db.session.execute(select(User).where(User.email.in_(emails))).scalars()
@@ -855,7 +878,9 @@ def _ensure_profiles(users: dict[str, User], report: DemoReport) -> None:
     from rec_portal.models import StudentProfile
 
     have = set(db.session.execute(select(StudentProfile.user_id)).scalars())
-    for n, user in enumerate(sorted(users.values(), key=lambda u: u.email)):
+    former = {student_email(name) for name, _ in DEMO_FORMER_STUDENTS}
+    # Former students last, so everyone else keeps the answers they always had.
+    for n, user in enumerate(sorted(users.values(), key=lambda u: (u.email in former, u.email))):
         if user.id in have:
             continue
         relationship, referral, contact = _PROFILE_CYCLE[n % len(_PROFILE_CYCLE)]
@@ -981,6 +1006,12 @@ def _book(
         else:
             book_place(session.id, user, confirm_overlap=True, now=now)
         report.bookings += 1
+
+    for n, (name, _) in enumerate(DEMO_FORMER_STUDENTS):
+        session, user = by_key.get(FORMER_RUNS[n // 12]), users.get(student_email(name))
+        if session is not None and user is not None and session.starts_at <= now:
+            _add_past_booking(session, user)
+            report.bookings += 1
 
 
 def _add_past_booking(session: CourseSession, student: User) -> None:

@@ -1,0 +1,366 @@
+"""Demo data for feedback (called last from rec_portal/demo.py). Idempotent: adds only
+what is missing. Flushes; the caller commits.
+
+- Staying Safe ran twice before this term (ten and three weeks ago: rec_portal/demo.py
+  books former students on them, the rosters and attendance demos fill in who delivered
+  them and who came), and was reviewed between the two runs: the review raised its content version from 1 to 2
+  and its "You said, we did" is published on the course page.
+- Every completed session gets invitations and varied feedback from most of the people
+  who came (some anonymous) and a reflection from each rostered facilitator. The demo
+  student has not given feedback on their past course yet, so My courses asks them to.
+- Introduction to Recovery has fewer than 8 responses, so its figures are suppressed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from rec_portal.extensions import db
+from rec_portal.feedback.bank import questions_for
+from rec_portal.models import (
+    Attendance,
+    Booking,
+    ContentReview,
+    ContentReviewAction,
+    ContentReviewItem,
+    CourseSession,
+    FeedbackAnswer,
+    FeedbackInvitation,
+    FeedbackQuestion,
+    FeedbackResponse,
+    RosterAssignment,
+    User,
+)
+from rec_portal.models.attendance import PRESENT
+from rec_portal.models.bookings import CONFIRMED
+from rec_portal.models.courses import COMPLETED
+from rec_portal.models.feedback import (
+    AGREEMENT,
+    FOR_FACILITATORS,
+    FOR_STUDENTS,
+    FREE_TEXT,
+    RATING,
+    REVIEW_COMPLETED,
+    YES_NO,
+)
+from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+
+DEMO_STUDENT = "student@example.org"
+DEMO_ADMIN = "admin@example.org"
+STAYING_SAFE = "staying-safe"
+ROOM_1 = "Recovery Education Centre, 12 Station Road, Room 1 (ground floor, step-free access, hearing loop)"
+
+# Asked only about Staying Safe (the migration adds them when the course already exists;
+# on a new install the course is made by the demo, so they are added here).
+STAYING_SAFE_QUESTIONS = [
+    (AGREEMENT, "I feel more confident about keeping myself safe."),
+    (AGREEMENT, "I know where to get support if I am a victim of crime."),
+]
+
+# Comments, by question wording; each person gets the next one (some leave it blank).
+COMMENTS = {
+    STAYING_SAFE: {
+        1: {
+            "What was most helpful?": [
+                "Hearing from a police officer who understood mental health. I did not expect that.",
+                "The peer trainer talking about her own experience of being scammed.",
+                "Writing my own safety plan in the afternoon.",
+                "",
+                "Knowing I can report things online and not have to go to the station.",
+                "The list of support services to take home.",
+            ],
+            "What would you change?": [
+                "The part about reporting online crime was rushed. I still do not know how to do it.",
+                "More time for the safety plan, less time on the slides.",
+                "",
+                "It was a long day. A longer lunch break would help.",
+                "Go through reporting online step by step. We ran out of time.",
+                "Some of the scenarios were upsetting. A warning before them would help.",
+            ],
+        },
+        2: {
+            "What was most helpful?": [
+                "Going through how to report online together, on the screen.",
+                "Claire (the police co-ordinator) was kind and easy to talk to.",
+                "The safety plan: I have put it on my fridge.",
+                "Meeting other people who have been through the same thing.",
+                "",
+                "The worked example of reporting a scam.",
+            ],
+            "What would you change?": [
+                "",
+                "Nothing really. Maybe a follow-up session a few months later.",
+                "Handouts in larger print.",
+                "",
+                "A quieter room: the corridor was noisy.",
+                "More about what happens after you report something.",
+            ],
+        },
+    },
+    "default": {
+        "What was most helpful?": [
+            "Hearing from people with lived experience.",
+            "The small group discussions.",
+            "",
+            "Practical tips I can use straight away.",
+            "Not feeling judged.",
+        ],
+        "What would you change?": [
+            "",
+            "The room was a bit cold.",
+            "More breaks, please.",
+            "",
+            "I would have liked the slides to take home.",
+        ],
+    },
+}
+
+REFLECTIONS = {
+    "What worked well?": [
+        "Co-delivery: students asked the peer trainer questions they would not ask the police.",
+        "The safety plan exercise. Everyone left with something written down.",
+        "Good group, lots of sharing, people looked after each other.",
+    ],
+    "What did not work so well?": [
+        "We ran out of time on reporting online; it felt rushed.",
+        "The morning overran and the afternoon was squeezed.",
+        "",
+    ],
+    "Is there any content you would change?": [
+        "Give the online reporting section its own slot with a worked example.",
+        "Add a content warning before the scenarios about assault.",
+        "",
+    ],
+    "Do you have any concerns?": ["", "", "The room's hearing loop was not working; reported to the office."],
+}
+
+# Scores per person, cycled; the second run of Staying Safe (after the review) does better
+# on confidence and on knowing where to get support.
+RATINGS = [4, 5, 3, 4, 5, 4, 2, 5, 4, 3]
+AGREEMENTS_BEFORE = [4, 3, 4, 2, 5, 3, 4, 3, 2, 4]
+AGREEMENTS_AFTER = [5, 4, 5, 4, 5, 4, 3, 5, 4, 5]
+NO_ANSWER = 6  # in each Staying Safe session, the person at this place in the list does not answer
+
+
+def _answers(course_slug: str, n: int) -> bool:
+    """Whether the n-th person who came gives feedback (other courses: fewer do, so their
+    figures show the small-number rule)."""
+    return n != NO_ANSWER if course_slug == STAYING_SAFE else n % 4 != 3
+
+
+def load_demo(users: dict, courses: dict) -> int:
+    now = utcnow()
+    added = _staying_safe_questions(courses)
+    added += _feedback(users, now)
+    added += _review(users, courses)
+    db.session.flush()
+    return added
+
+
+def _staying_safe_questions(courses: dict) -> int:
+    course = courses.get(STAYING_SAFE)
+    if course is None:
+        return 0
+    have = set(db.session.execute(
+        select(FeedbackQuestion.text).where(FeedbackQuestion.course_id == course.id)
+    ).scalars())
+    added = 0
+    for n, (kind, text) in enumerate(STAYING_SAFE_QUESTIONS):
+        if text not in have:
+            db.session.add(FeedbackQuestion(
+                audience=FOR_STUDENTS, kind=kind, text=text, course_id=course.id, position=25 + n,
+            ))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def _feedback(users: dict, now: datetime) -> int:
+    """Invitations, responses and reflections for every completed session that has none."""
+    sessions = list(db.session.execute(
+        select(CourseSession)
+        .where(CourseSession.status == COMPLETED, CourseSession.ends_at < now)
+        .where(~select(FeedbackInvitation.id).where(FeedbackInvitation.session_id == CourseSession.id).exists())
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).scalars())
+    if not sessions:
+        return 0
+    ids = [s.id for s in sessions]
+    attendees: dict[int, list[int]] = defaultdict(list)
+    for session_id, student_id in db.session.execute(
+        select(Booking.session_id, Booking.student_id)
+        .join(Attendance, Attendance.booking_id == Booking.id)
+        .where(Booking.session_id.in_(ids), Booking.status == CONFIRMED, Attendance.status == PRESENT)
+        .group_by(Booking.session_id, Booking.student_id)
+        .order_by(Booking.session_id, Booking.student_id)
+    ).all():
+        attendees[session_id].append(student_id)
+    team: dict[int, list[int]] = defaultdict(list)
+    for session_id, user_id in db.session.execute(
+        select(RosterAssignment.session_id, RosterAssignment.user_id)
+        .where(RosterAssignment.session_id.in_(ids))
+        .order_by(RosterAssignment.session_id, RosterAssignment.role)
+    ).all():
+        team[session_id].append(user_id)
+    demo_student = users.get(DEMO_STUDENT)
+    # Staying Safe's first run delivered version 1; the review after it raised it to 2.
+    first_staying_safe = next((s for s in sessions if s.course.slug == STAYING_SAFE), None)
+
+    added = 0
+    for session in sessions:
+        if session.content_version is None:
+            session.content_version = 1 if session is first_staying_safe else session.course.content_version
+        finished = to_uk(session.ends_at).date()
+        questions = questions_for(session.course_id, FOR_STUDENTS)
+        comments = _comment_pool(session)
+        for n, user_id in enumerate(attendees.get(session.id, [])):
+            answers = _answers(session.course.slug, n) and not (demo_student is not None and user_id == demo_student.id)
+            db.session.add(FeedbackInvitation(
+                session_id=session.id, user_id=user_id, audience=FOR_STUDENTS,
+                created_at=session.completed_at or session.ends_at, emailed_at=session.completed_at,
+                answered=answers,
+            ))
+            added += 1
+            if not answers:
+                continue
+            anonymous = n % 3 == 1
+            response = FeedbackResponse(
+                session_id=session.id, audience=FOR_STUDENTS, anonymous=anonymous,
+                respondent_id=None if anonymous else user_id, given_on=finished + timedelta(days=1 + n % 5),
+            )
+            for q in questions:
+                value, text = _answer(q, n, session, comments)
+                if value is None and not text:
+                    continue
+                response.answers.append(FeedbackAnswer(
+                    question_id=q.id, question_text=q.text, kind=q.kind, value=value, text=text or None,
+                ))
+            db.session.add(response)
+            added += 1 + len(response.answers)
+        reflection_questions = questions_for(session.course_id, FOR_FACILITATORS)
+        for n, user_id in enumerate(team.get(session.id, [])):
+            db.session.add(FeedbackInvitation(
+                session_id=session.id, user_id=user_id, audience=FOR_FACILITATORS,
+                created_at=session.completed_at or session.ends_at, emailed_at=session.completed_at,
+                answered=True,
+            ))
+            response = FeedbackResponse(
+                session_id=session.id, audience=FOR_FACILITATORS, respondent_id=user_id,
+                given_on=finished + timedelta(days=n),
+            )
+            for q in reflection_questions:
+                pool = REFLECTIONS.get(q.text, [""])
+                text = pool[n % len(pool)]
+                if text:
+                    response.answers.append(FeedbackAnswer(
+                        question_id=q.id, question_text=q.text, kind=q.kind, text=text,
+                    ))
+            db.session.add(response)
+            added += 2 + len(response.answers)
+    db.session.flush()
+    return added
+
+
+def _comment_pool(session: CourseSession) -> dict[str, list[str]]:
+    by_course = COMMENTS.get(session.course.slug)
+    if by_course:
+        return by_course.get(session.delivered_version, by_course[max(by_course)])
+    return COMMENTS["default"]
+
+
+def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments: dict) -> tuple[int | None, str]:
+    improved = session.course.slug == STAYING_SAFE and session.delivered_version >= 2
+    if question.kind == RATING:
+        return RATINGS[(n + (2 if improved else 0)) % len(RATINGS)], ""
+    if question.kind == AGREEMENT:
+        scores = AGREEMENTS_AFTER if improved else AGREEMENTS_BEFORE
+        return scores[(n + question.position) % len(scores)], ""
+    if question.kind == YES_NO:
+        return (0 if (n + question.position) % 5 == 3 else 1), ""
+    if question.kind == FREE_TEXT:
+        pool = comments.get(question.text, [""])
+        return None, pool[n % len(pool)]
+    return None, ""
+
+
+def _review(users: dict, courses: dict) -> int:
+    """The content review of Staying Safe held between its two earlier runs."""
+    course = courses.get(STAYING_SAFE)
+    if course is None or db.session.execute(
+        select(ContentReview.id).where(ContentReview.course_id == course.id)
+    ).first():
+        return 0
+    first = db.session.execute(
+        select(CourseSession)
+        .where(CourseSession.course_id == course.id, CourseSession.status == COMPLETED)
+        .order_by(CourseSession.starts_at).limit(1)
+    ).scalar_one_or_none()
+    if first is None:
+        return 0
+    held_on = to_uk(first.starts_at).date() + timedelta(weeks=3)
+    admin: User | None = users.get(DEMO_ADMIN)
+    review = ContentReview(
+        course_id=course.id, held_on=held_on, status=REVIEW_COMPLETED,
+        participants=(
+            "Claire Donovan (police mental health co-ordinator), Marcus Bell (social worker), "
+            "Leah Okoro (peer specialist), Alex Morgan (REC manager)"
+        ),
+        decisions=(
+            "Reporting online crime gets its own 45-minute slot, with a worked example on the "
+            "screen.\n\nA content warning is given before the scenarios, and people can step "
+            "out without explaining.\n\nThe safety plan exercise moves to before lunch, so "
+            "it is not squeezed."
+        ),
+        version_before=1, version_after=2,
+        completed_at=uk_to_utc(held_on, time(16)), created_by_id=admin.id if admin else None,
+        created_at=uk_to_utc(held_on, time(9)),
+        you_said_we_did=(
+            "You said the part about reporting crime online was rushed. We have given it its "
+            "own slot and now go through a real example together, step by step.\n\n"
+            "You said some scenarios were upsetting without warning. We now say before each "
+            "one what it is about, and you can step out at any time."
+        ),
+        published_at=uk_to_utc(held_on + timedelta(days=2), time(10)),
+    )
+    # The comments and questions it considered, from the first run.
+    picked = db.session.execute(
+        select(FeedbackAnswer)
+        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+        .where(FeedbackResponse.session_id == first.id, FeedbackAnswer.question_text == "What would you change?",
+               FeedbackAnswer.text.like("%online%"))
+        .order_by(FeedbackAnswer.id)
+    ).scalars().all()
+    for answer in picked:
+        review.items.append(ContentReviewItem(answer_id=answer.id))
+    confident = db.session.execute(
+        select(FeedbackQuestion.id).where(
+            FeedbackQuestion.course_id == course.id, FeedbackQuestion.text == STAYING_SAFE_QUESTIONS[0][1]
+        )
+    ).scalar_one_or_none()
+    if confident is not None:
+        review.items.append(ContentReviewItem(question_id=confident, note="Lowest average of the day."))
+    review.actions = [
+        ContentReviewAction(
+            description="Rewrite the online reporting section with a worked example.",
+            owner="Claire Donovan", due_on=held_on + timedelta(weeks=2),
+            done_at=uk_to_utc(held_on + timedelta(days=10), time(12)),
+        ),
+        ContentReviewAction(
+            description="Add content warnings to the scenario slides.",
+            owner="Leah Okoro", due_on=held_on + timedelta(weeks=2),
+            done_at=uk_to_utc(held_on + timedelta(days=8), time(12)),
+        ),
+        ContentReviewAction(
+            description="Ask the office to fix the hearing loop in Room 1.",
+            owner="REC office", due_on=held_on + timedelta(weeks=12),
+        ),
+    ]
+    db.session.add(review)
+    course.content_version = max(course.content_version, 2)
+    db.session.flush()
+    return 1 + len(review.items) + len(review.actions)
+
+
