@@ -1,4 +1,4 @@
-"""Every route the student-records, roster and attendance features added, for every kind
+"""Every route the student-records, roster, attendance and feedback features added, for every kind
 of visitor: signed out goes to sign in, the wrong role gets the 403 page, and a POST
 without its CSRF token changes nothing (400). Feature tests cover the right role and
 "another student's" objects (404); this sweep makes sure no route was forgotten."""
@@ -10,7 +10,7 @@ import re
 import pytest
 
 FEATURES = ("plans.", "safety_plans.", "support.", "data_rights.", "rosters.", "facilitation.",
-            "attendance.", "account.about")
+            "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.")
 PUBLIC = {"support.index", "support.service", "data_rights.deleted"}
 
 
