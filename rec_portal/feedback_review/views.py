@@ -1,13 +1,170 @@
-"""Views (thin)."""
+"""Views (thin): the list of courses and each course's feedback dashboard, for admins at
+/admin/feedback and, students' feedback only and without names, for facilitators at
+/facilitate/feedback; the responses as CSV for admins."""
 
-from flask import render_template
+from __future__ import annotations
 
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from rec_portal import audit
 from rec_portal.auth.access import role_required
-from rec_portal.feedback_review import bp
-from rec_portal.models.accounts import FACILITATOR
+from rec_portal.csvsafe import to_csv
+from rec_portal.extensions import db
+from rec_portal.feedback_review import bp, charts
+from rec_portal.feedback_review import dashboard as figures
+from rec_portal.feedback_review.forms import DashboardFilterForm
+from rec_portal.htmx import render
+from rec_portal.models import Course
+from rec_portal.models.accounts import ADMIN, FACILITATOR
+from rec_portal.models.feedback import AUDIENCE_LABELS, AUDIENCES, FOR_STUDENTS
+from rec_portal.timeutil import format_uk
+
+MAX_PAGE = 10_000
+MAX_ID = 2**31 - 1
+
+
+def _endpoint_url(endpoint: str, **values) -> str | None:
+    """A link to another feature's page, or None while that page does not exist yet."""
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
+
+
+def _course_or_404(course_id: int) -> Course:
+    course = db.session.get(Course, course_id) if course_id <= MAX_ID else None
+    if course is None:
+        abort(404)
+    return course
+
+
+def _page_number() -> int:
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def _open_reviews(course_id: int) -> list:
+    try:
+        from rec_portal.content_reviews.operations import open_reviews
+    except ImportError:  # the content reviews feature is not there yet
+        return []
+    return open_reviews(course_id)
+
+
+def _filter_form(course: Course, *, admin: bool):
+    """The filter form, checked against the course's sessions and answered questions."""
+    audience = request.args.get("audience") if admin else FOR_STUDENTS
+    audience = audience if audience in AUDIENCES else FOR_STUDENTS
+    questions = figures.answered_questions(course.id, audience)
+    form = DashboardFilterForm(
+        formdata=request.args,
+        sessions=figures.completed_sessions(course.id),
+        questions=[q for q in questions if q.kind == "text"],
+        choose_audience=admin,
+    )
+    valid = form.validate()
+    return form, valid, questions
+
+
+def _dashboard_page(course: Course, *, admin: bool, endpoint: str):
+    form, valid, questions = _filter_form(course, admin=admin)
+    context = {
+        "course": course,
+        "form": form,
+        "admin": admin,
+        "endpoint": endpoint,
+        "board": None,
+        "page_has_errors": not valid,
+        "private_page": True,
+        "chart": charts,
+        "suppressed_text": figures.SUPPRESSED,
+    }
+    if not valid:
+        return render("feedback_review/course.html", "feedback_review/_dashboard.html", status=400, **context)
+    board = figures.course_dashboard(
+        course, form.filters(page=_page_number()), questions=questions, with_names=admin
+    )
+    if admin:
+        consider = _endpoint_url("content_reviews.consider", course_id=course.id)
+        context.update(
+            consider_url=consider,
+            open_reviews=_open_reviews(course.id) if consider else [],
+            reviews_url=_endpoint_url("content_reviews.course_reviews", course_id=course.id),
+            csv_url=url_for("feedback_review.responses_csv", course_id=course.id, **board.filters.as_args()),
+        )
+    context["board"] = board
+    return render("feedback_review/course.html", "feedback_review/_dashboard.html", **context)
+
+
+# --- Admins -----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/feedback")
+@role_required(ADMIN)
+def index():
+    return render_template(
+        "feedback_review/index.html",
+        rows=figures.course_overview(),
+        admin=True,
+        questions_url=_endpoint_url("feedback.questions"),
+        reviews_endpoint="content_reviews.course_reviews"
+        if "content_reviews.course_reviews" in current_app.view_functions else None,
+    )
+
+
+@bp.route("/admin/feedback/courses/<int:course_id>")
+@role_required(ADMIN)
+def course(course_id: int):
+    return _dashboard_page(_course_or_404(course_id), admin=True, endpoint="feedback_review.course")
+
+
+@bp.route("/admin/feedback/courses/<int:course_id>/responses.csv")
+@role_required(ADMIN)
+def responses_csv(course_id: int):
+    """Every answer in the filter, one row each; named responses with the person's name."""
+    found = _course_or_404(course_id)
+    form, valid, _questions = _filter_form(found, admin=True)
+    if not valid:
+        abort(400)
+    filters = form.filters()
+    numbers: dict[int, int] = {}  # response id -> its number in this file
+    rows = []
+    for r in figures.responses_for_export(found.id, filters):
+        number = numbers.setdefault(r.response_id, len(numbers) + 1)
+        rows.append((
+            number, format_uk(r.starts_at), r.version, AUDIENCE_LABELS[r.audience],
+            format_uk(r.given_on), "Anonymous" if r.anonymous else (r.full_name or "Not known (account deleted)"),
+            r.question_text, figures.answer_words(r.kind, r.value, r.text),
+        ))
+    audit.record(audit.EXPORTED, actor=current_user, detail=f"feedback responses CSV (course {found.id})")
+    db.session.commit()
+    return Response(
+        to_csv(
+            ["Response", "Session starts", "Content version", "Audience", "Given on", "Respondent",
+             "Question (as answered)", "Answer"],
+            rows,
+        ),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="feedback-{found.slug}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- Facilitators ------------------------------------------------------------------------------
 
 
 @bp.route("/facilitate/feedback")
 @role_required(FACILITATOR)
 def my_courses():
-    return render_template("feedback_review/my_courses.html", courses=[])
+    return render_template(
+        "feedback_review/my_courses.html", rows=figures.course_overview(facilitator_id=current_user.id)
+    )
+
+
+@bp.route("/facilitate/feedback/courses/<int:course_id>")
+@role_required(FACILITATOR)
+def my_course(course_id: int):
+    """Students' feedback on a course the facilitator delivers, without anyone's name."""
+    found = _course_or_404(course_id)
+    if not figures.delivers(current_user.id, found.id):
+        abort(404)
+    return _dashboard_page(found, admin=False, endpoint="feedback_review.my_course")
