@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from rec_portal.content_reviews.operations import RAISE, SAME
@@ -53,7 +54,7 @@ class DoneForm(FlaskForm):
 class CompleteForm(FlaskForm):
     change = RadioField(
         "Does the course content change?",
-        choices=[],
+        choices=[SelectChoice(RAISE, "Raise the content version"), SelectChoice(SAME, "No change")],
         default=RAISE,
         validators=[InputRequired("Choose whether the course content changes")],
         validate_choice=False,
@@ -62,8 +63,8 @@ class CompleteForm(FlaskForm):
     def __init__(self, *args, version: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.change.choices = [
-            (RAISE, f"Yes: raise the content version to {version + 1}"),
-            (SAME, f"No change to the content: it stays at version {version}"),
+            SelectChoice(RAISE, f"Yes: raise the content version to {version + 1}"),
+            SelectChoice(SAME, f"No change to the content: it stays at version {version}"),
         ]
 
 
