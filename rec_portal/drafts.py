@@ -12,6 +12,7 @@ never from the form.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
@@ -104,9 +105,15 @@ def take_drafts(user: User, form: str) -> list[dict]:
     return drafts
 
 
-def login_required_keeping(form: str, fields: tuple[str, ...]):
+def login_required_keeping(
+    form: str | Callable[..., str], fields: tuple[str, ...] | Callable[[str], bool]
+):
     """Like ``login_required``; but a POST arriving after the session expired has its
-    ``fields`` kept (see module docstring) before the person is sent to sign in."""
+    ``fields`` kept (see module docstring) before the person is sent to sign in.
+
+    For forms whose fields or drafts depend on the page, ``fields`` may be a predicate
+    ``name -> bool`` (e.g. questions named ``q-<id>``) and ``form`` a function of the
+    view's URL arguments giving the draft's name (e.g. one per booking)."""
 
     def decorator(view):
         @wraps(view)
@@ -114,8 +121,13 @@ def login_required_keeping(form: str, fields: tuple[str, ...]):
             if current_user.is_authenticated:
                 return view(*args, **kwargs)
             if request.method == "POST":
-                data = {name: request.form.getlist(name) for name in fields if name in request.form}
-                if data and keep_draft(form, data):
+                if callable(fields):
+                    names = [name for name in request.form if fields(name)]
+                else:
+                    names = [name for name in fields if name in request.form]
+                data = {name: request.form.getlist(name) for name in names}
+                name = form(**kwargs) if callable(form) else form
+                if data and keep_draft(name, data):
                     db.session.commit()
                     flash(
                         "We have kept what you typed. Sign in again and it will be back "

@@ -120,6 +120,10 @@ def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> 
     # Record which version of the course's content this session delivered.
     session.content_version = session.course.content_version
     db.session.flush()
+    # Attendees and the facilitators on the roster are asked for their feedback.
+    from rec_portal.feedback.operations import invite_for_session
+
+    invite_for_session(session, now=now)
     return True
 
 

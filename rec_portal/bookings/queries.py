@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.bookings import CANCELLED, CONFIRMED, WAITLISTED
+from rec_portal.models.courses import COMPLETED
 from rec_portal.timeutil import utcnow
 
 
@@ -18,6 +19,7 @@ class MyBooking:
     booking: Booking
     position: int | None  # place in the waiting list, or None
     attendance: object | None = None  # past sessions: attendance.certificates.AttendanceStatus
+    feedback: str | None = None  # sessions done: feedback.operations state (open, answered ...)
 
 
 def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
@@ -76,10 +78,19 @@ def my_courses(student_id: int):
                      key=lambda m: m.booking.session.starts_at)
     past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
                   key=lambda m: m.booking.session.starts_at, reverse=True)
-    # Attended or not (one more statement, whatever the number of past sessions).
+    # Attended or not (one more statement, whatever the number of past sessions), and
+    # whether feedback is waiting or given (one more). A session completed on its last day
+    # (the register was taken) is done even before its end time.
     from rec_portal.attendance.certificates import statuses_for
+    from rec_portal.feedback.operations import student_feedback_states
 
-    statuses = statuses_for([m.booking for m in past])
-    for m in past:
+    done = past + [m for m in upcoming if m.booking.session.status == COMPLETED]
+    statuses = statuses_for([m.booking for m in done])
+    for m in done:
         m.attendance = statuses[m.booking.id]
+    feedback = student_feedback_states(
+        student_id, [m.booking for m in done], {m.booking.id for m in done if m.attendance.attended}
+    )
+    for m in done:
+        m.feedback = feedback[m.booking.id]
     return upcoming, waiting, past

@@ -90,10 +90,13 @@ def get_date_or_404(session: CourseSession, date_id: int) -> SessionDate:
 @role_required(FACILITATOR)
 def index():
     upcoming, past = queries.my_sessions(current_user.id)
+    from rec_portal.feedback.operations import reflection_states
+
     return render_template(
         "facilitation/index.html",
         upcoming=upcoming,
         past=past,
+        reflections=reflection_states(current_user.id, [c.session for c in upcoming + past]),
         profile=db.session.get(FacilitatorProfile, current_user.id),
         offers=len(queries.pending_offers(current_user.id)),
         now=utcnow(),
