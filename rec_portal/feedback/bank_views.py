@@ -1,3 +1,280 @@
-"""Views (thin)."""
+"""The question bank at /admin/feedback/questions (admins only). Thin: load, authorise,
+call one operation in rec_portal.feedback.bank, commit once, redirect (or, for htmx, the
+reordered list)."""
 
-from rec_portal.feedback import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from rec_portal.auth.access import role_required
+from rec_portal.errors import DomainError
+from rec_portal.extensions import db
+from rec_portal.feedback import bank, bp
+from rec_portal.feedback.bank_forms import (
+    ConfirmForm,
+    MoveForm,
+    QuestionForm,
+    audience_choice,
+)
+from rec_portal.htmx import is_htmx
+from rec_portal.models import Course
+from rec_portal.models.accounts import ADMIN
+from rec_portal.models.feedback import AUDIENCES, FOR_STUDENTS, FeedbackQuestion
+from rec_portal.templating import add_error
+
+SECTION_HEADINGS = {"student": "Questions for students", "facilitator": "Facilitator reflection"}
+
+
+def get_question_or_404(question_id: int) -> FeedbackQuestion:
+    found = db.session.get(FeedbackQuestion, question_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _course_arg(name: str = "course") -> Course | None:
+    """The course picked in a GET filter (anything unknown means no filter)."""
+    raw = request.args.get(name, "")
+    return db.session.get(Course, int(raw)) if raw.isdigit() else None
+
+
+def _bank_url(course_id: int | None = None, anchor: str | None = None) -> str:
+    url = url_for("feedback.bank_index", course=course_id) if course_id else url_for("feedback.bank_index")
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _refused(form, error: DomainError) -> None:
+    db.session.rollback()
+    add_error(form, error.field, error.message)
+
+
+def _short(question: FeedbackQuestion) -> str:
+    text = question.text
+    return text if len(text) <= 60 else text[:57].rstrip() + "…"
+
+
+@bp.route("/admin/feedback/questions")
+@role_required(ADMIN)
+def bank_index():
+    course = _course_arg()
+    return render_template(
+        "feedback/bank/index.html",
+        bank=bank.load_bank(course.id if course else None),
+        course=course,
+        courses=bank.courses_in_filter(),
+        audiences=AUDIENCES,
+        headings=SECTION_HEADINGS,
+    )
+
+
+def _section(audience: str, course: Course | None, **extra):
+    """One audience's list alone (htmx after a move)."""
+    return render_template(
+        "feedback/bank/_questions.html",
+        bank=bank.load_bank(course.id if course else None),
+        course=course,
+        audience=audience,
+        heading=SECTION_HEADINGS[audience],
+        **extra,
+    )
+
+
+@bp.route("/admin/feedback/questions/new", methods=["GET", "POST"])
+@role_required(ADMIN)
+def bank_new():
+    courses = bank.courses_to_choose()
+    if request.method == "POST":
+        form = QuestionForm(courses=courses)
+    else:
+        form = QuestionForm(courses=courses, data={
+            "audience": audience_choice(request.args.get("audience")),
+            "course_id": request.args.get("course", ""),
+        })
+    if form.validate_on_submit():
+        try:
+            added = bank.add_question(_me(), audience=form.audience.data, **form.question_fields())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(f"Question added: “{_short(added)}”. It is last in its list.", "success")
+            return redirect(_bank_url(anchor=f"question-{added.id}"))
+    return render_template("feedback/bank/form.html", form=form, question=None, answers=0), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/admin/feedback/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@role_required(ADMIN)
+def bank_edit(question_id: int):
+    question = get_question_or_404(question_id)
+    if question.retired_at is not None:
+        flash("This question is retired. Reinstate it before changing it.", "info")
+        return redirect(_bank_url(anchor=f"question-{question.id}"))
+    answers = bank.answer_count(question)
+    courses = bank.courses_to_choose()
+    options = {
+        "courses": courses + ([question.course] if question.course and question.course not in courses else []),
+        "ask_audience": False,
+        "fixed": (question.text, question.kind) if answers else None,
+        "course_was": question.course_id,
+    }
+    form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
+    if form.validate_on_submit():
+        try:
+            bank.update_question(_me(), question, **form.question_fields())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(f"Question saved: “{_short(question)}”.", "success")
+            return redirect(_bank_url(anchor=f"question-{question.id}"))
+    return render_template("feedback/bank/form.html", form=form, question=question, answers=answers), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/admin/feedback/questions/<int:question_id>/replace", methods=["GET", "POST"])
+@role_required(ADMIN)
+def bank_replace(question_id: int):
+    question = get_question_or_404(question_id)
+    if question.retired_at is not None:
+        flash("This question is retired, so it cannot be replaced.", "info")
+        return redirect(_bank_url(anchor=f"question-{question.id}"))
+    courses = bank.courses_to_choose()
+    options = {
+        "courses": courses + ([question.course] if question.course and question.course not in courses else []),
+        "ask_audience": False,
+        "course_was": question.course_id,
+    }
+    form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
+    if form.validate_on_submit():
+        try:
+            new = bank.replace_question(_me(), question, **form.question_fields())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(f"New wording saved: “{_short(new)}”. The old wording is retired; answers "
+                  "already given keep it.", "success")
+            return redirect(_bank_url(anchor=f"question-{new.id}"))
+    return render_template("feedback/bank/replace.html", form=form, question=question,
+                           answers=bank.answer_count(question)), (400 if form.errors else 200)
+
+
+@bp.route("/admin/feedback/questions/<int:question_id>/retire", methods=["GET", "POST"])
+@role_required(ADMIN)
+def bank_retire(question_id: int):
+    question = get_question_or_404(question_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            bank.retire_question(_me(), question)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Question retired: “{_short(question)}”. It is no longer asked; its answers are kept.",
+                  "success")
+        return redirect(_bank_url(anchor=f"question-{question.id}"))
+    if question.retired_at is not None:
+        flash("This question is already retired.", "info")
+        return redirect(_bank_url(anchor=f"question-{question.id}"))
+    return render_template("feedback/bank/retire.html", question=question, form=form,
+                           answers=bank.answer_count(question))
+
+
+@bp.route("/admin/feedback/questions/<int:question_id>/reinstate", methods=["POST"])
+@role_required(ADMIN)
+def bank_reinstate(question_id: int):
+    question = get_question_or_404(question_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            bank.reinstate_question(_me(), question)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Question reinstated: “{_short(question)}”. It is asked again, last in its list.", "success")
+    else:
+        abort(400)
+    return redirect(_bank_url(anchor=f"question-{question.id}"))
+
+
+@bp.route("/admin/feedback/questions/<int:question_id>/delete", methods=["GET", "POST"])
+@role_required(ADMIN)
+def bank_delete(question_id: int):
+    question = get_question_or_404(question_id)
+    refusal = bank.deletion_refusal(question)
+    if refusal:
+        flash(refusal, "error")
+        return redirect(_bank_url(anchor=f"question-{question.id}"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        short = _short(question)
+        try:
+            bank.delete_question(_me(), question)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Question deleted: “{short}”.", "success")
+        return redirect(_bank_url())
+    return render_template("feedback/bank/delete.html", question=question, form=form)
+
+
+@bp.route("/admin/feedback/questions/<int:question_id>/move", methods=["GET", "POST"])
+@role_required(ADMIN)
+def bank_move(question_id: int):
+    question = get_question_or_404(question_id)
+    if request.method == "GET":
+        return redirect(_bank_url(anchor=f"question-{question.id}"))
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course_id = form.course_filter()
+    course = db.session.get(Course, course_id) if course_id else None
+    try:
+        moved = bank.move_question(_me(), question, form.direction.data, course.id if course else None)
+    except DomainError as error:
+        db.session.rollback()
+        if is_htmx():
+            return _section(question.audience, course, section_error=error.message), 400
+        flash(error.message, "error")
+        return redirect(_bank_url(course.id if course else None, anchor=f"question-{question.id}"))
+    db.session.commit()
+    message = (f"Moved {form.direction.data}: “{_short(question)}”." if moved
+               else f"“{_short(question)}” is already {'first' if form.direction.data == 'up' else 'last'}.")
+    if is_htmx():
+        return _section(question.audience, course, section_message=message,
+                        focus_id=question.id, focus_direction=form.direction.data)
+    flash(message, "success")
+    return redirect(_bank_url(course.id if course else None, anchor=f"question-{question.id}"))
+
+
+@bp.route("/admin/feedback/questions/preview")
+@role_required(ADMIN)
+def bank_preview():
+    course = _course_arg()
+    audience = request.args.get("audience", FOR_STUDENTS)
+    if audience not in AUDIENCES:
+        audience = FOR_STUDENTS
+    if course is not None:
+        questions = bank.questions_for(course.id, audience)
+    else:
+        questions = [q for q in bank.questions_for(0, audience) if q.course_id is None]
+    return render_template(
+        "feedback/bank/preview.html",
+        course=course,
+        audience=audience,
+        questions=questions,
+        courses=bank.courses_to_choose(),
+    )
