@@ -129,7 +129,7 @@ def row_label(row) -> str:
 
 
 def trend_chart(rows, question, chart_id: str) -> Markup | None:
-    """The average answer to ``question`` for each row (a session or a content version);
+    """The average answer to ``question`` at each session (``rows``: TrendRows);
     rows with too few answers get words instead of a bar. None when no row has a figure."""
     scores = [(row, row.score(question)) for row in rows]
     if not any(score.shown for _row, score in scores):
@@ -139,5 +139,5 @@ def trend_chart(rows, question, chart_id: str) -> Markup | None:
     for row, score in scores:
         value = score.yes_percent if yes_no else (float(score.mean) if score.mean is not None else None)
         bars.append(Bar(row_label(row), value, score.text))
-    scale = "per cent who said yes" if yes_no else "average out of 5"
-    return bar_chart(chart_id, f"{question.text}: {scale}", bars, maximum=100 if yes_no else 5)
+    scale = "Per cent who said yes" if yes_no else "Average answer (out of 5)"
+    return bar_chart(chart_id, f"{scale} at each session: {question.text}", bars, maximum=100 if yes_no else 5)

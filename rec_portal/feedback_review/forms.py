@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from rec_portal.attendance.forms import parse_day
@@ -12,7 +13,10 @@ from rec_portal.feedback_review.dashboard import Filters
 from rec_portal.models.feedback import FOR_FACILITATORS, FOR_STUDENTS
 from rec_portal.timeutil import format_uk
 
-AUDIENCE_CHOICES = [(FOR_STUDENTS, "Students' feedback"), (FOR_FACILITATORS, "Facilitators' reflections")]
+AUDIENCE_CHOICES = [
+    SelectChoice(FOR_STUDENTS, "Students' feedback"),
+    SelectChoice(FOR_FACILITATORS, "Facilitators' reflections"),
+]
 
 
 class DashboardFilterForm(FlaskForm):
@@ -32,18 +36,18 @@ class DashboardFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         if not choose_audience:
             del self.audience
-        self.session.choices = [("", "All sessions")] + [
-            (str(s.id), f"{format_uk(s.starts_at, with_time=False)} (content version {s.version})")
+        self.session.choices = [SelectChoice("", "All sessions")] + [
+            SelectChoice(str(s.id), f"{format_uk(s.starts_at, with_time=False)} (content version {s.version})")
             for s in sessions
         ]
-        self.question.choices = [("", "All questions")] + [
-            (str(q.id), q.text + (" (retired)" if q.retired_at else "")) for q in questions
+        self.question.choices = [SelectChoice("", "All questions")] + [
+            SelectChoice(str(q.id), q.text + (" (retired)" if q.retired_at else "")) for q in questions
         ]
         self.start_day = self.end_day = None
 
     @staticmethod
     def _listed(field, message: str) -> None:
-        if (field.data or "") not in {value for value, _ in field.choices}:
+        if (field.data or "") not in {choice.value for choice in field.choices}:
             raise ValidationError(message)
 
     def validate_session(self, field):

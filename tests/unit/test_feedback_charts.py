@@ -1,0 +1,146 @@
+"""The dashboard's server-rendered SVG charts, and the small-numbers rule and averages
+they show (no database needed)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from rec_portal.feedback_review import charts
+from rec_portal.feedback_review.dashboard import (
+    SUPPRESSED,
+    Distribution,
+    Rate,
+    Score,
+    TrendRow,
+    enough,
+    percent,
+)
+from rec_portal.models.feedback import SMALL_NUMBER
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _parse(markup) -> ET.Element:
+    return ET.fromstring(str(markup))
+
+
+def _bars(root) -> list[float]:
+    return [float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.get("class") == "rec-fbr-chart__bar"]
+
+
+def _texts(root, cls: str) -> list[str]:
+    return [t.text for t in root.iter(f"{SVG}text") if t.get("class") == cls]
+
+
+def test_a_chart_is_an_image_named_by_its_title_and_described_with_every_figure():
+    bars = [charts.Bar("Yes", 6, "6 (75%)"), charts.Bar("No", 2, "2 (25%)")]
+    root = _parse(charts.bar_chart("chart-q1", "How people answered: Recommend?", bars, maximum=8))
+    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+    assert root.get("aria-labelledby") == "chart-q1-title chart-q1-desc"
+    title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
+    assert title.get("id") == "chart-q1-title" and title.text == "How people answered: Recommend?"
+    assert desc.get("id") == "chart-q1-desc" and desc.text == "Yes: 6 (75%). No: 2 (25%)."
+    # Labels and figures are text in the picture, not colour.
+    assert _texts(root, "rec-fbr-chart__label") == ["Yes", "No"]
+    assert _texts(root, "rec-fbr-chart__figure") == ["6 (75%)", "2 (25%)"]
+    assert root.get("viewBox") == f"0 0 {charts.WIDTH} {charts.height(2)}"
+
+
+def test_bars_are_in_proportion_to_the_maximum():
+    usable = charts.WIDTH - charts.FIGURE_SPACE
+    bars = [charts.Bar("a", 8, ""), charts.Bar("b", 2, ""), charts.Bar("c", 0, ""), charts.Bar("d", 12, "")]
+    root = _parse(charts.bar_chart("c", "t", bars, maximum=8))
+    # A zero draws no bar (only its track); more than the maximum is drawn full length.
+    assert _bars(root) == [usable, round(usable / 4, 1), usable]
+    assert charts.bar_length(4, 8) == round(usable / 2, 1)
+    assert charts.bar_length(None, 8) == 0 and charts.bar_length(3, 0) == 0
+
+
+def test_a_held_back_row_has_words_and_no_bar():
+    bars = [charts.Bar("12 March 2026 (version 1)", 4.2, "4.2"),
+            charts.Bar("9 April 2026 (version 2)", None, SUPPRESSED)]
+    root = _parse(charts.bar_chart("trend", "Overall", bars, maximum=5))
+    assert len(_bars(root)) == 1
+    assert len([r for r in root.iter(f"{SVG}rect") if r.get("class") == "rec-fbr-chart__track"]) == 1
+    assert _texts(root, "rec-fbr-chart__figure") == ["4.2", "fewer than 8 responses"]
+
+
+def test_text_in_a_chart_is_escaped():
+    bars = [charts.Bar('<script>alert("x")</script> & co', 1, "1")]
+    markup = str(charts.bar_chart('id"><x', "<b>Title</b>", bars, maximum=1))
+    assert "<script>" not in markup and "<b>" not in markup and 'id"><x' not in markup
+    root = _parse(markup)  # still well-formed
+    assert _texts(root, "rec-fbr-chart__label") == ['<script>alert("x")</script> & co']
+
+
+def test_colours_have_enough_contrast():
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    def contrast(a: str, b: str) -> float:
+        la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+        return (la + 0.05) / (lb + 0.05)
+
+    assert contrast(charts.TEXT_COLOUR, "#ffffff") >= 4.5
+    assert contrast(charts.TEXT_COLOUR, "#f0f4f5") >= 4.5  # the page background
+    assert contrast(charts.BAR_COLOUR, charts.TRACK_COLOUR) >= 3  # a bar against its track
+    assert contrast(charts.BAR_COLOUR, "#f0f4f5") >= 3
+
+
+# --- The figures the charts draw ----------------------------------------------------------------
+
+
+@dataclass
+class _Question:
+    id: int
+    kind: str
+    text: str = "Overall, how would you rate the course?"
+    retired_at: datetime | None = None
+
+
+def test_the_small_numbers_rule():
+    assert SMALL_NUMBER == 8
+    assert not enough(0) and not enough(7) and enough(8) and enough(500)
+    assert Score("rating", 7, 35).text == "fewer than 8 responses" and Score("rating", 7, 35).mean is None
+    assert Score("rating", 0, 0).text == "No answers"
+    assert Rate(invited=10, answered=7, responses=7).text == "fewer than 8 responses"
+    assert Rate(invited=10, answered=8, responses=8).text == "80%"
+    assert Rate(invited=0, answered=0, responses=0).text == "Nobody invited yet"
+
+
+def test_averages_are_rounded_half_up_to_one_place_and_yes_as_a_whole_per_cent():
+    assert Score("rating", 8, 29).mean == Decimal("3.6")  # 3.625
+    assert Score("agreement", 8, 34).mean == Decimal("4.3")  # 4.25, not banker's 4.2
+    assert Score("rating", 8, 40).text == "5.0"
+    assert Score("yes_no", 8, 5).text == "63% yes"  # 62.5
+    assert percent(3, 8) == 38 and percent(1, 3) == 33
+
+
+def test_a_distribution_lists_every_choice_in_order_with_its_share():
+    dist = Distribution(_Question(1, "rating"), counts={5: 2, 4: 3, 3: 1, 2: 1, 1: 1})
+    assert dist.answers == 8 and dist.shown
+    assert dist.rows == [("5 - Excellent", 2, 25), ("4 - Good", 3, 38), ("3 - Okay", 1, 13),
+                         ("2 - Poor", 1, 13), ("1 - Very poor", 1, 13)]
+    assert dist.score.mean == Decimal("3.5")
+    root = _parse(charts.distribution_chart(dist, "chart-question-1"))
+    assert root.find(f"{SVG}desc").text.startswith("8 answers. 5 - Excellent: 2 (25%).")
+    assert _bars(root)[1] == charts.bar_length(3, 8)
+
+
+def test_the_trend_chart_is_left_out_when_no_row_has_enough_answers():
+    question = _Question(1, "yes_no", "Would you recommend the course?")
+    few = TrendRow(key=1, starts_at=datetime(2026, 3, 12, 10), version=1, sessions=1, invited=9, answered=7,
+                   responses=7, sums={1: [7, 5]})
+    many = TrendRow(key=2, starts_at=datetime(2026, 4, 9, 10), version=2, sessions=1, invited=9, answered=8,
+                    responses=8, sums={1: [8, 6]})
+    assert charts.trend_chart([few], question, "t") is None
+    root = _parse(charts.trend_chart([few, many], question, "t"))
+    assert _texts(root, "rec-fbr-chart__label") == ["12 March 2026 (version 1)", "9 April 2026 (version 2)"]
+    assert _texts(root, "rec-fbr-chart__figure") == ["fewer than 8 responses", "75% yes"]
+    assert _bars(root) == [charts.bar_length(75, 100)]
+    assert root.find(f"{SVG}title").text == "Per cent who said yes at each session: Would you recommend the course?"
