@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from rec_portal.content_reviews.operations import RAISE, SAME
 from rec_portal.plans.forms import DateParts
@@ -16,14 +16,27 @@ def _text(value):
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
+def _date_needed(message: str):
+    """Empty date boxes (a date that was typed but is not real has its own message)."""
+
+    def check(form, field):
+        if field.data is None and not field.errors and not field.process_errors:
+            raise ValidationError(message)
+
+    return check
+
+
 class ReviewForm(FlaskForm):
-    """Start a review (date and who took part)."""
+    """Start a review (date and who took part). Presence is checked here so every missing
+    answer is shown at once; operations.py checks again, with the other rules."""
 
     held_on = DateParts(
         "When was the review held?",
+        validators=[_date_needed("Enter the date of the review")],
         invalid_message="Enter a real date for the review, for example 14 3 2026",
     )
-    participants = TextAreaField("Who took part", filters=[_text])
+    participants = TextAreaField("Who took part", filters=[_text],
+                                 validators=[DataRequired("Enter who took part in the review")])
 
 
 class EditReviewForm(ReviewForm):
@@ -35,10 +48,13 @@ class NoteForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    description = TextAreaField("What will be done", filters=[_text])
-    owner = StringField("Who will do it", filters=[_text])
+    description = TextAreaField("What will be done", filters=[_text],
+                                validators=[DataRequired("Enter what will be done")])
+    owner = StringField("Who will do it", filters=[_text],
+                        validators=[DataRequired("Enter who will do it: a person or a team")])
     due_on = DateParts(
         "When is it due?",
+        validators=[_date_needed("Enter the date it is due by")],
         invalid_message="Enter a real due date, for example 30 4 2026",
     )
 

@@ -215,13 +215,18 @@ def test_start_refuses_bad_input_keeps_what_was_typed_and_saves_nothing(app, cli
     url = f"/admin/feedback/courses/{data.course_id}/reviews/new"
     future = to_uk(utcnow()).date() + timedelta(days=3)
     response = web.submit(url, {"held_on-day": str(future.day), "held_on-month": str(future.month),
-                                "held_on-year": str(future.year), "participants": "  "})
+                                "held_on-year": str(future.year), "participants": "Sam"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "There is a problem" in html and "<title>Error: " in html
-    # The operation stops at the first problem; the date comes first.
     assert html.count("The date of the review cannot be in the future") == 2  # summary and field
     assert 'href="#held_on"' in html and f'value="{future.year}"' in html
+
+    # Everything missing is shown at once.
+    response = web.submit(url, {"held_on-day": "", "held_on-month": "", "held_on-year": "", "participants": " "})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert html.count("Enter the date of the review") == 2 and html.count("Enter who took part in the review") == 2
 
     response = web.submit(url, {"held_on-day": "31", "held_on-month": "2", "held_on-year": "2026",
                                 "participants": "Sam <script>x</script>"})
@@ -370,6 +375,11 @@ def test_add_an_action_with_validation(app, client, web, login_as):
     bad = web.submit(url, {"description": "Rewrite", "owner": "REC team", "due_on-day": "", "due_on-month": "",
                            "due_on-year": ""})
     assert bad.status_code == 400 and "Enter the date it is due by" in bad.get_data(as_text=True)
+    bad = web.submit(url, {"description": "", "owner": " ", "due_on-day": "31", "due_on-month": "2",
+                           "due_on-year": "2026"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and all(message in html for message in (
+        "Enter what will be done", "Enter who will do it: a person or a team", "Enter a real due date"))
     assert _count(app, ContentReviewAction) == 0
 
     ok = web.submit(url, {"description": "Rewrite the fraud handout", "owner": "Sam (peer trainer)",
