@@ -140,6 +140,7 @@ REFLECTIONS = {
 # Scores per person, cycled; the second run of Staying Safe (after the review) does better
 # on confidence and on knowing where to get support.
 RATINGS = [4, 5, 3, 4, 5, 4, 2, 5, 4, 3]
+RATINGS_AFTER = [5, 4, 5, 4, 5, 4, 3, 5, 4, 5]
 AGREEMENTS_BEFORE = [4, 3, 4, 2, 5, 3, 4, 3, 2, 4]
 AGREEMENTS_AFTER = [5, 4, 5, 4, 5, 4, 3, 5, 4, 5]
 NO_ANSWER = 6  # in each Staying Safe session, the person at this place in the list does not answer
@@ -274,7 +275,7 @@ def _comment_pool(session: CourseSession) -> dict[str, list[str]]:
 def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments: dict) -> tuple[int | None, str]:
     improved = session.course.slug == STAYING_SAFE and session.delivered_version >= 2
     if question.kind == RATING:
-        return RATINGS[(n + (2 if improved else 0)) % len(RATINGS)], ""
+        return (RATINGS_AFTER if improved else RATINGS)[n % len(RATINGS)], ""
     if question.kind == AGREEMENT:
         scores = AGREEMENTS_AFTER if improved else AGREEMENTS_BEFORE
         return scores[(n + question.position) % len(scores)], ""

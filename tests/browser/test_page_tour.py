@@ -1,4 +1,4 @@
-"""Every page of the student-records, roster and attendance features opened in a real
+"""Every page of the student-records, roster, attendance and feedback features opened in a real
 browser, with JavaScript on and off, on the demo data: each page answers 200, shows its
 heading, and passes axe-core (``Visitor.check``). The journeys test what people do; this
 makes sure no page is only ever seen by the test client."""
@@ -17,7 +17,16 @@ from rec_portal.demo import (
     load_demo_data,
 )
 from rec_portal.extensions import db
-from rec_portal.models import Booking, RosterAssignment, SupportService, User
+from rec_portal.models import (
+    Booking,
+    ContentReview,
+    Course,
+    CourseSession,
+    FeedbackQuestion,
+    RosterAssignment,
+    SupportService,
+    User,
+)
 from tests.browser.test_account_journeys import heading
 from tests.conftest import csrf_from
 
@@ -52,6 +61,19 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         service_id = db.session.execute(select(SupportService.id)).scalars().first()
         booking_session = db.session.execute(select(Booking.session_id)).scalars().first()
         student_id = student.id
+        # Feedback: the demo student's past course (feedback still to give), Staying Safe's
+        # review, a question, and a completed session the demo facilitator delivered.
+        past_booking = db.session.execute(
+            select(Booking.id).join(CourseSession, CourseSession.id == Booking.session_id)
+            .where(Booking.student_id == student.id, CourseSession.status == "completed")
+        ).scalar_one()
+        review_id = db.session.execute(select(ContentReview.id)).scalars().first()
+        courses = {c.slug: c.id for c in db.session.execute(select(Course)).scalars()}
+        question_id = db.session.execute(select(FeedbackQuestion.id)).scalars().first()
+        delivered = db.session.execute(
+            select(RosterAssignment.session_id).join(CourseSession, CourseSession.id == RosterAssignment.session_id)
+            .where(RosterAssignment.user_id == facilitator.id, CourseSession.status == "completed")
+        ).scalars().first()
 
     _tour(visitor, [("/support", "Support options"), (f"/support/{service_id}", "")])
 
@@ -61,7 +83,8 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         ("/my/account/support", "Contact and support"), ("/my/account/data", "Download my data"),
         ("/my/account/delete", "Delete my account"), ("/my/plan", "My learning plan"),
         ("/my/plan/goals/new", "Add a goal"), ("/my/safety-plan", "My safety plan"),
-        ("/my/courses", "My courses"),
+        ("/my/courses", "My courses"), (f"/my/courses/{past_booking}/feedback", "Tell us how the course went"),
+        ("/courses/staying-safe", "Staying Safe"),
     ])
 
     _sign_in(visitor, DEMO_FACILITATOR)
@@ -70,6 +93,8 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         ("/facilitate/availability", ""), ("/facilitate/open-roles", ""),
         (f"/facilitate/sessions/{session_id}", ""),
         (f"/facilitate/sessions/{session_id}/dates/{date_id}/register", ""),
+        (f"/facilitate/sessions/{delivered}/reflection", ""), ("/facilitate/feedback", ""),
+        (f"/facilitate/feedback/courses/{courses['introduction-to-recovery']}", "Introduction to Recovery"),
     ])
 
     _sign_in(visitor, DEMO_ADMIN)
@@ -82,4 +107,13 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         ("/admin/support/new", ""), (f"/admin/support/{service_id}/edit", ""),
         (f"/admin/students/{student_id}/plan", ""), (f"/admin/people/{student_id}", ""),
         (f"/admin/courses/sessions/{booking_session}/bookings", ""),
+        ("/admin/feedback", "Feedback"),
+        (f"/admin/feedback/courses/{courses['staying-safe']}", "Staying Safe"),
+        (f"/admin/feedback/courses/{courses['staying-safe']}?audience=facilitator", "Staying Safe"),
+        (f"/admin/feedback/courses/{courses['introduction-to-recovery']}", "Introduction to Recovery"),
+        ("/admin/feedback/questions", "Feedback questions"), ("/admin/feedback/questions/new", ""),
+        (f"/admin/feedback/questions/{question_id}/edit", ""), ("/admin/feedback/questions/preview", ""),
+        (f"/admin/feedback/courses/{courses['staying-safe']}/reviews", ""),
+        (f"/admin/feedback/courses/{courses['staying-safe']}/reviews/new", ""),
+        (f"/admin/feedback/reviews/{review_id}", ""), (f"/admin/feedback/reviews/{review_id}/summary", ""),
     ])
