@@ -34,6 +34,17 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+def optional_day(field, example: str) -> date | None:
+    """The day typed in a report filter's date ``field`` (None when empty); a clear error
+    naming the field when it is not a real date."""
+    if not (field.data or "").strip():
+        return None
+    day = parse_day(field.data)
+    if day is None:
+        raise ValidationError(f"{field.label.text} must be a real date, for example {example}")
+    return day
+
+
 class AttendanceReportForm(FlaskForm):
     """From and to dates (both included). Empty: the last three months."""
 
@@ -49,21 +60,13 @@ class AttendanceReportForm(FlaskForm):
         self.start_day: date = today - timedelta(days=DEFAULT_DAYS)
         self.end_day: date = today
 
-    def _day(self, field, example: str) -> date | None:
-        if not (field.data or "").strip():
-            return None
-        day = parse_day(field.data)
-        if day is None:
-            raise ValidationError(f"{field.label.text} must be a real date, for example {example}")
-        return day
-
     def validate_start(self, field):
-        day = self._day(field, "1 September 2026")
+        day = optional_day(field, "1 September 2026")
         if day:
             self.start_day = day
 
     def validate_end(self, field):
-        day = self._day(field, "30 November 2026")
+        day = optional_day(field, "30 November 2026")
         if day:
             self.end_day = day
         if self.start.errors:

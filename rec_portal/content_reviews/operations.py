@@ -349,6 +349,13 @@ def complete_review(review: ContentReview, change: str, *, by: User | None,
     if missing:
         raise ReviewRefused(f"Before completing the review, {missing[0]}", field="change")
     course = lock_course(review.course_id)
+    # Re-read the review under the course's lock: the same review completed twice at once
+    # (a double click, two admins) must not raise the version twice.
+    db.session.execute(
+        select(ContentReview).where(ContentReview.id == review.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    _check_draft(review)
     before = course.content_version
     after = before + 1 if change == RAISE else before
     review.version_before, review.version_after = before, after
