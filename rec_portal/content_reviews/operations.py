@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.ids import parse_id
 from rec_portal.models import Course, CourseSession, User
 from rec_portal.models.courses import SCHEDULED
 from rec_portal.models.feedback import (
@@ -174,11 +175,9 @@ def _ids(values) -> list[int]:
     """Whole numbers in a sensible range (anything else is not one of ours), in order, once."""
     found: list[int] = []
     for value in values or []:
-        text = str(value).strip()
-        if text.isdigit() and len(text) <= 12:
-            number = int(text)
-            if 0 < number < 2**63 and number not in found:
-                found.append(number)
+        number = parse_id(value)
+        if number is not None and number not in found:
+            found.append(number)
     return found
 
 

@@ -23,6 +23,7 @@ from rec_portal.content_reviews.forms import (
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
+from rec_portal.ids import MAX_ID, parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.feedback import (
@@ -33,8 +34,6 @@ from rec_portal.models.feedback import (
 )
 from rec_portal.templating import add_error, form_errors
 from rec_portal.timeutil import utcnow
-
-MAX_ID = 2**63 - 1
 
 
 def _me():
@@ -122,7 +121,8 @@ def consider(course_id: int):
     review = None
     chosen = (request.form.get("review_id") or "").strip()
     if chosen:
-        review = db.session.get(ContentReview, int(chosen)) if chosen.isdigit() and int(chosen) <= MAX_ID else None
+        wanted = parse_id(chosen)
+        review = db.session.get(ContentReview, wanted) if wanted else None
         if review is None or review.course_id != course.id:
             flash("That review could not be found. Choose one of this course's draft reviews.", "error")
             return redirect(dashboard_url(course.id))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.ids import parse_id
 from rec_portal.models import Course
 from rec_portal.models.courses import ARCHIVED
 from rec_portal.models.feedback import (
@@ -175,10 +176,7 @@ def clean_question_fields(
         errors["hint"] = f"The hint must be {QUESTION_TEXT_MAX} characters or fewer"
     raw_course = str(course_id).strip() if course_id is not None else ""
     if raw_course:
-        try:
-            wanted = int(raw_course)
-        except ValueError:
-            wanted = None
+        wanted = parse_id(raw_course)
         course = db.session.get(Course, wanted) if wanted is not None else None
         if course is None or (course.status == ARCHIVED and course.id != course_was):
             errors["course_id"] = "Choose a course from the list, or all courses"

@@ -18,6 +18,7 @@ from rec_portal.feedback.bank_forms import (
     audience_choice,
 )
 from rec_portal.htmx import is_htmx
+from rec_portal.ids import parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.feedback import AUDIENCES, FOR_STUDENTS, FeedbackQuestion
@@ -35,8 +36,8 @@ def get_question_or_404(question_id: int) -> FeedbackQuestion:
 
 def _course_arg(name: str = "course") -> Course | None:
     """The course picked in a GET filter (anything unknown means no filter)."""
-    raw = request.args.get(name, "")
-    return db.session.get(Course, int(raw)) if raw.isdigit() else None
+    wanted = parse_id(request.args.get(name))
+    return db.session.get(Course, wanted) if wanted else None
 
 
 def _bank_url(course_id: int | None = None, anchor: str | None = None) -> str:

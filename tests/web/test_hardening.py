@@ -154,3 +154,32 @@ def test_failed_statements_do_not_log_their_parameters(app):
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
     with app.app_context():
         assert db.engine.hide_parameters is True
+
+
+ODD_IDS = ["²", "-1", "1e3", " ", "99999999999999999999999", "0x10"]
+
+
+def test_odd_ids_in_feedback_forms_and_filters_mean_none_not_a_crash(login_as, web, client, app):
+    login_as("admin")
+    with app.app_context():
+        course_id = factories.make_course(title="Staying Safe").id
+        db.session.commit()
+    for odd in ODD_IDS:
+        for path in ("/admin/feedback/questions", "/admin/feedback/questions/preview"):
+            response = client.get(path, query_string={"course": odd})
+            assert response.status_code == 200, (path, odd)
+        response = web.submit("/admin/feedback/questions/new", {
+            "audience": "student", "kind": "text", "text": "What helped?", "hint": "", "course_id": odd,
+        })
+        if odd.strip():
+            assert response.status_code == 400, odd
+            assert "Choose a course from the list, or all courses" in response.get_data(as_text=True)
+        response = web.submit(f"/admin/feedback/courses/{course_id}/reviews/consider",
+                              {"answer_id": odd, "question_id": odd, "review_id": odd})
+        assert response.status_code == 302, odd
+    with app.app_context():
+        from rec_portal.models import ContentReview, FeedbackQuestion
+
+        assert db.session.execute(select(ContentReview)).first() is None
+        added = db.session.execute(select(FeedbackQuestion).where(FeedbackQuestion.text == "What helped?")).scalars()
+        assert [q.course_id for q in added] == [None]  # only the blank choice ("all courses") was taken
