@@ -16,7 +16,7 @@ from rec_portal.bookings.operations import lock_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
-from rec_portal.models.attendance import ATTENDANCE_STATUSES
+from rec_portal.models.attendance import ATTENDANCE_STATUSES, PRESENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
 from rec_portal.timeutil import format_uk, to_uk, utcnow
@@ -80,6 +80,13 @@ def record_attendance(
             row = _mark(booking.id, session_date.id)
     _fill(row, status, by, now)
     db.session.flush()
+    if status == PRESENT and session.status == COMPLETED:
+        # Someone marked present after the session was completed (a register corrected,
+        # a walk-in added later) is invited to give feedback now, with everyone else's
+        # invitations, not only when they come to answer.
+        from rec_portal.feedback.operations import invite_for_session
+
+        invite_for_session(session, now=now)
     return row
 
 

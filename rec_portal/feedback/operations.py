@@ -369,16 +369,19 @@ def _parse(questions: list[FeedbackQuestion], raw: Mapping[int, str]) -> ParsedA
 
 def _invitation_for_answering(session: CourseSession, user: User, audience: str) -> FeedbackInvitation:
     """The person's invitation, locked until the transaction ends (so one person cannot
-    answer twice at once). Made if they were never sent one: with the session's completion
-    time, not now, so it says nothing about when they answered."""
+    answer twice at once). Made if they were never sent one (rare: marking someone present
+    invites them, and ``rec feedback-invitations`` catches the rest): dated like the
+    session's own invitations, not now, so it says as little as it can about when they
+    answered."""
     invitation = _invitation(session.id, user.id, audience, lock=True)
     if invitation is not None:
         return invitation
     try:
         with db.session.begin_nested():
+            made = session.completed_at or session.ends_at
             db.session.add(FeedbackInvitation(
                 session_id=session.id, user_id=user.id, audience=audience,
-                created_at=session.completed_at or session.ends_at,
+                created_at=made, emailed_at=made,
             ))
     except IntegrityError:  # made at the same moment by another request: use that one
         pass

@@ -215,7 +215,7 @@ def test_an_anonymous_response_is_not_linked_to_the_person_in_any_stored_row(app
     assert [a[3:] for a in stored["answers"]] == [(2, None), (None, "More breaks, please")]
     # Only the fact that they answered is kept: no time of answering, no link to the response.
     inv = invitation(app, s.session_id, s.student.id)
-    assert inv == {"id": inv["id"], "created_at": completed_at, "emailed_at": None, "answered": True}
+    assert inv == {"id": inv["id"], "created_at": completed_at, "emailed_at": completed_at, "answered": True}
     assert count(app, AuditEvent) == audits_before
     assert count(app, OutboxMessage) == outbox_before
     assert count(app, SavedDraft) == 0
@@ -511,6 +511,30 @@ def test_completing_the_register_emails_invitations_once(app):
     result = app.test_cli_runner().invoke(args=["rec", "feedback-invitations"])
     assert result.exit_code == 0 and "Sent 0 feedback invitations" in result.output
     assert len(messages(app)) == 3
+
+
+def test_someone_marked_present_after_completion_is_invited_at_once(app):
+    """A register corrected after the session was completed invites the person then, in
+    a batch like everyone else's, so their invitation is never made at the moment they
+    answer (which could date an anonymous answer)."""
+    with app.app_context():
+        session = past_session("Staying Safe", status="scheduled", days_ago=0.2, hours=1)
+        make_questions()
+        fac = factories.make_user(roles=("facilitator",), email="fac@example.org")
+        roster(session, fac, "peer_specialist")
+        came, late = factories.make_user(email="came@example.org"), factories.make_user(email="late@example.org")
+        bookings = {u.email: book(session, u).id for u in (came, late)}
+        db.session.commit()
+        session_id, late_id = session.id, late.id
+    client, web = as_person(app, "fac@example.org")
+    _register(app, client, web, session_id, {bookings["came@example.org"]: "present",
+                                             bookings["late@example.org"]: "absent"})
+    assert invitation(app, session_id, late_id) is None
+    _register(app, client, web, session_id, {bookings["late@example.org"]: "present"})
+    made = invitation(app, session_id, late_id)
+    assert made is not None and not made["answered"]
+    assert ("late@example.org", "Recovery Education Centre session: tell us how it went") in messages(app)
+    assert len(messages(app)) == 3  # came, the facilitator, and now late: nobody twice
 
 
 def test_the_daily_command_invites_walk_ins_and_older_sessions_once(app):
