@@ -13,6 +13,7 @@ what is missing. Flushes; the caller commits.
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
@@ -217,6 +218,7 @@ def _feedback(users: dict, now: datetime) -> int:
         finished = to_uk(session.ends_at).date()
         questions = questions_for(session.course_id, FOR_STUDENTS)
         comments = _comment_pool(session)
+        given: list[FeedbackResponse] = []
         for n, user_id in enumerate(attendees.get(session.id, [])):
             answers = _answers(session.course.slug, n) and not (demo_student is not None and user_id == demo_student.id)
             db.session.add(FeedbackInvitation(
@@ -239,8 +241,15 @@ def _feedback(users: dict, now: datetime) -> int:
                 response.answers.append(FeedbackAnswer(
                     question_id=q.id, question_text=q.text, kind=q.kind, value=value, text=text or None,
                 ))
-            db.session.add(response)
+            given.append(response)
             added += 1 + len(response.answers)
+        # Stored in a shuffled order, so the order of the rows does not match the order of
+        # the invitations (which would point at the author of an anonymous response).
+        db.session.flush()
+        random.Random(session.id).shuffle(given)
+        for response in given:
+            db.session.add(response)
+            db.session.flush()
         reflection_questions = questions_for(session.course_id, FOR_FACILITATORS)
         for n, user_id in enumerate(team.get(session.id, [])):
             db.session.add(FeedbackInvitation(
