@@ -4,9 +4,39 @@ Every page runs a fixed number of statements whatever the number of responses: c
 distributions and averages are GROUP BY queries; Python only adds up the grouped rows
 (at most sessions x questions x 5 of them) and never loops over answers.
 
-The small-numbers rule is :func:`enough`, and every figure on the pages goes through it:
-a distribution, average, rate or trend cell worked out from fewer than ``SMALL_NUMBER``
-responses is shown as "fewer than 8 responses" instead.
+The small-numbers rules (one place, the same for admins and facilitators) are
+:func:`enough`, :func:`hold_more` and :class:`Guard`; every figure on the pages goes through
+them. In plain English: figures are not shown when they come from fewer than 8 responses,
+or when they would let someone work out figures from fewer than 8.
+
+1. Primary: a count, distribution, average or rate worked out from 1 to 7 responses (or
+   answers to the question) is held back (:func:`enough`). The course's own Responses
+   figure reads "fewer than 8" then; 0 stays 0.
+2. Secondary, in a table (:func:`hold_more`): the trend tables show each session (and each
+   content version) in a row, and the course's total is shown elsewhere, so the total
+   minus the shown rows gives the held-back rows together. When the held-back rows come
+   to 1 to 7, the next smallest shown rows are held back too, until they come to 0 or at
+   least 8. This is worked out per figure: the Responses column with responses, each
+   question's column with the answers to that question.
+3. Differencing between views (:meth:`Guard.selection`): a filtered selection (a session or
+   a date range) is compared with the whole course (every completed session, the same
+   audience) and with the session rows. Its figure is shown only if
+   - the selection has at least 8 responses (answers, for a question),
+   - the rest of the course (the complement) has none or at least 8, and
+   - it holds either none or all of the sessions held back in rule 2, so that the
+     selection minus its shown session rows never gives a part of the held-back ones.
+   Version rows are selections too. The whole course is the selection with nothing left
+   over, so for it only rule 1 applies.
+
+Because any held-back figure might have been held back for either reason, every figure
+held back in a table or a filtered view reads the same words (:data:`HELD_BACK`): telling
+"fewer than 8" apart from "would let someone work it out" could itself give a figure away.
+Only the whole course's figures, which can be held back for one reason alone, say "fewer
+than 8 responses".
+
+The per-session counts these rules need (responses, and answers per question) come from
+the same grouped statements that give the figures, over every completed session of the
+course, so the number of statements stays fixed.
 """
 
 from __future__ import annotations
@@ -39,13 +69,54 @@ from rec_portal.models.feedback import (
 from rec_portal.timeutil import uk_to_utc
 
 COMMENTS_PER_PAGE = 50
-SUPPRESSED = f"fewer than {SMALL_NUMBER} responses"
+SUPPRESSED = f"fewer than {SMALL_NUMBER} responses"  # a whole-course figure from 1 to 7 responses
+FEWER = f"fewer than {SMALL_NUMBER}"  # the whole course's Responses figure, from 1 to 7
+HELD_BACK = "not shown"  # any figure held back in a table or a filtered view (see the module's docstring)
 
 
 def enough(responses: int) -> bool:
-    """The small-numbers rule, used for every figure: only show aggregates worked out
-    from at least ``SMALL_NUMBER`` responses, so no one can be singled out."""
+    """Rule 1 (primary), used for every figure: only show aggregates worked out from at
+    least ``SMALL_NUMBER`` responses (or answers), so no one can be singled out."""
     return responses >= SMALL_NUMBER
+
+
+def hold_more(counts: dict, held: set) -> set:
+    """Rule 2 (secondary): ``counts`` gives each row of a table its count (in table order)
+    and ``held`` the rows already held back. While the held-back rows come to 1 to 7, hold
+    back the next smallest shown row (the earliest of equal ones) as well. Rows with no
+    count are never added: they would not help."""
+    held = set(held)
+    total = sum(counts[k] for k in held)
+    for key in sorted((k for k in counts if k not in held and counts[k] > 0), key=lambda k: counts[k]):
+        if not 0 < total < SMALL_NUMBER:
+            break
+        held.add(key)
+        total += counts[key]
+    return held
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One figure's small-numbers rules over the course: ``counts`` gives every completed
+    session of the course (oldest first) its responses, or its answers to one question."""
+
+    counts: dict[int, int]
+    held: frozenset[int]  # the sessions held back in the by-session table (rules 1 and 2)
+
+    @classmethod
+    def over(cls, counts: dict[int, int]) -> Guard:
+        return cls(counts, frozenset(hold_more(counts, {k for k, n in counts.items() if 0 < n < SMALL_NUMBER})))
+
+    def row(self, session_id: int) -> bool:
+        """Whether the session's own row may show this figure."""
+        return session_id not in self.held
+
+    def selection(self, session_ids: set[int]) -> bool:
+        """Rule 3: whether a figure over these sessions may be shown."""
+        n = sum(self.counts.get(s, 0) for s in session_ids)
+        rest = sum(self.counts.values()) - n
+        inside = self.held & session_ids
+        return enough(n) and (rest == 0 or enough(rest)) and (not inside or inside == self.held)
 
 
 def _half_up(value: Decimal, places: str = "1") -> Decimal:
@@ -67,10 +138,12 @@ class Score:
     kind: str
     answers: int  # how many answers (one per response)
     total: int  # the sum of their values (yes = 1, no = 0)
+    allowed: bool = True  # False: held back by rule 2 or 3 (see the module's docstring)
+    held_text: str = SUPPRESSED  # the words shown instead
 
     @property
     def shown(self) -> bool:
-        return enough(self.answers)
+        return self.allowed and enough(self.answers)
 
     @property
     def mean(self) -> Decimal | None:
@@ -87,11 +160,11 @@ class Score:
 
     @property
     def text(self) -> str:
-        """'4.2', '75% yes', or 'fewer than 8 responses'."""
+        """'4.2', '75% yes', or the held-back words ('fewer than 8 responses', 'not shown')."""
         if not self.answers:
             return "No answers"
         if not self.shown:
-            return SUPPRESSED
+            return self.held_text
         if self.kind == YES_NO:
             return f"{self.yes_percent}% yes"
         return str(self.mean)
@@ -99,15 +172,28 @@ class Score:
 
 @dataclass(frozen=True)
 class Rate:
-    """Answered invitations out of invitations; the rate is held back below 8 responses."""
+    """Answered invitations out of invitations; the rate and the number of responses are
+    held back below 8 responses (and by rule 3 for a filtered selection)."""
 
     invited: int
     answered: int
     responses: int
+    allowed: bool = True
+    held_text: str = SUPPRESSED
 
     @property
     def shown(self) -> bool:
-        return enough(self.responses)
+        return self.allowed and enough(self.responses)
+
+    @property
+    def responses_text(self) -> str:
+        """The number of responses: 0, the number, or 'fewer than 8' ('not shown' in a
+        filtered view)."""
+        if not self.responses:
+            return "0"
+        if not self.shown:
+            return FEWER if self.held_text == SUPPRESSED else self.held_text
+        return str(self.responses)
 
     @property
     def percent(self) -> int | None:
@@ -120,7 +206,7 @@ class Rate:
         if not self.invited:
             return "Nobody invited yet"
         if not self.shown:
-            return SUPPRESSED
+            return self.held_text
         return f"{self.percent}%"
 
 
@@ -130,6 +216,8 @@ class Distribution:
 
     question: FeedbackQuestion
     counts: dict[int, int] = field(default_factory=dict)  # value -> answers
+    allowed: bool = True  # False: held back by rule 3
+    held_text: str = SUPPRESSED
 
     @property
     def retired(self) -> bool:
@@ -141,11 +229,12 @@ class Distribution:
 
     @property
     def shown(self) -> bool:
-        return enough(self.answers)
+        return self.allowed and enough(self.answers)
 
     @property
     def score(self) -> Score:
-        return Score(self.question.kind, self.answers, sum(v * n for v, n in self.counts.items()))
+        return Score(self.question.kind, self.answers, sum(v * n for v, n in self.counts.items()),
+                     self.allowed, self.held_text)
 
     @property
     def rows(self) -> list[tuple[str, int, int]]:
@@ -169,10 +258,22 @@ class TrendRow:
     answered: int
     responses: int
     sums: dict[int, list[int]] = field(default_factory=dict)  # question id -> [answers, total]
+    held: set[int] = field(default_factory=set)  # question ids whose cell is held back (rules 2, 3)
+    responses_held: bool = False
 
     def score(self, question: FeedbackQuestion) -> Score:
         answers, total = self.sums.get(question.id, (0, 0))
-        return Score(question.kind, answers, total)
+        return Score(question.kind, answers, total, question.id not in self.held, HELD_BACK)
+
+    @property
+    def responses_shown(self) -> bool:
+        return not self.responses_held and enough(self.responses)
+
+    @property
+    def responses_text(self) -> str:
+        if not self.responses:
+            return "0"
+        return str(self.responses) if self.responses_shown else HELD_BACK
 
 
 @dataclass(frozen=True)
@@ -254,13 +355,22 @@ class Dashboard:
     questions: list[FeedbackQuestion]  # every question with answers for the course and audience
     distributions: list[Distribution]  # scored questions with answers in the filter
     comments: CommentPage
+    rate: Rate
 
     @property
-    def rate(self) -> Rate:
-        return Rate(
-            invited=sum(r.invited for r in self.by_session),
-            answered=sum(r.answered for r in self.by_session),
-            responses=sum(r.responses for r in self.by_session),
+    def whole(self) -> bool:
+        """Whether the filters choose every completed session (then only rule 1 applies)."""
+        return all(s.in_filter for s in self.sessions)
+
+    @property
+    def anything_held(self) -> bool:
+        """Whether any figure on the page is held back (the page then says why)."""
+        rows = [*self.by_session, *self.by_version]
+        return (
+            (self.rate.invited and not self.rate.shown)
+            or any(d.answers and not d.shown for d in self.distributions)
+            or any(r.responses and not r.responses_shown for r in rows)
+            or any(r.score(q).answers and not r.score(q).shown for r in rows for q in self.scored_questions)
         )
 
     @property
@@ -336,8 +446,10 @@ def _sessions(course_id: int, filters: Filters):
     ).all()
 
 
-def _score_groups(course_id: int, filters: Filters):
-    """Scored answers in the filter, counted per session, question and value."""
+def _score_groups(course_id: int, audience: str):
+    """Scored answers to the course's completed sessions (every one, not only the filter's:
+    the small-numbers rules compare the filter with the rest), counted per session,
+    question and value."""
     return db.session.execute(
         select(
             FeedbackResponse.session_id,
@@ -348,8 +460,9 @@ def _score_groups(course_id: int, filters: Filters):
         .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
         .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
         .where(
-            *_in_filter(course_id, filters),
-            FeedbackResponse.audience == filters.audience,
+            CourseSession.course_id == course_id,
+            CourseSession.status == COMPLETED,
+            FeedbackResponse.audience == audience,
             FeedbackAnswer.kind.in_(SCORED_KINDS),
             FeedbackAnswer.value.is_not(None),
         )
@@ -454,44 +567,83 @@ def course_dashboard(
     with_names: bool,
     per_page: int = COMMENTS_PER_PAGE,
 ) -> Dashboard:
-    """Everything the course dashboard shows, in four statements whatever the data size.
+    """Everything the course dashboard shows, in four statements whatever the data size,
+    with the small-numbers rules (see the module's docstring) applied to every figure.
     ``questions``: :func:`answered_questions` for the course and the filter's audience."""
     session_rows = _sessions(course.id, filters)
-    groups = _score_groups(course.id, filters)
+    groups = _score_groups(course.id, filters.audience)
     comments = _comments(course.id, filters, with_names, per_page)
 
     sessions = [SessionChoice(r.id, r.starts_at, r.version, bool(r.in_filter)) for r in session_rows]
+    chosen = {r.id for r in session_rows if r.in_filter}
+    whole = len(chosen) == len(session_rows)
+    held_text = SUPPRESSED if whole else HELD_BACK
+    by_question = {q.id: q for q in questions}
+
+    # Per session of the whole course: responses, and answers to each scored question
+    # (adding up grouped rows, never answers), and from them each figure's rules.
+    answers: dict[int, dict[int, int]] = {}  # question id -> session id -> answers
+    for g in groups:
+        question = by_question.get(g.question_id)
+        if question is None or question.kind not in SCORED_KINDS:
+            continue
+        per_session = answers.setdefault(question.id, {})
+        per_session[g.session_id] = per_session.get(g.session_id, 0) + g.answers
+    response_rules = Guard.over({r.id: r.responses for r in session_rows})
+    rules = {qid: Guard.over({r.id: n.get(r.id, 0) for r in session_rows}) for qid, n in answers.items()}
+
     by_session = {
         r.id: TrendRow(
             key=r.id, starts_at=r.starts_at, version=r.version, sessions=1,
             invited=r.invited, answered=r.answered, responses=r.responses,
+            held={qid for qid, rule in rules.items() if not rule.row(r.id)},
+            responses_held=not response_rules.row(r.id),
         )
         for r in session_rows
         if r.in_filter
     }
     by_version: dict[int, TrendRow] = {}
+    version_sessions: dict[int, set[int]] = {}
     for row in by_session.values():
         version = by_version.setdefault(
             row.version, TrendRow(key=row.version, starts_at=None, version=row.version, sessions=0,
                                   invited=0, answered=0, responses=0)
         )
+        version_sessions.setdefault(row.version, set()).add(row.key)
         version.sessions += 1
         version.invited += row.invited
         version.answered += row.answered
         version.responses += row.responses
 
-    by_question = {q.id: q for q in questions}
     distributions: dict[int, Distribution] = {}
     for g in groups:  # grouped rows (session x question x value), not answers
         question = by_question.get(g.question_id)
         if question is None or question.kind not in SCORED_KINDS or g.session_id not in by_session:
             continue
-        dist = distributions.setdefault(question.id, Distribution(question))
+        dist = distributions.setdefault(
+            question.id, Distribution(question, allowed=rules[question.id].selection(chosen), held_text=held_text)
+        )
         dist.counts[g.value] = dist.counts.get(g.value, 0) + g.answers
         for trend in (by_session[g.session_id], by_version[by_session[g.session_id].version]):
             sums = trend.sums.setdefault(question.id, [0, 0])
             sums[0] += g.answers
             sums[1] += g.answers * g.value
+
+    # Each content version's row is a selection of sessions (rule 3), and the table gets
+    # rule 2 as well (a safeguard: rule 3 already keeps the held-back rows at 0 or 8 or more).
+    held = hold_more(
+        {v: row.responses for v, row in by_version.items()},
+        {v for v in by_version if not response_rules.selection(version_sessions[v])},
+    )
+    for v, row in by_version.items():
+        row.responses_held = v in held
+    for qid, rule in rules.items():
+        held = hold_more(
+            {v: row.sums.get(qid, (0, 0))[0] for v, row in by_version.items()},
+            {v for v in by_version if not rule.selection(version_sessions[v])},
+        )
+        for v in held:
+            by_version[v].held.add(qid)
 
     return Dashboard(
         course=course,
@@ -502,6 +654,13 @@ def course_dashboard(
         questions=questions,
         distributions=[distributions[q.id] for q in questions if q.id in distributions],
         comments=comments,
+        rate=Rate(
+            invited=sum(r.invited for r in by_session.values()),
+            answered=sum(r.answered for r in by_session.values()),
+            responses=sum(r.responses for r in by_session.values()),
+            allowed=response_rules.selection(chosen),
+            held_text=held_text,
+        ),
     )
 
 

@@ -75,6 +75,7 @@ def _dashboard_page(course: Course, *, admin: bool, endpoint: str):
         "private_page": True,
         "chart": charts,
         "suppressed_text": figures.SUPPRESSED,
+        "held_text": figures.HELD_BACK,
     }
     if not valid:
         return render("feedback_review/course.html", "feedback_review/_dashboard.html", status=400, **context)

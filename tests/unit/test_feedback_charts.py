@@ -10,12 +10,15 @@ from decimal import Decimal
 
 from rec_portal.feedback_review import charts
 from rec_portal.feedback_review.dashboard import (
+    HELD_BACK,
     SUPPRESSED,
     Distribution,
+    Guard,
     Rate,
     Score,
     TrendRow,
     enough,
+    hold_more,
     percent,
 )
 from rec_portal.models.feedback import SMALL_NUMBER
@@ -141,6 +144,49 @@ def test_the_trend_chart_is_left_out_when_no_row_has_enough_answers():
     assert charts.trend_chart([few], question, "t") is None
     root = _parse(charts.trend_chart([few, many], question, "t"))
     assert _texts(root, "rec-fbr-chart__label") == ["12 March 2026 (version 1)", "9 April 2026 (version 2)"]
-    assert _texts(root, "rec-fbr-chart__figure") == ["fewer than 8 responses", "75% yes"]
+    assert _texts(root, "rec-fbr-chart__figure") == ["not shown", "75% yes"]
     assert _bars(root) == [charts.bar_length(75, 100)]
     assert root.find(f"{SVG}title").text == "Per cent who said yes at each session: Would you recommend the course?"
+
+
+def test_secondary_suppression_holds_back_the_next_smallest_rows_until_8_or_more():
+    # 9, 9, 3: the 3 and the earlier 9 (12 together).
+    assert hold_more({1: 9, 2: 9, 3: 3}, {3}) == {1, 3}
+    # 9, 9, 8, 3: the 3 and the 8 (11).
+    assert hold_more({1: 9, 2: 9, 3: 8, 4: 3}, {4}) == {3, 4}
+    # 3 and 5 come to 8 already; nothing held back stays nothing; rows of 0 never help.
+    assert hold_more({1: 3, 2: 5, 3: 9}, {1, 2}) == {1, 2}
+    assert hold_more({1: 9, 2: 0}, set()) == set()
+    assert hold_more({1: 2, 2: 0, 3: 1}, {1, 3}) == {1, 3}  # all there is (the total is held back too)
+    # Two small rows of 1 and 2 and rows of 4 and 8: the 4 (7) is not enough, so the 8 too.
+    assert hold_more({1: 1, 2: 2, 3: 4, 4: 8, 5: 20}, {1, 2}) == {1, 2, 3, 4}
+
+
+def test_a_selection_is_shown_only_when_it_and_the_rest_are_safe():
+    # Sessions of 8 and 2: both held back in the table (the 2, then the 8).
+    rules = Guard.over({1: 8, 2: 2})
+    assert rules.held == {1, 2}
+    assert rules.selection({1, 2}) and not rules.selection({1}) and not rules.selection({2})
+    # 8 and 9: nothing held back, each shown on its own.
+    rules = Guard.over({1: 8, 2: 9})
+    assert rules.held == set() and rules.selection({1}) and rules.selection({2}) and rules.row(1)
+    # 9, 3, 9: the first two together (all the held-back ones), or the last alone.
+    rules = Guard.over({1: 9, 2: 3, 3: 9})
+    assert rules.held == {1, 2} and not rules.row(1) and rules.row(3)
+    assert rules.selection({1, 2}) and rules.selection({3}) and rules.selection({1, 2, 3})
+    assert not rules.selection({2, 3}) and not rules.selection({1})
+    # The rest of the course with 1 to 7 (here with nothing held back in the table: 0 is fine).
+    rules = Guard.over({1: 10, 2: 0, 3: 9})
+    assert rules.selection({1, 2}) and rules.selection({2, 3})
+    assert not Guard.over({1: 7}).selection({1})
+
+
+def test_held_back_words():
+    assert Rate(invited=9, answered=7, responses=7).responses_text == "fewer than 8"
+    assert Rate(invited=9, answered=0, responses=0).responses_text == "0"
+    assert Rate(invited=12, answered=10, responses=10).responses_text == "10"
+    held = Rate(invited=12, answered=10, responses=10, allowed=False, held_text=HELD_BACK)
+    assert (held.responses_text, held.text) == ("not shown", "not shown")
+    assert Score("rating", 9, 36, allowed=False, held_text=HELD_BACK).text == "not shown"
+    assert Score("rating", 9, 36, allowed=False).mean is None
+    assert SUPPRESSED == "fewer than 8 responses"

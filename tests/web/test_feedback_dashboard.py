@@ -196,7 +196,7 @@ def test_a_rostered_facilitator_sees_the_course_and_a_link_from_facilitate(login
     assert f'href="/facilitate/feedback/courses/{world.course_id}"' in listing
     row = _text(re.search(r'<tr[^>]*id="course-\d+".*?</tr>', listing, re.DOTALL).group(0))
     assert "Staying Safe" in row
-    assert "Completed sessions 1 Students invited 4 Responses 2 Response rate fewer than 8 responses" in row
+    assert "Completed sessions 1 Students invited 4 Responses fewer than 8 Response rate fewer than 8 responses" in row
     page = _text(_page(client, f"/facilitate/feedback/courses/{world.course_id}"))
     assert "Comment 1 on session 1" in page and "Comment 2 on session 1" in page
     # Not an admin: no CSV, no review form, no choice of facilitators' reflections.
@@ -243,7 +243,7 @@ def test_the_course_list_counts_sessions_invitations_and_responses_and_the_last_
     assert re.search(r"Completed sessions 2 Students invited 10 Responses 8 Response rate 80% Content version 1 "
                      r"Last content review 9 May 2026", staying), staying
     sleep = row(small.course_id)
-    assert re.search(r"Responses 2 Response rate fewer than 8 responses", sleep), sleep
+    assert re.search(r"Responses fewer than 8 Response rate fewer than 8 responses", sleep), sleep
     assert "None yet" in sleep
 
 
@@ -255,14 +255,18 @@ def test_seven_responses_show_no_figures(login_as, client, app):
     login_as("admin")
     html = _page(client, f"/admin/feedback/courses/{world.course_id}")
     page = _text(html)
-    assert "Response rate fewer than 8 responses" in page
+    # 9 invited may be shown, but not the 7 responses (they would give the rate away).
+    assert "Invited 9 Responses fewer than 8 Response rate fewer than 8 responses" in page
+    assert "Responses 7" not in page and "7 responses" not in page
     assert page.count("Not shown: fewer than 8 responses") == 3  # rating, agreement, yes / no
     assert 'class="rec-fbr-chart"' not in html and "Average:" not in page and "said yes" not in page
     assert "Show the figures as a table" not in page
-    # The trend tables hold back every average too (but still count the responses).
+    assert ("Figures are not shown when they come from fewer than 8 responses, or when they would let "
+            "someone work out figures from fewer than 8") in page
+    # The trend tables hold back every figure too, the number of responses included.
     trend = _text(re.search(r'id="trend-sessions".*?</table>', html, re.DOTALL).group(0))
-    assert ("Responses 7 Overall, how would you rate the course? fewer than 8 responses The course met my "
-            "expectations. fewer than 8 responses Would you recommend the course? fewer than 8 responses") in trend
+    assert ("Responses not shown Overall, how would you rate the course? not shown The course met my "
+            "expectations. not shown Would you recommend the course? not shown") in trend
     assert "3.4" not in page and "%" not in page.split("Comments")[0].replace("100%", "")
     # Comments are not figures: they are all listed.
     assert "Comment 7 on session 1" in page
@@ -309,26 +313,174 @@ def test_a_question_answered_by_fewer_than_8_is_held_back_even_when_there_are_8_
 # --- Trends ---------------------------------------------------------------------------------------
 
 
+def _trend_rows(html: str, table: str = "trend-sessions") -> list[tuple[str, str, str]]:
+    """(content version, responses, overall rating) for each row of the by-session table."""
+    text = _text(re.search(rf'id="{table}".*?</table>', html, re.DOTALL).group(0))
+    return [(v, n, avg) for _d, v, n, avg in re.findall(
+        r"Session (\d+ \w+ \d{4}) Content version (\d) Responses ([\w ]+?) "
+        r"Overall, how would you rate the course\? ([\w .]+?) The course", text)]
+
+
 def test_trends_by_session_and_by_content_version(login_as, client, app):
     world = _world(
         app,
-        ratings_per_session=[[3] * 8, [4] * 4 + [5] * 4, [5, 5]],  # means 3.0, 4.5, (2 responses)
+        ratings_per_session=[[3] * 10, [4] * 4 + [5] * 4, [5, 5]],  # means 3.0, 4.5, (2 responses)
         versions=[1, 2, 2],
     )
     login_as("admin")
     html = _page(client, f"/admin/feedback/courses/{world.course_id}")
-    sessions = _text(re.search(r'id="trend-sessions".*?</table>', html, re.DOTALL).group(0))
-    rows = re.findall(r"Session (\d+ \w+ \d{4}) Content version (\d) Responses (\d+) "
-                      r"Overall, how would you rate the course\? ([\w .]+?) The course", sessions)
-    assert [(v, n, avg) for _d, v, n, avg in rows] == [
-        ("1", "8", "3.0"), ("2", "8", "4.5"), ("2", "2", "fewer than 8 responses")]
+    # The third session (2) is held back, and so is the next smallest (the second, 8): the
+    # course's 20 minus the first's 10 would otherwise give the third's figures.
+    assert _trend_rows(html) == [("1", "10", "3.0"), ("2", "not shown", "not shown"), ("2", "not shown", "not shown")]
     versions = _text(re.search(r'id="trend-versions".*?</table>', html, re.DOTALL).group(0))
-    # Version 2: 10 answers (4, 4, 4, 4, 5, 5, 5, 5, 5, 5) = 46 / 10 = 4.6.
-    assert "Version 1 Sessions 1 Responses 8 Overall, how would you rate the course? 3.0" in versions
+    # Version 2 holds both held-back sessions: 10 answers (4, 4, 4, 4, 5, 5, 5, 5, 5, 5) = 46 / 10 = 4.6.
+    assert "Version 1 Sessions 1 Responses 10 Overall, how would you rate the course? 3.0" in versions
     assert "Version 2 Sessions 2 Responses 10 Overall, how would you rate the course? 4.6" in versions
-    # The overall rating per session as a chart: bars for the first two, words for the third.
+    # The overall rating per session as a chart: a bar for the first, words for the others.
     chart = re.search(r'<svg[^>]*id="chart-sessions".*?</svg>', html, re.DOTALL).group(0)
-    assert chart.count('class="rec-fbr-chart__bar"') == 2 and "fewer than 8 responses" in chart
+    assert chart.count('class="rec-fbr-chart__bar"') == 1 and chart.count(">not shown</text>") == 2
+    assert "4.5" not in _text(html).split("Comments")[0]
+
+
+def test_a_version_row_is_held_back_when_it_would_give_a_held_back_session_away(login_as, client, app):
+    # Sessions of 8 (version 1), 8 and 2 (version 2): the 2 and the earliest 8 are held back.
+    # Version 1 is that 8 alone, and version 2 minus the shown session would give the 2.
+    world = _world(app, ratings_per_session=[[3] * 8, [4] * 4 + [5] * 4, [5, 5]], versions=[1, 2, 2])
+    login_as("admin")
+    html = _page(client, f"/admin/feedback/courses/{world.course_id}")
+    assert _trend_rows(html) == [("1", "not shown", "not shown"), ("2", "8", "4.5"), ("2", "not shown", "not shown")]
+    versions = _text(re.search(r'id="trend-versions".*?</table>', html, re.DOTALL).group(0))
+    assert ("Version 1 Sessions 1 Responses not shown Overall, how would you rate the course? not shown" in versions)
+    assert ("Version 2 Sessions 2 Responses not shown Overall, how would you rate the course? not shown" in versions)
+    # The whole course (18 answers) is still shown: (24 + 36 + 10) / 18 = 3.9.
+    assert "Average: 3.9 out of 5, from 18 answers" in _text(html)
+
+
+def test_secondary_suppression_9_9_3_and_9_9_8_3(login_as, client, app):
+    # 9, 9, 3: the 3 is held back, and the 3 alone would be the total (21) minus the two 9s,
+    # so the next smallest (the earlier 9) is held back as well: 12 held back together.
+    world = _world(app, ratings_per_session=[[4] * 9, [2] * 9, [5] * 3])
+    login_as("admin")
+    html = _page(client, f"/admin/feedback/courses/{world.course_id}")
+    assert _trend_rows(html) == [("1", "not shown", "not shown"), ("1", "9", "2.0"), ("1", "not shown", "not shown")]
+    page = _text(html)
+    # 27 invited (11 + 11 + 5), 21 answered: 78%. (36 + 18 + 15) / 21 = 3.3.
+    assert "Invited 27 Responses 21 Response rate 78%" in page and "Average: 3.3 out of 5, from 21 answers" in page
+    assert "4.0" not in page.split("Comments")[0]
+
+    # 9, 9, 8, 3: the next smallest is the 8 (11 held back together); both 9s are shown.
+    other = _world(app, ratings_per_session=[[4] * 9, [2] * 9, [3] * 8, [5] * 3], title="Other")
+    html = _page(client, f"/admin/feedback/courses/{other.course_id}")
+    assert _trend_rows(html) == [("1", "9", "4.0"), ("1", "9", "2.0"), ("1", "not shown", "not shown"),
+                                 ("1", "not shown", "not shown")]
+    # (36 + 18 + 24 + 15) / 29 = 3.2
+    assert "Average: 3.2 out of 5, from 29 answers" in _text(html)
+    # The same rules in the filtered views: a shown session shows its figures; the held-back
+    # 8 does not, though it has 8 responses (it and the total minus the rest would give the 3).
+    base = f"/admin/feedback/courses/{other.course_id}"
+    first = _text(_page(client, f"{base}?session={other.sessions[0]}"))
+    assert "Responses 9" in first and "Average: 4.0 out of 5, from 9 answers" in first
+    eight = _text(_page(client, f"{base}?session={other.sessions[2]}"))
+    assert "Responses not shown Response rate not shown" in eight and "Average:" not in eight
+    assert "3.0" not in eight.split("Comments")[0]
+
+
+# --- Differencing between views ------------------------------------------------------------------
+
+
+def _days(app, session_ids: list[int]) -> list[date]:
+    with app.app_context():
+        from rec_portal.models import CourseSession
+
+        return [to_uk(db.session.get(CourseSession, sid).starts_at).date() for sid in session_ids]
+
+
+def test_a_filtered_view_is_held_back_when_the_rest_of_the_course_has_fewer_than_8(login_as, client, app, web):
+    # The demo's case: 10 answers over sessions of 8 and 2. Showing the 8 would give the 2
+    # away (the course's 4, 5, 1, 0, 0 minus the 8's 3, 4, 1, 0, 0).
+    world = _world(app, ratings_per_session=[[5, 5, 5, 4, 4, 4, 4, 3], [5, 4]], invited_extra=1)
+    login_as("admin")
+    base = f"/admin/feedback/courses/{world.course_id}"
+    html = _page(client, base)
+    table = _text(re.search(rf'<table[^>]*id="table-question-{world.bank.rating}".*?</table>', html, re.DOTALL).group(0))
+    assert "5 - Excellent 4 40% 4 - Good 5 50% 3 - Okay 1 10%" in table and "All answers 10" in table
+    first_day, _second_day = _days(app, world.sessions)
+    for url in (f"{base}?session={world.sessions[0]}", f"{base}?session={world.sessions[1]}",
+                f"{base}?to={first_day.isoformat()}"):
+        html = _page(client, url)
+        page = _text(html)
+        assert "Responses not shown Response rate not shown" in page, url
+        assert page.count("Not shown: these figures come from fewer than 8 responses, or would let someone "
+                          "work out figures from fewer than 8") == 3, url
+        assert "Average:" not in page and "said yes" not in page and 'class="rec-fbr-chart"' not in html
+        assert f'id="table-question-{world.bank.rating}"' not in html
+        assert "Responses 8" not in page and "Responses 2" not in page and "4.3" not in page
+        # Comments are not figures: they are still listed.
+        assert "Comment 1 on session" in page
+    # The same rules for facilitators.
+    facilitator = _facilitator(app)
+    for sid in world.sessions:
+        _roster(app, sid, facilitator.id)
+    client.post("/logout", data={"csrf_token": web.token("/my/account")})
+    web.login(facilitator.email)
+    mine = _text(_page(client, f"/facilitate/feedback/courses/{world.course_id}?session={world.sessions[0]}"))
+    assert "Responses not shown" in mine and "Average:" not in mine
+    everything = _text(_page(client, f"/facilitate/feedback/courses/{world.course_id}"))
+    # (15 + 16 + 3 + 9) / 10 = 4.3
+    assert "Responses 10" in everything and "Average: 4.3 out of 5, from 10 answers" in everything
+
+
+def test_filtered_views_show_figures_when_the_rest_has_8_or_more(login_as, client, app):
+    world = _world(app, ratings_per_session=[[4] * 8, [2] * 9])
+    login_as("admin")
+    base = f"/admin/feedback/courses/{world.course_id}"
+    one = _text(_page(client, f"{base}?session={world.sessions[0]}"))
+    assert "Invited 10 Responses 8 Response rate 80%" in one and "Average: 4.0 out of 5, from 8 answers" in one
+    two = _text(_page(client, f"{base}?session={world.sessions[1]}"))
+    assert "Invited 11 Responses 9 Response rate 82%" in two and "Average: 2.0 out of 5, from 9 answers" in two
+    assert "not shown" not in one and "not shown" not in two
+
+
+def test_each_question_is_checked_with_its_own_answers_in_the_rest(login_as, client, app):
+    world = _world(app, ratings_per_session=[[4] * 9, [2] * 9])
+    with app.app_context():
+        extra = _question("agreement", "I know where to get support.", 9)
+        for sid, values in ((world.sessions[0], [5] * 9), (world.sessions[1], [1, 1])):
+            for value in values:
+                _respond(sid, {extra.id: value})
+        db.session.commit()
+        extra_id = extra.id
+    login_as("admin")
+    html = _page(client, f"/admin/feedback/courses/{world.course_id}?session={world.sessions[0]}")
+    # The rating: 9 here and 9 in the rest. The new question: 9 here but 2 in the rest.
+    assert "Average: 4.0 out of 5, from 9 answers" in _text(html)
+    section = _text(re.search(rf'id="question-{extra_id}".*?</section>', html, re.DOTALL).group(0))
+    assert "Not shown: these figures come from fewer than 8 responses" in section and "Average" not in section
+    # Responses: 18 here (9 + 9 who answered only the new question), 11 in the rest.
+    assert "Responses 18" in _text(html)
+    # In the session table, the 2 answers and the next smallest (the first session's 9) are
+    # held back for that question's column only.
+    trend = _text(re.search(r'id="trend-sessions".*?</table>', html, re.DOTALL).group(0))
+    assert "I know where to get support. not shown" in trend and "Overall, how would you rate the course? 4.0" in trend
+
+
+def test_date_ranges_show_figures_only_with_all_or_none_of_the_held_back_sessions(login_as, client, app):
+    # 9, 3, 9: the 3 and the earlier 9 are held back (12 together); the last 9 is shown.
+    world = _world(app, ratings_per_session=[[4] * 9, [1] * 3, [2] * 9])
+    first, second, third = _days(app, world.sessions)
+    login_as("admin")
+    base = f"/admin/feedback/courses/{world.course_id}"
+    # The first two: both held-back sessions (12 answers), the rest 9: shown, (36 + 3) / 12 = 3.3.
+    both = _text(_page(client, f"{base}?from={first.isoformat()}&to={second.isoformat()}"))
+    assert "Responses 12" in both and "Average: 3.3 out of 5, from 12 answers" in both
+    # The last two: one of the held-back sessions only, which with the third's row would give it away.
+    last = _text(_page(client, f"{base}?from={second.isoformat()}&to={third.isoformat()}"))
+    assert "Responses not shown" in last and "Average:" not in last
+    # The first alone is held back too (the course's 21 minus it minus the third gives the 3).
+    alone = _text(_page(client, f"{base}?session={world.sessions[0]}"))
+    assert "Average:" not in alone and "Responses not shown" in alone
+    shown = _text(_page(client, f"{base}?session={world.sessions[2]}"))
+    assert "Responses 9" in shown and "Average: 2.0 out of 5, from 9 answers" in shown
 
 
 # --- Filters ------------------------------------------------------------------------------------
