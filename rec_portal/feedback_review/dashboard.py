@@ -48,6 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 
+from rec_portal.catalogue.queries import Page
 from rec_portal.extensions import db
 from rec_portal.models import Course, CourseSession, RosterAssignment, User
 from rec_portal.models.courses import ARCHIVED, COMPLETED
@@ -300,24 +301,9 @@ class Comment:
         return self.respondent or "Not known (account deleted)"
 
 
-@dataclass(frozen=True)
-class CommentPage:
-    items: list[Comment]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+@dataclass
+class CommentPage(Page):
+    """One page of comments (``Page`` is the catalogue's: the shape the pagination macro reads)."""
 
     @property
     def first(self) -> int:

@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from rec_portal.attendance.forms import parse_day
+from rec_portal.attendance.forms import optional_day
 from rec_portal.feedback_review.dashboard import Filters
 from rec_portal.models.feedback import FOR_FACILITATORS, FOR_STUDENTS
 from rec_portal.timeutil import format_uk
@@ -59,19 +59,11 @@ class DashboardFilterForm(FlaskForm):
     def validate_audience(self, field):
         self._listed(field, "Choose students' feedback or facilitators' reflections")
 
-    def _day(self, field, example: str):
-        if not (field.data or "").strip():
-            return None
-        day = parse_day(field.data)
-        if day is None:
-            raise ValidationError(f"{field.label.text} must be a real date, for example {example}")
-        return day
-
     def validate_start(self, field):
-        self.start_day = self._day(field, "1 September 2026")
+        self.start_day = optional_day(field, "1 September 2026")
 
     def validate_end(self, field):
-        self.end_day = self._day(field, "30 November 2026")
+        self.end_day = optional_day(field, "30 November 2026")
         if self.start_day and self.end_day and self.end_day < self.start_day:
             raise ValidationError("To must be the same as or after From")
 
