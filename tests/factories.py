@@ -69,15 +69,20 @@ def make_session(
     hours: float = 6,
     dates: int = 1,
     status: str = "scheduled",
+    at_hour: int | None = None,
     **fields,
 ):
-    """A session starting ``starts_in_days`` from now, with ``dates`` weekly dates."""
+    """A session starting ``starts_in_days`` from now, with ``dates`` weekly dates; with
+    ``at_hour``, the first date starts on that day at that hour (UTC) instead, so a test
+    that reads times does not depend on when it runs."""
     from datetime import timedelta
 
     from rec_portal.models import CourseSession, SessionDate
 
     course = course or make_course()
     first = utcnow().replace(microsecond=0) + timedelta(days=starts_in_days)
+    if at_hour is not None:
+        first = first.replace(hour=at_hour, minute=0, second=0)
     session_dates = [
         SessionDate(starts_at=first + timedelta(weeks=i), ends_at=first + timedelta(weeks=i, hours=hours))
         for i in range(dates)

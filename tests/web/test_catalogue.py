@@ -328,7 +328,7 @@ def test_course_page_lists_upcoming_sessions_with_dates_places_and_booking_notes
     with data(app):
         course = make_course(title="Recovery Steps", slug="recovery-steps")
         four_weeks = make_session(course=course, starts_in_days=10, dates=4, hours=2, capacity=8,
-                                  venue="Hope Centre, 1 High Street")
+                                  at_hour=13, venue="Hope Centre, 1 High Street")
         fill(four_weeks, 3)
         online = make_session(course=course, starts_in_days=20, venue="",
                               online_details="https://meet.example/secret-room", capacity=2)
