@@ -27,6 +27,12 @@ from rec_portal.models.feedback import (  # noqa: F401
     FeedbackResponse,
 )
 from rec_portal.models.outbox import OutboxMessage  # noqa: F401
+from rec_portal.models.outcomes import (  # noqa: F401
+    OutcomeCheck,
+    OutcomeCrimeType,
+    OutcomeInvitation,
+    OutcomeReportedTo,
+)
 from rec_portal.models.plans import (  # noqa: F401
     LearningGoal,
     LearningPlan,
@@ -47,3 +53,4 @@ from rec_portal.models.safety import (  # noqa: F401
 )
 from rec_portal.models.students import StudentProfile  # noqa: F401
 from rec_portal.models.support import SupportService, SupportServiceNeed  # noqa: F401
+from rec_portal.models.workshops import WorkshopRequest, WorkshopRequestNote  # noqa: F401

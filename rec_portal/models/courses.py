@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rec_portal.extensions import db
@@ -35,6 +35,16 @@ FACILITATOR_ROLE_LABELS = {
     "other": "Other",
 }
 
+# Themes the prospectus groups courses by (stored code, heading), in prospectus order.
+COURSE_THEMES = {
+    "understanding": "Understanding mental health",
+    "living_well": "Living well and recovery",
+    "staying_safe": "Staying safe",
+    "carers": "For carers, family and friends",
+    "skills": "Skills, work and peer support",
+}
+NO_THEME_LABEL = "Other courses"
+
 SCHEDULED, CANCELLED, COMPLETED = "scheduled", "cancelled", "completed"
 SESSION_STATUSES = (SCHEDULED, CANCELLED, COMPLETED)
 
@@ -62,6 +72,8 @@ class Course(db.Model):
     accessibility: Mapped[str] = mapped_column(Text, default="")
     coproduction_note: Mapped[str] = mapped_column(Text, default="")
     content_version: Mapped[int] = mapped_column(default=1)
+    # One of COURSE_THEMES ("" until chosen): the prospectus groups courses by it.
+    theme: Mapped[str] = mapped_column(String(30), default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -71,6 +83,10 @@ class Course(db.Model):
         order_by="CourseRoleNeed.role",
     )
     sessions: Mapped[list[CourseSession]] = relationship(back_populates="course")
+
+    @property
+    def theme_label(self) -> str:
+        return COURSE_THEMES.get(self.theme, NO_THEME_LABEL)
 
 
 class CourseRoleNeed(db.Model):
@@ -121,6 +137,9 @@ class CourseSession(db.Model):
     # (until then it delivers the course's current version), so feedback can be compared
     # before and after a content review.
     content_version: Mapped[int | None]
+    # A one-to-one individual workshop (arranged from a WorkshopRequest): capacity 1, never
+    # listed in the public catalogue or prospectus, never bookable by anyone else.
+    individual: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
     course: Mapped[Course] = relationship(back_populates="sessions")
 
