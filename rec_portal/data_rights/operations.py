@@ -31,6 +31,8 @@ from rec_portal.models import (
     LearningGoal,
     LearningPlan,
     OutboxMessage,
+    OutcomeCheck,
+    OutcomeInvitation,
     PasswordResetToken,
     PlanCourse,
     PlanReview,
@@ -45,10 +47,14 @@ from rec_portal.models import (
     User,
     UserRole,
     UserSession,
+    WorkshopRequest,
+    WorkshopRequestNote,
 )
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CANCELLED, WAITLISTED
 from rec_portal.models.feedback import CHOICES, FOR_FACILITATORS, FREE_TEXT
+from rec_portal.models.outcomes import CRIME_TYPES, REPORTED_TO, STAGE_LABELS
+from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
 from rec_portal.models.safety import SECTIONS
 from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.timeutil import utcnow
@@ -78,6 +84,10 @@ EXPORTED_TABLES = {
     "attendance": "bookings",  # each booking lists the dates attended
     "feedback_responses": "feedback",  # named responses only: anonymous ones have no link
     "feedback_invitations": "feedback",  # the sessions you were asked about, and whether you answered
+    "workshop_requests": "individual_workshops",
+    "workshop_request_notes": "individual_workshops",  # staff notes on your requests
+    "outcome_checks": "crime_questionnaires",
+    "outcome_invitations": "crime_questionnaires",
 }
 
 # Tables that link to users but hold nothing about the person themselves.
@@ -146,6 +156,12 @@ def collect(user: User) -> dict:
                        .order_by(FeedbackInvitation.created_at, FeedbackInvitation.id))
     responses = rows(select(FeedbackResponse).where(FeedbackResponse.respondent_id == uid)
                      .order_by(FeedbackResponse.given_on, FeedbackResponse.id))
+    workshops = rows(select(WorkshopRequest).where(WorkshopRequest.student_id == uid)
+                     .order_by(WorkshopRequest.created_at, WorkshopRequest.id))
+    checks = rows(select(OutcomeCheck).where(OutcomeCheck.student_id == uid)
+                  .order_by(OutcomeCheck.answered_at, OutcomeCheck.id))
+    outcome_invitations = rows(select(OutcomeInvitation).where(OutcomeInvitation.student_id == uid)
+                               .order_by(OutcomeInvitation.sent_at, OutcomeInvitation.id))
 
     return {
         "exported_at": _iso(utcnow()),
@@ -253,6 +269,31 @@ def collect(user: User) -> dict:
                 for r in responses
             ],
         },
+        "individual_workshops": [
+            {"course": w.course.title, "asked_at": _iso(w.created_at), "status": w.status_label,
+             "why_a_group_does_not_work": w.why_not_group, "what_would_help": w.what_would_help,
+             "when_you_are_available": w.availability,
+             "contact_by": WORKSHOP_CONTACT_METHODS.get(w.contact_method, w.contact_method),
+             "contact_detail": w.contact_detail,
+             "arranged_for": _iso(w.session.starts_at) if w.session else None,
+             "notes_by_staff": [{"written_at": _iso(n.created_at), "note": n.text} for n in w.notes]}
+            for w in workshops
+        ],
+        "crime_questionnaires": {
+            "answers": [
+                {"stage": STAGE_LABELS.get(c.stage, c.stage), "answered_at": _iso(c.answered_at),
+                 "victim_of_crime_in_last_12_months": c.victim, "how_many_times": c.times,
+                 "kinds_of_crime": [CRIME_TYPES.get(t.crime_type, t.crime_type) for t in c.crime_types],
+                 "reported": c.reported,
+                 "reported_to": [REPORTED_TO.get(b.body, b.body) for b in c.reported_to],
+                 "got_support": c.got_support}
+                for c in checks
+            ],
+            "invitations": [
+                {"stage": STAGE_LABELS.get(i.stage, i.stage), "sent_at": _iso(i.sent_at)}
+                for i in outcome_invitations
+            ],
+        },
     }
 
 
@@ -306,6 +347,17 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     # Feedback given with a name goes (its comments may say who wrote them); anonymous
     # feedback was never linked to the person and stays in the figures.
     db.session.execute(delete(FeedbackResponse).where(FeedbackResponse.respondent_id == uid))
+    # Answers about crime are sensitive: they go, with their invitations. Workshop requests
+    # stay as counts (status and course) with nothing the person wrote and no staff notes.
+    db.session.execute(delete(OutcomeCheck).where(OutcomeCheck.student_id == uid))
+    db.session.execute(delete(OutcomeInvitation).where(OutcomeInvitation.student_id == uid))
+    own_requests = select(WorkshopRequest.id).where(WorkshopRequest.student_id == uid)
+    db.session.execute(delete(WorkshopRequestNote).where(WorkshopRequestNote.request_id.in_(own_requests)))
+    db.session.execute(
+        update(WorkshopRequest).where(WorkshopRequest.student_id == uid)
+        .values(why_not_group="", what_would_help="", availability="", contact_detail="")
+    )
+    db.session.execute(update(WorkshopRequestNote).where(WorkshopRequestNote.author_id == uid).values(author_id=None))
     for model in (LearningPlan, SafetyPlan, StudentProfile, FacilitatorProfile):
         db.session.execute(delete(model).where(model.user_id == uid))
     db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))

@@ -38,7 +38,10 @@ from rec_portal.models import (
     Unavailability,
     User,
     UserSession,
+    WorkshopRequest,
+    WorkshopRequestNote,
 )
+from rec_portal.models.outcomes import OutcomeCheck, OutcomeCrimeType, OutcomeInvitation, OutcomeReportedTo
 from rec_portal.timeutil import utcnow
 from tests import factories
 
@@ -57,6 +60,8 @@ MARKERS = {
     "outbox_messages": "Subject marker-email",
     "facilitator_profiles": "Bio marker-facilitator",
     "facilitator_unavailability": "Holiday marker-away",
+    "workshop_requests": "Crowds marker-workshop",
+    "workshop_request_notes": "Called back marker-note",
 }
 
 
@@ -98,6 +103,16 @@ def _student_with_everything(email="marigold@example.org"):
     db.session.flush()
     booking = db.session.execute(select(Booking).where(Booking.student_id == user.id)).scalar_one()
     db.session.add(Attendance(booking_id=booking.id, session_date_id=past.dates[0].id, status="present"))
+    request = WorkshopRequest(student_id=user.id, course_id=past.course_id, why_not_group=MARKERS["workshop_requests"],
+                              what_would_help="A quiet room", availability="Tuesday mornings",
+                              contact_method="phone", contact_detail="07700 900456")
+    request.notes.append(WorkshopRequestNote(author_id=admin.id, text=MARKERS["workshop_request_notes"]))
+    db.session.add(request)
+    check = OutcomeCheck(student_id=user.id, stage="baseline", victim=True, times=2, reported=False)
+    check.crime_types = [OutcomeCrimeType(crime_type="fraud"), OutcomeCrimeType(crime_type="harassment")]
+    check.reported_to = [OutcomeReportedTo(body="police")]
+    db.session.add(check)
+    db.session.add(OutcomeInvitation(student_id=user.id, stage="6_months", session_id=past.id, due_at=utcnow()))
     db.session.flush()
     return user
 
@@ -147,6 +162,16 @@ def test_export_holds_every_table_and_nothing_of_anyone_else(app, client, web):
     assert data["facilitating"]["roles"] == ["Peer specialist or peer trainer"]
     assert data["facilitating"]["sessions"] and data["facilitating"]["offers_to_cover"]
     assert any(e["from_ip_address"] == "10.1.2.3" for e in data["activity"])
+    answers = data["crime_questionnaires"]["answers"]
+    assert answers == [{
+        "stage": "At enrolment", "answered_at": answers[0]["answered_at"], "victim_of_crime_in_last_12_months": True,
+        "how_many_times": 2, "kinds_of_crime": ["Fraud or a scam", "Harassment, threats or stalking"],
+        "reported": False, "reported_to": ["The police"], "got_support": None,
+    }]
+    assert [i["stage"] for i in data["crime_questionnaires"]["invitations"]] == ["6 months after Staying Safe"]
+    workshop = data["individual_workshops"][0]
+    assert workshop["status"] == "New" and workshop["contact_by"] == "Phone call"
+    assert workshop["notes_by_staff"][0]["note"] == MARKERS["workshop_request_notes"]
     assert "Other Student" not in text and "someone.else@example.org" not in text
     with app.app_context():
         event = db.session.execute(
@@ -171,7 +196,8 @@ def test_export_pdf_reads_as_text_and_fetches_nothing(app, client, web):
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data,
                           capture_output=True, check=True).stdout.decode()
     for marker in ("Marigold Featherstone", MARKERS["learning_goals"], MARKERS["safety_plans"],
-                   MARKERS["trusted_people"], 'src="file:///etc/passwd"', "169.254.169.254"):
+                   MARKERS["trusted_people"], MARKERS["workshop_requests"], MARKERS["workshop_request_notes"],
+                   "Fraud or a scam, Harassment, threats or stalking", 'src="file:///etc/passwd"', "169.254.169.254"):
         assert marker in text
     assert "root:x:0:0" not in text
     assert list(documents.requested_urls) == ["https://rec-portal.invalid/static/css/documents.css"]
@@ -224,7 +250,9 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
                      "10.1.2.3", *[MARKERS[t] for t in ("student_profiles", "learning_plans", "learning_goals",
                                                           "plan_reviews", "safety_plans", "trusted_people",
                                                           "outbox_messages", "facilitator_profiles",
-                                                          "facilitator_unavailability")]):
+                                                          "facilitator_unavailability", "workshop_requests",
+                                                          "workshop_request_notes")],
+                     "A quiet room", "Tuesday mornings"):
             assert gone not in everything, gone
         user = db.session.get(User, my_id)
         assert user.anonymised_at is not None and not user.active and user.role_names == set()
@@ -238,6 +266,12 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
         assert promoted.status == "confirmed"
         for model in (SafetyPlan, LearningPlan, StudentProfile):
             assert db.session.get(model, my_id) is None
+        # Answers about crime go; a workshop request stays as a count with nothing typed.
+        for model in (OutcomeCheck, OutcomeInvitation):
+            assert db.session.execute(select(model).where(model.student_id == my_id)).first() is None
+        assert db.session.execute(select(OutcomeCrimeType)).first() is None
+        request = db.session.execute(select(WorkshopRequest).where(WorkshopRequest.student_id == my_id)).scalar_one()
+        assert (request.status, request.why_not_group, request.contact_detail, request.notes) == ("new", "", "", [])
         assert db.session.execute(select(AuditEvent.event).where(AuditEvent.event == "account.deleted")).first()
 
     # Nobody can sign in as the deleted account, and the email can enrol again.
