@@ -219,20 +219,32 @@ def _feedback(users: dict, now: datetime) -> int:
         questions = questions_for(session.course_id, FOR_STUDENTS)
         comments = _comment_pool(session)
         given: list[FeedbackResponse] = []
-        for n, user_id in enumerate(attendees.get(session.id, [])):
-            answers = _answers(session.course.slug, n) and not (demo_student is not None and user_id == demo_student.id)
+        # Attendees in a shuffled order, so which answers are anonymous (and what they say)
+        # cannot be worked out from the order of their ids.
+        rng = random.Random(f"feedback-{session.id}")
+        shuffled = list(attendees.get(session.id, []))
+        rng.shuffle(shuffled)
+        answering = {
+            user_id: _answers(session.course.slug, n) and not (demo_student is not None and user_id == demo_student.id)
+            for n, user_id in enumerate(shuffled)
+        }
+        # Invitations in user-id order, as the app makes them.
+        for user_id in attendees.get(session.id, []):
             db.session.add(FeedbackInvitation(
                 session_id=session.id, user_id=user_id, audience=FOR_STUDENTS,
                 created_at=session.completed_at or session.ends_at, emailed_at=session.completed_at,
-                answered=answers,
+                answered=answering[user_id],
             ))
             added += 1
-            if not answers:
+        for n, user_id in enumerate(shuffled):
+            if not answering[user_id]:
                 continue
             anonymous = n % 3 == 1
             response = FeedbackResponse(
                 session_id=session.id, audience=FOR_STUDENTS, anonymous=anonymous,
-                respondent_id=None if anonymous else user_id, given_on=finished + timedelta(days=1 + n % 5),
+                respondent_id=None if anonymous else user_id,
+                # As the app stores them: an anonymous response is dated by the session's day.
+                given_on=finished if anonymous else finished + timedelta(days=rng.randint(0, 6)),
             )
             for q in questions:
                 value, text = _answer(q, n, session, comments)
@@ -243,10 +255,10 @@ def _feedback(users: dict, now: datetime) -> int:
                 ))
             given.append(response)
             added += 1 + len(response.answers)
-        # Stored in a shuffled order, so the order of the rows does not match the order of
-        # the invitations (which would point at the author of an anonymous response).
+        # Stored in a shuffled order too, so the order of the rows does not follow the
+        # order of the invitations.
         db.session.flush()
-        random.Random(session.id).shuffle(given)
+        rng.shuffle(given)
         for response in given:
             db.session.add(response)
             db.session.flush()

@@ -432,7 +432,9 @@ def submit_feedback(
         audience=audience,
         respondent_id=None if anonymous else user.id,
         anonymous=bool(anonymous),
-        given_on=uk_today(now),
+        # An anonymous response keeps no day of its own (the day someone answered could be
+        # matched with their sign-in times): it is dated by the session's last day.
+        given_on=to_uk(session.ends_at).date() if anonymous else uk_today(now),
     )
     response.answers = [
         FeedbackAnswer(question_id=q.id, question_text=q.text, kind=q.kind, value=value, text=text)

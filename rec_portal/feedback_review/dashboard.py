@@ -675,7 +675,10 @@ def responses_for_export(course_id: int, filters: Filters):
         .join(Course, Course.id == CourseSession.course_id)
         .outerjoin(User, User.id == FeedbackResponse.respondent_id)
         .where(*conditions)
-        .order_by(CourseSession.starts_at, CourseSession.id, FeedbackResponse.id, FeedbackAnswer.id)
+        # Named responses first, then anonymous ones: interleaved in the order people
+        # answered, the named ones' dates would bracket when each anonymous one was given.
+        .order_by(CourseSession.starts_at, CourseSession.id, FeedbackResponse.anonymous,
+                  FeedbackResponse.id, FeedbackAnswer.id)
     ).all()
 
 

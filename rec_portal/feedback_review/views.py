@@ -131,7 +131,8 @@ def responses_csv(course_id: int):
         number = numbers.setdefault(r.response_id, len(numbers) + 1)
         rows.append((
             number, format_uk(r.starts_at), r.version, AUDIENCE_LABELS[r.audience],
-            format_uk(r.given_on), "Anonymous" if r.anonymous else (r.full_name or "Not known (account deleted)"),
+            "" if r.anonymous else format_uk(r.given_on),  # an anonymous response keeps no day
+            "Anonymous" if r.anonymous else (r.full_name or "Not known (account deleted)"),
             r.question_text, figures.answer_words(r.kind, r.value, r.text),
         ))
     audit.record(audit.EXPORTED, actor=current_user, detail=f"feedback responses CSV (course {found.id})")

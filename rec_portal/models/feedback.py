@@ -6,7 +6,7 @@
   and *whether* they answered. For an anonymous answer this is the only thing kept about
   the person: the invitation has no time of answering and no link to the response.
 - ``FeedbackResponse`` + ``FeedbackAnswer``: one response per invitation. An anonymous
-  response has no respondent and only the day it was given.
+  response has no respondent and no time of its own (it is dated by the session's last day).
 - ``ContentReview`` with the feedback considered (``ContentReviewItem``) and actions
   (``ContentReviewAction``); completing one can raise the course's content version.
 """
@@ -133,7 +133,8 @@ class FeedbackResponse(db.Model):
     audience: Mapped[str] = mapped_column(String(20))
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # The day only, so an anonymous response cannot be matched by time to anything else.
+    # The day only; for an anonymous response the session's last day, not the day it was
+    # given, so it cannot be matched by time to anything else.
     given_on: Mapped[date]
 
     session: Mapped[CourseSession] = relationship()

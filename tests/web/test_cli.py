@@ -243,3 +243,48 @@ def test_catalogue_and_course_page_show_the_demo_courses(app, client):
     page = _text(response.get_data(as_text=True))
     assert "Staying Safe" in page and "personal safety plan" in page
     assert "Recovery Education Centre, 12 Station Road" in page
+
+
+def test_demo_feedback_is_varied_reviewed_and_keeps_anonymous_answers_unlinkable(app, client):
+    from rec_portal.models import ContentReview, FeedbackAnswer, FeedbackInvitation, FeedbackResponse
+    from rec_portal.timeutil import to_uk
+
+    _load_demo(app)
+    with app.app_context():
+        staying_safe = db.session.execute(select(Course).where(Course.slug == "staying-safe")).scalar_one()
+        responses = db.session.execute(
+            select(FeedbackResponse).join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
+            .where(CourseSession.course_id == staying_safe.id, FeedbackResponse.audience == "student")
+        ).scalars().all()
+        assert len({r.session_id for r in responses}) == 2
+        anonymous = [r for r in responses if r.anonymous]
+        assert anonymous and len(anonymous) < len(responses)
+        comments = db.session.execute(
+            select(FeedbackAnswer.text).join(FeedbackResponse).join(CourseSession)
+            .where(CourseSession.course_id == staying_safe.id, FeedbackAnswer.kind == "text")
+        ).scalars().all()
+        assert len(set(comments)) >= 8  # varied comments, not one repeated
+        ratings = {a.value for r in responses for a in r.answers if a.kind == "rating"}
+        assert len(ratings) >= 3
+        # Nothing stored points at the author of an anonymous response: it has no
+        # respondent, it is dated by its session's last day (not the day it was given) ...
+        for r in anonymous:
+            assert r.respondent_id is None
+            assert r.given_on == to_uk(r.session.ends_at).date()
+        # ... and each session's invitations are in the order of the people's ids.
+        invitations = db.session.execute(
+            select(FeedbackInvitation.session_id, FeedbackInvitation.user_id)
+            .where(FeedbackInvitation.audience == "student").order_by(FeedbackInvitation.id)
+        ).all()
+        for session_id in {s for s, _ in invitations}:
+            users = [u for s, u in invitations if s == session_id]
+            assert users == sorted(users)
+        # One completed review of Staying Safe raised its content version, with what it
+        # considered and its actions, and its "You said, we did" is on the course page.
+        [review] = db.session.execute(select(ContentReview).where(ContentReview.course_id == staying_safe.id)).scalars()
+        assert (review.status, review.version_before, review.version_after) == ("completed", 1, 2)
+        assert staying_safe.content_version == 2 and review.items and review.actions
+        assert review.published_at is not None
+        summary_start = review.you_said_we_did.split()[:4]
+    page = _text(client.get("/courses/staying-safe").get_data(as_text=True))
+    assert "You said, we did" in page and " ".join(summary_start) in page

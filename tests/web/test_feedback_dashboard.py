@@ -23,7 +23,7 @@ from rec_portal.models.feedback import (
     FeedbackQuestion,
     FeedbackResponse,
 )
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import format_uk, to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements
 
@@ -668,6 +668,9 @@ def test_csv_has_one_row_per_answer_is_formula_safe_and_is_audited(login_as, cli
         named = factories.make_user(full_name="Zebedee Quill")
         _respond(world.sessions[0], {world.bank.yes: 0, world.bank.change: '=HYPERLINK("http://evil.example","x")'},
                  respondent_id=named.id)
+        for i, nasty in enumerate(("+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR")):
+            _respond(world.sessions[0], {world.bank.change: nasty},
+                     respondent_id=factories.make_user(full_name=f"Person {i}").id)
         db.session.commit()
     admin = login_as("admin")
     response = client.get(f"/admin/feedback/courses/{world.course_id}/responses.csv")
@@ -677,20 +680,27 @@ def test_csv_has_one_row_per_answer_is_formula_safe_and_is_audited(login_as, cli
     assert rows[0] == ["Response", "Session starts", "Content version", "Audience", "Given on", "Respondent",
                        "Question (as answered)", "Answer"]
     body = rows[1:]
+    # Named responses first, then anonymous ones (which keep no date of their own).
     assert [(r[0], r[5], r[6], r[7]) for r in body] == [
-        ("1", "Anonymous", "Overall, how would you rate the course?", "4 - Good"),
-        ("1", "Anonymous", "The course met my expectations.", "Agree"),
-        ("1", "Anonymous", "Would you recommend the course?", "Yes"),
-        ("2", "Zebedee Quill", "Would you recommend the course?", "No"),
-        ("2", "Zebedee Quill", "What would you change?", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ("1", "Zebedee Quill", "Would you recommend the course?", "No"),
+        ("1", "Zebedee Quill", "What would you change?", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ("2", "Person 0", "What would you change?", "'+1+1"),
+        ("3", "Person 1", "What would you change?", "'-2+3"),
+        ("4", "Person 2", "What would you change?", "'@SUM(A1)"),
+        ("5", "Person 3", "What would you change?", "'\tTAB"),
+        ("6", "Person 4", "What would you change?", "'\rCR"),
+        ("7", "Anonymous", "Overall, how would you rate the course?", "4 - Good"),
+        ("7", "Anonymous", "The course met my expectations.", "Agree"),
+        ("7", "Anonymous", "Would you recommend the course?", "Yes"),
     ]
     assert body[0][3] == "Students" and body[0][2] == "1"
+    assert body[0][4] == format_uk(date.today()) and body[-1][4] == ""
     with app.app_context():
         event = db.session.execute(select(AuditEvent).where(AuditEvent.event == "export")).scalar_one()
         assert event.actor_id == admin.id and event.detail == f"feedback responses CSV (course {world.course_id})"
     # The same filters as the page: a question.
     only = client.get(f"/admin/feedback/courses/{world.course_id}/responses.csv?question={world.bank.change}")
-    assert len(list(csv.reader(io.StringIO(only.get_data(as_text=True))))) == 2
+    assert len(list(csv.reader(io.StringIO(only.get_data(as_text=True))))) == 7
     page = _page(client, f"/admin/feedback/courses/{world.course_id}?question={world.bank.change}")
     assert f'href="/admin/feedback/courses/{world.course_id}/responses.csv?question={world.bank.change}"' in page
     assert "Download responses (CSV)" in page

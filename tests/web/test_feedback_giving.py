@@ -28,7 +28,7 @@ from rec_portal.models.feedback import (
     FeedbackQuestion,
     FeedbackResponse,
 )
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
 from tests.web.test_certificates import book, mark, past_session, roster
@@ -211,7 +211,8 @@ def test_an_anonymous_response_is_not_linked_to_the_person_in_any_stored_row(app
 
     [stored] = responses(app)
     assert stored["respondent_id"] is None and stored["anonymous"] is True
-    assert stored["given_on"] == uk_today()
+    with app.app_context():  # dated by the session, not by the day it was given
+        assert stored["given_on"] == to_uk(db.session.get(CourseSession, s.session_id).ends_at).date()
     assert [a[3:] for a in stored["answers"]] == [(2, None), (None, "More breaks, please")]
     # Only the fact that they answered is kept: no time of answering, no link to the response.
     inv = invitation(app, s.session_id, s.student.id)
