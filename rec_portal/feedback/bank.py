@@ -42,6 +42,40 @@ class QuestionRefused(DomainError):
     """A question bank rule refused the change."""
 
 
+# The questions a new REC starts with (migration 0008 seeds the same list; it keeps its own
+# copy, as a migration must not change when the app does).
+DEFAULT_QUESTIONS = [
+    # (audience, kind, text, hint)
+    ("student", "rating", "Overall, how would you rate the course?", ""),
+    ("student", "agreement", "The course met my expectations.", ""),
+    ("student", "agreement", "Having a peer trainer co-deliver the course helped me.",
+     "A peer trainer is someone with their own lived experience of mental health problems."),
+    ("student", "yes_no", "Would you recommend the course to someone else?", ""),
+    ("student", "text", "What was most helpful?", ""),
+    ("student", "text", "What would you change?", ""),
+    ("facilitator", "text", "What worked well?", ""),
+    ("facilitator", "text", "What did not work so well?", ""),
+    ("facilitator", "text", "Is there any content you would change?", "Say which part of the course, and how."),
+    ("facilitator", "text", "Do you have any concerns?",
+     ("About the session, the venue or anyone's wellbeing. If someone is at risk now, follow your "
+      "safeguarding procedure as well: this form is read after the session.")),
+]
+
+
+def ensure_default_questions() -> int:
+    """Add the default questions for any audience whose bank is empty (none at all, not even
+    retired ones), as on a database emptied by hand; returns how many were added."""
+    have = set(db.session.execute(select(FeedbackQuestion.audience).distinct()).scalars())
+    added = 0
+    for n, (audience, kind, text, hint) in enumerate(DEFAULT_QUESTIONS):
+        if audience not in have:
+            db.session.add(FeedbackQuestion(audience=audience, kind=kind, text=text, hint=hint,
+                                            position=STEP * (n + 1)))
+            added += 1
+    db.session.flush()
+    return added
+
+
 def questions_for(course_id: int, audience: str) -> list[FeedbackQuestion]:
     """The questions in use (not retired) for ``audience`` about the course: those for
     every course and those for this one, in their order."""

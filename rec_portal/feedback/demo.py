@@ -20,7 +20,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.feedback.bank import questions_for
+from rec_portal.feedback.bank import ensure_default_questions, questions_for
 from rec_portal.models import (
     Attendance,
     Booking,
@@ -155,7 +155,8 @@ def _answers(course_slug: str, n: int) -> bool:
 
 def load_demo(users: dict, courses: dict) -> int:
     now = utcnow()
-    added = _staying_safe_questions(courses)
+    added = ensure_default_questions()
+    added += _staying_safe_questions(courses)
     added += _feedback(users, now)
     added += _review(users, courses)
     db.session.flush()

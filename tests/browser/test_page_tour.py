@@ -17,12 +17,15 @@ from rec_portal.demo import (
     load_demo_data,
 )
 from rec_portal.extensions import db
+from rec_portal.content_reviews import operations as reviews
 from rec_portal.models import (
     Booking,
     ContentReview,
     Course,
     CourseSession,
+    FeedbackInvitation,
     FeedbackQuestion,
+    FeedbackResponse,
     RosterAssignment,
     SupportService,
     User,
@@ -74,6 +77,25 @@ def test_every_new_page_in_a_browser(visitor, live_server):
             select(RosterAssignment.session_id).join(CourseSession, CourseSession.id == RosterAssignment.session_id)
             .where(RosterAssignment.user_id == facilitator.id, CourseSession.status == "completed")
         ).scalars().first()
+        # The demo facilitator has not written that reflection yet, so the form is open.
+        db.session.execute(FeedbackResponse.__table__.delete().where(
+            FeedbackResponse.session_id == delivered, FeedbackResponse.respondent_id == facilitator.id))
+        db.session.execute(FeedbackInvitation.__table__.update().where(
+            FeedbackInvitation.session_id == delivered, FeedbackInvitation.user_id == facilitator.id,
+        ).values(answered=False))
+        # Someone who delivered Staying Safe sees its figures (8 or more responses).
+        staying_safe_facilitator = db.session.execute(
+            select(User.email).join(RosterAssignment, RosterAssignment.user_id == User.id)
+            .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
+            .where(CourseSession.course_id == courses["staying-safe"], CourseSession.status == "completed")
+        ).scalars().first()
+        # A draft review with a question in it, for its note and action pages.
+        admin = db.session.execute(select(User).where(User.email == DEMO_ADMIN)).scalar_one()
+        draft = reviews.start_review(db.session.get(Course, courses["staying-safe"]), held_on=reviews.uk_today(),
+                                     participants="Alex Morgan", by=admin)
+        reviews.consider(draft, draft.course, [], [question_id], by=admin)
+        draft_id, item_id, facilitator_id = draft.id, draft.items[0].id, facilitator.id
+        db.session.commit()
 
     _tour(visitor, [("/support", "Support options"), (f"/support/{service_id}", "")])
 
@@ -96,11 +118,14 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         (f"/facilitate/sessions/{delivered}/reflection", ""), ("/facilitate/feedback", ""),
         (f"/facilitate/feedback/courses/{courses['introduction-to-recovery']}", "Introduction to Recovery"),
     ])
+    _sign_in(visitor, staying_safe_facilitator)
+    _tour(visitor, [(f"/facilitate/feedback/courses/{courses['staying-safe']}", "Staying Safe")])
+    expect(visitor.page.get_by_text("Average:").first).to_be_visible()  # figures, not held back
 
     _sign_in(visitor, DEMO_ADMIN)
     _tour(visitor, [
         ("/admin/facilitators", "Facilitators"), ("/admin/facilitators/new", ""),
-        (f"/admin/facilitators/{facilitator.id}", ""), ("/admin/rosters", "Rosters"),
+        (f"/admin/facilitators/{facilitator_id}", ""), ("/admin/rosters", "Rosters"),
         ("/admin/rosters?gaps=1", "Rosters"), ("/admin/rosters/fidelity", ""),
         ("/admin/reports", "Reports"), ("/admin/reports/attendance", ""),
         ("/admin/reports/facilitator-hours", ""), ("/admin/support", ""),
@@ -116,4 +141,9 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         (f"/admin/feedback/courses/{courses['staying-safe']}/reviews", ""),
         (f"/admin/feedback/courses/{courses['staying-safe']}/reviews/new", ""),
         (f"/admin/feedback/reviews/{review_id}", ""), (f"/admin/feedback/reviews/{review_id}/summary", ""),
+        (f"/admin/feedback/questions/{question_id}/replace", ""), (f"/admin/feedback/questions/{question_id}/retire", ""),
+        (f"/admin/feedback/questions/{question_id}/delete", ""), (f"/admin/feedback/questions/{question_id}/move", ""),
+        (f"/admin/feedback/reviews/{draft_id}", ""), (f"/admin/feedback/reviews/{draft_id}/edit", ""),
+        (f"/admin/feedback/reviews/{draft_id}/items/{item_id}/note", ""),
+        (f"/admin/feedback/reviews/{draft_id}/actions/new", ""), (f"/admin/feedback/reviews/{draft_id}/complete", ""),
     ])

@@ -616,6 +616,9 @@ def test_the_migration_seeds_six_student_and_four_facilitator_questions(tmp_path
         assert len(students) == 6 and len(facilitators) == 4
         assert students[0].text == "Overall, how would you rate the course?"
         assert facilitators[0].text == "What worked well?"
+        # The app's own copy of the defaults is the migration's.
+        from rec_portal.feedback.bank import DEFAULT_QUESTIONS
+        assert [(q.audience, q.kind, q.text, q.hint) for q in students + facilitators] == DEFAULT_QUESTIONS
         factories.make_user(email="boss@example.org", roles=("admin",))
         db.session.commit()
     client = fresh.test_client()
@@ -640,3 +643,16 @@ def test_audit_rows_hold_ids_never_the_wording(app, client, web, login_as):
                                   ).scalars().all()
         assert all(r.subject_id is None and "wording" not in (r.detail or "") for r in rows)
     assert audit.EVENT_LABELS[audit.FEEDBACK_QUESTION_CHANGED] == "Feedback question changed"
+
+
+def test_an_emptied_bank_gets_the_defaults_back_from_the_demo_loader_and_a_used_one_does_not(app):
+    from rec_portal.feedback.bank import DEFAULT_QUESTIONS, ensure_default_questions
+
+    with app.app_context():
+        db.session.execute(FeedbackQuestion.__table__.delete())
+        assert ensure_default_questions() == len(DEFAULT_QUESTIONS)
+        assert [q.text for q in questions_for(0, "facilitator")] == [
+            "What worked well?", "What did not work so well?", "Is there any content you would change?",
+            "Do you have any concerns?"]
+        assert ensure_default_questions() == 0  # safe to repeat
+        db.session.rollback()
