@@ -26,14 +26,14 @@ class OutcomeForm(FlaskForm):
     )
     times = StringField("How many times has this happened in the last 12 months?")
     crime_types = SelectMultipleField(
-        "What kind of crime was it?", choices=list(CRIME_TYPES.items()), validate_choice=False
+        "What kind of crime was it?", choices=[SelectChoice(k, v) for k, v in CRIME_TYPES.items()], validate_choice=False
     )
     reported = RadioField(
         "Did you report it to anyone?", choices=[SelectChoice(YES, "Yes"), SelectChoice(NO, "No")],
         validate_choice=False,
     )
     reported_to = SelectMultipleField(
-        "Who did you tell?", choices=list(REPORTED_TO.items()), validate_choice=False
+        "Who did you tell?", choices=[SelectChoice(k, v) for k, v in REPORTED_TO.items()], validate_choice=False
     )
     got_support = RadioField(
         "Did you get support afterwards, for example from a support service, family or friends?",

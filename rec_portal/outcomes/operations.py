@@ -148,14 +148,18 @@ def describe(check: OutcomeCheck) -> list[tuple[str, str]]:
         return "Not answered" if value is None else ("Yes" if value else "No")
 
     rows = [("Victim of crime in the last 12 months", yes_no(check.victim))]
+    ticked = {c.crime_type for c in check.crime_types}
     if check.victim:
         rows += [
             ("How many times", str(check.times) if check.times is not None else "Not answered"),
-            ("Kind of crime", ", ".join(CRIME_TYPES[c.crime_type] for c in check.crime_types) or "Not answered"),
+            ("Kind of crime", ", ".join(words for code, words in CRIME_TYPES.items() if code in ticked)
+             or "Not answered"),
             ("Reported it", yes_no(check.reported)),
         ]
         if check.reported:
-            rows.append(("Who you told", ", ".join(REPORTED_TO[r.body] for r in check.reported_to) or "Not answered"))
+            told = {r.body for r in check.reported_to}
+            rows.append(("Who you told", ", ".join(words for code, words in REPORTED_TO.items() if code in told)
+                         or "Not answered"))
         rows.append(("Got support afterwards", yes_no(check.got_support)))
     return rows
 
