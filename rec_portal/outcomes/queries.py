@@ -282,10 +282,10 @@ def format_day(moment: datetime) -> str:
 
 
 def victim_chart(table: StageTable) -> Markup:
-    """The share of respondents who were victims, per quarter shown (held-back quarters
-    get words, no bar)."""
+    """The share of respondents who were victims, per quarter shown and for all quarters
+    (held-back figures get words, no bar)."""
     bars = []
-    for row in table.rows:
+    for row in [*table.rows, *([table.total] if table.total else [])]:
         share_ = row.victim_share
         if share_.percent is None:
             figure = share_.text if share_.text != "No answers" else "no answers"
