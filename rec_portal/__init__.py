@@ -90,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.facilitation import bp as facilitation_bp
     from rec_portal.feedback import bp as feedback_bp
     from rec_portal.feedback_review import bp as feedback_review_bp
+    from rec_portal.outcomes import bp as outcomes_bp
     from rec_portal.pages import bp as pages_bp
     from rec_portal.plans import bp as plans_bp
     from rec_portal.rosters import bp as rosters_bp
@@ -99,7 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for bp in (
         pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
         courses_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp, rosters_bp,
-        attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp,
+        attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp, outcomes_bp,
     ):
         app.register_blueprint(bp)
 

@@ -41,6 +41,7 @@ CONTENT_REVIEW_CHANGED = "content_review.changed"
 CONTENT_REVIEW_COMPLETED = "content_review.completed"
 CONTENT_REVIEW_PUBLISHED = "content_review.summary_published"
 CONTENT_REVIEW_UNPUBLISHED = "content_review.summary_unpublished"
+OUTCOMES_REPORT_VIEWED = "outcomes.report_viewed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -73,6 +74,7 @@ EVENT_LABELS = {
     CONTENT_REVIEW_COMPLETED: "Course content review completed",
     CONTENT_REVIEW_PUBLISHED: "“You said, we did” published",
     CONTENT_REVIEW_UNPUBLISHED: "“You said, we did” unpublished",
+    OUTCOMES_REPORT_VIEWED: "Outcomes report (crime questionnaire totals) opened",
 }
 
 

@@ -816,6 +816,7 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     from rec_portal.attendance.demo import load_demo as attendance_demo
     from rec_portal.facilitation.demo import load_demo as facilitation_demo
     from rec_portal.feedback.demo import load_demo as feedback_demo
+    from rec_portal.outcomes.demo import load_demo as outcomes_demo
     from rec_portal.plans.demo import load_demo as plans_demo
     from rec_portal.rosters.demo import load_demo as rosters_demo
     from rec_portal.safety_plans.demo import load_demo as safety_demo
@@ -825,7 +826,7 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     # Rosters before attendance (registers are taken by the rostered facilitators).
     # Feedback last: it is given on sessions whose registers are taken.
     for load in (support_demo, plans_demo, safety_demo, rosters_demo, facilitation_demo,
-                 attendance_demo, feedback_demo):
+                 attendance_demo, feedback_demo, outcomes_demo):
         report.other += load(users, courses)
 
 

@@ -126,3 +126,43 @@ def fill_places(session, n: int, *, status: str = "confirmed") -> list:
     db.session.add_all(bookings)
     db.session.flush()
     return bookings
+
+
+# --- Outcomes (issue 7) -------------------------------------------------------------------------
+
+def make_attended_session(students, *, course=None, ended_days_ago: float = 200, present: bool = True):
+    """A completed session of ``course`` (default: a new Staying Safe, slug staying-safe)
+    that ended ``ended_days_ago``, with each of ``students`` booked and marked present
+    (or absent)."""
+    from rec_portal.models import Attendance, Booking, Course
+    from sqlalchemy import select
+
+    if course is None:
+        course = db.session.execute(select(Course).where(Course.slug == "staying-safe")).scalar_one_or_none()
+        course = course or make_course(title="Staying Safe", slug="staying-safe")
+    session = make_session(course=course, starts_in_days=-ended_days_ago, hours=6, status="completed")
+    session.completed_at = session.ends_at
+    for student in students:
+        booking = Booking(session_id=session.id, student_id=student.id, status="confirmed",
+                          made_by_user_id=student.id, confirmed_at=session.starts_at)
+        db.session.add(booking)
+        db.session.flush()
+        db.session.add(Attendance(booking_id=booking.id, session_date_id=session.dates[0].id,
+                                  status="present" if present else "absent"))
+    db.session.flush()
+    return session
+
+
+def make_outcome_check(student, *, stage: str = "baseline", answered_at=None, victim=False, times=None,
+                       reported=None, got_support=None, crime_types=(), reported_to=(), session=None):
+    from rec_portal.models import OutcomeCheck, OutcomeCrimeType, OutcomeReportedTo
+
+    check = OutcomeCheck(
+        student_id=student.id, stage=stage, answered_at=answered_at or utcnow(), victim=victim, times=times,
+        reported=reported, got_support=got_support, session_id=getattr(session, "id", None),
+    )
+    check.crime_types = [OutcomeCrimeType(crime_type=c) for c in crime_types]
+    check.reported_to = [OutcomeReportedTo(body=b) for b in reported_to]
+    db.session.add(check)
+    db.session.flush()
+    return check

@@ -92,7 +92,7 @@ def register():
             operations.sign_in(user)
             db.session.commit()
             flash("Your account has been created. You are signed in.", "success")
-            return redirect(url_for("account.index"))
+            return redirect(url_for("outcomes.offer"))  # the optional questions about crime
     return render_template("auth/register.html", form=form), (400 if form.errors else 200)
 
 

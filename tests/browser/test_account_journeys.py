@@ -106,9 +106,12 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
     visitor.submit("Enrol and create my account")
 
-    # Signed in, on My account, which shows the (normalised) email address.
-    expect(heading(visitor)).to_have_text("My account")
+    # Signed in, and offered the optional questions about crime; then My account, which
+    # shows the (normalised) email address.
+    expect(heading(visitor)).to_have_text("A few optional questions")
     expect(banner(visitor)).to_contain_text("Your account has been created. You are signed in.")
+    visitor.visit("/my/account")
+    expect(heading(visitor)).to_have_text("My account")
     details = page.locator(".nhsuk-summary-list").first
     expect(details).to_contain_text(email)
     expect(details).to_contain_text("Ada Lovelace")

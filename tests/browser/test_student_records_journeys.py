@@ -66,6 +66,8 @@ def enrol(visitor) -> None:
     page.get_by_label("Is there anything that would help you take part? (optional)").fill("Regular short breaks")
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
     visitor.submit("Enrol and create my account")
+    expect(heading(visitor)).to_have_text("A few optional questions")  # offered after enrolment
+    visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
     expect(page.locator("main")).to_contain_text(re.compile(r"Your student number is REC-\d{6}"))
     for shown in ("they/them", "Carer", "My GP", "Text message", "Regular short breaks"):

@@ -15,9 +15,10 @@ GOOD = {
 
 def test_register_creates_a_student_signed_in(web, client, app):
     response = web.submit("/register", GOOD)
-    assert response.status_code == 302 and response.headers["Location"] == "/my/account"
+    # Straight after enrolment: the optional questions about crime are offered (outcomes).
+    assert response.status_code == 302 and response.headers["Location"] == "/my/outcomes/welcome"
+    assert "Your account has been created" in client.get("/my/outcomes/welcome").get_data(as_text=True)
     page = client.get("/my/account").get_data(as_text=True)
-    assert "Your account has been created" in page
     assert "ada.lovelace@example.org" in page and "Ada Lovelace" in page
     with app.app_context():
         user = db.session.execute(select(User)).scalar_one()

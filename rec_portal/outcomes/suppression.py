@@ -1,0 +1,156 @@
+"""Small-number suppression for the outcomes report: pure functions, no database.
+
+The report is one table per stage: a row per quarter and a total row ("All quarters"),
+with counts in columns. Some of the counts are never printed but can be worked out from
+printed ones (people who were *not* victims are respondents minus victims); they are
+cells here too, so that whatever can be worked out obeys the same rules.
+
+A table is described by its cells (``key -> count``) and its **groups**: equations
+``total = part + part + ...`` that anyone reading the table knows (respondents = victims
++ non-victims in a row; the total row = the sum of the quarter rows in a column).
+
+1. Primary: every count from 1 to 7 is held back (0 is shown: it singles nobody out).
+2. Complementary, per group, repeated until nothing changes:
+   - a group never has exactly one held-back cell (it could be worked out from the rest);
+   - when the group's total is shown, its held-back parts never add up to 1 to 7 (so
+     "total minus the shown parts" never gives a small number either).
+   Either way the smallest shown part with a count above 0 is held back as well (the
+   earliest of equal ones); only when no part is left, the total.
+
+So no held-back cell can be worked out from a total or from the other cells of its row
+or column. Shares are shown only when both their numerator and their denominator are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+SMALL_NUMBER = 8  # counts below this (and above 0) are held back
+
+
+def is_small(count: int) -> bool:
+    """Rule 1: a count of 1 to 7."""
+    return 0 < count < SMALL_NUMBER
+
+
+Group = tuple[Hashable, Sequence[Hashable]]  # (total, parts)
+
+
+def _violation(values: Mapping, hidden: set, total, parts) -> bool:
+    members = [total, *parts]
+    held = [m for m in members if m in hidden]
+    if len(held) == 1:
+        return True
+    if total not in hidden:
+        held_sum = sum(values[p] for p in parts if p in hidden)
+        if is_small(held_sum):
+            return True
+    return False
+
+
+def _next_to_hold(values: Mapping, hidden: set, total, parts, order: Mapping):
+    candidates = [p for p in parts if p not in hidden and values[p] > 0]
+    if candidates:
+        return min(candidates, key=lambda p: (values[p], order.get(p, 0)))
+    if total not in hidden and values[total] > 0:
+        return total
+    return None
+
+
+def suppress(values: Mapping[Hashable, int], groups: Iterable[Group]) -> set:
+    """The cells to hold back (rules 1 and 2 above). ``values`` gives every cell its
+    count; every cell named in ``groups`` must be in ``values``."""
+    groups = [(total, list(parts)) for total, parts in groups]
+    order = {key: i for i, key in enumerate(values)}
+    hidden = {key for key, count in values.items() if is_small(count)}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in groups:
+            while _violation(values, hidden, total, parts):
+                extra = _next_to_hold(values, hidden, total, parts, order)
+                if extra is None:
+                    break
+                hidden.add(extra)
+                changed = True
+    return hidden
+
+
+def share(numerator: int, denominator: int) -> int | None:
+    """A whole-number percentage, rounded half up; None when the denominator is 0."""
+    if denominator <= 0:
+        return None
+    return (200 * numerator + denominator) // (2 * denominator)
+
+
+# --- The report's table ---------------------------------------------------------------------
+
+TOTAL = "total"  # the row key of the "All quarters" row
+
+# Columns. Those marked False are never printed but can be worked out (see module docstring).
+RESPONDENTS = "respondents"
+VICTIMS = "victims"
+NOT_VICTIMS = "not_victims"
+REPEAT = "repeat"
+ONCE_OR_NOT_SAID = "once_or_not_said"  # victims - repeat victims
+REPORTED = "reported"
+NOT_REPORTED = "not_reported"
+SAID_IF_REPORTED = "said_if_reported"  # victims who answered "did you report it?"
+NOT_SAID_IF_REPORTED = "not_said_if_reported"
+
+BASE_COLUMNS = (RESPONDENTS, VICTIMS, NOT_VICTIMS, REPEAT, ONCE_OR_NOT_SAID, REPORTED,
+                NOT_REPORTED, SAID_IF_REPORTED, NOT_SAID_IF_REPORTED)
+
+
+def row_groups(row, crime_columns: Sequence[str] = ()) -> list[Group]:
+    """The equations inside one row."""
+    del crime_columns  # a person may tick several kinds: they add up to nothing known
+    return [
+        ((row, RESPONDENTS), [(row, VICTIMS), (row, NOT_VICTIMS)]),
+        ((row, VICTIMS), [(row, REPEAT), (row, ONCE_OR_NOT_SAID)]),
+        ((row, VICTIMS), [(row, SAID_IF_REPORTED), (row, NOT_SAID_IF_REPORTED)]),
+        ((row, SAID_IF_REPORTED), [(row, REPORTED), (row, NOT_REPORTED)]),
+    ]
+
+
+def table_cells(rows: Mapping[Hashable, Mapping[str, int]], crime_columns: Sequence[str]) -> dict:
+    """Every cell of a stage's table, the worked-out ones included, and the total row.
+
+    ``rows`` maps each quarter to its counts: respondents, victims, repeat, reported,
+    said_if_reported and one count per crime column."""
+    cells: dict = {}
+    columns = (*BASE_COLUMNS, *crime_columns)
+    for row, counts in rows.items():
+        c = {
+            RESPONDENTS: counts.get(RESPONDENTS, 0),
+            VICTIMS: counts.get(VICTIMS, 0),
+            REPEAT: counts.get(REPEAT, 0),
+            REPORTED: counts.get(REPORTED, 0),
+            SAID_IF_REPORTED: counts.get(SAID_IF_REPORTED, 0),
+        }
+        c[NOT_VICTIMS] = c[RESPONDENTS] - c[VICTIMS]
+        c[ONCE_OR_NOT_SAID] = c[VICTIMS] - c[REPEAT]
+        c[NOT_REPORTED] = c[SAID_IF_REPORTED] - c[REPORTED]
+        c[NOT_SAID_IF_REPORTED] = c[VICTIMS] - c[SAID_IF_REPORTED]
+        for column in crime_columns:
+            c[column] = counts.get(column, 0)
+        for column in columns:
+            cells[(row, column)] = c[column]
+    for column in columns:
+        cells[(TOTAL, column)] = sum(cells[(row, column)] for row in rows)
+    return cells
+
+
+def table_groups(rows: Sequence[Hashable], crime_columns: Sequence[str]) -> list[Group]:
+    groups: list[Group] = []
+    for row in (*rows, TOTAL):
+        groups += row_groups(row, crime_columns)
+    for column in (*BASE_COLUMNS, *crime_columns):
+        groups.append(((TOTAL, column), [(row, column) for row in rows]))
+    return groups
+
+
+def suppress_table(rows: Mapping[Hashable, Mapping[str, int]], crime_columns: Sequence[str]) -> tuple[dict, set]:
+    """(cells, held back) for one stage's table (see :func:`table_cells`)."""
+    cells = table_cells(rows, crime_columns)
+    return cells, suppress(cells, table_groups(list(rows), crime_columns))

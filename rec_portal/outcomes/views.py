@@ -1,0 +1,194 @@
+"""Views (thin): the student's own questionnaire pages under /my/outcomes, the offer
+shown after enrolment, and the admin report at /admin/outcomes (with CSV).
+
+A student only ever reaches their own answers (there is no id in the URL). What was
+typed is kept when the person's session expires (``login_required_keeping``). Nothing a
+student answers is audited, logged or emailed; staff see totals only, and opening the
+report and downloading its CSV are audited."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from rec_portal import audit
+from rec_portal.auth.access import role_required
+from rec_portal.csvsafe import to_csv
+from rec_portal.drafts import login_required_keeping, take_drafts
+from rec_portal.extensions import db
+from rec_portal.htmx import render
+from rec_portal.models.accounts import ADMIN, STUDENT
+from rec_portal.models.outcomes import CRIME_TYPES, STAGE_LABELS
+from rec_portal.outcomes import bp, operations, queries
+from rec_portal.outcomes.forms import OutcomeForm, ReportFilterForm, is_answer_field
+from rec_portal.templating import add_error
+
+KEPT = "We kept what you typed before you were signed out. Check it, then choose Save my answers."
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _stage_or_404(slug: str) -> str:
+    stage = operations.SLUG_STAGES.get(slug)
+    if stage is None:
+        abort(404)
+    return stage
+
+
+def _draft_name(slug: str) -> str:
+    return f"outcomes.{slug}"
+
+
+# --- Students ------------------------------------------------------------------------------------
+
+
+@bp.route("/my/outcomes")
+@role_required(STUDENT)
+def index():
+    return render_template(
+        "outcomes/index.html", states=operations.stages_for(_me()), describe=operations.describe,
+    )
+
+
+@bp.route("/my/outcomes/welcome")
+@role_required(STUDENT)
+def offer():
+    """Shown once, straight after enrolment: answer now, or not now."""
+    state = operations.stages_for(_me())[operations.BASELINE]
+    if state.answered:
+        return redirect(url_for("outcomes.index"))
+    return render_template("outcomes/offer.html")
+
+
+@bp.route("/my/outcomes/<slug>", methods=["GET", "POST"])
+@login_required_keeping(lambda slug: _draft_name(slug), is_answer_field)
+@role_required(STUDENT)
+def answer(slug: str):
+    stage = _stage_or_404(slug)
+    me = _me()
+    state = operations.stages_for(me)[stage]
+    if request.method == "POST" and request.form.get("skip"):
+        take_drafts(me, _draft_name(slug))
+        db.session.commit()
+        flash("You skipped the questions. Nothing was saved. You can answer them here at any time.", "info")
+        return redirect(url_for("outcomes.index"))
+    if not state.open:
+        if take_drafts(me, _draft_name(slug)):
+            db.session.commit()
+        if state.answered:
+            flash("You have already answered these questions. Your answers are below.", "info")
+        elif state.due_at:
+            flash(f"These questions open on {queries.format_day(state.due_at)}.", "info")
+        else:
+            flash("These questions open 6 and 12 months after you come to Staying Safe.", "info")
+        return redirect(url_for("outcomes.index"), 303)
+
+    if request.method == "GET":
+        drafts = take_drafts(me, _draft_name(slug))
+        if drafts:
+            db.session.commit()
+            flash(KEPT, "info")
+            form = OutcomeForm(formdata=MultiDict([(k, v) for k, vs in drafts[-1].items() for v in vs]))
+        else:
+            form = OutcomeForm(formdata=None)
+        return _form_page(form, state)
+
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    raw = {name: request.form.getlist(name) for name in operations.ANSWER_FIELDS}
+    try:
+        check = operations.save_answers(me, stage, raw)
+    except operations.AnswersRefused as refused:
+        db.session.rollback()
+        for name, message in refused.errors.items():
+            add_error(form, name, message)
+        return _form_page(form, state, status=400)
+    except operations.StageClosed as closed:
+        db.session.rollback()
+        flash(closed.message, "info")
+        return redirect(url_for("outcomes.index"), 303)
+    take_drafts(me, _draft_name(slug))
+    db.session.commit()
+    if check is None:
+        flash("You did not answer the first question, so nothing was saved. That is fine.", "info")
+    else:
+        flash("Thank you. Your answers are saved. You can delete them at any time.", "success")
+    return redirect(url_for("outcomes.index") + f"#stage-{slug}")
+
+
+def _form_page(form, state, status=200):
+    return render_template(
+        "outcomes/form.html", form=form, state=state, page_has_errors=bool(form.errors),
+    ), status
+
+
+@bp.route("/my/outcomes/<slug>/delete", methods=["GET", "POST"])
+@role_required(STUDENT)
+def delete(slug: str):
+    stage = _stage_or_404(slug)
+    me = _me()
+    if request.method == "POST":
+        if not OutcomeForm().validate_on_submit():
+            abort(400)
+        deleted = operations.delete_answers(me, stage)
+        db.session.commit()
+        if deleted:
+            flash(f"Your answers ({STAGE_LABELS[stage].lower()}) are deleted.", "success")
+        return redirect(url_for("outcomes.index"))
+    state = operations.stages_for(me)[stage]
+    if not state.answered:
+        return redirect(url_for("outcomes.index"))
+    return render_template("outcomes/delete.html", state=state)
+
+
+# --- Admins ------------------------------------------------------------------------------------
+
+
+def _report_from_filters():
+    quarters = queries.report_quarters()
+    form = ReportFilterForm(formdata=request.args, quarters=quarters)
+    if not form.validate():
+        return form, None
+    report = queries.build_report(
+        stage=form.stage.data or None,
+        first=queries.Quarter.parse(form.start.data), last=queries.Quarter.parse(form.end.data),
+    )
+    return form, report
+
+
+@bp.route("/admin/outcomes")
+@role_required(ADMIN)
+def report():
+    form, found = _report_from_filters()
+    audit.record(audit.OUTCOMES_REPORT_VIEWED, actor=current_user)
+    db.session.commit()
+    context = {
+        "form": form, "report": found, "page_has_errors": found is None, "private_page": True,
+        "crime_types": CRIME_TYPES, "chart": queries.victim_chart, "fewer": queries.FEWER,
+        "held_back": queries.HELD_BACK,
+        "csv_url": url_for("outcomes.report_csv", **{k: v for k, v in request.args.items() if v}),
+    }
+    return render("outcomes/report.html", "outcomes/_report.html", status=200 if found else 400, **context)
+
+
+@bp.route("/admin/outcomes.csv")
+@role_required(ADMIN)
+def report_csv():
+    _form, found = _report_from_filters()
+    if found is None:
+        abort(400)
+    audit.record(audit.EXPORTED, actor=current_user, detail="outcomes report CSV")
+    db.session.commit()
+    return Response(
+        to_csv(queries.csv_header(), queries.csv_rows(found)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="outcomes-report.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+

@@ -1,0 +1,44 @@
+"""The outcomes report's SQL and the invitations' unique key on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from rec_portal.extensions import db
+from rec_portal.models import OutcomeInvitation
+from rec_portal.timeutil import uk_to_utc
+from tests import factories
+
+pytestmark = pytest.mark.pg
+
+
+def test_the_report_groups_by_uk_quarter_and_invitations_are_sent_once(pg_app, pg_client):
+    with pg_app.app_context():
+        # 23:30 UTC on 30 June is 00:30 on 1 July in UK summer time: Jul to Sep.
+        late = datetime(2026, 6, 30, 23, 30)
+        for i in range(10):
+            factories.make_outcome_check(factories.make_user(), answered_at=late, victim=i < 8, times=2,
+                                         crime_types=["theft"])
+        early = uk_to_utc(datetime(2026, 5, 1).date(), datetime.min.time())
+        factories.make_outcome_check(factories.make_user(), answered_at=early, victim=True)
+        students = [factories.make_user() for _ in range(3)]
+        factories.make_attended_session(students, ended_days_ago=200)
+        db.session.commit()
+        from rec_portal.outcomes.queries import build_report
+
+        table = build_report(stage="baseline").tables[0]
+        rows = {r.key: r for r in table.rows}
+        assert rows["2026-3"]["respondents"].count == 10 and rows["2026-3"]["victims"].count == 8
+        assert rows["2026-2"]["respondents"].count == 1
+        assert rows["2026-3"].crime("theft").count == 8
+
+        from rec_portal.outcomes.operations import invite_due
+
+        assert invite_due() == 3
+        db.session.commit()
+        assert invite_due() == 0
+        db.session.commit()
+        assert len(db.session.execute(select(OutcomeInvitation)).all()) == 3

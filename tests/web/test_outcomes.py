@@ -1,0 +1,435 @@
+"""The outcome questionnaire (/my/outcomes), the offer after enrolment, follow-up
+invitations, and the admin report (/admin/outcomes) with its CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from rec_portal.extensions import db
+from rec_portal.models import (
+    AuditEvent,
+    OutboxMessage,
+    OutcomeCheck,
+    OutcomeCrimeType,
+    OutcomeInvitation,
+    OutcomeReportedTo,
+    User,
+    UserSession,
+)
+from rec_portal.timeutil import uk_to_utc, utcnow
+from tests import factories
+from tests.conftest import Browserless, count_statements, csrf_from
+
+
+def _checks(app, student_id=None):
+    with app.app_context():
+        query = select(OutcomeCheck)
+        if student_id:
+            query = query.where(OutcomeCheck.student_id == student_id)
+        rows = db.session.execute(query.order_by(OutcomeCheck.id)).scalars().all()
+        return [(c.stage, c.victim, c.times, c.reported, c.got_support,
+                 [t.crime_type for t in c.crime_types], [r.body for r in c.reported_to]) for c in rows]
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+# --- The student's pages --------------------------------------------------------------------------
+
+def test_the_overview_explains_why_and_that_it_is_optional(login_as, client):
+    login_as("student")
+    page = client.get("/my/outcomes").get_data(as_text=True)
+    assert "Your experience of crime" in page
+    assert "You do not have to answer" in page and "You can skip any question" in page
+    assert "never your answers" in page and "fewer than 8 people" in page
+    assert 'href="/support"' in page and 'href="tel:999"' in page
+    # The baseline is open; the follow-ups wait for Staying Safe.
+    assert 'href="/my/outcomes/baseline"' in page
+    assert "We ask these questions 6 months after you come to Staying Safe." in page
+    assert "no-store" in client.get("/my/outcomes").headers["Cache-Control"]
+
+
+def test_answering_with_some_questions_skipped_keeps_only_what_was_answered(login_as, web, client, app):
+    me = login_as("student")
+    form = client.get("/my/outcomes/baseline").get_data(as_text=True)
+    assert "In the last 12 months, has anyone committed a crime against you?" in form
+    assert "Skip these questions" in form and "If you answered yes" in form
+    response = web.submit("/my/outcomes/baseline", {
+        "victim": "yes", "times": "", "crime_types": ["harassment", "theft"], "reported": "yes",
+        "reported_to": ["police"], "got_support": "",
+    })
+    assert response.status_code == 302 and response.headers["Location"] == "/my/outcomes#stage-baseline"
+    assert _checks(app, me.id) == [("baseline", True, None, True, None, ["harassment", "theft"], ["police"])]
+    page = client.get("/my/outcomes").get_data(as_text=True)
+    assert "Thank you. Your answers are saved." in page
+    for shown in ("Theft or burglary, Harassment, threats or stalking", "The police", "Not answered",
+                  "Delete my answers"):
+        assert shown in page
+    # The stage is answered: the form sends the person back to their answers.
+    again = client.get("/my/outcomes/baseline")
+    assert again.status_code == 303 and again.headers["Location"] == "/my/outcomes"
+
+
+def test_no_with_follow_ups_ticked_keeps_the_no_only(login_as, web, app):
+    me = login_as("student")
+    web.submit("/my/outcomes/baseline", {"victim": "no", "times": "lots", "crime_types": ["theft"],
+                                         "reported": "yes", "reported_to": ["police"], "got_support": "yes"})
+    assert _checks(app, me.id) == [("baseline", False, None, None, None, [], [])]
+
+
+@pytest.mark.parametrize("data", [{}, {"victim": "prefer_not", "times": "3"}, {"times": "2", "crime_types": "fraud"}])
+def test_not_answering_the_first_question_saves_nothing(login_as, web, client, app, data):
+    login_as("student")
+    response = web.submit("/my/outcomes/baseline", data)
+    assert response.status_code == 302
+    assert _checks(app) == []
+    assert "nothing was saved" in client.get("/my/outcomes").get_data(as_text=True)
+
+
+def test_skipping_the_questionnaire_saves_nothing(login_as, web, client, app):
+    login_as("student")
+    response = web.submit("/my/outcomes/baseline", {"victim": "yes", "times": "2", "skip": "1"})
+    assert response.headers["Location"] == "/my/outcomes"
+    assert _checks(app) == [] and _count(app, OutcomeCheck) == 0
+    page = client.get("/my/outcomes").get_data(as_text=True)
+    assert "You skipped the questions. Nothing was saved." in page
+    assert 'href="/my/outcomes/baseline"' in page  # still there to answer later
+
+
+def test_a_wrong_number_of_times_is_explained_and_the_answers_kept(login_as, web, app):
+    login_as("student")
+    response = web.submit("/my/outcomes/baseline", {"victim": "yes", "times": "2.5", "crime_types": ["fraud"]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in page and 'href="#times"' in page
+    assert "Enter how many times as a whole number from 1 to 99, or leave it blank" in page
+    assert 'value="2.5"' in page and 'value="fraud" checked' in page
+    assert _checks(app) == []
+
+
+def test_kinds_of_crime_must_come_from_the_list(login_as, web, app):
+    login_as("student")
+    response = web.submit("/my/outcomes/baseline", {"victim": "yes", "crime_types": ["theft", "<script>"]})
+    assert response.status_code == 400
+    assert "Choose kinds of crime from the list" in response.get_data(as_text=True)
+    assert _checks(app) == []
+
+
+def test_deleting_answers_asks_first_and_removes_them_and_only_them(login_as, web, client, app):
+    with app.app_context():
+        other = factories.make_user()
+        factories.make_outcome_check(other, victim=True, times=2, crime_types=["fraud"])
+        db.session.commit()
+        other_id = other.id
+    me = login_as("student")
+    web.submit("/my/outcomes/baseline", {"victim": "yes", "times": "4", "crime_types": ["assault"],
+                                         "reported": "yes", "reported_to": ["police", "care_team"]})
+    confirm = client.get("/my/outcomes/baseline/delete").get_data(as_text=True)
+    assert "Delete your answers" in confirm and "cannot be brought back" in confirm
+    response = web.submit("/my/outcomes/baseline/delete", {}, page="/my/outcomes/baseline/delete")
+    assert response.headers["Location"] == "/my/outcomes"
+    assert _checks(app, me.id) == []
+    assert _checks(app, other_id) == [("baseline", True, 2, None, None, ["fraud"], [])]
+    assert _count(app, OutcomeCrimeType) == 1 and _count(app, OutcomeReportedTo) == 0
+    page = client.get("/my/outcomes").get_data(as_text=True)
+    assert "Your answers (at enrolment) are deleted." in page
+    assert 'href="/my/outcomes/baseline"' in page  # may answer again
+    # Nothing to delete: the confirmation page is not shown.
+    assert client.get("/my/outcomes/baseline/delete").headers["Location"] == "/my/outcomes"
+
+
+def test_a_student_sees_only_their_own_answers(login_as, client, app):
+    with app.app_context():
+        other = factories.make_user()
+        factories.make_outcome_check(other, victim=True, times=7, crime_types=["hate_crime"])
+        db.session.commit()
+    login_as("student")
+    page = client.get("/my/outcomes").get_data(as_text=True)
+    assert "Hate crime" not in page and "You answered on" not in page
+    assert client.get("/my/outcomes/nonsense").status_code == 404
+
+
+def test_staff_without_the_student_role_and_students_cannot_open_the_wrong_pages(login_as, client, web):
+    login_as("facilitator")
+    assert client.get("/my/outcomes").status_code == 403
+    assert client.get("/admin/outcomes").status_code == 403
+    client.post("/logout", data={"csrf_token": web.token("/my/account")})
+    login_as("student")
+    response = client.get("/admin/outcomes")
+    assert response.status_code == 403 and "You do not have access to this page" in response.get_data(as_text=True)
+    assert client.get("/admin/outcomes.csv").status_code == 403
+
+
+def test_posts_without_the_csrf_token_change_nothing(login_as, client, app):
+    me = login_as("student")
+    response = client.post("/my/outcomes/baseline", data={"victim": "yes"})
+    assert response.status_code == 400
+    with app.app_context():
+        factories.make_outcome_check(db.session.get(User, me.id))
+        db.session.commit()
+    assert client.post("/my/outcomes/baseline/delete", data={}).status_code == 400
+    assert _count(app, OutcomeCheck) == 1
+
+
+def test_what_was_typed_is_kept_when_the_session_expires(app):
+    with app.app_context():
+        user = factories.make_user()
+        db.session.commit()
+        email = user.email
+    client = app.test_client()
+    Browserless(client).login(email)
+    token = csrf_from(client.get("/my/outcomes/baseline").get_data(as_text=True))
+    with app.app_context():
+        idle = app.config["REC_IDLE_TIMEOUT"]
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
+        db.session.commit()
+    response = client.post("/my/outcomes/baseline", data={"csrf_token": token, "victim": "yes", "times": "3",
+                                                          "crime_types": ["fraud"]})
+    assert response.headers["Location"].startswith("/login")
+    assert _checks(app) == []
+    Browserless(client).login(email)
+    page = client.get("/my/outcomes/baseline").get_data(as_text=True)
+    assert "We kept what you typed" in page
+    assert 'value="3"' in page and 'value="fraud" checked' in page and 'value="yes" checked' in page
+
+
+# --- Enrolment -----------------------------------------------------------------------------------
+
+def test_enrolment_offers_the_questions_answer_now_or_not_now(web, client):
+    response = web.submit("/register", {
+        "full_name": "Ada Lovelace", "email": "ada@example.org", "password": "engine-analytical-1843",
+        "confirm_password": "engine-analytical-1843", "consent": "y",
+        "relationship_to_services": "service_user", "contact_preference": "email",
+    })
+    assert response.headers["Location"] == "/my/outcomes/welcome"
+    page = client.get("/my/outcomes/welcome").get_data(as_text=True)
+    assert "Your account has been created" in page and "A few optional questions" in page
+    assert 'href="/my/outcomes/baseline"' in page and ">Not now<" in page.replace("\n", "").replace("  ", "")
+    assert 'href="/"' in page
+
+
+# --- Follow-ups ----------------------------------------------------------------------------------
+
+def _invite(app):
+    result = app.test_cli_runner().invoke(args=["rec", "outcome-invitations"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_follow_ups_open_and_are_invited_once_when_due(app, web, client):
+    with app.app_context():
+        due6 = factories.make_user(email="six@example.org")
+        due12 = factories.make_user(email="twelve@example.org")
+        not_yet = factories.make_user(email="notyet@example.org")
+        absent = factories.make_user(email="absent@example.org")
+        answered = factories.make_user(email="answered@example.org")
+        disabled = factories.make_user(email="disabled@example.org", active=False)
+        gone = factories.make_user(email="gone@example.org")
+        gone.anonymised_at = utcnow()
+        factories.make_attended_session([due6, answered, disabled, gone], ended_days_ago=200)
+        factories.make_attended_session([due12], ended_days_ago=380)
+        factories.make_attended_session([not_yet], ended_days_ago=100)
+        factories.make_attended_session([absent], ended_days_ago=200, present=False)
+        other_course = factories.make_course(title="Introduction to Recovery", slug="intro")
+        factories.make_attended_session([not_yet], course=other_course, ended_days_ago=300)
+        factories.make_outcome_check(answered, stage="6_months")
+        db.session.commit()
+    assert "Sent 2 follow-up invitations" in _invite(app)
+    with app.app_context():
+        invites = {(i.student.email, i.stage) for i in db.session.execute(select(OutcomeInvitation)).scalars()}
+        assert invites == {("six@example.org", "6_months"), ("twelve@example.org", "12_months")}
+        mail = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.to_address)).scalars().all()
+        assert [m.to_address for m in mail] == ["six@example.org", "twelve@example.org"]
+        assert "http://127.0.0.1:5000/my/outcomes/6-months" in mail[0].body_text
+        assert "every question is optional" in mail[0].body_text.lower()
+        assert "Staying Safe" not in mail[0].subject
+    assert "Sent 0 follow-up invitations" in _invite(app)  # safe to repeat
+    assert _count(app, OutboxMessage) == 2
+
+    # The 6-month questions are open to the person who is due, and count from the session.
+    web.login("six@example.org")
+    page = client.get("/my/outcomes").get_data(as_text=True)
+    assert "Your follow-up questions are ready" in page
+    assert 'href="/my/outcomes/6-months"' in page
+    assert client.get("/my/outcomes/12-months").status_code == 303  # not yet
+    web.submit("/my/outcomes/6-months", {"victim": "no"})
+    with app.app_context():
+        check = db.session.execute(
+            select(OutcomeCheck).join(User, User.id == OutcomeCheck.student_id).where(User.email == "six@example.org")
+        ).scalar_one()
+        assert (check.stage, check.victim, check.session_id is not None) == ("6_months", False, True)
+
+
+def test_a_follow_up_that_is_not_due_cannot_be_answered(login_as, web, client, app):
+    me = login_as("student")
+    with app.app_context():
+        factories.make_attended_session([db.session.get(User, me.id)], ended_days_ago=30)
+        db.session.commit()
+    page = client.get("/my/outcomes").get_data(as_text=True)
+    assert "These questions open on" in page
+    response = web.submit("/my/outcomes/6-months", {"victim": "yes"}, page="/my/outcomes")
+    assert response.status_code == 303 and _checks(app) == []
+
+
+# --- The report ------------------------------------------------------------------------------------
+
+def _at(year, month, day=15):
+    return uk_to_utc(datetime(year, month, day).date(), datetime.min.time().replace(hour=12))
+
+
+def _fixture(app):
+    """Hand-counted answers (the "now" of the report is the real now, so the quarters run
+    from Jan to Mar 2026 to today's).
+
+    Baseline, Jan to Mar 2026: 20 respondents; 8 victims, of whom 4 repeat victims (times
+    2 or more), 2 with times not given; 8 victims said whether they reported: 5 yes, 3 no;
+    kinds: theft 8 (every victim), fraud 3. Plus 2 people with victim skipped: not counted.
+    Baseline, Apr to Jun 2026: 12 respondents, 0 victims.
+    6 months, Jul to Sep 2026: 3 respondents (all victims, once each).
+    """
+    with app.app_context():
+        people = [factories.make_user() for _ in range(37)]
+        p = iter(people)
+        for i in range(8):  # victims
+            factories.make_outcome_check(
+                next(p), answered_at=_at(2026, 2), victim=True,
+                times=[2, 3, 5, 9, 1, 1, None, None][i], reported=i < 5,
+                crime_types=["theft", "fraud"] if i < 3 else ["theft"],
+            )
+        for _ in range(12):
+            factories.make_outcome_check(next(p), answered_at=_at(2026, 3), victim=False)
+        for _ in range(12):
+            factories.make_outcome_check(next(p), answered_at=_at(2026, 5), victim=False)
+        for _ in range(3):
+            factories.make_outcome_check(next(p), stage="6_months", answered_at=_at(2026, 8), victim=True, times=1)
+        for _ in range(2):
+            factories.make_outcome_check(next(p), answered_at=_at(2026, 2), victim=None)
+        db.session.commit()
+
+
+def _row(page: str, row_id: str) -> str:
+    start = page.index(f'id="{row_id}"')
+    return page[start:page.index("</tr>", start)]
+
+
+def _cells(row_html: str) -> list[str]:
+    import re
+
+    return [re.sub(r"<[^>]+>", "", c).replace("Respondents ", "", 0).strip()
+            for c in re.findall(r'<td[^>]*>.*?</span>(.*?)</td>', row_html, re.S)]
+
+
+def test_the_report_matches_the_hand_counted_answers(login_as, client, app):
+    _fixture(app)
+    login_as("admin")
+    page = client.get("/admin/outcomes").get_data(as_text=True)
+    assert "Outcomes" in page and "Experience of crime" in page
+    # Baseline, Jan to Mar 2026: 20 respondents, 8 victims (40%), 4 repeat (20%),
+    # 5 of 8 reported (63%, rounded half up from 62.5).
+    assert _cells(_row(page, "baseline-2026-1")) == ["20", "8", "40%", "fewer than 8", "not shown", "fewer than 8", "not shown"]
+    # 4 repeat victims and 5 who reported it are small numbers, so their shares go too. The Apr to Jun row: 12 respondents, no victims.
+    assert _cells(_row(page, "baseline-2026-2")) == ["12", "0", "0%", "0", "0%", "0", "No answers"]
+    # All quarters: 32 respondents, 8 victims: shown, the column's only other quarter is 0.
+    total = _cells(_row(page, "baseline-total"))
+    assert total[:3] == ["32", "8", "25%"]
+    # 6 months: 3 respondents, all victims: fewer than 8, and no share.
+    assert _cells(_row(page, "6_months-2026-3"))[:3] == ["fewer than 8", "fewer than 8", "not shown"]
+    # The chart and its description.
+    assert 'role="img"' in page and "Jan to Mar 2026: 40%." in page
+    with app.app_context():
+        assert db.session.execute(select(AuditEvent.event).order_by(AuditEvent.id.desc())).scalars().first() == \
+            "outcomes.report_viewed"
+
+
+def test_kinds_of_crime_are_counted_and_small_ones_held_back(login_as, client, app):
+    _fixture(app)
+    login_as("admin")
+    page = client.get("/admin/outcomes?stage=baseline").get_data(as_text=True)
+    kinds = page[page.index('id="outcomes-baseline-kinds"'):]
+    first = kinds[kinds.index("Jan to Mar 2026"):kinds.index("</tr>", kinds.index("Jan to Mar 2026"))]
+    # Theft 8 (shown), fraud 3 (fewer than 8), the rest 0.
+    import re
+
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'</span>(.*?)</td>', first, re.S)]
+    assert cells == ["8", "0", "0", "0", "fewer than 8", "0", "0", "0"]
+    assert 'id="outcomes-6_months"' not in page  # the stage filter
+
+
+def test_a_quarter_filter_shows_no_total_row(login_as, client, app):
+    _fixture(app)
+    login_as("admin")
+    page = client.get("/admin/outcomes?from=2026-2&to=2026-2&stage=baseline").get_data(as_text=True)
+    assert 'id="baseline-2026-2"' in page and 'id="baseline-2026-1"' not in page
+    assert 'id="baseline-total"' not in page
+    bad = client.get("/admin/outcomes?from=1999-9")
+    assert bad.status_code == 400 and "Choose a quarter from the list" in bad.get_data(as_text=True)
+
+
+def test_the_report_with_no_answers_says_so(login_as, client):
+    login_as("admin")
+    assert "Nobody has answered the questions yet." in client.get("/admin/outcomes").get_data(as_text=True)
+
+
+def test_the_csv_has_the_suppressed_figures_and_is_audited(login_as, client, app):
+    _fixture(app)
+    login_as("admin")
+    response = client.get("/admin/outcomes.csv?stage=baseline")
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:5] == ["Stage", "Quarter", "Respondents", "Victims of crime", "Share who were victims"]
+    first = next(r for r in rows if r[1] == "Jan to Mar 2026")
+    assert first[:9] == ["At enrolment", "Jan to Mar 2026", "20", "8", "40%", "fewer than 8", "not shown",
+                         "fewer than 8", "not shown"]
+    assert [r[1] for r in rows[1:]][-1] == "All quarters"
+    with app.app_context():
+        detail = db.session.execute(select(AuditEvent.detail).where(AuditEvent.event == "export")).scalar_one()
+        assert detail == "outcomes report CSV"
+
+
+def test_the_csv_cannot_carry_a_formula(login_as, client, app, monkeypatch):
+    from rec_portal.models import outcomes as models
+
+    _fixture(app)
+    login_as("admin")
+    monkeypatch.setitem(models.STAGE_LABELS, "baseline", "=HYPERLINK(\"http://x\")")
+    monkeypatch.setitem(models.CRIME_TYPES, "theft", "@SUM(A1)")
+    text = client.get("/admin/outcomes.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert "Kind of crime: @SUM(A1)" in rows[0]
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows[1:] for cell in row)
+    assert any(row[0] == "'=HYPERLINK(\"http://x\")" for row in rows[1:])
+
+
+def _statements(app, client, url) -> int:
+    with count_statements(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_the_report_runs_the_same_number_of_queries_whatever_the_data_size(login_as, client, app):
+    login_as("admin")
+    with app.app_context():
+        people = [factories.make_user() for _ in range(5)]
+        for i, person in enumerate(people):
+            factories.make_outcome_check(person, answered_at=_at(2026, 1 + i), victim=bool(i % 2), times=2,
+                                         crime_types=["theft"])
+        db.session.commit()
+    small = _statements(app, client, "/admin/outcomes")
+    small_csv = _statements(app, client, "/admin/outcomes.csv")
+    with app.app_context():
+        people = [factories.make_user() for _ in range(60)]
+        for i, person in enumerate(people):
+            for stage in ("baseline", "6_months", "12_months"):
+                factories.make_outcome_check(person, stage=stage, answered_at=_at(2026, 1 + i % 11), victim=bool(i % 3),
+                                             times=1 + i % 4, reported=bool(i % 2), crime_types=["theft", "fraud"][: 1 + i % 2])
+        db.session.commit()
+    assert _statements(app, client, "/admin/outcomes") == small
+    assert _statements(app, client, "/admin/outcomes.csv") == small_csv
