@@ -41,6 +41,9 @@ CONTENT_REVIEW_CHANGED = "content_review.changed"
 CONTENT_REVIEW_COMPLETED = "content_review.completed"
 CONTENT_REVIEW_PUBLISHED = "content_review.summary_published"
 CONTENT_REVIEW_UNPUBLISHED = "content_review.summary_unpublished"
+WORKSHOP_REQUESTS_VIEWED = "workshop.queue_viewed_by_staff"
+WORKSHOP_REQUEST_VIEWED = "workshop.request_viewed_by_staff"
+WORKSHOP_REQUEST_CHANGED = "workshop.request_changed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -73,6 +76,9 @@ EVENT_LABELS = {
     CONTENT_REVIEW_COMPLETED: "Course content review completed",
     CONTENT_REVIEW_PUBLISHED: "“You said, we did” published",
     CONTENT_REVIEW_UNPUBLISHED: "“You said, we did” unpublished",
+    WORKSHOP_REQUESTS_VIEWED: "Individual workshop requests listed by staff",
+    WORKSHOP_REQUEST_VIEWED: "Individual workshop request opened by staff",
+    WORKSHOP_REQUEST_CHANGED: "Individual workshop request changed",
 }
 
 
