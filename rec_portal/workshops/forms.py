@@ -133,7 +133,8 @@ class ArrangeForm(FlaskForm):
                 name = role_field(need.role, n)
                 label = FACILITATOR_ROLE_LABELS.get(need.role, need.role) + (f" ({n})" if need.count > 1 else "")
                 attrs[name] = SelectField(
-                    label, choices=[("", "Choose later")] + [(str(u.id), u.full_name) for u in people.get(need.role, [])],
+                    label, choices=[SelectChoice("", "Choose later")]
+                    + [SelectChoice(str(u.id), u.full_name) for u in people.get(need.role, [])],
                     validate_choice=False, default="",
                 )
                 slots.append((need.role, n, name))

@@ -143,11 +143,13 @@ def queue():
     page_number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     found = queries.queue_page("" if status == "all" else status, page=page_number, per_page=PER_PAGE)
     page = Page(items=found.items, page=page_number, per_page=PER_PAGE, total=total)
+    html = render_template("workshops/queue.html", page=page, counts=counts, status=status,
+                           labels=WORKSHOP_STATUS_LABELS, statuses=WORKSHOP_STATUSES)
+    # Rendered first: committing expires what the page reads.
     audit.record(audit.WORKSHOP_REQUESTS_VIEWED, actor=_me(),
                  detail=f"workshop requests {status} page {page_number}: " + ",".join(str(r.id) for r in page.items))
     db.session.commit()
-    return render_template("workshops/queue.html", page=page, counts=counts, status=status,
-                           labels=WORKSHOP_STATUS_LABELS, statuses=WORKSHOP_STATUSES)
+    return html
 
 
 def _request_or_404(request_id: int) -> WorkshopRequest:
@@ -177,14 +179,14 @@ def _roster_context(found: WorkshopRequest) -> dict:
 
 
 def _request_page(found: WorkshopRequest, note_form=None, status: int = 200, **extra):
-    audit.record(audit.WORKSHOP_REQUEST_VIEWED, actor=_me(), subject=found.student,
-                 detail=f"workshop request {found.id}")
-    db.session.commit()
     html = render_template(
         "workshops/request.html", req=found, note_form=note_form or NoteForm(formdata=None),
         button=ButtonForm(), contact_methods=WORKSHOP_CONTACT_METHODS, assign_form=AssignForm(formdata=None),
         **_roster_context(found), **extra,
     )
+    audit.record(audit.WORKSHOP_REQUEST_VIEWED, actor=_me(), subject=found.student,
+                 detail=f"workshop request {found.id}")
+    db.session.commit()
     return html, status
 
 
@@ -346,6 +348,5 @@ def workshop_contact(code: str) -> str:
 
 @bp.app_template_filter("ws_choice")
 def ws_choice(choice) -> dict:
-    """A (value, label) choice as an item of the NHS select macro."""
-    value, label = choice[0], choice[1]
-    return {"value": value, "text": label}
+    """A SelectChoice as an item of the NHS select macro."""
+    return {"value": choice.value, "text": choice.label}
