@@ -79,8 +79,8 @@ def _active_admins() -> list[User]:
     )
 
 
-def _note(request: WorkshopRequest, text: str, by: User | None) -> WorkshopRequestNote:
-    note = WorkshopRequestNote(text=text, author_id=getattr(by, "id", None))
+def _note(request: WorkshopRequest, text: str, by: User | None, when: datetime | None = None) -> WorkshopRequestNote:
+    note = WorkshopRequestNote(text=text, author_id=getattr(by, "id", None), created_at=when or utcnow())
     request.notes.append(note)
     return note
 
@@ -307,7 +307,7 @@ def session_completed(session: CourseSession, *, now: datetime | None = None) ->
         return request
     request.status = COMPLETED
     request.completed_at = now or utcnow()
-    _note(request, "The register was taken, so the workshop is completed.", None)
+    _note(request, "The register was taken, so the workshop is completed.", None, request.completed_at)
     db.session.flush()
     return request
 
