@@ -491,3 +491,26 @@ def test_the_learning_plan_never_offers_an_individual_session(login_as, client, 
         assert next_dates([w["course"]], soon(0)) == {}
         assert db.session.get(CourseSession, session_id).individual
     assert me.id
+
+
+def test_admin_session_lists_and_the_roster_page_show_it_tagged_individual(login_as, client, app):
+    w = _world(app)
+    req = _make_request(app, _new_student(app), w["course"])
+    session_id = _arrange(app, req, team=[("peer_specialist", w["peer"])])
+    login_as("admin")
+    detail = client.get(f"/admin/courses/{w['course']}").get_data(as_text=True)
+    assert "Individual</strong>" in detail
+    rosters = client.get("/admin/rosters").get_data(as_text=True)
+    card = rosters[rosters.index(f'id="roster-session-{session_id}"'):]
+    assert "Individual</strong>" in card[:3000] and "Gaps" in card[:3000]
+
+
+def test_walk_ins_cannot_be_added_to_an_individual_workshop(app):
+    from rec_portal.attendance.walk_ins import WalkInRefused, add_walk_in
+
+    w = _world(app, team=False)
+    session_id = _arrange(app, _make_request(app, _new_student(app), w["course"]))
+    with app.app_context():
+        admin = factories.make_user(roles=("admin",))
+        with pytest.raises(WalkInRefused, match="individual workshop"):
+            add_walk_in(session_id, factories.make_user(), added_by=admin)
