@@ -96,11 +96,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.rosters import bp as rosters_bp
     from rec_portal.safety_plans import bp as safety_plans_bp
     from rec_portal.support import bp as support_bp
+    from rec_portal.workshops import bp as workshops_bp
 
     for bp in (
         pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
         courses_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp, rosters_bp,
-        attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp, outcomes_bp,
+        attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp, outcomes_bp, workshops_bp,
     ):
         app.register_blueprint(bp)
 

@@ -42,6 +42,9 @@ CONTENT_REVIEW_COMPLETED = "content_review.completed"
 CONTENT_REVIEW_PUBLISHED = "content_review.summary_published"
 CONTENT_REVIEW_UNPUBLISHED = "content_review.summary_unpublished"
 OUTCOMES_REPORT_VIEWED = "outcomes.report_viewed"
+WORKSHOP_REQUESTS_VIEWED = "workshop.queue_viewed_by_staff"
+WORKSHOP_REQUEST_VIEWED = "workshop.request_viewed_by_staff"
+WORKSHOP_REQUEST_CHANGED = "workshop.request_changed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -75,6 +78,9 @@ EVENT_LABELS = {
     CONTENT_REVIEW_PUBLISHED: "“You said, we did” published",
     CONTENT_REVIEW_UNPUBLISHED: "“You said, we did” unpublished",
     OUTCOMES_REPORT_VIEWED: "Outcomes report (crime questionnaire totals) opened",
+    WORKSHOP_REQUESTS_VIEWED: "Individual workshop requests listed by staff",
+    WORKSHOP_REQUEST_VIEWED: "Individual workshop request opened by staff",
+    WORKSHOP_REQUEST_CHANGED: "Individual workshop request changed",
 }
 
 

@@ -821,12 +821,13 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     from rec_portal.rosters.demo import load_demo as rosters_demo
     from rec_portal.safety_plans.demo import load_demo as safety_demo
     from rec_portal.support.demo import load_demo as support_demo
+    from rec_portal.workshops.demo import load_demo as workshops_demo
 
     courses = {c.slug: c for c in db.session.execute(select(Course)).scalars()}
     # Rosters before attendance (registers are taken by the rostered facilitators).
     # Feedback last: it is given on sessions whose registers are taken.
     for load in (support_demo, plans_demo, safety_demo, rosters_demo, facilitation_demo,
-                 attendance_demo, feedback_demo, outcomes_demo):
+                 attendance_demo, feedback_demo, outcomes_demo, workshops_demo):
         report.other += load(users, courses)
 
 

@@ -131,6 +131,10 @@ def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> 
     from rec_portal.feedback.operations import invite_for_session
 
     invite_for_session(session, now=now)
+    if session.individual:  # the individual workshop's request is completed with it
+        from rec_portal.workshops.operations import session_completed
+
+        session_completed(session, now=now)
     return True
 
 

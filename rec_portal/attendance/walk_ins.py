@@ -42,6 +42,8 @@ def add_walk_in(session_id: int, student: User | None, *, added_by: User,
         )
     if session.status == CANCELLED:
         raise WalkInRefused("This session has been cancelled, so nobody can be added to it.")
+    if session.individual:
+        raise WalkInRefused("This is an individual workshop arranged for one person, so nobody else can be added to it.")
     if session.status == COMPLETED:
         raise WalkInRefused("This session is completed, so nobody can be added to it.")
     existing = active_booking(session.id, student.id)

@@ -115,9 +115,15 @@ def overlapping_bookings(session: CourseSession, student_id: int) -> list[Bookin
     return list(db.session.execute(stmt).scalars())
 
 
-def _check_bookable(session: CourseSession | None, student: User, now: datetime) -> CourseSession:
+INDIVIDUAL_MESSAGE = "This session is an individual workshop arranged for one person, so it cannot be booked."
+
+
+def _check_bookable(session: CourseSession | None, student: User, now: datetime, *,
+                    workshop: bool = False) -> CourseSession:
     if session is None:
         raise BookingRefused("This session does not exist.")
+    if session.individual and not workshop:
+        raise BookingRefused(INDIVIDUAL_MESSAGE)
     if not student.active:
         raise BookingRefused(
             "This account is disabled, so it cannot book. Contact the REC team if you think "
@@ -127,6 +133,8 @@ def _check_bookable(session: CourseSession | None, student: User, now: datetime)
         raise BookingRefused("This session has been cancelled, so it cannot be booked.")
     if session.status != SCHEDULED or session.starts_at <= now:
         raise BookingRefused("This session has already started or finished, so it cannot be booked.")
+    if workshop:  # arranged by the REC team: the booking window is closed to everyone else
+        return session
     if session.booking_opens_at and now < session.booking_opens_at:
         raise BookingRefused(f"Booking for this session opens on {format_uk(session.booking_opens_at)}.")
     if session.booking_closes_at and now >= session.booking_closes_at:
@@ -141,10 +149,13 @@ def book_place(
     made_by: User | None = None,
     confirm_overlap: bool = False,
     now: datetime | None = None,
+    workshop: bool = False,
 ) -> BookingResult:
-    """Give ``student`` a place, or a place in the waiting list if the session is full."""
+    """Give ``student`` a place, or a place in the waiting list if the session is full.
+    An individual workshop is refused, unless ``workshop`` (the REC team arranging it for
+    the student it is for: rec_portal/workshops/operations.py)."""
     now = now or utcnow()
-    session = _check_bookable(lock_session(session_id), student, now)
+    session = _check_bookable(lock_session(session_id), student, now, workshop=workshop)
     existing = active_booking(session.id, student.id)
     if existing is not None:
         if existing.status == CONFIRMED:
@@ -198,6 +209,10 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
     return list(waiting)
 
 
+INDIVIDUAL_CANCEL_MESSAGE = (
+    "This is an individual workshop the REC team arranged with you. To change or cancel it, "
+    "contact the REC team and they will sort it out with you."
+)
 STARTED_CANCEL_MESSAGE = (
     "This session has already started. If you cannot come to the remaining dates, "
     "contact the REC team."
@@ -211,6 +226,8 @@ def self_cancel_refusal(booking: Booking, now: datetime | None = None) -> str | 
     now = now or utcnow()
     if booking.status == CONFIRMED and booking.session.starts_at <= now:
         return STARTED_CANCEL_MESSAGE
+    if booking.session.individual and booking.status == CONFIRMED:
+        return INDIVIDUAL_CANCEL_MESSAGE
     return None
 
 
@@ -260,6 +277,8 @@ def change_capacity(session_id: int, capacity: int, *, now: datetime | None = No
 __all__ = [
     "ADMIN",
     "SELF",
+    "INDIVIDUAL_CANCEL_MESSAGE",
+    "INDIVIDUAL_MESSAGE",
     "STARTED_CANCEL_MESSAGE",
     "BookingRefused",
     "BookingResult",

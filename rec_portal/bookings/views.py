@@ -29,6 +29,11 @@ def get_session_or_404(session_id: int) -> CourseSession:
     session = db.session.get(CourseSession, session_id)
     if session is None or session.course.status != "published":
         abort(404)
+    # An individual workshop exists only for the student it was arranged for.
+    if session.individual and (
+        not current_user.is_authenticated or operations.active_booking(session.id, current_user.id) is None
+    ):
+        abort(404)
     return session
 
 
@@ -151,9 +156,11 @@ def panel(session_id: int):
 @bp.route("/my/courses")
 @role_required(STUDENT)
 def my_courses():
+    from rec_portal.workshops.queries import my_requests
+
     upcoming, waiting, past = queries.my_courses(current_user.id)
     return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past,
-                           now=utcnow())
+                           now=utcnow(), workshop_requests=my_requests(current_user.id))
 
 
 

@@ -109,7 +109,9 @@ def month_bounds(value: str) -> tuple[datetime, datetime]:
 
 
 def _upcoming(now: datetime):
-    return and_(CourseSession.status == SCHEDULED, CourseSession.starts_at > now)
+    """Upcoming group sessions: an individual workshop is never in the public catalogue."""
+    return and_(CourseSession.status == SCHEDULED, CourseSession.starts_at > now,
+                CourseSession.individual.is_(False))
 
 
 def _confirmed_counts(now: datetime, course_id: int | None = None):

@@ -247,6 +247,10 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
         )
     notify_roster_of_change(session, "cancelled")
     db.session.flush()
+    if session.individual:  # its workshop request goes back to the queue, as new
+        from rec_portal.workshops.operations import session_cancelled
+
+        session_cancelled(session, now=now)
     return len(people)
 
 

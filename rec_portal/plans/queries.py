@@ -73,9 +73,10 @@ def goals(user_id: int) -> list[LearningGoal]:
 
 
 def _bookable(now: datetime):
-    """Scheduled, not started, and booking not closed yet."""
+    """Scheduled, not started, and booking not closed yet (never an individual workshop)."""
     return and_(
         CourseSession.status == SCHEDULED,
+        CourseSession.individual.is_(False),
         CourseSession.starts_at > now,
         or_(CourseSession.booking_closes_at.is_(None), CourseSession.booking_closes_at > now),
     )

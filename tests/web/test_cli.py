@@ -138,7 +138,10 @@ def test_demo_courses_cover_every_audience_and_both_kinds_of_delivery(app):
         for course in courses:
             assert course.summary and course.description and course.learning_outcomes, course.slug
             assert course.roles_needed, course.slug
-        sessions = db.session.execute(select(CourseSession)).scalars().all()
+        # Group sessions (the individual workshops' one-to-one sessions have capacity 1).
+        individual = db.session.execute(select(CourseSession).where(CourseSession.individual.is_(True))).scalars().all()
+        assert sorted((s.capacity, s.status) for s in individual) == [(1, "completed"), (1, "scheduled")]
+        sessions = db.session.execute(select(CourseSession).where(CourseSession.individual.is_(False))).scalars().all()
         assert {len(s.dates) for s in sessions} == {1, 4}
         assert all(8 <= s.capacity <= 16 for s in sessions)
         assert all(s.course.status == "published" for s in sessions)
@@ -199,8 +202,13 @@ def test_demo_sessions_include_full_ones_with_waiting_lists(app):
 def test_demo_data_is_safe_to_run_twice(app):
     first = _load_demo(app)
     after_first = _table_counts(app)
-    assert f"{after_first['Course']} courses, {after_first['CourseSession']} sessions, " \
-        f"{after_first['Booking']} bookings" in first
+    # The individual workshops' sessions and bookings are counted with the features' "other records".
+    with app.app_context():
+        individual = db.session.execute(select(CourseSession.id).where(CourseSession.individual.is_(True))).scalars().all()
+        on_them = db.session.execute(select(func.count()).select_from(Booking).where(Booking.session_id.in_(individual))).scalar_one()
+    assert len(individual) == on_them == 2
+    assert f"{after_first['Course']} courses, {after_first['CourseSession'] - 2} sessions, " \
+        f"{after_first['Booking'] - 2} bookings" in first
     assert after_first["OutboxMessage"] == 0  # nobody is emailed about demo bookings
     second = _load_demo(app)
     assert "nothing new to add" in second
@@ -220,7 +228,7 @@ def test_demo_data_adds_courses_to_a_database_with_only_the_demo_logins(app):
             select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
             .where(User.email == "student@example.org")
         ).scalar_one()
-    assert mine == 3
+    assert mine == 4  # a place, a waiting list, a past course and an individual workshop (workshops demo)
 
 
 def test_catalogue_and_course_page_show_the_demo_courses(app, client):

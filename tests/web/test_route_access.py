@@ -11,7 +11,7 @@ import pytest
 
 FEATURES = ("plans.", "safety_plans.", "support.", "data_rights.", "rosters.", "facilitation.",
             "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.",
-            "outcomes.")
+            "outcomes.", "workshops.")
 PUBLIC = {"support.index", "support.service", "data_rights.deleted"}
 
 
@@ -30,7 +30,7 @@ def _who_may(rule) -> set[str]:
         return {"facilitator", "admin"}  # and then only their own sessions (feature tests)
     if rule.rule.startswith("/facilitate"):
         return {"facilitator"}
-    if rule.rule.startswith(("/my/plan", "/my/courses/", "/my/outcomes")):
+    if rule.rule.startswith(("/my/plan", "/my/courses/", "/my/outcomes", "/courses/")):
         return {"student"}
     return {"student", "facilitator", "admin"}  # anyone signed in: their own records
 
