@@ -241,6 +241,8 @@ def test_registration_errors_are_listed_and_answers_kept(visitor):
     page.get_by_role("radio", name="I use mental health services (or have done)").check()
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
     visitor.submit("Enrol and create my account")
+    expect(heading(visitor)).to_have_text("A few optional questions")  # the offer after enrolment
+    visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
     expect(page.locator(".nhsuk-summary-list").first).to_contain_text("grace.hopper@example.org")
     assert not page.title().startswith("Error: ")
