@@ -53,6 +53,10 @@ def test_the_overview_explains_why_and_that_it_is_optional(login_as, client):
     # The baseline is open; the follow-ups wait for Staying Safe.
     assert 'href="/my/outcomes/baseline"' in page
     assert "We ask these questions 6 months after you come to Staying Safe." in page
+    # Pages about crime offer the quick exit, like the safety plan.
+    for path in ("/my/outcomes", "/my/outcomes/baseline"):
+        html = client.get(path).get_data(as_text=True)
+        assert "Leave this page quickly" in html and "data-rec-quick-exit" in html, path
     assert "no-store" in client.get("/my/outcomes").headers["Cache-Control"]
 
 
