@@ -191,6 +191,26 @@ STAYING_SAFE = {
     "content_version": 2,
     "status": PUBLISHED,
     "roles": {"police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1},
+    "theme": "staying_safe",
+}
+
+# The prospectus theme of each demo course (models.courses.COURSE_THEMES).
+DEMO_THEMES = {
+    "introduction-to-recovery": "living_well",
+    "understanding-anxiety": "understanding",
+    "understanding-depression": "understanding",
+    "hearing-voices": "understanding",
+    "living-well-with-bipolar": "living_well",
+    "wrap": "living_well",
+    "managing-stress": "living_well",
+    "sleep-and-wellbeing": "living_well",
+    "caring-for-someone-with-a-mental-health-problem": "carers",
+    "peer-support-skills": "skills",
+    "mental-health-awareness-for-staff": "skills",
+    "mindfulness-for-wellbeing": "living_well",
+    "confidence-and-self-esteem": "skills",
+    "understanding-personality-disorder": "understanding",
+    "creative-writing-for-wellbeing": "living_well",
 }
 
 
@@ -216,6 +236,7 @@ def _course(slug, title, summary, description, outcomes, *, audience="usc", deli
         "content_version": content_version,
         "status": status,
         "roles": roles,
+        "theme": DEMO_THEMES.get(slug, ""),
     }
 
 

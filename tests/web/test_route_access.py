@@ -10,8 +10,9 @@ import re
 import pytest
 
 FEATURES = ("plans.", "safety_plans.", "support.", "data_rights.", "rosters.", "facilitation.",
-            "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.")
-PUBLIC = {"support.index", "support.service", "data_rights.deleted"}
+            "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.",
+            "reports.", "prospectus.")
+PUBLIC = {"support.index", "support.service", "data_rights.deleted", "prospectus.page", "prospectus.pdf"}
 
 
 def _rules(app):
