@@ -42,7 +42,7 @@ def page():
 def pdf():
     term = _term()
     data = documents.render_pdf(
-        "prospectus.html", title=f"Courses: {term.label}", prospectus=queries.prospectus(term),
+        "prospectus.html", title=f"Prospectus: {term.label}", prospectus=queries.prospectus(term),
         base_url=current_app.config.get("REC_BASE_URL", "").rstrip("/"),
         prospectus_made=format_uk(utcnow(), with_time=False),
     )

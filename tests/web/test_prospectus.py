@@ -134,3 +134,19 @@ def test_a_fixed_number_of_statements_whatever_the_data_size(app, client):
     with count_statements(app) as default:
         client.get("/prospectus")
     assert len(default) == len(small) + 1  # choosing the default term
+
+
+def test_admins_choose_a_courses_theme_in_the_course_form(app, login_as, web):
+    from sqlalchemy import select
+
+    from rec_portal.models import Course
+    from tests.web.test_courses_admin import COURSE
+
+    login_as("admin")
+    form = web.client.get("/admin/courses/new").get_data(as_text=True)
+    assert '<option value="" selected>Choose a theme</option>' in form or ">Choose a theme</option>" in form
+    assert web.submit("/admin/courses/new", {**COURSE, "theme": "carers"}).status_code == 302
+    wrong = web.submit("/admin/courses/new", {**COURSE, "slug": "other", "theme": "nonsense"})
+    assert wrong.status_code == 400 and "Choose a theme from the list" in wrong.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(Course.theme)).scalars().all() == ["carers"]
