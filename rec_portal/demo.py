@@ -838,6 +838,7 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     from rec_portal.facilitation.demo import load_demo as facilitation_demo
     from rec_portal.feedback.demo import load_demo as feedback_demo
     from rec_portal.plans.demo import load_demo as plans_demo
+    from rec_portal.reports.demo import load_demo as reports_demo
     from rec_portal.rosters.demo import load_demo as rosters_demo
     from rec_portal.safety_plans.demo import load_demo as safety_demo
     from rec_portal.support.demo import load_demo as support_demo
@@ -846,7 +847,7 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     # Rosters before attendance (registers are taken by the rostered facilitators).
     # Feedback last: it is given on sessions whose registers are taken.
     for load in (support_demo, plans_demo, safety_demo, rosters_demo, facilitation_demo,
-                 attendance_demo, feedback_demo):
+                 attendance_demo, feedback_demo, reports_demo):
         report.other += load(users, courses)
 
 
