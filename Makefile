@@ -45,3 +45,9 @@ test: install-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+# Time the term report and prospectus against the DESIGN.md data set (not part of the tests).
+BENCH_SCALE ?= 1.0
+.PHONY: bench
+bench: install-test
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE)

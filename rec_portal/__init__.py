@@ -97,12 +97,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.safety_plans import bp as safety_plans_bp
     from rec_portal.support import bp as support_bp
     from rec_portal.workshops import bp as workshops_bp
+    from rec_portal.reports import bp as reports_bp
+    from rec_portal.prospectus import bp as prospectus_bp
 
     for bp in (
         pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
         courses_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp, rosters_bp,
         attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp, outcomes_bp, workshops_bp,
     ):
+        app.register_blueprint(bp)
+    for bp in (reports_bp, prospectus_bp):
         app.register_blueprint(bp)
 
     from rec_portal.cli import rec_cli

@@ -191,6 +191,26 @@ STAYING_SAFE = {
     "content_version": 2,
     "status": PUBLISHED,
     "roles": {"police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1},
+    "theme": "staying_safe",
+}
+
+# The prospectus theme of each demo course (models.courses.COURSE_THEMES).
+DEMO_THEMES = {
+    "introduction-to-recovery": "living_well",
+    "understanding-anxiety": "understanding",
+    "understanding-depression": "understanding",
+    "hearing-voices": "understanding",
+    "living-well-with-bipolar": "living_well",
+    "wrap": "living_well",
+    "managing-stress": "living_well",
+    "sleep-and-wellbeing": "living_well",
+    "caring-for-someone-with-a-mental-health-problem": "carers",
+    "peer-support-skills": "skills",
+    "mental-health-awareness-for-staff": "skills",
+    "mindfulness-for-wellbeing": "living_well",
+    "confidence-and-self-esteem": "skills",
+    "understanding-personality-disorder": "understanding",
+    "creative-writing-for-wellbeing": "living_well",
 }
 
 
@@ -216,6 +236,7 @@ def _course(slug, title, summary, description, outcomes, *, audience="usc", deli
         "content_version": content_version,
         "status": status,
         "roles": roles,
+        "theme": DEMO_THEMES.get(slug, ""),
     }
 
 
@@ -818,6 +839,7 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     from rec_portal.feedback.demo import load_demo as feedback_demo
     from rec_portal.outcomes.demo import load_demo as outcomes_demo
     from rec_portal.plans.demo import load_demo as plans_demo
+    from rec_portal.reports.demo import load_demo as reports_demo
     from rec_portal.rosters.demo import load_demo as rosters_demo
     from rec_portal.safety_plans.demo import load_demo as safety_demo
     from rec_portal.support.demo import load_demo as support_demo
@@ -827,7 +849,8 @@ def _feature_demos(users: dict[str, User], report: DemoReport) -> None:
     # Rosters before attendance (registers are taken by the rostered facilitators).
     # Feedback last: it is given on sessions whose registers are taken.
     for load in (support_demo, plans_demo, safety_demo, rosters_demo, facilitation_demo,
-                 attendance_demo, feedback_demo, outcomes_demo, workshops_demo):
+                 attendance_demo, feedback_demo, reports_demo, outcomes_demo,
+                 workshops_demo):
         report.other += load(users, courses)
 
 

@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -28,6 +29,7 @@ from wtforms.validators import (
 
 from rec_portal.courses.operations import DateRange
 from rec_portal.models.courses import (
+    COURSE_THEMES,
     DELIVERY_LABELS,
     FACILITATOR_ROLE_LABELS,
     FACILITATOR_ROLES,
@@ -65,6 +67,10 @@ class CourseForm(FlaskForm):
         "How is it delivered?", choices=[SelectChoice(k, v) for k, v in DELIVERY_LABELS.items()],
         validators=[InputRequired("Choose how the course is delivered")],
     )
+    theme = SelectField(
+        "Theme", choices=[("", "Choose a theme"), *COURSE_THEMES.items()], default="",
+        validate_choice=False,
+    )
     what_to_expect = TextAreaField("What to expect", filters=[_strip])
     accessibility = TextAreaField("Accessibility information", filters=[_strip])
     coproduction_note = TextAreaField("Co-production note", filters=[_strip])
@@ -85,11 +91,16 @@ class CourseForm(FlaskForm):
             "for_staff": "staff" in chosen,
             "duration": self.duration.data or "",
             "delivery": self.delivery.data,
+            "theme": self.theme.data or "",
             "what_to_expect": self.what_to_expect.data or "",
             "accessibility": self.accessibility.data or "",
             "coproduction_note": self.coproduction_note.data or "",
             "content_version": self.content_version.data,
         }
+
+    def validate_theme(self, field):
+        if (field.data or "") not in ("", *COURSE_THEMES):
+            raise ValidationError("Choose a theme from the list")
 
     def roles(self) -> dict[str, int]:
         return {role: self[f"role_{role}"].data or 0 for role in FACILITATOR_ROLES}
@@ -99,7 +110,7 @@ class CourseForm(FlaskForm):
         data = {
             name: getattr(course, name)
             for name in ("title", "slug", "summary", "description", "learning_outcomes", "duration",
-                         "delivery", "what_to_expect", "accessibility", "coproduction_note", "content_version")
+                         "delivery", "theme", "what_to_expect", "accessibility", "coproduction_note", "content_version")
         }
         data["audience"] = [
             key for key, flag in (("service_users", course.for_service_users), ("carers", course.for_carers),

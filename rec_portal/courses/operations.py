@@ -38,7 +38,7 @@ from rec_portal.timeutil import format_uk, utcnow
 NEUTRAL_SUBJECT = "Recovery Education Centre session"
 COURSE_FIELDS = (
     "title", "summary", "description", "learning_outcomes", "for_service_users", "for_carers",
-    "for_staff", "duration", "delivery", "what_to_expect", "accessibility", "coproduction_note",
+    "for_staff", "duration", "delivery", "theme", "what_to_expect", "accessibility", "coproduction_note",
     "content_version",
 )
 

@@ -228,14 +228,19 @@ def delivered_condition(now: datetime):
     )
 
 
-def fidelity_report(now: datetime | None = None) -> FidelityReport:
+def fidelity_report(now: datetime | None = None, *,
+                    between: tuple[datetime, datetime] | None = None) -> FidelityReport:
     """Share of delivered sessions whose roster covered every role the course needs and
-    included a peer role, per course and per term. Three queries, whatever the data size."""
+    included a peer role, per course and per term. Three queries, whatever the data size.
+    ``between``: only sessions starting in [first, last) (naive UTC), e.g. one term."""
     now = now or utcnow()
+    condition = delivered_condition(now)
+    if between is not None:
+        condition = and_(condition, CourseSession.starts_at >= between[0], CourseSession.starts_at < between[1])
     delivered = db.session.execute(
         select(CourseSession.id, CourseSession.course_id, Course.title, CourseSession.starts_at)
         .join(Course, Course.id == CourseSession.course_id)
-        .where(delivered_condition(now))
+        .where(condition)
         .order_by(CourseSession.starts_at)
     ).all()
     needs: dict[int, dict[str, int]] = {}
@@ -247,7 +252,7 @@ def fidelity_report(now: datetime | None = None) -> FidelityReport:
     for session_id, role, n in db.session.execute(
         select(RosterAssignment.session_id, RosterAssignment.role, func.count())
         .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
-        .where(delivered_condition(now))
+        .where(condition)
         .group_by(RosterAssignment.session_id, RosterAssignment.role)
     ):
         covered.setdefault(session_id, {})[role] = n

@@ -11,8 +11,9 @@ import pytest
 
 FEATURES = ("plans.", "safety_plans.", "support.", "data_rights.", "rosters.", "facilitation.",
             "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.",
-            "outcomes.", "workshops.")
-PUBLIC = {"support.index", "support.service", "data_rights.deleted"}
+            "outcomes.", "workshops.", "reports.",
+            "prospectus.")
+PUBLIC = {"support.index", "support.service", "data_rights.deleted", "prospectus.page", "prospectus.pdf"}
 
 
 def _rules(app):

@@ -1,0 +1,50 @@
+"""Views for the prospectus: public, no sign-in."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from rec_portal import documents
+from rec_portal.attendance.reports import parse_term, today_uk
+from rec_portal.prospectus import bp, queries
+from rec_portal.timeutil import format_uk, utcnow
+
+
+def _term():
+    """The term asked for (?term=2027-spring, any real term), else the default."""
+    return parse_term(request.args.get("term", "")) or queries.default_term()
+
+
+def _cacheable(response):
+    """Public and the same for everyone: a normal cache lifetime when signed out (signed
+    in, security.py sends no-store as on every page)."""
+    if not current_user.is_authenticated:
+        response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/prospectus")
+def page():
+    term = _term()
+    terms = queries.terms_offered(today_uk())
+    if term not in terms:
+        terms.append(term)
+    response = current_app.make_response(render_template(
+        "prospectus/prospectus.html", prospectus=queries.prospectus(term),
+        term_choices=[(t.key, t.label) for t in terms],
+        pdf_ok=documents.pdf_available(),
+    ))
+    return _cacheable(response)
+
+
+@bp.route("/prospectus.pdf")
+def pdf():
+    term = _term()
+    data = documents.render_pdf(
+        "prospectus.html", title=f"Prospectus: {term.label}", prospectus=queries.prospectus(term),
+        base_url=current_app.config.get("REC_BASE_URL", "").rstrip("/"),
+        prospectus_made=format_uk(utcnow(), with_time=False),
+    )
+    response = documents.pdf_response(data, f"rec-prospectus-{term.key}.pdf")
+    return _cacheable(response)

@@ -1,0 +1,29 @@
+"""Demo data for the term report (called from rec_portal/demo.py). Adds no rows: the demo
+students, created together when the demo loads, are given enrolment dates spread over
+the ten weeks before it (so the term report shows enrolment over the term), and the
+former students dates before their courses. Only accounts created in the last day are
+changed, so a second run changes nothing. Flushes; the caller commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rec_portal.extensions import db
+from rec_portal.timeutil import utcnow
+
+
+def load_demo(users: dict, courses: dict) -> int:
+    from rec_portal.demo import DEMO_FORMER_STUDENTS, DEMO_STUDENTS, student_email
+
+    now = utcnow()
+    fresh = now - timedelta(days=1)
+    for n, (name, _) in enumerate(DEMO_STUDENTS):
+        user = users.get(student_email(name))
+        if user is not None and user.created_at and user.created_at >= fresh:
+            user.created_at = now - timedelta(days=2 + (n * 11) % 70, hours=n % 9)
+    for n, (name, _) in enumerate(DEMO_FORMER_STUDENTS):
+        user = users.get(student_email(name))
+        if user is not None and user.created_at and user.created_at >= fresh:
+            user.created_at = now - timedelta(days=100 + 3 * n)
+    db.session.flush()
+    return 0

@@ -1,0 +1,477 @@
+"""The figures of the term report (/admin/reports/term), worked out in SQL.
+
+Each section is a fixed number of GROUP BY statements whatever the number of students,
+courses, sessions, bookings and responses; Python only adds up grouped rows (at most one
+per course, or per group of students).
+
+What each figure means is written on the page ("How these figures are worked out") and
+in the docstrings below. Small numbers: counts of people (students enrolled per group,
+people left on a waiting list per course, feedback responses) of 1 to 7 are not shown, as
+everywhere in the portal (feedback_review/dashboard.py's rules); in a table with a total,
+the next smallest rows are held back too until the held-back rows come to 0 or 8 or more,
+so that no small count can be worked out from the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+
+from rec_portal.attendance.reports import AttendanceReport, Term, attendance_report, percent
+from rec_portal.extensions import db
+from rec_portal.feedback_review.dashboard import FEWER, HELD_BACK, _half_up, enough, hold_more
+from rec_portal.models import (
+    Booking,
+    Course,
+    CourseSession,
+    FeedbackAnswer,
+    FeedbackInvitation,
+    FeedbackResponse,
+    StudentProfile,
+    User,
+    UserRole,
+    WorkshopRequest,
+)
+from rec_portal.models.accounts import STUDENT
+from rec_portal.models.bookings import ADMIN as MADE_BY_ADMIN
+from rec_portal.models.bookings import CANCELLED as BOOKING_CANCELLED
+from rec_portal.models.bookings import CONFIRMED, WAITLISTED
+from rec_portal.models.courses import CANCELLED, COMPLETED
+from rec_portal.models.feedback import FOR_STUDENTS, RATING
+from rec_portal.models.students import REFERRAL_SOURCES, RELATIONSHIP_SHORT
+from rec_portal.models.workshops import WORKSHOP_STATUS_LABELS
+from rec_portal.rosters.queries import FidelityReport, fidelity_report
+from rec_portal.timeutil import uk_to_utc, utcnow
+
+NOT_GIVEN = "Not given"
+
+
+def bounds(term: Term) -> tuple[datetime, datetime]:
+    """The term as naive UTC [first, last): midnight UK time on its first day and on the
+    first day after it."""
+    return uk_to_utc(term.start, time(0)), uk_to_utc(term.end, time(0))
+
+
+def last_day(term: Term) -> date:
+    return term.end - timedelta(days=1)
+
+
+# --- Small numbers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count of people that may be held back."""
+
+    value: int
+    held: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.held and self.value:
+            return HELD_BACK
+        return str(self.value)
+
+
+def _guarded(counts: dict) -> dict:
+    """Rows of a table of people with a total: key -> Count, holding back rows of 1 to 7
+    and (rule 2) the next smallest until the held-back rows come to 0 or at least 8."""
+    held = hold_more(counts, {k for k, n in counts.items() if 0 < n < 8})
+    return {k: Count(n, k in held) for k, n in counts.items()}
+
+
+def total_text(n: int) -> str:
+    """A total of people: 0, the number, or 'fewer than 8'."""
+    return str(n) if n == 0 or enough(n) else FEWER
+
+
+# --- 1. Students enrolled ---------------------------------------------------------------------
+
+
+@dataclass
+class Enrolment:
+    total: int
+    by_relationship: list[tuple[str, Count]]  # (label, count) in the enrolment form's order
+    by_referral: list[tuple[str, Count]]
+
+    @property
+    def total_text(self) -> str:
+        return total_text(self.total)
+
+
+def enrolment(term: Term) -> Enrolment:
+    """Accounts with the student role created in the term, by what they said about their
+    relationship to services and how they heard of the REC (one statement)."""
+    first, last = bounds(term)
+    rows = db.session.execute(
+        select(
+            func.coalesce(StudentProfile.relationship_to_services, ""),
+            func.coalesce(StudentProfile.referral_source, ""),
+            func.count(User.id),
+        )
+        .select_from(User)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == STUDENT))
+        .outerjoin(StudentProfile, StudentProfile.user_id == User.id)
+        .where(User.created_at >= first, User.created_at < last, User.anonymised_at.is_(None))
+        .group_by(StudentProfile.relationship_to_services, StudentProfile.referral_source)
+    ).all()
+    relationship = {k: 0 for k in [*RELATIONSHIP_SHORT, ""]}
+    referral = {k: 0 for k in [*REFERRAL_SOURCES, ""]}
+    for rel, ref, n in rows:
+        relationship[rel if rel in RELATIONSHIP_SHORT else ""] += n
+        referral[ref if ref in REFERRAL_SOURCES else ""] += n
+    rel_counts, ref_counts = _guarded(relationship), _guarded(referral)
+    return Enrolment(
+        total=sum(relationship.values()),
+        by_relationship=[(RELATIONSHIP_SHORT.get(k, NOT_GIVEN), rel_counts[k]) for k in relationship],
+        by_referral=[(REFERRAL_LABELS.get(k, NOT_GIVEN), ref_counts[k]) for k in referral],
+    )
+
+
+# Short words for the referral routes (the form's answers are sentences in the first person).
+REFERRAL_LABELS = {
+    "self": "Found the REC themselves",
+    "care_team": "Care team or key worker",
+    "gp": "GP",
+    "police": "Police or victim support",
+    "voluntary": "Charity or community organisation",
+    "friend": "Friend, family or another student",
+    "other": "Somewhere else",
+}
+
+
+# --- 2. Bookings ------------------------------------------------------------------------------
+
+BOOKING_STATUS_WORDS = {
+    CONFIRMED: "Place confirmed",
+    WAITLISTED: "On the waiting list",
+    BOOKING_CANCELLED: "Cancelled",
+}
+
+
+@dataclass
+class BookingRow:
+    label: str
+    by_self: int = 0
+    by_admin: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.by_self + self.by_admin
+
+
+@dataclass
+class Bookings:
+    rows: list[BookingRow]
+
+    @property
+    def total(self) -> BookingRow:
+        return BookingRow("All bookings", sum(r.by_self for r in self.rows), sum(r.by_admin for r in self.rows))
+
+
+def bookings(term: Term) -> Bookings:
+    """Bookings made in the term (by when the person asked for a place or a waiting-list
+    place), by their status today and by who made them: the student online, or the REC
+    team (by phone or in person). One statement."""
+    first, last = bounds(term)
+    rows = {status: BookingRow(words) for status, words in BOOKING_STATUS_WORDS.items()}
+    for status, made_by, n in db.session.execute(
+        select(Booking.status, Booking.made_by, func.count(Booking.id))
+        .where(Booking.queued_at >= first, Booking.queued_at < last)
+        .group_by(Booking.status, Booking.made_by)
+    ).all():
+        row = rows.get(status)
+        if row is None:
+            continue
+        if made_by == MADE_BY_ADMIN:
+            row.by_admin += n
+        else:
+            row.by_self += n
+    return Bookings(list(rows.values()))
+
+
+# --- 3. Attendance ----------------------------------------------------------------------------
+
+
+def attendance(term: Term, now: datetime | None = None) -> AttendanceReport:
+    """The attendance report (attendance/reports.py) for the term's dates: two statements."""
+    return attendance_report(term.start, last_day(term), now=now)
+
+
+def no_show_rate(no_shows: int, booked: int) -> int | None:
+    return percent(no_shows, booked)
+
+
+# --- 4. Waiting lists -------------------------------------------------------------------------
+
+
+@dataclass
+class DemandRow:
+    course_id: int
+    title: str
+    sessions: int  # sessions in the term
+    full: int  # of them, full (every place taken)
+    people: Count  # people who joined a waiting list and never got a place
+    still_waiting: Count
+    left: Count  # cancelled their waiting-list place without ever getting one
+
+
+@dataclass
+class Demand:
+    rows: list[DemandRow]
+    people: int
+    full: int
+
+    @property
+    def people_text(self) -> str:
+        return total_text(self.people)
+
+
+def _group_sessions(first: datetime, last: datetime) -> list:
+    return [
+        CourseSession.starts_at >= first,
+        CourseSession.starts_at < last,
+        CourseSession.status != CANCELLED,
+        CourseSession.individual.is_(False),
+    ]
+
+
+def waiting_lists(term: Term) -> Demand:
+    """Per course, for group sessions (not cancelled) starting in the term: how many were
+    full, and the people who joined a session's waiting list and never got a place on it
+    (still waiting, or left the list: a cancelled booking that was never confirmed).
+    A person is counted once per course. One statement."""
+    first, last = bounds(term)
+    in_term = _group_sessions(first, last)
+    confirmed = (
+        select(Booking.session_id, func.count(Booking.id).label("n"))
+        .where(Booking.status == CONFIRMED)
+        .group_by(Booking.session_id)
+        .subquery("confirmed")
+    )
+    sessions = (
+        select(
+            CourseSession.course_id,
+            func.count(CourseSession.id).label("sessions"),
+            func.sum(case((func.coalesce(confirmed.c.n, 0) >= CourseSession.capacity, 1), else_=0)).label("full"),
+        )
+        .select_from(CourseSession)
+        .outerjoin(confirmed, confirmed.c.session_id == CourseSession.id)
+        .where(*in_term)
+        .group_by(CourseSession.course_id)
+        .subquery("sessions")
+    )
+    never_placed = or_(
+        Booking.status == WAITLISTED,
+        and_(Booking.status == BOOKING_CANCELLED, Booking.confirmed_at.is_(None)),
+    )
+    waiting = (
+        select(
+            CourseSession.course_id,
+            func.count(distinct(Booking.student_id)).label("people"),
+            func.count(distinct(case((Booking.status == WAITLISTED, Booking.student_id)))).label("waiting"),
+            func.count(distinct(case((Booking.status == BOOKING_CANCELLED, Booking.student_id)))).label("left"),
+        )
+        .select_from(Booking)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(*in_term, never_placed)
+        .group_by(CourseSession.course_id)
+        .subquery("waiting")
+    )
+    rows = db.session.execute(
+        select(
+            Course.id, Course.title, sessions.c.sessions, sessions.c.full,
+            func.coalesce(waiting.c.people, 0), func.coalesce(waiting.c.waiting, 0),
+            func.coalesce(waiting.c.left, 0),
+        )
+        .select_from(Course)
+        .join(sessions, sessions.c.course_id == Course.id)
+        .outerjoin(waiting, waiting.c.course_id == Course.id)
+        .order_by(func.lower(Course.title), Course.id)
+    ).all()
+    people = _guarded({r[0]: int(r[4]) for r in rows})
+    waiting_now = _guarded({r[0]: int(r[5]) for r in rows})
+    left = _guarded({r[0]: int(r[6]) for r in rows})
+    return Demand(
+        rows=[
+            DemandRow(cid, title, int(n), int(full or 0), people[cid], waiting_now[cid], left[cid])
+            for cid, title, n, full, *_ in rows
+        ],
+        people=sum(c.value for c in people.values()),
+        full=sum(int(r[3] or 0) for r in rows),
+    )
+
+
+# --- 5. Co-delivery ---------------------------------------------------------------------------
+
+
+def fidelity(term: Term, now: datetime | None = None) -> FidelityReport:
+    """The co-delivery report (rosters/queries.py) for sessions starting in the term:
+    three statements."""
+    return fidelity_report(now, between=bounds(term))
+
+
+# --- 6. Feedback ------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedbackRow:
+    course_id: int
+    title: str
+    sessions: int  # completed sessions in the term
+    invited: int
+    answered: int
+    responses: int
+    ratings: int  # answers to rating questions
+    rating_total: int
+    outside: int  # the course's responses on completed sessions outside the term
+
+    @property
+    def shown(self) -> bool:
+        """Figures only from 8 or more responses, and only if the course's other responses
+        (outside the term, on the feedback dashboard) are none or 8 or more, so the term's
+        figures cannot be worked out from the dashboard's."""
+        return enough(self.responses) and (self.outside == 0 or enough(self.outside))
+
+    @property
+    def responses_text(self) -> str:
+        if not self.responses:
+            return "0"
+        if not enough(self.responses):
+            return FEWER
+        return str(self.responses) if self.shown else HELD_BACK
+
+    @property
+    def rate_text(self) -> str:
+        if not self.invited:
+            return "Nobody invited"
+        if not self.shown:
+            return HELD_BACK
+        return f"{percent(self.answered, self.invited)}%"
+
+    @property
+    def rating_text(self) -> str:
+        if not self.shown:
+            return HELD_BACK if self.responses else ""
+        if not self.ratings:
+            return "No ratings"
+        return str(_half_up(Decimal(self.rating_total) / Decimal(self.ratings), "0.1"))
+
+
+def feedback(term: Term) -> list[FeedbackRow]:
+    """Per course, students' feedback on completed sessions that started in the term:
+    invitations, answered invitations, responses, and the average of their answers to
+    rating questions (1 poor to 5 excellent). One statement."""
+    first, last = bounds(term)
+    in_term = and_(CourseSession.starts_at >= first, CourseSession.starts_at < last)
+    completed = CourseSession.status == COMPLETED
+    sessions = (
+        select(CourseSession.course_id, func.count(CourseSession.id).label("n"))
+        .where(completed, in_term)
+        .group_by(CourseSession.course_id)
+        .subquery("sessions")
+    )
+    invitations = (
+        select(
+            CourseSession.course_id,
+            func.count(FeedbackInvitation.id).label("invited"),
+            func.sum(case((FeedbackInvitation.answered.is_(True), 1), else_=0)).label("answered"),
+        )
+        .select_from(FeedbackInvitation)
+        .join(CourseSession, CourseSession.id == FeedbackInvitation.session_id)
+        .where(FeedbackInvitation.audience == FOR_STUDENTS, completed, in_term)
+        .group_by(CourseSession.course_id)
+        .subquery("invitations")
+    )
+    responses = (
+        select(
+            CourseSession.course_id,
+            func.sum(case((in_term, 1), else_=0)).label("inside"),
+            func.sum(case((in_term, 0), else_=1)).label("outside"),
+        )
+        .select_from(FeedbackResponse)
+        .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
+        .where(FeedbackResponse.audience == FOR_STUDENTS, completed)
+        .group_by(CourseSession.course_id)
+        .subquery("responses")
+    )
+    ratings = (
+        select(
+            CourseSession.course_id,
+            func.count(FeedbackAnswer.id).label("n"),
+            func.sum(FeedbackAnswer.value).label("total"),
+        )
+        .select_from(FeedbackAnswer)
+        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+        .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
+        .where(FeedbackResponse.audience == FOR_STUDENTS, completed, in_term,
+               FeedbackAnswer.kind == RATING, FeedbackAnswer.value.is_not(None))
+        .group_by(CourseSession.course_id)
+        .subquery("ratings")
+    )
+    rows = db.session.execute(
+        select(
+            Course.id, Course.title, sessions.c.n,
+            func.coalesce(invitations.c.invited, 0), func.coalesce(invitations.c.answered, 0),
+            func.coalesce(responses.c.inside, 0), func.coalesce(ratings.c.n, 0),
+            func.coalesce(ratings.c.total, 0), func.coalesce(responses.c.outside, 0),
+        )
+        .select_from(Course)
+        .join(sessions, sessions.c.course_id == Course.id)
+        .outerjoin(invitations, invitations.c.course_id == Course.id)
+        .outerjoin(responses, responses.c.course_id == Course.id)
+        .outerjoin(ratings, ratings.c.course_id == Course.id)
+        .order_by(func.lower(Course.title), Course.id)
+    ).all()
+    return [FeedbackRow(r[0], r[1], *(int(v or 0) for v in r[2:])) for r in rows]
+
+
+# --- 7. Workshop requests ---------------------------------------------------------------------
+
+
+def workshop_requests(term: Term) -> list[tuple[str, str, int]]:
+    """Requests for an individual workshop made in the term, by their status today:
+    (status, label, count) for every status. One statement."""
+    first, last = bounds(term)
+    counts = dict(
+        db.session.execute(
+            select(WorkshopRequest.status, func.count(WorkshopRequest.id))
+            .where(WorkshopRequest.created_at >= first, WorkshopRequest.created_at < last)
+            .group_by(WorkshopRequest.status)
+        ).all()
+    )
+    return [(status, label, int(counts.get(status, 0))) for status, label in WORKSHOP_STATUS_LABELS.items()]
+
+
+# --- The whole report -------------------------------------------------------------------------
+
+
+@dataclass
+class TermReport:
+    term: Term
+    made_at: datetime
+    enrolment: Enrolment
+    bookings: Bookings
+    attendance: AttendanceReport
+    waiting: Demand
+    fidelity: FidelityReport
+    feedback: list[FeedbackRow]
+    workshops: list[tuple[str, str, int]]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def workshops_total(self) -> int:
+        return sum(n for *_, n in self.workshops)
+
+
+def term_report(term: Term, now: datetime | None = None) -> TermReport:
+    """Every section: eleven statements, whatever the data size."""
+    now = now or utcnow()
+    return TermReport(
+        term=term, made_at=now, enrolment=enrolment(term), bookings=bookings(term),
+        attendance=attendance(term, now), waiting=waiting_lists(term), fidelity=fidelity(term, now),
+        feedback=feedback(term), workshops=workshop_requests(term),
+    )

@@ -1,0 +1,123 @@
+"""The tables of the term report: one definition each, used by the page, the PDF and the
+CSV downloads, so the three always show the same figures in the same words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rec_portal.attendance.reports import Term, percent
+from rec_portal.reports import queries
+
+
+def _rate(part: int, whole: int) -> str:
+    value = percent(part, whole)
+    return "" if value is None else f"{value}%"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} ({_rate(part, whole) or '–'})"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # in the CSV's address: /admin/reports/term/<name>.csv
+    caption: str
+    section: str  # the TermReport attribute (and queries function) it comes from
+    header: tuple[str, ...]
+    body: Callable  # section data -> (rows, total row or None)
+
+    def rows(self, report: queries.TermReport) -> tuple[list[tuple], tuple | None]:
+        return self.body(getattr(report, self.section))
+
+    def build(self, term: Term) -> tuple[list[str], list[tuple]]:
+        """Header and rows (total last) for the CSV: runs only this section's statements."""
+        rows, total = self.body(SECTIONS[self.section](term))
+        return list(self.header), [*rows, *([total] if total else [])]
+
+
+def _enrolment(which: str):
+    def body(e: queries.Enrolment):
+        rows = e.by_relationship if which == "relationship" else e.by_referral
+        return [(label, c.text) for label, c in rows], ("All students enrolled", e.total_text)
+    return body
+
+
+def _bookings(b: queries.Bookings):
+    rows = [(r.label, r.by_self, r.by_admin, r.total) for r in b.rows]
+    t = b.total
+    return rows, (t.label, t.by_self, t.by_admin, t.total)
+
+
+def _attendance_row(c):
+    return (c.course_title, c.sessions, c.booked, c.attended, c.no_shows,
+            _rate(c.attended, c.booked), _rate(c.no_shows, c.booked), c.not_taken)
+
+
+def _attendance(a):
+    return [_attendance_row(c) for c in a.courses], (_attendance_row(a.totals) if a.courses else None)
+
+
+def _waiting(d: queries.Demand):
+    rows = [(r.title, r.sessions, r.full, r.people.text, r.still_waiting.text, r.left.text) for r in d.rows]
+    if not d.rows:
+        return rows, None
+    return rows, ("All courses", sum(r.sessions for r in d.rows), d.full, d.people_text,
+                  queries.total_text(sum(r.still_waiting.value for r in d.rows)),
+                  queries.total_text(sum(r.left.value for r in d.rows)))
+
+
+def _fidelity_row(r):
+    return (r.label, r.delivered, _share(r.all_roles, r.delivered), _share(r.with_peer, r.delivered),
+            _share(r.both, r.delivered))
+
+
+def _fidelity(f):
+    if not f.total.delivered:
+        return [], None
+    return [_fidelity_row(r) for r in f.by_course], _fidelity_row(f.total)
+
+
+def _feedback(rows: list[queries.FeedbackRow]):
+    return [(r.title, r.sessions, r.responses_text, r.rate_text, r.rating_text) for r in rows], None
+
+
+def _workshops(rows):
+    return [(label, n) for _status, label, n in rows], ("All requests", sum(n for *_, n in rows))
+
+
+SECTIONS: dict[str, Callable] = {
+    "enrolment": queries.enrolment,
+    "bookings": queries.bookings,
+    "attendance": queries.attendance,
+    "waiting": queries.waiting_lists,
+    "fidelity": queries.fidelity,
+    "feedback": queries.feedback,
+    "workshops": queries.workshop_requests,
+}
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table("enrolment-by-relationship", "Students enrolled, by relationship to services", "enrolment",
+              ("Relationship to services", "Students"), _enrolment("relationship")),
+        Table("enrolment-by-referral", "Students enrolled, by how they heard of the REC", "enrolment",
+              ("Referral route", "Students"), _enrolment("referral")),
+        Table("bookings", "Bookings made in the term, by status today and who made them", "bookings",
+              ("Status today", "Booked online by the student", "Booked by the REC team", "All"), _bookings),
+        Table("attendance", "Attendance and no-shows per course", "attendance",
+              ("Course", "Sessions", "Booked", "Attended", "No-shows", "Attendance rate", "No-show rate",
+               "Registers not taken"), _attendance),
+        Table("waiting-lists", "Waiting-list demand per course", "waiting",
+              ("Course", "Sessions", "Full sessions", "People who never got a place", "Still waiting",
+               "Left the waiting list"), _waiting),
+        Table("co-delivery", "Co-delivery per course", "fidelity",
+              ("Course", "Sessions delivered", "Every role covered", "Included a peer", "Co-delivered (both)"),
+              _fidelity),
+        Table("feedback", "Students' feedback per course", "feedback",
+              ("Course", "Completed sessions", "Responses", "Response rate", "Average rating (out of 5)"),
+              _feedback),
+        Table("workshop-requests", "Requests for an individual workshop, by status today", "workshops",
+              ("Status today", "Requests"), _workshops),
+    )
+}

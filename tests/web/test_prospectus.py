@@ -1,0 +1,152 @@
+"""The public prospectus (/prospectus and /prospectus.pdf): courses by theme, the chosen
+term's group dates only, no sign-in, a fixed number of statements."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import time, timedelta
+
+import pytest
+
+from rec_portal.attendance.reports import term_of
+from rec_portal.catalogue.display import uk_date_span
+from rec_portal.extensions import db
+from rec_portal.models import CourseSession, SessionDate
+from rec_portal.prospectus.queries import next_term
+from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from tests import factories
+from tests.conftest import count_statements
+
+
+def _next():
+    return next_term(term_of(to_uk(utcnow()).date()))
+
+
+def _session(course, day, *, status="scheduled", individual=False, weeks=1):
+    dates = [SessionDate(starts_at=uk_to_utc(day + timedelta(weeks=w), time(10)),
+                         ends_at=uk_to_utc(day + timedelta(weeks=w), time(15))) for w in range(weeks)]
+    s = CourseSession(course=course, capacity=12, status=status, individual=individual, venue="12 Station Road",
+                      starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates)
+    db.session.add(s)
+    db.session.flush()
+    return s
+
+
+def _build(app):
+    term = _next()
+    day = term.start + timedelta(days=20)
+    with app.app_context():
+        safe = factories.make_course(title="Staying Safe", slug="staying-safe", theme="staying_safe",
+                                     duration="One day, 10am to 3pm")
+        anxiety = factories.make_course(title="Understanding Anxiety", theme="understanding")
+        other = factories.make_course(title="Creative Writing", theme="")
+        factories.make_course(title="Draft Course", status="draft", theme="understanding")
+        first = _session(safe, day)
+        _session(safe, day + timedelta(days=1), status="cancelled")
+        _session(safe, day + timedelta(days=2), individual=True)
+        _session(anxiety, day, weeks=4)
+        _session(other, term.end + timedelta(days=3))  # the term after: not listed
+        db.session.commit()
+        return term, uk_date_span(first.dates[0].starts_at, first.dates[0].ends_at)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_courses_by_theme_with_the_terms_group_dates(app, client):
+    term, when = _build(app)
+    response = client.get(f"/prospectus?term={term.key}")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    html = response.get_data(as_text=True)
+    text = _text(html)
+    # Themes in COURSE_THEMES order, then "Other courses"; drafts never.
+    order = [text.rindex(h) for h in ("Understanding mental health", "Staying safe", "Other courses")]
+    assert order == sorted(order) and "Draft Course" not in text
+    assert term.label in text
+    # Staying Safe: its one group date (not the cancelled one, not the one-to-one workshop).
+    assert when in text and re.search(r"\d+(am|pm) to 3pm", when)
+    safe = _text(html.split('id="course-staying-safe"')[1].split('id="course-')[0])
+    assert safe.count("Station Road") == 1 and when in safe
+    assert "4 dates:" in text  # Understanding Anxiety
+    assert "No dates this term yet" in text  # Creative Writing's date is next term
+    assert 'href="/courses/staying-safe"' in html
+    assert f'href="/prospectus.pdf?term={term.key}"' in html
+    assert "0300 123 4567" in text and "rec@example.org" in text
+
+
+def test_the_default_term_is_the_next_one_when_this_term_has_no_dates_left(app, client):
+    term, _ = _build(app)  # nothing in this term
+    text = _text(client.get("/prospectus").get_data(as_text=True))
+    assert term.label in text and "Staying Safe" in text
+
+
+def test_the_default_term_is_this_one_while_it_has_dates(app, client):
+    now = to_uk(utcnow())
+    current = term_of(now.date())
+    day = now.date() + timedelta(days=1)
+    if day >= current.end:
+        pytest.skip("the term ends today")
+    with app.app_context():
+        _session(factories.make_course(title="Managing Stress", theme="living_well"), day)
+        db.session.commit()
+    text = _text(client.get("/prospectus").get_data(as_text=True))
+    assert current.label in text and "Living well and recovery" in text
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
+def test_the_pdf_lists_the_themes_courses_and_dates(app, client):
+    term, when = _build(app)
+    response = client.get(f"/prospectus.pdf?term={term.key}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
+    flat = re.sub(r"\s+", " ", text)
+    for words in (term.label, "Contents", "How to book", "Understanding mental health", "Staying safe",
+                  "Other courses", "Staying Safe", "Understanding Anxiety", when, "12 Station Road"):
+        assert words in flat, words
+    assert "Draft Course" not in flat
+    assert flat.count(when.split(",")[0]) >= 1
+
+
+def _grow(app, n: int):
+    term = _next()
+    with app.app_context():
+        for i in range(n):
+            course = factories.make_course(title=f"Course {i} {factories._seq.__next__()}", theme="skills")
+            _session(course, term.start + timedelta(days=10 + i % 30), weeks=2)
+        db.session.commit()
+    return term
+
+
+def test_a_fixed_number_of_statements_whatever_the_data_size(app, client):
+    term = _grow(app, 2)
+    url = f"/prospectus?term={term.key}"
+    client.get(url)
+    with count_statements(app) as small:
+        assert client.get(url).status_code == 200
+    _grow(app, 15)
+    with count_statements(app) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small) and len(small) <= 6
+    with count_statements(app) as default:
+        client.get("/prospectus")
+    assert len(default) == len(small) + 1  # choosing the default term
+
+
+def test_admins_choose_a_courses_theme_in_the_course_form(app, login_as, web):
+    from sqlalchemy import select
+
+    from rec_portal.models import Course
+    from tests.web.test_courses_admin import COURSE
+
+    login_as("admin")
+    form = web.client.get("/admin/courses/new").get_data(as_text=True)
+    assert '<option value="" selected>Choose a theme</option>' in form or ">Choose a theme</option>" in form
+    assert web.submit("/admin/courses/new", {**COURSE, "theme": "carers"}).status_code == 302
+    wrong = web.submit("/admin/courses/new", {**COURSE, "slug": "other", "theme": "nonsense"})
+    assert wrong.status_code == 400 and "Choose a theme from the list" in wrong.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(Course.theme)).scalars().all() == ["carers"]

@@ -1,0 +1,305 @@
+"""The term report (/admin/reports/term): figures against a hand-counted term, small
+numbers, access, CSV (formula-safe, audited), the PDF and a fixed number of statements."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from rec_portal.extensions import db
+from rec_portal.models import (
+    Attendance,
+    AuditEvent,
+    Booking,
+    CourseRoleNeed,
+    CourseSession,
+    FeedbackAnswer,
+    FeedbackInvitation,
+    FeedbackQuestion,
+    FeedbackResponse,
+    RosterAssignment,
+    SessionDate,
+    StudentProfile,
+    WorkshopRequest,
+)
+from tests import factories
+from tests.conftest import count_statements
+
+TERM = "2026-spring"  # 1 January to 30 April 2026 (UK; GMT until 29 March)
+IN_TERM = datetime(2026, 2, 10, 10, 0)  # naive UTC
+BEFORE = datetime(2025, 12, 1, 10, 0)
+
+
+def _session(course, starts_at, *, capacity=12, status="completed", individual=False):
+    s = CourseSession(
+        course=course, capacity=capacity, status=status, venue="Room 1", starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=5), individual=individual,
+        completed_at=starts_at + timedelta(hours=6) if status == "completed" else None,
+        dates=[SessionDate(starts_at=starts_at, ends_at=starts_at + timedelta(hours=5))],
+    )
+    db.session.add(s)
+    db.session.flush()
+    return s
+
+
+def _book(session, status, *, queued=IN_TERM - timedelta(days=20), confirmed=None, made_by="self", student=None):
+    student = student or factories.make_user()
+    b = Booking(session_id=session.id, student_id=student.id, status=status, made_by=made_by,
+                queued_at=queued, confirmed_at=confirmed, cancelled_at=queued if status == "cancelled" else None)
+    db.session.add(b)
+    db.session.flush()
+    return b
+
+
+def _enrol(relationship, referral, created):
+    user = factories.make_user()
+    user.created_at = created
+    db.session.add(StudentProfile(user_id=user.id, relationship_to_services=relationship, referral_source=referral))
+    return user
+
+
+def _build_term(app):
+    """The hand-counted term (the numbers in the comments are what the report must say)."""
+    with app.app_context():
+        # 1. Enrolled in the term: 10 service users (care team), 8 carers (GP), 2 staff (GP);
+        # one student enrolled before the term, one facilitator (not a student) in it.
+        for _ in range(10):
+            _enrol("service_user", "care_team", IN_TERM)
+        for _ in range(8):
+            _enrol("carer", "gp", IN_TERM)
+        for _ in range(2):
+            _enrol("staff", "gp", IN_TERM)
+        _enrol("service_user", "self", BEFORE)
+        factories.make_user(roles=("facilitator",)).created_at = IN_TERM
+        db.session.flush()
+        # Courses: A needs a peer specialist; B needs nobody.
+        course_a = factories.make_course(title="=cmd|' /C calc'!A0")
+        db.session.add(CourseRoleNeed(course_id=course_a.id, role="peer_specialist", count=1))
+        course_b = factories.make_course(title="Managing Stress")
+        s1 = _session(course_a, IN_TERM, capacity=3)
+        s2 = _session(course_b, IN_TERM + timedelta(days=7))
+        s_old = _session(course_a, BEFORE)
+        _session(course_b, IN_TERM, capacity=1, individual=True)  # a one-to-one: not in the waiting lists
+        # 3. Attendance on S1: three places (two booked by the REC team), two came.
+        placed = [_book(s1, "confirmed", confirmed=IN_TERM - timedelta(days=20), made_by=m)
+                  for m in ("self", "admin", "admin")]
+        for b, status in zip(placed, ("present", "present", "absent")):
+            db.session.add(Attendance(booking_id=b.id, session_date_id=s1.dates[0].id, status=status))
+        # 4. S1 is full: 8 still waiting, 1 left the list, 1 cancelled after getting a place.
+        for _ in range(8):
+            _book(s1, "waitlisted")
+        _book(s1, "cancelled")
+        _book(s1, "cancelled", confirmed=IN_TERM - timedelta(days=19))
+        _book(s_old, "confirmed", queued=BEFORE - timedelta(days=5), confirmed=BEFORE)  # booked before the term
+        # 5. S1 had its peer specialist; S2 needs nobody and had nobody.
+        peer = factories.make_user(roles=("facilitator",))
+        db.session.add(RosterAssignment(session_id=s1.id, user_id=peer.id, role="peer_specialist"))
+        # 6. Feedback: S1 three invited, two answered (too few); S2 ten invited, eight answered.
+        question = FeedbackQuestion(audience="student", kind="rating", text="Overall, how was the course?")
+        db.session.add(question)
+        db.session.flush()
+        for session, invited, ratings in ((s1, 3, [5, 4]), (s2, 10, [5, 4, 4, 3, 5, 4, 4, 5])):
+            for n in range(invited):
+                who = factories.make_user()
+                db.session.add(FeedbackInvitation(session_id=session.id, user_id=who.id, audience="student",
+                                                  answered=n < len(ratings)))
+            for value in ratings:
+                r = FeedbackResponse(session_id=session.id, audience="student", given_on=IN_TERM.date())
+                r.answers.append(FeedbackAnswer(question_id=question.id, question_text=question.text,
+                                                kind="rating", value=value))
+                db.session.add(r)
+        # 7. Workshop requests: 2 new and 1 arranged in the term, 1 new before it.
+        for status, created in (("new", IN_TERM), ("new", IN_TERM), ("arranged", IN_TERM), ("new", BEFORE)):
+            db.session.add(WorkshopRequest(student_id=peer.id, course_id=course_b.id, status=status,
+                                           contact_method="email", created_at=created))
+        db.session.commit()
+
+
+def _csv(client, name):
+    response = client.get(f"/admin/reports/term/{name}.csv?term={TERM}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_figures_match_the_hand_counted_term(app, client, login_as):
+    # The rosters report counts a session as delivered only once it is over: the term is past.
+    _build_term(app)
+    login_as("admin")
+    page = client.get(f"/admin/reports/term?term={TERM}")
+    assert page.status_code == 200
+    text = _text(page.get_data(as_text=True))
+    assert "Spring term 2026 (January to April)" in text
+    assert "20 new students enrolled" in text
+
+    assert _csv(client, "enrolment-by-relationship") == [
+        ["Relationship to services", "Students"],
+        ["Service user", "10"], ["Carer", "not shown"], ["Staff", "not shown"], ["Other", "0"],
+        ["Not given", "0"], ["All students enrolled", "20"],
+    ]
+    referral = dict(_csv(client, "enrolment-by-referral")[1:])
+    assert referral["Care team or key worker"] == "10" and referral["GP"] == "10"
+    assert referral["Found the REC themselves"] == "0" and referral["All students enrolled"] == "20"
+
+    assert _csv(client, "bookings") == [
+        ["Status today", "Booked online by the student", "Booked by the REC team", "All"],
+        ["Place confirmed", "1", "2", "3"], ["On the waiting list", "8", "0", "8"],
+        ["Cancelled", "2", "0", "2"], ["All bookings", "11", "2", "13"],
+    ]
+    attendance = _csv(client, "attendance")
+    assert attendance[0][:8] == ["Course", "Sessions", "Booked", "Attended", "No-shows", "Attendance rate",
+                                 "No-show rate", "Registers not taken"]
+    rows = {r[0]: r[1:] for r in attendance[1:]}
+    assert rows["'=cmd|' /C calc'!A0"] == ["1", "3", "2", "1", "67%", "33%", "0"]
+    assert rows["Managing Stress"] == ["2", "0", "0", "0", "", "", "0"]  # S2 and the one-to-one
+    assert rows["All courses"] == ["3", "3", "2", "1", "67%", "33%", "0"]
+
+    waiting = {r[0]: r[1:] for r in _csv(client, "waiting-lists")[1:]}
+    # 9 people never got a place on S1 (8 waiting, 1 left); the one who cancelled a place is not counted.
+    assert waiting["'=cmd|' /C calc'!A0"] == ["1", "1", "9", "8", "not shown"]
+    assert waiting["Managing Stress"] == ["1", "0", "0", "0", "0"]  # the one-to-one is left out
+    assert waiting["All courses"] == ["2", "1", "9", "8", "fewer than 8"]
+
+    fidelity = {r[0]: r[1:] for r in _csv(client, "co-delivery")[1:]}
+    assert fidelity["'=cmd|' /C calc'!A0"] == ["1", "1 (100%)", "1 (100%)", "1 (100%)"]
+    assert fidelity["All delivered sessions"][0] == "3" and fidelity["All delivered sessions"][3] == "1 (33%)"
+
+    feedback = {r[0]: r[1:] for r in _csv(client, "feedback")[1:]}
+    assert feedback["'=cmd|' /C calc'!A0"] == ["1", "fewer than 8", "not shown", "not shown"]
+    # 34 / 8 = 4.25, shown to one place as 4.3; 8 of 10 invitations answered.
+    assert feedback["Managing Stress"][1:] == ["8", "80%", "4.3"]
+
+    assert _csv(client, "workshop-requests") == [
+        ["Status today", "Requests"], ["New", "2"], ["Arranged", "1"], ["Completed", "0"], ["Closed", "0"],
+        ["All requests", "3"],
+    ]
+    # The page says the same, with links to each figure's detail.
+    assert "9 people could not get a place; 1 full session" in text
+    html = page.get_data(as_text=True)
+    assert 'href="/admin/reports/attendance?from=2026-01-01&amp;to=2026-04-30"' in html
+    assert 'href="/admin/rosters/fidelity"' in html and 'href="/admin/feedback"' in html
+    assert 'href="/admin/workshops?status=new"' in html and 'href="/admin/people?role=student"' in html
+
+
+def test_csv_cells_cannot_become_formulas_and_downloads_are_audited(app, client, login_as):
+    _build_term(app)
+    login_as("admin")
+    body = client.get(f"/admin/reports/term/waiting-lists.csv?term={TERM}").get_data(as_text=True)
+    assert "\r\n'=cmd" in body and "\r\n=cmd" not in body
+    with app.app_context():
+        details = list(db.session.execute(select(AuditEvent.detail).where(AuditEvent.event == "export")).scalars())
+    assert details == [f"term report waiting-lists CSV ({TERM})"]
+    assert client.get(f"/admin/reports/term/nothing.csv?term={TERM}").status_code == 404
+    assert client.get("/admin/reports/term/bookings.csv?term=2026-winter").status_code == 400
+
+
+def test_small_numbers_hold_back_a_lone_group(app, client, login_as):
+    with app.app_context():
+        for _ in range(3):
+            _enrol("carer", "gp", IN_TERM)
+        db.session.commit()
+    login_as("admin")
+    text = _text(client.get(f"/admin/reports/term?term={TERM}").get_data(as_text=True))
+    assert "fewer than 8 new students enrolled" in text
+    rows = dict(_csv(client, "enrolment-by-relationship")[1:])
+    assert rows["Carer"] == "not shown" and rows["All students enrolled"] == "fewer than 8"
+
+
+def test_a_wrong_term_is_an_error_with_the_choices_kept(app, client, login_as):
+    login_as("admin")
+    response = client.get("/admin/reports/term?term=1999-easter")
+    assert response.status_code == 400
+    assert "Choose a term from the list" in response.get_data(as_text=True)
+
+
+ADMIN_URLS = ["/admin/reports/term", "/admin/reports/term.pdf", "/admin/reports/term/bookings.csv"]
+
+
+@pytest.mark.parametrize("url", ADMIN_URLS)
+def test_signed_out_people_are_asked_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["student", "facilitator"])
+def test_students_and_facilitators_are_refused(client, login_as, role):
+    login_as(role)
+    for url in ADMIN_URLS:
+        assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
+def test_the_pdf_has_every_section(app, client, login_as):
+    _build_term(app)
+    login_as("admin")
+    response = client.get(f"/admin/reports/term.pdf?term={TERM}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True,
+                          check=True).stdout.decode()
+    for heading in ("Term report: Spring term 2026", "Students enrolled", "Bookings", "Attendance and no-shows",
+                    "Waiting lists", "Co-delivery", "Feedback", "Individual workshop requests",
+                    "How these figures are worked out"):
+        assert heading in text, heading
+    assert "20 new students enrolled" in text and "Managing Stress" in text
+
+
+def _grow(app, n: int):
+    """``n`` more courses, each with a completed session in the term, bookings, a waiting
+    list, a register, a roster, feedback and a workshop request."""
+    with app.app_context():
+        question = db.session.execute(select(FeedbackQuestion)).scalars().first()
+        if question is None:
+            question = FeedbackQuestion(audience="student", kind="rating", text="Overall?")
+            db.session.add(question)
+            db.session.flush()
+        for _ in range(n):
+            course = factories.make_course(title=f"Course {factories._seq.__next__()}")
+            s = _session(course, IN_TERM, capacity=2)
+            for _ in range(2):
+                b = _book(s, "confirmed", confirmed=IN_TERM - timedelta(days=3))
+                db.session.add(Attendance(booking_id=b.id, session_date_id=s.dates[0].id, status="present"))
+            _book(s, "waitlisted")
+            student = _enrol("service_user", "gp", IN_TERM)
+            db.session.add(RosterAssignment(session_id=s.id, user_id=student.id, role="peer_specialist"))
+            db.session.add(FeedbackInvitation(session_id=s.id, user_id=student.id, audience="student", answered=True))
+            r = FeedbackResponse(session_id=s.id, audience="student", given_on=IN_TERM.date())
+            r.answers.append(FeedbackAnswer(question_id=question.id, question_text="Overall?", kind="rating", value=4))
+            db.session.add(r)
+            db.session.add(WorkshopRequest(student_id=student.id, course_id=course.id, contact_method="email",
+                                           created_at=IN_TERM))
+        db.session.commit()
+
+
+URLS = [f"/admin/reports/term?term={TERM}"] + [
+    f"/admin/reports/term/{name}.csv?term={TERM}"
+    for name in ("enrolment-by-relationship", "enrolment-by-referral", "bookings", "attendance",
+                 "waiting-lists", "co-delivery", "feedback", "workshop-requests")
+]
+
+
+def test_a_fixed_number_of_statements_whatever_the_data_size(app, client, login_as):
+    login_as("admin")
+    _grow(app, 2)
+    small = {}
+    for url in URLS:
+        client.get(url)  # warm up (session loading)
+        with count_statements(app) as statements:
+            assert client.get(url).status_code == 200
+        small[url] = len(statements)
+    _grow(app, 12)
+    for url in URLS:
+        with count_statements(app) as statements:
+            assert client.get(url).status_code == 200
+        assert len(statements) == small[url], url
+    assert small[URLS[0]] <= 20
