@@ -68,7 +68,9 @@ class CourseForm(FlaskForm):
         validators=[InputRequired("Choose how the course is delivered")],
     )
     theme = SelectField(
-        "Theme", choices=[("", "Choose a theme"), *COURSE_THEMES.items()], default="",
+        "Theme",
+        choices=[SelectChoice("", "Choose a theme"), *(SelectChoice(k, v) for k, v in COURSE_THEMES.items())],
+        default="",
         validate_choice=False,
     )
     what_to_expect = TextAreaField("What to expect", filters=[_strip])
