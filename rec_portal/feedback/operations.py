@@ -3,7 +3,8 @@
 Operations flush, never commit; the caller commits once.
 
 Privacy rules kept here:
-- An anonymous response has no respondent and only the day it was given. The person's
+- An anonymous response has no respondent and no day of its own (the session's last day).
+  A one-to-one workshop's feedback is always named (one student: it would point at them). The person's
   invitation gets ``answered = True`` and nothing else: no time, no link to the response.
   Nothing else is written about it either: no audit row, no email, no log line.
 - Invitation rows are made in user-id order with one time for the whole batch, so their
@@ -427,6 +428,9 @@ def submit_feedback(
     if invitation is None or invitation.answered:
         raise FeedbackClosed(_refusal(ANSWERED, audience))
     invitation.answered = True
+    # Nobody answers anonymously about a one-to-one workshop: with one student, the answer
+    # would point at them whatever was stored.
+    anonymous = bool(anonymous) and not session.individual
     response = FeedbackResponse(
         session_id=session.id,
         audience=audience,

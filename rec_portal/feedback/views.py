@@ -70,6 +70,8 @@ def _feedback_page(*, audience: str, session: CourseSession, action: str, back_u
     """The form (GET), or send it (POST): the same for students and facilitators."""
     me = _me()
     for_student = audience == FOR_STUDENTS
+    # A one-to-one workshop has one student: an "anonymous" answer would still be theirs.
+    anonymous_choice = for_student and not session.individual
     state = operations.feedback_state(me, session, audience)
     if state != operations.OPEN:
         if request.method == "POST":
@@ -84,16 +86,16 @@ def _feedback_page(*, audience: str, session: CourseSession, action: str, back_u
         draft = _kept_draft(draft_name)
         if draft is not None:
             flash(KEPT.format(button=button), "info")
-        form = feedback_form(questions, anonymous_choice=for_student, draft=draft)
+        form = feedback_form(questions, anonymous_choice=anonymous_choice, draft=draft)
         return _form_page(form, questions, audience, session, action, back_url)
 
-    form = feedback_form(questions, anonymous_choice=for_student)
+    form = feedback_form(questions, anonymous_choice=anonymous_choice)
     if not form.validate_on_submit():
         abort(400)
     try:
         operations.submit_feedback(
             me, session, _answers_sent(),
-            anonymous=bool(for_student and form.anonymous.data), audience=audience,
+            anonymous=bool(anonymous_choice and form.anonymous.data), audience=audience,
         )
     except operations.FeedbackClosed:
         db.session.rollback()

@@ -136,3 +136,13 @@ def test_a_workshop_from_request_to_certificate(visitor, live_server):
         req = db.session.get(WorkshopRequest, request_id)
         assert req.status == "completed"
         assert db.session.get(CourseSession, ids[0]).individual
+
+    # The feedback form, like any session's, but never anonymous: there was one student.
+    with live_server.app.app_context():
+        from rec_portal.feedback.bank import ensure_default_questions
+
+        ensure_default_questions()  # (each browser test starts from an empty database)
+        db.session.commit()
+    visitor.visit(f"/my/courses/{ids[2]}/feedback")
+    expect(page.get_by_text("This was a one-to-one workshop")).to_be_visible()
+    expect(page.get_by_label("Answer anonymously")).to_have_count(0)

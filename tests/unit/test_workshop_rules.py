@@ -246,6 +246,16 @@ def test_taking_the_register_completes_the_request_and_invites_feedback(app_ctx)
     from rec_portal.attendance.certificates import may_have_certificate
 
     assert may_have_certificate(booking, later + timedelta(hours=1))
+    # Feedback on a one-to-one workshop is always named: asked to be anonymous, it still
+    # keeps the student (an anonymous answer from the only student would point at them).
+    from rec_portal.feedback import operations as feedback_ops
+    from rec_portal.feedback.bank import ensure_default_questions, questions_for
+
+    ensure_default_questions()
+    rating = next(q for q in questions_for(session.course_id, "student") if q.kind == "rating")
+    response = feedback_ops.submit_feedback(req.student, session, {rating.id: "4"}, anonymous=True,
+                                            now=later + timedelta(days=1))
+    assert response.anonymous is False and response.respondent_id == req.student_id
 
 
 def test_cancelling_the_session_puts_the_request_back_as_new(app_ctx):
