@@ -121,6 +121,8 @@ def load_config(instance_path: str) -> dict:
         "REC_LIMIT_PASSWORD_RESET_PER_EMAIL": _env("REC_LIMIT_PASSWORD_RESET_PER_EMAIL", "3 per hour"),
         "REC_LIMIT_ACCOUNT_CHANGES": _env("REC_LIMIT_ACCOUNT_CHANGES", "10 per minute; 30 per hour"),
         "REC_LIMIT_BOOKING": _env("REC_LIMIT_BOOKING", "20 per minute; 100 per hour"),
+        # The public prospectus PDF takes a second or so to make: per client address.
+        "REC_LIMIT_PROSPECTUS_PDF": _env("REC_LIMIT_PROSPECTUS_PDF", "10 per minute; 60 per hour"),
         # Mail.
         "REC_MAIL_FROM": _env("REC_MAIL_FROM", "Recovery Education Centre <rec@example.org>"),
         "REC_SMTP_HOST": _env("REC_SMTP_HOST"),

@@ -255,7 +255,14 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
 
 
 def copy_session(session: CourseSession, first_start: datetime) -> CourseSession:
-    """A new session of the same course, with the same pattern of dates from ``first_start``."""
+    """A new session of the same course, with the same pattern of dates from ``first_start``.
+    An individual workshop is never copied: the copy would be a public group session with
+    one student's venue and joining details."""
+    if session.individual:
+        raise DomainError(
+            "An individual workshop cannot be copied. Arrange another from the student's request",
+            field="day",
+        )
     shift: timedelta = first_start - session.starts_at
     opens = session.booking_opens_at + shift if session.booking_opens_at else None
     closes = session.booking_closes_at + shift if session.booking_closes_at else None

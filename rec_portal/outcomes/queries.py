@@ -92,7 +92,9 @@ class Figure:
     def text(self) -> str:
         if not self.held:
             return str(self.count)
-        return FEWER if s.is_small(self.count) else HELD_BACK
+        # One label for every held cell: "fewer than 8" on some and "not shown" on others
+        # would say the others are 8 or more, and with a total that can give a count away.
+        return HELD_BACK
 
 
 @dataclass

@@ -6,6 +6,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from rec_portal import documents
+from rec_portal.extensions import limiter
 from rec_portal.attendance.reports import parse_term, today_uk
 from rec_portal.prospectus import bp, queries
 from rec_portal.timeutil import format_uk, utcnow
@@ -39,8 +40,11 @@ def page():
 
 
 @bp.route("/prospectus.pdf")
+@limiter.limit(lambda: current_app.config["REC_LIMIT_PROSPECTUS_PDF"])
 def pdf():
     term = _term()
+    if term not in queries.terms_offered(today_uk()):  # only the terms the page offers
+        term = queries.default_term()
     data = documents.render_pdf(
         "prospectus.html", title=f"Prospectus: {term.label}", prospectus=queries.prospectus(term),
         base_url=current_app.config.get("REC_BASE_URL", "").rstrip("/"),

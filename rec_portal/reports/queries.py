@@ -83,6 +83,24 @@ def _guarded(counts: dict) -> dict:
     return {k: Count(n, k in held) for k, n in counts.items()}
 
 
+def _guarded_together(columns: list[dict]) -> list[dict]:
+    """Columns of one table of people: the first a whole (people waiting), the others its
+    parts (still waiting, left the list). Each column is guarded as ``_guarded`` does; in a
+    row, a held part holds the other parts too (the whole minus the shown part would give it
+    away), and a held whole holds its parts; repeated until nothing changes."""
+    held = [{k for k, n in counts.items() if 0 < n < 8} for counts in columns]
+    parts = columns[1:]
+    while True:
+        held = [hold_more(counts, h) for counts, h in zip(columns, held, strict=True)]
+        rows = held[0].union(*held[1:])
+        grown = [held[0]] + [h | {k for k in rows if counts.get(k, 0) > 0}
+                             for counts, h in zip(parts, held[1:], strict=True)]
+        if grown == held:
+            break
+        held = grown
+    return [{k: Count(n, k in h) for k, n in counts.items()} for counts, h in zip(columns, held, strict=True)]
+
+
 def total_text(n: int) -> str:
     """A total of people: 0, the number, or 'fewer than 8'."""
     return str(n) if n == 0 or enough(n) else FEWER
@@ -292,9 +310,9 @@ def waiting_lists(term: Term) -> Demand:
         .outerjoin(waiting, waiting.c.course_id == Course.id)
         .order_by(func.lower(Course.title), Course.id)
     ).all()
-    people = _guarded({r[0]: int(r[4]) for r in rows})
-    waiting_now = _guarded({r[0]: int(r[5]) for r in rows})
-    left = _guarded({r[0]: int(r[6]) for r in rows})
+    people, waiting_now, left = _guarded_together(
+        [{r[0]: int(r[column]) for r in rows} for column in (4, 5, 6)]
+    )
     return Demand(
         rows=[
             DemandRow(cid, title, int(n), int(full or 0), people[cid], waiting_now[cid], left[cid])
@@ -432,9 +450,10 @@ def feedback(term: Term) -> list[FeedbackRow]:
 # --- 7. Workshop requests ---------------------------------------------------------------------
 
 
-def workshop_requests(term: Term) -> list[tuple[str, str, int]]:
+def workshop_requests(term: Term) -> list[tuple[str, str, Count]]:
     """Requests for an individual workshop made in the term, by their status today:
-    (status, label, count) for every status. One statement."""
+    (status, label, count) for every status, 1 to 7 held back (each is a person). One
+    statement."""
     first, last = bounds(term)
     counts = dict(
         db.session.execute(
@@ -443,7 +462,8 @@ def workshop_requests(term: Term) -> list[tuple[str, str, int]]:
             .group_by(WorkshopRequest.status)
         ).all()
     )
-    return [(status, label, int(counts.get(status, 0))) for status, label in WORKSHOP_STATUS_LABELS.items()]
+    guarded = _guarded({status: int(counts.get(status, 0)) for status in WORKSHOP_STATUS_LABELS})
+    return [(status, label, guarded[status]) for status, label in WORKSHOP_STATUS_LABELS.items()]
 
 
 # --- The whole report -------------------------------------------------------------------------
@@ -463,8 +483,8 @@ class TermReport:
     extra: dict = field(default_factory=dict)
 
     @property
-    def workshops_total(self) -> int:
-        return sum(n for *_, n in self.workshops)
+    def workshops_total(self) -> str:
+        return total_text(sum(n.value for *_, n in self.workshops))
 
 
 def term_report(term: Term, now: datetime | None = None) -> TermReport:

@@ -62,9 +62,15 @@ def _waiting(d: queries.Demand):
     rows = [(r.title, r.sessions, r.full, r.people.text, r.still_waiting.text, r.left.text) for r in d.rows]
     if not d.rows:
         return rows, None
-    return rows, ("All courses", sum(r.sessions for r in d.rows), d.full, d.people_text,
-                  queries.total_text(sum(r.still_waiting.value for r in d.rows)),
-                  queries.total_text(sum(r.left.value for r in d.rows)))
+    waiting = sum(r.still_waiting.value for r in d.rows)
+    left = sum(r.left.value for r in d.rows)
+    # Still waiting and left the list are parts of the people shown: if either total is
+    # small, neither is shown, or people minus the other would give it away.
+    if 0 < waiting < 8 or 0 < left < 8:
+        waiting_text = left_text = queries.HELD_BACK
+    else:
+        waiting_text, left_text = queries.total_text(waiting), queries.total_text(left)
+    return rows, ("All courses", sum(r.sessions for r in d.rows), d.full, d.people_text, waiting_text, left_text)
 
 
 def _fidelity_row(r):
@@ -83,7 +89,8 @@ def _feedback(rows: list[queries.FeedbackRow]):
 
 
 def _workshops(rows):
-    return [(label, n) for _status, label, n in rows], ("All requests", sum(n for *_, n in rows))
+    return [(label, n.text) for _status, label, n in rows], (
+        "All requests", queries.total_text(sum(n.value for *_, n in rows)))
 
 
 SECTIONS: dict[str, Callable] = {

@@ -192,3 +192,15 @@ def test_months_after_a_date_keep_the_day_or_use_the_months_last():
     assert add_months(datetime(2026, 3, 14, 16), 6) == datetime(2026, 9, 14, 16)
     assert add_months(datetime(2026, 8, 31, 9), 6) == datetime(2027, 2, 28, 9)
     assert add_months(datetime(2026, 12, 1), 12) == datetime(2027, 12, 1)
+
+
+def test_every_held_cell_reads_the_same_so_none_can_be_told_apart():
+    """1, 8 and 20 with a total of 29: both 1 and 8 are held. If the 1 read "fewer than 8"
+    and the 8 "not shown" (so 8 or more), the hidden 9 would give both away."""
+    from rec_portal.outcomes.queries import Figure
+
+    counts, held = s.suppress_table({0: {"respondents": 1}, 1: {"respondents": 8}, 2: {"respondents": 20}}, ())
+    assert {(0, "respondents"), (1, "respondents")} <= held and (2, "respondents") not in held
+    texts = {Figure(counts[cell], cell in held).text for cell in [(0, "respondents"), (1, "respondents")]}
+    assert texts == {"not shown"}
+    assert Figure(20, False).text == "20"

@@ -337,14 +337,14 @@ def test_the_report_matches_the_hand_counted_answers(login_as, client, app):
     assert "Outcomes" in page and "Experience of crime" in page
     # Baseline, Jan to Mar 2026: 20 respondents, 8 victims (40%), 4 repeat (20%),
     # 5 of 8 reported (63%, rounded half up from 62.5).
-    assert _cells(_row(page, "baseline-2026-1")) == ["20", "8", "40%", "fewer than 8", "not shown", "fewer than 8", "not shown"]
+    assert _cells(_row(page, "baseline-2026-1")) == ["20", "8", "40%", "not shown", "not shown", "not shown", "not shown"]
     # 4 repeat victims and 5 who reported it are small numbers, so their shares go too. The Apr to Jun row: 12 respondents, no victims.
     assert _cells(_row(page, "baseline-2026-2")) == ["12", "0", "0%", "0", "0%", "0", "No answers"]
     # All quarters: 32 respondents, 8 victims: shown, the column's only other quarter is 0.
     total = _cells(_row(page, "baseline-total"))
     assert total[:3] == ["32", "8", "25%"]
-    # 6 months: 3 respondents, all victims: fewer than 8, and no share.
-    assert _cells(_row(page, "6_months-2026-3"))[:3] == ["fewer than 8", "fewer than 8", "not shown"]
+    # 6 months: 3 respondents, all victims: held back, and no share.
+    assert _cells(_row(page, "6_months-2026-3"))[:3] == ["not shown", "not shown", "not shown"]
     # The chart and its description.
     assert 'role="img"' in page and "Jan to Mar 2026: 40%." in page
     with app.app_context():
@@ -358,11 +358,11 @@ def test_kinds_of_crime_are_counted_and_small_ones_held_back(login_as, client, a
     page = client.get("/admin/outcomes?stage=baseline").get_data(as_text=True)
     kinds = page[page.index('id="outcomes-baseline-kinds"'):]
     first = kinds[kinds.index("Jan to Mar 2026"):kinds.index("</tr>", kinds.index("Jan to Mar 2026"))]
-    # Theft 8 (shown), fraud 3 (fewer than 8), the rest 0.
+    # Theft 8 (shown), fraud 3 (held back), the rest 0.
     import re
 
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'</span>(.*?)</td>', first, re.S)]
-    assert cells == ["8", "0", "0", "0", "fewer than 8", "0", "0", "0"]
+    assert cells == ["8", "0", "0", "0", "not shown", "0", "0", "0"]
     assert 'id="outcomes-6_months"' not in page  # the stage filter
 
 
@@ -389,8 +389,8 @@ def test_the_csv_has_the_suppressed_figures_and_is_audited(login_as, client, app
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:5] == ["Stage", "Quarter", "Respondents", "Victims of crime", "Share who were victims"]
     first = next(r for r in rows if r[1] == "Jan to Mar 2026")
-    assert first[:9] == ["At enrolment", "Jan to Mar 2026", "20", "8", "40%", "fewer than 8", "not shown",
-                         "fewer than 8", "not shown"]
+    assert first[:9] == ["At enrolment", "Jan to Mar 2026", "20", "8", "40%", "not shown", "not shown",
+                         "not shown", "not shown"]
     assert [r[1] for r in rows[1:]][-1] == "All quarters"
     with app.app_context():
         detail = db.session.execute(select(AuditEvent.detail).where(AuditEvent.event == "export")).scalar_one()

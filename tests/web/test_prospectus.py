@@ -150,3 +150,16 @@ def test_admins_choose_a_courses_theme_in_the_course_form(app, login_as, web):
     assert wrong.status_code == 400 and "Choose a theme from the list" in wrong.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(Course.theme)).scalars().all() == ["carers"]
+
+
+def test_the_public_pdf_is_rate_limited_and_made_only_for_the_terms_offered(app, client, monkeypatch):
+    term, _ = _build(app)
+    monkeypatch.setitem(app.config, "REC_LIMIT_PROSPECTUS_PDF", "2 per minute")
+    from rec_portal.attendance.reports import parse_term
+
+    far = parse_term(f"{term.start.year + 5}-spring")
+    response = client.get(f"/prospectus.pdf?term={far.key}")  # years ahead: the default term instead
+    assert response.status_code == 200 and far.key not in response.headers["Content-Disposition"]
+    assert client.get(f"/prospectus.pdf?term={term.key}").status_code == 200
+    third = client.get(f"/prospectus.pdf?term={term.key}")
+    assert third.status_code == 429 and "application/pdf" not in third.headers["Content-Type"]

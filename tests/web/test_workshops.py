@@ -505,6 +505,25 @@ def test_admin_session_lists_and_the_roster_page_show_it_tagged_individual(login
     assert "Individual</strong>" in card[:3000] and "Gaps" in card[:3000]
 
 
+def test_an_individual_workshop_is_never_copied_into_a_group_session(login_as, web, client, app):
+    from rec_portal.models import CourseSession
+
+    w = _world(app, team=False)
+    session_id = _arrange(app, _make_request(app, _new_student(app), w["course"]))
+    login_as("admin")
+    detail = client.get(f"/admin/courses/{w['course']}").get_data(as_text=True)
+    assert f"/admin/courses/sessions/{session_id}/copy" not in detail
+    with app.app_context():
+        before = db.session.execute(select(func.count()).select_from(CourseSession)).scalar_one()
+        day = (db.session.get(CourseSession, session_id).starts_at + timedelta(days=14)).date()
+    page = f"/admin/courses/sessions/{session_id}/copy"
+    response = web.submit(page, {"day": day.isoformat()}, page=page)
+    assert response.status_code == 400
+    assert "An individual workshop cannot be copied" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(CourseSession)).scalar_one() == before
+
+
 def test_walk_ins_cannot_be_added_to_an_individual_workshop(app):
     from rec_portal.attendance.walk_ins import WalkInRefused, add_walk_in
 
