@@ -29,6 +29,7 @@ from rec_portal.models import (
     RosterAssignment,
     SupportService,
     User,
+    WorkshopRequest,
 )
 from tests.browser.test_account_journeys import heading
 from tests.conftest import csrf_from
@@ -95,6 +96,10 @@ def test_every_new_page_in_a_browser(visitor, live_server):
                                      participants="Alex Morgan", by=admin)
         reviews.consider(draft, draft.course, [], [question_id], by=admin)
         draft_id, item_id, facilitator_id = draft.id, draft.items[0].id, facilitator.id
+        # Individual workshops: the demo student's arranged one, and a new one for the queue.
+        mine = db.session.execute(select(WorkshopRequest.id).where(WorkshopRequest.student_id == student.id)).scalar_one()
+        new_request = db.session.execute(
+            select(WorkshopRequest.id).where(WorkshopRequest.status == "new")).scalars().first()
         db.session.commit()
 
     _tour(visitor, [("/support", "Support options"), (f"/support/{service_id}", "")])
@@ -107,6 +112,9 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         ("/my/plan/goals/new", "Add a goal"), ("/my/safety-plan", "My safety plan"),
         ("/my/courses", "My courses"), (f"/my/courses/{past_booking}/feedback", "Tell us how the course went"),
         ("/courses/staying-safe", "Staying Safe"),
+        ("/courses/staying-safe/individual-workshop", "individual workshop"),
+        (f"/my/courses/workshops/{mine}", ""), ("/my/outcomes", "Your experience of crime"),
+        ("/my/outcomes/welcome", "A few optional questions"), ("/my/outcomes/baseline", "Your experience of crime"),
     ])
 
     _sign_in(visitor, DEMO_FACILITATOR)
@@ -146,4 +154,9 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         (f"/admin/feedback/reviews/{draft_id}", ""), (f"/admin/feedback/reviews/{draft_id}/edit", ""),
         (f"/admin/feedback/reviews/{draft_id}/items/{item_id}/note", ""),
         (f"/admin/feedback/reviews/{draft_id}/actions/new", ""), (f"/admin/feedback/reviews/{draft_id}/complete", ""),
+        ("/admin/workshops", ""), ("/admin/workshops?status=closed", ""), (f"/admin/workshops/{new_request}", ""),
+        (f"/admin/workshops/{new_request}/close", "Close the request"),
+        (f"/admin/workshops/{new_request}/arrange", "Arrange the workshop"), (f"/admin/workshops/{mine}", ""),
+        ("/admin/outcomes", "Experience of crime"), ("/admin/reports/term", "Term report"),
+        ("/prospectus", "Prospectus"),
     ])
