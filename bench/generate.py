@@ -3,9 +3,10 @@
     python -m bench.generate [--scale 1.0] [--path /tmp/rec_bench.sqlite3]
 
 Scale 1: 20,000 students, 300 courses, 3,000 sessions, 200,000 bookings, 50,000 feedback
-responses (one rating answer each). Sessions are spread over the last and the next six
-months, so the current term has a full term's activity; past sessions are completed, with
-registers (attendance) for every confirmed place.
+responses (one rating answer each, from people who attended). Sessions are spread over
+the last eighteen and the next six months, so the current term has a full term's
+activity and enough sessions are over for the responses; past sessions are completed,
+with registers (attendance) for every confirmed place.
 """
 
 from __future__ import annotations
@@ -100,10 +101,10 @@ def generate(path: Path, scale: float = 1.0, seed: int = 7) -> dict:
         _put(Course.__table__, courses)
         sessions, dates = [], []
         for s in range(1, n["sessions"] + 1):
-            start = (now + timedelta(days=rnd.randint(-180, 180))).replace(hour=10, minute=0, second=0)
+            start = (now + timedelta(days=rnd.randint(-540, 180))).replace(hour=10, minute=0, second=0)
             past = start + timedelta(hours=5) < now
             sessions.append(dict(id=s, course_id=(s - 1) % n["courses"] + 1, venue="12 Station Road", online_details="",
-                                 capacity=rnd.randint(8, 16), status="completed" if past else "scheduled",
+                                 capacity=rnd.randint(20, 36), status="completed" if past else "scheduled",
                                  starts_at=start, ends_at=start + timedelta(hours=5), created_at=now,
                                  completed_at=start + timedelta(hours=6) if past else None, individual=False))
             dates.append(dict(id=s, session_id=s, starts_at=start, ends_at=start + timedelta(hours=5)))
@@ -133,9 +134,9 @@ def generate(path: Path, scale: float = 1.0, seed: int = 7) -> dict:
         present = [m for m in marks if m["status"] == "present"]
         by_booking = {b["id"]: b for b in bookings}
         invitations, responses, answers = [], [], []
-        for i, m in enumerate(present[: int(n["responses"] / 0.8)]):
+        for m in present:
             b = by_booking[m["booking_id"]]
-            answered = len(responses) < n["responses"] and rnd.random() < 0.85
+            answered = len(responses) < n["responses"] and rnd.random() < 0.95
             invitations.append(dict(session_id=b["session_id"], user_id=b["student_id"], audience="student",
                                     created_at=now, answered=answered))
             if answered:

@@ -20,9 +20,21 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
-from rec_portal.attendance.reports import AttendanceReport, Term, attendance_report, percent
+from rec_portal.attendance.reports import (
+    AttendanceReport,
+    CourseFigures,
+    Term,
+    attendance_report,
+    percent,
+)
 from rec_portal.extensions import db
-from rec_portal.feedback_review.dashboard import FEWER, HELD_BACK, _half_up, enough, hold_more
+from rec_portal.feedback_review.dashboard import (
+    FEWER,
+    HELD_BACK,
+    _half_up,
+    enough,
+    hold_more,
+)
 from rec_portal.models import (
     Booking,
     Course,
@@ -43,7 +55,7 @@ from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.models.feedback import FOR_STUDENTS, RATING
 from rec_portal.models.students import REFERRAL_SOURCES, RELATIONSHIP_SHORT
 from rec_portal.models.workshops import WORKSHOP_STATUS_LABELS
-from rec_portal.rosters.queries import FidelityReport, fidelity_report
+from rec_portal.rosters.queries import FidelityReport, FidelityRow, fidelity_report
 from rec_portal.timeutil import uk_to_utc, utcnow
 
 NOT_GIVEN = "Not given"
@@ -466,6 +478,36 @@ def workshop_requests(term: Term) -> list[tuple[str, str, Count]]:
     return [(status, label, guarded[status]) for status, label in WORKSHOP_STATUS_LABELS.items()]
 
 
+# --- 8. Per course, at a glance (the PDF) ----------------------------------------------------
+
+
+@dataclass
+class CourseSummary:
+    """One course's key figures from the four per-course sections (None: the course is not
+    in that section). The PDF prints these in one table instead of four long ones, so a
+    term of hundreds of courses still makes a short document quickly."""
+
+    title: str
+    attendance: CourseFigures | None = None
+    waiting: DemandRow | None = None
+    fidelity: FidelityRow | None = None
+    feedback: FeedbackRow | None = None
+
+
+def course_summaries(attendance: AttendanceReport, waiting: Demand, fidelity: FidelityReport,
+                     feedback: list[FeedbackRow]) -> list[CourseSummary]:
+    """Every course in any of the four sections, by title; no statements of its own."""
+    by_id: dict[int, CourseSummary] = {}
+    for part, rows, title in (
+        ("attendance", attendance.courses, "course_title"), ("waiting", waiting.rows, "title"),
+        ("fidelity", fidelity.by_course, "label"), ("feedback", feedback, "title"),
+    ):
+        for row in rows:
+            summary = by_id.setdefault(row.course_id, CourseSummary(getattr(row, title)))
+            setattr(summary, part, row)
+    return sorted(by_id.values(), key=lambda s: (s.title.lower(), s.title))
+
+
 # --- The whole report -------------------------------------------------------------------------
 
 
@@ -485,6 +527,10 @@ class TermReport:
     @property
     def workshops_total(self) -> str:
         return total_text(sum(n.value for *_, n in self.workshops))
+
+    @property
+    def courses(self) -> list[CourseSummary]:
+        return course_summaries(self.attendance, self.waiting, self.fidelity, self.feedback)
 
 
 def term_report(term: Term, now: datetime | None = None) -> TermReport:

@@ -93,6 +93,28 @@ def _workshops(rows):
         "All requests", queries.total_text(sum(n.value for *_, n in rows)))
 
 
+NONE_YET = "–"  # the course has no sessions of that kind in the term (yet)
+
+
+def _summary_row(c: queries.CourseSummary) -> tuple:
+    a, w, f, fb = c.attendance, c.waiting, c.fidelity, c.feedback
+    return (
+        c.title,
+        w.sessions if w else 0,
+        a.booked if a else NONE_YET,
+        (_rate(a.attended, a.booked) or NONE_YET) if a else NONE_YET,
+        (_rate(a.no_shows, a.booked) or NONE_YET) if a else NONE_YET,
+        w.people.text if w else NONE_YET,
+        f"{f.both} of {f.delivered}" if f else NONE_YET,
+        fb.responses_text if fb else NONE_YET,
+        (fb.rating_text or NONE_YET) if fb else NONE_YET,
+    )
+
+
+def _summary(courses: list[queries.CourseSummary]):
+    return [_summary_row(c) for c in courses], None
+
+
 SECTIONS: dict[str, Callable] = {
     "enrolment": queries.enrolment,
     "bookings": queries.bookings,
@@ -128,3 +150,11 @@ TABLES: dict[str, Table] = {
               ("Status today", "Requests"), _workshops),
     )
 }
+
+# The PDF's one table per course (the page has the four full tables above instead).
+COURSE_SUMMARY = Table(
+    "courses", "The key figures of each course", "courses",
+    ("Course", "Group sessions", "Places booked", "Attendance rate", "No-show rate", "Could not get a place",
+     "Fully co-delivered", "Feedback responses", "Average rating (out of 5)"),
+    _summary,
+)

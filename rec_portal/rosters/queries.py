@@ -196,6 +196,7 @@ class FidelityRow:
     with_peer: int = 0
     both: int = 0
     hint: str = ""
+    course_id: int = 0  # rows per course only
 
     def add(self, all_roles: bool, with_peer: bool) -> None:
         self.delivered += 1
@@ -269,7 +270,7 @@ def fidelity_report(now: datetime | None = None, *,
         key = (year, term)
         total.add(all_roles, with_peer)
         terms.setdefault(key, FidelityRow(term_label(year, term), hint=TERM_MONTHS[term])).add(all_roles, with_peer)
-        courses.setdefault(course_id, FidelityRow(title)).add(all_roles, with_peer)
+        courses.setdefault(course_id, FidelityRow(title, course_id=course_id)).add(all_roles, with_peer)
         pairs.setdefault(key, {}).setdefault(course_id, FidelityRow(title)).add(all_roles, with_peer)
 
     order = sorted(terms, key=lambda k: (k[0], TERMS[k[1]][0]), reverse=True)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from rec_portal.attendance.reports import parse_term
 from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,
@@ -29,6 +30,7 @@ from rec_portal.models import (
     StudentProfile,
     WorkshopRequest,
 )
+from rec_portal.reports import queries, tables
 from tests import factories
 from tests.conftest import count_statements
 
@@ -251,9 +253,32 @@ def test_the_pdf_has_every_section(app, client, login_as):
                           check=True).stdout.decode()
     for heading in ("Term report: Spring term 2026", "Students enrolled", "Bookings", "Attendance and no-shows",
                     "Waiting lists", "Co-delivery", "Feedback", "Individual workshop requests",
-                    "How these figures are worked out"):
+                    "How these figures are worked out", "Each course at a glance"):
         assert heading in text, heading
-    assert "20 new students enrolled" in text and "Managing Stress" in text
+    assert "20 new students enrolled" in text
+    # The per-course sections print their totals; the courses are in one table at the end.
+    lines = [re.split(r"\s{2,}", line.strip()) for line in text.splitlines()]
+    assert ["All courses", "3", "3", "2", "1", "67%", "33%", "0"] in lines  # attendance
+    assert ["All courses", "2", "1", "9", "not shown", "not shown"] in lines  # waiting lists
+    assert ["Managing Stress", "1", "0", "–", "–", "0", "0 of 2", "8", "4.3"] in lines
+    assert "2 courses with sessions in the term" in text
+
+
+def test_the_pdf_table_of_courses_matches_the_hand_counted_term(app):
+    """One row per course with the key figures of the four per-course tables."""
+    _build_term(app)
+    with app.app_context():
+        report = queries.term_report(parse_term(TERM))
+        rows, total = tables.COURSE_SUMMARY.rows(report)
+    assert total is None
+    assert rows == [
+        # Course A: S1 (the old session is outside the term); 3 booked, 2 came; 9 never got a
+        # place; its peer specialist was there; 2 responses, too few to show.
+        ("=cmd|' /C calc'!A0", 1, 3, "67%", "33%", "9", "1 of 1", "fewer than 8", "not shown"),
+        # Managing Stress: S2 (the one-to-one is not a group session), nobody booked on it;
+        # S2 and the one-to-one delivered without a peer; 8 responses averaging 4.25.
+        ("Managing Stress", 1, 0, "–", "–", "0", "0 of 2", "8", "4.3"),
+    ]
 
 
 def _grow(app, n: int):
@@ -283,7 +308,7 @@ def _grow(app, n: int):
         db.session.commit()
 
 
-URLS = [f"/admin/reports/term?term={TERM}"] + [
+URLS = [f"/admin/reports/term?term={TERM}", f"/admin/reports/term.pdf?term={TERM}"] + [
     f"/admin/reports/term/{name}.csv?term={TERM}"
     for name in ("enrolment-by-relationship", "enrolment-by-referral", "bookings", "attendance",
                  "waiting-lists", "co-delivery", "feedback", "workshop-requests")
