@@ -166,8 +166,8 @@ OPEN_ROLES_LIMIT = 50
 
 
 def open_roles_for(user: User, now: datetime | None = None) -> list[OpenRole]:
-    """Upcoming scheduled sessions with a role still to cover that ``user`` holds (and
-    they are not already on the roster), soonest first. Empty without an active
+    """Upcoming scheduled group sessions with a role still to cover that ``user`` holds
+    (and they are not already on the roster), soonest first. Empty without an active
     facilitator profile."""
     now = now or utcnow()
     profile = db.session.get(FacilitatorProfile, user.id)
@@ -189,6 +189,7 @@ def open_roles_for(user: User, now: datetime | None = None) -> list[OpenRole]:
         .where(
             CourseSession.status == SCHEDULED,
             CourseSession.starts_at > now,
+            CourseSession.individual.is_(False),  # one-to-one workshops are arranged by the REC team
             CourseRoleNeed.role.in_(profile.role_codes),
             func.coalesce(covered.c.n, 0) < CourseRoleNeed.count,
             CourseSession.id.not_in(already_on),

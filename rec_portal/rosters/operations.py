@@ -432,8 +432,11 @@ def remove_assignment(assignment: RosterAssignment, by: User | None) -> None:
 def offer_to_cover(session: CourseSession, user: User, role: str) -> RosterOffer:
     """A facilitator offers to cover an open role (the same rules as assigning; an admin
     confirms or declines). Messages speak to the facilitator. A session that has started
-    takes no offers."""
+    takes no offers, nor does an individual workshop (the REC team chooses who runs it)."""
     now = utcnow()
+    if session.individual:
+        raise DomainError("This is an individual workshop, arranged by the REC team, so it does not take "
+                          "offers to cover.", field="role")
     if session.starts_at <= now:
         raise DomainError("This session has already started, so it cannot take offers to cover.",
                           field="role")

@@ -566,6 +566,24 @@ def test_an_offer_for_a_session_that_has_started_is_refused(app, login_as, web, 
         assert db.session.execute(select(RosterOffer)).first() is None
 
 
+def test_an_individual_workshop_is_never_an_open_role(app, login_as, web, client):
+    """The REC team chooses who runs a one-to-one workshop: it is not offered for cover,
+    and an offer sent anyway (a made-up form) is refused with nothing stored."""
+    me = login_as("facilitator")
+    _profile(app, me.id, roles=("peer_specialist",))
+    one_to_one = _session(app, title="Hearing Voices", starts_in_days=10, roles=("peer_specialist",),
+                          capacity=1, individual=True)
+    group = _session(app, title="Managing Stress", starts_in_days=11, roles=("peer_specialist",))
+    html = client.get("/facilitate/open-roles").get_data(as_text=True)
+    assert "Managing Stress" in html and "Hearing Voices" not in html
+    assert f'name="session_id" value="{group}"' in html and f'value="{one_to_one}"' not in html
+    web.submit("/facilitate/open-roles", {"session_id": str(one_to_one), "role": "peer_specialist"})
+    html = client.get("/facilitate/open-roles").get_data(as_text=True)
+    assert "This is an individual workshop, arranged by the REC team" in html
+    with app.app_context():
+        assert db.session.execute(select(RosterOffer)).first() is None
+
+
 def test_offer_form_checks_what_was_sent(app, login_as, web):
     me = login_as("facilitator")
     needs_me, _ = _open_roles_setup(app, me)
