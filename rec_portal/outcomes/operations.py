@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from sqlalchemy import delete, select
@@ -140,6 +140,23 @@ def stages_for(student: User, now: datetime | None = None) -> dict[str, StageSta
             state.open = state.check is None and state.due_at <= now
         states[stage] = state
     return states
+
+
+# My courses mentions a due follow-up for about three months after it opens; after that it
+# is only listed on /my/outcomes, so nobody who chose not to answer is asked again and again.
+PROMPT_WINDOW = timedelta(days=91)
+
+
+def follow_up_prompt(student: User, now: datetime | None = None) -> StageState | None:
+    """The follow-up stage to mention on My courses, if any: the latest stage that is
+    due, while it is unanswered and opened less than PROMPT_WINDOW ago (two queries)."""
+    now = now or utcnow()
+    states = stages_for(student, now)
+    for stage in (TWELVE_MONTHS, SIX_MONTHS):
+        state = states[stage]
+        if state.due_at is not None and state.due_at <= now:
+            return state if state.open and now - state.due_at <= PROMPT_WINDOW else None
+    return None
 
 
 def describe(check: OutcomeCheck) -> list[tuple[str, str]]:

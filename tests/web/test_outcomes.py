@@ -271,6 +271,41 @@ def test_follow_ups_open_and_are_invited_once_when_due(app, web, client):
         assert (check.stage, check.victim, check.session_id is not None) == ("6_months", False, True)
 
 
+def test_my_courses_mentions_a_due_follow_up_for_about_three_months(app, web, client):
+    with app.app_context():
+        people = {name: factories.make_user(email=f"{name}@example.org")
+                  for name in ("six", "twelve", "stale", "early", "answered")}
+        factories.make_attended_session([people["six"], people["answered"]], ended_days_ago=200)
+        factories.make_attended_session([people["twelve"]], ended_days_ago=380)
+        factories.make_attended_session([people["stale"]], ended_days_ago=300)  # 6 months was ~4 months ago
+        factories.make_attended_session([people["early"]], ended_days_ago=100)
+        factories.make_outcome_check(people["answered"], stage="6_months")
+        db.session.commit()
+
+    def my_courses(name):
+        web.login(f"{name}@example.org")
+        page = client.get("/my/courses").get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": csrf_from(page)})
+        return page
+
+    page = my_courses("six")
+    assert "It is 6 months since your Staying Safe course" in page
+    assert 'href="/my/outcomes/6-months">Answer the follow-up questions' in page
+    page = my_courses("twelve")
+    assert "It is 12 months since your Staying Safe course" in page and 'href="/my/outcomes/12-months"' in page
+    for name in ("stale", "early", "answered"):
+        assert 'id="outcomes-prompt"' not in my_courses(name), name
+    # Past the three months, the questions are still open on the student's own page.
+    web.login("stale@example.org")
+    assert "Your follow-up questions are ready" in client.get("/my/outcomes").get_data(as_text=True)
+    # Once answered, My courses stops mentioning them.
+    web.submit("/my/outcomes/6-months", {"victim": "no"})
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/my/outcomes").get_data(as_text=True))})
+    web.login("six@example.org")
+    web.submit("/my/outcomes/6-months", {"victim": "no"})
+    assert 'id="outcomes-prompt"' not in client.get("/my/courses").get_data(as_text=True)
+
+
 def test_a_follow_up_that_is_not_due_cannot_be_answered(login_as, web, client, app):
     me = login_as("student")
     with app.app_context():
