@@ -30,6 +30,7 @@ from rec_portal.courses.operations import (
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession, User, UserRole
 from rec_portal.models.accounts import ADMIN, FACILITATOR, STUDENT
+from rec_portal.models.bookings import CANCELLED as BOOKING_CANCELLED
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.bookings import SELF as MADE_BY_SELF
 from rec_portal.models.courses import (
@@ -40,6 +41,7 @@ from rec_portal.models.courses import (
     ONLINE,
     PUBLISHED,
 )
+from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 DEMO_PASSWORD = "demo-password"
@@ -1037,6 +1039,41 @@ def _book(
         if session is not None and user is not None and session.starts_at <= now:
             _add_past_booking(session, user)
             report.bookings += 1
+
+    # People change their plans: on every third session someone else booked a place and
+    # cancelled it, and on sessions with a waiting list one more person joined it and left.
+    for n, (spec, session) in enumerate(sessions):
+        if session.status == SESSION_CANCELLED:
+            continue
+        on_it = set(db.session.execute(select(Booking.student_id).where(Booking.session_id == session.id)).scalars())
+        changes = ([True] if n % 3 == 0 else []) + ([False] if spec.taken > session.capacity else [])
+        for had_place in changes:
+            student = next((s for s in itertools.islice(rotation, len(crowd)) if s.id not in on_it), None)
+            if student is None:
+                break
+            on_it.add(student.id)
+            _add_cancelled_booking(session, student, now, had_place=had_place)
+            report.bookings += 1
+
+
+def _add_cancelled_booking(session: CourseSession, student: User, now: datetime, *, had_place: bool) -> None:
+    """A place (or a waiting-list place) the student asked for two weeks before the
+    session, or before today, and cancelled four days later. Written directly, like past
+    places, so nobody is emailed and no waiting list moves."""
+    asked = min(session.starts_at, now) - timedelta(days=14)
+    db.session.add(
+        Booking(
+            session_id=session.id,
+            student_id=student.id,
+            status=BOOKING_CANCELLED,
+            made_by=MADE_BY_SELF,
+            made_by_user_id=student.id,
+            queued_at=asked,
+            confirmed_at=asked if had_place else None,
+            cancelled_at=asked + timedelta(days=4),
+        )
+    )
+    db.session.flush()
 
 
 def _add_past_booking(session: CourseSession, student: User) -> None:
