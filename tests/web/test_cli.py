@@ -199,6 +199,22 @@ def test_demo_sessions_include_full_ones_with_waiting_lists(app):
     assert len(full_with_waiting) >= 2
 
 
+def test_demo_bookings_include_cancelled_places_and_people_who_left_a_waiting_list(app):
+    _load_demo(app)
+    with app.app_context():
+        cancelled = db.session.execute(
+            select(Booking.confirmed_at.is_(None), Booking.cancelled_at > Booking.queued_at)
+            .where(Booking.status == "cancelled")
+        ).all()
+        people = db.session.execute(
+            select(func.count(func.distinct(Booking.student_id))).where(Booking.status == "cancelled")
+        ).scalar_one()
+    left_list = [never_placed for never_placed, _ in cancelled if never_placed]
+    assert len(cancelled) >= 10 and 1 <= len(left_list) < len(cancelled)
+    assert all(later for _, later in cancelled)  # cancelled after asking
+    assert people >= 10  # not the same few people every time
+
+
 def test_demo_data_is_safe_to_run_twice(app):
     first = _load_demo(app)
     after_first = _table_counts(app)
