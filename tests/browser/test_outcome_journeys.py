@@ -100,3 +100,26 @@ def test_an_admin_opens_and_filters_the_report(visitor, live_server):
     visitor.submit("Show figures")
     expect(page.locator("#outcomes-baseline")).to_have_count(0)
     expect(page.locator("#outcomes-6_months-table")).to_contain_text("not shown")
+
+
+def test_my_courses_leads_to_a_due_follow_up(visitor, live_server):
+    """Six months after Staying Safe, My courses says the follow-up questions are ready;
+    once they are answered it stops saying so."""
+    with live_server.app.app_context():
+        sam = factories.make_user(email="sam@example.org")
+        factories.make_attended_session([sam], ended_days_ago=200)
+        db.session.commit()
+    sign_in_quietly(visitor, "sam@example.org")
+    page = visitor.page
+    visitor.visit("/my/courses")
+    prompt = page.locator("#outcomes-prompt")
+    expect(prompt).to_contain_text("It is 6 months since your Staying Safe course")
+    visitor.click_link("Answer the follow-up questions")
+    expect(heading(visitor)).to_have_text("Your experience of crime")
+    page.get_by_role("radio", name="No", exact=True).first.check()
+    visitor.submit("Save my answers")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Your answers are saved")
+    assert _checks(live_server) == [(False, None, [], None, None)]
+    visitor.visit("/my/courses")
+    expect(page.locator("h1")).to_have_text("My courses")
+    expect(page.locator("#outcomes-prompt")).to_have_count(0)
