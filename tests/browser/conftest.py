@@ -226,6 +226,13 @@ def _axe_violations(page) -> list[dict]:
 _SCANNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+# The document each scanner page is about to scan: (url, html). One route per scanner page
+# stays in place for its whole life and serves that document; every other request goes on
+# to the live server. (A route added and expiring per scan, ``times=1``, left the page's
+# stylesheet requests hanging now and then with Chromium 150 and Playwright 1.65.)
+_SCAN_DOCUMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _scanner_page(context):
     """The JS-enabled page that scans the pages of the no-JS ``context`` (one per context,
     so the app's stylesheets are fetched once)."""
@@ -233,6 +240,23 @@ def _scanner_page(context):
     if scan_page is None or scan_page.is_closed():
         scanner = new_context(context.browser, js=True)
         scan_page = scanner.new_page()
+
+        def serve(route, page=scan_page):
+            wanted = _SCAN_DOCUMENTS.get(page)
+            request = route.request
+            if wanted and request.is_navigation_request() and request.url.split("#")[0] == wanted[0]:
+                route.fulfill(
+                    status=200,
+                    headers={
+                        "content-type": "text/html; charset=utf-8",
+                        "content-security-policy": NO_SCRIPT_CSP,
+                    },
+                    body=wanted[1],
+                )
+            else:
+                route.continue_()
+
+        scan_page.route("**/*", serve)
         _SCANNERS[context] = scan_page
     return scan_page
 
@@ -252,19 +276,11 @@ def _axe_violations_without_js(page) -> list[dict]:
     scanner = scan_page.context
     scanner.clear_cookies()
     scanner.add_cookies(page.context.cookies())
-    scan_page.route(
-        lambda u: u.split("#")[0] == url,
-        lambda route: route.fulfill(
-            status=200,
-            headers={
-                "content-type": "text/html; charset=utf-8",
-                "content-security-policy": NO_SCRIPT_CSP,
-            },
-            body=html,
-        ),
-        times=1,
-    )
-    scan_page.goto(url)
+    _SCAN_DOCUMENTS[scan_page] = (url, html)
+    try:
+        scan_page.goto(url)
+    finally:
+        _SCAN_DOCUMENTS.pop(scan_page, None)
     return _axe_violations(scan_page)
 
 
