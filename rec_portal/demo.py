@@ -1056,39 +1056,30 @@ def _book(
             report.bookings += 1
 
 
-def _add_cancelled_booking(session: CourseSession, student: User, now: datetime, *, had_place: bool) -> None:
-    """A place (or a waiting-list place) the student asked for two weeks before the
-    session, or before today, and cancelled four days later. Written directly, like past
-    places, so nobody is emailed and no waiting list moves."""
-    asked = min(session.starts_at, now) - timedelta(days=14)
+def _add_booking_row(session: CourseSession, student: User, status: str, queued_at: datetime,
+                     confirmed_at: datetime | None, cancelled_at: datetime | None = None) -> None:
+    """A booking the student made themselves, written directly (``book_place`` would email
+    them, and rightly refuses past sessions)."""
     db.session.add(
         Booking(
-            session_id=session.id,
-            student_id=student.id,
-            status=BOOKING_CANCELLED,
-            made_by=MADE_BY_SELF,
-            made_by_user_id=student.id,
-            queued_at=asked,
-            confirmed_at=asked if had_place else None,
-            cancelled_at=asked + timedelta(days=4),
+            session_id=session.id, student_id=student.id, status=status, made_by=MADE_BY_SELF,
+            made_by_user_id=student.id, queued_at=queued_at, confirmed_at=confirmed_at,
+            cancelled_at=cancelled_at,
         )
     )
     db.session.flush()
+
+
+def _add_cancelled_booking(session: CourseSession, student: User, now: datetime, *, had_place: bool) -> None:
+    """A place (or a waiting-list place) the student asked for two weeks before the
+    session, or before today, and cancelled four days later: nobody is emailed and no
+    waiting list moves."""
+    asked = min(session.starts_at, now) - timedelta(days=14)
+    _add_booking_row(session, student, BOOKING_CANCELLED, asked, asked if had_place else None,
+                     asked + timedelta(days=4))
 
 
 def _add_past_booking(session: CourseSession, student: User) -> None:
-    """A place on a session that has already run. ``book_place`` (rightly) refuses past
-    sessions, so the row is written directly: booked three weeks before it started."""
+    """A place on a session that has already run, booked three weeks before it started."""
     booked_at = session.starts_at - timedelta(days=21)
-    db.session.add(
-        Booking(
-            session_id=session.id,
-            student_id=student.id,
-            status=CONFIRMED,
-            made_by=MADE_BY_SELF,
-            made_by_user_id=student.id,
-            queued_at=booked_at,
-            confirmed_at=booked_at,
-        )
-    )
-    db.session.flush()
+    _add_booking_row(session, student, CONFIRMED, booked_at, booked_at)
