@@ -80,10 +80,11 @@ class Count:
 
     value: int
     held: bool = False
+    hide_zero: bool = False  # a held 0 reads "not shown" too (see _guarded_together)
 
     @property
     def text(self) -> str:
-        if self.held and self.value:
+        if self.held and (self.value or self.hide_zero):
             return HELD_BACK
         return str(self.value)
 
@@ -98,19 +99,23 @@ def _guarded(counts: dict) -> dict:
 def _guarded_together(columns: list[dict]) -> list[dict]:
     """Columns of one table of people: the first a whole (people waiting), the others its
     parts (still waiting, left the list). Each column is guarded as ``_guarded`` does; in a
-    row, a held part holds the other parts too (the whole minus the shown part would give it
-    away), and a held whole holds its parts; repeated until nothing changes."""
+    row, a held part holds the other parts too, zeros included (the whole minus the shown
+    parts would give it away: 20 people, 0 left, so 20 still waiting), and a held whole
+    holds its parts; repeated until nothing changes."""
     held = [{k for k, n in counts.items() if 0 < n < 8} for counts in columns]
     parts = columns[1:]
     while True:
         held = [hold_more(counts, h) for counts, h in zip(columns, held, strict=True)]
         rows = held[0].union(*held[1:])
-        grown = [held[0]] + [h | {k for k in rows if counts.get(k, 0) > 0}
-                             for counts, h in zip(parts, held[1:], strict=True)]
+        grown = [held[0]] + [h | {k for k in rows if k in counts} for counts, h in zip(parts, held[1:], strict=True)]
         if grown == held:
             break
         held = grown
-    return [{k: Count(n, k in h) for k, n in counts.items()} for counts, h in zip(columns, held, strict=True)]
+    whole, *rest = columns
+    return [{k: Count(n, k in held[0]) for k, n in whole.items()}] + [
+        {k: Count(n, k in h, hide_zero=True) for k, n in counts.items()}
+        for counts, h in zip(rest, held[1:], strict=True)
+    ]
 
 
 def total_text(n: int) -> str:
@@ -505,7 +510,7 @@ def course_summaries(attendance: AttendanceReport, waiting: Demand, fidelity: Fi
         for row in rows:
             summary = by_id.setdefault(row.course_id, CourseSummary(getattr(row, title)))
             setattr(summary, part, row)
-    return sorted(by_id.values(), key=lambda s: (s.title.lower(), s.title))
+    return [summary for _id, summary in sorted(by_id.items(), key=lambda item: (item[1].title.lower(), item[0]))]
 
 
 # --- The whole report -------------------------------------------------------------------------

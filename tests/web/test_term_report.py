@@ -220,6 +220,18 @@ def test_small_numbers_hold_back_a_lone_group(app, client, login_as):
     assert rows["Carer"] == "not shown" and rows["All students enrolled"] == "fewer than 8"
 
 
+def test_a_held_part_of_the_waiting_list_cannot_be_worked_out_from_a_shown_zero():
+    """Course A: 12 people never got a place, 4 still waiting, 8 left; course B: 20, 20, 0.
+    The 4 is held back, so B's 20 still waiting is too (rule 2 on the column). If B's 0 who
+    left were shown, B's still waiting would be 20 - 0 = 20, and A's 24 - 20 = 4."""
+    people, waiting, left = queries._guarded_together([{"A": 12, "B": 20}, {"A": 4, "B": 20}, {"A": 8, "B": 0}])
+    assert [people["A"].text, waiting["A"].text, left["A"].text] == ["12", "not shown", "not shown"]
+    assert [people["B"].text, waiting["B"].text, left["B"].text] == ["20", "not shown", "not shown"]
+    # A row with nothing held keeps its zeros.
+    people, waiting, left = queries._guarded_together([{"A": 9, "B": 30}, {"A": 9, "B": 30}, {"A": 0, "B": 0}])
+    assert [waiting["A"].text, left["A"].text, waiting["B"].text, left["B"].text] == ["9", "0", "30", "0"]
+
+
 def test_a_wrong_term_is_an_error_with_the_choices_kept(app, client, login_as):
     login_as("admin")
     response = client.get("/admin/reports/term?term=1999-easter")
