@@ -1043,7 +1043,7 @@ def _book(
     # People change their plans: on every third session someone else booked a place and
     # cancelled it, and on sessions with a waiting list one more person joined it and left.
     for n, (spec, session) in enumerate(sessions):
-        if session.status == SESSION_CANCELLED:
+        if session.status == SESSION_CANCELLED or (session.booking_opens_at and session.booking_opens_at > now):
             continue
         on_it = set(db.session.execute(select(Booking.student_id).where(Booking.session_id == session.id)).scalars())
         changes = ([True] if n % 3 == 0 else []) + ([False] if spec.taken > session.capacity else [])
@@ -1071,12 +1071,15 @@ def _add_booking_row(session: CourseSession, student: User, status: str, queued_
 
 
 def _add_cancelled_booking(session: CourseSession, student: User, now: datetime, *, had_place: bool) -> None:
-    """A place (or a waiting-list place) the student asked for two weeks before the
-    session, or before today, and cancelled four days later: nobody is emailed and no
-    waiting list moves."""
-    asked = min(session.starts_at, now) - timedelta(days=14)
-    _add_booking_row(session, student, BOOKING_CANCELLED, asked, asked if had_place else None,
-                     asked + timedelta(days=4))
+    """A place (or a waiting-list place) the student asked for and cancelled: two weeks
+    before a past session and four days later; on an upcoming session (scheduled just now,
+    by the demo), just now. Nobody is emailed and no waiting list moves."""
+    if session.starts_at <= now:
+        asked = session.starts_at - timedelta(days=14)
+        cancelled = asked + timedelta(days=4)
+    else:
+        asked = cancelled = now
+    _add_booking_row(session, student, BOOKING_CANCELLED, asked, asked if had_place else None, cancelled)
 
 
 def _add_past_booking(session: CourseSession, student: User) -> None:

@@ -93,7 +93,7 @@ def _workshops(rows):
         "All requests", queries.total_text(sum(n.value for *_, n in rows)))
 
 
-NONE_YET = "–"  # the course has no sessions of that kind in the term (yet)
+NONE_YET = "–"  # nothing to show yet: no such sessions so far, registers not taken, no ratings
 
 
 def _summary_row(c: queries.CourseSummary) -> tuple:
@@ -154,7 +154,8 @@ TABLES: dict[str, Table] = {
 # The PDF's one table per course (the page has the four full tables above instead).
 COURSE_SUMMARY = Table(
     "courses", "The key figures of each course", "courses",
-    ("Course", "Group sessions", "Places booked", "Attendance rate", "No-show rate", "Could not get a place",
-     "Fully co-delivered", "Feedback responses", "Average rating (out of 5)"),
+    ("Course", "Group sessions in the term", "Places booked so far", "Attendance rate", "No-show rate",
+     "Could not get a place", "Delivered sessions fully co-delivered", "Feedback responses",
+     "Average rating (out of 5)"),
     _summary,
 )

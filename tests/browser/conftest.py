@@ -234,8 +234,8 @@ _SCAN_DOCUMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _scanner_page(context):
-    """The JS-enabled page that scans the pages of the no-JS ``context`` (one per context,
-    so the app's stylesheets are fetched once)."""
+    """The JS-enabled page that scans the pages of the no-JS ``context`` (one per context).
+    Its route turns off the HTTP cache, so each scan fetches the stylesheets again."""
     scan_page = _SCANNERS.get(context)
     if scan_page is None or scan_page.is_closed():
         scanner = new_context(context.browser, js=True)

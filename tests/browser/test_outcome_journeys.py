@@ -113,7 +113,7 @@ def test_my_courses_leads_to_a_due_follow_up(visitor, live_server):
     page = visitor.page
     visitor.visit("/my/courses")
     prompt = page.locator("#outcomes-prompt")
-    expect(prompt).to_contain_text("It is 6 months since your Staying Safe course")
+    expect(prompt).to_contain_text("It is more than 6 months since your Staying Safe course")
     visitor.click_link("Answer the follow-up questions")
     expect(heading(visitor)).to_have_text("Your experience of crime")
     page.get_by_role("radio", name="No", exact=True).first.check()
