@@ -115,6 +115,11 @@ class StageState:
         return STAGE_SLUGS[self.stage]
 
     @property
+    def months(self) -> int | None:
+        """Follow-ups: how many months after Staying Safe they are asked."""
+        return FOLLOW_UP_MONTHS.get(self.stage)
+
+    @property
     def answered(self) -> bool:
         return self.check is not None
 

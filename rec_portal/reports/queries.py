@@ -20,21 +20,9 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
-from rec_portal.attendance.reports import (
-    AttendanceReport,
-    CourseFigures,
-    Term,
-    attendance_report,
-    percent,
-)
+from rec_portal.attendance.reports import AttendanceReport, CourseFigures, Term, attendance_report, percent
 from rec_portal.extensions import db
-from rec_portal.feedback_review.dashboard import (
-    FEWER,
-    HELD_BACK,
-    _half_up,
-    enough,
-    hold_more,
-)
+from rec_portal.feedback_review.dashboard import FEWER, HELD_BACK, _half_up, enough, hold_more
 from rec_portal.models import (
     Booking,
     Course,
@@ -532,6 +520,11 @@ class TermReport:
     @property
     def workshops_total(self) -> str:
         return total_text(sum(n.value for *_, n in self.workshops))
+
+    @property
+    def feedback_shown(self) -> int:
+        """Courses with enough feedback responses to show their figures."""
+        return sum(1 for row in self.feedback if row.shown)
 
     @property
     def courses(self) -> list[CourseSummary]:

@@ -27,6 +27,11 @@ class Table:
     header: tuple[str, ...]
     body: Callable  # section data -> (rows, total row or None)
 
+    @property
+    def total_caption(self) -> str:
+        """The caption of the table's totals row alone (the PDF's per-course sections)."""
+        return self.caption.removesuffix(" per course") + ": all courses"
+
     def rows(self, report: queries.TermReport) -> tuple[list[tuple], tuple | None]:
         return self.body(getattr(report, self.section))
 
