@@ -447,4 +447,7 @@ def apply_retention(months: int, *, now: datetime | None = None) -> int:
         event = audit.record(audit.ACCOUNT_ANONYMISED, subject=user)
         event.ip_address = None
     purge_old_drafts(now)
+    from rec_portal.auth.operations import expire_signups
+
+    expire_signups(now)  # enrolments never confirmed (also ``rec expire-signups``)
     return len(users)
