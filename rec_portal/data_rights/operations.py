@@ -239,7 +239,10 @@ def collect(user: User) -> dict:
         ],
         "activity": [
             {"when": _iso(e.at), "what": audit.EVENT_LABELS.get(e.event, e.event),
-             "by_you": e.actor_id == uid, "from_ip_address": e.ip_address}
+             "by_you": e.actor_id == uid,
+             # Only the person's own IP addresses: never that of the staff member who
+             # viewed their record, nor of whoever typed their address at the sign-in page.
+             "from_ip_address": e.ip_address if e.actor_id == uid else None}
             for e in events
         ],
         "emails": [
