@@ -250,3 +250,13 @@ def test_signed_in_people_are_sent_to_their_account(login_as, client):
     login_as("student")
     response = client.get("/register")
     assert response.status_code == 302 and response.headers["Location"] == "/my/account"
+
+
+def test_the_confirm_button_needs_its_csrf_token(web, client, app):
+    web.submit("/register", GOOD)
+    link = web.signup_link(GOOD["email"])
+    assert client.post(link).status_code == 400
+    assert client.get("/register/confirm/not-a-real-token").status_code == 410
+    with app.app_context():
+        assert db.session.execute(select(User)).first() is None
+        assert db.session.execute(select(PendingSignup)).first() is not None
