@@ -152,6 +152,19 @@ def apply_retention(months: int | None) -> None:
     click.echo(f"Anonymised {changed} {noun} inactive for more than {months} {period}.")
 
 
+@rec_cli.command("expire-signups")
+def expire_signups() -> None:
+    """Delete enrolments whose email address was never confirmed and whose link has expired
+    (after REC_SIGNUP_CONFIRM_HOURS, default 48). ``rec apply-retention`` does this too.
+    Safe to run again (e.g. hourly)."""
+    from rec_portal.auth.operations import expire_signups as expire
+
+    deleted = expire()
+    db.session.commit()
+    noun = "enrolment" if deleted == 1 else "enrolments"
+    click.echo(f"Deleted {deleted} unconfirmed {noun} whose link had expired.")
+
+
 # Each feature's own commands (they add themselves to ``rec_cli``).
 from rec_portal.attendance import cli as _attendance_cli  # noqa: F401
 from rec_portal.facilitation import cli as _facilitation_cli  # noqa: F401

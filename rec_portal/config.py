@@ -108,6 +108,9 @@ def load_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed-in session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "REC_PASSWORD_RESET_MINUTES": _int("REC_PASSWORD_RESET_MINUTES", 60),
+        # How long the link that confirms a new sign-up's email address works; unconfirmed
+        # sign-ups are deleted after this (``rec expire-signups``).
+        "REC_SIGNUP_CONFIRM_HOURS": _int("REC_SIGNUP_CONFIRM_HOURS", 48),
         # Rate limits (Flask-Limiter syntax).
         "RATELIMIT_ENABLED": _bool("REC_RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": _env("REC_RATELIMIT_STORAGE_URI", "memory://"),

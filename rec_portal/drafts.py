@@ -7,6 +7,11 @@ again. Only that account gets it back: the owner is the account of the session n
 the signed cookie (``_last_session``, set at sign-in, removed by signing out), and only
 if that session ended by timing out (not a sign-out, a password change or disabling),
 never from the form.
+
+Drafts are kept only for forms that exist: a form whose name comes from the URL (one per
+booking, per session, per stage) says with ``keep_if`` whether that URL names a real form
+of the person's; anything else posted is dropped, so made-up addresses cannot fill the
+table or the person's data export.
 """
 
 from __future__ import annotations
@@ -62,12 +67,15 @@ def _owner_of_timed_out_session() -> User | None:
     return user
 
 
-def keep_draft(form: str, data: dict) -> bool:
+def keep_draft(form: str, data: dict, keep_if: Callable[[User], bool] | None = None) -> bool:
     """Store ``data`` for the owner of the timed-out session. Returns False if there is no
     such owner (never signed in on this browser, signed out on purpose, ended for another
-    reason), or if they already have too much waiting."""
+    reason), if ``keep_if(owner)`` says the form is not one of theirs, or if they already
+    have too much waiting."""
     owner = _owner_of_timed_out_session()
     if owner is None:
+        return False
+    if keep_if is not None and not keep_if(owner):
         return False
     payload = json.dumps(data)
     waiting = db.session.execute(
@@ -106,14 +114,19 @@ def take_drafts(user: User, form: str) -> list[dict]:
 
 
 def login_required_keeping(
-    form: str | Callable[..., str], fields: tuple[str, ...] | Callable[[str], bool]
+    form: str | Callable[..., str], fields: tuple[str, ...] | Callable[[str], bool],
+    keep_if: Callable[..., bool] | None = None,
 ):
     """Like ``login_required``; but a POST arriving after the session expired has its
     ``fields`` kept (see module docstring) before the person is sent to sign in.
 
     For forms whose fields or drafts depend on the page, ``fields`` may be a predicate
     ``name -> bool`` (e.g. questions named ``q-<id>``) and ``form`` a function of the
-    view's URL arguments giving the draft's name (e.g. one per booking)."""
+    view's URL arguments giving the draft's name (e.g. one per booking). Such a form needs
+    ``keep_if(owner, **url_arguments) -> bool``: whether the URL names a form that exists
+    for the draft's owner (their booking, a session they are rostered on ...)."""
+    if callable(form) and keep_if is None:
+        raise TypeError("a draft named from the URL needs keep_if, so only real forms are kept")
 
     def decorator(view):
         @wraps(view)
@@ -127,7 +140,8 @@ def login_required_keeping(
                     names = [name for name in fields if name in request.form]
                 data = {name: request.form.getlist(name) for name in names}
                 name = form(**kwargs) if callable(form) else form
-                if data and keep_draft(name, data):
+                check = (lambda owner: keep_if(owner, **kwargs)) if keep_if else None
+                if data and keep_draft(name, data, check):
                     db.session.commit()
                     flash(
                         "We have kept what you typed. Sign in again and it will be back "

@@ -37,9 +37,11 @@ PAGES = {
         ["The page was asked to do something it does not do. Go back and try again."],
     ),
     429: (
-        "You have tried this too many times",
+        "Please wait a few minutes, then try again",
         [
-            "To keep accounts safe, we have paused this for a few minutes.",
+            "To keep accounts safe, we pause this for a few minutes when we get a lot of "
+            "requests like it at once. It can happen when many people share one internet "
+            "connection, for example in a class.",
             "Wait a few minutes, then try again. Nothing you did has been lost.",
         ],
     ),

@@ -96,6 +96,25 @@ def count_statements(app):
         event.remove(engine, "before_cursor_execute", _count)
 
 
+def signup_link(app, email: str) -> str:
+    """The path in the newest sign-up confirmation email sent to ``email`` (as the person
+    would read it in their inbox)."""
+    from sqlalchemy import select
+
+    from rec_portal.models import OutboxMessage
+
+    with app.app_context():
+        message = db.session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.to_address == email.strip().lower(),
+                   OutboxMessage.body_text.contains("/register/confirm/"))
+            .order_by(OutboxMessage.id.desc())
+        ).scalars().first()
+        assert message is not None, f"no confirmation link was sent to {email}"
+        base = app.config["REC_BASE_URL"]
+        return message.body_text.split(base, 1)[1].split()[0]
+
+
 def csrf_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF token"
@@ -116,6 +135,19 @@ class Browserless:
         data = dict(data)
         data.setdefault("csrf_token", self.token(page or url))
         return self.client.post(url, data=data, **kwargs)
+
+    def signup_link(self, email: str) -> str:
+        """The path of the newest "confirm your email address" link sent to ``email``."""
+        return signup_link(self.client.application, email)
+
+    def enrol(self, data: dict):
+        """Register with ``data`` (the /register form), then follow the link in the email
+        and choose the button, as a person would. Returns the last response (signed in,
+        sent on to the optional questions)."""
+        sent = self.submit("/register", data)
+        assert sent.status_code == 302, sent.get_data(as_text=True)[:2000]
+        assert sent.headers["Location"] == "/register/check-your-email"
+        return self.submit(self.signup_link(data["email"]), {})
 
     def login(self, email: str, password: str = factories.PASSWORD):
         response = self.submit("/login", {"email": email, "password": password})

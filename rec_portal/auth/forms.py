@@ -183,6 +183,10 @@ class RegisterForm(NameFields, CredentialFields, AboutYouFields, ContactFields, 
     )
 
 
+class ConfirmSignupForm(FlaskForm):
+    """Only the CSRF token: the button that finishes enrolling."""
+
+
 class ForgotPasswordForm(FlaskForm):
     email = email_field()
 

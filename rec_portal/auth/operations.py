@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rec_portal import audit
@@ -15,8 +16,9 @@ from rec_portal.auth import sessions
 from rec_portal.auth.passwords import hash_password, needs_rehash, verify_password
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import PasswordResetToken, User, UserRole
+from rec_portal.models import PasswordResetToken, PendingSignup, User, UserRole
 from rec_portal.models.accounts import STUDENT
+from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.timeutil import utcnow
 
@@ -41,20 +43,21 @@ def email_taken(email: str, except_user: User | None = None) -> bool:
 
 
 def register_user(
-    *, full_name: str, preferred_name: str, email: str, password: str, profile: dict | None = None
+    *, full_name: str, preferred_name: str, email: str, password: str | None = None,
+    profile: dict | None = None, password_hash: str | None = None, consent_at=None,
 ) -> User:
-    """Create a student account (enrolment). ``profile``: the enrolment answers (see
-    ``account.operations.PROFILE_FIELDS``). The caller has checked the privacy consent box."""
+    """Create a student account at once. Sign-up from the web goes through
+    ``start_signup`` / ``confirm_signup`` instead, which end here once the email address
+    is confirmed. ``profile``: the enrolment answers (see ``PROFILE_FIELDS``). The caller
+    has checked the privacy consent box."""
     if email_taken(email):
-        # Registration has to say this (there is no other way to tell the person), but
-        # the message points to sign in / reset rather than confirming details.
         raise DomainError(TAKEN_MESSAGE, field="email")
     user = User(
         email=normalise_email(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         full_name=full_name.strip(),
         preferred_name=(preferred_name or "").strip() or full_name.strip().split()[0],
-        privacy_consent_at=utcnow(),
+        privacy_consent_at=consent_at or utcnow(),
         active=True,
     )
     user.roles.append(UserRole(role=STUDENT))
@@ -69,6 +72,142 @@ def register_user(
 TAKEN_MESSAGE = (
     "An account already uses this email address. Sign in, or reset your password "
     "if you have forgotten it"
+)
+
+SIGNUP_LINK_INVALID_MESSAGE = (
+    "This link has expired or has already been used. Enrol again and we will send a new link"
+)
+
+
+# --- Sign-up with a confirmed email address --------------------------------------------------
+
+
+def _signup_link(token: str) -> str:
+    return current_app.config["REC_BASE_URL"] + url_for("auth.confirm_signup", token=token)
+
+
+def _send_signup_link(pending: PendingSignup) -> None:
+    """Give ``pending`` a new link (any earlier one stops working) and queue the email."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    hours = current_app.config["REC_SIGNUP_CONFIRM_HOURS"]
+    pending.token_hash = _token_hash(token)
+    pending.expires_at = now + timedelta(hours=hours)
+    queue_email(
+        to=pending.email,
+        subject="Confirm your email address to finish enrolling with the Recovery Education Centre",
+        body=render_template(
+            "emails/signup_confirm.txt", pending=pending, link=_signup_link(token),
+            minutes=hours * 60,
+        ),
+        contains_secret=True,
+    )
+
+
+def _find_pending(email: str) -> PendingSignup | None:
+    return db.session.execute(
+        select(PendingSignup).where(PendingSignup.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def start_signup(
+    *, full_name: str, preferred_name: str, email: str, password: str, profile: dict | None = None
+) -> None:
+    """Enrolment, step one. Nothing here tells the caller whether the address already has
+    an account: either way one email is queued and the page says "check your email".
+
+    - A new address: the details wait (``PendingSignup``) and the address gets a link; the
+      account is made when the link is followed (``confirm_signup``).
+    - An address with an account: that address is told so, with links to sign in and to
+      reset the password. Nothing changes.
+    - An address with an unconfirmed sign-up: its details are replaced and a fresh link is
+      sent (the old one stops working), so whoever typed someone else's address first
+      cannot block the real owner.
+    """
+    address = normalise_email(email)
+    # The password is hashed in every case, so that the time taken does not tell either.
+    password_hash = hash_password(password)
+    existing = find_user_by_email(address)
+    if existing is not None:
+        base = current_app.config["REC_BASE_URL"]
+        queue_email(
+            to=existing.email,
+            user=existing,
+            subject="You already have a Recovery Education Centre account",
+            body=render_template(
+                "emails/already_registered.txt", user=existing,
+                sign_in_link=base + url_for("auth.login"),
+                reset_link=base + url_for("auth.forgot_password"),
+            ),
+        )
+        return
+    answers = {name: (profile or {}).get(name) or "" for name in PROFILE_FIELDS}
+    full_name = full_name.strip()
+    pending = _find_pending(address)
+    if pending is None:
+        pending = PendingSignup(email=address)
+        db.session.add(pending)
+    pending.full_name = full_name
+    pending.preferred_name = (preferred_name or "").strip() or full_name.split()[0]
+    pending.password_hash = password_hash
+    pending.profile = json.dumps(answers)
+    pending.privacy_consent_at = utcnow()
+    pending.created_at = utcnow()
+    _send_signup_link(pending)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # The same address was sent at the same moment by another request: its link
+        # is the one that counts; this one's row and email go with the savepoint.
+        pass
+
+
+def find_pending_signup(token: str) -> PendingSignup | None:
+    """The sign-up this link belongs to, if the link is the newest one and has not expired."""
+    row = db.session.execute(
+        select(PendingSignup).where(PendingSignup.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.expires_at < utcnow():
+        return None
+    return row
+
+
+def confirm_signup(token: str) -> User:
+    """Enrolment, step two: the link was followed, so the address is the person's. Make the
+    account from the waiting details. The link works once."""
+    row = find_pending_signup(token)
+    # Claim the sign-up in one statement, so two requests with the same link cannot both
+    # make an account.
+    claimed = db.session.execute(
+        delete(PendingSignup).where(
+            PendingSignup.token_hash == _token_hash(token),
+            PendingSignup.expires_at >= utcnow(),
+        )
+    ).rowcount
+    if row is None or claimed != 1:
+        raise DomainError(SIGNUP_LINK_INVALID_MESSAGE)
+    db.session.expunge(row)
+    if email_taken(row.email):  # staff made an account for this address meanwhile
+        raise DomainError(TAKEN_MESSAGE)
+    return register_user(
+        full_name=row.full_name, preferred_name=row.preferred_name, email=row.email,
+        password_hash=row.password_hash, profile=json.loads(row.profile),
+        consent_at=row.privacy_consent_at,
+    )
+
+
+def expire_signups(now=None) -> int:
+    """Delete sign-ups whose link has expired unconfirmed (``rec expire-signups``)."""
+    result = db.session.execute(
+        delete(PendingSignup).where(PendingSignup.expires_at < (now or utcnow()))
+    )
+    return result.rowcount or 0
+
+
+CONFIRM_FIRST_MESSAGE = (
+    "Confirm your email address first: we have sent you a new link. Open it to finish "
+    "enrolling, then you can sign in"
 )
 
 
@@ -94,6 +233,15 @@ def authenticate(email: str, password: str) -> User:
     """Check the email and password; raise DomainError with a message that does not say
     whether the account exists."""
     user = find_user_by_email(email)
+    pending = _find_pending(email) if user is None else None
+    if pending is not None and pending.expires_at >= utcnow():
+        # Enrolled but not confirmed yet. Only someone who knows the password learns that
+        # (a wrong one gets the usual message); they get a fresh link.
+        if verify_password(pending.password_hash, password):
+            _send_signup_link(pending)
+            raise DomainError(CONFIRM_FIRST_MESSAGE, field="email")
+        audit.record(audit.LOGIN_FAILED, detail="unknown email")
+        raise DomainError(LOGIN_FAILED_MESSAGE, field="email")
     ok = verify_password(user.password_hash if user else None, password)
     if not ok:
         audit.record(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal.auth import bp, operations
 from rec_portal.auth.access import login_required
 from rec_portal.auth.forms import (
+    ConfirmSignupForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -21,9 +22,18 @@ from rec_portal.security import safe_next
 from rec_portal.templating import add_error
 
 
-def _limit(name: str, key_func=None):
+def _limit(name: str, key_func=None, deduct_when=None):
     """A rate limit from the config, counted on POST only (reading a page is free)."""
-    return limiter.limit(lambda: current_app.config[name], methods=["POST"], key_func=key_func)
+    return limiter.limit(
+        lambda: current_app.config[name], methods=["POST"], key_func=key_func,
+        deduct_when=deduct_when,
+    )
+
+
+def _not_signed_in(response) -> bool:
+    """Count an attempt to sign in against the connection's limit only if it did not sign
+    anyone in: a class on a venue's shared wifi all sign in from one address."""
+    return not g.get("signed_in")
 
 
 def _email_key() -> str:
@@ -31,7 +41,7 @@ def _email_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_limit("REC_LIMIT_LOGIN")
+@_limit("REC_LIMIT_LOGIN", deduct_when=_not_signed_in)
 @_limit("REC_LIMIT_LOGIN_PER_EMAIL", key_func=_email_key)
 def login():
     next_url = safe_next(request.args.get("next"), default="")
@@ -47,6 +57,7 @@ def login():
         else:
             operations.sign_in(user)
             db.session.commit()
+            g.signed_in = True
             flash(f"You are signed in as {user.display_name}.", "success")
             return redirect(next_url or url_for("account.index"))
     return render_template("auth/login.html", form=form, next_url=next_url), (
@@ -71,29 +82,55 @@ def register():
         return redirect(url_for("account.index"))
     form = RegisterForm()
     if form.validate_on_submit():
+        # The same page follows whether or not the address has an account already.
+        operations.start_signup(
+            full_name=form.full_name.data,
+            preferred_name=form.preferred_name.data,
+            email=form.email.data,
+            password=form.password.data,
+            profile={name: form[name].data for name in PROFILE_FIELDS},
+        )
+        db.session.commit()
+        return redirect(url_for("auth.register_sent"))
+    return render_template("auth/register.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/register/check-your-email")
+def register_sent():
+    hours = current_app.config["REC_SIGNUP_CONFIRM_HOURS"]
+    return render_template("auth/register_sent.html", minutes=hours * 60)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@_limit("REC_LIMIT_REGISTER")
+def confirm_signup(token: str):
+    """The link in the email. Opening it changes nothing (mail scanners open links); the
+    button makes the account, signs the person in and carries on with enrolment."""
+    if operations.find_pending_signup(token) is None:
+        return render_template("auth/signup_link_invalid.html"), 410
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
         try:
-            user = operations.register_user(
-                full_name=form.full_name.data,
-                preferred_name=form.preferred_name.data,
-                email=form.email.data,
-                password=form.password.data,
-                profile={name: form[name].data for name in PROFILE_FIELDS},
-            )
+            user = operations.confirm_signup(token)
         except DomainError as error:
             db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            queue_email(
-                to=user.email,
-                user=user,
-                subject="Welcome to the Recovery Education Centre",
-                body=render_template("emails/welcome.txt", user=user),
-            )
-            operations.sign_in(user)
-            db.session.commit()
-            flash("Your account has been created. You are signed in.", "success")
-            return redirect(url_for("outcomes.offer"))  # the optional questions about crime
-    return render_template("auth/register.html", form=form), (400 if form.errors else 200)
+            if error.message == operations.TAKEN_MESSAGE:
+                flash(error.message + ".", "info")
+                return redirect(url_for("auth.login"))
+            return render_template("auth/signup_link_invalid.html"), 410
+        queue_email(
+            to=user.email,
+            user=user,
+            subject="Welcome to the Recovery Education Centre",
+            body=render_template("emails/welcome.txt", user=user),
+        )
+        operations.sign_in(user)
+        db.session.commit()
+        flash("Your email address is confirmed and your account has been created. You are signed in.", "success")
+        return redirect(url_for("outcomes.offer"))  # the optional questions about crime
+    return render_template("auth/confirm_signup.html", form=form, token=token), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

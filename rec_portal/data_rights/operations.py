@@ -239,7 +239,10 @@ def collect(user: User) -> dict:
         ],
         "activity": [
             {"when": _iso(e.at), "what": audit.EVENT_LABELS.get(e.event, e.event),
-             "by_you": e.actor_id == uid, "from_ip_address": e.ip_address}
+             "by_you": e.actor_id == uid,
+             # Only the person's own IP addresses: never that of the staff member who
+             # viewed their record, nor of whoever typed their address at the sign-in page.
+             "from_ip_address": e.ip_address if e.actor_id == uid else None}
             for e in events
         ],
         "emails": [
@@ -447,4 +450,7 @@ def apply_retention(months: int, *, now: datetime | None = None) -> int:
         event = audit.record(audit.ACCOUNT_ANONYMISED, subject=user)
         event.ip_address = None
     purge_old_drafts(now)
+    from rec_portal.auth.operations import expire_signups
+
+    expire_signups(now)  # enrolments never confirmed (also ``rec expire-signups``)
     return len(users)

@@ -21,7 +21,7 @@ from rec_portal.extensions import db
 from rec_portal.feedback import bp, operations
 from rec_portal.feedback.bank import questions_for
 from rec_portal.feedback.forms import QUESTION_FIELD, feedback_form, is_answer_field
-from rec_portal.models import CourseSession
+from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import FACILITATOR, STUDENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.feedback import ANSWER_TEXT_MAX, FOR_FACILITATORS, FOR_STUDENTS
@@ -41,6 +41,16 @@ def _student_draft(booking_id: int) -> str:
 
 def _reflection_draft(session_id: int) -> str:
     return f"feedback.reflection.{session_id}"
+
+
+def _own_booking(owner, booking_id: int) -> bool:
+    """Whether a draft for this booking's feedback form can be kept (it is the owner's)."""
+    booking = db.session.get(Booking, booking_id)
+    return booking is not None and booking.student_id == owner.id and owner.has_role(STUDENT)
+
+
+def _rostered(owner, session_id: int) -> bool:
+    return owner.has_role(FACILITATOR) and is_rostered(owner.id, session_id)
 
 
 def get_rostered_session_or_404(session_id: int) -> CourseSession:
@@ -120,7 +130,7 @@ def _form_page(form, questions, audience, session, action, back_url, status=200)
 # --- Students ---------------------------------------------------------------------------------
 
 @bp.route("/my/courses/<int:booking_id>/feedback", methods=["GET", "POST"])
-@login_required_keeping(_student_draft, is_answer_field)
+@login_required_keeping(_student_draft, is_answer_field, keep_if=_own_booking)
 @role_required(STUDENT)
 def give(booking_id: int):
     booking = get_booking_or_404(booking_id, for_user=current_user)
@@ -152,7 +162,7 @@ def thanks(booking_id: int):
 # --- Facilitators ------------------------------------------------------------------------------
 
 @bp.route("/facilitate/sessions/<int:session_id>/reflection", methods=["GET", "POST"])
-@login_required_keeping(_reflection_draft, is_answer_field)
+@login_required_keeping(_reflection_draft, is_answer_field, keep_if=_rostered)
 @role_required(FACILITATOR)
 def reflection(session_id: int):
     session = get_rostered_session_or_404(session_id)

@@ -3,6 +3,7 @@
 from rec_portal.models.accounts import (  # noqa: F401
     ROLES,
     PasswordResetToken,
+    PendingSignup,
     User,
     UserRole,
     UserSession,

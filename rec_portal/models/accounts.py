@@ -1,11 +1,12 @@
-"""Accounts: people, their roles, their signed-in sessions and password reset tokens."""
+"""Accounts: people, their roles, their signed-in sessions, password reset tokens and
+sign-ups waiting for their email address to be confirmed."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rec_portal.extensions import db
@@ -118,6 +119,28 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class PendingSignup(db.Model):
+    """An enrolment waiting for its email address to be confirmed. No account exists until
+    the link in the email is followed (``auth.operations.confirm_signup``), so nobody can
+    hold an account with someone else's address. One row per address: registering again
+    replaces the details and the link. Only the link's hash is stored; rows past
+    ``expires_at`` are deleted by ``rec expire-signups``."""
+
+    __tablename__ = "pending_signups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    preferred_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # JSON of the enrolment answers (``models.students.PROFILE_FIELDS``).
+    profile: Mapped[str] = mapped_column(Text)
+    privacy_consent_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 Index("ix_users_full_name", User.full_name)

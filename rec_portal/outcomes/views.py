@@ -64,7 +64,10 @@ def offer():
 
 
 @bp.route("/my/outcomes/<slug>", methods=["GET", "POST"])
-@login_required_keeping(lambda slug: _draft_name(slug), is_answer_field)
+@login_required_keeping(
+    lambda slug: _draft_name(slug), is_answer_field,
+    keep_if=lambda owner, slug: slug in operations.SLUG_STAGES and owner.has_role(STUDENT),
+)
 @role_required(STUDENT)
 def answer(slug: str):
     stage = _stage_or_404(slug)

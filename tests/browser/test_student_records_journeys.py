@@ -26,6 +26,7 @@ from rec_portal.models import (
 )
 from tests import factories
 from tests.browser.test_account_journeys import header, heading
+from tests.conftest import signup_link
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +50,7 @@ def _seed(live_server) -> None:
         db.session.commit()
 
 
-def enrol(visitor) -> None:
+def enrol(visitor, live_server) -> None:
     page = visitor.page
     visitor.visit("/register")
     expect(heading(visitor)).to_have_text("Enrol with the Recovery Education Centre")
@@ -66,6 +67,11 @@ def enrol(visitor) -> None:
     page.get_by_label("Is there anything that would help you take part? (optional)").fill("Regular short breaks")
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
     visitor.submit("Enrol and create my account")
+    expect(heading(visitor)).to_have_text("Check your email")
+    # Follow the link in the email (read from the outbox), then choose the button.
+    visitor.visit(signup_link(live_server.app, EMAIL))
+    expect(heading(visitor)).to_have_text("Finish enrolling")
+    visitor.submit("Confirm and finish enrolling")
     expect(heading(visitor)).to_have_text("A few optional questions")  # offered after enrolment
     visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
@@ -195,7 +201,7 @@ def test_student_records_from_enrolment_to_deletion(visitor, live_server, tmp_pa
     old_exit = live_server.app.config["REC_QUICK_EXIT_URL"]
     live_server.app.config["REC_QUICK_EXIT_URL"] = f"{live_server.url}{NEUTRAL}"
     try:
-        enrol(visitor)
+        enrol(visitor, live_server)
         write_learning_plan(visitor)
         write_safety_plan(visitor)
         leave_quickly(visitor, live_server)

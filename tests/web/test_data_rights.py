@@ -403,3 +403,44 @@ def test_a_missing_pdf_library_gives_a_calm_page_not_a_crash(app, client, web, m
     assert response.status_code == 503
     assert "Sorry, downloads are not working at the moment" in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+STUDENT_IP, STAFF_IP, STRANGER_IP = "198.51.100.23", "203.0.113.99", "192.0.2.66"
+
+
+def test_export_holds_my_own_ip_addresses_and_never_staffs_or_anyone_elses(app, client):
+    """Issue 13: the activity list gave the IP address of the staff member who opened the
+    student's record (and of whoever typed their address at the sign-in page)."""
+    from tests.conftest import Browserless
+
+    with app.app_context():
+        me = factories.make_user(full_name="Marigold Featherstone", email="marigold@example.org")
+        factories.make_user(roles=("admin",), email="boss@example.org")
+        db.session.commit()
+        my_id = me.id
+    stranger = Browserless(app.test_client())
+    stranger.client.environ_base["REMOTE_ADDR"] = STRANGER_IP
+    stranger.submit("/login", {"email": "marigold@example.org", "password": "not-her-password-1"})
+    staff = Browserless(app.test_client())
+    staff.client.environ_base["REMOTE_ADDR"] = STAFF_IP
+    staff.login("boss@example.org")
+    assert "Marigold Featherstone" in staff.client.get(f"/admin/people/{my_id}").get_data(as_text=True)
+    client.environ_base["REMOTE_ADDR"] = STUDENT_IP
+    Browserless(client).login("marigold@example.org")
+
+    data = client.get("/my/account/data.json").get_json()
+    ips = {e["what"]: e["from_ip_address"] for e in data["activity"]}
+    assert ips["Account opened by staff"] is None
+    assert [e["from_ip_address"] for e in data["activity"] if e["by_you"]] == [STUDENT_IP]
+    text = json.dumps(data)
+    assert STUDENT_IP in text and STAFF_IP not in text and STRANGER_IP not in text
+    with app.app_context():  # the audit log itself still has them, for staff
+        stored = {e.ip_address for e in db.session.execute(select(AuditEvent)).scalars()}
+        assert {STUDENT_IP, STAFF_IP, STRANGER_IP} <= stored
+
+    if shutil.which("pdftotext"):
+        pdf = client.get("/my/account/data.pdf")
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.data,
+                              capture_output=True, check=True).stdout.decode()
+        assert "Account opened by staff" in text
+        assert STUDENT_IP in text and STAFF_IP not in text and STRANGER_IP not in text

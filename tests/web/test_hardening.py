@@ -13,7 +13,7 @@ NASTY = """<b id="pwn" hx-post="4/roles" hx-trigger="load">Jo</b>"""
 
 
 def test_names_are_escaped_everywhere_they_are_shown(web, client, app):
-    response = web.submit("/register", {
+    response = web.enrol({
         "full_name": NASTY, "preferred_name": NASTY, "email": "nasty@example.org",
         "password": "valid-password-42", "confirm_password": "valid-password-42", "consent": "y", "relationship_to_services": "service_user", "contact_preference": "email",
     })
