@@ -74,6 +74,13 @@ TAKEN_MESSAGE = (
     "if you have forgotten it"
 )
 
+
+class EmailTaken(DomainError):
+    """An account already uses the address (staff made one while a sign-up waited)."""
+
+    def __init__(self) -> None:
+        super().__init__(TAKEN_MESSAGE, field="email")
+
 SIGNUP_LINK_INVALID_MESSAGE = (
     "This link has expired or has already been used. Enrol again and we will send a new link"
 )
@@ -189,7 +196,7 @@ def confirm_signup(token: str) -> User:
         raise DomainError(SIGNUP_LINK_INVALID_MESSAGE)
     db.session.expunge(row)
     if email_taken(row.email):  # staff made an account for this address meanwhile
-        raise DomainError(TAKEN_MESSAGE)
+        raise EmailTaken()
     return register_user(
         full_name=row.full_name, preferred_name=row.preferred_name, email=row.email,
         password_hash=row.password_hash, profile=json.loads(row.profile),

@@ -112,11 +112,12 @@ def confirm_signup(token: str):
     if form.validate_on_submit():
         try:
             user = operations.confirm_signup(token)
-        except DomainError as error:
+        except operations.EmailTaken as error:
             db.session.rollback()
-            if error.message == operations.TAKEN_MESSAGE:
-                flash(error.message + ".", "info")
-                return redirect(url_for("auth.login"))
+            flash(error.message + ".", "info")
+            return redirect(url_for("auth.login"))
+        except DomainError:
+            db.session.rollback()
             return render_template("auth/signup_link_invalid.html"), 410
         queue_email(
             to=user.email,

@@ -260,3 +260,20 @@ def test_the_confirm_button_needs_its_csrf_token(web, client, app):
     with app.app_context():
         assert db.session.execute(select(User)).first() is None
         assert db.session.execute(select(PendingSignup)).first() is not None
+
+
+def test_a_link_for_an_address_given_an_account_meanwhile_sends_the_person_to_sign_in(web, client, app):
+    """Staff made an account for the address while the sign-up waited: following the link
+    makes no second account and says to sign in."""
+    web.submit("/register", GOOD)
+    link = web.signup_link(GOOD["email"])
+    result = app.test_cli_runner().invoke(
+        args=["rec", "create-admin", "--email", GOOD["email"], "--name", "Ada Lovelace",
+              "--password", "river-stone-lantern-9"],
+    )
+    assert result.exit_code == 0, result.output
+    response = web.submit(link, {})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "An account already uses this email address" in client.get("/login").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 1
