@@ -51,7 +51,7 @@ def _course_url(session: CourseSession) -> str:
 
 def _panel(session: CourseSession, message: str | None = None, error: str | None = None,
            overlap=None, status: int = 200, error_title: str = "You could not book",
-           question=None, same_course: str = ""):
+           question=None, same_course: str = "", also=None):
     """The booking panel alone, for htmx requests (it is the one place on the course page
     that shows this session's places left, so nothing else needs updating)."""
     mine = queries.my_bookings(current_user.id, [session.id])
@@ -62,6 +62,13 @@ def _panel(session: CourseSession, message: str | None = None, error: str | None
         panel_message=message, panel_error=error, panel_error_title=error_title, overlap=overlap,
         panel_started=session.starts_at <= utcnow(), question=question, same_course=same_course,
     )
+    # A swap changed other dates of the course too: their panels come along, out of band.
+    for other in also or []:
+        mine = queries.my_bookings(current_user.id, [other.id])
+        html += render_template(
+            "bookings/_booking_panel.html", s=other, places=queries.places_left_for([other.id])[other.id],
+            my_bookings=mine, panel_oob=True, panel_started=other.starts_at <= utcnow(),
+        )
     return html, status
 
 
@@ -128,7 +135,7 @@ def book(session_id: int):
         message = (f"This session is full, so you are on the waiting list: number "
                    f"{result.waitlist_position} in line. We will email you if a place frees up.")
     if is_htmx():
-        return _panel(session, message=message)
+        return _panel(session, message=message, also=[o.session for o in result.released])
     flash(message, "success")
     return redirect(_course_url(session))
 
@@ -201,7 +208,7 @@ def swap(booking_id: int):
     if result.released:
         message += " Your place on " + " and ".join(format_uk(o.session.starts_at) for o in result.released) + " is cancelled."
     if is_htmx():
-        return _panel(booking.session, message=message)
+        return _panel(booking.session, message=message, also=[o.session for o in result.released])
     flash(message, "success")
     return redirect(url_for("bookings.my_courses"))
 

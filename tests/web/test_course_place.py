@@ -215,3 +215,14 @@ def _course_extra(app):
         session = factories.make_session(course=course, starts_in_days=70)
         db.session.commit()
         return session.id
+
+
+def test_a_swap_with_htmx_also_updates_the_panel_of_the_date_given_up(login_as, client, app):
+    me = login_as("student")
+    a, b = _course(app)
+    _book(app, a, me.id, "confirmed")
+    hx = {"HX-Request": "true", "X-CSRFToken": csrf_from(client.get(COURSE).get_data(as_text=True))}
+    html = client.post(f"/sessions/{b}/book", data={"same_course": "swap"}, headers=hx).get_data(as_text=True)
+    assert f'<div id="booking-panel-{a}" class="rec-booking-panel" hx-swap-oob="true">' in html
+    given_up = html.split(f'id="booking-panel-{a}"')[1]
+    assert "You have a place on this date" not in given_up and "Book a place" in given_up
