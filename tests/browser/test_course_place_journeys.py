@@ -41,11 +41,13 @@ def _press(visitor, session_id: int, name: str) -> None:
     """Press a button in the booking panel: htmx replaces the panel with JavaScript, a new
     page comes back without."""
     page = visitor.page
-    button = booking_panel(visitor, session_id).get_by_role("button", name=re.compile(rf"^{re.escape(name)}"))
+    panel = booking_panel(visitor, session_id)
+    button = panel.get_by_role("button", name=re.compile(rf"^{re.escape(name)}"))
     if visitor.js:
+        before = panel.inner_text()
         page.evaluate("() => { window.__sameDocument = true; }")
         button.click()
-        page.wait_for_load_state("load")
+        expect(panel).not_to_have_text(before)  # htmx has replaced the panel
         assert page.evaluate("() => window.__sameDocument === true"), "the page was reloaded"
         visitor.check()
     else:
