@@ -4,21 +4,22 @@ A walk-in is already in the room, so they get a confirmed place even if the sess
 started or is full (like "Give a place", the session gains a place so its capacity is
 never exceeded). A late booking is the same thing before the session: booking may have
 closed, but the REC team can still add someone. Nobody is added twice, and nobody is
-added to a cancelled or completed session.
+added to a cancelled or completed session. Nobody gets a second place on a course: someone
+with a place on another date of it is refused, with the date named.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from rec_portal.bookings.operations import active_booking, confirmed_count, lock_session
+from rec_portal.bookings.operations import active_booking, confirmed_count, lock_session, same_course_bookings
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Booking, User
 from rec_portal.models.accounts import STUDENT
 from rec_portal.models.bookings import ADMIN, CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import format_uk, utcnow
 
 
 class WalkInRefused(DomainError):
@@ -53,6 +54,14 @@ def add_walk_in(session_id: int, student: User | None, *, added_by: User,
         raise WalkInRefused(
             f"{name} is on the waiting list for this session. Use “Give a place” in the "
             "waiting list instead.",
+            field="student_id",
+        )
+    held = [o for o in same_course_bookings(session, student.id, now) if o.status == CONFIRMED]
+    if held:  # one place per person per course
+        raise WalkInRefused(
+            f"{name} already has a place on this course, on {format_uk(held[0].session.starts_at)}. "
+            "Each person has one place on a course: cancel that place first if they are coming "
+            "to this session instead.",
             field="student_id",
         )
     if confirmed_count(session.id) >= session.capacity:

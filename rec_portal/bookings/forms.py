@@ -6,6 +6,8 @@ from wtforms import HiddenField
 
 class BookForm(FlaskForm):
     confirm_overlap = HiddenField(default="")
+    # The answer to "you already have a booking on another date of this course": swap / keep.
+    same_course = HiddenField(default="")
 
 
 class CancelForm(FlaskForm):

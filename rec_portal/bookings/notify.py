@@ -66,3 +66,14 @@ def reminder(booking: Booking) -> None:
         body=render_template("emails/booking_reminder.txt", booking=booking, session=booking.session),
         attachment=_ics(booking),
     )
+
+
+def swap_possible(booking: Booking) -> None:
+    """A place is free on a date whose waiting list ``booking`` is on, but they hold a place
+    on another date of the same course, so it was not given to them."""
+    queue_email(
+        to=booking.student.email,
+        user=booking.student,
+        subject=subject_for(booking, "a place is free if you want to swap"),
+        body=render_template("emails/place_free_to_swap.txt", booking=booking, session=booking.session),
+    )

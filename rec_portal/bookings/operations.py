@@ -6,18 +6,22 @@ who holds a place first locks the session row. On PostgreSQL that is
 SQLite write transaction here begins with ``BEGIN IMMEDIATE`` (rec_portal/extensions.py),
 which takes the database's write lock before the count is read. The partial unique index
 ``uq_bookings_active_student_session`` stops double bookings whatever happens.
+
+One place per person per course: ``lock_session`` first locks the session's course row, so
+every change to who holds a place on any date of one course happens one at a time, and
+a promotion on one date always sees a place just booked on another.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import Booking, CourseSession, SessionDate, User
+from rec_portal.models import Booking, Course, CourseSession, SessionDate, User
 from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, WAITLISTED
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED
@@ -40,14 +44,55 @@ class OverlapWarning(DomainError):
         self.overlaps = overlaps
 
 
+class SameCourseQuestion(DomainError):
+    """The person already holds a place or a waiting-list place on another date of this
+    course: they must choose (swap, keep both, or leave things as they are)."""
+
+    def __init__(self, session: CourseSession, others: list[Booking], *, full: bool,
+                 filled: bool = False):
+        self.session, self.others, self.full, self.filled = session, others, full, filled
+        self.holds_place = [o for o in others if o.status == CONFIRMED]
+        self.waiting = [o for o in others if o.status == WAITLISTED]
+        dates = " and ".join(format_uk(o.session.starts_at) for o in others)
+        if filled:
+            text = (f"This date has just filled up, so you cannot swap to it. You still have your "
+                    f"place on {dates}.")
+        elif self.holds_place:
+            text = f"You already have a place on this course, on {dates}."
+        else:
+            text = f"You are already on the waiting list for this course, for {dates}."
+        super().__init__(text)
+
+
+# What a person chose when they already hold a booking on another date of the course.
+SWAP, KEEP = "swap", "keep"
+
+
 @dataclass
 class BookingResult:
     booking: Booking
     waitlist_position: int | None = None
+    # A swap: the places given up and waiting lists left on other dates of the course, and
+    # the people promoted into the places that freed.
+    places_given_up: list[Booking] = field(default_factory=list)
+    lists_left: list[Booking] = field(default_factory=list)
+    promoted: list[Booking] = field(default_factory=list)
+
+    @property
+    def released(self) -> list[Booking]:
+        return self.places_given_up + self.lists_left
 
 
 def lock_session(session_id: int) -> CourseSession | None:
-    """Load the session row and hold its lock until the transaction ends."""
+    """Load the session row and hold its lock (and its course's) until the transaction
+    ends. The course row is locked first, always in that order: one person's places on
+    different dates of a course change one at a time (one place per person per course)."""
+    db.session.execute(
+        select(Course.id)
+        .where(Course.id == select(CourseSession.course_id).where(CourseSession.id == session_id)
+               .scalar_subquery())
+        .with_for_update()
+    )
     return db.session.execute(
         select(CourseSession)
         .where(CourseSession.id == session_id)
@@ -115,6 +160,54 @@ def overlapping_bookings(session: CourseSession, student_id: int) -> list[Bookin
     return list(db.session.execute(stmt).scalars())
 
 
+def _current_dates_of_course(course_id: int, now: datetime):
+    """Group sessions of the course still to come or under way (individual workshops are
+    arranged one to one and do not count)."""
+    return and_(
+        CourseSession.course_id == course_id,
+        CourseSession.individual.is_(False),
+        CourseSession.status == SCHEDULED,
+        CourseSession.ends_at > now,
+    )
+
+
+def same_course_bookings(session: CourseSession, student_id: int,
+                         now: datetime | None = None) -> list[Booking]:
+    """The student's places and waiting-list places on other dates of this session's
+    course still to come or under way, earliest first. None for an individual workshop."""
+    if session.individual:
+        return []
+    now = now or utcnow()
+    return list(db.session.execute(
+        select(Booking)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(
+            Booking.student_id == student_id,
+            Booking.status != CANCELLED,
+            Booking.session_id != session.id,
+            _current_dates_of_course(session.course_id, now),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).scalars())
+
+
+def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
+                              now: datetime) -> set[int]:
+    """Which of these students hold a place on another current date of the course."""
+    if not student_ids or session.individual:
+        return set()
+    return set(db.session.execute(
+        select(Booking.student_id)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(
+            Booking.student_id.in_(student_ids),
+            Booking.status == CONFIRMED,
+            Booking.session_id != session.id,
+            _current_dates_of_course(session.course_id, now),
+        )
+    ).scalars())
+
+
 INDIVIDUAL_MESSAGE = "This session is an individual workshop arranged for one person, so it cannot be booked."
 
 
@@ -150,10 +243,19 @@ def book_place(
     confirm_overlap: bool = False,
     now: datetime | None = None,
     workshop: bool = False,
+    same_course: str | None = None,
 ) -> BookingResult:
     """Give ``student`` a place, or a place in the waiting list if the session is full.
     An individual workshop is refused, unless ``workshop`` (the REC team arranging it for
-    the student it is for: rec_portal/workshops/operations.py)."""
+    the student it is for: rec_portal/workshops/operations.py).
+
+    One place per person per course: if the student already holds a place or a
+    waiting-list place on another date of the course, ``SameCourseQuestion`` asks them to
+    choose, and ``same_course`` is their answer. ``SWAP``: book this date and give up the
+    others, in this transaction (refused, by asking again, if it would swap a place for a
+    waiting-list place). ``KEEP``: book this date and keep the others; anyone who keeps a
+    place elsewhere only joins this date's waiting list, and is never promoted into it
+    while they hold that place."""
     now = now or utcnow()
     session = _check_bookable(lock_session(session_id), student, now, workshop=workshop)
     existing = active_booking(session.id, student.id)
@@ -164,11 +266,18 @@ def book_place(
             f"You are already on the waiting list for this session "
             f"(number {waitlist_position(existing)} in line)."
         )
+    others = [] if workshop else same_course_bookings(session, student.id, now)
+    free = confirmed_count(session.id) < session.capacity
+    keeps_place = [o for o in others if o.status == CONFIRMED]
+    if others and (same_course not in (SWAP, KEEP) or (same_course == SWAP and keeps_place and not free)):
+        raise SameCourseQuestion(session, others, full=not free, filled=same_course == SWAP)
     if not confirm_overlap:
         overlaps = overlapping_bookings(session, student.id)
+        if same_course == SWAP:  # the dates given up do not count
+            overlaps = [b for b in overlaps if b not in others]
         if overlaps:
             raise OverlapWarning(overlaps)
-    status = CONFIRMED if confirmed_count(session.id) < session.capacity else WAITLISTED
+    status = CONFIRMED if free and not (same_course == KEEP and keeps_place) else WAITLISTED
     # Arrival is when the lock was obtained: that is the order places were handed out in.
     arrived = max(now, utcnow())
     booking = Booking(
@@ -182,12 +291,21 @@ def book_place(
     )
     db.session.add(booking)
     db.session.flush()
-    return BookingResult(booking, waitlist_position(booking))
+    result = BookingResult(booking)
+    if same_course == SWAP:
+        by_student = made_by is None or made_by.id == student.id
+        for other in others:
+            (result.places_given_up if other.status == CONFIRMED else result.lists_left).append(other)
+            result.promoted += cancel_booking(other.id, now=now, by_student=by_student)
+    result.waitlist_position = waitlist_position(booking)
+    return result
 
 
 def fill_free_places(session: CourseSession, now: datetime | None = None) -> list[Booking]:
     """Give free places to the people waiting, first come first served, until the session
-    starts. The session row must already be locked by the caller."""
+    starts. The session row must already be locked by the caller. Anyone who holds a place
+    on another date of the course is passed over and keeps their place in line; if a
+    place is still free after everyone else, they are told (once) that they can swap."""
     now = now or utcnow()
     # Nobody is pulled off a waiting list into a session that is under way or over.
     if session.status != SCHEDULED or session.starts_at <= now:
@@ -199,14 +317,41 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
         select(Booking)
         .where(Booking.session_id == session.id, Booking.status == WAITLISTED)
         .order_by(Booking.queued_at, Booking.id)
-        .limit(free)
     ).scalars().all()
+    waiting = _pass_over_people_with_a_place(session, waiting, free, now)
     for booking in waiting:
         booking.status = CONFIRMED
         booking.confirmed_at = now
         booking.promoted_at = now
     db.session.flush()
     return list(waiting)
+
+
+def _pass_over_people_with_a_place(session: CourseSession, waiting: list[Booking], free: int,
+                                   now: datetime) -> list[Booking]:
+    """The first ``free`` of ``waiting`` (in line order) who hold no place on another date
+    of the course. If places are left over, the people passed over are told once that a
+    place is free and they can swap (the message goes through the outbox)."""
+    elsewhere = _holding_places_elsewhere(session, [b.student_id for b in waiting], now)
+    chosen = [b for b in waiting if b.student_id not in elsewhere][:free]
+    if len(chosen) < free:
+        from rec_portal.bookings import notify
+
+        for booking in waiting:
+            if booking.student_id in elsewhere and booking.swap_offered_at is None:
+                booking.swap_offered_at = now
+                notify.swap_possible(booking)
+    return chosen
+
+
+def _serve_my_other_waiting_lists(booking: Booking, now: datetime) -> list[Booking]:
+    """After ``booking``'s place is given up, its student may be first in line (and no longer
+    passed over) on another date of the course that has a free place."""
+    promoted = []
+    for other in same_course_bookings(booking.session, booking.student_id, now):
+        if other.status == WAITLISTED:
+            promoted += fill_free_places(lock_session(other.session_id), now)
+    return promoted
 
 
 INDIVIDUAL_CANCEL_MESSAGE = (
@@ -252,7 +397,9 @@ def cancel_booking(
     booking.status = CANCELLED
     booking.cancelled_at = now
     db.session.flush()
-    return fill_free_places(session, now) if was_confirmed else []
+    if not was_confirmed:
+        return []
+    return fill_free_places(session, now) + _serve_my_other_waiting_lists(booking, now)
 
 
 def change_capacity(session_id: int, capacity: int, *, now: datetime | None = None) -> list[Booking]:
@@ -277,6 +424,11 @@ def change_capacity(session_id: int, capacity: int, *, now: datetime | None = No
 __all__ = [
     "ADMIN",
     "SELF",
+    "KEEP",
+    "SWAP",
+    "SameCourseQuestion",
+    "same_course_bookings",
+    "swap_to_waiting_place",
     "INDIVIDUAL_CANCEL_MESSAGE",
     "INDIVIDUAL_MESSAGE",
     "STARTED_CANCEL_MESSAGE",
@@ -309,6 +461,13 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
         raise BookingRefused("This session is completed, so nobody can be given a place on it.")
     if booking.status != WAITLISTED:
         raise BookingRefused("Only someone on the waiting list can be given a place.")
+    held = [o for o in same_course_bookings(session, booking.student_id, now) if o.status == CONFIRMED]
+    if held:
+        raise BookingRefused(
+            f"{booking.student.full_name} already has a place on this course, on "
+            f"{format_uk(held[0].session.starts_at)}. One place per person per course: cancel "
+            "that place first if they would rather come on this date."
+        )
     if confirmed_count(session.id) >= session.capacity:
         session.capacity += 1
     booking.status = CONFIRMED
@@ -316,6 +475,43 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
     booking.promoted_at = now
     db.session.flush()
     return booking
+
+
+def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
+                          now: datetime | None = None) -> BookingResult:
+    """Someone on this date's waiting list who holds a place on another date of the course
+    takes a place that is free here and gives up the other place, in one transaction. They
+    were passed over because of that place, so they may take any place left free."""
+    now = now or utcnow()
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingRefused("This booking does not exist.")
+    session = lock_session(booking.session_id)
+    db.session.refresh(booking)
+    if booking.status != WAITLISTED:
+        raise BookingRefused("You are not on the waiting list for this date any more.")
+    if session.status != SCHEDULED or session.starts_at <= now:
+        raise BookingRefused("This session has already started or finished, so nobody can swap to it.")
+    result = BookingResult(booking)
+    # Anyone entitled to a free place before them gets it first (usually nobody).
+    result.promoted += fill_free_places(session, now)
+    db.session.refresh(booking)
+    if booking.status == CONFIRMED:
+        return result
+    if confirmed_count(session.id) >= session.capacity:
+        raise BookingRefused(
+            f"There is no free place on this date at the moment. You keep your place on the "
+            f"waiting list (number {waitlist_position(booking)} in line)."
+        )
+    booking.status = CONFIRMED
+    booking.confirmed_at = now
+    booking.promoted_at = now
+    db.session.flush()
+    for other in same_course_bookings(session, booking.student_id, now):
+        if other.status == CONFIRMED:
+            result.places_given_up.append(other)
+            result.promoted += cancel_booking(other.id, now=now, by_student=by_student)
+    return result
 
 
 def due_reminders(now: datetime | None = None, within: timedelta = timedelta(days=2)) -> list[Booking]:

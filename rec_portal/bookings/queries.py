@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.bookings import CANCELLED, CONFIRMED, WAITLISTED
-from rec_portal.models.courses import COMPLETED
+from rec_portal.models.courses import COMPLETED, SCHEDULED
 from rec_portal.timeutil import utcnow
 
 
@@ -20,6 +20,41 @@ class MyBooking:
     position: int | None  # place in the waiting list, or None
     attendance: object | None = None  # past sessions: attendance.certificates.AttendanceStatus
     feedback: str | None = None  # sessions done: feedback.operations state (open, answered ...)
+    # Waiting lists: the place held on another date of the same course (so never promoted
+    # here), and whether a place is free here that they could swap to.
+    place_elsewhere: Booking | None = None
+    swap_free: bool = False
+
+
+def mark_places_elsewhere(student_id: int, items) -> None:
+    """For each waiting-list place in ``items``, the student's place on another date of the
+    same course (still to come or under way) and whether a place is free to swap to. Two
+    statements, whatever the number of items."""
+    waiting = [m for m in items if m.booking.status == WAITLISTED and not m.booking.session.individual]
+    if not waiting:
+        return
+    held = db.session.execute(
+        select(Booking)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(
+            Booking.student_id == student_id,
+            Booking.status == CONFIRMED,
+            CourseSession.individual.is_(False),
+            CourseSession.status == SCHEDULED,
+            CourseSession.ends_at > utcnow(),
+        )
+        .order_by(CourseSession.starts_at)
+        .options(selectinload(Booking.session))
+    ).scalars().all()
+    by_course: dict[int, Booking] = {}
+    for b in held:
+        by_course.setdefault(b.session.course_id, b)
+    places = places_left_for([m.booking.session_id for m in waiting])
+    for m in waiting:
+        other = by_course.get(m.booking.session.course_id)
+        if other is not None and other.session_id != m.booking.session_id:
+            m.place_elsewhere = other
+            m.swap_free = places[m.booking.session_id] > 0
 
 
 def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
@@ -78,6 +113,7 @@ def my_courses(student_id: int):
                      key=lambda m: m.booking.session.starts_at)
     past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
                   key=lambda m: m.booking.session.starts_at, reverse=True)
+    mark_places_elsewhere(student_id, waiting)
     # Attended or not (one more statement, whatever the number of past sessions), and
     # whether feedback is waiting or given (one more). A session completed on its last day
     # (the register was taken) is done even before its end time.

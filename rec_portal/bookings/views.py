@@ -22,7 +22,7 @@ from rec_portal.htmx import is_htmx
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import STUDENT
 from rec_portal.models.bookings import CANCELLED
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import format_uk, utcnow
 
 
 def get_session_or_404(session_id: int) -> CourseSession:
@@ -50,17 +50,48 @@ def _course_url(session: CourseSession) -> str:
 
 
 def _panel(session: CourseSession, message: str | None = None, error: str | None = None,
-           overlap=None, status: int = 200, error_title: str = "You could not book"):
+           overlap=None, status: int = 200, error_title: str = "You could not book",
+           question=None, same_course: str = "", also=None):
     """The booking panel alone, for htmx requests (it is the one place on the course page
     that shows this session's places left, so nothing else needs updating)."""
     mine = queries.my_bookings(current_user.id, [session.id])
+    queries.mark_places_elsewhere(current_user.id, mine.values())
     places = queries.places_left_for([session.id])[session.id]
     html = render_template(
         "bookings/_booking_panel.html", s=session, places=places, my_bookings=mine,
         panel_message=message, panel_error=error, panel_error_title=error_title, overlap=overlap,
-        panel_started=session.starts_at <= utcnow(),
+        panel_started=session.starts_at <= utcnow(), question=question, same_course=same_course,
     )
+    # A swap changed other dates of the course too: their panels come along, out of band.
+    for other in also or []:
+        mine = queries.my_bookings(current_user.id, [other.id])
+        html += render_template(
+            "bookings/_booking_panel.html", s=other, places=queries.places_left_for([other.id])[other.id],
+            my_bookings=mine, panel_oob=True, panel_started=other.starts_at <= utcnow(),
+        )
     return html, status
+
+
+def _booked_message(result: operations.BookingResult) -> str:
+    """What the person is told after booking (and, for a swap, what they gave up)."""
+    if result.booking.status == "confirmed":
+        message = "Your place is booked. We have emailed you the details."
+    else:
+        message = (f"You are on the waiting list for this date: number {result.waitlist_position} in line. "
+                   "We will email you if a place frees up.")
+    for other in result.places_given_up:
+        message += f" Your place on {format_uk(other.session.starts_at)} is cancelled."
+    for other in result.lists_left:
+        message += f" You have left the waiting list for {format_uk(other.session.starts_at)}."
+    return message
+
+
+def _notify_booked(result: operations.BookingResult) -> None:
+    notify.booking_made(result.booking, result.waitlist_position)
+    for other in result.released:
+        notify.booking_cancelled(other)
+    for other in result.promoted:
+        notify.place_offered(other)
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
@@ -72,31 +103,39 @@ def book(session_id: int):
     if not form.validate_on_submit():
         abort(400)
     student = current_user._get_current_object()
+    same_course = form.same_course.data if form.same_course.data in (operations.SWAP, operations.KEEP) else ""
     try:
         result = operations.book_place(
-            session.id, student, confirm_overlap=form.confirm_overlap.data == "yes"
+            session.id, student, confirm_overlap=form.confirm_overlap.data == "yes",
+            same_course=same_course or None,
         )
+    except operations.SameCourseQuestion as question:
+        # Nothing is booked until they choose: swap, keep both, or leave things as they are.
+        db.session.rollback()
+        if is_htmx():
+            return _panel(session, question=question)
+        return render_template("bookings/same_course.html", s=session, question=question)
     except operations.OverlapWarning as warning:
         db.session.rollback()
         if is_htmx():
-            return _panel(session, overlap=warning)
+            return _panel(session, overlap=warning, same_course=same_course)
         return render_template("bookings/confirm_overlap.html", s=session, warning=warning,
-                               book_form=BookForm(confirm_overlap="yes"))
+                               book_form=BookForm(confirm_overlap="yes"), same_course=same_course)
     except operations.BookingRefused as refusal:
         db.session.rollback()
         if is_htmx():
             return _panel(session, error=refusal.message, status=400)
         flash(refusal.message, "error")
         return redirect(_course_url(session))
-    notify.booking_made(result.booking, result.waitlist_position)
+    _notify_booked(result)
     db.session.commit()
-    if result.booking.status == "confirmed":
-        message = "Your place is booked. We have emailed you the details."
+    if result.booking.status == "confirmed" or same_course:
+        message = _booked_message(result)
     else:
         message = (f"This session is full, so you are on the waiting list: number "
                    f"{result.waitlist_position} in line. We will email you if a place frees up.")
     if is_htmx():
-        return _panel(session, message=message)
+        return _panel(session, message=message, also=[o.session for o in result.released])
     flash(message, "success")
     return redirect(_course_url(session))
 
@@ -140,6 +179,37 @@ def _cancel_refused(booking: Booking, message: str):
     if is_htmx():
         return _panel(booking.session, error=message, error_title="You could not cancel", status=400)
     flash(message, "error")
+    return redirect(url_for("bookings.my_courses"))
+
+
+@bp.route("/my/courses/<int:booking_id>/swap", methods=["POST"])
+@role_required(STUDENT)
+def swap(booking_id: int):
+    """Take a free place on a date whose waiting list they are on, giving up their place on
+    another date of the same course (one transaction)."""
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    try:
+        result = operations.swap_to_waiting_place(booking.id, by_student=True)
+    except operations.BookingRefused as refusal:
+        db.session.rollback()
+        if is_htmx():
+            return _panel(booking.session, error=refusal.message, error_title="You could not swap", status=400)
+        flash(refusal.message, "error")
+        return redirect(url_for("bookings.my_courses"))
+    notify.place_offered(result.booking)
+    for other in result.released:
+        notify.booking_cancelled(other)
+    for other in result.promoted:
+        notify.place_offered(other)
+    db.session.commit()
+    message = f"You have swapped: you now have a place on {format_uk(booking.session.starts_at)}."
+    if result.released:
+        message += " Your place on " + " and ".join(format_uk(o.session.starts_at) for o in result.released) + " is cancelled."
+    if is_htmx():
+        return _panel(booking.session, message=message, also=[o.session for o in result.released])
+    flash(message, "success")
     return redirect(url_for("bookings.my_courses"))
 
 

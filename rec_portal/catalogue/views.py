@@ -46,6 +46,9 @@ def course(slug: str):
         if current_user.is_authenticated and sessions
         else {}
     )
+    # A waiting-list place on a date of a course where they have a place on another date.
+    if mine:
+        booking_queries.mark_places_elsewhere(current_user.id, mine.values())
     # "Add to my plan" (the plans feature): True/False for a student, None for others.
     from rec_portal.content_reviews.queries import published_summaries
     from rec_portal.plans.queries import course_in_plan

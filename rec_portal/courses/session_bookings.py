@@ -117,19 +117,34 @@ def book_for_student(session_id: int):
     student = _student_from_form()
     if student is None or not student.has_role(STUDENT):
         abort(404)
+    same_course = request.form.get("same_course", "")
     try:
         result = operations.book_place(
-            session.id, student, made_by=current_user._get_current_object(), confirm_overlap=True
+            session.id, student, made_by=current_user._get_current_object(), confirm_overlap=True,
+            same_course=same_course if same_course in (operations.SWAP, operations.KEEP) else None,
         )
+    except operations.SameCourseQuestion as question:
+        # One place per person per course: staff choose with the person, as they would.
+        db.session.rollback()
+        return render_template("courses/same_course.html", session=session, s=session,
+                               question=question, student=student)
     except operations.BookingRefused as refusal:
         db.session.rollback()
         flash(_third_person(refusal.message, student.full_name), "error")
     else:
         notify.booking_made(result.booking, result.waitlist_position)
+        for other in result.released:
+            notify.booking_cancelled(other)
+        for other in result.promoted:
+            notify.place_offered(other)
         db.session.commit()
         where = ("has a place" if result.booking.status == CONFIRMED
                  else f"is on the waiting list, number {result.waitlist_position}")
-        flash(f"{student.full_name} {where}. They have been sent an email.", "success")
+        gave_up = "".join(f" Their place on {format_uk(o.session.starts_at)} is cancelled."
+                          for o in result.places_given_up)
+        gave_up += "".join(f" They have left the waiting list for {format_uk(o.session.starts_at)}."
+                           for o in result.lists_left)
+        flash(f"{student.full_name} {where}.{gave_up} They have been sent an email.", "success")
     return redirect(url_for("courses.session_bookings", session_id=session.id))
 
 

@@ -48,6 +48,9 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None]
     # Set when a place came from the waiting list, so the student can be told on their page.
     promoted_at: Mapped[datetime | None]
+    # A waiting-list place passed over because the person holds a place on another date of
+    # the same course: when they were told a place is free and they can swap (told once).
+    swap_offered_at: Mapped[datetime | None]
     # The reminder two days before is sent once.
     reminder_sent_at: Mapped[datetime | None]
 

@@ -12,7 +12,7 @@ import pytest
 FEATURES = ("plans.", "safety_plans.", "support.", "data_rights.", "rosters.", "facilitation.",
             "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.",
             "outcomes.", "workshops.", "reports.",
-            "prospectus.")
+            "prospectus.", "bookings.swap")
 PUBLIC = {"support.index", "support.service", "data_rights.deleted", "prospectus.page", "prospectus.pdf"}
 
 
