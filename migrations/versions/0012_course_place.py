@@ -1,7 +1,7 @@
 """one place per person per course: when a person passed over was told they can swap
 
 Revision ID: 0012_course_place
-Revises: 0009_workshops_outcomes
+Revises: 0011_signup_confirmation
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_course_place'
-down_revision = '0009_workshops_outcomes'
+down_revision = '0011_signup_confirmation'
 branch_labels = None
 depends_on = None
 
