@@ -143,6 +143,11 @@ def test_pooled_comments_carry_no_id_session_date_or_order_of_arrival(login_as, 
     days = [_session_day(app, s) for s in sids]
     login_as("admin")
     html = _page(client, f"/admin/feedback/courses/{cid}")
+    # No id of an anonymous answer in the markup: not in element ids, not as
+    # the value of a checkbox (the review form names a pooled comment by term and digest).
+    element_ids = {int(n) for n in re.findall(r'(?:comment|answer|pick-answer)-(\d+)"', html)}
+    values = {int(v) for v in re.findall(r'name="answer_id" type="checkbox" value="(\d+)"', html)}
+    assert not (element_ids | values) & set(anonymous_ids)
     page = _text(html)
     pool = re.search(r'id="pool-2025-autumn".*?</section>', html, re.DOTALL).group(0)
     pooled = _text(pool)
@@ -154,11 +159,6 @@ def test_pooled_comments_carry_no_id_session_date_or_order_of_arrival(login_as, 
     assert not any(day in pooled for day in days) and "Session on" not in pooled
     named = _text(re.search(r'id="comments".*?id="anonymous"', html, re.DOTALL).group(0))
     assert "Named before 3" in named and not any(w in named for w in words)
-    # No id of an anonymous answer or response in the markup: not in element ids, not as
-    # the value of a checkbox (the review form names a pooled comment by term and digest).
-    element_ids = {int(n) for n in re.findall(r'(?:comment|answer|pick-answer)-(\d+)"', html)}
-    values = {int(v) for v in re.findall(r'name="answer_id" type="checkbox" value="(\d+)"', html)}
-    assert not (element_ids | values) & set(anonymous_ids)
     refs = re.findall(r'name="pooled_comment" type="checkbox" value="([^"]+)"', pool)
     assert len(refs) == 8 and all(re.fullmatch(r"2025-autumn:[0-9a-f]{24}", r) for r in refs)
     assert "the anonymous comment “Slower pace”" in pool
