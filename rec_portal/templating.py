@@ -48,6 +48,12 @@ def add_error(form, field_name: str | None, message: str) -> None:
     field.errors = errors
 
 
+def _term_label(starts_at) -> str:
+    from rec_portal.feedback_review.pools import session_term
+
+    return session_term(starts_at).label if starts_at else ""
+
+
 def pagination(page, endpoint: str, **args) -> dict | None:
     """Parameters for the NHS pagination macro, keeping the current filters."""
     if page.pages <= 1:
@@ -231,6 +237,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["minutes_words"] = minutes_words
     app.jinja_env.filters["uk_datetime"] = format_uk
     app.jinja_env.filters["uk_date"] = lambda v: format_uk(v, with_time=False)
+    # The term a session started in (anonymous feedback is shown by term, never by session).
+    app.jinja_env.filters["term_label"] = _term_label
 
     @app.context_processor
     def _globals():

@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.feedback_review.pools import pooled_answer_ids
 from rec_portal.ids import parse_id
 from rec_portal.models import Course, CourseSession, User
 from rec_portal.models.courses import SCHEDULED
@@ -182,13 +183,18 @@ def _ids(values) -> list[int]:
 
 
 def consider(review: ContentReview | None, course: Course, answer_ids, question_ids, *,
-             by: User | None, today: date | None = None) -> Considered:
+             by: User | None, today: date | None = None, pooled_refs=()) -> Considered:
     """Add comments (free-text answers from responses to sessions of ``course``) and
     questions (asked about every course or this one) to ``review``, skipping any already
     in it and ignoring any that are not about this course. ``None`` starts a new draft
-    review dated today. Refused when nothing selected can be added or kept."""
+    review dated today. Refused when nothing selected can be added or kept.
+
+    Comments given with a name are chosen by id; anonymous ones only by their pool
+    reference (``pooled_refs``, see feedback_review/pools.py) and only from a pool that is
+    shown: an anonymous answer's id is never taken, or it could be matched to its words."""
     answer_ids, question_ids = _ids(answer_ids), _ids(question_ids)
-    if not answer_ids and not question_ids:
+    refs = list(dict.fromkeys(v for v in (pooled_refs or []) if isinstance(v, str) and v.strip()))
+    if not answer_ids and not question_ids and not refs:
         raise ReviewRefused("Select at least one comment or question to add to a review.")
     if review is not None:
         if review.course_id != course.id:
@@ -203,9 +209,11 @@ def consider(review: ContentReview | None, course: Course, answer_ids, question_
             FeedbackAnswer.id.in_(answer_ids),
             FeedbackAnswer.kind == FREE_TEXT,
             FeedbackAnswer.text.is_not(None),
+            FeedbackResponse.anonymous.is_(False),
             CourseSession.course_id == course.id,
         )
     ).scalars())
+    pooled = pooled_answer_ids(course.id, refs)
     questions = set(question_ids and db.session.execute(
         select(FeedbackQuestion.id).where(
             FeedbackQuestion.id.in_(question_ids),
@@ -213,8 +221,9 @@ def consider(review: ContentReview | None, course: Course, answer_ids, question_
         )
     ).scalars())
     result = Considered(review=review)  # type: ignore[arg-type]
-    result.ignored = len(answer_ids) - len(answers) + len(question_ids) - len(questions)
-    if not answers and not questions:
+    result.ignored = (len(answer_ids) - len(answers) + len(question_ids) - len(questions)
+                      + len(refs) - len(pooled))
+    if not answers and not questions and not pooled:
         raise ReviewRefused("None of the selected feedback is about this course, so nothing was added.")
 
     if review is None:
@@ -227,6 +236,15 @@ def consider(review: ContentReview | None, course: Course, answer_ids, question_
             result.already += 1
         else:
             review.items.append(ContentReviewItem(answer_id=answer_id))
+            result.comments += 1
+    for ref in (r for r in refs if r in pooled):
+        # Equal words in the same term are the same comment to a reader: add one not in yet.
+        fresh = [a for a in pooled[ref] if a not in have_answers]
+        if not fresh:
+            result.already += 1
+        else:
+            review.items.append(ContentReviewItem(answer_id=fresh[0]))
+            have_answers.add(fresh[0])
             result.comments += 1
     for question_id in (q for q in question_ids if q in questions):
         if question_id in have_questions:

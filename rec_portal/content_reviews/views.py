@@ -115,7 +115,8 @@ def consider(course_id: int):
     new one when ``review_id`` is empty)."""
     course = _course_or_404(course_id)
     answer_ids, question_ids = request.form.getlist("answer_id"), request.form.getlist("question_id")
-    if not any(v.strip() for v in answer_ids + question_ids):
+    pooled = request.form.getlist("pooled_comment")
+    if not any(v.strip() for v in answer_ids + question_ids + pooled):
         flash("Nothing was added to a review: select at least one comment or question first.", "info")
         return redirect(dashboard_url(course.id))
     review = None
@@ -127,7 +128,7 @@ def consider(course_id: int):
             flash("That review could not be found. Choose one of this course's draft reviews.", "error")
             return redirect(dashboard_url(course.id))
     try:
-        result = operations.consider(review, course, answer_ids, question_ids, by=_me())
+        result = operations.consider(review, course, answer_ids, question_ids, by=_me(), pooled_refs=pooled)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

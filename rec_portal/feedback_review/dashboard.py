@@ -67,6 +67,7 @@ from rec_portal.models.feedback import (
     FeedbackQuestion,
     FeedbackResponse,
 )
+from rec_portal.feedback_review.pools import RATE_HELD, Pool, course_pools, pool_sizes, rate_allowed, session_term
 from rec_portal.timeutil import uk_to_utc
 
 COMMENTS_PER_PAGE = 50
@@ -181,10 +182,18 @@ class Rate:
     responses: int
     allowed: bool = True
     held_text: str = SUPPRESSED
+    # False: the rate would tell how many answered anonymously (see pools.rate_allowed);
+    # the number of named responses may still be shown.
+    percent_allowed: bool = True
 
     @property
     def shown(self) -> bool:
         return self.allowed and enough(self.responses)
+
+    @property
+    def held(self) -> bool:
+        """Whether the rate is held back (for any reason)."""
+        return bool(self.invited) and not (self.shown and self.percent_allowed)
 
     @property
     def responses_text(self) -> str:
@@ -198,7 +207,7 @@ class Rate:
 
     @property
     def percent(self) -> int | None:
-        if not self.shown or not self.invited:
+        if not self.shown or not self.invited or not self.percent_allowed:
             return None
         return percent(self.answered, self.invited)
 
@@ -208,6 +217,8 @@ class Rate:
             return "Nobody invited yet"
         if not self.shown:
             return self.held_text
+        if not self.percent_allowed:
+            return RATE_HELD
         return f"{self.percent}%"
 
 
@@ -287,17 +298,16 @@ class SessionChoice:
 
 @dataclass
 class Comment:
+    """A comment given with a name (anonymous ones are only ever shown in their pool)."""
+
     answer_id: int
     question_text: str
     text: str
     starts_at: datetime
-    anonymous: bool
     respondent: str | None  # None unless names are asked for
 
     @property
     def respondent_text(self) -> str:
-        if self.anonymous:
-            return "Anonymous"
         return self.respondent or "Not known (account deleted)"
 
 
@@ -340,8 +350,9 @@ class Dashboard:
     by_version: list[TrendRow]
     questions: list[FeedbackQuestion]  # every question with answers for the course and audience
     distributions: list[Distribution]  # scored questions with answers in the filter
-    comments: CommentPage
+    comments: CommentPage  # named comments only
     rate: Rate
+    pools: list[Pool] = field(default_factory=list)  # anonymous feedback, per term the filter touches
 
     @property
     def whole(self) -> bool:
@@ -396,7 +407,8 @@ def _in_filter(course_id: int, filters: Filters) -> list:
 
 def _sessions(course_id: int, filters: Filters):
     """Every completed session of the course (one statement), with whether the filter
-    chooses it, and its invitations, answered invitations and responses."""
+    chooses it, and its invitations, answered invitations and named responses (anonymous
+    ones are never counted per session: see pools.py)."""
     invited = (
         select(func.count(FeedbackInvitation.id))
         .where(FeedbackInvitation.session_id == CourseSession.id, FeedbackInvitation.audience == filters.audience)
@@ -413,7 +425,8 @@ def _sessions(course_id: int, filters: Filters):
     )
     responses = (
         select(func.count(FeedbackResponse.id))
-        .where(FeedbackResponse.session_id == CourseSession.id, FeedbackResponse.audience == filters.audience)
+        .where(FeedbackResponse.session_id == CourseSession.id, FeedbackResponse.audience == filters.audience,
+               FeedbackResponse.anonymous.is_(False))
         .scalar_subquery()
     )
     return db.session.execute(
@@ -433,9 +446,9 @@ def _sessions(course_id: int, filters: Filters):
 
 
 def _score_groups(course_id: int, audience: str):
-    """Scored answers to the course's completed sessions (every one, not only the filter's:
-    the small-numbers rules compare the filter with the rest), counted per session,
-    question and value."""
+    """Scored answers given with a name to the course's completed sessions (every one, not
+    only the filter's: the small-numbers rules compare the filter with the rest), counted
+    per session, question and value. Anonymous answers are only counted in their pool."""
     return db.session.execute(
         select(
             FeedbackResponse.session_id,
@@ -449,6 +462,7 @@ def _score_groups(course_id: int, audience: str):
             CourseSession.course_id == course_id,
             CourseSession.status == COMPLETED,
             FeedbackResponse.audience == audience,
+            FeedbackResponse.anonymous.is_(False),
             FeedbackAnswer.kind.in_(SCORED_KINDS),
             FeedbackAnswer.value.is_not(None),
         )
@@ -495,6 +509,7 @@ def _comment_conditions(course_id: int, filters: Filters) -> list:
     conditions = [
         *_in_filter(course_id, filters),
         FeedbackResponse.audience == filters.audience,
+        FeedbackResponse.anonymous.is_(False),  # anonymous comments: only in their pool
         FeedbackAnswer.kind == FREE_TEXT,
         FeedbackAnswer.text.is_not(None),
         FeedbackAnswer.text != "",
@@ -505,7 +520,8 @@ def _comment_conditions(course_id: int, filters: Filters) -> list:
 
 
 def _comments(course_id: int, filters: Filters, with_names: bool, per_page: int) -> CommentPage:
-    """One page of free-text answers, newest session first (two statements)."""
+    """One page of free-text answers given with a name, newest session first (two
+    statements)."""
     conditions = _comment_conditions(course_id, filters)
     base = (
         select(FeedbackAnswer.id)
@@ -520,7 +536,6 @@ def _comments(course_id: int, filters: Filters, with_names: bool, per_page: int)
         FeedbackAnswer.question_text,
         FeedbackAnswer.text,
         CourseSession.starts_at,
-        FeedbackResponse.anonymous,
     ]
     query = (
         select(*columns, User.full_name if with_names else literal(None).label("full_name"))
@@ -538,7 +553,7 @@ def _comments(course_id: int, filters: Filters, with_names: bool, per_page: int)
     items = [
         Comment(
             answer_id=r.id, question_text=r.question_text, text=r.text, starts_at=r.starts_at,
-            anonymous=r.anonymous, respondent=r.full_name if with_names else None,
+            respondent=r.full_name if with_names else None,
         )
         for r in rows
     ]
@@ -553,10 +568,14 @@ def course_dashboard(
     with_names: bool,
     per_page: int = COMMENTS_PER_PAGE,
 ) -> Dashboard:
-    """Everything the course dashboard shows, in four statements whatever the data size,
-    with the small-numbers rules (see the module's docstring) applied to every figure.
+    """Everything the course dashboard shows, in at most seven statements whatever the
+    data size, with the small-numbers rules (see the module's docstring) applied to every
+    figure. Figures and comments per session use named responses only; anonymous ones are
+    shown as whole pools per term (pools.py) for the terms the filter touches.
     ``questions``: :func:`answered_questions` for the course and the filter's audience."""
     session_rows = _sessions(course.id, filters)
+    students = filters.audience == FOR_STUDENTS
+    sizes = {t: n for (_c, t), n in pool_sizes(course.id).items()} if students else {}
     groups = _score_groups(course.id, filters.audience)
     comments = _comments(course.id, filters, with_names, per_page)
 
@@ -631,6 +650,13 @@ def course_dashboard(
         for v in held:
             by_version[v].held.add(qid)
 
+    chosen_starts = {r.id: r.starts_at for r in session_rows if r.in_filter}
+    every_starts = {r.id: r.starts_at for r in session_rows}
+    pools = course_pools(
+        course.id, {session_term(s) for s in chosen_starts.values()}, questions,
+        sizes=sizes, question_id=filters.question_id,
+    ) if students else []
+
     return Dashboard(
         course=course,
         filters=filters,
@@ -646,14 +672,18 @@ def course_dashboard(
             responses=sum(r.responses for r in by_session.values()),
             allowed=response_rules.selection(chosen),
             held_text=held_text,
+            percent_allowed=rate_allowed(chosen_starts, every_starts, sizes),
         ),
+        pools=pools,
     )
 
 
 def responses_for_export(course_id: int, filters: Filters):
-    """Every answer in the filter (the question filter included), one row each, with the
-    respondent's name for named responses (one statement)."""
-    conditions = [*_in_filter(course_id, filters), FeedbackResponse.audience == filters.audience]
+    """Every answer given with a name in the filter (the question filter included), one
+    row each, with the respondent's name (one statement). Anonymous answers go in the
+    file only as whole pools: :func:`pooled_for_export`."""
+    conditions = [*_in_filter(course_id, filters), FeedbackResponse.audience == filters.audience,
+                  FeedbackResponse.anonymous.is_(False)]
     if filters.question_id:
         conditions.append(FeedbackAnswer.question_id == filters.question_id)
     return db.session.execute(
@@ -675,11 +705,22 @@ def responses_for_export(course_id: int, filters: Filters):
         .join(Course, Course.id == CourseSession.course_id)
         .outerjoin(User, User.id == FeedbackResponse.respondent_id)
         .where(*conditions)
-        # Named responses first, then anonymous ones: interleaved in the order people
-        # answered, the named ones' dates would bracket when each anonymous one was given.
-        .order_by(CourseSession.starts_at, CourseSession.id, FeedbackResponse.anonymous,
-                  FeedbackResponse.id, FeedbackAnswer.id)
+        .order_by(CourseSession.starts_at, CourseSession.id, FeedbackResponse.id, FeedbackAnswer.id)
     ).all()
+
+
+def pooled_for_export(course: Course, filters: Filters) -> list[Pool]:
+    """The shown anonymous pools of the terms the filter touches (whole pools: never
+    narrowed by the session or date filters), students' feedback only."""
+    if filters.audience != FOR_STUDENTS:
+        return []
+    starts = [r.starts_at for r in db.session.execute(
+        select(CourseSession.starts_at).where(*_in_filter(course.id, filters))
+    )]
+    sizes = {t: n for (_c, t), n in pool_sizes(course.id).items()}
+    questions = answered_questions(course.id, FOR_STUDENTS)
+    return [p for p in course_pools(course.id, {session_term(s) for s in starts}, questions, sizes=sizes,
+                                    question_id=filters.question_id) if p.shown]
 
 
 def answer_words(kind: str, value: int | None, text: str | None) -> str:
@@ -701,17 +742,19 @@ class CourseRow:
     sessions: int  # completed
     invited: int  # students
     answered: int
-    responses: int
+    responses: int  # named ones, and anonymous ones in shown pools
     last_review: date | None
+    anonymous_held: bool = False  # a pool of the course holds 1 to 7 anonymous responses
 
     @property
     def rate(self) -> Rate:
-        return Rate(self.invited, self.answered, self.responses)
+        return Rate(self.invited, self.answered, self.responses, percent_allowed=not self.anonymous_held)
 
 
 def course_overview(*, facilitator_id: int | None = None) -> list[CourseRow]:
-    """Per course, students' feedback: completed sessions, invitations, responses and the
-    last completed content review (one statement). Admins: courses not archived, or with
+    """Per course, students' feedback: completed sessions, invitations, responses (named,
+    and anonymous ones in pools shown: see pools.py) and the last completed content review
+    (two statements). Admins: courses not archived, or with
     any feedback. A facilitator: the courses they are rostered on (at least one session)."""
     completed = (
         select(CourseSession.course_id, func.count(CourseSession.id).label("n"))
@@ -733,7 +776,8 @@ def course_overview(*, facilitator_id: int | None = None) -> list[CourseRow]:
     responses = (
         select(CourseSession.course_id, func.count(FeedbackResponse.id).label("n"))
         .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
-        .where(FeedbackResponse.audience == FOR_STUDENTS, CourseSession.status == COMPLETED)
+        .where(FeedbackResponse.audience == FOR_STUDENTS, CourseSession.status == COMPLETED,
+               FeedbackResponse.anonymous.is_(False))
         .group_by(CourseSession.course_id)
         .subquery("responses")
     )
@@ -770,11 +814,18 @@ def course_overview(*, facilitator_id: int | None = None) -> list[CourseRow]:
         .where(which)
         .order_by(Course.title, Course.id)
     ).all()
+    shown: dict[int, int] = {}
+    held: set[int] = set()
+    for (course_id, _term), n in pool_sizes().items():
+        if enough(n):
+            shown[course_id] = shown.get(course_id, 0) + n
+        else:
+            held.add(course_id)
     return [
         CourseRow(
             course_id=r.id, title=r.title, status=r.status, content_version=r.content_version,
-            sessions=r.sessions, invited=r.invited, answered=r.answered, responses=r.responses,
-            last_review=r.last,
+            sessions=r.sessions, invited=r.invited, answered=r.answered,
+            responses=r.responses + shown.get(r.id, 0), last_review=r.last, anonymous_held=r.id in held,
         )
         for r in rows
     ]

@@ -14,6 +14,7 @@ from rec_portal.extensions import db
 from rec_portal.feedback_review import bp, charts
 from rec_portal.feedback_review import dashboard as figures
 from rec_portal.feedback_review.forms import DashboardFilterForm
+from rec_portal.feedback_review.pools import session_term
 from rec_portal.htmx import render
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN, FACILITATOR
@@ -21,6 +22,7 @@ from rec_portal.models.feedback import AUDIENCE_LABELS, AUDIENCES, FOR_STUDENTS
 from rec_portal.timeutil import format_uk
 
 MAX_PAGE = 10_000
+POOLED_RESPONDENT = "Anonymous (pooled for the term)"
 MAX_ID = 2**31 - 1
 
 
@@ -119,7 +121,8 @@ def course(course_id: int):
 @bp.route("/admin/feedback/courses/<int:course_id>/responses.csv")
 @role_required(ADMIN)
 def responses_csv(course_id: int):
-    """Every answer in the filter, one row each; named responses with the person's name."""
+    """Every answer in the filter, one row each: named responses with the person's name,
+    then the anonymous pools of the terms the filter touches (see pools.py)."""
     found = _course_or_404(course_id)
     form, valid, _questions = _filter_form(found, admin=True)
     if not valid:
@@ -131,15 +134,26 @@ def responses_csv(course_id: int):
         number = numbers.setdefault(r.response_id, len(numbers) + 1)
         rows.append((
             number, format_uk(r.starts_at), r.version, AUDIENCE_LABELS[r.audience],
-            "" if r.anonymous else format_uk(r.given_on),  # an anonymous response keeps no day
-            "Anonymous" if r.anonymous else (r.full_name or "Not known (account deleted)"),
+            session_term(r.starts_at).label, format_uk(r.given_on),
+            r.full_name or "Not known (account deleted)",
             r.question_text, figures.answer_words(r.kind, r.value, r.text),
         ))
+    # Anonymous answers: whole pools of 8 or more per term, one answer a row, with no
+    # session, date, number or order of their own (choices in the form's order, comments
+    # by their words), and not linked to the other answers of the same person.
+    for pool in figures.pooled_for_export(found, filters):
+        pooled = ("", "", "", AUDIENCE_LABELS[FOR_STUDENTS], pool.term.label, "", POOLED_RESPONDENT)
+        for score in pool.scores:
+            if filters.question_id and score.question.id != filters.question_id:
+                continue
+            for words, n in score.rows:
+                rows.extend([(*pooled, score.question.text, words)] * n)
+        rows.extend((*pooled, c.question_text, c.text) for c in pool.comments)
     audit.record(audit.EXPORTED, actor=current_user, detail=f"feedback responses CSV (course {found.id})")
     db.session.commit()
     return Response(
         to_csv(
-            ["Response", "Session starts", "Content version", "Audience", "Given on", "Respondent",
+            ["Response", "Session starts", "Content version", "Audience", "Term", "Given on", "Respondent",
              "Question (as answered)", "Answer"],
             rows,
         ),

@@ -350,7 +350,11 @@ class FeedbackRow:
     responses: int
     ratings: int  # answers to rating questions
     rating_total: int
-    outside: int  # the course's responses on completed sessions outside the term
+    outside: int  # the course's named responses on completed sessions outside the term
+    # Anonymous responses are counted (and their ratings averaged) only when the course's
+    # pool for the term holds 8 or more (feedback_review/pools.py); while it holds 1 to 7
+    # the response rate is held back too, or it would tell how many answered anonymously.
+    anonymous_held: bool = False
 
     @property
     def shown(self) -> bool:
@@ -371,7 +375,7 @@ class FeedbackRow:
     def rate_text(self) -> str:
         if not self.invited:
             return "Nobody invited"
-        if not self.shown:
+        if not self.shown or self.anonymous_held:
             return HELD_BACK
         return f"{percent(self.answered, self.invited)}%"
 
@@ -387,10 +391,12 @@ class FeedbackRow:
 def feedback(term: Term) -> list[FeedbackRow]:
     """Per course, students' feedback on completed sessions that started in the term:
     invitations, answered invitations, responses, and the average of their answers to
-    rating questions (1 poor to 5 excellent). One statement."""
+    rating questions (1 poor to 5 excellent). Anonymous responses and ratings count only
+    when the course's anonymous pool for the term holds 8 or more. One statement."""
     first, last = bounds(term)
     in_term = and_(CourseSession.starts_at >= first, CourseSession.starts_at < last)
     completed = CourseSession.status == COMPLETED
+    named = FeedbackResponse.anonymous.is_(False)
     sessions = (
         select(CourseSession.course_id, func.count(CourseSession.id).label("n"))
         .where(completed, in_term)
@@ -412,8 +418,9 @@ def feedback(term: Term) -> list[FeedbackRow]:
     responses = (
         select(
             CourseSession.course_id,
-            func.sum(case((in_term, 1), else_=0)).label("inside"),
-            func.sum(case((in_term, 0), else_=1)).label("outside"),
+            func.sum(case((and_(in_term, named), 1), else_=0)).label("inside"),
+            func.sum(case((and_(in_term, ~named), 1), else_=0)).label("anonymous"),
+            func.sum(case((or_(in_term, ~named), 0), else_=1)).label("outside"),
         )
         .select_from(FeedbackResponse)
         .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
@@ -424,8 +431,10 @@ def feedback(term: Term) -> list[FeedbackRow]:
     ratings = (
         select(
             CourseSession.course_id,
-            func.count(FeedbackAnswer.id).label("n"),
-            func.sum(FeedbackAnswer.value).label("total"),
+            func.sum(case((named, 1), else_=0)).label("n"),
+            func.sum(case((named, FeedbackAnswer.value), else_=0)).label("total"),
+            func.sum(case((named, 0), else_=1)).label("anonymous_n"),
+            func.sum(case((named, 0), else_=FeedbackAnswer.value)).label("anonymous_total"),
         )
         .select_from(FeedbackAnswer)
         .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
@@ -441,6 +450,8 @@ def feedback(term: Term) -> list[FeedbackRow]:
             func.coalesce(invitations.c.invited, 0), func.coalesce(invitations.c.answered, 0),
             func.coalesce(responses.c.inside, 0), func.coalesce(ratings.c.n, 0),
             func.coalesce(ratings.c.total, 0), func.coalesce(responses.c.outside, 0),
+            func.coalesce(responses.c.anonymous, 0), func.coalesce(ratings.c.anonymous_n, 0),
+            func.coalesce(ratings.c.anonymous_total, 0),
         )
         .select_from(Course)
         .join(sessions, sessions.c.course_id == Course.id)
@@ -449,7 +460,20 @@ def feedback(term: Term) -> list[FeedbackRow]:
         .outerjoin(ratings, ratings.c.course_id == Course.id)
         .order_by(func.lower(Course.title), Course.id)
     ).all()
-    return [FeedbackRow(r[0], r[1], *(int(v or 0) for v in r[2:])) for r in rows]
+    result = []
+    for r in rows:
+        sessions_n, invited, answered, inside, ratings_n, total, outside, anonymous, anon_n, anon_total = (
+            int(v or 0) for v in r[2:])
+        pooled = enough(anonymous)
+        result.append(FeedbackRow(
+            r[0], r[1], sessions_n, invited, answered,
+            responses=inside + (anonymous if pooled else 0),
+            ratings=ratings_n + (anon_n if pooled else 0),
+            rating_total=total + (anon_total if pooled else 0),
+            outside=outside,
+            anonymous_held=bool(anonymous) and not pooled,
+        ))
+    return result
 
 
 # --- 7. Workshop requests ---------------------------------------------------------------------

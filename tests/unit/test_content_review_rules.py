@@ -41,14 +41,18 @@ def make_session_delivered(course, *, days_ago: int = 10):
                                   content_version=course.content_version)
 
 
-def make_comments(course, texts, *, session=None, question=None, respondent=None) -> list[FeedbackAnswer]:
-    """One response per text (anonymous unless ``respondent``), each answering ``question``."""
+def make_comments(course, texts, *, session=None, question=None, respondent=None,
+                  anonymous: bool = False) -> list[FeedbackAnswer]:
+    """One response per text, each answering ``question``: given with a name (``respondent``'s,
+    or a new person's each) unless ``anonymous``. Anonymous comments can only be chosen for a
+    review through their pool (feedback_review/pools.py), never by id."""
     session = session or make_session_delivered(course)
     question = question or make_question()
     answers = []
     for text in texts:
+        who = None if anonymous else (respondent or factories.make_user())
         response = FeedbackResponse(session_id=session.id, audience=question.audience,
-                                    anonymous=respondent is None, respondent_id=getattr(respondent, "id", None),
+                                    anonymous=anonymous, respondent_id=getattr(who, "id", None),
                                     given_on=date(2026, 3, 1))
         answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
                                 text=text if question.kind == "text" else None,

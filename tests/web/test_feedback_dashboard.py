@@ -73,11 +73,14 @@ def _completed(course, days_ago: float, version: int | None = None):
 
 
 def _respond(session_id: int, answers: dict[int, object], *, respondent_id: int | None = None,
-             audience: str = "student") -> FeedbackResponse:
-    """A response (anonymous unless ``respondent_id``) with an answer to each question id."""
+             audience: str = "student", anonymous: bool = False) -> FeedbackResponse:
+    """A response with an answer to each question id: given with a name (``respondent_id``,
+    or a new person's) unless ``anonymous``."""
+    if not anonymous and respondent_id is None:
+        respondent_id = factories.make_user().id
     response = FeedbackResponse(
-        session_id=session_id, audience=audience, anonymous=respondent_id is None,
-        respondent_id=respondent_id, given_on=date.today(),
+        session_id=session_id, audience=audience, anonymous=anonymous,
+        respondent_id=None if anonymous else respondent_id, given_on=date.today(),
     )
     for question_id, value in answers.items():
         question = db.session.get(FeedbackQuestion, question_id)
@@ -100,9 +103,11 @@ def _invite(session_id: int, users: list, answered: int, audience: str = "studen
 
 
 def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", versions=None,
-           invited_extra: int = 2, comment=True) -> World:
+           invited_extra: int = 2, comment=True, anonymous=False) -> World:
     """A course with a completed session per list of ratings (oldest first, 30 days apart),
-    each rating a response that also answers the agreement, yes/no and comment questions."""
+    each rating a response that also answers the agreement, yes/no and comment questions.
+    Responses are given with a name (per-session figures count only those) unless
+    ``anonymous``."""
     with app.app_context():
         course = factories.make_course(title=title)
         bank = _bank()
@@ -117,7 +122,7 @@ def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", v
                 answers = {bank.rating: rating, bank.agree: rating, bank.yes: 1 if rating >= 3 else 0}
                 if comment:
                     answers[bank.change] = f"Comment {i + 1} on session {n + 1}"
-                _respond(session.id, answers)
+                _respond(session.id, answers, respondent_id=people[i].id, anonymous=anonymous)
             _invite(session.id, people[: len(ratings) + invited_extra], answered=len(ratings))
         db.session.commit()
         return world
@@ -256,7 +261,7 @@ def test_seven_responses_show_no_figures(login_as, client, app):
     html = _page(client, f"/admin/feedback/courses/{world.course_id}")
     page = _text(html)
     # 9 invited may be shown, but not the 7 responses (they would give the rate away).
-    assert "Invited 9 Responses fewer than 8 Response rate fewer than 8 responses" in page
+    assert "Invited 9 Responses given with a name fewer than 8 Response rate fewer than 8 responses" in page
     assert "Responses 7" not in page and "7 responses" not in page
     assert page.count("Not shown: fewer than 8 responses") == 3  # rating, agreement, yes / no
     assert 'class="rec-fbr-chart"' not in html and "Average:" not in page and "said yes" not in page
@@ -278,7 +283,7 @@ def test_eight_responses_show_hand_counted_figures(login_as, client, app):
     login_as("admin")
     html = _page(client, f"/admin/feedback/courses/{world.course_id}")
     page = _text(html)
-    assert "Invited 10 Responses 8 Response rate 80%" in page
+    assert "Invited 10 Responses given with a name 8 Response rate 80%" in page
     assert "Average: 3.5 out of 5, from 8 answers" in page
     assert "75% said yes, from 8 answers" in page
     # Distribution of the rating, in the SVG and in the table (37.5% rounds up to 38%).
@@ -365,7 +370,7 @@ def test_secondary_suppression_9_9_3_and_9_9_8_3(login_as, client, app):
     assert _trend_rows(html) == [("1", "not shown", "not shown"), ("1", "9", "2.0"), ("1", "not shown", "not shown")]
     page = _text(html)
     # 27 invited (11 + 11 + 5), 21 answered: 78%. (36 + 18 + 15) / 21 = 3.3.
-    assert "Invited 27 Responses 21 Response rate 78%" in page and "Average: 3.3 out of 5, from 21 answers" in page
+    assert "Invited 27 Responses given with a name 21 Response rate 78%" in page and "Average: 3.3 out of 5, from 21 answers" in page
     assert "4.0" not in page.split("Comments")[0]
 
     # 9, 9, 8, 3: the next smallest is the 8 (11 held back together); both 9s are shown.
@@ -381,7 +386,7 @@ def test_secondary_suppression_9_9_3_and_9_9_8_3(login_as, client, app):
     first = _text(_page(client, f"{base}?session={other.sessions[0]}"))
     assert "Responses 9" in first and "Average: 4.0 out of 5, from 9 answers" in first
     eight = _text(_page(client, f"{base}?session={other.sessions[2]}"))
-    assert "Responses not shown Response rate not shown" in eight and "Average:" not in eight
+    assert "Responses given with a name not shown Response rate not shown" in eight and "Average:" not in eight
     assert "3.0" not in eight.split("Comments")[0]
 
 
@@ -409,7 +414,7 @@ def test_a_filtered_view_is_held_back_when_the_rest_of_the_course_has_fewer_than
                 f"{base}?to={first_day.isoformat()}"):
         html = _page(client, url)
         page = _text(html)
-        assert "Responses not shown Response rate not shown" in page, url
+        assert "Responses given with a name not shown Response rate not shown" in page, url
         assert page.count("Not shown: these figures come from fewer than 8 responses, or would let someone "
                           "work out figures from fewer than 8") == 3, url
         assert "Average:" not in page and "said yes" not in page and 'class="rec-fbr-chart"' not in html
@@ -435,9 +440,9 @@ def test_filtered_views_show_figures_when_the_rest_has_8_or_more(login_as, clien
     login_as("admin")
     base = f"/admin/feedback/courses/{world.course_id}"
     one = _text(_page(client, f"{base}?session={world.sessions[0]}"))
-    assert "Invited 10 Responses 8 Response rate 80%" in one and "Average: 4.0 out of 5, from 8 answers" in one
+    assert "Invited 10 Responses given with a name 8 Response rate 80%" in one and "Average: 4.0 out of 5, from 8 answers" in one
     two = _text(_page(client, f"{base}?session={world.sessions[1]}"))
-    assert "Invited 11 Responses 9 Response rate 82%" in two and "Average: 2.0 out of 5, from 9 answers" in two
+    assert "Invited 11 Responses given with a name 9 Response rate 82%" in two and "Average: 2.0 out of 5, from 9 answers" in two
     assert "not shown" not in one and "not shown" not in two
 
 
@@ -513,7 +518,7 @@ def test_filter_by_session_dates_and_question(login_as, client, app):
     assert "No completed sessions match these filters" in none
 
     helpful = _text(_page(client, f"{base}?question={world.bank.helpful}"))
-    assert "1 comment, newest session first" in helpful and "The quiz was fun" in helpful
+    assert "1 comment given with a name, newest session first" in helpful and "The quiz was fun" in helpful
     assert "Comment 1 on session" not in helpful
     # The question filter is for comments: the figures still show every scored question.
     assert "Average: 4.0 out of 5, from 16 answers" in helpful
@@ -547,7 +552,7 @@ def test_comments_are_paginated_50_to_a_page(login_as, client, app):
     login_as("admin")
     base = f"/admin/feedback/courses/{world.course_id}"
     first = _text(_page(client, base))
-    assert "55 comments, newest session first. Showing 1 to 50." in first
+    assert "55 comments given with a name, newest session first. Showing 1 to 50." in first
     # Newest first: the last remark given is first.
     assert first.index("Remark number 55.") < first.index("Remark number 06.") and "Remark number 05." not in first
     html = _page(client, f"{base}?page=2&question={world.bank.change}")
@@ -601,7 +606,7 @@ def test_admins_see_who_said_what_and_facilitators_never_do(login_as, client, ap
     with app.app_context():
         named = factories.make_user(full_name="Zebedee Quill")
         _respond(world.sessions[0], {world.bank.change: "Named comment"}, respondent_id=named.id)
-        _respond(world.sessions[0], {world.bank.change: "Anonymous comment"})
+        _respond(world.sessions[0], {world.bank.change: "Anonymous comment"}, anonymous=True)
         facilitator = factories.make_user(roles=("facilitator",), full_name="Fran Facilitator")
         _respond(world.sessions[0], {world.bank.reflection: "Reflection text"}, respondent_id=facilitator.id,
                  audience="facilitator")
@@ -611,7 +616,8 @@ def test_admins_see_who_said_what_and_facilitators_never_do(login_as, client, ap
     login_as("admin")
     admin_page = _text(_page(client, f"/admin/feedback/courses/{world.course_id}"))
     assert "Named comment Session on" in admin_page and ", Zebedee Quill" in admin_page
-    assert re.search(r"Anonymous comment Session on \d+ \w+ \d{4}, Anonymous", admin_page)
+    # One anonymous response this term: held back, not shown with the session (issue 13).
+    assert "Anonymous comment" not in admin_page and "Anonymous answers are held back until there are more" in admin_page
     assert "Reflection text" not in admin_page  # students' feedback unless asked
     reflections = _text(_page(client, f"/admin/feedback/courses/{world.course_id}?audience=facilitator"))
     assert "Facilitators' reflections" in reflections and "Reflection text" in reflections
@@ -621,8 +627,8 @@ def test_admins_see_who_said_what_and_facilitators_never_do(login_as, client, ap
     web.login(fac_email)
     html = _page(client, f"/facilitate/feedback/courses/{world.course_id}")
     page = _text(html)
-    assert "Named comment" in page and "Anonymous comment" in page
-    assert "Zebedee" not in html and "Quill" not in html and "Anonymous comment Session on" in page
+    assert "Named comment" in page and "Anonymous comment" not in page
+    assert "Zebedee" not in html and "Quill" not in html and "Named comment Session on" in page
     assert ", Anonymous" not in page and "rec-fbr-comment__who" not in html
     # Asking for facilitators' reflections is ignored: students' feedback only.
     other = _page(client, f"/facilitate/feedback/courses/{world.course_id}?audience=facilitator")
@@ -663,7 +669,8 @@ def test_admins_can_pick_comments_and_questions_for_a_content_review(login_as, c
 
 
 def test_csv_has_one_row_per_answer_is_formula_safe_and_is_audited(login_as, client, app):
-    world = _world(app, ratings_per_session=[[4]], comment=False)
+    # The world's one response is anonymous: alone in its term's pool, it is left out.
+    world = _world(app, ratings_per_session=[[4]], comment=False, anonymous=True)
     with app.app_context():
         named = factories.make_user(full_name="Zebedee Quill")
         _respond(world.sessions[0], {world.bank.yes: 0, world.bank.change: '=HYPERLINK("http://evil.example","x")'},
@@ -677,11 +684,11 @@ def test_csv_has_one_row_per_answer_is_formula_safe_and_is_audited(login_as, cli
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="feedback-')
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["Response", "Session starts", "Content version", "Audience", "Given on", "Respondent",
+    assert rows[0] == ["Response", "Session starts", "Content version", "Audience", "Term", "Given on", "Respondent",
                        "Question (as answered)", "Answer"]
     body = rows[1:]
-    # Named responses first, then anonymous ones (which keep no date of their own).
-    assert [(r[0], r[5], r[6], r[7]) for r in body] == [
+    # Named responses only: the anonymous one is held back with its pool (fewer than 8).
+    assert [(r[0], r[6], r[7], r[8]) for r in body] == [
         ("1", "Zebedee Quill", "Would you recommend the course?", "No"),
         ("1", "Zebedee Quill", "What would you change?", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
         ("2", "Person 0", "What would you change?", "'+1+1"),
@@ -689,12 +696,9 @@ def test_csv_has_one_row_per_answer_is_formula_safe_and_is_audited(login_as, cli
         ("4", "Person 2", "What would you change?", "'@SUM(A1)"),
         ("5", "Person 3", "What would you change?", "'\tTAB"),
         ("6", "Person 4", "What would you change?", "'\rCR"),
-        ("7", "Anonymous", "Overall, how would you rate the course?", "4 - Good"),
-        ("7", "Anonymous", "The course met my expectations.", "Agree"),
-        ("7", "Anonymous", "Would you recommend the course?", "Yes"),
     ]
-    assert body[0][3] == "Students" and body[0][2] == "1"
-    assert body[0][4] == format_uk(date.today()) and body[-1][4] == ""
+    assert body[0][3] == "Students" and body[0][2] == "1" and re.fullmatch(r"(Autumn|Spring|Summer) term \d{4} \(.*\)", body[0][4])
+    assert body[0][5] == format_uk(date.today())
     with app.app_context():
         event = db.session.execute(select(AuditEvent).where(AuditEvent.event == "export")).scalar_one()
         assert event.actor_id == admin.id and event.detail == f"feedback responses CSV (course {world.course_id})"

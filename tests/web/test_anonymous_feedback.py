@@ -1,0 +1,291 @@
+"""Issue 13 part 2: anonymous feedback must not be attributable. An anonymous response is
+never tied, on a staff page, CSV or PDF, to a session, a date, an order of arrival or a
+database id; anonymous comments and ratings are pooled per course and term and shown only
+once the pool holds 8; per-session figures use named responses only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+
+from rec_portal.extensions import db
+from rec_portal.models import CourseSession, RosterAssignment
+from rec_portal.models.feedback import ContentReview, ContentReviewItem, FeedbackAnswer
+from rec_portal.timeutil import format_uk, utcnow
+from tests import factories
+from tests.web.test_feedback_dashboard import _bank, _invite, _page, _respond, _text
+
+AUTUMN_2025 = "Autumn term 2025 (September to December)"
+SPRING_2026 = "Spring term 2026 (January to April)"
+HELD = "Anonymous answers are held back until there are more"
+
+
+def _session_on(course, when: datetime) -> CourseSession:
+    """A completed session starting at ``when`` (UTC), whatever the day the tests run."""
+    days = (when - utcnow()).total_seconds() / 86400
+    return factories.make_session(course=course, starts_in_days=days, status="completed",
+                                  completed_at=when)
+
+
+def _setup(app, *, sessions: list[datetime], title="Staying Safe"):
+    with app.app_context():
+        course = factories.make_course(title=title)
+        bank = _bank()
+        made = [_session_on(course, when) for when in sessions]
+        db.session.commit()
+        return course.id, bank, [s.id for s in made]
+
+
+def _facilitator_on(app, session_id: int, web, client):
+    with app.app_context():
+        fac = factories.make_user(roles=("facilitator",))
+        db.session.add(RosterAssignment(session_id=session_id, user_id=fac.id, role="peer_specialist"))
+        db.session.commit()
+        email = fac.email
+    web.login(email)
+
+
+def _csv(client, course_id: int, query: str = "") -> list[list[str]]:
+    response = client.get(f"/admin/feedback/courses/{course_id}/responses.csv{query}")
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def _session_day(app, session_id: int) -> str:
+    with app.app_context():
+        return format_uk(db.session.get(CourseSession, session_id).starts_at, with_time=False)
+
+
+# --- (a) A session with one attendee --------------------------------------------------------------
+
+
+def test_a_lone_attendees_anonymous_comment_is_not_shown_with_their_session(login_as, client, app, web):
+    cid, bank, (sid,) = _setup(app, sessions=[datetime(2025, 10, 7, 10)])
+    with app.app_context():
+        student = factories.make_user(full_name="Lone Person")
+        _invite(sid, [student], answered=1)
+        _respond(sid, {bank.rating: 2, bank.change: "I found the trainer dismissive"}, anonymous=True)
+        db.session.commit()
+    day = _session_day(app, sid)
+    login_as("admin")
+    html = _page(client, f"/admin/feedback/courses/{cid}")
+    page = _text(html)
+    assert "I found the trainer dismissive" not in html
+    assert HELD in page and AUTUMN_2025 in page
+    # Nothing per session tells that anyone answered: no response counted, no rate.
+    assert "Responses given with a name 0" in page and "Response rate 100%" not in page
+    # The session's own page, and the CSV: the comment nowhere.
+    assert "I found the trainer dismissive" not in _page(client, f"/admin/feedback/courses/{cid}?session={sid}")
+    rows = _csv(client, cid)
+    assert not any("dismissive" in cell or "Anonymous" in cell for row in rows for cell in row)
+    assert not any(day in cell for row in rows[1:] for cell in row)
+
+    client.post("/logout", data={"csrf_token": web.token("/my/account")})
+    _facilitator_on(app, sid, web, client)
+    mine = _page(client, f"/facilitate/feedback/courses/{cid}")
+    assert "I found the trainer dismissive" not in mine and HELD in _text(mine)
+
+
+# --- (b) The register minus the named --------------------------------------------------------------
+
+
+def test_the_register_minus_the_named_does_not_point_at_anonymous_comments(login_as, client, app):
+    cid, bank, (sid,) = _setup(app, sessions=[datetime(2025, 10, 14, 10)])
+    with app.app_context():
+        people = [factories.make_user(full_name=f"Named Person {i}") for i in range(8)]
+        others = [factories.make_user(full_name=f"Quiet Person {i}") for i in range(2)]
+        for i, person in enumerate(people):
+            _respond(sid, {bank.rating: 4, bank.change: f"Named remark {i}"}, respondent_id=person.id)
+        _respond(sid, {bank.rating: 1, bank.change: "Secret remark A"}, anonymous=True)
+        _respond(sid, {bank.rating: 1, bank.change: "Secret remark B"}, anonymous=True)
+        _invite(sid, people + others, answered=10)
+        db.session.commit()
+    login_as("admin")
+    for url in (f"/admin/feedback/courses/{cid}", f"/admin/feedback/courses/{cid}?session={sid}"):
+        html = _page(client, url)
+        page = _text(html)
+        assert "Named remark 3" in page and "Named Person 3" in page
+        assert "Secret remark" not in html
+        # Per session, named responses only: 8, and an average of the named ratings only.
+        assert "Responses given with a name 8" in page and "Average: 4.0 out of 5, from 8 answers" in page
+        trend = _text(re.search(r'id="trend-sessions".*?</table>', html, re.DOTALL).group(0))
+        assert "Responses 8 " in trend and "Responses 10" not in trend
+        # 10 answered of 10 invited would tell that 2 answered anonymously in this session.
+        assert "Response rate 100%" not in page and "Response rate not shown" in page
+    rows = _csv(client, cid)
+    assert not any("Secret remark" in cell for row in rows for cell in row)
+    assert {row[6] for row in rows[1:]} == {f"Named Person {i}" for i in range(8)}
+    # The list of courses counts named responses (the pool of 2 is held back) and no rate.
+    listing = _text(re.search(rf'<tr[^>]*id="course-{cid}".*?</tr>', _page(client, "/admin/feedback"), re.DOTALL).group(0))
+    assert "Responses 8 " in listing and "100%" not in listing
+
+
+# --- (c) Order of arrival and ids in the markup -------------------------------------------------
+
+
+def test_pooled_comments_carry_no_id_session_date_or_order_of_arrival(login_as, client, app):
+    cid, bank, sids = _setup(app, sessions=[datetime(2025, 9, 16, 10), datetime(2025, 11, 4, 10)])
+    # Given in reverse alphabetical order, alternating sessions, between named ones.
+    words = ["Zany idea", "Yellow handouts", "Xylophone music", "Warmer room", "Very helpful",
+             "Useful leaflets", "Tea breaks", "Slower pace"]
+    anonymous_ids = []
+    with app.app_context():
+        for i, text in enumerate(words):
+            _respond(sids[i % 2], {bank.rating: 5, bank.change: f"Named before {i}"})
+            response = _respond(sids[i % 2], {bank.rating: 3, bank.change: text}, anonymous=True)
+            anonymous_ids += [a.id for a in response.answers]
+        db.session.add(ContentReview(course_id=cid, held_on=datetime(2025, 12, 1).date(), status="draft", version_before=1))
+        db.session.commit()
+    days = [_session_day(app, s) for s in sids]
+    login_as("admin")
+    html = _page(client, f"/admin/feedback/courses/{cid}")
+    # No id of an anonymous answer in the markup: not in element ids, not as
+    # the value of a checkbox (the review form names a pooled comment by term and digest).
+    element_ids = {int(n) for n in re.findall(r'(?:comment|answer|pick-answer)-(\d+)"', html)}
+    values = {int(v) for v in re.findall(r'name="answer_id" type="checkbox" value="(\d+)"', html)}
+    assert not (element_ids | values) & set(anonymous_ids)
+    page = _text(html)
+    pool = re.search(r'id="pool-2025-autumn".*?</section>', html, re.DOTALL).group(0)
+    pooled = _text(pool)
+    # Shown (8 in the term), listed by their words, not in the order they came.
+    assert "8 anonymous responses this term" in pooled
+    assert [pooled.index(w) for w in sorted(words)] == sorted(pooled.index(w) for w in words)
+    assert "Overall, how would you rate the course?: 3.0 out of 5, from 8 answers" in pooled
+    # Never beside a session's date or in the comments by session.
+    assert not any(day in pooled for day in days) and "Session on" not in pooled
+    named = _text(re.search(r'id="comments".*?id="anonymous"', html, re.DOTALL).group(0))
+    assert "Named before 3" in named and not any(w in named for w in words)
+    refs = re.findall(r'name="pooled_comment" type="checkbox" value="([^"]+)"', pool)
+    assert len(refs) == 8 and all(re.fullmatch(r"2025-autumn:[0-9a-f]{24}", r) for r in refs)
+    assert "the anonymous comment “Slower pace”" in pool
+    # The per-session figures: named only (the 4 named ratings of 5 in each session).
+    assert "Responses given with a name 8" in page and "Average: 5.0 out of 5, from 8 answers" in page
+
+    # Adding a pooled comment to a review: it is shown with its term, never its session.
+    if "content_reviews.consider" in app.view_functions:
+        token = web_token(client, f"/admin/feedback/courses/{cid}")
+        slower = refs[sorted(words).index("Slower pace")]
+        response = client.post(f"/admin/feedback/courses/{cid}/reviews/consider",
+                               data={"csrf_token": token, "pooled_comment": slower, "review_id": ""})
+        assert response.status_code == 302
+        review = _page(client, response.headers["Location"].split("#")[0])
+        comment = _text(re.search(r'id="comments".*?</ul>', review, re.DOTALL).group(0))
+        assert "Slower pace" in comment and f"Anonymous, {AUTUMN_2025}" in comment
+        assert not any(day in comment for day in days) and "Session of" not in comment
+        # An anonymous answer cannot be chosen by its id (it would match the id to the words).
+        with app.app_context():
+            tea = db.session.execute(select(FeedbackAnswer.id).where(FeedbackAnswer.text == "Tea breaks")).scalar_one()
+        client.post(f"/admin/feedback/courses/{cid}/reviews/consider",
+                    data={"csrf_token": token, "answer_id": str(tea), "review_id": ""})
+        with app.app_context():
+            assert db.session.execute(select(ContentReviewItem).where(ContentReviewItem.answer_id == tea)).first() is None
+
+
+def web_token(client, url: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', _page(client, url)).group(1)
+
+
+# --- The pool: per course and term, shown from 8 ------------------------------------------------
+
+
+def _anonymous(app, sid, bank, n, start=0):
+    with app.app_context():
+        for i in range(start, start + n):
+            _respond(sid, {bank.rating: 4, bank.yes: 1, bank.change: f"Pooled comment {i:02d}"}, anonymous=True)
+        db.session.commit()
+
+
+def test_seven_anonymous_are_held_back_and_eight_are_shown_for_admins_facilitators_and_the_csv(
+        login_as, client, app, web):
+    cid, bank, sids = _setup(app, sessions=[datetime(2025, 10, 1, 10), datetime(2025, 11, 12, 10)])
+    _anonymous(app, sids[0], bank, 4)
+    _anonymous(app, sids[1], bank, 3, start=4)
+    admin = login_as("admin")
+    page = _text(_page(client, f"/admin/feedback/courses/{cid}"))
+    assert HELD in page and "Pooled comment" not in page and "anonymous responses this term" not in page
+    assert not any(r[6].startswith("Anonymous") for r in _csv(client, cid)[1:])
+
+    _anonymous(app, sids[1], bank, 1, start=7)  # the 8th
+    html = _page(client, f"/admin/feedback/courses/{cid}")
+    page = _text(html)
+    assert HELD not in page and "8 anonymous responses this term" in page
+    assert all(f"Pooled comment {i:02d}" in page for i in range(8))
+    assert "Would you recommend the course?: 100% yes, from 8 answers" in page
+    # Filtering to one session does not narrow the pool: the whole term's 8 are shown.
+    one = _text(_page(client, f"/admin/feedback/courses/{cid}?session={sids[1]}"))
+    assert all(f"Pooled comment {i:02d}" in one for i in range(8)) and "8 anonymous responses this term" in one
+    rows = _csv(client, cid, f"?session={sids[1]}")
+    pooled = [r for r in rows[1:] if r[6] == "Anonymous (pooled for the term)"]
+    assert len([r for r in pooled if r[7] == "What would you change?"]) == 8
+    assert all(r[0] == r[1] == r[2] == r[5] == "" and r[4] == AUTUMN_2025 for r in pooled)
+    comments = [r[8] for r in pooled if r[7] == "What would you change?"]
+    assert comments == sorted(comments)
+
+    client.post("/logout", data={"csrf_token": web.token("/my/account")})
+    assert admin
+    _facilitator_on(app, sids[0], web, client)
+    mine = _text(_page(client, f"/facilitate/feedback/courses/{cid}"))
+    assert "8 anonymous responses this term" in mine and "Pooled comment 07" in mine
+    assert "name=\"pooled_comment\"" not in mine
+
+
+def test_pools_are_per_term_so_four_and_four_in_two_terms_stay_held_back(login_as, client, app, web):
+    cid, bank, sids = _setup(app, sessions=[datetime(2025, 12, 2, 10), datetime(2026, 1, 13, 10)])
+    _anonymous(app, sids[0], bank, 4)
+    _anonymous(app, sids[1], bank, 4, start=4)
+    login_as("admin")
+    html = _page(client, f"/admin/feedback/courses/{cid}")
+    for key, label in (("2025-autumn", AUTUMN_2025), ("2026-spring", SPRING_2026)):
+        section = _text(re.search(rf'id="pool-{key}".*?</section>', html, re.DOTALL).group(0))
+        assert label in section and "Held back" in section and "Pooled comment" not in section
+    # And per course: 8 anonymous about another course in the term do not help this one.
+    other, obank, (osid,) = _setup(app, sessions=[datetime(2025, 12, 9, 10)], title="Other Course")
+    _anonymous(app, osid, obank, 8)
+    assert "Pooled comment" not in _page(client, f"/admin/feedback/courses/{cid}")
+    assert "8 anonymous responses this term" in _text(_page(client, f"/admin/feedback/courses/{other}"))
+
+
+# --- Term report ------------------------------------------------------------------------------
+
+
+def test_the_term_report_counts_anonymous_answers_only_from_a_pool_of_8(app):
+    from rec_portal.attendance.reports import Term
+    from rec_portal.reports.queries import feedback
+
+    cid, bank, (sid,) = _setup(app, sessions=[datetime(2025, 10, 21, 10)])
+    with app.app_context():
+        people = [factories.make_user() for _ in range(11)]
+        for person in people[:8]:
+            _respond(sid, {bank.rating: 5}, respondent_id=person.id)
+        for _ in range(3):
+            _respond(sid, {bank.rating: 1}, anonymous=True)
+        _invite(sid, people, answered=11)
+        db.session.commit()
+        row = next(r for r in feedback(Term(2025, "autumn")) if r.course_id == cid)
+        # 8 named (the 3 anonymous held back with their pool): 8 responses, 5.0, no rate.
+        assert (row.responses_text, row.rating_text, row.rate_text) == ("8", "5.0", "not shown")
+    _anonymous(app, sid, bank, 5)  # the pool now holds 8
+    with app.app_context():
+        row = next(r for r in feedback(Term(2025, "autumn")) if r.course_id == cid)
+        assert row.responses_text == "16" and row.rate_text != "not shown"
+        assert row.rating_text == str(round((8 * 5 + 3 * 1 + 5 * 4) / 16, 1))
+
+
+# --- The form ---------------------------------------------------------------------------------
+
+
+def test_the_form_says_what_anonymous_means_and_when_comments_are_seen(app):
+    from tests.web.test_feedback_giving import as_person, attended, url
+
+    s = attended(app)
+    client, _web = as_person(app, s.student.email)
+    page = _text(client.get(url(s)).get_data(as_text=True))
+    assert "Anonymous means nobody can tell the answers are yours." in page
+    assert ("your answers are put together with everyone else's anonymous answers about this course in the "
+            "same term (September to December, January to April, or May to August), without your session's date") in page
+    assert ("nobody reads them until at least 8 people have answered anonymously about this course in that term, "
+            "so it can be some months before your comments are seen") in page
