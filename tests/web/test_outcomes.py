@@ -649,3 +649,33 @@ def test_the_term_report_has_no_figures_from_the_questions_about_crime(login_as,
         db.session.commit()
     after = pages()
     assert after == before
+
+
+def test_the_outcome_quarters_command_stores_each_ended_quarter_once(app):
+    with app.app_context():
+        for i in range(20):
+            factories.make_outcome_check(factories.make_user(), answered_at=_at(2026, 2), victim=i < 10)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rec", "outcome-quarters"])
+    # Jan to Mar 2026 up to the quarter before today's: stored once.
+    with app.app_context():
+        from rec_portal.outcomes.queries import Quarter, quarters_between
+
+        ended = len(quarters_between(Quarter(2026, 1), Quarter.of(utcnow()).previous()))
+    assert result.exit_code == 0 and f"Stored the figures of {ended} quarters that ended." in result.output
+    again = app.test_cli_runner().invoke(args=["rec", "outcome-quarters"])
+    assert "Stored the figures of 0 quarters that ended." in again.output
+    assert _count(app, OutcomeQuarter) == ended
+
+
+def test_the_demo_data_has_closed_quarters_to_show(app, web, client):
+    assert app.test_cli_runner().invoke(args=["rec", "demo-data"]).exit_code == 0
+    web.login("admin@example.org", "demo-password")
+    page = _report_part(client)
+    assert "There are no figures yet" not in page
+    with app.app_context():
+        from rec_portal.outcomes.queries import Quarter
+
+        current = Quarter.of(utcnow())
+    assert current.label not in page and current.previous().label in page
+    assert 'id="baseline-total"' in page and 'id="12_months-total"' in page
