@@ -17,8 +17,6 @@ from rec_portal.models import (
     OutcomeCheck,
     OutcomeCrimeType,
     OutcomeInvitation,
-    OutcomeQuarter,
-    OutcomeQuarterFigure,
     OutcomeReportedTo,
     User,
     UserSession,
@@ -554,6 +552,8 @@ def test_downloading_before_and_after_an_answer_shows_nothing_until_the_quarter_
     assert _report_part(client) == before_page
 
     _clock(monkeypatch, _at(2027, 1, 5))  # the quarter has ended: its figures appear, fixed
+    from rec_portal.models import OutcomeQuarterFigure
+
     closed_csv, closed_page = _csv(client), _report_part(client)
     baseline = {row[1]: row for row in closed_csv[1:] if row[0] == "At enrolment"}
     assert baseline["Oct to Dec 2026"][2:4] == ["17", "9"]
@@ -575,6 +575,7 @@ def test_downloading_before_and_after_an_answer_shows_nothing_until_the_quarter_
 
 
 def test_closing_twice_stores_once_and_later_answers_never_change_a_closed_quarter(app):
+    from rec_portal.models import OutcomeQuarter, OutcomeQuarterFigure
     from rec_portal.outcomes.operations import close_quarters
     from rec_portal.outcomes.queries import build_report
 
@@ -652,6 +653,8 @@ def test_the_term_report_has_no_figures_from_the_questions_about_crime(login_as,
 
 
 def test_the_outcome_quarters_command_stores_each_ended_quarter_once(app):
+    from rec_portal.models import OutcomeQuarter
+
     with app.app_context():
         for i in range(20):
             factories.make_outcome_check(factories.make_user(), answered_at=_at(2026, 2), victim=i < 10)
