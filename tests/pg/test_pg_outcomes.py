@@ -47,13 +47,25 @@ def test_the_report_groups_by_uk_quarter_and_invitations_are_sent_once(pg_app, p
         assert len(db.session.execute(select(OutcomeInvitation)).all()) == 3
 
 
-def test_closing_quarters_twice_at_once_stores_each_quarter_once(pg_app):
-    """Two report views (or a view and the daily command) closing the same quarters at the
-    same moment: the quarter's primary key lets one of them store it; the other stops."""
+def test_closing_quarters_twice_at_once_stores_each_quarter_once(pg_app, monkeypatch):
+    """Report views (or a view and the daily command) closing the same quarters at the
+    same moment: the quarter's primary key lets one of them store it; the others stop."""
+    import time
+
     from rec_portal.models import OutcomeQuarter, OutcomeQuarterFigure
+    from rec_portal.outcomes import queries
     from rec_portal.outcomes.operations import close_quarters
     from rec_portal.outcomes.queries import build_report
     from tests.concurrency import run_at_once
+
+    counted = queries.grouped_counts
+
+    def slowly(quarters):  # every run has read "nothing stored yet" before any inserts
+        out = counted(quarters)
+        time.sleep(0.5)
+        return out
+
+    monkeypatch.setattr(queries, "grouped_counts", slowly)
 
     with pg_app.app_context():
         for i in range(30):
