@@ -1,12 +1,12 @@
-"""closed quarters of the outcomes report
+"""closed quarters of the outcomes report (figures fixed once a quarter has ended)
 
 Revision ID: 0010_outcome_quarters
 Revises: 0009_workshops_outcomes
 Create Date: 2026-12-07 00:44:38.751560
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 
 # revision identifiers, used by Alembic.

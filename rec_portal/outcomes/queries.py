@@ -33,7 +33,7 @@ from rec_portal.models.outcomes import (
     OutcomeQuarterFigure,
 )
 from rec_portal.outcomes import suppression as s
-from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import format_uk, to_uk, uk_to_utc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FEWER = f"fewer than {s.SMALL_NUMBER}"  # a count of 1 to 7
@@ -170,7 +170,6 @@ class Report:
     tables: list[StageTable] = field(default_factory=list)
     first: Quarter | None = None
     last: Quarter | None = None
-    current: Quarter | None = None  # the quarter still open (nobody sees its answers yet)
 
     @property
     def has_figures(self) -> bool:
@@ -247,13 +246,12 @@ def grouped_counts(quarters: list[Quarter]) -> dict[str, dict[int, dict[str, int
     return counts
 
 
-def build_report(*, stage: str | None = None, first: Quarter | None = None, last: Quarter | None = None,
-                 now: datetime | None = None) -> Report:
+def build_report(*, stage: str | None = None, first: Quarter | None = None, last: Quarter | None = None) -> Report:
     """The report from the stored figures of the closed quarters: every stage's table
     over every closed quarter (each cell shown or held back as decided when its quarter
     closed), then only the chosen stage and quarters kept. Two statements."""
     quarters = report_quarters()
-    report = Report(quarters=quarters, current=Quarter.of(now or utcnow()))
+    report = Report(quarters=quarters)
     if not quarters:
         return report
     first = first if first in quarters else quarters[0]
