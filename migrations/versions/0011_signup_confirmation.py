@@ -5,7 +5,7 @@ until the link sent to the address is followed. Accounts that exist already were
 before this change (or by staff) and stay as they are: they count as confirmed.
 
 Revision ID: 0011_signup_confirmation
-Revises: 0009_workshops_outcomes
+Revises: 0010_outcome_quarters
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_signup_confirmation'
-down_revision = '0009_workshops_outcomes'
+down_revision = '0010_outcome_quarters'
 branch_labels = None
 depends_on = None
 

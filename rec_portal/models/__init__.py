@@ -32,6 +32,8 @@ from rec_portal.models.outcomes import (  # noqa: F401
     OutcomeCheck,
     OutcomeCrimeType,
     OutcomeInvitation,
+    OutcomeQuarter,
+    OutcomeQuarterFigure,
     OutcomeReportedTo,
 )
 from rec_portal.models.plans import (  # noqa: F401

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rec_portal.extensions import db
@@ -126,3 +126,46 @@ class OutcomeInvitation(db.Model):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     student: Mapped[User] = relationship()
+
+
+class OutcomeQuarter(db.Model):
+    """A UK calendar quarter whose figures are fixed: stored once, after it ended
+    (``operations.close_quarters``). Its primary key stops a second run storing it again.
+    Holds no personal data: deleting answers or accounts leaves it as it is."""
+
+    __tablename__ = "outcome_quarters"
+    __table_args__ = (CheckConstraint("number >= 1 AND number <= 4", name="number_in_range"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 1: Jan to Mar ... 4: Oct to Dec
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    figures: Mapped[list[OutcomeQuarterFigure]] = relationship(
+        back_populates="quarter", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class OutcomeQuarterFigure(db.Model):
+    """One count of a closed quarter, for one stage: a measure (respondents, victims,
+    ...; a kind of crime as ``crime:<code>``). ``held`` says whether the quarter's figure
+    is held back; ``total_held`` whether the "All quarters" figure (this quarter and every
+    earlier one added up) is, while this is the latest closed quarter. Both are decided
+    once, when the quarter closes, knowing what staff have already seen."""
+
+    __tablename__ = "outcome_quarter_figures"
+    __table_args__ = (
+        ForeignKeyConstraint(["year", "number"], ["outcome_quarters.year", "outcome_quarters.number"],
+                             ondelete="CASCADE"),
+        CheckConstraint(f"stage IN {OUTCOME_STAGES!r}", name="stage_known"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int]
+    held: Mapped[bool]
+    total_held: Mapped[bool]
+
+    quarter: Mapped[OutcomeQuarter] = relationship(back_populates="figures")

@@ -1,4 +1,4 @@
-"""Outcome commands (``flask --app wsgi rec outcome-invitations``)."""
+"""Outcome commands (``flask --app wsgi rec outcome-invitations``, ``rec outcome-quarters``)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,16 @@ def outcome_invitations() -> None:
     made = invite_due()
     db.session.commit()
     click.echo(f"Sent {made} follow-up {'invitation' if made == 1 else 'invitations'} for the questions about crime.")
+
+
+@rec_cli.command("outcome-quarters")
+def outcome_quarters() -> None:
+    """Store the figures of the questions about crime for every quarter that has ended
+    (UK time), once: the report at /admin/outcomes shows only these, and they never
+    change after. Opening the report does the same; run this daily so each quarter is
+    fixed as soon as it ends. Safe to repeat and to run twice at once."""
+    from rec_portal.outcomes.operations import close_quarters
+
+    made = close_quarters()
+    db.session.commit()
+    click.echo(f"Stored the figures of {made} {'quarter' if made == 1 else 'quarters'} that ended.")

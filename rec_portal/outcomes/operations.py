@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -38,9 +38,13 @@ from rec_portal.models.outcomes import (
     OutcomeCheck,
     OutcomeCrimeType,
     OutcomeInvitation,
+    OutcomeQuarter,
+    OutcomeQuarterFigure,
     OutcomeReportedTo,
 )
 from rec_portal.notifications.outbox import queue_email
+from rec_portal.outcomes import queries
+from rec_portal.outcomes import suppression as s
 from rec_portal.timeutil import utcnow
 
 # Stages in URLs (/my/outcomes/6-months).
@@ -365,6 +369,63 @@ def invite_due(now: datetime | None = None) -> int:
                 link=base + _path("outcomes.answer", slug=STAGE_SLUGS[stage]),
             ),
         )
+        made += 1
+    db.session.flush()
+    return made
+
+
+# --- Closing quarters -------------------------------------------------------------------------
+
+
+def close_quarters(now: datetime | None = None) -> int:
+    """Work out and store, once, the figures of every quarter that has ended and is not
+    stored yet (UK calendar quarters; the report shows only these). Returns how many
+    were stored.
+
+    A quarter's figures count the answers recorded in it (``answered_at``), as they are at
+    closing; they never change after, whatever is answered or deleted later. Quarters are
+    closed in order, each one's small-number suppression decided knowing what staff saw of
+    the earlier ones (``suppression.close_quarter``). Answers recorded in a quarter that is
+    already closed (only backdated data can be) are never counted.
+
+    Cheap when there is nothing to close (one statement). Safe to repeat and to run twice
+    at once: the quarter's row is inserted first, and its primary key stops a second run,
+    which then leaves the rest to the first."""
+    now = now or utcnow()
+    last = db.session.execute(
+        select(OutcomeQuarter.year, OutcomeQuarter.number)
+        .order_by(OutcomeQuarter.year.desc(), OutcomeQuarter.number.desc()).limit(1)
+    ).first()
+    if last is not None:
+        start = queries.Quarter(*last).next()
+    else:
+        first = queries.first_answer()
+        if first is None:
+            return 0
+        start = queries.Quarter.of(first)
+    ended = queries.quarters_between(start, queries.Quarter.of(now).previous())
+    if not ended:
+        return 0
+    counts = queries.grouped_counts(ended)
+    stored = queries.stored_rows()
+    history = {stage: [stored[stage][q] for q in sorted(stored[stage])] for stage in OUTCOME_STAGES}
+    made = 0
+    for index, quarter in enumerate(ended):
+        try:
+            with db.session.begin_nested():
+                db.session.add(OutcomeQuarter(year=quarter.year, number=quarter.number, closed_at=now))
+        except IntegrityError:  # another run is closing it: it closes the rest too
+            break
+        figures = []
+        for stage in OUTCOME_STAGES:
+            closed = s.close_quarter(history[stage], counts[stage].get(index, {}), queries.CRIME_COLUMNS)
+            history[stage].append(closed)
+            figures += [
+                {"year": quarter.year, "number": quarter.number, "stage": stage, "measure": measure,
+                 "count": count, "held": measure in closed.held, "total_held": measure in closed.total_held}
+                for measure, count in closed.cells.items()
+            ]
+        db.session.execute(insert(OutcomeQuarterFigure), figures)
         made += 1
     db.session.flush()
     return made

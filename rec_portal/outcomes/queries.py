@@ -1,16 +1,21 @@
-"""The outcomes report's figures, worked out in SQL (GROUP BY stage and UK calendar
-quarter): three statements whatever the number of answers, then small-number
-suppression over the grouped counts (rec_portal/outcomes/suppression.py).
+"""The outcomes report's figures.
 
-The report always works over every quarter from the first answer to today, and the
-filters only choose which of its rows and stages are shown: every figure comes from one
-table with one set of held-back cells, so comparing two filtered views gives nothing
-away."""
+Staff see only quarters (UK calendar quarters) that have ended. When a quarter ends its
+figures are worked out once in SQL (GROUP BY stage and quarter, :func:`grouped_counts`),
+suppressed (rec_portal/outcomes/suppression.py) and stored
+(``operations.close_quarters``); the report only reads the stored figures (two
+statements whatever the number of answers). So no answer given, or deleted, later
+changes a figure staff have seen, and answers given in the current quarter are seen by
+nobody until it ends.
+
+The report always works over every closed quarter, and the filters only choose which of
+its rows and stages are shown: every figure comes from one table with one set of
+held-back cells, so comparing two filtered views gives nothing away."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, select
 
@@ -24,9 +29,11 @@ from rec_portal.models.outcomes import (
     STAGE_LABELS,
     OutcomeCheck,
     OutcomeCrimeType,
+    OutcomeQuarter,
+    OutcomeQuarterFigure,
 )
 from rec_portal.outcomes import suppression as s
-from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import format_uk, to_uk, uk_to_utc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FEWER = f"fewer than {s.SMALL_NUMBER}"  # a count of 1 to 7
@@ -63,6 +70,13 @@ class Quarter:
 
     def next(self) -> Quarter:
         return Quarter(self.year + self.number // 4, self.number % 4 + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+    def last_day(self) -> date:
+        """Its last day (UK calendar)."""
+        return (to_uk(self.next().starts_at()) - timedelta(days=1)).date()
 
     def starts_at(self) -> datetime:
         """Midnight UK time on its first day, as naive UTC."""
@@ -152,13 +166,13 @@ class StageTable:
 
 @dataclass
 class Report:
-    quarters: list[Quarter]  # every quarter of the report (the filter's choices)
+    quarters: list[Quarter]  # every closed quarter (the filter's choices)
     tables: list[StageTable] = field(default_factory=list)
     first: Quarter | None = None
     last: Quarter | None = None
 
     @property
-    def has_answers(self) -> bool:
+    def has_figures(self) -> bool:
         return bool(self.quarters)
 
 
@@ -166,12 +180,24 @@ def first_answer() -> datetime | None:
     return db.session.execute(select(func.min(OutcomeCheck.answered_at))).scalar_one()
 
 
-def report_quarters(now: datetime | None = None) -> list[Quarter]:
-    """Every quarter from the first answer's to the current one (none without answers)."""
-    first = first_answer()
-    if first is None:
-        return []
-    return quarters_between(Quarter.of(first), max(Quarter.of(first), Quarter.of(now or utcnow())))
+def report_quarters() -> list[Quarter]:
+    """Every closed quarter, oldest first (none before the first quarter ends)."""
+    return [Quarter(year, number) for year, number in db.session.execute(
+        select(OutcomeQuarter.year, OutcomeQuarter.number).order_by(OutcomeQuarter.year, OutcomeQuarter.number)
+    )]
+
+
+def stored_rows() -> dict[str, dict[Quarter, s.ClosedRow]]:
+    """stage -> closed quarter -> its stored figures (one statement)."""
+    out: dict[str, dict[Quarter, s.ClosedRow]] = {stage: {} for stage in OUTCOME_STAGES}
+    for f in db.session.execute(select(OutcomeQuarterFigure)).scalars():
+        row = out.setdefault(f.stage, {}).setdefault(Quarter(f.year, f.number), s.ClosedRow({}, set(), set()))
+        row.cells[f.measure] = f.count
+        if f.held:
+            row.held.add(f.measure)
+        if f.total_held:
+            row.total_held.add(f.measure)
+    return out
 
 
 def _quarter_case(quarters: list[Quarter]):
@@ -220,11 +246,11 @@ def grouped_counts(quarters: list[Quarter]) -> dict[str, dict[int, dict[str, int
     return counts
 
 
-def build_report(*, stage: str | None = None, first: Quarter | None = None, last: Quarter | None = None,
-                 now: datetime | None = None) -> Report:
-    """The report: every stage's table over every quarter (suppressed as a whole), then
-    only the chosen stage and quarters kept. Three statements."""
-    quarters = report_quarters(now)
+def build_report(*, stage: str | None = None, first: Quarter | None = None, last: Quarter | None = None) -> Report:
+    """The report from the stored figures of the closed quarters: every stage's table
+    over every closed quarter (each cell shown or held back as decided when its quarter
+    closed), then only the chosen stage and quarters kept. Two statements."""
+    quarters = report_quarters()
     report = Report(quarters=quarters)
     if not quarters:
         return report
@@ -234,24 +260,28 @@ def build_report(*, stage: str | None = None, first: Quarter | None = None, last
         first, last = last, first
     report.first, report.last = first, last
     whole = first == quarters[0] and last == quarters[-1]
-    counts = grouped_counts(quarters)
+    stored = stored_rows()
+    columns = (*s.BASE_COLUMNS, *CRIME_COLUMNS)
     for table_stage in OUTCOME_STAGES:
         if stage and table_stage != stage:
             continue
-        rows_in = {i: counts[table_stage].get(i, {}) for i in range(len(quarters))}
-        cells, held = s.suppress_table(rows_in, CRIME_COLUMNS)
+        closed = stored[table_stage]
+        empty = s.ClosedRow({}, set(), set())
 
-        def row(key, label):
-            return Row(
-                key=quarters[key].key if key != s.TOTAL else s.TOTAL, label=label,
-                figures={column: Figure(cells[(key, column)], (key, column) in held)
-                         for column in (*s.BASE_COLUMNS, *CRIME_COLUMNS)},
-            )
+        def row(q: Quarter) -> Row:
+            c = closed.get(q, empty)
+            return Row(key=q.key, label=q.label,
+                       figures={col: Figure(c.cells.get(col, 0), col in c.held) for col in columns})
 
-        rows = [row(i, q.label) for i, q in enumerate(quarters) if first <= q <= last]
-        report.tables.append(StageTable(
-            stage=table_stage, rows=rows, total=row(s.TOTAL, "All quarters") if whole else None,
-        ))
+        rows = [row(q) for q in quarters if first <= q <= last]
+        total = None
+        if whole:
+            latest = closed.get(quarters[-1], empty)
+            total = Row(key=s.TOTAL, label="All quarters", figures={
+                col: Figure(sum(c.cells.get(col, 0) for c in closed.values()), col in latest.total_held)
+                for col in columns
+            })
+        report.tables.append(StageTable(stage=table_stage, rows=rows, total=total))
     return report
 
 

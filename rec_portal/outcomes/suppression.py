@@ -19,11 +19,20 @@ A table is described by its cells (``key -> count``) and its **groups**: equatio
 
 So no held-back cell can be worked out from a total or from the other cells of its row
 or column. Shares are shown only when both their numerator and their denominator are.
+
+3. Over time: staff see a quarter only once it has ended, and its figures never change
+   (the stored figures of rec_portal/models/outcomes.py). When a quarter closes
+   (:func:`close_quarter`), what was shown before stays shown and what was held back
+   stays held back; the new quarter and the new "All quarters" row are suppressed with
+   every earlier one, including the equations across time ("All quarters" now =
+   "All quarters" after an earlier quarter + the quarters since), so comparing this
+   quarter's report with an earlier one gives no held-back figure away.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 SMALL_NUMBER = 8  # counts below this (and above 0) are held back
 
@@ -48,27 +57,32 @@ def _violation(values: Mapping, hidden: set, total, parts) -> bool:
     return False
 
 
-def _next_to_hold(values: Mapping, hidden: set, total, parts, order: Mapping):
-    candidates = [p for p in parts if p not in hidden and values[p] > 0]
+def _next_to_hold(values: Mapping, hidden: set, total, parts, order: Mapping, decided: Mapping):
+    candidates = [p for p in parts if p not in hidden and p not in decided and values[p] > 0]
     if candidates:
         return min(candidates, key=lambda p: (values[p], order.get(p, 0)))
-    if total not in hidden and values[total] > 0:
+    if total not in hidden and total not in decided and values[total] > 0:
         return total
     return None
 
 
-def suppress(values: Mapping[Hashable, int], groups: Iterable[Group]) -> set:
+def suppress(values: Mapping[Hashable, int], groups: Iterable[Group],
+             decided: Mapping[Hashable, bool] | None = None) -> set:
     """The cells to hold back (rules 1 and 2 above). ``values`` gives every cell its
-    count; every cell named in ``groups`` must be in ``values``."""
+    count; every cell named in ``groups`` must be in ``values``.
+
+    ``decided`` maps cells that staff have already seen (shown, False) or not (held back,
+    True) to that: they keep it, and only the other cells are held back to keep the rules."""
+    decided = decided or {}
     groups = [(total, list(parts)) for total, parts in groups]
     order = {key: i for i, key in enumerate(values)}
-    hidden = {key for key, count in values.items() if is_small(count)}
+    hidden = {key for key, count in values.items() if decided.get(key, is_small(count))}
     changed = True
     while changed:
         changed = False
         for total, parts in groups:
             while _violation(values, hidden, total, parts):
-                extra = _next_to_hold(values, hidden, total, parts, order)
+                extra = _next_to_hold(values, hidden, total, parts, order, decided)
                 if extra is None:
                     break
                 hidden.add(extra)
@@ -113,29 +127,34 @@ def row_groups(row, crime_columns: Sequence[str] = ()) -> list[Group]:
     ]
 
 
+def row_cells(counts: Mapping[str, int], crime_columns: Sequence[str]) -> dict[str, int]:
+    """One row's cells, the worked-out ones included, from its counts: respondents,
+    victims, repeat, reported, said_if_reported and one count per crime column."""
+    c = {
+        RESPONDENTS: counts.get(RESPONDENTS, 0),
+        VICTIMS: counts.get(VICTIMS, 0),
+        REPEAT: counts.get(REPEAT, 0),
+        REPORTED: counts.get(REPORTED, 0),
+        SAID_IF_REPORTED: counts.get(SAID_IF_REPORTED, 0),
+    }
+    c[NOT_VICTIMS] = c[RESPONDENTS] - c[VICTIMS]
+    c[ONCE_OR_NOT_SAID] = c[VICTIMS] - c[REPEAT]
+    c[NOT_REPORTED] = c[SAID_IF_REPORTED] - c[REPORTED]
+    c[NOT_SAID_IF_REPORTED] = c[VICTIMS] - c[SAID_IF_REPORTED]
+    for column in crime_columns:
+        c[column] = counts.get(column, 0)
+    return {column: c[column] for column in (*BASE_COLUMNS, *crime_columns)}
+
+
 def table_cells(rows: Mapping[Hashable, Mapping[str, int]], crime_columns: Sequence[str]) -> dict:
     """Every cell of a stage's table, the worked-out ones included, and the total row.
 
-    ``rows`` maps each quarter to its counts: respondents, victims, repeat, reported,
-    said_if_reported and one count per crime column."""
+    ``rows`` maps each quarter to its counts (see :func:`row_cells`)."""
     cells: dict = {}
     columns = (*BASE_COLUMNS, *crime_columns)
     for row, counts in rows.items():
-        c = {
-            RESPONDENTS: counts.get(RESPONDENTS, 0),
-            VICTIMS: counts.get(VICTIMS, 0),
-            REPEAT: counts.get(REPEAT, 0),
-            REPORTED: counts.get(REPORTED, 0),
-            SAID_IF_REPORTED: counts.get(SAID_IF_REPORTED, 0),
-        }
-        c[NOT_VICTIMS] = c[RESPONDENTS] - c[VICTIMS]
-        c[ONCE_OR_NOT_SAID] = c[VICTIMS] - c[REPEAT]
-        c[NOT_REPORTED] = c[SAID_IF_REPORTED] - c[REPORTED]
-        c[NOT_SAID_IF_REPORTED] = c[VICTIMS] - c[SAID_IF_REPORTED]
-        for column in crime_columns:
-            c[column] = counts.get(column, 0)
-        for column in columns:
-            cells[(row, column)] = c[column]
+        for column, count in row_cells(counts, crime_columns).items():
+            cells[(row, column)] = count
     for column in columns:
         cells[(TOTAL, column)] = sum(cells[(row, column)] for row in rows)
     return cells
@@ -154,3 +173,57 @@ def suppress_table(rows: Mapping[Hashable, Mapping[str, int]], crime_columns: Se
     """(cells, held back) for one stage's table (see :func:`table_cells`)."""
     cells = table_cells(rows, crime_columns)
     return cells, suppress(cells, table_groups(list(rows), crime_columns))
+
+
+# --- Closing a quarter ----------------------------------------------------------------------
+
+
+@dataclass
+class ClosedRow:
+    """A closed quarter's cells for one stage, and what staff see of them: the quarter's
+    held-back cells, and the "All quarters" row's (that quarter and every earlier one
+    added up) while it was the latest."""
+
+    cells: dict[str, int]
+    held: set[str]
+    total_held: set[str]
+
+
+def close_quarter(earlier: Sequence[ClosedRow], counts: Mapping[str, int],
+                  crime_columns: Sequence[str]) -> ClosedRow:
+    """Decide, once, what is held back of a quarter that has just ended, for one stage.
+
+    Staff have already seen every earlier quarter and every earlier "All quarters" row
+    (``earlier``, oldest first): those keep what they showed. So the new quarter and the
+    new total are suppressed together with all of them, and with the equations a reader
+    can write across time: the new total = an earlier total + the quarters since
+    (otherwise "All quarters" now minus "All quarters" last quarter would give a held-back
+    quarter away)."""
+    k = len(earlier)
+    row = row_cells(counts, crime_columns)
+    columns = list(row)
+    values: dict = {}
+    decided: dict = {}
+    for j, past in enumerate(earlier):
+        for column in columns:
+            values[(j, column)] = past.cells[column]
+            decided[(j, column)] = column in past.held
+    for column in columns:
+        values[(k, column)] = row[column]
+    for j in range(k + 1):
+        for column in columns:
+            values[((TOTAL, j), column)] = sum(values[(i, column)] for i in range(j + 1))
+            if j < k:
+                decided[((TOTAL, j), column)] = column in earlier[j].total_held
+    groups: list[Group] = [*row_groups(k), *row_groups((TOTAL, k))]
+    for column in columns:
+        total = ((TOTAL, k), column)
+        groups.append((total, [(i, column) for i in range(k + 1)]))
+        for j in range(k):  # the total now = the total after quarter j + the quarters since
+            groups.append((total, [((TOTAL, j), column), *[(i, column) for i in range(j + 1, k + 1)]]))
+    hidden = suppress(values, groups, decided)
+    return ClosedRow(
+        cells=row,
+        held={column for column in columns if (k, column) in hidden},
+        total_held={column for column in columns if ((TOTAL, k), column) in hidden},
+    )

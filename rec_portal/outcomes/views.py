@@ -23,6 +23,7 @@ from rec_portal.models.outcomes import CRIME_TYPES, STAGE_LABELS
 from rec_portal.outcomes import bp, operations, queries
 from rec_portal.outcomes.forms import OutcomeForm, ReportFilterForm, is_answer_field
 from rec_portal.templating import add_error
+from rec_portal.timeutil import format_uk, utcnow
 
 KEPT = "We kept what you typed before you were signed out. Check it, then choose Save my answers."
 
@@ -152,6 +153,9 @@ def delete(slug: str):
 
 
 def _report_from_filters():
+    """Stores the figures of any quarter that has just ended (once), then reads the
+    stored figures: staff only ever see quarters that have ended."""
+    operations.close_quarters()
     quarters = queries.report_quarters()
     form = ReportFilterForm(formdata=request.args, quarters=quarters)
     if not form.validate():
@@ -163,6 +167,12 @@ def _report_from_filters():
     return form, report
 
 
+def _open_quarter() -> dict[str, str]:
+    """The quarter whose answers nobody sees yet: its first and last day, in words."""
+    current = queries.Quarter.of(utcnow())
+    return {"starts": queries.format_day(current.starts_at()), "ends": format_uk(current.last_day())}
+
+
 @bp.route("/admin/outcomes")
 @role_required(ADMIN)
 def report():
@@ -172,7 +182,7 @@ def report():
     context = {
         "form": form, "report": found, "page_has_errors": found is None, "private_page": True,
         "crime_types": CRIME_TYPES, "chart": queries.victim_chart, "fewer": queries.FEWER,
-        "held_back": queries.HELD_BACK,
+        "held_back": queries.HELD_BACK, "open_quarter": _open_quarter(),
         "csv_url": url_for("outcomes.report_csv", **{k: v for k, v in request.args.items() if v}),
     }
     return render("outcomes/report.html", "outcomes/_report.html", status=200 if found else 400, **context)

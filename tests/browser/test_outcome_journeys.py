@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from rec_portal.extensions import db
 from rec_portal.models import OutcomeCheck
-from rec_portal.timeutil import uk_to_utc
+from rec_portal.outcomes.queries import Quarter
+from rec_portal.timeutil import format_uk, uk_to_utc, utcnow
 from tests import factories
 from tests.browser.test_account_journeys import heading
 from tests.browser.test_booking_journeys import sign_in_quietly
@@ -85,7 +86,10 @@ def test_an_admin_opens_and_filters_the_report(visitor, live_server):
             factories.make_outcome_check(factories.make_user(), answered_at=at, victim=i < 10, times=2 if i < 3 else 1,
                                          crime_types=["theft"])
         factories.make_outcome_check(factories.make_user(), stage="6_months", answered_at=at, victim=True)
+        for _ in range(9):  # this quarter: not shown until it has ended
+            factories.make_outcome_check(factories.make_user(), answered_at=utcnow(), victim=True)
         db.session.commit()
+    current = Quarter.of(utcnow())
     sign_in_quietly(visitor, "boss@example.org")
     page = visitor.page
     visitor.visit("/admin")
@@ -94,6 +98,9 @@ def test_an_admin_opens_and_filters_the_report(visitor, live_server):
     baseline = page.locator("#outcomes-baseline-table")
     expect(baseline).to_contain_text("Jan to Mar 2026")
     expect(baseline).to_contain_text("50%")  # 10 of 20
+    expect(baseline).not_to_contain_text(current.label)
+    expect(page.locator("#closed-quarters-note")).to_contain_text(
+        f"Answers given since {format_uk(current.starts_at(), with_time=False)} will be counted after")
     expect(page.locator("#outcomes-6_months-table")).to_contain_text("not shown")
     expect(page.locator("#victims-chart-baseline")).to_be_visible()
     page.get_by_label("Stage").select_option("6_months")

@@ -204,3 +204,62 @@ def test_every_held_cell_reads_the_same_so_none_can_be_told_apart():
     texts = {Figure(counts[cell], cell in held).text for cell in [(0, "respondents"), (1, "respondents")]}
     assert texts == {"not shown"}
     assert Figure(20, False).text == "20"
+
+
+# --- Closing quarters: what staff saw stays, and no two reports give a figure away --------------
+
+
+def _close_all(quarters, crime_columns=()):
+    closed = []
+    for counts in quarters:
+        before = [s.ClosedRow(dict(c.cells), set(c.held), set(c.total_held)) for c in closed]
+        closed.append(s.close_quarter(closed, counts, crime_columns))
+        assert [(c.cells, c.held, c.total_held) for c in closed[:-1]] == \
+            [(c.cells, c.held, c.total_held) for c in before]  # earlier quarters are never changed
+    return closed
+
+
+def test_a_small_new_quarter_cannot_be_worked_out_from_two_all_quarters_rows():
+    """40 respondents last quarter ("All quarters": 40); 3 this quarter. Shown "All
+    quarters" rows of 40 and then 43 would give the 3 away, so the new total is held back
+    (the quarter staff already saw stays shown)."""
+    first, second = _close_all([{"respondents": 40, "victims": 16}, {"respondents": 3, "victims": 1}])
+    assert "respondents" not in first.held and "respondents" not in first.total_held
+    assert "respondents" in second.held and "respondents" in second.total_held
+    assert "victims" in second.held and "victims" in second.total_held
+
+
+def _readable(closed, column):
+    """Whether any held-back quarter can be worked out, or narrowed to 1 to 7, from two
+    "All quarters" rows staff saw (an earlier one, or 0 before the first, and a later one)."""
+    totals = [0]
+    shown = [True]
+    for c in closed:
+        totals.append(totals[-1] + c.cells[column])
+        shown.append(column not in c.total_held)
+    for j in range(len(closed) + 1):
+        for k in range(j + 1, len(closed) + 1):
+            if not (shown[j] and shown[k]):
+                continue
+            held = [c.cells[column] for c in closed[j:k] if column in c.held]
+            if len(held) == 1 and held[0] > 0 or 0 < sum(held) < s.SMALL_NUMBER:
+                return True
+    return False
+
+
+def test_no_held_back_quarter_can_be_worked_out_from_reports_over_time():
+    import random
+
+    rng = random.Random(13)
+    for _ in range(40):
+        quarters = []
+        for _ in range(rng.randint(2, 9)):
+            respondents = rng.choice([0, 1, 3, 6, 8, 9, 12, 25, 40])
+            victims = rng.randint(0, respondents)
+            quarters.append({"respondents": respondents, "victims": victims, "repeat": rng.randint(0, victims),
+                             "crime:theft": rng.randint(0, victims)})
+        closed = _close_all(quarters, ("crime:theft",))
+        for column in (*s.BASE_COLUMNS, "crime:theft"):
+            assert not _readable(closed, column), (quarters, column)
+        for c in closed:  # and no quarter's own row gives a small number away
+            assert all(column in c.held for column, count in c.cells.items() if s.is_small(count))

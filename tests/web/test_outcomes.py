@@ -411,9 +411,22 @@ def test_a_quarter_filter_shows_no_total_row(login_as, client, app):
     assert bad.status_code == 400 and "Choose a quarter from the list" in bad.get_data(as_text=True)
 
 
-def test_the_report_with_no_answers_says_so(login_as, client):
+def test_the_report_before_any_quarter_ends_says_the_same_whether_or_not_anyone_answered(login_as, client, app):
+    """Before the first quarter with answers ends there are no figures, and the page reads
+    the same with no answers as with one given this quarter (so it gives nobody away)."""
     login_as("admin")
-    assert "Nobody has answered the questions yet." in client.get("/admin/outcomes").get_data(as_text=True)
+
+    def empty_page():
+        page = client.get("/admin/outcomes").get_data(as_text=True)
+        return page[page.index('<div id="outcomes-report">'):page.index("</main>")]
+
+    before = empty_page()
+    assert "There are no figures yet. Figures for a quarter appear once it has ended." in before
+    with app.app_context():
+        factories.make_outcome_check(factories.make_user(), answered_at=utcnow(), victim=True, times=2)
+        db.session.commit()
+    assert empty_page() == before
+    assert client.get("/admin/outcomes.csv").get_data(as_text=True).splitlines()[1:] == []
 
 
 def test_the_csv_has_the_suppressed_figures_and_is_audited(login_as, client, app):
@@ -453,22 +466,220 @@ def _statements(app, client, url) -> int:
     return len(statements)
 
 
-def test_the_report_runs_the_same_number_of_queries_whatever_the_data_size(login_as, client, app):
+def _clock(monkeypatch, moment: datetime) -> None:
+    """The outcomes' "now" (what the student's answer is dated, and which quarters have
+    ended). ``raising=False``: the same test runs on code without the views' clock."""
+    for module in ("rec_portal.outcomes.operations", "rec_portal.outcomes.queries", "rec_portal.outcomes.views"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: moment, raising=False)
+
+
+def test_the_report_runs_the_same_number_of_queries_whatever_the_data_size(login_as, client, app, monkeypatch):
     login_as("admin")
+    with app.app_context():
+        factories.make_outcome_check(factories.make_user(), answered_at=_at(2025, 11), victim=True)
+        db.session.commit()
+    _clock(monkeypatch, _at(2026, 1))
+    _statements(app, client, "/admin/outcomes")  # closes Oct to Dec 2025
     with app.app_context():
         people = [factories.make_user() for _ in range(5)]
         for i, person in enumerate(people):
-            factories.make_outcome_check(person, answered_at=_at(2026, 1 + i), victim=bool(i % 2), times=2,
+            factories.make_outcome_check(person, answered_at=_at(2026, 1 + i % 3), victim=bool(i % 2), times=2,
                                          crime_types=["theft"])
         db.session.commit()
+    _clock(monkeypatch, _at(2026, 4))
+    small_closing = _statements(app, client, "/admin/outcomes")  # closes Jan to Mar 2026
     small = _statements(app, client, "/admin/outcomes")
     small_csv = _statements(app, client, "/admin/outcomes.csv")
     with app.app_context():
         people = [factories.make_user() for _ in range(60)]
         for i, person in enumerate(people):
             for stage in ("baseline", "6_months", "12_months"):
-                factories.make_outcome_check(person, stage=stage, answered_at=_at(2026, 1 + i % 11), victim=bool(i % 3),
+                factories.make_outcome_check(person, stage=stage, answered_at=_at(2026, 4 + i % 3), victim=bool(i % 3),
                                              times=1 + i % 4, reported=bool(i % 2), crime_types=["theft", "fraud"][: 1 + i % 2])
         db.session.commit()
+    _clock(monkeypatch, _at(2026, 7))
+    assert _statements(app, client, "/admin/outcomes") == small_closing  # closes Apr to Jun 2026
     assert _statements(app, client, "/admin/outcomes") == small
     assert _statements(app, client, "/admin/outcomes.csv") == small_csv
+
+
+# --- Figures fixed when a quarter closes (issue 13) ----------------------------------------------
+
+
+def _report_part(client, url="/admin/outcomes") -> str:
+    page = client.get(url).get_data(as_text=True)
+    return page[page.index('<div id="outcomes-report">'):page.index("</main>")]
+
+
+def _csv(client) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(client.get("/admin/outcomes.csv").get_data(as_text=True))))
+
+
+def test_downloading_before_and_after_an_answer_shows_nothing_until_the_quarter_closes(
+        app, client, web, monkeypatch):
+    """The attack: download the CSV, a student answers, download it again. Nothing may
+    change until the quarter the answer was given in has ended; then its figures are fixed,
+    and the student deleting their answers changes nothing staff see."""
+    _clock(monkeypatch, _at(2026, 11, 20))  # Oct to Dec 2026 is still open
+    with app.app_context():
+        admin = factories.make_user(roles=("admin",))
+        student = factories.make_user()
+        for i in range(40):  # Jul to Sep 2026: 40 respondents, 16 victims
+            factories.make_outcome_check(factories.make_user(), answered_at=_at(2026, 8), victim=i < 16,
+                                         times=2 if i < 8 else 1, reported=i < 10, crime_types=["theft"])
+        for i in range(16):  # Oct to Dec 2026 so far: 16 respondents, 8 victims
+            factories.make_outcome_check(factories.make_user(), answered_at=_at(2026, 10), victim=i < 8,
+                                         times=2, reported=True, crime_types=["fraud"])
+        db.session.commit()
+        admin_email, student_email = admin.email, student.email
+
+    web.login(admin_email)
+    before_csv, before_page = _csv(client), _report_part(client)
+
+    client.post("/logout", data={"csrf_token": web.token("/admin/outcomes")})
+    web.login(student_email)
+    web.submit("/my/outcomes/baseline", {"victim": "yes", "times": "1", "crime_types": ["fraud"], "reported": "no"})
+    assert _count(app, OutcomeCheck) == 57
+    client.post("/logout", data={"csrf_token": web.token("/my/outcomes")})
+
+    web.login(admin_email)
+    assert _csv(client) == before_csv  # not 56 -> 57 respondents, 24 -> 25 victims
+    assert _report_part(client) == before_page
+    # Only the quarter that has ended is shown, with its total.
+    assert [row[1] for row in before_csv[1:4]] == ["Jul to Sep 2026", "All quarters", "Jul to Sep 2026"]
+    assert before_csv[1][2:4] == ["40", "16"] and before_csv[2][2:4] == ["40", "16"]
+    assert "Oct to Dec 2026" not in before_page
+    assert "Answers given since 1 October 2026 will be counted after 31 December 2026." in \
+        client.get("/admin/outcomes").get_data(as_text=True)
+
+    _clock(monkeypatch, _at(2027, 1, 5))  # the quarter has ended: its figures appear, fixed
+    from rec_portal.models import OutcomeQuarterFigure
+
+    closed_csv, closed_page = _csv(client), _report_part(client)
+    baseline = {row[1]: row for row in closed_csv[1:] if row[0] == "At enrolment"}
+    assert baseline["Oct to Dec 2026"][2:4] == ["17", "9"]
+    assert baseline["All quarters"][2:4] == ["57", "25"]
+    with app.app_context():
+        stored = _count(app, OutcomeQuarterFigure)
+    assert stored > 0
+
+    client.post("/logout", data={"csrf_token": web.token("/admin/outcomes")})
+    web.login(student_email)
+    web.submit("/my/outcomes/baseline/delete", {}, page="/my/outcomes/baseline/delete")
+    assert _count(app, OutcomeCheck) == 56  # their answers are gone
+    client.post("/logout", data={"csrf_token": web.token("/my/outcomes")})
+
+    web.login(admin_email)
+    assert _csv(client) == closed_csv  # the closed figures, anonymous counts, stay
+    assert _report_part(client) == closed_page
+    assert _count(app, OutcomeQuarterFigure) == stored
+
+
+def test_closing_twice_stores_once_and_later_answers_never_change_a_closed_quarter(app):
+    from rec_portal.models import OutcomeQuarter, OutcomeQuarterFigure
+    from rec_portal.outcomes.operations import close_quarters
+    from rec_portal.outcomes.queries import build_report
+
+    with app.app_context():
+        for i in range(20):
+            factories.make_outcome_check(factories.make_user(), answered_at=_at(2026, 2), victim=i < 10, times=2)
+        db.session.commit()
+        assert close_quarters(_at(2026, 3)) == 0  # Jan to Mar has not ended
+        assert build_report().quarters == []
+        assert close_quarters(_at(2026, 7)) == 2  # Jan to Mar and Apr to Jun
+        db.session.commit()
+        figures = _count(app, OutcomeQuarterFigure)
+        assert close_quarters(_at(2026, 7)) == 0
+        db.session.commit()
+        assert _count(app, OutcomeQuarter) == 2 and _count(app, OutcomeQuarterFigure) == figures
+        # An answer dated in a closed quarter (only backdated data can be) is never counted.
+        factories.make_outcome_check(factories.make_user(), answered_at=_at(2026, 2), victim=True)
+        db.session.commit()
+        assert close_quarters(_at(2026, 8)) == 0
+        table = build_report(stage="baseline").tables[0]
+        assert [(r.label, r["respondents"].text, r["victims"].text) for r in table.rows] == [
+            ("Jan to Mar 2026", "20", "10"), ("Apr to Jun 2026", "0", "0")]
+
+
+def test_deleting_an_account_leaves_the_closed_figures(app):
+    from rec_portal.data_rights.operations import delete_account
+    from rec_portal.outcomes.operations import close_quarters
+    from rec_portal.outcomes.queries import build_report
+
+    with app.app_context():
+        people = [factories.make_user() for _ in range(20)]
+        for i, person in enumerate(people):
+            factories.make_outcome_check(person, answered_at=_at(2026, 2), victim=i < 9, times=2)
+        close_quarters(_at(2026, 4))
+        db.session.commit()
+        before = [(r.label, r["respondents"].text, r["victims"].text) for r in build_report().tables[0].rows]
+        delete_account(people[0])
+        db.session.commit()
+        assert _count(app, OutcomeCheck) == 19
+        after = [(r.label, r["respondents"].text, r["victims"].text) for r in build_report().tables[0].rows]
+        assert after == before == [("Jan to Mar 2026", "20", "9")]
+
+
+def test_the_term_report_has_no_figures_from_the_questions_about_crime(login_as, client, app):
+    """The term report, its CSVs and PDF show nothing from the questions about crime, so
+    an answer given this term changes none of them (the figures are only in the crime
+    report, quarter by quarter once each has ended)."""
+    from rec_portal.reports import tables
+
+    login_as("admin")
+    urls = ["/admin/reports/term", *[f"/admin/reports/term/{name}.csv" for name in tables.TABLES]]
+
+    def pages():
+        out = {}
+        for url in urls:
+            text = client.get(url).get_data(as_text=True)
+            if "<main" in text:
+                text = text[text.index("<main"):text.index("</main>")]
+            out[url] = text
+        return out
+
+    with app.app_context():
+        people = [factories.make_user() for _ in range(9)]
+        db.session.commit()
+    client.get("/admin/reports/term")  # the "signed in" message goes
+    before = pages()
+    assert all(" crime" not in text.lower() for text in before.values())
+    with app.app_context():
+        for person in people:
+            factories.make_outcome_check(db.session.merge(person), answered_at=utcnow(), victim=True, times=2,
+                                         crime_types=["theft"])
+        db.session.commit()
+    after = pages()
+    assert after == before
+
+
+def test_the_outcome_quarters_command_stores_each_ended_quarter_once(app):
+    from rec_portal.models import OutcomeQuarter
+
+    with app.app_context():
+        for i in range(20):
+            factories.make_outcome_check(factories.make_user(), answered_at=_at(2026, 2), victim=i < 10)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rec", "outcome-quarters"])
+    # Jan to Mar 2026 up to the quarter before today's: stored once.
+    with app.app_context():
+        from rec_portal.outcomes.queries import Quarter, quarters_between
+
+        ended = len(quarters_between(Quarter(2026, 1), Quarter.of(utcnow()).previous()))
+    assert result.exit_code == 0 and f"Stored the figures of {ended} quarters that ended." in result.output
+    again = app.test_cli_runner().invoke(args=["rec", "outcome-quarters"])
+    assert "Stored the figures of 0 quarters that ended." in again.output
+    assert _count(app, OutcomeQuarter) == ended
+
+
+def test_the_demo_data_has_closed_quarters_to_show(app, web, client):
+    assert app.test_cli_runner().invoke(args=["rec", "demo-data"]).exit_code == 0
+    web.login("admin@example.org", "demo-password")
+    page = _report_part(client)
+    assert "There are no figures yet" not in page
+    with app.app_context():
+        from rec_portal.outcomes.queries import Quarter
+
+        current = Quarter.of(utcnow())
+    assert current.label not in page and current.previous().label in page
+    assert 'id="baseline-total"' in page and 'id="12_months-total"' in page
