@@ -87,7 +87,7 @@ def write_safety_plan(visitor) -> None:
     page = visitor.page
     visitor.click_link("Safety plan")
     expect(heading(visitor)).to_have_text("My safety plan")
-    expect(page.get_by_role("link", name="Leave this page quickly")).to_be_visible()
+    expect(page.get_by_role("button", name="Leave this page quickly")).to_be_visible()
     warning = page.get_by_label("My warning signs")
     warning.fill("I stop answering the phone and stay in.")
     if visitor.js:
@@ -97,8 +97,8 @@ def write_safety_plan(visitor) -> None:
         visitor.check()
         expect(page.get_by_label("My warning signs")).to_have_value("I stop answering the phone and stay in.")
         page.get_by_label("Places where I feel safe").fill("The library on Market Street.")
-        page.get_by_role("button", name="Save my plan").last.click()
-        page.wait_for_load_state("load")
+        page.get_by_role("button", name="Save my plan").last.click()  # in place (htmx)
+        expect(page.locator("#save-status-reporting")).to_contain_text("Your safety plan has been saved")
         visitor.check()
     else:
         page.get_by_label("Places where I feel safe").fill("The library on Market Street.")
