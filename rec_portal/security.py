@@ -34,6 +34,15 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+def _form_action() -> str:
+    """'self', and the origin of the quick exit's neutral site: without JavaScript that
+    form's answer is a redirect there, and browsers apply form-action to redirects."""
+    parts = urlsplit(current_app.config.get("REC_QUICK_EXIT_URL") or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"'self' {parts.scheme}://{parts.netloc}"
+    return "'self'"
+
+
 def _has_nul(values) -> bool:
     return any("\x00" in v for _key, v in values.items(multi=True))
 
@@ -55,7 +64,7 @@ def init_security(app: Flask) -> None:
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-            "connect-src 'self'; form-action 'self'; "
+            f"connect-src 'self'; form-action {_form_action()}; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from rec_portal.auth import bp, operations
 from rec_portal.auth.access import login_required
@@ -15,7 +16,7 @@ from rec_portal.auth.forms import (
     ResetPasswordForm,
 )
 from rec_portal.errors import DomainError
-from rec_portal.extensions import db, limiter
+from rec_portal.extensions import csrf, db, limiter
 from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.security import safe_next
@@ -72,6 +73,38 @@ def logout():
     db.session.commit()
     flash("You have signed out.", "success")
     return redirect(url_for("pages.home"))
+
+
+@bp.route("/quick-exit", methods=["POST"])
+@csrf.exempt  # checked below: a refused token must still send the person away
+def quick_exit():
+    """"Leave this page quickly": end the signed-in session on the server, exactly like
+    signing out, then send the person to the neutral site (REC_QUICK_EXIT_URL).
+
+    Without JavaScript this is an ordinary form post, answered with a 303 to the neutral
+    site. With JavaScript, app.js sends the same form with ``navigator.sendBeacon`` (it
+    survives the page unloading; ``via=beacon`` gets an empty 204) and replaces the page
+    in the history itself. The CSRF token is needed to end the session, so no other site
+    can sign anyone out; without a valid one nothing changes, but the person is still sent
+    away (a safety exit never stops at an error page). Signed-out visitors (the support
+    guide) are just sent away. Recorded like a sign-out, so no record says a quick exit
+    was used."""
+    try:
+        csrf.protect()  # the same check as every other form (token, and referrer on HTTPS)
+    except CSRFError:
+        token_ok = False
+    else:
+        token_ok = True
+    if token_ok and current_user.is_authenticated:
+        operations.sign_out(current_user._get_current_object())
+        db.session.commit()
+    if request.form.get("via") == "beacon":
+        response = make_response("", 204)
+    else:
+        response = redirect(current_app.config["REC_QUICK_EXIT_URL"], code=303)
+    # Also drop this site's pages from the browser's caches (HTTP and back/forward).
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])

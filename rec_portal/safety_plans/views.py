@@ -109,8 +109,12 @@ def index():
 @bp.route("/safety-plan", methods=["POST"])
 @login_required_keeping(DRAFTS, tuple(SECTIONS))
 def save():
-    """The whole form (every Save button): all five sections at once."""
+    """The whole form (every Save button): all five sections at once. With htmx the
+    answer goes into the status region of the section whose button was pressed (the page
+    stays, and nothing is added to the browser's history)."""
     form = PlanForm()
+    section = request.form.get("save")
+    section = section if section in SECTIONS else "reporting"
     if form.validate_sections():
         try:
             operations.save_sections(_me(), form.values())
@@ -119,9 +123,14 @@ def save():
             add_error(form, error.field, error.message)
         else:
             db.session.commit()
-            section = request.form.get("save")
-            section = section if section in SECTIONS else "reporting"
+            if is_htmx():
+                return render_template("safety_plans/_save_status.html", saved_at=utcnow(), whole_plan=True)
             return redirect(url_for(".index", saved=section) + f"#section-{section}")
+    if is_htmx():
+        # Every section's own problem is also shown by its autosave and character count.
+        problem = next((field.errors[0] for field in form if field.errors),
+                       "Your plan could not be saved. Try again.")
+        return render_template("safety_plans/_save_status.html", error=problem), 400
     return _page(form, status=400)
 
 

@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests.conftest import csrf_from
+
 FEATURES = ("plans.", "safety_plans.", "support.", "data_rights.", "rosters.", "facilitation.",
             "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.",
             "outcomes.", "workshops.", "reports.",
@@ -75,3 +77,26 @@ def test_posts_without_a_csrf_token_are_refused(app, login_as, client):
             assert response.status_code == 400, url
             assert "Your form could not be sent" in response.get_data(as_text=True), url
 
+
+
+@pytest.mark.parametrize("who", ["signed out", "student", "facilitator", "admin"])
+def test_the_quick_exit_is_open_to_everyone_and_needs_its_token_to_sign_anyone_out(app, who, login_as, client):
+    """/quick-exit (auth.quick_exit, outside the sweeps above on purpose): anyone may use
+    it, it always sends the person to the neutral site (never an error page), and without
+    its CSRF token it changes nothing; with it, a signed-in person is signed out."""
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == "auth.quick_exit"]
+    assert rule.rule == "/quick-exit" and rule.methods - {"OPTIONS"} == {"POST"}
+    if who != "signed out":
+        login_as(who)
+    account = client.get("/my/account")
+    assert account.status_code == (302 if who == "signed out" else 200)
+    response = client.post("/quick-exit", data={"anything": "x"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == app.config["REC_QUICK_EXIT_URL"]
+    assert client.get("/my/account").status_code == account.status_code  # nothing changed
+    token = csrf_from(client.get("/support").get_data(as_text=True))
+    response = client.post("/quick-exit", data={"csrf_token": token})
+    assert response.headers["Location"] == app.config["REC_QUICK_EXIT_URL"]
+    after = client.get("/my/account")
+    assert after.status_code == 302 and after.headers["Location"].startswith("/login")
+    assert client.get("/quick-exit").status_code == 405  # no state change on GET
