@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 
 from rec_portal.pages import bp
 
@@ -19,4 +19,6 @@ def accessibility():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    return render_template(
+        "pages/privacy.html", signup_hours=current_app.config["REC_SIGNUP_CONFIRM_HOURS"]
+    )

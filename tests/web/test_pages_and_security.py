@@ -32,6 +32,18 @@ def test_privacy_notice_promises_the_safety_plan_is_private(client):
     assert "Your personal safety plan is private to you" in html
 
 
+def test_privacy_notice_says_what_the_portal_now_does(client, app):
+    """Issue 13: the notice matches sign-up confirmation, pooled anonymous feedback, closed
+    quarters for the crime figures, the quick exit and the data download's addresses."""
+    app.config["REC_SIGNUP_CONFIRM_HOURS"] = 36
+    text = " ".join(client.get("/privacy").get_data(as_text=True).split())
+    assert "deleted after 36 hours and no account is made" in text
+    assert "at least 8 people have answered anonymously about that course in that term" in text
+    assert "once that quarter has ended" in text
+    assert "It signs you out and opens a weather page" in text
+    assert "your own sign-ins and actions, never anyone else’s" in text
+
+
 def test_security_headers_and_csp_nonce(client):
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
