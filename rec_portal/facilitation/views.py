@@ -277,7 +277,7 @@ def _register_page(session, session_date, *, chosen=None, errors=None, status=20
         rows=rows,
         count=attendance_queries.count_rows(rows),
         register_open=attendance.register_is_open(session_date),
-        opens_on=attendance.register_opens_on(session_date),
+        opens_message=attendance.register_opens_message(session_date),
         form=RegisterForm(),
         chosen=chosen or {},
         errors=errors or {},
@@ -334,11 +334,21 @@ def save_register(session_id: int, date_id: int):
     completed = attendance.complete_if_done(session)
     db.session.commit()
     count = attendance_queries.count_rows(attendance_queries.register_rows(session_date))
-    message = f"The register is saved: {count.words()}."
-    if completed:
-        message += " Everyone is marked for the last date, so the session is now completed."
+    message = f"The register is saved: {count.words()}." + _completion_words(session, session_date, count, completed)
     flash(message, "success")
     return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
+
+
+def _completion_words(session, session_date, count, completed: bool) -> str:
+    """What saving the register did to the session: completed, or (the last register
+    taken before the end) completed once it is over."""
+    if completed:
+        return " Everyone is marked for the last date, so the session is now completed."
+    if session.status == "scheduled" and session_date.id == session.dates[-1].id and count.complete:
+        return (" Everyone is marked for the last date. The session will be completed after it "
+                f"ends ({format_uk(attendance.completes_at(session))}), and feedback "
+                "invitations will be sent then.")
+    return ""
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register/<int:booking_id>", methods=["POST"])
@@ -362,16 +372,17 @@ def mark(session_id: int, date_id: int, booking_id: int):
         error, completed = refusal.message, False
     else:
         db.session.commit()
+    rows = attendance_queries.register_rows(session_date)
+    row = next((r for r in rows if r.booking.id == booking.id),
+               attendance_queries.RegisterRow(booking, None, booking.student.display_name))
     if not is_htmx():
         if error:
             flash(error, "error")
         else:
-            flash(f"{booking.student.display_name} is marked {status}."
-                  + (" The session is now completed." if completed else ""), "success")
+            flash(f"{row.name} is marked {status}."
+                  + _completion_words(session, session_date, attendance_queries.count_rows(rows), completed),
+                  "success")
         return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
-    rows = attendance_queries.register_rows(session_date)
-    row = next((r for r in rows if r.booking.id == booking.id),
-               attendance_queries.RegisterRow(booking, None))
     return render_template(
         "facilitation/_register_row.html",
         session=session, session_date=session_date, row=row,
