@@ -334,21 +334,11 @@ def save_register(session_id: int, date_id: int):
     completed = attendance.complete_if_done(session)
     db.session.commit()
     count = attendance_queries.count_rows(attendance_queries.register_rows(session_date))
-    message = f"The register is saved: {count.words()}." + _completion_words(session, session_date, count, completed)
+    message = f"The register is saved: {count.words()}."
+    if completed:
+        message += " Everyone is marked for the last date, so the session is now completed."
     flash(message, "success")
     return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
-
-
-def _completion_words(session, session_date, count, completed: bool) -> str:
-    """What saving the register did to the session: completed, or (the last register
-    taken before the end) completed once it is over."""
-    if completed:
-        return " Everyone is marked for the last date, so the session is now completed."
-    if session.status == "scheduled" and session_date.id == session.dates[-1].id and count.complete:
-        return (" Everyone is marked for the last date. The session will be completed after it "
-                f"ends ({format_uk(attendance.completes_at(session))}), and feedback "
-                "invitations will be sent then.")
-    return ""
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register/<int:booking_id>", methods=["POST"])
@@ -380,8 +370,7 @@ def mark(session_id: int, date_id: int, booking_id: int):
             flash(error, "error")
         else:
             flash(f"{row.name} is marked {status}."
-                  + _completion_words(session, session_date, attendance_queries.count_rows(rows), completed),
-                  "success")
+                  + (" The session is now completed." if completed else ""), "success")
         return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
     return render_template(
         "facilitation/_register_row.html",

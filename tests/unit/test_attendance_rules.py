@@ -259,3 +259,28 @@ def test_register_rows_take_a_fixed_number_of_queries(facilitator):
         return len(statements)
 
     assert count_for(2) == count_for(9)
+
+
+def test_register_rows_tell_apart_people_with_the_same_preferred_name(facilitator):
+    """Issue 13 (6): two students called Jo were both just "Jo" on the register."""
+    session = _session()
+    people = [("Jo", "Jo Smith"), ("jo", "Joanna Patel"), ("Jo", "Joseph Smith"), ("Ben", "Ben Okafor"),
+              ("Sam", "Sam")]
+    bookings = factories.fill_places(session, len(people))
+    for booking, (preferred, full) in zip(bookings, people, strict=True):
+        booking.student.preferred_name, booking.student.full_name = preferred, full
+    db.session.flush()
+    names = {r.booking.id: r.name for r in register_rows(session.dates[0])}
+    smith, patel, other_smith, ben, sam = (b.id for b in bookings)
+    assert names[patel] == "jo P."
+    assert names[smith] == f"Jo S. ({bookings[0].student.student_number})"
+    assert names[other_smith] == f"Jo S. ({bookings[2].student.student_number})"
+    assert (names[ben], names[sam]) == ("Ben", "Sam")  # nobody else has their name: unchanged
+
+
+def test_people_without_a_family_name_are_told_apart_by_number(app_ctx):
+    from rec_portal.models.accounts import distinct_names
+
+    a = factories.make_user(full_name="Jo", preferred_name="Jo")
+    b = factories.make_user(full_name="Jo", preferred_name="Jo")
+    assert distinct_names([a, b, a]) == {a.id: f"Jo ({a.student_number})", b.id: f"Jo ({b.student_number})"}
