@@ -145,7 +145,6 @@ def test_a_register_taken_before_the_end_does_not_complete_the_session(facilitat
     """Issue 13 (5): a full register taken before the session had even started
     completed it and sent the feedback invitations. Now completion waits for the end of
     its last date; ``rec feedback-invitations`` (complete_due_sessions) completes it then."""
-    from rec_portal.attendance.operations import complete_due_sessions
     from rec_portal.models import FeedbackInvitation
 
     session = _session(dates=2)
@@ -156,6 +155,9 @@ def test_a_register_taken_before_the_end_does_not_complete_the_session(facilitat
     record_attendance(last, booking, "present", facilitator, now=before_start)
     for when in (before_start, last.starts_at + timedelta(hours=1), last.ends_at - timedelta(seconds=1)):
         assert complete_if_done(session, now=when) is False
+    from rec_portal.attendance.operations import complete_due_sessions
+
+    for when in (before_start, last.starts_at + timedelta(hours=1), last.ends_at - timedelta(seconds=1)):
         assert complete_due_sessions(now=when) == 0
     assert session.status == "scheduled"
     assert db.session.execute(select(FeedbackInvitation)).first() is None

@@ -228,14 +228,13 @@ def _marked_before_the_start():
 
 
 def test_nobody_can_cancel_a_place_with_an_attendance_mark(app_ctx):
-    from rec_portal.bookings.operations import MARKED_CANCEL_MESSAGE
     from rec_portal.models import Attendance
 
     session, booked, _other, queued = _marked_before_the_start()
     booked.student.full_name = "Jo Smith"
-    assert self_cancel_refusal(booked) == MARKED_CANCEL_MESSAGE
     with pytest.raises(BookingRefused, match=r"^Your attendance has been recorded for this session"):
         cancel_booking(booked.id, by_student=True)
+    assert self_cancel_refusal(booked).startswith("Your attendance has been recorded")
     with pytest.raises(BookingRefused, match=r"^Jo Smith’s attendance has been recorded"):
         cancel_booking(booked.id)  # the REC team cannot either
     assert booked.status == "confirmed"
