@@ -972,6 +972,7 @@ def _schedule_sessions(
             booking_opens_at=opens,
             # Booking closes at 5pm the day before the first date.
             booking_closes_at=uk_to_utc(days[0] - timedelta(days=1), time(17)),
+            allow_past=True,  # the demo's history: sessions that ran before today
         )
         if spec.week < 0:
             session.status = COMPLETED

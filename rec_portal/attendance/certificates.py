@@ -105,10 +105,10 @@ class Certificate:
 
 
 def may_have_certificate(booking: Booking, now: datetime) -> bool:
-    """A certificate is only for a confirmed place on a session that is over: completed,
-    or its last date has ended (not half-way through a course, not a cancelled place)."""
-    session = booking.session
-    return booking.status == CONFIRMED and (session.status == COMPLETED or session.ends_at <= now)
+    """A certificate is only for a confirmed place on a session that is over: its last
+    date has ended (not half-way through a course, not before the end of a session whose
+    register was taken early, not a cancelled place)."""
+    return booking.status == CONFIRMED and booking.session.ends_at <= now
 
 
 def certificate_for(booking: Booking, issued_on: datetime) -> Certificate | None:

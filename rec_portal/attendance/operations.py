@@ -7,9 +7,9 @@ mark itself makes sense.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from rec_portal.bookings.operations import lock_session
@@ -19,20 +19,32 @@ from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, U
 from rec_portal.models.attendance import ATTENDANCE_STATUSES, PRESENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
-from rec_portal.timeutil import format_uk, to_uk, utcnow
+from rec_portal.timeutil import format_uk, utcnow
+
+# Marks can be taken from this long before a date starts (people arriving early), never
+# earlier: a register taken days ahead would complete the session before it happened.
+REGISTER_OPENS_BEFORE = timedelta(hours=1)
 
 
 class AttendanceRefused(DomainError):
     """The attendance rules refused the mark."""
 
 
-def register_opens_on(session_date: SessionDate):
-    """The UK day from which the register for ``session_date`` can be taken."""
-    return to_uk(session_date.starts_at).date()
+def register_opens_at(session_date: SessionDate) -> datetime:
+    """When the register for ``session_date`` can first be taken (naive UTC): an hour
+    before it starts."""
+    return session_date.starts_at - REGISTER_OPENS_BEFORE
 
 
 def register_is_open(session_date: SessionDate, now: datetime | None = None) -> bool:
-    return to_uk(now or utcnow()).date() >= register_opens_on(session_date)
+    return (now or utcnow()) >= register_opens_at(session_date)
+
+
+def register_opens_message(session_date: SessionDate) -> str:
+    return (
+        f"You can take this register from {format_uk(register_opens_at(session_date))}, "
+        "an hour before it starts."
+    )
 
 
 def record_attendance(
@@ -66,9 +78,7 @@ def record_attendance(
     if session.status == CANCELLED:
         raise AttendanceRefused("This session was cancelled, so there is no register to take.")
     if not register_is_open(session_date, now):
-        raise AttendanceRefused(
-            f"You can take this register from {format_uk(register_opens_on(session_date))}."
-        )
+        raise AttendanceRefused(register_opens_message(session_date))
     row = _mark(booking.id, session_date.id)
     if row is None:
         row = Attendance(booking_id=booking.id, session_date_id=session_date.id)
@@ -104,11 +114,19 @@ def _fill(row: Attendance, status: str, by: User | None, now: datetime) -> None:
     row.recorded_by_id = by.id if by is not None else None
 
 
+def completes_at(session: CourseSession) -> datetime:
+    """The earliest a session can be completed (naive UTC): when its last date ends."""
+    return session.dates[-1].ends_at if session.dates else session.ends_at
+
+
 def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> bool:
-    """Complete ``session`` when every confirmed booking has a mark for its last date.
-    Returns True if it was completed by this call. A session nobody is booked on is
-    never completed this way (there is no register to take)."""
-    if session.status != SCHEDULED or not session.dates:
+    """Complete ``session`` when its last date has ended and every confirmed booking has
+    a mark for that date. Returns True if it was completed by this call. A session nobody
+    is booked on is never completed this way (there is no register to take). A register
+    taken before the end leaves the session scheduled: ``rec feedback-invitations``
+    (:func:`complete_due_sessions`) completes it once it is over."""
+    now = now or utcnow()
+    if session.status != SCHEDULED or not session.dates or now < completes_at(session):
         return False
     last = session.dates[-1]
     booked, marked = db.session.execute(
@@ -123,7 +141,7 @@ def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> 
     if booked == 0 or marked < booked:
         return False
     session.status = COMPLETED
-    session.completed_at = now or utcnow()
+    session.completed_at = now
     # Record which version of the course's content this session delivered.
     session.content_version = session.course.content_version
     db.session.flush()
@@ -138,10 +156,48 @@ def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> 
     return True
 
 
+def complete_due_sessions(now: datetime | None = None) -> int:
+    """Complete every scheduled session whose last date has ended and whose last register
+    is taken (everyone with a confirmed place marked), e.g. registers taken during the
+    session. Invitations and individual workshops follow (:func:`complete_if_done`).
+    Returns how many were completed; safe to repeat."""
+    now = now or utcnow()
+    last_date = (
+        select(SessionDate.id)
+        .where(SessionDate.session_id == CourseSession.id)
+        .order_by(SessionDate.starts_at.desc())
+        .limit(1)
+        .correlate(CourseSession)
+        .scalar_subquery()
+    )
+    booked = exists().where(Booking.session_id == CourseSession.id, Booking.status == CONFIRMED)
+    unmarked = exists().where(
+        Booking.session_id == CourseSession.id,
+        Booking.status == CONFIRMED,
+        ~exists().where(
+            and_(Attendance.booking_id == Booking.id, Attendance.session_date_id == last_date)
+        ),
+    )
+    due = db.session.execute(
+        select(CourseSession.id)
+        .where(CourseSession.status == SCHEDULED, CourseSession.ends_at <= now, booked, ~unmarked)
+        .order_by(CourseSession.id)
+    ).scalars().all()
+    completed = 0
+    for session_id in due:
+        session = lock_session(session_id)  # held until the caller commits
+        completed += complete_if_done(session, now=now)
+    return completed
+
+
 __all__ = [
+    "REGISTER_OPENS_BEFORE",
     "AttendanceRefused",
+    "complete_due_sessions",
     "complete_if_done",
+    "completes_at",
     "record_attendance",
     "register_is_open",
-    "register_opens_on",
+    "register_opens_at",
+    "register_opens_message",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
+from rec_portal.models.accounts import distinct_names
 from rec_portal.models.attendance import ABSENT, PRESENT
 from rec_portal.models.bookings import CONFIRMED
 
@@ -18,6 +19,9 @@ from rec_portal.models.bookings import CONFIRMED
 class RegisterRow:
     booking: Booking
     status: str | None  # present, absent, or None (not marked yet)
+    # The person's name on this register, told apart from anyone else on it with the same
+    # preferred name ("Jo S.", models.accounts.distinct_names).
+    name: str = ""
 
     @property
     def student(self) -> User:
@@ -71,7 +75,8 @@ def register_rows(session_date: SessionDate) -> list[RegisterRow]:
         .options(joinedload(Booking.student))
         .order_by(func.lower(User.preferred_name), func.lower(User.full_name), Booking.id)
     ).all()
-    return [RegisterRow(booking, status) for booking, status in rows]
+    names = distinct_names(booking.student for booking, _status in rows)
+    return [RegisterRow(booking, status, names[booking.student_id]) for booking, status in rows]
 
 
 @dataclass

@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import Booking, Course, CourseSession, SessionDate, User
+from rec_portal.models import Attendance, Booking, Course, CourseSession, SessionDate, User
 from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, WAITLISTED
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED
@@ -310,6 +310,9 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
     # Nobody is pulled off a waiting list into a session that is under way or over.
     if session.status != SCHEDULED or session.starts_at <= now:
         return []
+    # Nor once its register is being taken (marks start an hour before it starts).
+    if register_taken(session.id):
+        return []
     free = session.capacity - confirmed_count(session.id)
     if free <= 0:
         return []
@@ -364,11 +367,58 @@ STARTED_CANCEL_MESSAGE = (
 )
 
 
+# --- Attendance marks: a marked place is kept ------------------------------------------
+# Cancelling a place whose attendance is recorded would take away the person's attendance
+# and certificate and give "their" place to someone else, so nobody can (rec_portal/
+# attendance/operations.py says when marks can be taken).
+
+MARKED_CANCEL_MESSAGE = (
+    "Your attendance has been recorded for this session, so your place cannot be cancelled. "
+    "If you cannot come to the remaining dates, contact the REC team."
+)
+MARKED_CANCEL_MESSAGE_STAFF = (
+    "{name}’s attendance has been recorded for this session, so their place cannot be "
+    "cancelled: that would take away their attendance and certificate."
+)
+
+
+def marked_bookings(booking_ids: list[int]) -> set[int]:
+    """Which of ``booking_ids`` have at least one attendance mark (one statement)."""
+    if not booking_ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(Attendance.booking_id).where(Attendance.booking_id.in_(booking_ids)).distinct()
+        ).scalars()
+    )
+
+
+def register_taken(session_id: int) -> bool:
+    """Someone on the session has an attendance mark (its register is being taken)."""
+    return db.session.execute(
+        select(
+            exists().where(Attendance.booking_id == Booking.id, Booking.session_id == session_id)
+        )
+    ).scalar_one()
+
+
+def refuse_if_marked(booking: Booking, *, by_student: bool = False) -> None:
+    """Raise BookingRefused if ``booking`` has any attendance mark."""
+    if marked_bookings([booking.id]):
+        raise BookingRefused(
+            MARKED_CANCEL_MESSAGE if by_student
+            else MARKED_CANCEL_MESSAGE_STAFF.format(name=booking.student.full_name)
+        )
+
+
 def self_cancel_refusal(booking: Booking, now: datetime | None = None) -> str | None:
     """Why the student cannot cancel ``booking`` themselves, or None if they can. Once the
-    session has started a place can only be cancelled by the REC team; leaving a waiting
-    list is always allowed (it frees nothing)."""
+    session has started, or their attendance is recorded, a place can only be cancelled by
+    the REC team (a marked place not even by them); leaving a waiting list is always
+    allowed (it frees nothing)."""
     now = now or utcnow()
+    if booking.status == CONFIRMED and marked_bookings([booking.id]):
+        return MARKED_CANCEL_MESSAGE
     if booking.status == CONFIRMED and booking.session.starts_at <= now:
         return STARTED_CANCEL_MESSAGE
     if booking.session.individual and booking.status == CONFIRMED:
@@ -391,6 +441,7 @@ def cancel_booking(
     db.session.refresh(booking)
     if booking.status == CANCELLED:
         raise BookingRefused("This booking is already cancelled.")
+    refuse_if_marked(booking, by_student=by_student)
     if by_student and (refusal := self_cancel_refusal(booking, now)):
         raise BookingRefused(refusal)
     was_confirmed = booking.status == CONFIRMED
@@ -431,6 +482,7 @@ __all__ = [
     "swap_to_waiting_place",
     "INDIVIDUAL_CANCEL_MESSAGE",
     "INDIVIDUAL_MESSAGE",
+    "MARKED_CANCEL_MESSAGE",
     "STARTED_CANCEL_MESSAGE",
     "BookingRefused",
     "BookingResult",
@@ -440,7 +492,10 @@ __all__ = [
     "change_capacity",
     "fill_free_places",
     "give_place_to",
+    "marked_bookings",
     "places_left",
+    "refuse_if_marked",
+    "register_taken",
     "self_cancel_refusal",
     "waitlist_position",
 ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from rec_portal.extensions import db
-from rec_portal.models import Booking, CourseSession
+from rec_portal.models import Attendance, Booking, CourseSession
 from rec_portal.models.bookings import CANCELLED, CONFIRMED, WAITLISTED
 from rec_portal.models.courses import COMPLETED, SCHEDULED
 from rec_portal.timeutil import utcnow
@@ -24,6 +24,7 @@ class MyBooking:
     # here), and whether a place is free here that they could swap to.
     place_elsewhere: Booking | None = None
     swap_free: bool = False
+    marked: bool = False  # attendance recorded: the place can no longer be cancelled
 
 
 def mark_places_elsewhere(student_id: int, items) -> None:
@@ -72,16 +73,17 @@ def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[i
         .correlate(Booking)
         .scalar_subquery()
     )
+    marked = exists().where(Attendance.booking_id == Booking.id).correlate(Booking)
     stmt = (
-        select(Booking, position)
+        select(Booking, position, marked)
         .where(Booking.student_id == student_id, Booking.status != CANCELLED)
         .options(selectinload(Booking.session).selectinload(CourseSession.course))
     )
     if session_ids is not None:
         stmt = stmt.where(Booking.session_id.in_(session_ids))
     return {
-        b.session_id: MyBooking(b, ahead_count + 1 if b.status == WAITLISTED else None)
-        for b, ahead_count in db.session.execute(stmt).all()
+        b.session_id: MyBooking(b, ahead_count + 1 if b.status == WAITLISTED else None, marked=has_marks)
+        for b, ahead_count, has_marks in db.session.execute(stmt).all()
     }
 
 

@@ -27,14 +27,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from rec_portal.courses.operations import DateRange
+from rec_portal.courses.operations import DateRange, session_problems
 from rec_portal.models.courses import (
     COURSE_THEMES,
     DELIVERY_LABELS,
     FACILITATOR_ROLE_LABELS,
     FACILITATOR_ROLES,
 )
-from rec_portal.timeutil import to_uk, uk_to_utc
+from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 AUDIENCES = [
     SelectChoice("service_users", "People who use mental health services"),
@@ -176,11 +176,12 @@ class DateRow(Form):
                 ok = False
         return ok
 
-    def as_range(self) -> DateRange | None:
+    def as_range(self, row: int | None = None) -> DateRange | None:
         if self.is_blank():
             return None
         day = _parse_date(self.day.data)
-        return DateRange(uk_to_utc(day, _parse_time(self.start.data)), uk_to_utc(day, _parse_time(self.end.data)))
+        return DateRange(uk_to_utc(day, _parse_time(self.start.data)),
+                         uk_to_utc(day, _parse_time(self.end.data)), row=row)
 
 
 class SessionForm(FlaskForm):
@@ -193,6 +194,10 @@ class SessionForm(FlaskForm):
     booking_opens = StringField("Booking opens (optional)", filters=[_strip])
     booking_closes = StringField("Booking closes (optional)", filters=[_strip])
 
+    # The (start, end) pairs the session being changed already has: they may be in the
+    # past (a course that has begun). Empty for a new session.
+    kept_dates: frozenset = frozenset()
+
     def validate_booking_opens(self, field):
         if field.data:
             _parse_date(field.data)
@@ -201,8 +206,55 @@ class SessionForm(FlaskForm):
         if field.data:
             _parse_date(field.data)
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then the session rules (courses.operations.
+        session_problems) on whatever could be read, so every problem is shown at once."""
+        ok = super().validate(extra_validators)
+        dates = [
+            row.form.as_range(row=i) for i, row in enumerate(self.dates)
+            if not row.form.is_blank() and not any(f.errors for f in row.form)
+        ]
+        # A row that could not be read has said why: "add at least one date" is only for
+        # a form whose rows are all empty.
+        unreadable = any(
+            not row.form.is_blank() and any(f.errors for f in row.form) for row in self.dates
+        )
+        opens = closes = None
+        if not self.booking_opens.errors and not self.booking_closes.errors:
+            opens, closes = self.window()
+        problems = session_problems(
+            dates,
+            capacity=None if self.capacity.errors else self.capacity.data,
+            venue=self.venue.data or "",
+            online_details=self.online_details.data or "",
+            booking_opens_at=opens,
+            booking_closes_at=closes,
+            now=utcnow(),
+            kept=self.kept_dates,
+        )
+        for field, message in problems:
+            if field == "dates" and unreadable:
+                continue
+            self.add_problem(field, message)
+        return ok and not problems
+
+    def add_problem(self, field: str, message: str) -> None:
+        """Show a session rule's problem (courses.operations.SessionRefused) at its field."""
+        target = self._problem_field(field)
+        if message not in target.errors:
+            target.errors = [*target.errors, message]
+
+    def _problem_field(self, field: str):
+        if field.startswith("dates-"):
+            _, row, part = field.split("-")
+            if int(row) < len(self.dates.entries):
+                return self.dates.entries[int(row)].form[part]
+        if field in ("venue", "capacity", "booking_closes", "booking_opens"):
+            return self[field]
+        return self.dates.entries[0].form.day
+
     def date_ranges(self) -> list[DateRange]:
-        return [r for r in (row.form.as_range() for row in self.dates) if r is not None]
+        return [r for r in (row.form.as_range(row=i) for i, row in enumerate(self.dates)) if r is not None]
 
     def window(self):
         opens = uk_to_utc(_parse_date(self.booking_opens.data), time(0, 0)) if self.booking_opens.data else None

@@ -11,10 +11,11 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from rec_portal.bookings import notify
-from rec_portal.bookings.operations import change_capacity, lock_session
+from rec_portal.bookings.operations import change_capacity, lock_session, register_taken
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
+    Attendance,
     Booking,
     Course,
     CourseRoleNeed,
@@ -99,26 +100,66 @@ def set_course_status(course: Course, status: str) -> None:
 class DateRange:
     starts_at: datetime
     ends_at: datetime
+    # The form's row it was typed in (0 for the first), so a problem is shown next to it.
+    row: int | None = None
 
 
-def _check_dates(dates: list[DateRange]) -> list[DateRange]:
+class SessionRefused(DomainError):
+    """Every problem with a session's details at once: ``problems`` holds (field,
+    message) pairs. Fields: ``dates`` (no dates at all), ``dates-<row>-day`` and
+    ``dates-<row>-end`` (one date), ``capacity``, ``venue``, ``booking_closes``. The first
+    problem is also the error's own message and field, for callers that show one."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__(problems[0][1], field=problems[0][0])
+        self.problems = problems
+
+
+PAST_DATE_MESSAGE = "Date {n} starts in the past. Enter a date and time from now on"
+
+
+def session_problems(
+    dates: list[DateRange],
+    *,
+    capacity: int | None,
+    venue: str = "",
+    online_details: str = "",
+    booking_opens_at: datetime | None = None,
+    booking_closes_at: datetime | None = None,
+    now: datetime | None = None,
+    kept: frozenset | set = frozenset(),
+) -> list[tuple[str, str]]:
+    """Everything wrong with a session's details, all at once (an empty list if nothing).
+    ``capacity`` None: not known (the form has said why). A date starting before ``now``
+    is refused unless it is one of ``kept`` ((start, end) pairs the session already has:
+    changing a session that has begun keeps its earlier dates). The schedule form shows
+    these next to the fields; :func:`schedule_session` and :func:`update_session` refuse
+    them."""
+    now = now or utcnow()
+    problems: list[tuple[str, str]] = []
     if not dates:
-        raise DomainError("Add at least one date", field="dates")
-    for d in dates:
+        problems.append(("dates", "Add at least one date"))
+    for i, d in enumerate(dates):
+        row = d.row if d.row is not None else i
         if d.ends_at <= d.starts_at:
-            raise DomainError("Each date must end after it starts", field="dates")
-    dates = sorted(dates, key=lambda d: d.starts_at)
-    for a, b in pairwise(dates):
+            problems.append((f"dates-{row}-end", "Each date must end after it starts"))
+        elif d.starts_at < now and (d.starts_at, d.ends_at) not in kept:
+            problems.append((f"dates-{row}-day", PAST_DATE_MESSAGE.format(n=row + 1)))
+    ordered = sorted(dates, key=lambda d: d.starts_at)
+    for a, b in pairwise(ordered):
         if b.starts_at < a.ends_at:
-            raise DomainError("Two of the dates overlap", field="dates")
-    return dates
-
-
-def _check_window(opens: datetime | None, closes: datetime | None, first: datetime) -> None:
-    if opens and closes and closes <= opens:
-        raise DomainError("Booking must close after it opens", field="booking_closes")
-    if closes and closes > first:
-        raise DomainError("Booking must close before the first date starts", field="booking_closes")
+            row = b.row if b.row is not None else dates.index(b)
+            problems.append((f"dates-{row}-day", "Two of the dates overlap"))
+            break
+    if booking_opens_at and booking_closes_at and booking_closes_at <= booking_opens_at:
+        problems.append(("booking_closes", "Booking must close after it opens"))
+    elif booking_closes_at and ordered and booking_closes_at > ordered[0].starts_at:
+        problems.append(("booking_closes", "Booking must close before the first date starts"))
+    if capacity is not None and capacity < 1:
+        problems.append(("capacity", "Capacity must be 1 or more"))
+    if not (venue.strip() or online_details.strip()):
+        problems.append(("venue", "Give the venue or the online joining details"))
+    return problems
 
 
 def schedule_session(
@@ -130,13 +171,19 @@ def schedule_session(
     online_details: str = "",
     booking_opens_at: datetime | None = None,
     booking_closes_at: datetime | None = None,
+    now: datetime | None = None,
+    allow_past: bool = False,
 ) -> CourseSession:
-    dates = _check_dates(dates)
-    _check_window(booking_opens_at, booking_closes_at, dates[0].starts_at)
-    if capacity < 1:
-        raise DomainError("Capacity must be 1 or more", field="capacity")
-    if not (venue.strip() or online_details.strip()):
-        raise DomainError("Give the venue or the online joining details", field="venue")
+    """A new session. Raises SessionRefused with every problem at once; a date in the
+    past is one (``allow_past`` only for demo data, which builds history)."""
+    problems = session_problems(
+        dates, capacity=capacity, venue=venue, online_details=online_details,
+        booking_opens_at=booking_opens_at, booking_closes_at=booking_closes_at,
+        now=datetime.min if allow_past else now,
+    )
+    if problems:
+        raise SessionRefused(problems)
+    dates = sorted(dates, key=lambda d: d.starts_at)
     session = CourseSession(
         course=course,
         capacity=capacity,
@@ -152,6 +199,17 @@ def schedule_session(
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def _dates_with_marks(session: CourseSession) -> set[int]:
+    return set(
+        db.session.execute(
+            select(Attendance.session_date_id)
+            .join(SessionDate, SessionDate.id == Attendance.session_date_id)
+            .where(SessionDate.session_id == session.id)
+            .distinct()
+        ).scalars()
+    )
 
 
 def _people_on(session: CourseSession) -> list[Booking]:
@@ -179,22 +237,38 @@ def update_session(
     online_details: str = "",
     booking_opens_at: datetime | None = None,
     booking_closes_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
     """Change a session; everyone booked or waiting is told what changed. Returns the
-    list of changes (for the page)."""
+    list of changes (for the page). Raises SessionRefused with every problem at once."""
     session = lock_session(session_id)
     if session is None or session.status != SCHEDULED:
         raise DomainError("Only scheduled sessions can be changed")
-    dates = _check_dates(dates)
-    _check_window(booking_opens_at, booking_closes_at, dates[0].starts_at)
-    if not (venue.strip() or online_details.strip()):
-        raise DomainError("Give the venue or the online joining details", field="venue")
-    changes = []
     old_dates = [(d.starts_at, d.ends_at) for d in session.dates]
+    problems = session_problems(
+        dates, capacity=capacity, venue=venue, online_details=online_details,
+        booking_opens_at=booking_opens_at, booking_closes_at=booking_closes_at,
+        now=now, kept=set(old_dates),
+    )
+    if problems:
+        raise SessionRefused(problems)
+    dates = sorted(dates, key=lambda d: d.starts_at)
+    changes = []
     new_dates = [(d.starts_at, d.ends_at) for d in dates]
     if old_dates != new_dates:
+        # A date whose register has marks stays as it is (its marks would go with it);
+        # dates that did not change keep their rows.
+        marked = _dates_with_marks(session)
+        lost = [d for d in session.dates if d.id in marked and (d.starts_at, d.ends_at) not in new_dates]
+        if lost:
+            raise SessionRefused([(
+                "dates",
+                f"Attendance has been recorded for {format_uk(lost[0].starts_at)}, so that "
+                "date cannot be changed or removed",
+            )])
+        kept = {(d.starts_at, d.ends_at): d for d in session.dates}
         changes.append("dates and times")
-        session.dates = [SessionDate(starts_at=s, ends_at=e) for s, e in new_dates]
+        session.dates = [kept.get((s, e)) or SessionDate(starts_at=s, ends_at=e) for s, e in new_dates]
         session.starts_at, session.ends_at = new_dates[0][0], new_dates[-1][1]
     if venue.strip() != session.venue:
         changes.append("venue")
@@ -223,6 +297,21 @@ def update_session(
     return changes
 
 
+MARKED_SESSION_MESSAGE = (
+    "This session cannot be cancelled because attendance has already been recorded on its "
+    "register: cancelling it would take away people’s attendance and certificates. If dates "
+    "still to come cannot go ahead, change the session instead and everyone booked is told."
+)
+
+
+def session_cancel_refusal(session: CourseSession) -> str | None:
+    """Why ``session`` cannot be cancelled, or None. A session with any attendance mark is
+    kept: its places cannot be cancelled (bookings.operations.refuse_if_marked)."""
+    if register_taken(session.id):
+        return MARKED_SESSION_MESSAGE
+    return None
+
+
 def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     """Cancel a session: every booking and waiting-list place is released and each person
     is told. Returns how many people were told."""
@@ -230,6 +319,8 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     session = lock_session(session_id)
     if session is None or session.status != SCHEDULED:
         raise DomainError("Only scheduled sessions can be cancelled")
+    if refusal := session_cancel_refusal(session):
+        raise DomainError(refusal)
     people = _people_on(session)
     session.status = CANCELLED
     session.cancelled_at = now
@@ -254,7 +345,8 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     return len(people)
 
 
-def copy_session(session: CourseSession, first_start: datetime) -> CourseSession:
+def copy_session(session: CourseSession, first_start: datetime, *,
+                 now: datetime | None = None) -> CourseSession:
     """A new session of the same course, with the same pattern of dates from ``first_start``.
     An individual workshop is never copied: the copy would be a public group session with
     one student's venue and joining details."""
@@ -263,6 +355,8 @@ def copy_session(session: CourseSession, first_start: datetime) -> CourseSession
             "An individual workshop cannot be copied. Arrange another from the student's request",
             field="day",
         )
+    if first_start < (now or utcnow()):
+        raise DomainError("The copy would start in the past. Enter a date from today on", field="day")
     shift: timedelta = first_start - session.starts_at
     opens = session.booking_opens_at + shift if session.booking_opens_at else None
     closes = session.booking_closes_at + shift if session.booking_closes_at else None
@@ -274,6 +368,7 @@ def copy_session(session: CourseSession, first_start: datetime) -> CourseSession
         online_details=session.online_details,
         booking_opens_at=opens,
         booking_closes_at=closes,
+        now=now,
     )
 
 

@@ -75,6 +75,8 @@ def session_bookings(session_id: int):
     db.session.commit()
     return render_template(
         "courses/session_bookings.html", session=session, booked=booked, waiting=waiting,
+        # Places with attendance recorded cannot be cancelled (bookings.operations).
+        marked=operations.marked_bookings([b.id for b in booked]),
         q=q, found=found, form=StatusForm(), walk_in_q=walk_in_q, walk_in_found=walk_in_found,
     )
 

@@ -41,13 +41,11 @@ def get_session_or_404(session_id: int) -> CourseSession:
 
 def _refused(form, error: DomainError) -> None:
     db.session.rollback()
-    field = {"audience": "audience", "dates": "dates", "booking_closes": "booking_closes"}.get(
-        error.field or "", error.field
-    )
-    if field == "dates":
-        form.dates.entries[0].form.day.errors = [error.message]
+    if isinstance(form, SessionForm):  # every problem, each at its field
+        for field, message in getattr(error, "problems", [(error.field or "dates", error.message)]):
+            form.add_problem(field, message)
     else:
-        add_error(form, field, error.message)
+        add_error(form, error.field, error.message)
 
 
 @bp.route("")
@@ -183,6 +181,7 @@ def _when(session: CourseSession) -> str:
 def edit_session(session_id: int):
     session = get_session_or_404(session_id)
     form = SessionForm() if request.method == "POST" else SessionForm.for_session(session)
+    form.kept_dates = frozenset((d.starts_at, d.ends_at) for d in session.dates)
     if form.validate_on_submit():
         try:
             changes = operations.update_session(session.id, **form.session_fields())
@@ -213,7 +212,8 @@ def cancel_session(session_id: int):
             db.session.commit()
             flash(f"The session has been cancelled. {told} {'person has' if told == 1 else 'people have'} been told by email.", "success")
         return redirect(url_for("courses.detail", course_id=session.course_id))
-    return render_template("courses/session_cancel.html", session=session, form=form)
+    return render_template("courses/session_cancel.html", session=session, form=form,
+                           refusal=operations.session_cancel_refusal(session))
 
 
 @bp.route("/sessions/<int:session_id>/copy", methods=["GET", "POST"])

@@ -331,7 +331,13 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
             or_(CourseSession.ends_at > now, Booking.status == WAITLISTED),
         )
     ).scalars().all()
+    # A place with attendance recorded is kept (it cannot be cancelled): it still counts.
+    from rec_portal.bookings.operations import marked_bookings
+
+    kept = marked_bookings(list(upcoming))
     for booking_id in upcoming:
+        if booking_id in kept:
+            continue
         for promoted in cancel_booking(booking_id, now=now):
             notify.place_offered(promoted)
 

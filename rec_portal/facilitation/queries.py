@@ -22,6 +22,7 @@ from rec_portal.models import (
     Unavailability,
     User,
 )
+from rec_portal.models.accounts import distinct_names
 from rec_portal.models.bookings import CONFIRMED, WAITLISTED
 from rec_portal.models.courses import CANCELLED, FACILITATOR_ROLE_LABELS, SCHEDULED
 from rec_portal.models.rosters import OFFER_PENDING
@@ -254,6 +255,9 @@ def pending_offers(user_id: int) -> list[RosterOffer]:
 class ClassList:
     booked: list[Booking]
     waiting: int
+    # Each person's name on the list (user id -> label), told apart from others with the
+    # same preferred name ("Jo S.", models.accounts.distinct_names).
+    names: dict[int, str] = field(default_factory=dict)
 
 
 def class_list(session: CourseSession) -> ClassList:
@@ -273,5 +277,5 @@ def class_list(session: CourseSession) -> ClassList:
         .select_from(Booking)
         .where(Booking.session_id == session.id, Booking.status == WAITLISTED)
     ).scalar_one()
-    return ClassList(booked, waiting)
+    return ClassList(booked, waiting, distinct_names(b.student for b in booked))
 

@@ -277,7 +277,7 @@ def _register_page(session, session_date, *, chosen=None, errors=None, status=20
         rows=rows,
         count=attendance_queries.count_rows(rows),
         register_open=attendance.register_is_open(session_date),
-        opens_on=attendance.register_opens_on(session_date),
+        opens_message=attendance.register_opens_message(session_date),
         form=RegisterForm(),
         chosen=chosen or {},
         errors=errors or {},
@@ -362,16 +362,16 @@ def mark(session_id: int, date_id: int, booking_id: int):
         error, completed = refusal.message, False
     else:
         db.session.commit()
+    rows = attendance_queries.register_rows(session_date)
+    row = next((r for r in rows if r.booking.id == booking.id),
+               attendance_queries.RegisterRow(booking, None, booking.student.display_name))
     if not is_htmx():
         if error:
             flash(error, "error")
         else:
-            flash(f"{booking.student.display_name} is marked {status}."
+            flash(f"{row.name} is marked {status}."
                   + (" The session is now completed." if completed else ""), "success")
         return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
-    rows = attendance_queries.register_rows(session_date)
-    row = next((r for r in rows if r.booking.id == booking.id),
-               attendance_queries.RegisterRow(booking, None))
     return render_template(
         "facilitation/_register_row.html",
         session=session, session_date=session_date, row=row,

@@ -10,17 +10,26 @@ from rec_portal.extensions import db
 
 @rec_cli.command("feedback-invitations")
 def feedback_invitations() -> None:
-    """Invite everyone who may give feedback on a completed session and was not invited
-    yet (e.g. a walk-in marked present after the session was completed, or sessions
-    completed before invitations existed). Safe to run again: run it daily."""
+    """Complete the sessions whose last date has ended and whose registers are taken
+    (their attendees and facilitators are invited then), and invite everyone else who may
+    give feedback on a completed session and was not invited yet (e.g. a walk-in marked
+    present after the session was completed). Safe to run again: run it every hour."""
+    from rec_portal.attendance.operations import complete_due_sessions
     from rec_portal.feedback.operations import invite_all
 
+    completed = complete_due_sessions()
     made, sessions = invite_all()
     db.session.commit()
+    if completed:
+        click.echo(
+            f"Completed {completed} {'session' if completed == 1 else 'sessions'} whose last "
+            "date has ended and whose registers are taken; their attendees and facilitators "
+            "have been invited to give feedback."
+        )
     if made:
         click.echo(
             f"Sent {made} feedback {'invitation' if made == 1 else 'invitations'} "
             f"for {sessions} {'session' if sessions == 1 else 'sessions'}."
         )
-    else:
+    elif not completed:
         click.echo("Sent 0 feedback invitations: everyone who may give feedback has been invited.")

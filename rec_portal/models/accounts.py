@@ -77,6 +77,38 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
+def family_initial(full_name: str) -> str:
+    """'S' for 'Jo Smith' (the first letter of the last word), '' for a one-word name."""
+    words = (full_name or "").split()
+    return words[-1][0].upper() if len(words) > 1 else ""
+
+
+def distinct_names(people) -> dict[int, str]:
+    """A label for each person on one page (user id -> label) that tells apart people
+    with the same preferred name: the preferred name alone if nobody else on the page
+    has it; else with the initial of the family name ("Jo S."); if that is still shared,
+    with the student number too ("Jo S. (REC-000123)"). Names are compared ignoring
+    case. ``people``: Users (duplicates allowed)."""
+    unique = {p.id: p for p in people}.values()
+
+    def clashes(labels: dict[int, str]) -> set[int]:
+        seen: dict[str, list[int]] = {}
+        for uid, label in labels.items():
+            seen.setdefault(label.casefold(), []).append(uid)
+        return {uid for ids in seen.values() if len(ids) > 1 for uid in ids}
+
+    labels = {p.id: p.display_name for p in unique}
+    shared = clashes(labels)
+    for p in unique:
+        if p.id in shared and (initial := family_initial(p.full_name)):
+            labels[p.id] = f"{p.display_name} {initial}."
+    still = clashes(labels)
+    for p in unique:
+        if p.id in still:
+            labels[p.id] = f"{labels[p.id]} ({p.student_number})"
+    return labels
+
+
 class UserRole(db.Model):
     __tablename__ = "user_roles"
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)

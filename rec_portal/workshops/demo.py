@@ -80,7 +80,7 @@ def _completed_workshop(req: WorkshopRequest, admin: User, now: datetime) -> boo
                 session = schedule_session(
                     req.course, dates=[DateRange(start, start + timedelta(hours=2))], capacity=1,
                     venue="Recovery Education Centre, 14 Market Street, Anyshire\nQuiet room (ground floor)",
-                    booking_closes_at=start - timedelta(days=7),
+                    booking_closes_at=start - timedelta(days=7), allow_past=True,
                 )
                 session.individual = True
                 booking = Booking(

@@ -87,19 +87,23 @@ def test_a_cancelled_session_has_no_register(facilitator):
         record_attendance(session.dates[0], booking, "present", facilitator, now=ON_THE_DAY)
 
 
-def test_not_before_the_day_in_uk_time(facilitator):
+def test_marks_from_one_hour_before_the_start_and_not_earlier(facilitator):
+    """Issue 13 (5): a register could be taken from midnight (UK) on the day, hours
+    before the session started; now only from an hour before its start."""
     session = _session()
     booking = factories.fill_places(session, 1)[0]
-    day = session.dates[0]
-    # 11 July, 11:59pm in the UK (10:59pm UTC): still the day before.
-    with pytest.raises(AttendanceRefused, match="You can take this register from 12 July 2027"):
-        record_attendance(day, booking, "present", facilitator, now=datetime(2027, 7, 11, 22, 59))
-    # 12 July, 12:30am in the UK is 11:30pm on the 11th in UTC: the UK day counts.
-    assert not register_is_open(day, datetime(2027, 7, 11, 22, 59))
-    assert register_is_open(day, datetime(2027, 7, 11, 23, 30))
-    record_attendance(day, booking, "present", facilitator, now=datetime(2027, 7, 11, 23, 30))
+    day = session.dates[0]  # 12 July 2027, 10am UK time (9am UTC)
+    early_morning = datetime(2027, 7, 12, 6, 0)  # 7am in the UK: the same day, 3 hours early
+    with pytest.raises(AttendanceRefused,
+                       match="You can take this register from 12 July 2027 at 9:00am, an hour before it starts"):
+        record_attendance(day, booking, "present", facilitator, now=early_morning)
+    assert not register_is_open(day, early_morning)
+    assert not register_is_open(day, DAY_ONE - timedelta(hours=1, seconds=1))
+    assert register_is_open(day, DAY_ONE - timedelta(hours=1))
+    record_attendance(day, booking, "present", facilitator, now=DAY_ONE - timedelta(minutes=30))
     # Later days are fine too (registers taken after the event).
     record_attendance(day, booking, "absent", facilitator, now=DAY_ONE + timedelta(days=30))
+    assert db.session.execute(select(Attendance.status)).scalar_one() == "absent"
 
 
 def test_second_date_cannot_be_marked_on_the_first_day(facilitator):
@@ -134,7 +138,53 @@ def test_marks_of_a_cancelled_booking_do_not_hold_completion_back(facilitator):
     record_attendance(session.dates[0], stays, "present", facilitator, now=ON_THE_DAY)
     leaves.status = "cancelled"
     db.session.flush()
-    assert complete_if_done(session, now=ON_THE_DAY) is True
+    assert complete_if_done(session, now=AFTER_LAST) is True
+
+
+def test_a_register_taken_before_the_end_does_not_complete_the_session(facilitator):
+    """Issue 13 (5): a full register taken before the session had even started
+    completed it and sent the feedback invitations. Now completion waits for the end of
+    its last date; ``rec feedback-invitations`` (complete_due_sessions) completes it then."""
+    from rec_portal.models import FeedbackInvitation
+
+    session = _session(dates=2)
+    booking = factories.fill_places(session, 1)[0]
+    last = session.dates[-1]
+    before_start = last.starts_at - timedelta(minutes=30)
+    record_attendance(session.dates[0], booking, "present", facilitator, now=before_start)
+    record_attendance(last, booking, "present", facilitator, now=before_start)
+    for when in (before_start, last.starts_at + timedelta(hours=1), last.ends_at - timedelta(seconds=1)):
+        assert complete_if_done(session, now=when) is False
+    from rec_portal.attendance.operations import complete_due_sessions
+
+    for when in (before_start, last.starts_at + timedelta(hours=1), last.ends_at - timedelta(seconds=1)):
+        assert complete_due_sessions(now=when) == 0
+    assert session.status == "scheduled"
+    assert db.session.execute(select(FeedbackInvitation)).first() is None
+    # Once the last date is over, the daily command completes it and invites.
+    assert complete_due_sessions(now=last.ends_at) == 1
+    assert session.status == "completed" and session.completed_at == last.ends_at
+    invited = db.session.execute(select(FeedbackInvitation.user_id)).scalars().all()
+    assert invited == [booking.student_id]
+    assert complete_due_sessions(now=last.ends_at + timedelta(days=1)) == 0  # safe to repeat
+
+
+def test_complete_due_sessions_leaves_sessions_with_registers_not_taken(facilitator):
+    from rec_portal.attendance.operations import complete_due_sessions
+
+    half = _session()
+    marked, unmarked = factories.fill_places(half, 2)
+    record_attendance(half.dates[0], marked, "present", facilitator, now=ON_THE_DAY)
+    nobody = _session()  # nobody booked: no register to take
+    running = _session()  # under way at AFTER_LAST, everyone marked
+    running.dates[0].starts_at, running.dates[0].ends_at = AFTER_LAST - timedelta(hours=1), AFTER_LAST + timedelta(hours=4)
+    running.starts_at, running.ends_at = running.dates[0].starts_at, running.dates[0].ends_at
+    record_attendance(running.dates[0], factories.fill_places(running, 1)[0], "present", facilitator,
+                      now=AFTER_LAST)
+    assert complete_due_sessions(now=AFTER_LAST) == 0
+    assert {half.status, nobody.status, running.status} == {"scheduled"}
+    record_attendance(half.dates[0], unmarked, "absent", facilitator, now=AFTER_LAST)
+    assert complete_due_sessions(now=AFTER_LAST) == 1 and half.status == "completed"
 
 
 def test_a_session_nobody_booked_is_not_completed(facilitator):
@@ -211,3 +261,28 @@ def test_register_rows_take_a_fixed_number_of_queries(facilitator):
         return len(statements)
 
     assert count_for(2) == count_for(9)
+
+
+def test_register_rows_tell_apart_people_with_the_same_preferred_name(facilitator):
+    """Issue 13 (6): two students called Jo were both just "Jo" on the register."""
+    session = _session()
+    people = [("Jo", "Jo Smith"), ("jo", "Joanna Patel"), ("Jo", "Joseph Smith"), ("Ben", "Ben Okafor"),
+              ("Sam", "Sam")]
+    bookings = factories.fill_places(session, len(people))
+    for booking, (preferred, full) in zip(bookings, people, strict=True):
+        booking.student.preferred_name, booking.student.full_name = preferred, full
+    db.session.flush()
+    names = {r.booking.id: r.name for r in register_rows(session.dates[0])}
+    smith, patel, other_smith, ben, sam = (b.id for b in bookings)
+    assert names[patel] == "jo P."
+    assert names[smith] == f"Jo S. ({bookings[0].student.student_number})"
+    assert names[other_smith] == f"Jo S. ({bookings[2].student.student_number})"
+    assert (names[ben], names[sam]) == ("Ben", "Sam")  # nobody else has their name: unchanged
+
+
+def test_people_without_a_family_name_are_told_apart_by_number(app_ctx):
+    from rec_portal.models.accounts import distinct_names
+
+    a = factories.make_user(full_name="Jo", preferred_name="Jo")
+    b = factories.make_user(full_name="Jo", preferred_name="Jo")
+    assert distinct_names([a, b, a]) == {a.id: f"Jo ({a.student_number})", b.id: f"Jo ({b.student_number})"}

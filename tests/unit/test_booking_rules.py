@@ -212,3 +212,64 @@ def test_no_place_is_given_on_a_session_that_is_not_scheduled(app_ctx, status, m
     with pytest.raises(BookingRefused, match=message):
         give_place_to(waiting.id)
     assert waiting.status == "waitlisted" and session.capacity == 1
+
+
+# --- A place with attendance recorded is kept (issue 13, part 5) ------------------------------
+
+def _marked_before_the_start():
+    """A full session starting in 30 minutes whose register is being taken (marks are
+    allowed from an hour before), with someone waiting."""
+    from rec_portal.attendance.operations import record_attendance
+
+    session, (booked, other), queued = _full_with_waiting(capacity=2, starts_in_days=0.5 / 24)
+    record_attendance(session.dates[0], booked, "present", factories.make_user(roles=("facilitator",)))
+    db.session.flush()
+    return session, booked, other, queued
+
+
+def test_nobody_can_cancel_a_place_with_an_attendance_mark(app_ctx):
+    from rec_portal.models import Attendance
+
+    session, booked, _other, queued = _marked_before_the_start()
+    booked.student.full_name = "Jo Smith"
+    with pytest.raises(BookingRefused, match=r"^Your attendance has been recorded for this session"):
+        cancel_booking(booked.id, by_student=True)
+    assert self_cancel_refusal(booked).startswith("Your attendance has been recorded")
+    with pytest.raises(BookingRefused, match=r"^Jo Smith’s attendance has been recorded"):
+        cancel_booking(booked.id)  # the REC team cannot either
+    assert booked.status == "confirmed"
+    assert db.session.execute(select(Attendance.booking_id)).scalars().all() == [booked.id]
+    assert [b.status for b in queued] == ["waitlisted", "waitlisted"]
+
+
+def test_nobody_is_promoted_once_the_register_has_marks(app_ctx):
+    session, _booked, other, queued = _marked_before_the_start()
+    # The other person (not marked yet) gives up their place before the start: it stays
+    # free, since the register is already being taken.
+    assert cancel_booking(other.id) == []
+    assert [b.status for b in queued] == ["waitlisted", "waitlisted"]
+    assert change_capacity(session.id, 5) == []
+    assert fill_free_places(session) == []
+    assert [b.status for b in queued] == ["waitlisted", "waitlisted"]
+
+
+def test_a_session_with_marks_cannot_be_cancelled(app_ctx, app):
+    from rec_portal.courses.operations import cancel_session
+    from rec_portal.errors import DomainError
+
+    session, booked, other, _queued = _marked_before_the_start()
+    with app.test_request_context(), pytest.raises(DomainError, match="attendance has already been recorded"):
+        cancel_session(session.id)
+    assert session.status == "scheduled" and booked.status == other.status == "confirmed"
+
+
+def test_deleting_an_account_keeps_a_place_with_marks(app_ctx, app):
+    from rec_portal.data_rights.operations import anonymise
+
+    session, booked, other, queued = _marked_before_the_start()
+    with app.test_request_context():
+        anonymise(booked.student)
+        anonymise(other.student)
+    assert booked.status == "confirmed"  # still counts as attendance, under the anonymous row
+    assert other.status == "cancelled"
+    assert queued[0].status == "waitlisted"  # nobody moves into a session being registered

@@ -227,7 +227,8 @@ def test_no_invitations_before_completion(app_ctx):
 def test_completing_a_session_invites_and_emails_wait_for_its_end(app_ctx):
     from rec_portal.attendance.operations import record_attendance
 
-    # The register for the last date is taken at the start of the day, before the end.
+    # The register for the last date is taken at the start of the day, before the end:
+    # the session is completed (and invitations sent) only once it has ended.
     session = factories.make_session(starts_in_days=-0.01, hours=5)
     student = factories.make_user()
     student.show_course_titles = True
@@ -237,7 +238,9 @@ def test_completing_a_session_invites_and_emails_wait_for_its_end(app_ctx):
     record_attendance(session.dates[0], booking, "present", fac, now=session.starts_at + timedelta(minutes=1))
     from rec_portal.attendance.operations import complete_if_done
 
-    assert complete_if_done(session) is True
+    assert complete_if_done(session) is False
+    assert db.session.execute(select(OutboxMessage)).first() is None
+    assert complete_if_done(session, now=session.ends_at) is True
     messages = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
     assert [(m.to_address, m.subject) for m in messages] == [
         (student.email, f"{session.course.title}: tell us how it went"),

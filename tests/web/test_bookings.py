@@ -320,3 +320,50 @@ def test_the_waiting_list_can_still_be_left_after_the_start(login_as, web, clien
     assert "You have left the waiting list." in client.get("/my/courses").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Booking, waiting_id).status == "cancelled"
+
+
+# --- A place with attendance recorded cannot be cancelled (issue 13, part 5) ----------------
+
+MARKED = ("Your attendance has been recorded for this session, so your place cannot be cancelled. "
+          "If you cannot come to the remaining dates, contact the REC team.")
+
+
+def _my_marked_place(app, email):
+    """A session starting in 30 minutes whose register is being taken: ``email`` has a
+    place and is marked present; someone waits."""
+    from rec_portal.attendance.operations import record_attendance
+
+    session_id = _session(app, capacity=1, starts_in_days=0.5 / 24)
+    with app.app_context():
+        session = db.session.get(CourseSession, session_id)
+        me = db.session.execute(select(User).where(User.email == email)).scalar_one()
+        mine = book_place(session_id, me).booking
+        (waiting,) = factories.fill_places(session, 1, status="waitlisted")
+        record_attendance(session.dates[0], mine, "present", None)
+        db.session.commit()
+        return session_id, mine.id, waiting.id
+
+
+def test_a_marked_place_cannot_be_cancelled_by_the_student(login_as, web, client, app):
+    me = login_as("student")
+    session_id, mine, waiting = _my_marked_place(app, me.email)
+    for url in ("/my/courses", "/courses/staying-safe"):
+        page = client.get(url).get_data(as_text=True)
+        assert f'id="marked-{mine}"' in page and "Your attendance has been recorded" in page, url
+        assert f'href="/my/courses/{mine}/cancel"' not in page and "Cancel my place" not in page, url
+    response = client.get(f"/my/courses/{mine}/cancel")
+    assert response.headers["Location"] == "/my/courses"
+    assert MARKED in client.get("/my/courses").get_data(as_text=True)
+    # A form left open from before the register was taken is refused too.
+    response = web.submit(f"/my/courses/{mine}/cancel", {}, page="/my/courses")
+    assert response.headers["Location"] == "/my/courses"
+    html = client.get("/my/courses").get_data(as_text=True)
+    assert MARKED in html and "Your place has been cancelled" not in html
+    hx = {"HX-Request": "true", "X-CSRFToken": csrf_from(html)}
+    response = client.post(f"/my/courses/{mine}/cancel", headers=hx)
+    assert response.status_code == 400 and "You could not cancel" in response.get_data(as_text=True)
+    assert MARKED in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Booking, mine).status == "confirmed"
+        assert db.session.get(Booking, waiting).status == "waitlisted"
+    assert _messages(app) == []  # nobody was told of a cancellation or a free place

@@ -235,3 +235,132 @@ def test_course_list_shows_status_and_next_date(login_as, client, app):
     assert "Staying Safe" in html and "Understanding Anxiety" in html
     assert "Published" in html and "Draft" in html and "No dates yet" in html
     assert re.search(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", html)
+
+
+# --- Issue 13: every error at once, no session in the past, marked sessions kept -----------
+
+def _course_id(app) -> int:
+    with app.app_context():
+        course_id = factories.make_course().id
+        db.session.commit()
+    return course_id
+
+
+def _summary_links(html: str) -> list[tuple[str, str]]:
+    summary = html.split('class="nhsuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'<a href="#([^"]+)"\s*>\s*([^<]+?)\s*</a>', summary)
+
+
+def _next_to_field(html: str, field_id: str, message: str) -> bool:
+    return bool(re.search(
+        rf'id="{field_id}-error"\s*>\s*<span class="nhsuk-u-visually-hidden">Error: </span>{re.escape(message)}', html))
+
+
+def test_an_empty_schedule_form_shows_every_error_at_once(login_as, web, app):
+    """Today an empty form took five submissions, one error each."""
+    login_as("admin")
+    course_id = _course_id(app)
+    response = web.submit(f"/admin/courses/{course_id}/sessions/new", {"capacity": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert _summary_links(html) == [
+        ("dates-0-day", "Add at least one date"),
+        ("venue", "Give the venue or the online joining details"),
+        ("capacity", "Enter how many places there are"),
+    ]
+    # Each message is also next to its field.
+    for field_id, message in _summary_links(html):
+        assert _next_to_field(html, field_id, message), field_id
+    with app.app_context():
+        assert db.session.execute(select(CourseSession)).first() is None
+
+
+def test_several_problems_are_shown_together_and_the_answers_kept(login_as, web, app):
+    login_as("admin")
+    course_id = _course_id(app)
+    data = {
+        "dates-0-day": _future_day(30), "dates-0-start": "10:00", "dates-0-end": "09:00",  # ends first
+        "dates-1-day": "31/02/2027", "dates-1-start": "10:00", "dates-1-end": "12:00",  # no such date
+        "dates-2-day": _future_day(37), "dates-2-start": "10:00", "dates-2-end": "12:00",
+        "venue": "", "online_details": "", "capacity": "0",
+        "booking_opens": _future_day(20), "booking_closes": _future_day(10),
+    }
+    html = web.submit(f"/admin/courses/{course_id}/sessions/new", data).get_data(as_text=True)
+    assert _summary_links(html) == [
+        ("dates-0-end", "Each date must end after it starts"),
+        ("dates-1-day", "Enter a real date, like 2027-03-14"),
+        ("venue", "Give the venue or the online joining details"),
+        ("capacity", "Enter a number of places from 1 to 500"),
+        ("booking_closes", "Booking must close after it opens"),
+    ]
+    assert f'value="{_future_day(37)}"' in html and 'value="31/02/2027"' in html  # kept
+    with app.app_context():
+        assert db.session.execute(select(CourseSession)).first() is None
+
+
+def test_a_session_cannot_be_scheduled_to_start_in_the_past(login_as, web, app):
+    login_as("admin")
+    course_id = _course_id(app)
+    yesterday = f"{to_uk(utcnow() - timedelta(days=1)):%Y-%m-%d}"
+    response = web.submit(f"/admin/courses/{course_id}/sessions/new",
+                          _session_data(**{"dates-0-day": yesterday}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    message = "Date 1 starts in the past. Enter a date and time from now on"
+    assert _summary_links(html) == [("dates-0-day", message)]
+    assert _next_to_field(html, "dates-0-day", message)
+    # Copying a session to a day in the past is refused too, next to its field.
+    with app.app_context():
+        session_id = factories.make_session().id
+        db.session.commit()
+    copy = web.submit(f"/admin/courses/sessions/{session_id}/copy", {"day": yesterday}).get_data(as_text=True)
+    assert "The copy would start in the past" in copy and 'href="#day"' in copy
+    with app.app_context():
+        assert db.session.execute(select(CourseSession.id)).scalars().all() == [session_id]
+
+
+def test_changing_a_session_that_has_begun_keeps_its_earlier_dates(login_as, web, app, client):
+    """A course that has begun can still be changed (its first date is in the past);
+    a date with attendance recorded cannot be moved or removed."""
+    from rec_portal.attendance.operations import record_attendance
+
+    login_as("admin")
+    with app.app_context():
+        # Weekly: a week ago and a week from now, on the hour (as the form enters them).
+        session = factories.make_session(starts_in_days=-7, dates=3, hours=2, at_hour=9)
+        booking = factories.fill_places(session, 1)[0]
+        record_attendance(session.dates[0], booking, "present", None)
+        db.session.commit()
+        session_id = session.id
+        first_id = session.dates[0].id
+    form = client.get(f"/admin/courses/sessions/{session_id}/edit").get_data(as_text=True)
+    data = dict(re.findall(r'name="(dates-\d-\w+)"[^>]*value="([^"]*)"', form))
+    data.update({"venue": "New venue", "capacity": "12"})
+    assert web.submit(f"/admin/courses/sessions/{session_id}/edit", data).status_code == 302
+    with app.app_context():
+        session = db.session.get(CourseSession, session_id)
+        assert session.venue == "New venue" and session.dates[0].id == first_id  # the marked date kept
+    # Moving the marked date is refused (its marks would go with it).
+    data["dates-0-day"] = _future_day(3)
+    html = web.submit(f"/admin/courses/sessions/{session_id}/edit", data).get_data(as_text=True)
+    assert "Attendance has been recorded for" in html and "cannot be changed or removed" in html
+
+
+def test_a_session_with_attendance_recorded_cannot_be_cancelled(login_as, web, client, app):
+    from rec_portal.attendance.operations import record_attendance
+
+    login_as("admin")
+    with app.app_context():
+        session = factories.make_session(starts_in_days=-0.5 / 24)
+        booking = factories.fill_places(session, 1)[0]
+        record_attendance(session.dates[0], booking, "present", None)
+        db.session.commit()
+        session_id, course_id = session.id, session.course_id
+    page = client.get(f"/admin/courses/sessions/{session_id}/cancel").get_data(as_text=True)
+    assert "This session cannot be cancelled" in page and "Yes, cancel this session" not in page
+    assert "attendance has already been recorded" in page
+    web.submit(f"/admin/courses/sessions/{session_id}/cancel", {}, page=f"/admin/courses/{course_id}")
+    assert "attendance has already been recorded" in client.get(f"/admin/courses/{course_id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CourseSession, session_id).status == "scheduled"
+        assert db.session.execute(select(Booking.status)).scalar_one() == "confirmed"

@@ -28,7 +28,7 @@ from rec_portal.models import (
     Unavailability,
     User,
 )
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import format_uk, to_uk, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
 
@@ -92,10 +92,11 @@ PEOPLE = [
 ]
 
 
-def _facilitating_today(app, login_as, people=PEOPLE, dates=1, **kwargs):
-    """A signed-in facilitator rostered on a session that started an hour ago."""
+def _facilitating_today(app, login_as, people=PEOPLE, dates=1, started_hours_ago=1, **kwargs):
+    """A signed-in facilitator rostered on a session of 6 hours that started an hour ago
+    (``started_hours_ago`` 7: one that ended an hour ago, so a full register completes it)."""
     me = login_as("facilitator")
-    session_id = _session(app, starts_in_days=-HOUR, hours=6, dates=dates, **kwargs)
+    session_id = _session(app, starts_in_days=-started_hours_ago * HOUR, hours=6, dates=dates, **kwargs)
     _roster(app, session_id, me.id)
     booking_ids = _book(app, session_id, people)
     with app.app_context():
@@ -675,10 +676,24 @@ def test_register_page_without_javascript_saves_everyone_at_once(app, login_as, 
     assert _marks(app) == {(a, date_id): "present", (b, date_id): "absent"}
     with app.app_context():
         assert db.session.get(CourseSession, session_id).status == "scheduled"
-    # The last person: the session is completed.
+    # The last person: everyone is marked, but the session (6 hours) is still running, so
+    # it is completed only once it ends (issue 13, part 5); the page says so.
     web.submit(url, {f"booking-{a}": "present", f"booking-{b}": "absent", f"booking-{c}": "present"})
     page = client.get(url).get_data(as_text=True)
     assert "3 of 3 marked: 2 present, 1 absent" in page
+    assert "the session is now completed" not in page and "This session is completed." not in page
+    with app.app_context():
+        session = db.session.get(CourseSession, session_id)
+        ends = format_uk(session.ends_at)
+        assert session.status == "scheduled" and session.completed_at is None
+    assert f"The session will be completed when it ends, at {ends}; feedback invitations are sent then." in _text(page)
+
+
+def test_a_full_register_saved_after_the_end_completes_the_session(app, login_as, web, client):
+    _, session_id, [date_id], (a, b, c) = _facilitating_today(app, login_as, started_hours_ago=7)
+    url = _register_url(session_id, date_id)
+    web.submit(url, {f"booking-{a}": "present", f"booking-{b}": "absent", f"booking-{c}": "present"})
+    page = client.get(url).get_data(as_text=True)
     assert "the session is now completed" in page and "This session is completed." in page
     with app.app_context():
         session = db.session.get(CourseSession, session_id)
@@ -686,7 +701,8 @@ def test_register_page_without_javascript_saves_everyone_at_once(app, login_as, 
 
 
 def test_register_with_htmx_updates_the_row_and_the_count(app, login_as, client):
-    me, session_id, [date_id], (a, b, c) = _facilitating_today(app, login_as)
+    # The session ended an hour ago, so the last mark completes it.
+    me, session_id, [date_id], (a, b, c) = _facilitating_today(app, login_as, started_hours_ago=7)
     url = _register_url(session_id, date_id)
     hx = _hx(client, url)
     response = client.post(f"{url}/{a}", data={f"booking-{a}": "present", f"booking-{b}": ""}, headers=hx)
@@ -754,17 +770,31 @@ def test_an_empty_register_form_asks_for_a_choice(app, login_as, web):
     assert "Choose present or absent for at least one person" in response.get_data(as_text=True)
 
 
-def test_the_register_cannot_be_taken_before_the_day(app, login_as, web, client):
+def _later_today_in_the_uk() -> float:
+    """Days from now to a start more than an hour away but still today in the UK (when
+    that is possible: after 10:59pm, 61 minutes from now)."""
+    now = utcnow()
+    for hours in (3, 2, 61 / 60):
+        if to_uk(now + timedelta(hours=hours)).date() == to_uk(now).date():
+            return hours * HOUR
+    return 61 / 60 * HOUR
+
+
+@pytest.mark.parametrize("starts_in_days", [3, "later today"])
+def test_the_register_cannot_be_taken_until_an_hour_before_the_start(app, login_as, web, client, starts_in_days):
+    """Issue 13 (5): the register opened at midnight on the day, hours before the start."""
     me = login_as("facilitator")
-    session_id = _session(app, starts_in_days=3)
+    if starts_in_days == "later today":
+        starts_in_days = _later_today_in_the_uk()
+    session_id = _session(app, starts_in_days=starts_in_days)
     _roster(app, session_id, me.id)
     [a] = _book(app, session_id, PEOPLE[:1])
     with app.app_context():
         session = db.session.get(CourseSession, session_id)
-        date_id, day = session.dates[0].id, to_uk(session.starts_at).date()
+        date_id, opens = session.dates[0].id, format_uk(session.starts_at - timedelta(hours=1))
     url = _register_url(session_id, date_id)
     html = client.get(url).get_data(as_text=True)
-    assert f"You can take this register from {day.day} {day:%B %Y}" in html
+    assert f"You can take this register from {opens}, an hour before it starts." in html
     assert "Aisha" in html and "Save the register" not in html
     response = web.submit(url, {f"booking-{a}": "present"}, page="/facilitate")
     assert response.status_code == 400 and "You can take this register from" in response.get_data(as_text=True)
@@ -775,8 +805,9 @@ def test_the_register_cannot_be_taken_before_the_day(app, login_as, web, client)
 
 def test_multi_date_session_completes_only_with_the_last_date(app, login_as, web, client):
     me = login_as("facilitator")
-    # First date two weeks ago, second a week ago, third today (an hour ago).
-    session_id = _session(app, starts_in_days=-14 - HOUR, dates=3, hours=2)
+    # First date two weeks ago, second a week ago, third today (3 hours ago, 2 hours
+    # long, so over: a session is completed only after its last date has ended).
+    session_id = _session(app, starts_in_days=-14 - 3 * HOUR, dates=3, hours=2)
     _roster(app, session_id, me.id)
     a, b = _book(app, session_id, PEOPLE[:2])
     with app.app_context():
@@ -842,3 +873,69 @@ def test_sign_in_sheet_pdf_has_the_preferred_names(app, login_as, client):
     with app.app_context():
         events = db.session.execute(select(AuditEvent).where(AuditEvent.event == "export")).scalars().all()
     assert [(e.actor_id, e.detail) for e in events] == [(me.id, f"sign-in sheet: session {session_id} date {date_id}")]
+
+
+# --- People with the same preferred name are told apart (issue 13, part 6) ------------------
+
+def _two_jos(app, login_as):
+    """Two students called Jo (Jo Smith and Jo Patel), a third Jo Smith, and Ben."""
+    me, session_id, [date_id], booking_ids = _facilitating_today(
+        app, login_as, people=[("Jo", "", ""), ("Jo", "", ""), ("Jo", "", ""), ("Ben", "", "")])
+    with app.app_context():
+        bookings = [db.session.get(Booking, b) for b in booking_ids]
+        for booking, full in zip(bookings, ["Jo Smith", "Joanna Patel", "Joseph Smith", "Ben Okafor"], strict=True):
+            booking.student.full_name = full
+        db.session.commit()
+        numbers = [b.student.student_number for b in bookings]
+    return session_id, date_id, booking_ids, numbers
+
+
+def _labels(numbers):
+    smith, _patel, other_smith, _ben = numbers
+    return ["Jo P.", f"Jo S. ({smith})", f"Jo S. ({other_smith})", "Ben"]
+
+
+def test_class_list_tells_apart_two_students_called_jo(app, login_as, client):
+    session_id, _date_id, booking_ids, numbers = _two_jos(app, login_as)
+    html = client.get(f"/facilitate/sessions/{session_id}").get_data(as_text=True)
+    names = re.findall(r'id="person-\d+">.*?<strong>(.*?)</strong>', html, flags=re.S)
+    assert sorted(names) == sorted(_labels(numbers))
+    assert "<strong>Jo</strong>" not in html
+
+
+def test_register_tells_apart_two_students_called_jo(app, login_as, client, web):
+    session_id, date_id, (smith, patel, other, ben), numbers = _two_jos(app, login_as)
+    url = _register_url(session_id, date_id)
+    html = client.get(url).get_data(as_text=True)
+    names = re.findall(r'<span class="rec-register__name">(.*?)</span>', html)
+    assert sorted(names) == sorted(_labels(numbers))
+    # The row htmx sends back, and the message without JavaScript, use the same names.
+    row = client.post(f"{url}/{patel}", data={f"booking-{patel}": "present"}, headers=_hx(client, url))
+    assert '<span class="rec-register__name">Jo P.</span>' in row.get_data(as_text=True)
+    Browserless(client).submit(f"{url}/{smith}", {f"booking-{smith}": "absent"}, page=url)
+    assert f"Jo S. ({numbers[0]}) is marked absent." in client.get(url).get_data(as_text=True)
+
+
+def test_register_before_it_opens_lists_the_names_told_apart(app, login_as, client):
+    me = login_as("facilitator")
+    session_id = _session(app, starts_in_days=3)
+    _roster(app, session_id, me.id)
+    booking_ids = _book(app, session_id, [("Jo", "", ""), ("Jo", "", "")])
+    with app.app_context():
+        for booking_id, full in zip(booking_ids, ["Jo Smith", "Jo Patel"], strict=True):
+            db.session.get(Booking, booking_id).student.full_name = full
+        date_id = db.session.get(CourseSession, session_id).dates[0].id
+        db.session.commit()
+    html = client.get(_register_url(session_id, date_id)).get_data(as_text=True)
+    assert "<li>Jo P.</li>" in html and "<li>Jo S.</li>" in html
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_sign_in_sheet_tells_apart_two_students_called_jo(app, login_as, client):
+    session_id, date_id, _ids, numbers = _two_jos(app, login_as)
+    response = client.get(f"/facilitate/sessions/{session_id}/dates/{date_id}/sign-in-sheet.pdf")
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True,
+                          check=True).stdout.decode()
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    for label in _labels(numbers):
+        assert any(line.endswith(label) and re.match(r"\d+ ", line) for line in lines), label

@@ -544,8 +544,10 @@ def test_the_daily_command_invites_walk_ins_and_older_sessions_once(app):
         other = past_session("Wellbeing Tools", days_ago=60)
         mark(book(other, factories.make_user()), other, ["present"])
         mark(book(other, factories.make_user()), other, ["absent"])
+        # Over, but its register is not fully taken: not completed, nobody invited.
         not_done = past_session("Hearing Voices", days_ago=5, status="scheduled")
         mark(book(not_done, factories.make_user()), not_done, ["present"])
+        book(not_done, factories.make_user())
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["rec", "feedback-invitations"])
     assert result.exit_code == 0
@@ -561,6 +563,28 @@ def test_the_daily_command_invites_walk_ins_and_older_sessions_once(app):
     assert messages(app)[-1] == ("walkin@example.org", "Recovery Education Centre session: tell us how it went")
     last = app.test_cli_runner().invoke(args=["rec", "feedback-invitations"])
     assert "Sent 0 feedback invitations" in last.output and len(messages(app)) == 4
+
+
+def test_the_daily_command_completes_sessions_that_are_over_with_registers_taken(app):
+    """Issue 13 (5): a register taken during a session no longer completes it; the daily
+    command does, once its last date has ended, and the invitations go out then."""
+    with app.app_context():
+        over = past_session("Hearing Voices", days_ago=0.5, hours=2, status="scheduled")
+        came = factories.make_user(email="came@example.org")
+        mark(book(over, came), over, ["present"])
+        running = past_session("Wellbeing Tools", days_ago=1 / 24, hours=6, status="scheduled")
+        mark(book(running, factories.make_user(email="still-here@example.org")), running, ["present"])
+        db.session.commit()
+        over_id, running_id = over.id, running.id
+    result = app.test_cli_runner().invoke(args=["rec", "feedback-invitations"])
+    assert result.exit_code == 0
+    assert "Completed 1 session whose last date has ended and whose registers are taken" in result.output
+    assert messages(app) == [("came@example.org", "Recovery Education Centre session: tell us how it went")]
+    with app.app_context():
+        assert db.session.get(CourseSession, over_id).status == "completed"
+        assert db.session.get(CourseSession, running_id).status == "scheduled"
+    again = app.test_cli_runner().invoke(args=["rec", "feedback-invitations"])
+    assert "Sent 0 feedback invitations" in again.output and len(messages(app)) == 1
 
 
 # --- Facilitator reflections -------------------------------------------------------------------------

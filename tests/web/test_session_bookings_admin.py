@@ -190,3 +190,28 @@ def test_no_place_is_given_on_a_completed_or_cancelled_session(login_as, web, cl
         assert db.session.get(Booking, waiting).status == "waitlisted"
         assert db.session.get(CourseSession, session_id).capacity == 1
         assert db.session.execute(select(OutboxMessage)).first() is None
+
+
+def test_staff_cannot_cancel_a_place_with_attendance_recorded(login_as, web, client, app):
+    """Issue 13 (5): a marked place was cancelled, taking the attendance and certificate
+    with it, and the place went to the first person waiting."""
+    from rec_portal.attendance.operations import record_attendance
+
+    login_as("admin")
+    session_id, (booked, waiting) = _started(app)
+    with app.app_context():
+        booking = db.session.get(Booking, booked)
+        record_attendance(booking.session.dates[0], booking, "present", None)
+        db.session.commit()
+        name = booking.student.full_name
+    page = f"/admin/courses/sessions/{session_id}/bookings"
+    html = client.get(page).get_data(as_text=True)
+    assert f'id="marked-{booked}"' in html and "Attendance recorded, so this place cannot be cancelled" in html
+    assert f'action="/admin/courses/bookings/{booked}/cancel"' not in html
+    web.submit(f"/admin/courses/bookings/{booked}/cancel", {}, page=page)
+    html = client.get(page).get_data(as_text=True)
+    assert f"{name}’s attendance has been recorded for this session, so their place cannot be cancelled" in html
+    with app.app_context():
+        assert db.session.get(Booking, booked).status == "confirmed"
+        assert db.session.get(Booking, waiting).status == "waitlisted"
+        assert db.session.execute(select(OutboxMessage.subject)).scalars().all() == []
