@@ -117,6 +117,8 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "REC_LIMIT_LOGIN": _env("REC_LIMIT_LOGIN", "10 per minute; 50 per hour"),
         "REC_LIMIT_REGISTER": _env("REC_LIMIT_REGISTER", "5 per minute; 20 per hour"),
+        "REC_LIMIT_REGISTER_PER_EMAIL": _env("REC_LIMIT_REGISTER_PER_EMAIL", "3 per hour"),
+        "REC_LIMIT_LOGIN_CEILING": _env("REC_LIMIT_LOGIN_CEILING", "60 per minute; 300 per hour"),
         "REC_LIMIT_PASSWORD_RESET": _env("REC_LIMIT_PASSWORD_RESET", "5 per minute; 20 per hour"),
         # Per email address, whoever asks: stops one mailbox being flooded or one account
         # being guessed at from many addresses.

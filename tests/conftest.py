@@ -142,12 +142,12 @@ class Browserless:
 
     def enrol(self, data: dict):
         """Register with ``data`` (the /register form), then follow the link in the email
-        and choose the button, as a person would. Returns the last response (signed in,
+        enter the password chosen and choose the button, as a person would. Returns the last response (signed in,
         sent on to the optional questions)."""
         sent = self.submit("/register", data)
         assert sent.status_code == 302, sent.get_data(as_text=True)[:2000]
         assert sent.headers["Location"] == "/register/check-your-email"
-        return self.submit(self.signup_link(data["email"]), {})
+        return self.submit(self.signup_link(data["email"]), {"password": data["password"]})
 
     def login(self, email: str, password: str = factories.PASSWORD):
         response = self.submit("/login", {"email": email, "password": password})

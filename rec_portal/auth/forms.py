@@ -184,7 +184,13 @@ class RegisterForm(NameFields, CredentialFields, AboutYouFields, ContactFields, 
 
 
 class ConfirmSignupForm(FlaskForm):
-    """Only the CSRF token: the button that finishes enrolling."""
+    """Finishing enrolment: the password chosen when enrolling, so that only the person
+    who enrolled (and can read the email) can make the account."""
+
+    password = PasswordField(
+        "The password you chose when you enrolled",
+        validators=[InputRequired("Enter the password you chose when you enrolled")],
+    )
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -180,10 +180,20 @@ def find_pending_signup(token: str) -> PendingSignup | None:
     return row
 
 
-def confirm_signup(token: str) -> User:
-    """Enrolment, step two: the link was followed, so the address is the person's. Make the
-    account from the waiting details. The link works once."""
+SIGNUP_PASSWORD_MESSAGE = (
+    "Enter the password you chose when you enrolled. If you enrolled more than once, use the "
+    "password you chose the last time"
+)
+
+
+def confirm_signup(token: str, password: str) -> User:
+    """Enrolment, step two: the link was followed, so the address is the person's, and the
+    password is the one chosen when enrolling, so the details are theirs too (someone who
+    enrolled again with the same address cannot make the owner confirm an account whose
+    password they chose). Make the account from the waiting details. The link works once."""
     row = find_pending_signup(token)
+    if row is not None and not verify_password(row.password_hash, password):
+        raise DomainError(SIGNUP_PASSWORD_MESSAGE, field="password")
     # Claim the sign-up in one statement, so two requests with the same link cannot both
     # make an account.
     claimed = db.session.execute(

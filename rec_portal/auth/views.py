@@ -31,6 +31,12 @@ def _limit(name: str, key_func=None, deduct_when=None):
     )
 
 
+def _email_sent(response) -> bool:
+    """Count an enrolment against its email address only once it has sent that address an
+    email (a form sent back with mistakes sends nothing)."""
+    return response.status_code == 302
+
+
 def _not_signed_in(response) -> bool:
     """Count an attempt to sign in against the connection's limit only if it did not sign
     anyone in: a class on a venue's shared wifi all sign in from one address."""
@@ -42,6 +48,9 @@ def _email_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# Failures count at once; since a failure is only counted once it has been answered, a
+# ceiling that counts every attempt bounds what sending many at the same time could add.
+@_limit("REC_LIMIT_LOGIN_CEILING")
 @_limit("REC_LIMIT_LOGIN", deduct_when=_not_signed_in)
 @_limit("REC_LIMIT_LOGIN_PER_EMAIL", key_func=_email_key)
 def login():
@@ -75,6 +84,16 @@ def logout():
     return redirect(url_for("pages.home"))
 
 
+def _sent_from_this_site() -> bool:
+    """Whether the browser says the request came from one of this site's own pages:
+    ``Sec-Fetch-Site: same-origin``, or failing that an ``Origin`` header naming this site."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin is not None and origin.rstrip("/") == request.host_url.rstrip("/")
+
+
 @bp.route("/quick-exit", methods=["POST"])
 @csrf.exempt  # checked below: a refused token must still send the person away
 def quick_exit():
@@ -84,15 +103,19 @@ def quick_exit():
     Without JavaScript this is an ordinary form post, answered with a 303 to the neutral
     site. With JavaScript, app.js sends the same form with ``navigator.sendBeacon`` (it
     survives the page unloading; ``via=beacon`` gets an empty 204) and replaces the page
-    in the history itself. The CSRF token is needed to end the session, so no other site
-    can sign anyone out; without a valid one nothing changes, but the person is still sent
-    away (a safety exit never stops at an error page). Signed-out visitors (the support
+    in the history itself. The CSRF token (or, for a page left open with a stale one, the
+    browser's own same-origin headers) is needed to end the session, so no other site can
+    sign anyone out; without either nothing changes, but the person is still sent away (a
+    safety exit never stops at an error page). Signed-out visitors (the support
     guide) are just sent away. Recorded like a sign-out, so no record says a quick exit
     was used."""
     try:
         csrf.protect()  # the same check as every other form (token, and referrer on HTTPS)
     except CSRFError:
-        token_ok = False
+        # A page left open for long (or from before signing in again in another tab) holds a
+        # stale token: the browser's own word that the form came from this site's page
+        # (headers no other site's page can set) is enough to sign out.
+        token_ok = _sent_from_this_site()
     else:
         token_ok = True
     if token_ok and current_user.is_authenticated:
@@ -109,6 +132,7 @@ def quick_exit():
 
 @bp.route("/register", methods=["GET", "POST"])
 @_limit("REC_LIMIT_REGISTER")
+@_limit("REC_LIMIT_REGISTER_PER_EMAIL", key_func=_email_key, deduct_when=_email_sent)
 def register():
     if current_user.is_authenticated:
         flash("You already have an account and are signed in.", "info")
@@ -144,24 +168,27 @@ def confirm_signup(token: str):
     form = ConfirmSignupForm()
     if form.validate_on_submit():
         try:
-            user = operations.confirm_signup(token)
+            user = operations.confirm_signup(token, form.password.data)
         except operations.EmailTaken as error:
             db.session.rollback()
             flash(error.message + ".", "info")
             return redirect(url_for("auth.login"))
-        except DomainError:
+        except DomainError as error:
             db.session.rollback()
-            return render_template("auth/signup_link_invalid.html"), 410
-        queue_email(
-            to=user.email,
-            user=user,
-            subject="Welcome to the Recovery Education Centre",
-            body=render_template("emails/welcome.txt", user=user),
-        )
-        operations.sign_in(user)
-        db.session.commit()
-        flash("Your email address is confirmed and your account has been created. You are signed in.", "success")
-        return redirect(url_for("outcomes.offer"))  # the optional questions about crime
+            if error.field != "password":
+                return render_template("auth/signup_link_invalid.html"), 410
+            add_error(form, error.field, error.message)
+        else:
+            queue_email(
+                to=user.email,
+                user=user,
+                subject="Welcome to the Recovery Education Centre",
+                body=render_template("emails/welcome.txt", user=user),
+            )
+            operations.sign_in(user)
+            db.session.commit()
+            flash("Your email address is confirmed and your account has been created. You are signed in.", "success")
+            return redirect(url_for("outcomes.offer"))  # the optional questions about crime
     return render_template("auth/confirm_signup.html", form=form, token=token), (
         400 if form.errors else 200
     )

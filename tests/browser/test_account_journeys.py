@@ -16,6 +16,7 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import OutboxMessage
 from tests import factories
+from tests.conftest import signup_link
 
 pytestmark = pytest.mark.browser
 
@@ -106,10 +107,18 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
     visitor.submit("Enrol and create my account")
 
+    # The page says to check the email; the link in it (read from the outbox) asks for the
+    # password chosen, then makes the account.
+    expect(heading(visitor)).to_have_text("Check your email")
+    visitor.visit(signup_link(live_server.app, email))
+    expect(heading(visitor)).to_have_text("Finish enrolling")
+    page.get_by_label("The password you chose when you enrolled").fill(FIRST_PASSWORD)
+    visitor.submit("Confirm and finish enrolling")
+
     # Signed in, and offered the optional questions about crime; then My account, which
     # shows the (normalised) email address.
     expect(heading(visitor)).to_have_text("A few optional questions")
-    expect(banner(visitor)).to_contain_text("Your account has been created. You are signed in.")
+    expect(banner(visitor)).to_contain_text("your account has been created. You are signed in.")
     visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
     details = page.locator(".nhsuk-summary-list").first

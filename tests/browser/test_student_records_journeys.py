@@ -71,6 +71,7 @@ def enrol(visitor, live_server) -> None:
     # Follow the link in the email (read from the outbox), then choose the button.
     visitor.visit(signup_link(live_server.app, EMAIL))
     expect(heading(visitor)).to_have_text("Finish enrolling")
+    page.get_by_label("The password you chose when you enrolled").fill(PASSWORD)
     visitor.submit("Confirm and finish enrolling")
     expect(heading(visitor)).to_have_text("A few optional questions")  # offered after enrolment
     visitor.visit("/my/account")

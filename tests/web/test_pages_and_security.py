@@ -32,10 +32,10 @@ def test_privacy_notice_promises_the_safety_plan_is_private(client):
     assert "Your personal safety plan is private to you" in html
 
 
-def test_privacy_notice_says_what_the_portal_now_does(client, app):
+def test_privacy_notice_says_what_the_portal_now_does(client, app, monkeypatch):
     """Issue 13: the notice matches sign-up confirmation, pooled anonymous feedback, closed
     quarters for the crime figures, the quick exit and the data download's addresses."""
-    app.config["REC_SIGNUP_CONFIRM_HOURS"] = 36
+    monkeypatch.setitem(app.config, "REC_SIGNUP_CONFIRM_HOURS", 36)
     text = " ".join(client.get("/privacy").get_data(as_text=True).split())
     assert "deleted after 36 hours and no account is made" in text
     assert "at least 8 people have answered anonymously about that course in that term" in text
@@ -277,3 +277,57 @@ def test_static_files_do_not_touch_the_database(login_as, client, app):
         event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200 and statements == []
     assert "nosniff" == response.headers["X-Content-Type-Options"]
+
+
+def test_every_sign_in_attempt_counts_toward_a_higher_ceiling_per_connection(app, monkeypatch):
+    """Found by review: failures are counted only once answered, so many sent at the same
+    moment could pass the failures-only limit; a ceiling counts every attempt, successes
+    included, and stops the connection when reached."""
+    from rec_portal.extensions import db
+
+    monkeypatch.setitem(app.config, "REC_LIMIT_LOGIN_CEILING", "4 per minute")
+    with app.app_context():
+        email = factories.make_user(email="ceiling@example.org").email
+        db.session.commit()
+    statuses = []
+    for _ in range(5):
+        person = Browserless(app.test_client())
+        statuses.append(person.submit("/login", {"email": email, "password": factories.PASSWORD}).status_code)
+    assert statuses == [302] * 4 + [429]
+
+
+def test_enrolment_emails_to_one_address_are_limited_the_same_for_new_and_known_addresses(app):
+    """Found by review: each enrolment emails the address typed, so anyone could flood one
+    person's inbox. After 3 emails an hour to one address (from any connection), the 4th
+    is refused with the calm limit page, whether or not the address has an account; a form
+    sent back with mistakes sends nothing and does not count."""
+    from sqlalchemy import func, select
+
+    from rec_portal.extensions import db
+    from rec_portal.models import OutboxMessage
+
+    with app.app_context():
+        factories.make_user(email="known@example.org")
+        db.session.commit()
+    form = {
+        "full_name": "Sam Person", "preferred_name": "", "password": "engine-analytical-1843",
+        "confirm_password": "engine-analytical-1843", "consent": "y",
+        "relationship_to_services": "service_user", "contact_preference": "email",
+    }
+    for address in ("known@example.org", "nobody-yet@example.org"):
+        statuses = []
+        for n in range(5):
+            person = Browserless(app.test_client())
+            person.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+            if n == 0:  # a mistake first: sent back, no email, not counted
+                mistake = person.submit("/register", {**form, "email": address, "confirm_password": "x"})
+                assert mistake.status_code == 400
+            statuses.append(person.submit("/register", {**form, "email": address}).status_code)
+        assert statuses == [302, 302, 302, 429, 429], address
+        assert "Please wait a few minutes, then try again" in person.submit(
+            "/register", {**form, "email": address}).get_data(as_text=True)
+        with app.app_context():
+            sent = db.session.execute(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.to_address == address)
+            ).scalar_one()
+        assert sent == 3, address

@@ -113,6 +113,24 @@ def test_without_the_csrf_token_nothing_ends_but_the_person_still_leaves(app, lo
         ).scalar_one() is None
 
 
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "same-origin"},
+    {"Origin": "http://localhost"},
+])
+def test_a_stale_token_from_this_sites_own_page_still_signs_out(app, login_as, client, headers):
+    """Found by review: a page left open (or from before signing in again in another tab)
+    holds a stale token, and the person stayed signed in after leaving. The browser's own
+    same-origin headers are enough; another site's are not."""
+    login_as("student")
+    _write_plan(client)
+    hostile = {"Sec-Fetch-Site": "cross-site"} if "Sec-Fetch-Site" in headers else {"Origin": "https://evil.example"}
+    client.post("/quick-exit", data={"csrf_token": "stale"}, headers=hostile)
+    assert PLAN_TEXT in client.get("/my/safety-plan").get_data(as_text=True)  # another site: nothing ends
+    response = client.post("/quick-exit", data={"csrf_token": "stale", "via": "beacon"}, headers=headers)
+    assert response.status_code == 204
+    assert client.get("/my/safety-plan").headers["Location"].startswith("/login")
+
+
 def test_signed_out_visitors_of_the_support_guide_are_just_sent_away(app, client):
     token = _exit_form(client.get("/support").get_data(as_text=True))
     response = client.post("/quick-exit", data={"csrf_token": token})

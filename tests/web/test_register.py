@@ -24,7 +24,7 @@ def test_register_creates_a_student_signed_in_once_the_link_is_followed(web, cli
     assert sent.status_code == 302 and sent.headers["Location"] == "/register/check-your-email"
     with app.app_context():
         assert db.session.execute(select(User)).first() is None  # no account yet
-    response = web.submit(web.signup_link(GOOD["email"]), {})
+    response = web.submit(web.signup_link(GOOD["email"]), {"password": GOOD["password"]})
     # Straight after enrolment: the optional questions about crime are offered (outcomes).
     assert response.status_code == 302 and response.headers["Location"] == "/my/outcomes/welcome"
     assert "your account has been created" in client.get("/my/outcomes/welcome").get_data(as_text=True)
@@ -161,9 +161,9 @@ def test_an_unconfirmed_account_cannot_sign_in_and_the_link_works_once(web, clie
     assert "<h1>Finish enrolling</h1>" in page and "Confirm and finish enrolling" in page
     with app.app_context():
         assert db.session.execute(select(User)).first() is None
-    assert web.submit(link, {}).headers["Location"] == "/my/outcomes/welcome"
+    assert web.submit(link, {"password": GOOD["password"]}).headers["Location"] == "/my/outcomes/welcome"
     client.post("/logout", data={"csrf_token": web.token("/my/account")})
-    again = web.submit(link, {}, page="/login")
+    again = web.submit(link, {"password": GOOD["password"]}, page="/login")
     assert again.status_code == 410
     assert client.get("/my/account").status_code == 302
     web.login(GOOD["email"], GOOD["password"])  # the account works
@@ -182,7 +182,7 @@ def test_an_expired_link_does_not_make_an_account(web, client, app):
         db.session.commit()
     page = client.get(link)
     assert page.status_code == 410 and "enrol again" in page.get_data(as_text=True)
-    assert web.submit(link, {}, page="/login").status_code == 410
+    assert web.submit(link, {"password": GOOD["password"]}, page="/login").status_code == 410
     refused = web.submit("/login", {"email": GOOD["email"], "password": GOOD["password"]})
     assert "Enter a correct email address and password" in refused.get_data(as_text=True)
     with app.app_context():
@@ -199,13 +199,39 @@ def test_registering_again_replaces_an_unconfirmed_sign_up(app):
     second_link = owner.signup_link(GOOD["email"])
     assert second_link != first_link
     assert squatter.client.get(first_link).status_code == 410
-    assert owner.submit(second_link, {}).headers["Location"] == "/my/outcomes/welcome"
+    assert owner.submit(second_link, {"password": "owner-password-real-9"}).headers["Location"] == "/my/outcomes/welcome"
     with app.app_context():
         user = db.session.execute(select(User)).scalar_one()
         assert user.full_name == "Ada Lovelace"
         assert db.session.execute(select(func.count()).select_from(PendingSignup)).scalar_one() == 0
     owner.client.post("/logout", data={"csrf_token": owner.token("/my/account")})
     owner.login(GOOD["email"], "owner-password-real-9")
+
+
+def test_someone_enrolling_after_the_owner_cannot_take_over_the_account(app):
+    """Found by review: the owner enrols; someone else enrols again with the owner's address
+    and their own password; the owner opens the newest email and confirms. The account must
+    not end up with the other person's password: finishing needs the password chosen."""
+    owner, intruder = Browserless(app.test_client()), Browserless(app.test_client())
+    owner.submit("/register", GOOD)
+    intruder.submit("/register", {**GOOD, "password": "intruder-pass-9991", "confirm_password": "intruder-pass-9991"})
+    link = owner.signup_link(GOOD["email"])  # the newest email in the owner's inbox
+    refused = owner.submit(link, {"password": GOOD["password"]})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "Enter the password you chose when you enrolled" in html and "nhsuk-error-summary" in html
+    empty = owner.submit(link, {"password": ""})
+    assert empty.status_code == 400
+    with app.app_context():
+        assert db.session.execute(select(User)).first() is None  # nothing made, link still good
+        assert db.session.execute(select(PendingSignup)).scalar_one() is not None
+    # The owner enrols again (their details replace the intruder's) and finishes.
+    owner.submit("/register", GOOD)
+    assert owner.submit(owner.signup_link(GOOD["email"]), {"password": GOOD["password"]}).headers["Location"] == "/my/outcomes/welcome"
+    owner.client.post("/logout", data={"csrf_token": owner.token("/my/account")})
+    bad = intruder.submit("/login", {"email": GOOD["email"], "password": "intruder-pass-9991"})
+    assert bad.status_code == 400
+    owner.login(GOOD["email"], GOOD["password"])
 
 
 def test_expire_signups_deletes_unconfirmed_sign_ups_past_their_time(web, app):
@@ -272,7 +298,7 @@ def test_a_link_for_an_address_given_an_account_meanwhile_sends_the_person_to_si
               "--password", "river-stone-lantern-9"],
     )
     assert result.exit_code == 0, result.output
-    response = web.submit(link, {})
+    response = web.submit(link, {"password": GOOD["password"]})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert "An account already uses this email address" in client.get("/login").get_data(as_text=True)
     with app.app_context():
