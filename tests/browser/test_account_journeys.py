@@ -196,7 +196,7 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     sign_out(visitor)
 
 
-def test_registration_errors_are_listed_and_answers_kept(visitor):
+def test_registration_errors_are_listed_and_answers_kept(visitor, live_server):
     page = visitor.page
     visitor.visit("/register")
     page.get_by_label("Full name", exact=True).fill("Grace Hopper")
@@ -250,6 +250,20 @@ def test_registration_errors_are_listed_and_answers_kept(visitor):
     page.get_by_role("radio", name="I use mental health services (or have done)").check()
     page.get_by_role("checkbox", name="I have read the privacy notice").check()
     visitor.submit("Enrol and create my account")
+    expect(heading(visitor)).to_have_text("Check your email")
+
+    # Finishing needs the password chosen: a wrong one is shown as an error, nothing made.
+    visitor.visit(signup_link(live_server.app, "grace.hopper@example.org"))
+    confirm_password = page.get_by_label("The password you chose when you enrolled")
+    confirm_password.fill("not-what-i-chose-1")
+    visitor.submit("Confirm and finish enrolling")
+    assert page.title().startswith("Error: "), page.title()
+    expect(error_summary(visitor).get_by_role("link")).to_have_text(
+        "Enter the password you chose when you enrolled. If you enrolled more than once, use the "
+        "password you chose the last time"
+    )
+    page.get_by_label("The password you chose when you enrolled").fill("compiler-cobol-1959")
+    visitor.submit("Confirm and finish enrolling")
     expect(heading(visitor)).to_have_text("A few optional questions")  # the offer after enrolment
     visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
