@@ -114,8 +114,8 @@ def add_walk_in(session_id: int):
     for other in still_waiting:
         flash(f"{booking.student.full_name} is also on the waiting list for this course on "
               f"{format_uk(other.session.starts_at)}. Once they have attended this session, they "
-              "will not be given a place from that list. If they no longer need it, remove them "
-              "from it on that date’s bookings page (it is linked next to their name below).",
+              "will not be given a place from that list. To take them off it, follow the date "
+              "next to their name below.",
               "warning")
     return redirect(url_for("courses.session_bookings", session_id=session.id))
 
