@@ -5,7 +5,10 @@ started or is full (like "Give a place", the session gains a place so its capaci
 never exceeded). A late booking is the same thing before the session: booking may have
 closed, but the REC team can still add someone. Nobody is added twice, and nobody is
 added to a cancelled or completed session. Nobody gets a second place on a course: someone
-with a place on another date of it is refused, with the date named.
+with a place on another date of it is refused, with the date named. Someone waiting for
+another date of the course is added, and staff are told which list they are still on
+(``waiting_lists_elsewhere``): once marked present here they are never given a place from
+it (bookings.operations.attended_other_dates), and staff can remove them from it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Booking, User
 from rec_portal.models.accounts import STUDENT
-from rec_portal.models.bookings import ADMIN, CONFIRMED
+from rec_portal.models.bookings import ADMIN, CONFIRMED, WAITLISTED
 from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.timeutil import format_uk, utcnow
 
@@ -78,3 +81,10 @@ def add_walk_in(session_id: int, student: User | None, *, added_by: User,
     db.session.add(booking)
     db.session.flush()
     return booking
+
+
+def waiting_lists_elsewhere(booking: Booking, now: datetime | None = None) -> list[Booking]:
+    """The waiting-list places ``booking``'s student still holds on other dates of the
+    course (for the message staff see after adding a walk-in)."""
+    return [o for o in same_course_bookings(booking.session, booking.student_id, now)
+            if o.status == WAITLISTED]

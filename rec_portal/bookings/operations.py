@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, Course, CourseSession, SessionDate, User
+from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, WAITLISTED
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED
@@ -208,6 +210,53 @@ def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
     ).scalars())
 
 
+def attended_other_dates(booking_ids: list[int]) -> dict[int, Booking]:
+    """For each of these waiting-list places, the student's place on another date of the
+    same course at which they were marked present, if that date was still to come or
+    under way when they joined this list, or the mark was recorded after they joined it
+    (earliest first; one statement).
+
+    Such a person has done the course since joining the list: they are never promoted from
+    it (a place elsewhere only counts until that date is over; attending it counts for
+    good). Someone who joins a list after doing the course chose to do it again, so an
+    earlier course does not count. Individual workshops do not count, either way."""
+    if not booking_ids:
+        return {}
+    waiting, waiting_session = aliased(Booking), aliased(CourseSession)
+    rows = db.session.execute(
+        select(waiting.id, Booking)
+        .select_from(waiting)
+        .join(waiting_session, waiting_session.id == waiting.session_id)
+        .join(Booking, and_(Booking.student_id == waiting.student_id,
+                            Booking.session_id != waiting.session_id))
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(
+            waiting.id.in_(booking_ids),
+            waiting_session.individual.is_(False),
+            CourseSession.course_id == waiting_session.course_id,
+            CourseSession.individual.is_(False),
+            CourseSession.status != SESSION_CANCELLED,
+            exists().where(
+                Attendance.booking_id == Booking.id,
+                Attendance.status == PRESENT,
+                or_(CourseSession.ends_at > waiting.queued_at, Attendance.recorded_at > waiting.queued_at),
+            ),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).all()
+    found: dict[int, Booking] = {}
+    for booking_id, attended in rows:
+        found.setdefault(booking_id, attended)
+    return found
+
+
+ATTENDED_SWAP_MESSAGE = (
+    "You have already done this course: you attended on {date}. So you will not be given a "
+    "place from this waiting list. If you would like to do the course again, contact the "
+    "REC team."
+)
+
+
 INDIVIDUAL_MESSAGE = "This session is an individual workshop arranged for one person, so it cannot be booked."
 
 
@@ -294,7 +343,9 @@ def book_place(
     result = BookingResult(booking)
     if same_course == SWAP:
         by_student = made_by is None or made_by.id == student.id
-        for other in others:
+        # Waiting lists are left first: nobody is then offered a place (or a swap) from a
+        # list they are leaving in this same transaction.
+        for other in sorted(others, key=lambda o: o.status == CONFIRMED):
             (result.places_given_up if other.status == CONFIRMED else result.lists_left).append(other)
             result.promoted += cancel_booking(other.id, now=now, by_student=by_student)
     result.waitlist_position = waitlist_position(booking)
@@ -333,21 +384,25 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
 def _pass_over_people_with_a_place(session: CourseSession, waiting: list[Booking], free: int,
                                    now: datetime) -> list[Booking]:
     """The first ``free`` of ``waiting`` (in line order) who hold no place on another date
-    of the course. If places are left over, the people passed over are told once that a
-    place is free and they can swap (the message goes through the outbox)."""
+    of the course and have not attended another date since joining this list
+    (``attended_other_dates``). If places are left over, the people passed over for a place
+    they hold are told once that a place is free and they can swap (the message goes
+    through the outbox); those who attended are not (there is nothing to swap)."""
     elsewhere = _holding_places_elsewhere(session, [b.student_id for b in waiting], now)
-    chosen = [b for b in waiting if b.student_id not in elsewhere][:free]
+    attended = set() if session.individual else set(attended_other_dates([b.id for b in waiting]))
+    chosen = [b for b in waiting if b.student_id not in elsewhere and b.id not in attended][:free]
     if len(chosen) < free:
         from rec_portal.bookings import notify
 
         for booking in waiting:
-            if booking.student_id in elsewhere and booking.swap_offered_at is None:
+            if (booking.student_id in elsewhere and booking.id not in attended
+                    and booking.swap_offered_at is None):
                 booking.swap_offered_at = now
                 notify.swap_possible(booking)
     return chosen
 
 
-def _serve_my_other_waiting_lists(booking: Booking, now: datetime) -> list[Booking]:
+def serve_other_waiting_lists(booking: Booking, now: datetime) -> list[Booking]:
     """After ``booking``'s place is given up, its student may be first in line (and no longer
     passed over) on another date of the course that has a free place."""
     promoted = []
@@ -450,7 +505,7 @@ def cancel_booking(
     db.session.flush()
     if not was_confirmed:
         return []
-    return fill_free_places(session, now) + _serve_my_other_waiting_lists(booking, now)
+    return fill_free_places(session, now) + serve_other_waiting_lists(booking, now)
 
 
 def change_capacity(session_id: int, capacity: int, *, now: datetime | None = None) -> list[Booking]:
@@ -477,7 +532,10 @@ __all__ = [
     "SELF",
     "KEEP",
     "SWAP",
+    "ATTENDED_SWAP_MESSAGE",
     "SameCourseQuestion",
+    "attended_other_dates",
+    "serve_other_waiting_lists",
     "same_course_bookings",
     "swap_to_waiting_place",
     "INDIVIDUAL_CANCEL_MESSAGE",
@@ -548,11 +606,16 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     if session.status != SCHEDULED or session.starts_at <= now:
         raise BookingRefused("This session has already started or finished, so nobody can swap to it.")
     result = BookingResult(booking)
-    # Anyone entitled to a free place before them gets it first (usually nobody).
-    result.promoted += fill_free_places(session, now)
+    # Anyone entitled to a free place before them gets it first (usually nobody). That may
+    # be them: the place they held elsewhere is over or gone since the page was shown.
+    # ``promoted`` lists the others only, so the caller tells them once, as result.booking.
+    result.promoted += [b for b in fill_free_places(session, now) if b.id != booking.id]
     db.session.refresh(booking)
     if booking.status == CONFIRMED:
         return result
+    attended = attended_other_dates([booking.id]).get(booking.id)
+    if attended is not None:
+        raise BookingRefused(ATTENDED_SWAP_MESSAGE.format(date=format_uk(attended.session.starts_at)))
     if confirmed_count(session.id) >= session.capacity:
         raise BookingRefused(
             f"There is no free place on this date at the moment. You keep your place on the "

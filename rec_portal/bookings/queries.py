@@ -24,13 +24,20 @@ class MyBooking:
     # here), and whether a place is free here that they could swap to.
     place_elsewhere: Booking | None = None
     swap_free: bool = False
+    # Waiting lists: their place on another date of the course at which they were marked
+    # present since joining this list (bookings.operations.attended_other_dates): they are
+    # never promoted from this list.
+    attended_elsewhere: Booking | None = None
     marked: bool = False  # attendance recorded: the place can no longer be cancelled
 
 
 def mark_places_elsewhere(student_id: int, items) -> None:
     """For each waiting-list place in ``items``, the student's place on another date of the
-    same course (still to come or under way) and whether a place is free to swap to. Two
-    statements, whatever the number of items."""
+    same course (still to come or under way) and whether a place is free to swap to, and
+    the date of the course they attended since joining the list, if any. Three statements,
+    whatever the number of items."""
+    from rec_portal.bookings.operations import attended_other_dates
+
     waiting = [m for m in items if m.booking.status == WAITLISTED and not m.booking.session.individual]
     if not waiting:
         return
@@ -51,7 +58,9 @@ def mark_places_elsewhere(student_id: int, items) -> None:
     for b in held:
         by_course.setdefault(b.session.course_id, b)
     places = places_left_for([m.booking.session_id for m in waiting])
+    attended = attended_other_dates([m.booking.id for m in waiting])
     for m in waiting:
+        m.attended_elsewhere = attended.get(m.booking.id)
         other = by_course.get(m.booking.session.course_id)
         if other is not None and other.session_id != m.booking.session_id:
             m.place_elsewhere = other
@@ -132,3 +141,30 @@ def my_courses(student_id: int):
     for m in done:
         m.feedback = feedback[m.booking.id]
     return upcoming, waiting, past
+
+
+def other_dates_of_course(session: CourseSession, student_ids: list[int]) -> dict[int, list[Booking]]:
+    """Staff pages: each student's places and waiting-list places on other dates of this
+    session's course still to come or under way (earliest first; one statement). Empty for
+    an individual workshop."""
+    if not student_ids or session.individual:
+        return {}
+    rows = db.session.execute(
+        select(Booking)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(
+            Booking.student_id.in_(student_ids),
+            Booking.status != CANCELLED,
+            Booking.session_id != session.id,
+            CourseSession.course_id == session.course_id,
+            CourseSession.individual.is_(False),
+            CourseSession.status == SCHEDULED,
+            CourseSession.ends_at > utcnow(),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+        .options(selectinload(Booking.session))
+    ).scalars().all()
+    found: dict[int, list[Booking]] = {}
+    for b in rows:
+        found.setdefault(b.student_id, []).append(b)
+    return found

@@ -164,6 +164,11 @@ def cancel(booking_id: int):
             notify.place_offered(other)
         db.session.commit()
         message = "You have left the waiting list." if was_waiting else "Your place has been cancelled."
+        # Giving up a place can let them have a place they were waiting for on another date.
+        for other in promoted:
+            if other.student_id == booking.student_id:
+                message += (f" You now have a place on {format_uk(other.session.starts_at)}, from its "
+                            "waiting list. We have emailed you the details.")
         if is_htmx():
             return _panel(booking.session, message=message)
         flash(message, "success")
@@ -184,6 +189,7 @@ def _cancel_refused(booking: Booking, message: str):
 
 @bp.route("/my/courses/<int:booking_id>/swap", methods=["POST"])
 @role_required(STUDENT)
+@_limit("REC_LIMIT_BOOKING")
 def swap(booking_id: int):
     """Take a free place on a date whose waiting list they are on, giving up their place on
     another date of the same course (one transaction)."""
@@ -198,13 +204,18 @@ def swap(booking_id: int):
             return _panel(booking.session, error=refusal.message, error_title="You could not swap", status=400)
         flash(refusal.message, "error")
         return redirect(url_for("bookings.my_courses"))
+    # One message each: result.promoted never includes the student themselves.
     notify.place_offered(result.booking)
     for other in result.released:
         notify.booking_cancelled(other)
     for other in result.promoted:
         notify.place_offered(other)
     db.session.commit()
-    message = f"You have swapped: you now have a place on {format_uk(booking.session.starts_at)}."
+    if not result.released:  # the place elsewhere had ended or gone: nothing to give up
+        message = (f"You now have a place on {format_uk(booking.session.starts_at)}. "
+                   "We have emailed you the details.")
+    else:
+        message = f"You have swapped: you now have a place on {format_uk(booking.session.starts_at)}."
     if result.released:
         message += " Your place on " + " and ".join(format_uk(o.session.starts_at) for o in result.released) + " is cancelled."
     if is_htmx():

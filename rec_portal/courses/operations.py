@@ -11,7 +11,12 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from rec_portal.bookings import notify
-from rec_portal.bookings.operations import change_capacity, lock_session, register_taken
+from rec_portal.bookings.operations import (
+    change_capacity,
+    lock_session,
+    register_taken,
+    serve_other_waiting_lists,
+)
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
@@ -23,6 +28,7 @@ from rec_portal.models import (
     SessionDate,
 )
 from rec_portal.models.bookings import CANCELLED as BOOKING_CANCELLED
+from rec_portal.models.bookings import CONFIRMED as BOOKING_CONFIRMED
 from rec_portal.models.courses import (
     ARCHIVED,
     CANCELLED,
@@ -314,7 +320,9 @@ def session_cancel_refusal(session: CourseSession) -> str | None:
 
 def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     """Cancel a session: every booking and waiting-list place is released and each person
-    is told. Returns how many people were told."""
+    is told. Anyone who had a place here and waits for another date of the course was
+    passed over there because of this place: those lists are served again now, and anyone
+    promoted is told once. Returns how many people were told of the cancellation."""
     now = now or utcnow()
     session = lock_session(session_id)
     if session is None or session.status != SCHEDULED:
@@ -322,6 +330,7 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     if refusal := session_cancel_refusal(session):
         raise DomainError(refusal)
     people = _people_on(session)
+    held_places = [b for b in people if b.status == BOOKING_CONFIRMED]
     session.status = CANCELLED
     session.cancelled_at = now
     for booking in people:
@@ -338,6 +347,9 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
         )
     notify_roster_of_change(session, "cancelled")
     db.session.flush()
+    for booking in held_places:
+        for promoted in serve_other_waiting_lists(booking, now):
+            notify.place_offered(promoted)
     if session.individual:  # its workshop request goes back to the queue, as new
         from rec_portal.workshops.operations import session_cancelled
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from rec_portal import audit
 from rec_portal.admin.operations import people_query
 from rec_portal.auth.access import role_required
-from rec_portal.bookings import notify, operations
+from rec_portal.bookings import notify, operations, queries
 from rec_portal.courses import bp
 from rec_portal.courses.forms import StatusForm
 from rec_portal.courses.views import get_session_or_404
@@ -77,6 +77,9 @@ def session_bookings(session_id: int):
         "courses/session_bookings.html", session=session, booked=booked, waiting=waiting,
         # Places with attendance recorded cannot be cancelled (bookings.operations).
         marked=operations.marked_bookings([b.id for b in booked]),
+        # One place per course: their other dates, and who has since attended another date.
+        elsewhere=queries.other_dates_of_course(session, [b.student_id for b in booked + waiting]),
+        attended=operations.attended_other_dates([b.id for b in waiting]),
         q=q, found=found, form=StatusForm(), walk_in_q=walk_in_q, walk_in_found=walk_in_found,
     )
 
@@ -86,7 +89,7 @@ def session_bookings(session_id: int):
 def add_walk_in(session_id: int):
     """A walk-in or late booking: a confirmed place even if the session is full or has
     started (the rules are in rec_portal/attendance/walk_ins.py)."""
-    from rec_portal.attendance.walk_ins import WalkInRefused
+    from rec_portal.attendance.walk_ins import WalkInRefused, waiting_lists_elsewhere
     from rec_portal.attendance.walk_ins import add_walk_in as add
     from rec_portal.timeutil import utcnow
 
@@ -104,9 +107,16 @@ def add_walk_in(session_id: int):
     emailed = session.ends_at > utcnow()
     if emailed:
         notify.booking_made(booking, None)
+    still_waiting = waiting_lists_elsewhere(booking)
     db.session.commit()
     told = " They have been sent an email with the details." if emailed else ""
     flash(f"{booking.student.full_name} has been added to this session with a place.{told}", "success")
+    for other in still_waiting:
+        flash(f"{booking.student.full_name} is also on the waiting list for this course on "
+              f"{format_uk(other.session.starts_at)}. Once they have attended this session, they "
+              "will not be given a place from that list. To take them off it, follow the date "
+              "next to their name below.",
+              "warning")
     return redirect(url_for("courses.session_bookings", session_id=session.id))
 
 
@@ -173,9 +183,21 @@ def cancel_for_student(booking_id: int):
             for other in promoted:
                 notify.place_offered(other)
             db.session.commit()
-            moved = f" {promoted[0].student.full_name} moved up from the waiting list." if promoted else ""
-            flash(f"{booking.student.full_name}’s booking is cancelled.{moved}", "success")
+            flash(f"{booking.student.full_name}’s booking is cancelled.{_moved_up(booking, promoted)}",
+                  "success")
     return redirect(url_for("courses.session_bookings", session_id=booking.session_id))
+
+
+def _moved_up(cancelled: Booking, promoted: list[Booking]) -> str:
+    """Who was given a place because of a cancellation: on this date, and (for the person
+    whose place was cancelled) on another date of the course they were waiting for."""
+    here = [p.student.full_name for p in promoted if p.session_id == cancelled.session_id]
+    text = f" {' and '.join(here)} moved up from the waiting list." if here else ""
+    for other in promoted:
+        if other.session_id != cancelled.session_id:
+            text += (f" {other.student.full_name} now has a place on "
+                     f"{format_uk(other.session.starts_at)}, from its waiting list.")
+    return text + (" Everyone given a place has been sent an email." if promoted else "")
 
 
 @bp.route("/bookings/<int:booking_id>/give-place", methods=["POST"])

@@ -323,6 +323,8 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
 
     # Give up places and waiting-list spots in sessions that have not finished (a
     # session of several dates may have started), so nobody offers this account a place.
+    # Waiting lists go first: giving up a place serves the person's own other waiting
+    # lists for the course, which must not offer the account being deleted a place.
     upcoming = db.session.execute(
         select(Booking.id)
         .join(CourseSession, CourseSession.id == Booking.session_id)
@@ -330,6 +332,7 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
             Booking.student_id == uid, Booking.status != CANCELLED,
             or_(CourseSession.ends_at > now, Booking.status == WAITLISTED),
         )
+        .order_by(Booking.status != WAITLISTED, Booking.id)
     ).scalars().all()
     # A place with attendance recorded is kept (it cannot be cancelled): it still counts.
     from rec_portal.bookings.operations import marked_bookings
