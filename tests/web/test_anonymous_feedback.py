@@ -21,7 +21,7 @@ from tests.web.test_feedback_dashboard import _bank, _invite, _page, _respond, _
 
 AUTUMN_2025 = "Autumn term 2025 (September to December)"
 SPRING_2026 = "Spring term 2026 (January to April)"
-HELD = "Anonymous answers are held back until there are more"
+HELD = "Held back: fewer than 8 people answered anonymously about this course this term"
 
 
 def _session_on(course, when: datetime) -> CourseSession:
