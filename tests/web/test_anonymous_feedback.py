@@ -366,7 +366,7 @@ def test_an_open_pool_never_changes_what_staff_see_and_a_closed_one_cannot_grow(
     assert "Only I would say this" not in str(after)
     # What they see says the same whatever the open pool holds (8, now 9).
     anonymous, _summary, rows, listing = after
-    assert CLOSING_TEXT in anonymous
+    assert CLOSING_TEXT in anonymous and "<p" not in anonymous  # (markup is not shown as text)
     assert "anonymous responses this term" not in anonymous and "Pooled comment" not in anonymous
     assert "Held back" not in anonymous and "Nobody answered anonymously" not in anonymous
     assert not any(r[6].startswith("Anonymous") for r in rows[1:])
