@@ -319,7 +319,8 @@ def _views(client, cid: int) -> tuple[str, str, list[list[str]], str]:
     summary, the CSV, and the course's row in the list of courses."""
     html = _page(client, f"/admin/feedback/courses/{cid}")
     anonymous = _text(html[html.index('id="anonymous"'):])
-    summary = _text(re.search(r'id="summary".*?</dl>', html, re.DOTALL).group(0)) if 'id="summary"' in html else ""
+    page = _text(html)
+    summary = re.search(r"Invited \d+ Responses given with a name \d+ Response rate [^.]*", page).group(0)
     listing = _text(re.search(rf'<tr[^>]*id="course-{cid}".*?</tr>', _page(client, "/admin/feedback"), re.DOTALL).group(0))
     return anonymous, summary, _csv(client, cid), listing
 
