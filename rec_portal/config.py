@@ -84,6 +84,9 @@ def load_config(instance_path: str) -> dict:
         base_url = "http://127.0.0.1:5000"
     trusted_hosts = [h.strip() for h in (_env("REC_TRUSTED_HOSTS") or "").split(",") if h.strip()]
 
+    feedback_days = _int("REC_FEEDBACK_OPEN_DAYS", 42)
+    if feedback_days < 1:
+        raise ConfigError("REC_FEEDBACK_OPEN_DAYS must be 1 or more (days feedback stays open after a session)")
     idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
     absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
 
@@ -152,4 +155,8 @@ def load_config(instance_path: str) -> dict:
         "REC_RETENTION_MONTHS": _int("REC_RETENTION_MONTHS", 36),
         # Outcome follow-ups (6 and 12 months) count from the last date of this course.
         "REC_OUTCOME_COURSE_SLUG": _env("REC_OUTCOME_COURSE_SLUG", "staying-safe"),
+        # Feedback on a session can be given until the end of the UK day this many days
+        # after its last date; anonymous answers are shown only once every session of
+        # their course and term has closed (feedback/window.py).
+        "REC_FEEDBACK_OPEN_DAYS": feedback_days,
     }

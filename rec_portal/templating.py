@@ -54,6 +54,12 @@ def _term_label(starts_at) -> str:
     return session_term(starts_at).label if starts_at else ""
 
 
+def _feedback_last_day(session) -> str:
+    from rec_portal.feedback.window import last_day
+
+    return format_uk(last_day(session.ends_at))
+
+
 def pagination(page, endpoint: str, **args) -> dict | None:
     """Parameters for the NHS pagination macro, keeping the current filters."""
     if page.pages <= 1:
@@ -239,6 +245,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["uk_date"] = lambda v: format_uk(v, with_time=False)
     # The term a session started in (anonymous feedback is shown by term, never by session).
     app.jinja_env.filters["term_label"] = _term_label
+    # The last day feedback on a session can be given ('15 January 2027').
+    app.jinja_env.filters["feedback_last_day"] = _feedback_last_day
 
     @app.context_processor
     def _globals():

@@ -3,16 +3,14 @@ the published "You said, we did" summaries shown on the course page."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
 from rec_portal.extensions import db
-from rec_portal.feedback_review.pools import in_terms, pool_sizes
+from rec_portal.feedback_review.pools import counted
 from rec_portal.models import CourseSession
-from rec_portal.models.courses import COMPLETED
 from rec_portal.models.feedback import (
     REVIEW_COMPLETED,
-    SMALL_NUMBER,
     ContentReview,
     ContentReviewItem,
     FeedbackAnswer,
@@ -71,18 +69,17 @@ def review_with_feedback(review_id: int) -> ContentReview | None:
 
 def answer_counts(course_id: int, question_ids: list[int]) -> dict[int, int]:
     """How many answers each question has had about this course: those given with a name,
-    and anonymous ones only in the pools shown (8 or more in a term: see
-    feedback_review/pools.py), so the count never tells how many answered anonymously in a
-    term whose pool is held back (two statements)."""
+    and anonymous ones only in the pools shown (closed, 8 or more in a term: see
+    feedback_review/pools.py :func:`counted`), so the count never tells how many answered
+    anonymously in a term whose pool is open or held back (two statements)."""
     if not question_ids:
         return {}
-    shown = [term for (_c, term), n in pool_sizes(course_id).items() if n >= SMALL_NUMBER]
     rows = db.session.execute(
         select(FeedbackAnswer.question_id, func.count(FeedbackAnswer.id))
         .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
         .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
         .where(CourseSession.course_id == course_id, FeedbackAnswer.question_id.in_(question_ids),
-               or_(FeedbackResponse.anonymous.is_(False), and_(CourseSession.status == COMPLETED, in_terms(shown))))
+               counted(course_id))
         .group_by(FeedbackAnswer.question_id)
     ).all()
     return dict(rows)

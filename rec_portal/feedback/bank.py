@@ -19,7 +19,7 @@ from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.ids import parse_id
-from rec_portal.models import Course
+from rec_portal.models import Course, CourseSession
 from rec_portal.models.courses import ARCHIVED
 from rec_portal.models.feedback import (
     AUDIENCES,
@@ -28,6 +28,7 @@ from rec_portal.models.feedback import (
     ContentReviewItem,
     FeedbackAnswer,
     FeedbackQuestion,
+    FeedbackResponse,
 )
 from rec_portal.timeutil import utcnow
 
@@ -106,12 +107,34 @@ class Bank:
 
 
 def answer_counts() -> dict[int, int]:
-    """How many answers each question has, in one query."""
+    """How many answers each question has, as staff may see them: answers given with a
+    name, and anonymous ones only in shown pools (feedback_review/pools.py), so that the
+    count minus the named answers never tells how many answered anonymously, nor when.
+    Two statements."""
+    from rec_portal.feedback_review.pools import counted
+
     return dict(
         db.session.execute(
-            select(FeedbackAnswer.question_id, func.count()).group_by(FeedbackAnswer.question_id)
+            select(FeedbackAnswer.question_id, func.count())
+            .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+            .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
+            .where(counted())
+            .group_by(FeedbackAnswer.question_id)
         ).all()
     )
+
+
+def shown_answer_count(question: FeedbackQuestion) -> int:
+    """:func:`answer_counts` for one question (what pages show)."""
+    from rec_portal.feedback_review.pools import counted
+
+    return db.session.execute(
+        select(func.count())
+        .select_from(FeedbackAnswer)
+        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+        .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
+        .where(FeedbackAnswer.question_id == question.id, counted(question.course_id))
+    ).scalar_one()
 
 
 def answer_count(question: FeedbackQuestion) -> int:

@@ -117,12 +117,12 @@ def bank_edit(question_id: int):
     if question.retired_at is not None:
         flash("This question is retired. Reinstate it before changing it.", "info")
         return redirect(_bank_url(anchor=f"question-{question.id}"))
-    answers = bank.answer_count(question)
+    answers = bank.shown_answer_count(question)
     courses = bank.courses_to_choose()
     options = {
         "courses": courses + ([question.course] if question.course and question.course not in courses else []),
         "ask_audience": False,
-        "fixed": (question.text, question.kind) if answers else None,
+        "fixed": (question.text, question.kind) if bank.answer_count(question) else None,
         "course_was": question.course_id,
     }
     form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
@@ -165,7 +165,7 @@ def bank_replace(question_id: int):
                   "already given keep it.", "success")
             return redirect(_bank_url(anchor=f"question-{new.id}"))
     return render_template("feedback/bank/replace.html", form=form, question=question,
-                           answers=bank.answer_count(question)), (400 if form.errors else 200)
+                           answers=bank.shown_answer_count(question)), (400 if form.errors else 200)
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/retire", methods=["GET", "POST"])
@@ -188,7 +188,7 @@ def bank_retire(question_id: int):
         flash("This question is already retired.", "info")
         return redirect(_bank_url(anchor=f"question-{question.id}"))
     return render_template("feedback/bank/retire.html", question=question, form=form,
-                           answers=bank.answer_count(question))
+                           answers=bank.shown_answer_count(question))
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/reinstate", methods=["POST"])

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.feedback import window
 from rec_portal.feedback.bank import questions_for
 from rec_portal.models import (
     Attendance,
@@ -54,6 +55,7 @@ OPEN = "open"  # they may answer now
 ANSWERED = "answered"  # they have answered (named or anonymously)
 NOT_YET = "not_yet"  # the session is not completed yet
 NOT_INVITED = "not_invited"  # not an attendee (students) / not on the roster (facilitators)
+CLOSED = "closed"  # the feedback window has closed (feedback/window.py), not answered
 
 SUBJECT = "Recovery Education Centre session"
 
@@ -77,7 +79,8 @@ class FeedbackRefused(DomainError):
 
 
 class FeedbackClosed(FeedbackRefused):
-    """The person may not answer (any more): not an attendee, not yet, or answered."""
+    """The person may not answer (any more): not an attendee, not yet, answered, or the
+    feedback window has closed."""
 
 
 # --- Who may answer ----------------------------------------------------------------------------
@@ -117,18 +120,22 @@ def _invitation(session_id: int, user_id: int, audience: str, lock: bool = False
     return db.session.execute(stmt).scalar_one_or_none()
 
 
-def feedback_state(user: User, session: CourseSession, audience: str = FOR_STUDENTS) -> str:
-    """OPEN, ANSWERED, NOT_YET or NOT_INVITED for ``user`` and ``session``.
+def feedback_state(user: User, session: CourseSession, audience: str = FOR_STUDENTS,
+                   now: datetime | None = None) -> str:
+    """OPEN, ANSWERED, CLOSED, NOT_YET or NOT_INVITED for ``user`` and ``session``.
 
     Students: the session is completed, they had a confirmed booking and were marked
-    present at least once. Facilitators: they are on the session's roster."""
+    present at least once. Facilitators: they are on the session's roster. Either way
+    only until the feedback window closes (feedback/window.py)."""
     if session.status != COMPLETED:
         return NOT_YET
     eligible = (_attended if audience == FOR_STUDENTS else _rostered)(session.id, user.id)
     if not eligible:
         return NOT_INVITED
     invitation = _invitation(session.id, user.id, audience)
-    return ANSWERED if invitation is not None and invitation.answered else OPEN
+    if invitation is not None and invitation.answered:
+        return ANSWERED
+    return OPEN if window.is_open(session, now) else CLOSED
 
 
 def student_feedback_state(user: User, session: CourseSession) -> str:
@@ -156,7 +163,8 @@ def answered_sessions(user_id: int, session_ids: Iterable[int], audience: str) -
     )
 
 
-def student_feedback_states(user_id: int, bookings: list[Booking], attended: set[int]) -> dict[int, str]:
+def student_feedback_states(user_id: int, bookings: list[Booking], attended: set[int],
+                            now: datetime | None = None) -> dict[int, str]:
     """The state of each of a student's bookings (by booking id), for My courses, in one
     statement whatever their number. ``attended``: the ids of the bookings marked present
     at least once (My courses already knows them). The bookings' sessions must be loaded."""
@@ -169,17 +177,20 @@ def student_feedback_states(user_id: int, bookings: list[Booking], attended: set
             states[booking.id] = NOT_INVITED  # (nothing to show on My courses)
         elif booking.session.status != COMPLETED:
             states[booking.id] = NOT_YET
+        elif booking.session_id in answered:
+            states[booking.id] = ANSWERED
         else:
-            states[booking.id] = ANSWERED if booking.session_id in answered else OPEN
+            states[booking.id] = OPEN if window.is_open(booking.session, now) else CLOSED
     return states
 
 
-def reflection_states(user_id: int, sessions: list[CourseSession]) -> dict[int, str]:
+def reflection_states(user_id: int, sessions: list[CourseSession], now: datetime | None = None) -> dict[int, str]:
     """For /facilitate: the state of the reflection on each session the facilitator is
     rostered on (by session id), in one statement."""
     answered = answered_sessions(user_id, [s.id for s in sessions if s.status == COMPLETED], FOR_FACILITATORS)
     return {
-        s.id: (NOT_YET if s.status != COMPLETED else ANSWERED if s.id in answered else OPEN)
+        s.id: (NOT_YET if s.status != COMPLETED else ANSWERED if s.id in answered
+               else OPEN if window.is_open(s, now) else CLOSED)
         for s in sessions
     }
 
@@ -241,10 +252,11 @@ def invite_for_session(session: CourseSession, now: datetime | None = None) -> i
     """Invite everyone who may give feedback on a completed ``session`` and has not been
     invited: attendees (a confirmed booking, marked present at least once) and the
     facilitators on its roster. One email each. Returns how many were invited; safe to
-    repeat. The caller holds the session's lock (completing a session takes it)."""
-    if session.status != COMPLETED:
-        return 0
+    repeat. Nobody is invited once the session's feedback has closed (feedback/window.py).
+    The caller holds the session's lock (completing a session takes it)."""
     now = now or utcnow()
+    if session.status != COMPLETED or not window.is_open(session, now):
+        return 0
     students = _student_bookings_due(session)
     facilitators = _facilitators_due(session)
     if not students and not facilitators:
@@ -283,9 +295,10 @@ def invite_for_session(session: CourseSession, now: datetime | None = None) -> i
     return made
 
 
-def sessions_needing_invitations() -> list[CourseSession]:
-    """Completed sessions with an attendee or rostered facilitator not invited yet (a
-    walk-in marked present after completion; sessions completed before invitations)."""
+def sessions_needing_invitations(now: datetime | None = None) -> list[CourseSession]:
+    """Completed sessions whose feedback is still open, with an attendee or rostered
+    facilitator not invited yet (a walk-in marked present after completion; sessions
+    completed before invitations)."""
     student_due = exists().where(
         Booking.session_id == CourseSession.id,
         Booking.status == CONFIRMED,
@@ -311,11 +324,13 @@ def sessions_needing_invitations() -> list[CourseSession]:
         ),
     )
     return list(
-        db.session.execute(
+        session for session in db.session.execute(
             select(CourseSession)
-            .where(CourseSession.status == COMPLETED, student_due | facilitator_due)
+            .where(CourseSession.status == COMPLETED, CourseSession.ends_at >= window.earliest_open_end(now),
+                   student_due | facilitator_due)
             .order_by(CourseSession.id)
         ).scalars()
+        if window.is_open(session, now)
     )
 
 
@@ -324,7 +339,7 @@ def invite_all(now: datetime | None = None) -> tuple[int, int]:
     from rec_portal.bookings.operations import lock_session
 
     made = sessions = 0
-    for session in sessions_needing_invitations():
+    for session in sessions_needing_invitations(now):
         lock_session(session.id)
         count = invite_for_session(session, now)
         made += count
@@ -405,7 +420,7 @@ def submit_feedback(
     does not fit its question."""
     if audience == FOR_FACILITATORS:
         anonymous = False
-    state = feedback_state(user, session, audience)
+    state = feedback_state(user, session, audience, now)
     if state != OPEN:
         raise FeedbackClosed(_refusal(state, audience))
     questions = questions_for(session.course_id, audience)
@@ -453,16 +468,19 @@ def _refusal(state: str, audience: str) -> str:
     if audience == FOR_FACILITATORS:
         return {
             ANSWERED: "You have already sent your reflection on this session.",
+            CLOSED: "Reflections on this session have closed.",
             NOT_YET: "You can write your reflection once the session is completed.",
         }.get(state, "Only the facilitators on this session's roster can write a reflection on it.")
     return {
         ANSWERED: "You have already told us how this course went. Thank you.",
+        CLOSED: "Feedback for this session has closed.",
         NOT_YET: "You can tell us how the course went once it is over and the register has been taken.",
     }.get(state, "Only people who came to this session can give feedback on it.")
 
 
 __all__ = [
     "ANSWERED",
+    "CLOSED",
     "NOT_INVITED",
     "NOT_YET",
     "OPEN",

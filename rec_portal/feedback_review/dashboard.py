@@ -67,7 +67,16 @@ from rec_portal.models.feedback import (
     FeedbackQuestion,
     FeedbackResponse,
 )
-from rec_portal.feedback_review.pools import RATE_HELD, Pool, course_pools, pool_sizes, rate_allowed, session_term
+from rec_portal.feedback_review.pools import (
+    RATE_HELD,
+    Pool,
+    counted,
+    course_pools,
+    pool_states,
+    rate_allowed,
+    session_term,
+    term_states,
+)
 from rec_portal.timeutil import uk_to_utc
 
 COMMENTS_PER_PAGE = 50
@@ -485,7 +494,8 @@ def completed_sessions(course_id: int) -> list[SessionChoice]:
 
 def answered_questions(course_id: int, audience: str) -> list[FeedbackQuestion]:
     """Every question answered about the course by ``audience`` (retired ones too), in the
-    bank's order."""
+    bank's order: with a name, or anonymously in a shown pool (a question answered only in
+    a held-back pool would tell that someone answered anonymously)."""
     answered = (
         select(FeedbackAnswer.question_id)
         .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
@@ -494,6 +504,7 @@ def answered_questions(course_id: int, audience: str) -> list[FeedbackQuestion]:
             CourseSession.course_id == course_id,
             CourseSession.status == COMPLETED,
             FeedbackResponse.audience == audience,
+            counted(course_id),
         )
     )
     return list(
@@ -575,7 +586,7 @@ def course_dashboard(
     ``questions``: :func:`answered_questions` for the course and the filter's audience."""
     session_rows = _sessions(course.id, filters)
     students = filters.audience == FOR_STUDENTS
-    sizes = {t: n for (_c, t), n in pool_sizes(course.id).items()} if students else {}
+    states = term_states(course.id) if students else {}
     groups = _score_groups(course.id, filters.audience)
     comments = _comments(course.id, filters, with_names, per_page)
 
@@ -654,7 +665,7 @@ def course_dashboard(
     every_starts = {r.id: r.starts_at for r in session_rows}
     pools = course_pools(
         course.id, {session_term(s) for s in chosen_starts.values()}, questions,
-        sizes=sizes, question_id=filters.question_id,
+        states=states, question_id=filters.question_id,
     ) if students else []
 
     return Dashboard(
@@ -672,7 +683,8 @@ def course_dashboard(
             responses=sum(r.responses for r in by_session.values()),
             allowed=response_rules.selection(chosen),
             held_text=held_text,
-            percent_allowed=rate_allowed(chosen_starts, every_starts, sizes),
+            # Facilitators' reflections are always named: nothing to hold back for them.
+            percent_allowed=rate_allowed(chosen_starts, every_starts, states) if students else True,
         ),
         pools=pools,
     )
@@ -717,9 +729,9 @@ def pooled_for_export(course: Course, filters: Filters) -> list[Pool]:
     starts = [r.starts_at for r in db.session.execute(
         select(CourseSession.starts_at).where(*_in_filter(course.id, filters))
     )]
-    sizes = {t: n for (_c, t), n in pool_sizes(course.id).items()}
+    states = term_states(course.id)
     questions = answered_questions(course.id, FOR_STUDENTS)
-    return [p for p in course_pools(course.id, {session_term(s) for s in starts}, questions, sizes=sizes,
+    return [p for p in course_pools(course.id, {session_term(s) for s in starts}, questions, states=states,
                                     question_id=filters.question_id) if p.shown]
 
 
@@ -744,7 +756,7 @@ class CourseRow:
     answered: int
     responses: int  # named ones, and anonymous ones in shown pools
     last_review: date | None
-    anonymous_held: bool = False  # a pool of the course holds 1 to 7 anonymous responses
+    anonymous_held: bool = False  # a pool of the course is open, or closed with 1 to 7 anonymous responses
 
     @property
     def rate(self) -> Rate:
@@ -816,10 +828,9 @@ def course_overview(*, facilitator_id: int | None = None) -> list[CourseRow]:
     ).all()
     shown: dict[int, int] = {}
     held: set[int] = set()
-    for (course_id, _term), n in pool_sizes().items():
-        if enough(n):
-            shown[course_id] = shown.get(course_id, 0) + n
-        else:
+    for (course_id, _term), state in pool_states().items():
+        shown[course_id] = shown.get(course_id, 0) + state.counted
+        if state.completed and not state.settled:  # the rate over this term would tell
             held.add(course_id)
     return [
         CourseRow(

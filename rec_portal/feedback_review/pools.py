@@ -7,16 +7,24 @@ or time, an order of arrival or a database id. So:
   responses only, and never shows how many anonymous responses a session had;
 - anonymous ratings and comments are shown only as a pool: all the anonymous responses
   to the course's completed sessions that started in one term (the academic terms of
-  :mod:`rec_portal.attendance.reports`), and only once the pool holds at least
-  ``SMALL_NUMBER`` (8) responses. A pool is never narrowed by the dashboard's session or
-  date filters: they only choose which terms' pools are shown;
+  :mod:`rec_portal.attendance.reports`), and only once the pool is *closed* and holds at
+  least ``SMALL_NUMBER`` (8) responses. A pool is never narrowed by the dashboard's
+  session or date filters: they only choose which terms' pools are shown;
+- a pool closes when feedback can no longer be given on any session in it: the term has
+  ended and every session of the course that started in it has passed its feedback
+  closing time (feedback/window.py), so nothing can be added to it any more, and nothing
+  is taken away (anonymous responses are not linked to anyone, so deleting an account
+  leaves them). Until then every page says the same whatever the pool holds (it is
+  *open*), so that comparing two downloads never ties a new anonymous answer to the one
+  session that finished in between; once closed, what is shown never changes;
 - a pool's comments are listed by question and then by their words (never in the order
   they came), and one is named in a form by a reference made of the term and a digest
   of its question and words, never by its id (:func:`comment_ref`);
 - a figure that would let someone subtract the named responses from all responses (the
   response rate: invitations answered include anonymous answers) is shown only when each
-  term it touches has no anonymous responses, or is covered whole and has a shown pool
-  (:func:`rate_allowed`).
+  term it touches is closed and has no anonymous responses, or is covered whole and has a
+  shown pool (:func:`rate_allowed`); any count that includes anonymous answers counts
+  only those in shown pools (:func:`counted`).
 
 Every function here runs a fixed number of GROUP BY statements; Python folds the grouped
 rows (at most one per session, or per session x question x value) into terms.
@@ -27,14 +35,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from rec_portal.attendance.reports import Term, parse_term, term_of
 from rec_portal.extensions import db
 from rec_portal.models import CourseSession
-from rec_portal.models.courses import COMPLETED
+from rec_portal.feedback import window
+from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.models.feedback import (
     CHOICES,
     FOR_STUDENTS,
@@ -45,13 +54,19 @@ from rec_portal.models.feedback import (
     FeedbackQuestion,
     FeedbackResponse,
 )
-from rec_portal.timeutil import to_uk, uk_to_utc
+from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
 
 HELD_UNTIL_MORE = (
     f"Anonymous answers are held back until at least {SMALL_NUMBER} people have answered "
     "anonymously about this course in the term, so that nobody can work out who wrote them."
 )
 RATE_HELD = "not shown, as it would tell how many people answered anonymously"
+
+
+def open_text(term: Term, closes_on: date) -> str:
+    """What every page says about an open pool, whatever it holds."""
+    return (f"Anonymous answers about this course in {term.label} are shown after feedback closes "
+            f"on {format_uk(closes_on)}, if {SMALL_NUMBER} or more people answered anonymously.")
 
 
 def session_term(starts_at: datetime) -> Term:
@@ -91,51 +106,114 @@ def parse_ref(value: str) -> tuple[Term, str] | None:
     return term, digest
 
 
-# --- Pool sizes -------------------------------------------------------------------------------
+# --- Pool states -------------------------------------------------------------------------------
 
 
-def pool_sizes(course_id: int | None = None) -> dict[tuple[int, Term], int]:
-    """Anonymous students' responses per (course, term), completed sessions only (one
-    statement, grouped per session)."""
-    conditions = [
-        FeedbackResponse.anonymous.is_(True),
-        FeedbackResponse.audience == FOR_STUDENTS,
-        CourseSession.status == COMPLETED,
-    ]
+@dataclass(frozen=True)
+class PoolState:
+    """One course's anonymous pool in one term. ``size`` (anonymous responses) is read only
+    once the pool is closed: while open, nothing shown may depend on it."""
+
+    size: int
+    completed: int  # completed sessions of the course that started in the term
+    closes_on: date  # the last day feedback can be given on any session in it
+    closed: bool
+
+    @property
+    def shown(self) -> bool:
+        return self.closed and enough(self.size)
+
+    @property
+    def counted(self) -> int:
+        """The anonymous responses any figure may count: those of a shown pool."""
+        return self.size if self.shown else 0
+
+    @property
+    def settled(self) -> bool:
+        """Whether a figure counting every answer (anonymous ones too) may be shown for the
+        whole term: closed, and nobody or at least 8 answered anonymously."""
+        return self.closed and (self.size == 0 or enough(self.size))
+
+
+def pool_states(course_id: int | None = None, now: datetime | None = None) -> dict[tuple[int, Term], PoolState]:
+    """Every (course, term) with a session that is not cancelled: its anonymous students'
+    responses (completed sessions), and whether feedback has closed on every session in
+    it. One statement, grouped per session."""
+    now = now or utcnow()
+    conditions = [CourseSession.status != CANCELLED]
     if course_id is not None:
         conditions.append(CourseSession.course_id == course_id)
     rows = db.session.execute(
-        select(CourseSession.course_id, CourseSession.starts_at, func.count(FeedbackResponse.id))
-        .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
+        select(CourseSession.course_id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.status,
+               func.count(FeedbackResponse.id))
+        .outerjoin(FeedbackResponse, and_(
+            FeedbackResponse.session_id == CourseSession.id,
+            FeedbackResponse.anonymous.is_(True),
+            FeedbackResponse.audience == FOR_STUDENTS,
+        ))
         .where(*conditions)
-        .group_by(CourseSession.id, CourseSession.course_id, CourseSession.starts_at)
+        .group_by(CourseSession.id, CourseSession.course_id, CourseSession.starts_at, CourseSession.ends_at,
+                  CourseSession.status)
     ).all()
-    sizes: dict[tuple[int, Term], int] = {}
-    for course, starts_at, n in rows:
-        key = (course, session_term(starts_at))
-        sizes[key] = sizes.get(key, 0) + n
-    return sizes
+    folded: dict[tuple[int, Term], list] = {}  # key -> [size, completed sessions, last UK day]
+    for course, starts_at, ends_at, status, n in rows:
+        term = session_term(starts_at)
+        entry = folded.setdefault((course, term), [0, 0, term.end - timedelta(days=1)])
+        if status == COMPLETED:
+            entry[0] += n
+            entry[1] += 1
+        entry[2] = max(entry[2], to_uk(ends_at).date())
+    return {
+        key: PoolState(size, completed, window.last_day(last), now >= window.closes_at(last))
+        for key, (size, completed, last) in folded.items()
+    }
+
+
+def term_states(course_id: int, now: datetime | None = None) -> dict[Term, PoolState]:
+    return {t: state for (_c, t), state in pool_states(course_id, now).items()}
 
 
 def enough(responses: int) -> bool:
     return responses >= SMALL_NUMBER
 
 
-def rate_allowed(chosen: dict[int, datetime], every: dict[int, datetime], sizes: dict[Term, int]) -> bool:
+def rate_allowed(chosen: dict[int, datetime], every: dict[int, datetime], states: dict[Term, PoolState]) -> bool:
     """Whether a figure counting every answered invitation (anonymous answers included)
     may be shown over the ``chosen`` sessions (id -> start), ``every`` being all the
-    course's completed sessions: each term the choice touches has no anonymous responses,
-    or is chosen whole and its pool is shown. Decided from whole terms only, so that
-    whether it is shown says nothing about a single session."""
+    course's completed sessions: each term the choice touches is closed, and has no
+    anonymous responses, or is chosen whole and its pool is shown. Decided from whole
+    terms only, so that whether it is shown says nothing about a single session, and
+    never from an open term, so that it says nothing about a pool still filling."""
     touched = {session_term(s) for s in chosen.values()}
     for term in touched:
-        size = sizes.get(term, 0)
-        if not size:
+        state = states.get(term)
+        if state is None or not state.closed:
+            return False
+        if not state.size:
             continue
         whole = all(sid in chosen for sid, s in every.items() if session_term(s) == term)
-        if not (whole and enough(size)):
+        if not (whole and state.shown):
             return False
     return True
+
+
+def counted(course_id: int | None = None, now: datetime | None = None):
+    """A condition on responses (joined to their session) that any count including
+    anonymous answers must use: answers given with a name, and anonymous students'
+    answers only in a shown pool (closed, 8 or more). One statement."""
+    shown: dict[int, list[Term]] = {}
+    for (course, term), state in pool_states(course_id, now).items():
+        if state.shown:
+            shown.setdefault(course, []).append(term)
+    return or_(
+        FeedbackResponse.anonymous.is_(False),
+        and_(
+            FeedbackResponse.audience == FOR_STUDENTS,
+            CourseSession.status == COMPLETED,
+            or_(false_condition(), *(and_(CourseSession.course_id == course, in_terms(terms))
+                                     for course, terms in shown.items())),
+        ),
+    )
 
 
 # --- A course's pools -------------------------------------------------------------------------
@@ -178,14 +256,27 @@ class PooledScore:
 
 @dataclass
 class Pool:
+    """A pool as pages show it. ``responses`` is 0 while the pool is open: nothing about
+    an open pool's size reaches a page."""
+
     term: Term
+    closes_on: date
+    closed: bool
     responses: int
     scores: list[PooledScore] = field(default_factory=list)
     comments: list[PooledComment] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, term: Term, state: PoolState) -> Pool:
+        return cls(term, state.closes_on, state.closed, state.size if state.closed else 0)
+
     @property
     def shown(self) -> bool:
-        return enough(self.responses)
+        return self.closed and enough(self.responses)
+
+    @property
+    def open_text(self) -> str:
+        return open_text(self.term, self.closes_on)
 
     @property
     def id(self) -> str:
@@ -193,11 +284,14 @@ class Pool:
 
 
 def course_pools(course_id: int, terms: Iterable[Term], questions: list[FeedbackQuestion], *,
-                 sizes: dict[Term, int], question_id: int | None = None) -> list[Pool]:
-    """The course's anonymous pools for ``terms`` (newest first; terms without anonymous
-    responses left out), with the scores and comments of the shown ones: two statements
-    when any pool is shown, none otherwise."""
-    pools = [Pool(t, sizes[t]) for t in sorted(set(terms), key=lambda t: t.start, reverse=True) if sizes.get(t)]
+                 states: dict[Term, PoolState], question_id: int | None = None) -> list[Pool]:
+    """The course's anonymous pools for ``terms`` (newest first): every open one (whatever
+    it holds), and closed ones with anonymous responses, with the scores and comments of
+    the shown ones: two statements when any pool is shown, none otherwise."""
+    pools = [
+        Pool.of(t, states[t]) for t in sorted(set(terms), key=lambda t: t.start, reverse=True)
+        if t in states and (not states[t].closed or states[t].size)
+    ]
     shown = [p for p in pools if p.shown]
     if not shown:
         return pools
@@ -263,10 +357,10 @@ def pooled_answer_ids(course_id: int, refs: Iterable[str]) -> dict[str, list[int
             wanted.setdefault(parsed[0], set()).add(value)
     if not wanted:
         return {}
-    sizes = {t: n for (c, t), n in pool_sizes(course_id).items()}
+    states = term_states(course_id)
     found: dict[str, list[int]] = {}
     for term, refs_in_term in wanted.items():
-        if not enough(sizes.get(term, 0)):
+        if term not in states or not states[term].shown:
             continue
         rows = db.session.execute(
             select(FeedbackAnswer.id, FeedbackAnswer.question_id, FeedbackAnswer.text)

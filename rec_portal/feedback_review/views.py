@@ -146,6 +146,8 @@ def responses_csv(course_id: int):
         for score in pool.scores:
             if filters.question_id and score.question.id != filters.question_id:
                 continue
+            if not score.shown:  # fewer than 8 answers to the question: held back, as on the page
+                continue
             for words, n in score.rows:
                 rows.extend([(*pooled, score.question.text, words)] * n)
         rows.extend((*pooled, c.question_text, c.text) for c in pool.comments)

@@ -352,8 +352,9 @@ class FeedbackRow:
     rating_total: int
     outside: int  # the course's named responses on completed sessions outside the term
     # Anonymous responses are counted (and their ratings averaged) only when the course's
-    # pool for the term holds 8 or more (feedback_review/pools.py); while it holds 1 to 7
-    # the response rate is held back too, or it would tell how many answered anonymously.
+    # pool for the term is shown: closed, with 8 or more (feedback_review/pools.py). While
+    # it is open, or closed with 1 to 7, the response rate is held back too, or it would
+    # tell how many answered anonymously (and, while open, when).
     anonymous_held: bool = False
 
     @property
@@ -392,7 +393,11 @@ def feedback(term: Term) -> list[FeedbackRow]:
     """Per course, students' feedback on completed sessions that started in the term:
     invitations, answered invitations, responses, and the average of their answers to
     rating questions (1 poor to 5 excellent). Anonymous responses and ratings count only
-    when the course's anonymous pool for the term holds 8 or more. One statement."""
+    when the course's anonymous pool for the term is shown (closed, 8 or more). Two
+    statements."""
+    from rec_portal.feedback_review.pools import pool_states
+
+    states = pool_states()
     first, last = bounds(term)
     in_term = and_(CourseSession.starts_at >= first, CourseSession.starts_at < last)
     completed = CourseSession.status == COMPLETED
@@ -464,14 +469,15 @@ def feedback(term: Term) -> list[FeedbackRow]:
     for r in rows:
         sessions_n, invited, answered, inside, ratings_n, total, outside, anonymous, anon_n, anon_total = (
             int(v or 0) for v in r[2:])
-        pooled = enough(anonymous)
+        state = states.get((r[0], term))
+        pooled = state is not None and state.shown
         result.append(FeedbackRow(
             r[0], r[1], sessions_n, invited, answered,
             responses=inside + (anonymous if pooled else 0),
             ratings=ratings_n + (anon_n if pooled else 0),
             rating_total=total + (anon_total if pooled else 0),
             outside=outside,
-            anonymous_held=bool(anonymous) and not pooled,
+            anonymous_held=state is None or not state.settled,
         ))
     return result
 

@@ -36,7 +36,14 @@ def test_the_dashboard_shows_a_pool_of_8_and_holds_back_a_smaller_one(visitor, l
             _respond(autumn.id, {bank.rating: 5, bank.change: f"Named remark {i}"})
         for _ in range(3):
             _respond(spring.id, {bank.rating: 2, bank.change: "Held back words"}, anonymous=True)
+        # A session ten days ago: its term's feedback is still open, whatever it holds.
+        recent = factories.make_session(course=course, starts_in_days=-10, status="completed")
+        for _ in range(9):
+            _respond(recent.id, {bank.rating: 1, bank.change: "Open pool words"}, anonymous=True)
         db.session.commit()
+        from rec_portal.feedback_review.pools import session_term
+
+        recent_key = session_term(recent.starts_at).key
         course_id = course.id
     sign_in_quietly(visitor, "boss@example.org")
     visitor.visit(f"/admin/feedback/courses/{course_id}")
@@ -48,3 +55,6 @@ def test_the_dashboard_shows_a_pool_of_8_and_holds_back_a_smaller_one(visitor, l
     held = page.locator("#pool-2026-spring")
     expect(held).to_contain_text("Held back")
     expect(page.locator("main")).not_to_contain_text("Held back words")
+    still_open = page.locator(f"#pool-{recent_key}")
+    expect(still_open).to_contain_text("are shown after feedback closes on")
+    expect(page.locator("main")).not_to_contain_text("Open pool words")

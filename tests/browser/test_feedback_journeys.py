@@ -136,8 +136,9 @@ def review_and_publish(visitor, seed: dict) -> None:
     sign_in_quietly(visitor, "boss@example.org")
     visitor.visit("/admin/feedback")
     visitor.click_link("Staying Safe", exact=False)
-    # Robin answered anonymously with JavaScript on: alone in the term's pool, held back,
-    # and never counted or listed with the session. Named: nine responses.
+    # Robin answered anonymously with JavaScript on: the term's pool is open (feedback on
+    # the session has not closed), so nothing of it is shown, and it is never counted or
+    # listed with the session. Named: nine responses.
     named = 8 if visitor.js else 9
     expect(page.locator(f"#question-{q['overall']}")).to_contain_text(f"from {named} answers")
     # Comments on both free-text questions: 5 (+ Robin's when named) on one, 2 on the other.
@@ -145,7 +146,7 @@ def review_and_publish(visitor, seed: dict) -> None:
     if visitor.js:
         expect(page.locator("main")).not_to_contain_text("A longer lunch break, please.")
         expect(page.locator("#anonymous")).to_be_visible()
-        expect(page.locator("main")).to_contain_text("Anonymous answers are held back until there are more")
+        expect(page.locator("main")).to_contain_text("are shown after feedback closes on")
     expect(page.locator("#comments")).to_be_visible()
     expect(page.locator(".rec-fbr-comment", has_text="Meeting people")).to_have_count(2)
     page.locator("#question").select_option(label="What would you change?")

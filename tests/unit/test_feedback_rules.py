@@ -253,7 +253,7 @@ def test_my_courses_states_take_one_statement(setup):
     session, student, *_rest, q, booking = setup
     others = []
     for i in range(5):
-        s = past_session(f"Course {i}", days_ago=40 + i)
+        s = past_session(f"Course {i}", days_ago=20 + i)  # feedback still open
         b = book(s, student)
         mark(b, s, ["present"])
         others.append(b)

@@ -21,7 +21,7 @@ from tests.web.test_feedback_dashboard import _bank, _invite, _page, _respond, _
 
 AUTUMN_2025 = "Autumn term 2025 (September to December)"
 SPRING_2026 = "Spring term 2026 (January to April)"
-HELD = "Anonymous answers are held back until there are more"
+HELD = "Held back: fewer than 8 people answered anonymously about this course this term"
 
 
 def _session_on(course, when: datetime) -> CourseSession:
@@ -289,3 +289,151 @@ def test_the_form_says_what_anonymous_means_and_when_comments_are_seen(app):
             "same term (September to December, January to April, or May to August), without your session's date") in page
     assert ("nobody reads them until at least 8 people have answered anonymously about this course in that term, "
             "so it can be some months before your comments are seen") in page
+
+
+# --- Pools close: an open pool never changes what staff see (issue 13 part 2, review) -----------
+
+AUTUMN_2026 = "Autumn term 2026 (September to December)"
+BEFORE_CLOSING = datetime(2026, 11, 20, 12)  # autumn 2026's feedback is open
+# The term ends on 31 December 2026; feedback stays open 42 days after that (the default).
+CLOSING_TEXT = (f"Anonymous answers about this course in {AUTUMN_2026} are shown after feedback closes on "
+                "11 February 2027, if 8 or more people answered anonymously.")
+AFTER_CLOSING = datetime(2027, 2, 12, 1)
+
+
+def _clock(monkeypatch, moment: datetime) -> None:
+    """Feedback's "now": whether a session's feedback is open, and whether a pool has closed
+    (``raising=False``: the same test runs on code without a feedback window)."""
+    import importlib
+
+    for name in ("rec_portal.feedback.window", "rec_portal.feedback_review.pools"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        monkeypatch.setattr(module, "utcnow", lambda: moment, raising=False)
+
+
+def _views(client, cid: int) -> tuple[str, str, list[list[str]], str]:
+    """What an admin sees: the anonymous section of the dashboard, the whole-course
+    summary, the CSV, and the course's row in the list of courses."""
+    html = _page(client, f"/admin/feedback/courses/{cid}")
+    anonymous = _text(html[html.index('id="anonymous"'):])
+    page = _text(html)
+    summary = re.search(r"Invited \d+ Responses given with a name \d+ Response rate [^.]*", page).group(0)
+    listing = _text(re.search(rf'<tr[^>]*id="course-{cid}".*?</tr>', _page(client, "/admin/feedback"), re.DOTALL).group(0))
+    return anonymous, summary, _csv(client, cid), listing
+
+
+def test_an_open_pool_never_changes_what_staff_see_and_a_closed_one_cannot_grow(login_as, client, app, web, monkeypatch):
+    """The review's attack: two autumn sessions with 8 anonymous answers, then a third
+    session with one attendee who answers anonymously. Before, the pool showed "8" and then
+    "9", and the CSV gained exactly that person's rows."""
+    from tests.web.test_certificates import book, mark
+    from tests.web.test_feedback_giving import as_person
+
+    _clock(monkeypatch, BEFORE_CLOSING)
+    cid, bank, sids = _setup(app, sessions=[datetime(2026, 10, 6, 10), datetime(2026, 10, 20, 10)])
+    _anonymous(app, sids[0], bank, 4)
+    _anonymous(app, sids[1], bank, 4, start=4)
+    with app.app_context():
+        for sid in sids:
+            people = [factories.make_user(full_name=f"Named {sid}-{i}") for i in range(5)]
+            for person in people:
+                _respond(sid, {bank.rating: 5, bank.change: "A named remark"}, respondent_id=person.id)
+            _invite(sid, people, answered=5)
+        third = _session_on(db.session.get(CourseSession, sids[0]).course, datetime(2026, 11, 10, 10))
+        lone = factories.make_user(full_name="Lone Attendee")
+        mark(book(third, lone), third, ["present"])
+        from rec_portal.feedback.operations import invite_for_session
+
+        assert invite_for_session(third) == 1  # completing the register invites them
+        db.session.commit()
+        third_id, lone_email = third.id, lone.email
+    login_as("admin")
+    before = _views(client, cid)
+
+    # The lone attendee of the third session answers anonymously, through the form.
+    with app.app_context():
+        from rec_portal.models import Booking
+        booking_id = db.session.execute(select(Booking.id).where(Booking.session_id == third_id)).scalar_one()
+    student, student_web = as_person(app, lone_email)
+    sent = student_web.submit(f"/my/courses/{booking_id}/feedback",
+                              {f"q-{bank.rating}": "1", f"q-{bank.change}": "Only I would say this", "anonymous": "y"})
+    assert sent.status_code == 302
+    after = _views(client, cid)
+    # Nothing staff see has changed: the pool's words, the summary, the CSV and the list.
+    assert after == before
+    assert "Only I would say this" not in str(after)
+    # What they see says the same whatever the open pool holds (8, now 9).
+    anonymous, _summary, rows, listing = after
+    assert CLOSING_TEXT in anonymous and "<p" not in anonymous  # (markup is not shown as text)
+    assert "anonymous responses this term" not in anonymous and "Pooled comment" not in anonymous
+    assert "Held back" not in anonymous and "Nobody answered anonymously" not in anonymous
+    assert not any(r[6].startswith("Anonymous") for r in rows[1:])
+    assert "%" not in listing  # the rate counts anonymous answers: held while the pool is open
+
+    # Once feedback has closed on every session of the term, the pool is shown (9) ...
+    _clock(monkeypatch, AFTER_CLOSING)
+    anonymous, _summary, rows, _listing = _views(client, cid)
+    assert "9 anonymous responses this term" in anonymous and "Only I would say this" in anonymous
+    assert CLOSING_TEXT not in anonymous
+    assert len([r for r in rows[1:] if r[6] == "Anonymous (pooled for the term)" and r[8] == "Only I would say this"]) == 1
+    # ... and nothing can be added any more: a late answer is refused, the pool stays 9.
+    with app.app_context():
+        late = factories.make_user()
+        session = db.session.get(CourseSession, third_id)
+        late_booking = book(session, late)
+        mark(late_booking, session, ["present"])
+        db.session.commit()
+        late_email, late_booking_id = late.email, late_booking.id
+    _late_client, late_web = as_person(app, late_email)
+    refused = late_web.client.post(f"/my/courses/{late_booking_id}/feedback",
+                                   data={"csrf_token": late_web.token("/my/account"), f"q-{bank.rating}": "2",
+                                         f"q-{bank.change}": "Too late", "anonymous": "y"})
+    assert refused.status_code == 303
+    closed_after = _views(client, cid)
+    assert "9 anonymous responses this term" in closed_after[0] and "Too late" not in str(closed_after)
+    assert _views(client, cid) == closed_after
+
+
+def test_the_csv_leaves_out_pooled_ratings_the_dashboard_holds_back(login_as, client, app):
+    """A shown pool (8 anonymous responses) in which only 3 answered the yes/no question:
+    the dashboard holds that question back, and so does the CSV."""
+    cid, bank, (sid,) = _setup(app, sessions=[datetime(2025, 10, 8, 10)])
+    with app.app_context():
+        for i in range(8):
+            answers = {bank.rating: 4, bank.change: f"Pooled comment {i:02d}"}
+            if i < 3:
+                answers[bank.yes] = 0
+            _respond(sid, answers, anonymous=True)
+        db.session.commit()
+    login_as("admin")
+    pool = _text(re.search(r'id="pool-2025-autumn".*?</section>', _page(client, f"/admin/feedback/courses/{cid}"),
+                           re.DOTALL).group(0))
+    assert "8 anonymous responses this term" in pool
+    assert "Would you recommend the course?: fewer than 8 responses" in pool
+    pooled = [r for r in _csv(client, cid)[1:] if r[6] == "Anonymous (pooled for the term)"]
+    assert len([r for r in pooled if r[7] == "Overall, how would you rate the course?"]) == 8
+    assert not [r for r in pooled if r[7] == "Would you recommend the course?"]
+
+
+def test_the_question_banks_answer_counts_leave_out_anonymous_answers_not_shown(login_as, client, app, monkeypatch):
+    """The bank's count minus the named answers in the CSV used to give the exact number of
+    anonymous answers held back (and, for an open term, when they came)."""
+    _clock(monkeypatch, BEFORE_CLOSING)
+    cid, bank, (closed_small, closed_big, open_one) = _setup(
+        app, sessions=[datetime(2025, 10, 8, 10), datetime(2026, 2, 3, 10), datetime(2026, 10, 6, 10)])
+    with app.app_context():
+        _respond(closed_small, {bank.rating: 5}, respondent_id=factories.make_user().id)  # named: counted
+        for _ in range(3):  # a closed pool of 3: held back for good
+            _respond(closed_small, {bank.rating: 2}, anonymous=True)
+        for _ in range(8):  # a closed pool of 8: shown
+            _respond(closed_big, {bank.rating: 4}, anonymous=True)
+        for _ in range(9):  # an open pool of 9: nothing shown yet
+            _respond(open_one, {bank.rating: 3}, anonymous=True)
+        db.session.commit()
+    login_as("admin")
+    html = _page(client, "/admin/feedback/questions")
+    row = re.search(rf'<tr[^>]*id="question-{bank.rating}".*?</tr>', html, re.DOTALL).group(0)
+    assert re.search(r"Answers </span><span>9</span>", row), _text(row)  # 1 named + the shown pool of 8

@@ -52,14 +52,15 @@ def _course(app, title: str = "Staying Safe", status: str = "published") -> int:
 
 
 def _answers(app, question_id: int, n: int, *, value: int = 4) -> list[int]:
-    """``n`` anonymous responses, each answering the question under its current wording."""
+    """``n`` responses given with a name, each answering the question under its current
+    wording (the bank counts anonymous answers only once their pool is shown: issue 13)."""
     with app.app_context():
         session = factories.make_session(starts_in_days=-10, status="completed")
         question = db.session.get(FeedbackQuestion, question_id)
         ids = []
         for _ in range(n):
-            response = FeedbackResponse(session_id=session.id, audience=question.audience, anonymous=True,
-                                        given_on=date.today())
+            response = FeedbackResponse(session_id=session.id, audience=question.audience, anonymous=False,
+                                        respondent_id=factories.make_user().id, given_on=date.today())
             answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
                                     value=None if question.kind == "text" else value,
                                     text="Kind words" if question.kind == "text" else None)
@@ -400,7 +401,7 @@ def test_a_question_with_answers_keeps_its_wording_but_hint_and_course_can_chang
     course_id = _course(app)
     login_as("admin")
     page = _get(client, f"{BANK}/{question_id}/edit")
-    assert "This question already has 2 answers, so its wording and kind cannot be changed here" in page
+    assert "This question has already been answered, so its wording and kind cannot be changed here" in page
     assert "Replace with a new wording" in page and f'href="{BANK}/{question_id}/replace"' in page
     assert 'name="text"' not in page and 'name="kind"' not in page
     assert 'name="hint"' in page and 'name="course_id"' in page

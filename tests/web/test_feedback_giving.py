@@ -419,7 +419,7 @@ def test_my_courses_asks_for_feedback_on_attended_courses_only(app):
         student = db.session.get(User, s.student.id)
         missed = past_session("Understanding Anxiety", days_ago=40)
         mark(book(missed, student), missed, ["absent"])
-        second = past_session("Wellbeing Tools", days_ago=50)
+        second = past_session("Wellbeing Tools", days_ago=30)  # feedback open for 42 days
         mark(book(second, student), second, ["present"])
         upcoming = factories.make_session(course=factories.make_course(title="Hearing Voices"))
         book(upcoming, student)
@@ -450,7 +450,7 @@ def test_my_courses_needs_one_more_statement_for_feedback_whatever_the_number_of
     with app.app_context():
         student = db.session.get(User, s.student.id)
         for i in range(6):
-            session = past_session(f"Course {i}", days_ago=40 + i)
+            session = past_session(f"Course {i}", days_ago=20 + i)  # feedback still open
             mark(book(session, student), session, ["present"])
         db.session.commit()
     with count_statements(app) as many:
@@ -541,7 +541,7 @@ def test_someone_marked_present_after_completion_is_invited_at_once(app):
 def test_the_daily_command_invites_walk_ins_and_older_sessions_once(app):
     s = attended(app, invited=False)
     with app.app_context():
-        other = past_session("Wellbeing Tools", days_ago=60)
+        other = past_session("Wellbeing Tools", days_ago=30)  # feedback still open
         mark(book(other, factories.make_user()), other, ["present"])
         mark(book(other, factories.make_user()), other, ["absent"])
         # Over, but its register is not fully taken: not completed, nobody invited.
