@@ -11,6 +11,7 @@ question's id only, never its wording.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
@@ -101,7 +102,8 @@ class Bank:
 
     active: dict[str, list[FeedbackQuestion]]  # audience -> questions in use, in order
     retired: list[FeedbackQuestion]  # most recently retired first
-    answer_counts: dict[int, int]  # question id -> answers given under it
+    answer_counts: dict[int, int]  # question id -> answers given under it (as staff may see them)
+    asked: set[int]  # ids of questions already asked after a session (bank.has_been_asked)
     replaced_by: dict[int, FeedbackQuestion]  # question id -> the question that replaced it
     by_id: dict[int, FeedbackQuestion]
 
@@ -143,6 +145,35 @@ def answer_count(question: FeedbackQuestion) -> int:
     ).scalar_one()
 
 
+def _latest_completed_ends() -> dict[int | None, datetime]:
+    """When the latest completed session of each course ended (None: of any course)."""
+    from rec_portal.models.courses import COMPLETED
+
+    latest = dict(db.session.execute(
+        select(CourseSession.course_id, func.max(CourseSession.ends_at))
+        .where(CourseSession.status == COMPLETED)
+        .group_by(CourseSession.course_id)
+    ).all())
+    latest[None] = max(latest.values(), default=None)
+    return latest
+
+
+def _asked(question: FeedbackQuestion, latest: dict[int | None, datetime]) -> bool:
+    from rec_portal.feedback.window import open_days
+
+    ended = latest.get(question.course_id)
+    return ended is not None and ended >= question.created_at - timedelta(days=open_days() + 2)
+
+
+def has_been_asked(question: FeedbackQuestion) -> bool:
+    """Whether the question has been on a feedback form someone could answer: a completed
+    session it is asked about whose feedback was still open after the question was added.
+    From then on it is treated as answered (its wording is kept, it cannot be deleted),
+    whether or not anyone did answer: so the moment the first answer arrives, which may be
+    an anonymous one, never shows on the question bank."""
+    return _asked(question, _latest_completed_ends()) or bool(answer_count(question))
+
+
 def _asked_about(course_id: int | None):
     """Questions asked about the course (every-course ones and its own); all when None."""
     if course_id is None:
@@ -168,10 +199,12 @@ def load_bank(course_id: int | None = None) -> Bank:
         else:
             retired.append(question)
     retired.sort(key=lambda q: (q.retired_at, q.id), reverse=True)
+    latest = _latest_completed_ends()
     return Bank(
         active=active,
         retired=retired,
         answer_counts=answer_counts(),
+        asked={q.id for q in questions if _asked(q, latest)},
         replaced_by={q.replaces_id: q for q in questions if q.replaces_id is not None},
         by_id={q.id: q for q in questions},
     )
@@ -315,10 +348,10 @@ def update_question(actor, question: FeedbackQuestion, *, kind: str, text: str, 
         raise QuestionRefused("This question is retired. Reinstate it before changing it.")
     fields = _checked(question.audience, exclude_id=question.id, course_was=question.course_id,
                       kind=kind, text=text, hint=hint, course_id=course_id)
-    if (fields["text"] != question.text or fields["kind"] != question.kind) and answer_count(question):
+    if (fields["text"] != question.text or fields["kind"] != question.kind) and has_been_asked(question):
         raise QuestionRefused(
-            "This question already has answers, so its wording and kind cannot be changed. "
-            "Replace it with a new wording instead.",
+            "This question has already been asked after a session, so its wording and kind "
+            "cannot be changed. Replace it with a new wording instead.",
             field="text" if fields["text"] != question.text else "kind",
         )
     for key, value in fields.items():
@@ -417,9 +450,10 @@ def move_question(actor, question: FeedbackQuestion, direction: str,
 def deletion_refusal(question: FeedbackQuestion) -> str | None:
     """Why the question cannot be deleted, or None. Only a question nobody has answered,
     and nothing else refers to, may be deleted."""
-    if answer_count(question):
-        return ("This question has answers, so it cannot be deleted: the answers keep the "
-                "wording they were given under. You can retire it instead.")
+    if has_been_asked(question):
+        return ("This question has already been asked after a session, so it cannot be "
+                "deleted: any answers keep the wording they were given under. You can retire "
+                "it instead.")
     used = db.session.execute(
         select(FeedbackQuestion.id).where(FeedbackQuestion.replaces_id == question.id).limit(1)
     ).first() or db.session.execute(

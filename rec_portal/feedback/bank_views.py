@@ -122,7 +122,7 @@ def bank_edit(question_id: int):
     options = {
         "courses": courses + ([question.course] if question.course and question.course not in courses else []),
         "ask_audience": False,
-        "fixed": (question.text, question.kind) if bank.answer_count(question) else None,
+        "fixed": (question.text, question.kind) if bank.has_been_asked(question) else None,
         "course_was": question.course_id,
     }
     form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
@@ -188,7 +188,8 @@ def bank_retire(question_id: int):
         flash("This question is already retired.", "info")
         return redirect(_bank_url(anchor=f"question-{question.id}"))
     return render_template("feedback/bank/retire.html", question=question, form=form,
-                           answers=bank.shown_answer_count(question))
+                           answers=bank.shown_answer_count(question),
+                           deletable=bank.deletion_refusal(question) is None)
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/reinstate", methods=["POST"])

@@ -71,9 +71,11 @@ def test_course_must_exist_and_not_be_archived_unless_it_already_was(app, ctx):
     assert bank.clean_question_fields(**VALID, course_id="")[0]["course_id"] is None
 
 
-def _answer(question: FeedbackQuestion) -> FeedbackAnswer:
+def _answer(question: FeedbackQuestion, *, anonymous: bool = False) -> FeedbackAnswer:
+    """An answer given with a name (or anonymously) on a session completed 3 days ago."""
     session = factories.make_session(starts_in_days=-3, status="completed")
-    response = FeedbackResponse(session_id=session.id, audience=question.audience, anonymous=True,
+    response = FeedbackResponse(session_id=session.id, audience=question.audience, anonymous=anonymous,
+                                respondent_id=None if anonymous else factories.make_user().id,
                                 given_on=date.today())
     answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind, value=5)
     response.answers.append(answer)
@@ -149,15 +151,44 @@ def test_ties_in_position_are_resolved_when_moving(app, ctx):
     assert len({q.position for q in questions}) == 3
 
 
-def test_only_unanswered_unreferenced_questions_can_be_deleted(app, ctx):
+def test_only_questions_never_asked_and_unreferenced_can_be_deleted(app, ctx):
     question = bank.add_question(None, **VALID)
     assert bank.deletion_refusal(question) is None
     _answer(question)
-    with pytest.raises(DomainError, match="has answers"):
+    with pytest.raises(DomainError, match="already been asked after a session"):
         bank.delete_question(None, question)
-    other = bank.add_question(None, audience="student", kind="text", text="Unanswered")
+    not_run = factories.make_course(title="Not run yet")
+    other = bank.add_question(None, audience="student", kind="text", text="Unanswered", course_id=not_run.id)
     bank.delete_question(None, other)
     assert db.session.get(FeedbackQuestion, other.id) is None
+
+
+def test_a_question_is_locked_once_asked_whether_or_not_anyone_answered(app, ctx):
+    """Issue 13 (found by review): Delete went away, and the wording was fixed, the moment
+    the first answer came in, even an anonymous one in a pool not yet shown: that dated the
+    anonymous answer. Now both follow the question having been asked after a completed
+    session, which says nothing about who answered, or whether anyone did."""
+    course = factories.make_course(title="Staying Safe")
+    question = bank.add_question(None, audience="student", kind="text", text="What would you change?",
+                                 course_id=course.id)
+    assert not bank.has_been_asked(question) and bank.deletion_refusal(question) is None
+    session = factories.make_session(course=course, starts_in_days=-2, status="completed")
+    assert bank.has_been_asked(question)  # asked: nobody has answered yet
+    refusal = bank.deletion_refusal(question)
+    assert refusal is not None and "already been asked" in refusal
+    before = (bank.deletion_refusal(question), question.id in bank.load_bank().asked)
+    response = FeedbackResponse(session_id=session.id, audience="student", anonymous=True, given_on=date.today())
+    response.answers.append(FeedbackAnswer(question_id=question.id, question_text=question.text, kind="text",
+                                           text="Something private"))
+    db.session.add(response)
+    db.session.flush()
+    assert (bank.deletion_refusal(question), question.id in bank.load_bank().asked) == before
+    # A session that closed before the question was added never asked it.
+    old_course = factories.make_course(title="Long ago")
+    factories.make_session(course=old_course, starts_in_days=-200, status="completed")
+    late = bank.add_question(None, audience="student", kind="rating", text="Late question",
+                             course_id=old_course.id)
+    assert not bank.has_been_asked(late)
 
 
 def test_answer_counts_are_one_query_for_every_question(app, ctx):

@@ -218,7 +218,9 @@ def test_the_bank_lists_both_audiences_in_order_with_answer_counts(app, client, 
 
     assert "All courses" in row(rating) and ">3</span>" in row(rating)
     assert "Staying Safe" in row(safe) and ">2</span>" in row(safe)
-    assert "None yet" in row(yes_no) and "Delete" in row(yes_no) and "Delete" not in row(rating)
+    # Every question asked after a session (these all were: sessions completed 10 days
+    # ago) can no longer be deleted, answered or not (issue 13).
+    assert "None yet" in row(yes_no) and "Delete" not in row(yes_no) and "Delete" not in row(rating)
     facilitators = _section(html, "facilitator")
     assert "Facilitator reflection" in facilitators and _texts_in(facilitators) == ["What worked well?"]
     assert "Free text" in row(worked)
@@ -401,7 +403,7 @@ def test_a_question_with_answers_keeps_its_wording_but_hint_and_course_can_chang
     course_id = _course(app)
     login_as("admin")
     page = _get(client, f"{BANK}/{question_id}/edit")
-    assert "This question has already been answered, so its wording and kind cannot be changed here" in page
+    assert "This question has already been asked after a session, so its wording and kind cannot be changed here" in page
     assert "Replace with a new wording" in page and f'href="{BANK}/{question_id}/replace"' in page
     assert 'name="text"' not in page and 'name="kind"' not in page
     assert 'name="hint"' in page and 'name="course_id"' in page
@@ -491,11 +493,13 @@ def test_retiring_keeps_the_answers_and_their_wording_and_reinstating_puts_it_la
 
 
 def test_only_a_question_nobody_answered_can_be_deleted(app, client, web, login_as):
-    answered, unanswered, _ = _three(app)
+    answered, _, _ = _three(app)
+    # A question about a course that has not run since it was added was never asked.
+    unanswered = _question(app, "Fourth question", position=25, course_id=_course(app, "Not run yet"))
     _answers(app, answered, 1)
     login_as("admin")
     follow = client.get(f"{BANK}/{answered}/delete", follow_redirects=True).get_data(as_text=True)
-    assert "This question has answers, so it cannot be deleted" in follow
+    assert "This question has already been asked after a session, so it cannot be deleted" in follow
     web.submit(f"{BANK}/{answered}/delete", {}, page=BANK)
     assert _stored(app, answered) is not None
     assert "you could <a" in _get(client, f"{BANK}/{unanswered}/retire")  # offers delete instead
@@ -503,7 +507,7 @@ def test_only_a_question_nobody_answered_can_be_deleted(app, client, web, login_
     assert "Delete this question?" in page and "Yes, delete this question" in page
     response = client.post(f"{BANK}/{unanswered}/delete", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 302 and _stored(app, unanswered) is None
-    assert "Question deleted: “Second question”." in _get(client, BANK)
+    assert "Question deleted: “Fourth question”." in _get(client, BANK)
     assert _audit_details(app) == [f"deleted question {unanswered}"]
 
 
