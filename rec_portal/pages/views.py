@@ -20,5 +20,7 @@ def accessibility():
 @bp.route("/privacy")
 def privacy():
     return render_template(
-        "pages/privacy.html", signup_hours=current_app.config["REC_SIGNUP_CONFIRM_HOURS"]
+        "pages/privacy.html",
+        signup_hours=current_app.config["REC_SIGNUP_CONFIRM_HOURS"],
+        feedback_days=current_app.config["REC_FEEDBACK_OPEN_DAYS"],
     )

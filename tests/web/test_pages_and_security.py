@@ -38,7 +38,7 @@ def test_privacy_notice_says_what_the_portal_now_does(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "REC_SIGNUP_CONFIRM_HOURS", 36)
     text = " ".join(client.get("/privacy").get_data(as_text=True).split())
     assert "deleted after 36 hours and no account is made" in text
-    assert "at least 8 people have answered anonymously about that course in that term" in text
+    assert "feedback on every session of that course in that term has closed (42 days after each session) and at least 8 people have answered anonymously" in text
     assert "once that quarter has ended" in text
     assert "It signs you out and opens a weather page" in text
     assert "your own sign-ins and actions, never anyone else’s" in text
