@@ -25,7 +25,7 @@ def _users(app):
 
 def test_demo_data_creates_the_demo_logins(app, web, client):
     result = app.test_cli_runner().invoke(args=["rec", "demo-data"])
-    assert result.exit_code == 0 and "Demo data loaded: 67 new accounts" in result.output
+    assert result.exit_code == 0 and "Demo data loaded: 93 new accounts" in result.output
     users = _users(app)
     # The three demo logins, with their roles; everyone else is a demo student.
     assert {email: users[email] for email in DEMO_LOGINS} == {
@@ -36,7 +36,7 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
     others = {email: roles for email, roles in users.items() if email not in DEMO_LOGINS}
     students = {email for email, roles in others.items() if roles == {"student"}}
     facilitators = {email for email, roles in others.items() if roles == {"facilitator"}}
-    assert len(students) == 64 and len(facilitators) == 7  # 40 current and 24 former students; co-delivery needs every role
+    assert len(students) == 90 and len(facilitators) == 7  # 40 current and 50 former students; co-delivery needs every role
     assert students | facilitators == set(others)
     assert all(email.endswith("@example.org") for email in others)
     web.login("admin@example.org", "demo-password")
@@ -149,7 +149,7 @@ def test_demo_courses_cover_every_audience_and_both_kinds_of_delivery(app):
         upcoming = [s for s in sessions if s.starts_at > now]
         assert all((s.starts_at - now).days <= 100 for s in upcoming)
         assert all(s.venue or "meet.example.org" in s.online_details for s in sessions)
-        assert [s.status for s in sessions if s.starts_at <= now] == ["completed"] * 3  # Introduction to Recovery; Staying Safe twice (feedback demo)
+        assert [s.status for s in sessions if s.starts_at <= now] == ["completed"] * 5  # Introduction to Recovery; Staying Safe twice this term and twice in a closed one (feedback demo)
 
 
 def test_demo_student_has_a_place_a_waiting_list_and_a_past_course(app, web, client):
@@ -238,7 +238,7 @@ def test_demo_data_adds_courses_to_a_database_with_only_the_demo_logins(app):
         factories.make_user(email="student@example.org")
         db.session.commit()
     output = _load_demo(app)
-    assert "66 new accounts" in output
+    assert "92 new accounts" in output
     with app.app_context():
         mine = db.session.execute(
             select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
@@ -280,7 +280,7 @@ def test_demo_feedback_is_varied_reviewed_and_keeps_anonymous_answers_unlinkable
             select(FeedbackResponse).join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
             .where(CourseSession.course_id == staying_safe.id, FeedbackResponse.audience == "student")
         ).scalars().all()
-        assert len({r.session_id for r in responses}) == 2
+        assert len({r.session_id for r in responses}) == 4
         anonymous = [r for r in responses if r.anonymous]
         assert anonymous and len(anonymous) < len(responses)
         comments = db.session.execute(
