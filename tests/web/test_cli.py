@@ -1,7 +1,10 @@
 import re
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import case, func, select
 
+from rec_portal.attendance.reports import term_of
 from rec_portal.auth.passwords import verify_password
 from rec_portal.extensions import db
 from rec_portal.models import (
@@ -12,7 +15,7 @@ from rec_portal.models import (
     SessionDate,
     User,
 )
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 
 DEMO_LOGINS = ("admin@example.org", "facilitator@example.org", "student@example.org")
@@ -309,6 +312,112 @@ def test_demo_feedback_is_varied_reviewed_and_keeps_anonymous_answers_unlinkable
         assert (review.status, review.version_before, review.version_after) == ("completed", 1, 2)
         assert staying_safe.content_version == 2 and review.items and review.actions
         assert review.published_at is not None
+        # It considered comments given with a name only: an anonymous comment is never
+        # chosen by its id (that would tie it to its session and to when it was written).
+        considered = [item.answer for item in review.items if item.answer_id]
+        assert considered and not any(a.response.anonymous for a in considered)
+        # Every run before it delivered version 1 (the earlier term's too), the runs after it 2.
+        runs = db.session.execute(
+            select(CourseSession).where(CourseSession.course_id == staying_safe.id, CourseSession.status == "completed",
+                                        CourseSession.individual.is_(False))
+        ).scalars().all()
+        assert sorted((to_uk(s.starts_at).date() < review.held_on, s.content_version) for s in runs) == [
+            (False, 2), (True, 1), (True, 1), (True, 1),
+        ]
         summary_start = review.you_said_we_did.split()[:4]
     page = _text(client.get("/courses/staying-safe").get_data(as_text=True))
     assert "You said, we did" in page and " ".join(summary_start) in page
+
+
+# --- The demo's anonymous feedback pools -------------------------------------------------------
+
+def _clock(monkeypatch, moment):
+    """Every part of the portal's "now" (the demo's "today" and the feedback dashboard's), at
+    ``moment`` (naive UTC). Every module is imported first, so that none imported later keeps
+    the stand-in after the test."""
+    import importlib
+    import pkgutil
+    import sys
+
+    import rec_portal
+    from rec_portal import timeutil
+
+    for info in pkgutil.walk_packages(rec_portal.__path__, "rec_portal."):
+        importlib.import_module(info.name)
+    real = timeutil.utcnow
+    for name, module in list(sys.modules.items()):
+        if name.startswith("rec_portal") and getattr(module, "utcnow", None) is real:
+            monkeypatch.setattr(module, "utcnow", lambda: moment)
+
+
+def _anonymous_section(client, course_id: int) -> str:
+    html = client.get(f"/admin/feedback/courses/{course_id}").get_data(as_text=True)
+    return _text(html[html.index('id="anonymous"'):])
+
+
+def _demo_pools(app, client, web):
+    """What the admin sees in the anonymous feedback of Staying Safe and of Introduction to
+    Recovery, with the term whose feedback has closed at the demo's "now"."""
+    from rec_portal.demo import closed_term
+    from rec_portal.feedback_review.pools import utcnow as pools_now
+
+    _load_demo(app)
+    with app.app_context():
+        ids = dict(db.session.execute(select(Course.slug, Course.id)).all())
+        term = closed_term(pools_now())
+    web.login("admin@example.org", "demo-password")
+    return (term, _anonymous_section(client, ids["staying-safe"]),
+            _anonymous_section(client, ids["introduction-to-recovery"]))
+
+
+def _assert_closed_pool_shown(term, staying_safe: str, recovery: str) -> None:
+    # Staying Safe's pool for the closed term is shown: how many, the scores and the comments.
+    closed = staying_safe.split(term.label, 1)[1]
+    count = re.match(r"\s*(\d+) anonymous responses this term\.", closed)
+    assert count and int(count.group(1)) >= 8, closed[:300]
+    assert f"Anonymous, {term.label}" in closed
+    assert "Add to a review" in closed
+    # Its current term's pool is still open, and so is (or held back is) Introduction to
+    # Recovery's: nothing of theirs is shown.
+    assert "Not shown yet" in staying_safe
+    assert "anonymous responses this term" not in recovery and "Anonymous, " not in recovery
+    assert "Not shown yet" in recovery or "Held back" in recovery
+
+
+def test_demo_feedback_dashboard_shows_a_closed_pool_of_anonymous_answers(app, client, web):
+    term, staying_safe, recovery = _demo_pools(app, client, web)
+    _assert_closed_pool_shown(term, staying_safe, recovery)
+
+
+# Days when the pool of the term before is about to close or has just closed, a term has
+# just started or is about to end, and the centre is closed for Christmas (UTC, with the
+# term whose pool the demo shows then; feedback on autumn 2025 closes at the end of 11
+# February 2026, 42 days after the term).
+DAYS = [
+    (datetime(2026, 1, 1, 9), "2025-summer"), (datetime(2026, 2, 11, 23, 30), "2025-summer"),
+    (datetime(2026, 2, 12, 0, 30), "2025-autumn"), (datetime(2026, 8, 31, 18), "2026-spring"),
+    (datetime(2025, 12, 29, 12), "2025-summer"),
+]
+
+
+@pytest.mark.parametrize("moment,expected", DAYS, ids=[d.strftime("%Y-%m-%d-%H%M") for d, _ in DAYS])
+def test_demo_shows_a_closed_anonymous_pool_whatever_the_day(app, client, web, monkeypatch, moment, expected):
+    _clock(monkeypatch, moment)
+    term, staying_safe, recovery = _demo_pools(app, client, web)
+    assert term.key == expected
+    _assert_closed_pool_shown(term, staying_safe, recovery)
+
+
+def test_closed_term_is_the_last_term_whose_feedback_has_closed(app):
+    """Every day of two years: the demo's earlier term has closed, and the term after it
+    has not (so the demo's history is as recent as it can be)."""
+    from rec_portal.demo import closed_term
+    from rec_portal.feedback import window
+
+    with app.app_context():
+        day = datetime(2026, 1, 1, 0, 30)
+        while day < datetime(2028, 1, 1):
+            term = closed_term(day)
+            assert day >= window.closes_at(term.end - timedelta(days=1)), day
+            assert day < window.closes_at(term_of(term.end).end - timedelta(days=1)), day
+            day += timedelta(hours=23)
