@@ -407,8 +407,11 @@ def _review(users: dict, courses: dict, held_on: date | None) -> int:
                FeedbackAnswer.text.like("%online%"))
         .order_by(FeedbackAnswer.id)
     ).scalars().all()
-    for answer in picked:
-        review.items.append(ContentReviewItem(answer_id=answer.id))
+    seen: set[str] = set()
+    for answer in picked:  # each comment once, however many people wrote it
+        if answer.text not in seen:
+            seen.add(answer.text)
+            review.items.append(ContentReviewItem(answer_id=answer.id))
     confident = db.session.execute(
         select(FeedbackQuestion.id).where(
             FeedbackQuestion.course_id == course.id, FeedbackQuestion.text == STAYING_SAFE_QUESTIONS[0][1]
