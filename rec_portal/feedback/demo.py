@@ -79,6 +79,7 @@ COMMENTS = {
                 "The quiz at the start. It made everyone laugh and relax.",
                 "Learning what cuckooing is. I think it was happening to my neighbour.",
                 "Being able to ask the police questions without giving my name.",
+                "Being in a room where nobody judged me.",
             ],
             "What would you change?": [
                 "The part about reporting online crime was rushed. I still do not know how to do it.",
@@ -90,6 +91,7 @@ COMMENTS = {
                 "A printed copy of the slides to take home.",
                 "",
                 "More about staying safe on social media.",
+                "Fewer slides, and more time to talk in the group.",
             ],
         },
         2: {
@@ -263,6 +265,7 @@ def _feedback(users: dict, now: datetime, review_day: date | None) -> int:
     demo_student = users.get(DEMO_STUDENT)
 
     added = 0
+    earlier_runs = 0
     for session in sessions:
         # Staying Safe's runs before its review delivered version 1 (the review raised it
         # to 2); the earlier term's runs came before the run the review followed.
@@ -271,6 +274,10 @@ def _feedback(users: dict, now: datetime, review_day: date | None) -> int:
         earlier_run = before_review and started < review_day - timedelta(weeks=REVIEW_AFTER_WEEKS)
         if session.content_version is None:
             session.content_version = 1 if before_review else session.course.content_version
+        # The earlier term's second run starts one further along the comments, so that its
+        # pool does not list every comment twice.
+        offset = earlier_runs if earlier_run else 0
+        earlier_runs += earlier_run
         finished = to_uk(session.ends_at).date()
         questions = questions_for(session.course_id, FOR_STUDENTS)
         comments = _comment_pool(session)
@@ -303,7 +310,7 @@ def _feedback(users: dict, now: datetime, review_day: date | None) -> int:
                 given_on=finished if anonymous else finished + timedelta(days=rng.randint(0, 6)),
             )
             for q in questions:
-                value, text = _answer(q, n, session, comments)
+                value, text = _answer(q, n, session, comments, offset)
                 if value is None and not text:
                     continue
                 response.answers.append(FeedbackAnswer(
@@ -349,7 +356,8 @@ def _comment_pool(session: CourseSession) -> dict[str, list[str]]:
     return COMMENTS["default"]
 
 
-def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments: dict) -> tuple[int | None, str]:
+def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments: dict,
+            offset: int = 0) -> tuple[int | None, str]:
     improved = session.course.slug == STAYING_SAFE and session.delivered_version >= 2
     if question.kind == RATING:
         return (RATINGS_AFTER if improved else RATINGS)[n % len(RATINGS)], ""
@@ -360,7 +368,7 @@ def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments
         return (0 if (n + question.position) % 5 == 3 else 1), ""
     if question.kind == FREE_TEXT:
         pool = comments.get(question.text, [""])
-        return None, pool[n % len(pool)]
+        return None, pool[(n + offset) % len(pool)]
     return None, ""
 
 
@@ -405,10 +413,10 @@ def _review(users: dict, courses: dict, held_on: date | None) -> int:
         .where(CourseSession.course_id == course.id, CourseSession.starts_at < uk_to_utc(held_on, time(0)),
                FeedbackResponse.anonymous.is_(False), FeedbackAnswer.question_text == "What would you change?",
                FeedbackAnswer.text.like("%online%"))
-        .order_by(FeedbackAnswer.id)
+        .order_by(CourseSession.starts_at.desc(), FeedbackAnswer.id)
     ).scalars().all()
     seen: set[str] = set()
-    for answer in picked:  # each comment once, however many people wrote it
+    for answer in picked:  # each comment once (the latest run's first), however many wrote it
         if answer.text not in seen:
             seen.add(answer.text)
             review.items.append(ContentReviewItem(answer_id=answer.id))
