@@ -731,7 +731,7 @@ class DemoSession:
     opens_in_days: int | None = None  # booking opens later than today
     key: str = ""                # name used by DEMO_BOOKINGS
     # Set: the session is in the last term whose anonymous feedback has closed, this many
-    # weeks after the term's first Monday (``week`` is then worked out: closed_term_week).
+    # weeks after the term's first Monday (``week`` is then worked out: _closed_term_week).
     closed_term_week: int | None = None
 
 
