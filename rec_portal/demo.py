@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from rec_portal.attendance.reports import Term, term_of
 from rec_portal.auth.passwords import hash_password
 from rec_portal.bookings.operations import book_place
 from rec_portal.courses.operations import (
@@ -76,8 +77,10 @@ DEMO_STUDENTS = [
 ]
 
 
-# Former students: they came to the two runs of Staying Safe before this term (the
-# feedback demo, rec_portal/feedback/demo.py), and are not booked on anything else.
+# Former students: they came to the earlier runs of Staying Safe (the feedback demo,
+# rec_portal/feedback/demo.py), and are not booked on anything else. The first 24 came to
+# the two runs of this term (twelve each); the others to the two runs of an earlier term
+# whose anonymous feedback has closed (thirteen each).
 DEMO_FORMER_STUDENTS = [
     ("Adam Lewis", "Adam"), ("Bethany Cole", "Beth"), ("Craig Dunn", "Craig"),
     ("Deborah Quinn", "Debbie"), ("Ellis Ward", "Ellis"), ("Farah Siddiqui", "Farah"),
@@ -87,9 +90,22 @@ DEMO_FORMER_STUDENTS = [
     ("Paula Green", "Paula"), ("Rory Walsh", "Rory"), ("Sophie Turner", "Sophie"),
     ("Theo Banks", "Theo"), ("Wendy Clarke", "Wendy"), ("Una Byrne", "Una"),
     ("Victor Hale", "Vic"), ("Yusuf Osman", "Yusuf"), ("Zara Nolan", "Zara"),
+    ("Alan Pearce", "Alan"), ("Brenda Hooper", "Brenda"), ("Carl Jennings", "Carl"),
+    ("Diane Fox", "Diane"), ("Edward Nash", "Ed"), ("Fiona Gallagher", "Fiona"),
+    ("Gavin Rees", "Gav"), ("Hazel Whitmore", "Hazel"), ("Ian Sutherland", "Ian"),
+    ("Jasmine Kaur", "Jas"), ("Keith Barlow", "Keith"), ("Lorraine Fenton", "Lorraine"),
+    ("Malcolm Webb", "Malc"), ("Nina Kowalski", "Nina"), ("Omar Farouk", "Omar"),
+    ("Pauline Day", "Pauline"), ("Quentin Ashby", "Quentin"), ("Rachel Dunmore", "Rachel"),
+    ("Stuart Kerr", "Stu"), ("Tanya Beck", "Tanya"), ("Uma Desai", "Uma"),
+    ("Vincent Lowe", "Vince"), ("Winifred Oakes", "Winnie"), ("Xavier Dunne", "Xavier"),
+    ("Yvonne Bristow", "Yvonne"), ("Zac Holloway", "Zac"),
 ]
-# Twelve former students came to each earlier run of Staying Safe.
-FORMER_RUNS = ("staying-safe-first", "staying-safe-second")
+# Which run of Staying Safe each former student came to, in the order of the list above:
+# (session key, how many).
+FORMER_RUNS = (
+    ("staying-safe-first", 12), ("staying-safe-second", 12),
+    ("staying-safe-earlier-1", 13), ("staying-safe-earlier-2", 13),
+)
 
 
 def student_email(full_name: str) -> str:
@@ -714,6 +730,9 @@ class DemoSession:
     taken: int = 0               # demo students booked, in order; more than capacity: a waiting list
     opens_in_days: int | None = None  # booking opens later than today
     key: str = ""                # name used by DEMO_BOOKINGS
+    # Set: the session is in the last term whose anonymous feedback has closed, this many
+    # weeks after the term's first Monday (``week`` is then worked out: _closed_term_week).
+    closed_term_week: int | None = None
 
 
 HALF_DAY = {"start": time(10), "end": time(12, 30)}
@@ -764,10 +783,16 @@ SESSIONS = [
                 taken=1, **ONLINE_SESSION),
     DemoSession("confidence-and-self-esteem", 4, WED, venue=LIBRARY, taken=13),  # full, 1 waiting
     DemoSession("confidence-and-self-esteem", 10, WED, venue=LIBRARY, taken=2),
-    # Staying Safe ran twice before this term, for former students (DEMO_FORMER_BOOKINGS),
-    # and was reviewed between the two runs (rec_portal/feedback/demo.py).
+    # Staying Safe ran twice recently, for former students (FORMER_RUNS), and was reviewed
+    # between the two runs (rec_portal/feedback/demo.py).
     DemoSession("staying-safe", -10, TUE, venue=ROOM_1, capacity=14, key="staying-safe-first"),
     DemoSession("staying-safe", -3, TUE, venue=ROOM_1, capacity=14, key="staying-safe-second"),
+    # And twice in an earlier term whose feedback has closed, whatever the day the demo is
+    # loaded, so that the feedback dashboard shows that term's pool of anonymous answers.
+    DemoSession("staying-safe", 0, TUE, venue=ROOM_1, capacity=14, key="staying-safe-earlier-1",
+                closed_term_week=5),
+    DemoSession("staying-safe", 0, TUE, venue=ROOM_1, capacity=14, key="staying-safe-earlier-2",
+                closed_term_week=9),
 ]
 
 # Bookings for the demo logins, made after the other students': (email, session key).
@@ -777,6 +802,28 @@ DEMO_BOOKINGS = [
     (DEMO_STUDENT, "recovery-past"),      # a past course they came to
     (DEMO_FACILITATOR, "mindfulness"),    # facilitators are students too
 ]
+
+
+def closed_term(now: datetime) -> Term:
+    """The last term whose anonymous feedback pools have closed at ``now``: the term has
+    ended and feedback on a session in it can no longer be given (feedback/window.py; the
+    pools of feedback_review/pools.py close then). The term before this one once feedback
+    has closed on it (``REC_FEEDBACK_OPEN_DAYS`` after it ended), else the one before that."""
+    from rec_portal.feedback import window
+
+    term = term_of(to_uk(now).date()).previous()
+    while now < window.closes_at(term.end - timedelta(days=1)):
+        term = term.previous()
+    return term
+
+
+def _closed_term_week(today: date, now: datetime, weeks_in: int) -> int:
+    """The week (from this week) that is ``weeks_in`` weeks after the first Monday of
+    :func:`closed_term`: well inside the term (terms are four months long)."""
+    start = closed_term(now).start
+    first_monday = start + timedelta(days=(7 - start.weekday()) % 7)
+    this_monday = today - timedelta(days=today.weekday())
+    return (first_monday - this_monday).days // 7 + weeks_in
 
 
 def _course_days(today: date, spec: DemoSession) -> list[date]:
@@ -828,7 +875,7 @@ def load_demo_data(now: datetime | None = None) -> DemoReport:
     users = _ensure_accounts(report)
     _ensure_profiles(users, report)
     courses = _ensure_courses(report)
-    sessions = _schedule_sessions(courses, to_uk(now).date(), report)
+    sessions = _schedule_sessions(courses, now, report)
     _book(sessions, users, now, report)
     _feature_demos(users, report)
     return report
@@ -950,14 +997,17 @@ def _ensure_courses(report: DemoReport) -> dict[str, Course]:
 
 
 def _schedule_sessions(
-    courses: dict[str, Course], today: date, report: DemoReport
+    courses: dict[str, Course], now: datetime, report: DemoReport
 ) -> list[tuple[DemoSession, CourseSession]]:
     """Sessions of the courses created by this run."""
+    today = to_uk(now).date()
     scheduled = []
     for n, spec in enumerate(SESSIONS, start=1):
         course = courses.get(spec.slug)
         if course is None:
             continue
+        if spec.closed_term_week is not None:
+            spec = replace(spec, week=_closed_term_week(today, now, spec.closed_term_week))
         days = _course_days(today, spec)
         opens = (
             uk_to_utc(today + timedelta(days=spec.opens_in_days), time(9))
@@ -1035,8 +1085,9 @@ def _book(
             book_place(session.id, user, confirm_overlap=True, now=now)
         report.bookings += 1
 
-    for n, (name, _) in enumerate(DEMO_FORMER_STUDENTS):
-        session, user = by_key.get(FORMER_RUNS[n // 12]), users.get(student_email(name))
+    came_to = [key for key, count in FORMER_RUNS for _ in range(count)]
+    for (name, _), key in zip(DEMO_FORMER_STUDENTS, came_to, strict=True):
+        session, user = by_key.get(key), users.get(student_email(name))
         if session is not None and user is not None and session.starts_at <= now:
             _add_past_booking(session, user)
             report.bookings += 1

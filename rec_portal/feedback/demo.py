@@ -1,21 +1,25 @@
 """Demo data for feedback (called last from rec_portal/demo.py). Idempotent: adds only
 what is missing. Flushes; the caller commits.
 
-- Staying Safe ran twice before this term (ten and three weeks ago: rec_portal/demo.py
-  books former students on them, the rosters and attendance demos fill in who delivered
-  them and who came), and was reviewed between the two runs: the review raised its content version from 1 to 2
-  and its "You said, we did" is published on the course page.
+- Staying Safe ran twice recently (ten and three weeks ago: rec_portal/demo.py books
+  former students on them, the rosters and attendance demos fill in who delivered them
+  and who came), and was reviewed between the two runs: the review raised its content
+  version from 1 to 2 and its "You said, we did" is published on the course page. It
+  also ran twice in an earlier term whose feedback has closed (delivering version 1, like
+  the run before the review); more people answered anonymously then, so that term's pool
+  of anonymous answers (10 of them) is shown on the feedback dashboard.
 - Every completed session gets invitations and varied feedback from most of the people
   who came (some anonymous) and a reflection from each rostered facilitator. The demo
   student has not given feedback on their past course yet, so My courses asks them to.
-- Introduction to Recovery has fewer than 8 responses, so its figures are suppressed.
+- Introduction to Recovery has fewer than 8 responses, so its figures are suppressed,
+  and its pool of anonymous answers is held back.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -72,6 +76,10 @@ COMMENTS = {
                 "",
                 "Knowing I can report things online and not have to go to the station.",
                 "The list of support services to take home.",
+                "The quiz at the start. It made everyone laugh and relax.",
+                "Learning what cuckooing is. I think it was happening to my neighbour.",
+                "Being able to ask the police questions without giving my name.",
+                "Being in a room where nobody judged me.",
             ],
             "What would you change?": [
                 "The part about reporting online crime was rushed. I still do not know how to do it.",
@@ -80,6 +88,10 @@ COMMENTS = {
                 "It was a long day. A longer lunch break would help.",
                 "Go through reporting online step by step. We ran out of time.",
                 "Some of the scenarios were upsetting. A warning before them would help.",
+                "A printed copy of the slides to take home.",
+                "",
+                "More about staying safe on social media.",
+                "Fewer slides, and more time to talk in the group.",
             ],
         },
         2: {
@@ -153,12 +165,20 @@ def _answers(course_slug: str, n: int) -> bool:
     return n != NO_ANSWER if course_slug == STAYING_SAFE else n % 4 != 3
 
 
+def _anonymous(n: int, earlier_run: bool) -> bool:
+    """Whether the n-th person who came answers anonymously: one in three, and one in two
+    on Staying Safe's runs in the earlier term (5 of the 9 who answer, so that term's pool
+    holds 10 and is shown once closed)."""
+    return n % 2 == 1 if earlier_run else n % 3 == 1
+
+
 def load_demo(users: dict, courses: dict) -> int:
     now = utcnow()
     added = ensure_default_questions()
     added += _staying_safe_questions(courses)
-    added += _feedback(users, now)
-    added += _review(users, courses)
+    review_day = _review_day(courses, now)
+    added += _feedback(users, now, review_day)
+    added += _review(users, courses, review_day)
     db.session.flush()
     return added
 
@@ -181,7 +201,41 @@ def _staying_safe_questions(courses: dict) -> int:
     return added
 
 
-def _feedback(users: dict, now: datetime) -> int:
+def _staying_safe_runs(course, now: datetime) -> list[CourseSession]:
+    """Staying Safe's completed group sessions that have ended, oldest first."""
+    return list(db.session.execute(
+        select(CourseSession)
+        .where(CourseSession.course_id == course.id, CourseSession.status == COMPLETED,
+               CourseSession.individual.is_(False), CourseSession.ends_at < now)
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).scalars())
+
+
+def _review_day(courses: dict, now: datetime) -> date | None:
+    """The day Staying Safe's content review was held: three weeks after the last run but
+    one (the run ten weeks ago; rec_portal/demo.py), or as stored once it exists. Every
+    run before it delivered content version 1, and the runs before the one it followed
+    are the earlier term's."""
+    course = courses.get(STAYING_SAFE)
+    if course is None:
+        return None
+    held_on = db.session.execute(
+        select(ContentReview.held_on).where(ContentReview.course_id == course.id)
+        .order_by(ContentReview.held_on).limit(1)
+    ).scalar_one_or_none()
+    if held_on is not None:
+        return held_on
+    runs = _staying_safe_runs(course, now)
+    if not runs:
+        return None
+    followed = runs[-2] if len(runs) >= 2 else runs[0]
+    return to_uk(followed.starts_at).date() + timedelta(weeks=REVIEW_AFTER_WEEKS)
+
+
+REVIEW_AFTER_WEEKS = 3
+
+
+def _feedback(users: dict, now: datetime, review_day: date | None) -> int:
     """Invitations, responses and reflections for every completed session that has none."""
     sessions = list(db.session.execute(
         select(CourseSession)
@@ -209,13 +263,21 @@ def _feedback(users: dict, now: datetime) -> int:
     ).all():
         team[session_id].append(user_id)
     demo_student = users.get(DEMO_STUDENT)
-    # Staying Safe's first run delivered version 1; the review after it raised it to 2.
-    first_staying_safe = next((s for s in sessions if s.course.slug == STAYING_SAFE), None)
 
     added = 0
+    earlier_runs = 0
     for session in sessions:
+        # Staying Safe's runs before its review delivered version 1 (the review raised it
+        # to 2); the earlier term's runs came before the run the review followed.
+        started = to_uk(session.starts_at).date()
+        before_review = session.course.slug == STAYING_SAFE and review_day is not None and started < review_day
+        earlier_run = before_review and started < review_day - timedelta(weeks=REVIEW_AFTER_WEEKS)
         if session.content_version is None:
-            session.content_version = 1 if session is first_staying_safe else session.course.content_version
+            session.content_version = 1 if before_review else session.course.content_version
+        # The earlier term's second run starts one further along the comments, so that its
+        # pool does not list every comment twice.
+        offset = earlier_runs if earlier_run else 0
+        earlier_runs += earlier_run
         finished = to_uk(session.ends_at).date()
         questions = questions_for(session.course_id, FOR_STUDENTS)
         comments = _comment_pool(session)
@@ -240,7 +302,7 @@ def _feedback(users: dict, now: datetime) -> int:
         for n, user_id in enumerate(shuffled):
             if not answering[user_id]:
                 continue
-            anonymous = n % 3 == 1
+            anonymous = _anonymous(n, earlier_run)
             response = FeedbackResponse(
                 session_id=session.id, audience=FOR_STUDENTS, anonymous=anonymous,
                 respondent_id=None if anonymous else user_id,
@@ -248,7 +310,7 @@ def _feedback(users: dict, now: datetime) -> int:
                 given_on=finished if anonymous else finished + timedelta(days=rng.randint(0, 6)),
             )
             for q in questions:
-                value, text = _answer(q, n, session, comments)
+                value, text = _answer(q, n, session, comments, offset)
                 if value is None and not text:
                     continue
                 response.answers.append(FeedbackAnswer(
@@ -294,7 +356,8 @@ def _comment_pool(session: CourseSession) -> dict[str, list[str]]:
     return COMMENTS["default"]
 
 
-def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments: dict) -> tuple[int | None, str]:
+def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments: dict,
+            offset: int = 0) -> tuple[int | None, str]:
     improved = session.course.slug == STAYING_SAFE and session.delivered_version >= 2
     if question.kind == RATING:
         return (RATINGS_AFTER if improved else RATINGS)[n % len(RATINGS)], ""
@@ -305,25 +368,17 @@ def _answer(question: FeedbackQuestion, n: int, session: CourseSession, comments
         return (0 if (n + question.position) % 5 == 3 else 1), ""
     if question.kind == FREE_TEXT:
         pool = comments.get(question.text, [""])
-        return None, pool[n % len(pool)]
+        return None, pool[(n + offset) % len(pool)]
     return None, ""
 
 
-def _review(users: dict, courses: dict) -> int:
-    """The content review of Staying Safe held between its two earlier runs."""
+def _review(users: dict, courses: dict, held_on: date | None) -> int:
+    """The content review of Staying Safe held between its two recent runs."""
     course = courses.get(STAYING_SAFE)
-    if course is None or db.session.execute(
+    if course is None or held_on is None or db.session.execute(
         select(ContentReview.id).where(ContentReview.course_id == course.id)
     ).first():
         return 0
-    first = db.session.execute(
-        select(CourseSession)
-        .where(CourseSession.course_id == course.id, CourseSession.status == COMPLETED)
-        .order_by(CourseSession.starts_at).limit(1)
-    ).scalar_one_or_none()
-    if first is None:
-        return 0
-    held_on = to_uk(first.starts_at).date() + timedelta(weeks=3)
     admin: User | None = users.get(DEMO_ADMIN)
     review = ContentReview(
         course_id=course.id, held_on=held_on, status=REVIEW_COMPLETED,
@@ -348,16 +403,23 @@ def _review(users: dict, courses: dict) -> int:
         ),
         published_at=uk_to_utc(held_on + timedelta(days=2), time(10)),
     )
-    # The comments and questions it considered, from the first run.
+    # The comments and questions it considered, from the runs before it (all of version 1).
+    # Comments given with a name only: an anonymous comment is never chosen by its id
+    # (content_reviews/operations.py).
     picked = db.session.execute(
         select(FeedbackAnswer)
         .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
-        .where(FeedbackResponse.session_id == first.id, FeedbackAnswer.question_text == "What would you change?",
+        .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
+        .where(CourseSession.course_id == course.id, CourseSession.starts_at < uk_to_utc(held_on, time(0)),
+               FeedbackResponse.anonymous.is_(False), FeedbackAnswer.question_text == "What would you change?",
                FeedbackAnswer.text.like("%online%"))
-        .order_by(FeedbackAnswer.id)
+        .order_by(CourseSession.starts_at.desc(), FeedbackAnswer.id)
     ).scalars().all()
-    for answer in picked:
-        review.items.append(ContentReviewItem(answer_id=answer.id))
+    seen: set[str] = set()
+    for answer in picked:  # each comment once (the latest run's first), however many wrote it
+        if answer.text not in seen:
+            seen.add(answer.text)
+            review.items.append(ContentReviewItem(answer_id=answer.id))
     confident = db.session.execute(
         select(FeedbackQuestion.id).where(
             FeedbackQuestion.course_id == course.id, FeedbackQuestion.text == STAYING_SAFE_QUESTIONS[0][1]

@@ -1,7 +1,10 @@
 import re
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import case, func, select
 
+from rec_portal.attendance.reports import term_of
 from rec_portal.auth.passwords import verify_password
 from rec_portal.extensions import db
 from rec_portal.models import (
@@ -12,7 +15,7 @@ from rec_portal.models import (
     SessionDate,
     User,
 )
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 
 DEMO_LOGINS = ("admin@example.org", "facilitator@example.org", "student@example.org")
@@ -25,7 +28,7 @@ def _users(app):
 
 def test_demo_data_creates_the_demo_logins(app, web, client):
     result = app.test_cli_runner().invoke(args=["rec", "demo-data"])
-    assert result.exit_code == 0 and "Demo data loaded: 67 new accounts" in result.output
+    assert result.exit_code == 0 and "Demo data loaded: 93 new accounts" in result.output
     users = _users(app)
     # The three demo logins, with their roles; everyone else is a demo student.
     assert {email: users[email] for email in DEMO_LOGINS} == {
@@ -36,7 +39,7 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
     others = {email: roles for email, roles in users.items() if email not in DEMO_LOGINS}
     students = {email for email, roles in others.items() if roles == {"student"}}
     facilitators = {email for email, roles in others.items() if roles == {"facilitator"}}
-    assert len(students) == 64 and len(facilitators) == 7  # 40 current and 24 former students; co-delivery needs every role
+    assert len(students) == 90 and len(facilitators) == 7  # 40 current and 50 former students; co-delivery needs every role
     assert students | facilitators == set(others)
     assert all(email.endswith("@example.org") for email in others)
     web.login("admin@example.org", "demo-password")
@@ -149,7 +152,7 @@ def test_demo_courses_cover_every_audience_and_both_kinds_of_delivery(app):
         upcoming = [s for s in sessions if s.starts_at > now]
         assert all((s.starts_at - now).days <= 100 for s in upcoming)
         assert all(s.venue or "meet.example.org" in s.online_details for s in sessions)
-        assert [s.status for s in sessions if s.starts_at <= now] == ["completed"] * 3  # Introduction to Recovery; Staying Safe twice (feedback demo)
+        assert [s.status for s in sessions if s.starts_at <= now] == ["completed"] * 5  # Introduction to Recovery; Staying Safe twice this term and twice in a closed one (feedback demo)
 
 
 def test_demo_student_has_a_place_a_waiting_list_and_a_past_course(app, web, client):
@@ -238,7 +241,7 @@ def test_demo_data_adds_courses_to_a_database_with_only_the_demo_logins(app):
         factories.make_user(email="student@example.org")
         db.session.commit()
     output = _load_demo(app)
-    assert "66 new accounts" in output
+    assert "92 new accounts" in output
     with app.app_context():
         mine = db.session.execute(
             select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
@@ -280,7 +283,7 @@ def test_demo_feedback_is_varied_reviewed_and_keeps_anonymous_answers_unlinkable
             select(FeedbackResponse).join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
             .where(CourseSession.course_id == staying_safe.id, FeedbackResponse.audience == "student")
         ).scalars().all()
-        assert len({r.session_id for r in responses}) == 2
+        assert len({r.session_id for r in responses}) == 4
         anonymous = [r for r in responses if r.anonymous]
         assert anonymous and len(anonymous) < len(responses)
         comments = db.session.execute(
@@ -309,6 +312,108 @@ def test_demo_feedback_is_varied_reviewed_and_keeps_anonymous_answers_unlinkable
         assert (review.status, review.version_before, review.version_after) == ("completed", 1, 2)
         assert staying_safe.content_version == 2 and review.items and review.actions
         assert review.published_at is not None
+        # It considered comments given with a name only: an anonymous comment is never
+        # chosen by its id (that would tie it to its session and to when it was written).
+        considered = [item.answer for item in review.items if item.answer_id]
+        assert considered and not any(a.response.anonymous for a in considered)
+        # Every run before it delivered version 1 (the earlier term's too), the runs after it 2.
+        runs = db.session.execute(
+            select(CourseSession).where(CourseSession.course_id == staying_safe.id, CourseSession.status == "completed",
+                                        CourseSession.individual.is_(False))
+        ).scalars().all()
+        assert sorted((to_uk(s.starts_at).date() < review.held_on, s.content_version) for s in runs) == [
+            (False, 2), (True, 1), (True, 1), (True, 1),
+        ]
         summary_start = review.you_said_we_did.split()[:4]
     page = _text(client.get("/courses/staying-safe").get_data(as_text=True))
     assert "You said, we did" in page and " ".join(summary_start) in page
+
+
+# --- The demo's anonymous feedback pools -------------------------------------------------------
+
+def _clock(monkeypatch, moment):
+    """Every part of the portal's "now" (the demo's "today" and the feedback dashboard's), at
+    ``moment`` (naive UTC). Every module is imported first, so that none imported later keeps
+    the stand-in after the test."""
+    import importlib
+    import pkgutil
+    import sys
+
+    import rec_portal
+    from rec_portal import timeutil
+
+    for info in pkgutil.walk_packages(rec_portal.__path__, "rec_portal."):
+        importlib.import_module(info.name)
+    real = timeutil.utcnow
+    for name, module in list(sys.modules.items()):
+        if name.startswith("rec_portal") and getattr(module, "utcnow", None) is real:
+            monkeypatch.setattr(module, "utcnow", lambda: moment)
+
+
+def _anonymous_section(client, course_id: int) -> str:
+    html = client.get(f"/admin/feedback/courses/{course_id}").get_data(as_text=True)
+    return _text(html[html.index('id="anonymous"'):])
+
+
+def _demo_pool_shown(app, client, web) -> str:
+    """Loads the demo and checks what the admin sees in the anonymous feedback of Staying
+    Safe and of Introduction to Recovery; returns the key of the term whose pool of
+    Staying Safe is shown."""
+    _load_demo(app)
+    with app.app_context():
+        ids = dict(db.session.execute(select(Course.slug, Course.id)).all())
+    web.login("admin@example.org", "demo-password")
+    staying_safe = _anonymous_section(client, ids["staying-safe"])
+    recovery = _anonymous_section(client, ids["introduction-to-recovery"])
+    # One of Staying Safe's pools is shown: how many, the scores and the comments, each
+    # dated only by the term.
+    shown = re.findall(r"(\w+) term (\d{4}) \([A-Za-z ]+\) (\d+) anonymous responses this term\.", staying_safe)
+    assert len(shown) == 1, staying_safe[:1500]
+    [(season, year, count)] = shown
+    label = f"{season} term {year}"
+    assert int(count) >= 8
+    closed = staying_safe.split(f"{label} (", 1)[1]
+    assert f"Anonymous, {label}" in closed and "Add to a review" in closed
+    assert re.search(r"Overall, how would you rate the course\?: \d\.\d out of 5, from \d+ answers", closed)
+    # Its current term's pool is still open, and Introduction to Recovery's is open or
+    # held back: nothing of theirs is shown.
+    assert "Not shown yet" in staying_safe
+    assert "anonymous responses this term" not in recovery and "Anonymous, " not in recovery
+    assert "Not shown yet" in recovery or "Held back" in recovery
+    return f"{year}-{season.lower()}"
+
+
+def test_demo_feedback_dashboard_shows_a_closed_pool_of_anonymous_answers(app, client, web):
+    _demo_pool_shown(app, client, web)
+
+
+# Days when the pool of the term before is about to close or has just closed, a term has
+# just started or is about to end, and the centre is closed for Christmas (UTC, with the
+# term whose pool the demo shows then; feedback on autumn 2025 closes at the end of 11
+# February 2026, 42 days after the term).
+DAYS = [
+    (datetime(2026, 1, 1, 9), "2025-summer"), (datetime(2026, 2, 11, 23, 30), "2025-summer"),
+    (datetime(2026, 2, 12, 0, 30), "2025-autumn"), (datetime(2026, 8, 31, 18), "2026-spring"),
+    (datetime(2025, 12, 29, 12), "2025-summer"),
+]
+
+
+@pytest.mark.parametrize("moment,expected", DAYS, ids=[d.strftime("%Y-%m-%d-%H%M") for d, _ in DAYS])
+def test_demo_shows_a_closed_anonymous_pool_whatever_the_day(app, client, web, monkeypatch, moment, expected):
+    _clock(monkeypatch, moment)
+    assert _demo_pool_shown(app, client, web) == expected
+
+
+def test_closed_term_is_the_last_term_whose_feedback_has_closed(app):
+    """Every day of two years: the demo's earlier term has closed, and the term after it
+    has not (so the demo's history is as recent as it can be)."""
+    from rec_portal.demo import closed_term
+    from rec_portal.feedback import window
+
+    with app.app_context():
+        day = datetime(2026, 1, 1, 0, 30)
+        while day < datetime(2028, 1, 1):
+            term = closed_term(day)
+            assert day >= window.closes_at(term.end - timedelta(days=1)), day
+            assert day < window.closes_at(term_of(term.end).end - timedelta(days=1)), day
+            day += timedelta(hours=23)
