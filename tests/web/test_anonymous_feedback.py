@@ -154,7 +154,7 @@ def test_pooled_comments_carry_no_id_session_date_or_order_of_arrival(login_as, 
     # Shown (8 in the term), listed by their words, not in the order they came.
     assert "8 anonymous responses this term" in pooled
     assert [pooled.index(w) for w in sorted(words)] == sorted(pooled.index(w) for w in words)
-    assert "Overall, how would you rate the course?: 3.0 out of 5, from 8 answers" in pooled
+    assert "“Overall, how would you rate the course?” 3.0 out of 5, from 8 answers" in pooled
     # Never beside a session's date or in the comments by session.
     assert not any(day in pooled for day in days) and "Session on" not in pooled
     named = _text(re.search(r'id="comments".*?id="anonymous"', html, re.DOTALL).group(0))
@@ -214,7 +214,7 @@ def test_seven_anonymous_are_held_back_and_eight_are_shown_for_admins_facilitato
     page = _text(html)
     assert HELD not in page and "8 anonymous responses this term" in page
     assert all(f"Pooled comment {i:02d}" in page for i in range(8))
-    assert "Would you recommend the course?: 100% yes, from 8 answers" in page
+    assert "“Would you recommend the course?” 100% yes, from 8 answers" in page
     # Filtering to one session does not narrow the pool: the whole term's 8 are shown.
     one = _text(_page(client, f"/admin/feedback/courses/{cid}?session={sids[1]}"))
     assert all(f"Pooled comment {i:02d}" in one for i in range(8)) and "8 anonymous responses this term" in one
@@ -412,7 +412,7 @@ def test_the_csv_leaves_out_pooled_ratings_the_dashboard_holds_back(login_as, cl
     pool = _text(re.search(r'id="pool-2025-autumn".*?</section>', _page(client, f"/admin/feedback/courses/{cid}"),
                            re.DOTALL).group(0))
     assert "8 anonymous responses this term" in pool
-    assert "Would you recommend the course?: fewer than 8 responses" in pool
+    assert "“Would you recommend the course?” fewer than 8 responses" in pool
     pooled = [r for r in _csv(client, cid)[1:] if r[6] == "Anonymous (pooled for the term)"]
     assert len([r for r in pooled if r[7] == "Overall, how would you rate the course?"]) == 8
     assert not [r for r in pooled if r[7] == "Would you recommend the course?"]

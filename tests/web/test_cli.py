@@ -374,7 +374,7 @@ def _demo_pool_shown(app, client, web) -> str:
     assert int(count) >= 8
     closed = staying_safe.split(f"{label} (", 1)[1]
     assert f"Anonymous, {label}" in closed and "Add to a review" in closed
-    assert re.search(r"Overall, how would you rate the course\?: \d\.\d out of 5, from \d+ answers", closed)
+    assert re.search(r"“Overall, how would you rate the course\?” \d\.\d out of 5, from \d+ answers", closed)
     # Its current term's pool is still open, and Introduction to Recovery's is open or
     # held back: nothing of theirs is shown.
     assert "Not shown yet" in staying_safe
