@@ -481,6 +481,17 @@ def self_cancel_refusal(booking: Booking, now: datetime | None = None) -> str | 
     return None
 
 
+def _lock_booking(booking_id: int) -> tuple[Booking, CourseSession]:
+    """The booking and its session, the session locked (the course first: lock_session),
+    and the booking read again under the lock."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingRefused("This booking does not exist.")
+    session = lock_session(booking.session_id)
+    db.session.refresh(booking)
+    return booking, session
+
+
 def cancel_booking(
     booking_id: int, *, now: datetime | None = None, by_student: bool = False
 ) -> list[Booking]:
@@ -489,11 +500,7 @@ def cancel_booking(
     ``by_student``: the student is cancelling their own place, which they cannot do once
     the session has started (staff still can)."""
     now = now or utcnow()
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise BookingRefused("This booking does not exist.")
-    session = lock_session(booking.session_id)
-    db.session.refresh(booking)
+    booking, session = _lock_booking(booking_id)
     if booking.status == CANCELLED:
         raise BookingRefused("This booking is already cancelled.")
     refuse_if_marked(booking, by_student=by_student)
@@ -563,11 +570,7 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
     """Staff move one person from the waiting list into a place, ahead of the queue. The
     session gains a place for them, so nobody already booked loses theirs."""
     now = now or utcnow()
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise BookingRefused("This booking does not exist.")
-    session = lock_session(booking.session_id)
-    db.session.refresh(booking)
+    booking, session = _lock_booking(booking_id)
     if session.status == SESSION_CANCELLED:
         raise BookingRefused("This session has been cancelled, so nobody can be given a place on it.")
     if session.status != SCHEDULED:
@@ -596,11 +599,7 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     takes a place that is free here and gives up the other place, in one transaction. They
     were passed over because of that place, so they may take any place left free."""
     now = now or utcnow()
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise BookingRefused("This booking does not exist.")
-    session = lock_session(booking.session_id)
-    db.session.refresh(booking)
+    booking, session = _lock_booking(booking_id)
     if booking.status != WAITLISTED:
         raise BookingRefused("You are not on the waiting list for this date any more.")
     if session.status != SCHEDULED or session.starts_at <= now:
