@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, Course, CourseSession, SessionDate, User
-from rec_portal.models.attendance import PRESENT
+from rec_portal.models.attendance import ABSENT, PRESENT
 from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, WAITLISTED
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED
@@ -195,9 +195,13 @@ def same_course_bookings(session: CourseSession, student_id: int,
 
 def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
                               now: datetime) -> set[int]:
-    """Which of these students hold a place on another current date of the course."""
+    """Which of these students hold a place on another date of the course: one still to
+    come or under way, or one that is over but not yet completed where they were not marked
+    absent (its register may not be taken yet: were they promoted now and then marked
+    present there, they would hold two places of the course)."""
     if not student_ids or session.individual:
         return set()
+    marked_absent = exists().where(Attendance.booking_id == Booking.id, Attendance.status == ABSENT)
     return set(db.session.execute(
         select(Booking.student_id)
         .join(CourseSession, CourseSession.id == Booking.session_id)
@@ -205,7 +209,10 @@ def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
             Booking.student_id.in_(student_ids),
             Booking.status == CONFIRMED,
             Booking.session_id != session.id,
-            _current_dates_of_course(session.course_id, now),
+            CourseSession.course_id == session.course_id,
+            CourseSession.individual.is_(False),
+            CourseSession.status == SCHEDULED,
+            or_(CourseSession.ends_at > now, ~marked_absent),
         )
     ).scalars())
 

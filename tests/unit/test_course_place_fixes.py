@@ -150,6 +150,28 @@ def test_a_mark_recorded_after_they_joined_counts_even_for_a_date_already_over(a
     assert cancel_booking(holder_b.id) == [] and waiting_b.status == "waitlisted"
 
 
+def test_a_place_on_a_date_over_but_not_yet_registered_still_counts(app_ctx):
+    """Found by review: A was over with its register not taken, so the place on A no
+    longer counted; promoted into B, then marked present on A, they held two places of the
+    course. Now the place counts until the register says they were absent (or A is
+    completed: attending it then counts for good)."""
+    course = factories.make_course()
+    a = factories.make_session(course=course, starts_in_days=-2)  # over, still "scheduled"
+    b = factories.make_session(course=course, capacity=1, starts_in_days=30)
+    student, behind_person = factories.make_user(), factories.make_user()
+    (holder_b,) = factories.fill_places(b, 1)
+    place_a = _booking(a, student, "confirmed", queued=a.starts_at - timedelta(days=20))
+    waiting_b = _booking(b, student, "waitlisted", queued=a.starts_at - timedelta(days=10))
+    behind = _booking(b, behind_person, "waitlisted", queued=a.starts_at - timedelta(days=10), seconds=60)
+    db.session.commit()
+    assert [p.id for p in cancel_booking(holder_b.id)] == [behind.id]
+    assert waiting_b.status == "waitlisted" and waitlist_position(waiting_b) == 1
+    # The register of A says they were absent: they are free to take B's next free place.
+    _mark(place_a, status="absent")
+    db.session.commit()
+    assert [p.id for p in cancel_booking(behind.id)] == [waiting_b.id]
+
+
 def test_joining_after_doing_the_course_is_choosing_to_do_it_again(app_ctx):
     a, b, student, waiting_b, behind, holder_b = _attended_then_waiting()
     waiting_b.queued_at = a.ends_at + timedelta(days=1)  # joined after A was over
