@@ -353,9 +353,12 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
         )
     )
     for model in (LearningGoal, PlanCourse, PlanReview, TrustedPerson, SafetyPlanService, SavedDraft,
-                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer,
-                  FeedbackInvitation):
+                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer):
         db.session.execute(delete(model).where(model.user_id == uid))
+    # Feedback invitations stay, under the anonymous row: they hold only a session and
+    # whether it was answered. Deleting them would change the response rate of a term
+    # whose figures are shown, and by how much would tell whether the person had answered
+    # anonymously.
     # Feedback given with a name goes (its comments may say who wrote them); anonymous
     # feedback was never linked to the person and stays in the figures.
     db.session.execute(delete(FeedbackResponse).where(FeedbackResponse.respondent_id == uid))

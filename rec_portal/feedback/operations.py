@@ -198,7 +198,8 @@ def reflection_states(user_id: int, sessions: list[CourseSession], now: datetime
 # --- Invitations ---------------------------------------------------------------------------------
 
 def _student_bookings_due(session: CourseSession) -> dict[int, int]:
-    """Attendees not invited yet: student id -> booking id."""
+    """Attendees not invited yet, disabled accounts included (invited without an email):
+    student id -> booking id."""
     invited = exists().where(
         FeedbackInvitation.session_id == session.id,
         FeedbackInvitation.user_id == Booking.student_id,
@@ -212,7 +213,6 @@ def _student_bookings_due(session: CourseSession) -> dict[int, int]:
             Booking.session_id == session.id,
             Booking.status == CONFIRMED,
             Attendance.status == PRESENT,
-            User.active.is_(True),
             User.anonymised_at.is_(None),
             ~invited,
         )
@@ -273,8 +273,15 @@ def invite_for_session(session: CourseSession, now: datetime | None = None) -> i
         for user_id in user_ids:
             person = people[user_id]
             db.session.add(FeedbackInvitation(
-                session_id=session.id, user_id=user_id, audience=audience, created_at=now, emailed_at=now,
+                session_id=session.id, user_id=user_id, audience=audience, created_at=now,
+                emailed_at=now if person.active else None,
             ))
+            made += 1
+            if not person.active:
+                # An attendee whose account is disabled is invited with everyone else, with
+                # no email: were the invitation made only when they came to answer, the
+                # number invited would move at that moment and give an anonymous answer away.
+                continue
             if audience == FOR_STUDENTS:
                 link = base + _path("feedback.give", booking_id=students[user_id])
                 subject = subject_for(person, session, "tell us how it went")
@@ -290,7 +297,6 @@ def invite_for_session(session: CourseSession, now: datetime | None = None) -> i
             # A register taken early on the last day completes the session before it
             # ends: the email waits until it is over.
             message.next_attempt_at = max(now, session.ends_at)
-            made += 1
     db.session.flush()
     return made
 

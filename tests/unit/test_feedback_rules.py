@@ -207,11 +207,15 @@ def test_invitations_for_attendees_and_the_roster_in_user_id_order(app_ctx):
     roster(session, other, "social_worker")
     roster(session, fac, "peer_specialist")
     when = utcnow().replace(microsecond=0)
-    assert ops.invite_for_session(session, now=when) == 5
+    # A disabled attendee is invited with the others, without an email (issue 13: an
+    # invitation made only when they came to answer would date an anonymous answer).
+    assert ops.invite_for_session(session, now=when) == 6
     rows = db.session.execute(select(FeedbackInvitation).order_by(FeedbackInvitation.id)).scalars().all()
-    expected = [(p.id, "student") for p in people if p.active] + [(fac.id, "facilitator"), (other.id, "facilitator")]
-    assert [(r.user_id, r.audience) for r in rows] == sorted(expected[:3]) + sorted(expected[3:])
-    assert {(r.created_at, r.emailed_at, r.answered) for r in rows} == {(when, when, False)}
+    expected = [(p.id, "student") for p in people] + [(fac.id, "facilitator"), (other.id, "facilitator")]
+    assert [(r.user_id, r.audience) for r in rows] == sorted(expected[:4]) + sorted(expected[4:])
+    assert {(r.user_id, r.created_at, r.emailed_at, r.answered) for r in rows} == {
+        (r.user_id, when, None if r.user_id == people[2].id else when, False) for r in rows
+    }
     assert db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 5
     assert ops.invite_for_session(session, now=when) == 0
     assert ops.invite_all() == (0, 0)

@@ -437,3 +437,55 @@ def test_the_question_banks_answer_counts_leave_out_anonymous_answers_not_shown(
     html = _page(client, "/admin/feedback/questions")
     row = re.search(rf'<tr[^>]*id="question-{bank.rating}".*?</tr>', html, re.DOTALL).group(0)
     assert re.search(r"Answers </span><span>9</span>", row), _text(row)  # 1 named + the shown pool of 8
+
+
+# --- Found by the second review: invitations must not move with an anonymous answer ---------
+
+
+def test_deleting_an_account_leaves_a_closed_terms_response_rate_as_it_was(login_as, client, app):
+    """Deleting the invitations with an account changed a shown term's rate (80% -> 84% for
+    someone who never answered, -> 83% for someone who answered anonymously), which told
+    whether the person had answered anonymously. The invitations stay."""
+    from rec_portal.data_rights.operations import anonymise
+    from rec_portal.models import User
+
+    cid, bank, (sid,) = _setup(app, sessions=[datetime(2026, 2, 10, 10)])
+    with app.app_context():
+        people = [factories.make_user() for _ in range(20)]
+        _invite(sid, people, answered=16)  # 8 named (people 0-7), 8 anonymous (people 8-15)
+        for person in people[:8]:
+            _respond(sid, {bank.rating: 4}, respondent_id=person.id)
+        for _ in range(8):
+            _respond(sid, {bank.rating: 3}, anonymous=True)
+        db.session.commit()
+        anonymous_answerer, never_answered = people[9].id, people[18].id
+    login_as("admin")
+    before = _text(_page(client, f"/admin/feedback/courses/{cid}"))
+    assert "Response rate 80%" in before and "Invited 20" in before
+    with app.app_context():
+        for user_id in (never_answered, anonymous_answerer):
+            anonymise(db.session.get(User, user_id))
+        db.session.commit()
+    after = _text(_page(client, f"/admin/feedback/courses/{cid}"))
+    assert "Response rate 80%" in after and "Invited 20" in after
+
+
+def test_a_disabled_attendee_is_invited_with_everyone_else_without_an_email(app):
+    """An attendee whose account was disabled when the session completed was not invited;
+    re-enabled, they answered anonymously and "Invited" went up by one at that moment. Now
+    they are invited with everyone else (no email), so nothing moves when they answer."""
+    from rec_portal.feedback.operations import invite_for_session
+    from rec_portal.models import FeedbackInvitation, OutboxMessage
+
+    with app.app_context():
+        active, disabled = factories.make_user(), factories.make_user()
+        session = factories.make_attended_session([active, disabled], ended_days_ago=2)
+        disabled.active = False
+        db.session.flush()
+        assert invite_for_session(session) == 2
+        rows = {i.user_id: i for i in db.session.execute(select(FeedbackInvitation)).scalars()}
+        assert set(rows) == {active.id, disabled.id}
+        assert rows[disabled.id].emailed_at is None and rows[active.id].emailed_at is not None
+        emailed = [m.to_address for m in db.session.execute(select(OutboxMessage)).scalars()]
+        assert emailed == [active.email]
+        db.session.rollback()
