@@ -799,11 +799,11 @@ def course_overview(*, facilitator_id: int | None = None) -> list[CourseRow]:
         .group_by(ContentReview.course_id)
         .subquery("reviews")
     )
-    any_feedback = exists().where(
-        FeedbackResponse.session_id == CourseSession.id, CourseSession.course_id == Course.id
-    )
+    # An archived course is listed if it ever ran (not "if it has feedback": its row would
+    # then appear at the moment of a first answer, which may be anonymous).
+    ran = exists().where(CourseSession.course_id == Course.id, CourseSession.status == COMPLETED)
     if facilitator_id is None:
-        which = or_(Course.status != ARCHIVED, any_feedback)
+        which = or_(Course.status != ARCHIVED, ran)
     else:
         which = exists().where(
             RosterAssignment.session_id == CourseSession.id,

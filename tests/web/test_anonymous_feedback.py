@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -489,3 +489,24 @@ def test_a_disabled_attendee_is_invited_with_everyone_else_without_an_email(app)
         emailed = [m.to_address for m in db.session.execute(select(OutboxMessage)).scalars()]
         assert emailed == [active.email]
         db.session.rollback()
+
+
+def test_an_archived_course_is_listed_whether_or_not_anyone_has_answered(login_as, client, app):
+    """An archived course was listed only once it had a response, anonymous ones included, so
+    its row appeared at the moment of a first anonymous answer. Now: listed if it ran."""
+    with app.app_context():
+        gone = factories.make_course(title="Archived Course", status="archived")
+        never_ran = factories.make_course(title="Never Ran", status="archived")
+        session = _session_on(gone, utcnow().replace(microsecond=0) - timedelta(days=3))
+        bank = _bank()
+        db.session.commit()
+        sid, bank_rating = session.id, bank.rating
+        assert never_ran.id
+    login_as("admin")
+    _page(client, "/admin/feedback")  # (the "signed in" message shows once)
+    before = _text(_page(client, "/admin/feedback"))
+    assert "Archived Course" in before and "Never Ran" not in before
+    with app.app_context():
+        _respond(sid, {bank_rating: 2}, anonymous=True)
+        db.session.commit()
+    assert _text(_page(client, "/admin/feedback")) == before
