@@ -342,17 +342,20 @@ def add_question(actor, *, audience: str, kind: str, text: str, hint: str = "",
 
 def update_question(actor, question: FeedbackQuestion, *, kind: str, text: str, hint: str = "",
                     course_id: int | str | None = None) -> FeedbackQuestion:
-    """Change a question in place. Once it has answers only the hint and the course may
-    change: the wording and kind answers were given under must stay as they were."""
+    """Change a question in place. Once it has been asked after a session only the hint may
+    change: the wording, kind and course answers were given under must stay as they were."""
     if question.retired_at is not None:
         raise QuestionRefused("This question is retired. Reinstate it before changing it.")
     fields = _checked(question.audience, exclude_id=question.id, course_was=question.course_id,
                       kind=kind, text=text, hint=hint, course_id=course_id)
-    if (fields["text"] != question.text or fields["kind"] != question.kind) and has_been_asked(question):
+    changed = [name for name in ("text", "kind", "course_id") if fields[name] != getattr(question, name)]
+    if changed and has_been_asked(question):
+        # The course is fixed too: moved to a course that has not run, whether the question
+        # is still locked would tell whether it had been answered, perhaps anonymously.
         raise QuestionRefused(
-            "This question has already been asked after a session, so its wording and kind "
-            "cannot be changed. Replace it with a new wording instead.",
-            field="text" if fields["text"] != question.text else "kind",
+            "This question has already been asked after a session, so its wording, kind and "
+            "course cannot be changed. Replace it with a new question instead.",
+            field=changed[0],
         )
     for key, value in fields.items():
         setattr(question, key, value)

@@ -51,7 +51,7 @@ class QuestionForm(FlaskForm):
                  course_was: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.ask_audience = ask_audience
-        self.fixed = fixed  # (text, kind) that cannot change: only hint and course are asked
+        self.fixed = fixed  # (text, kind) that cannot change, nor the course: only the hint is asked
         self.course_was = course_was
         self.course_id.choices = [SelectChoice(ALL_COURSES, "All courses")] + [
             SelectChoice(str(course.id), course.title + (" (archived)" if course.status == "archived" else ""))
@@ -62,6 +62,7 @@ class QuestionForm(FlaskForm):
         if fixed:
             del self.text
             del self.kind
+            del self.course_id
 
     def question_fields(self) -> dict:
         text, kind = self.fixed or (self.text.data, self.kind.data)
@@ -69,7 +70,7 @@ class QuestionForm(FlaskForm):
             "kind": kind or "",
             "text": text or "",
             "hint": self.hint.data or "",
-            "course_id": self.course_id.data or None,
+            "course_id": self.course_was if self.fixed else (self.course_id.data or None),
         }
 
     def validate(self, extra_validators=None) -> bool:

@@ -101,7 +101,7 @@ def test_wording_and_kind_cannot_change_in_place_once_answered(app, ctx):
     answer = _answer(question)
     with pytest.raises(DomainError) as refused:
         bank.update_question(None, question, kind="rating", text="New words")
-    assert refused.value.field == "text" and "Replace it with a new wording" in refused.value.message
+    assert refused.value.field == "text" and "Replace it with a new question" in refused.value.message
     with pytest.raises(DomainError) as refused:
         bank.update_question(None, question, kind="agreement", text=question.text)
     assert refused.value.field == "kind"
@@ -198,3 +198,24 @@ def test_answer_counts_are_one_query_for_every_question(app, ctx):
     _answer(a)
     assert bank.answer_counts() == {a.id: 2}
     assert bank.load_bank().answer_counts.get(b.id, 0) == 0
+
+
+def test_once_asked_a_questions_course_cannot_change_either(app, ctx):
+    """Found by review: after moving a locked question to a course that has not run, whether
+    it stayed locked told whether it had been answered (perhaps anonymously)."""
+    course = factories.make_course(title="Staying Safe")
+    elsewhere = factories.make_course(title="Not run yet")
+    question = bank.add_question(None, audience="student", kind="text", text="What would you change?",
+                                 course_id=course.id)
+    factories.make_session(course=course, starts_in_days=-2, status="completed")
+    with pytest.raises(DomainError, match="wording, kind and course cannot be changed") as refused:
+        bank.update_question(None, question, kind="text", text="What would you change?", course_id=elsewhere.id)
+    assert refused.value.field == "course_id"
+    assert question.course_id == course.id
+    bank.update_question(None, question, kind="text", text="What would you change?", hint="Anything at all",
+                         course_id=course.id)  # the hint may still change
+    assert question.hint == "Anything at all"
+    # Before it has been asked, the course can change.
+    fresh = bank.add_question(None, audience="student", kind="rating", text="Fresh question", course_id=elsewhere.id)
+    bank.update_question(None, fresh, kind="rating", text="Fresh question", course_id=course.id)
+    assert fresh.course_id == course.id

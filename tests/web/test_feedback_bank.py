@@ -397,23 +397,23 @@ def test_a_question_without_answers_is_changed_in_place(app, client, web, login_
     assert 'value="Typed hint"' in html and _stored(app, question_id)["hint"] == "New hint"
 
 
-def test_a_question_with_answers_keeps_its_wording_but_hint_and_course_can_change(app, client, web, login_as):
+def test_a_question_with_answers_keeps_its_wording_and_course_but_the_hint_can_change(app, client, web, login_as):
     question_id = _question(app, "Overall, how would you rate the course?", kind="rating")
     _answers(app, question_id, 2)
     course_id = _course(app)
     login_as("admin")
     page = _get(client, f"{BANK}/{question_id}/edit")
-    assert "This question has already been asked after a session, so its wording and kind cannot be changed here" in page
+    assert "This question has already been asked after a session, so its wording, kind and course cannot be changed here" in page
     assert "Replace with a new wording" in page and f'href="{BANK}/{question_id}/replace"' in page
-    assert 'name="text"' not in page and 'name="kind"' not in page
-    assert 'name="hint"' in page and 'name="course_id"' in page
+    assert 'name="text"' not in page and 'name="kind"' not in page and 'name="course_id"' not in page
+    assert 'name="hint"' in page
     response = web.submit(f"{BANK}/{question_id}/edit", {
         "text": "Sneaky new wording", "kind": "yes_no", "hint": "From 1 to 5", "course_id": str(course_id),
     })
     assert response.status_code == 302
     stored = _stored(app, question_id)
     assert stored["text"] == "Overall, how would you rate the course?" and stored["kind"] == "rating"
-    assert stored["hint"] == "From 1 to 5" and stored["course_id"] == course_id
+    assert stored["hint"] == "From 1 to 5" and stored["course_id"] is None
 
 
 def test_replace_retires_the_old_wording_and_adds_the_new_one_in_its_place(app, client, web, login_as):
