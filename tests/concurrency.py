@@ -8,6 +8,25 @@ from rec_portal.extensions import db
 from rec_portal.models import User
 
 
+def migrated_pg_app(pg_admin_url: str, name: str, pool_size: int):
+    """A generator for a module fixture: an app on a new PostgreSQL database ``name``,
+    migrated, with a connection pool big enough for every thread of a race; disposed at
+    the end. Use with ``yield from``."""
+    from flask_migrate import upgrade
+
+    from rec_portal import create_app
+    from tests.conftest import test_config
+    from tests.pgserver import create_database
+
+    url = create_database(pg_admin_url, name)
+    app = create_app(test_config(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": pool_size, "max_overflow": 0}))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 def run_at_once(app, jobs, timeout: float = 120) -> list:
     """Run each ``job()`` in its own thread and app context (so its own database
     connection), all released together; returns each job's result or exception."""

@@ -13,7 +13,7 @@ from rec_portal.bookings import operations
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession
 from tests import factories
-from tests.concurrency import booker, canceller, run_at_once
+from tests.concurrency import booker, canceller, migrated_pg_app, run_at_once
 from tests.conftest import test_config, wipe
 
 
@@ -45,17 +45,7 @@ def _assert_fair(rows, capacity):
 
 @pytest.fixture(scope="module")
 def pg_concurrent_app(pg_admin_url):
-    from flask_migrate import upgrade
-
-    from tests.pgserver import create_database
-
-    url = create_database(pg_admin_url, "rec_concurrency")
-    app = create_app(test_config(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 55, "max_overflow": 0}))
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    yield from migrated_pg_app(pg_admin_url, "rec_concurrency", pool_size=55)
 
 
 @pytest.fixture

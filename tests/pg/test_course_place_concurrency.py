@@ -9,28 +9,17 @@ import time
 import pytest
 from sqlalchemy import select
 
-from rec_portal import create_app
 from rec_portal.bookings import operations
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from tests import factories
-from tests.concurrency import canceller, run_at_once
-from tests.conftest import test_config, wipe
+from tests.concurrency import canceller, migrated_pg_app, run_at_once
+from tests.conftest import wipe
 
 
 @pytest.fixture(scope="module")
 def pg_place_app(pg_admin_url):
-    from flask_migrate import upgrade
-
-    from tests.pgserver import create_database
-
-    url = create_database(pg_admin_url, "rec_course_place")
-    app = create_app(test_config(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0}))
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    yield from migrated_pg_app(pg_admin_url, "rec_course_place", pool_size=30)
 
 
 @pytest.fixture
