@@ -211,13 +211,12 @@ def swap(booking_id: int):
     for other in result.promoted:
         notify.place_offered(other)
     db.session.commit()
-    if not result.released:  # the place elsewhere had ended or gone: nothing to give up
-        message = (f"You now have a place on {format_uk(booking.session.starts_at)}. "
-                   "We have emailed you the details.")
-    else:
-        message = f"You have swapped: you now have a place on {format_uk(booking.session.starts_at)}."
+    day = format_uk(booking.session.starts_at)
     if result.released:
-        message += " Your place on " + " and ".join(format_uk(o.session.starts_at) for o in result.released) + " is cancelled."
+        given_up = " and ".join(format_uk(o.session.starts_at) for o in result.released)
+        message = f"You have swapped: you now have a place on {day}. Your place on {given_up} is cancelled."
+    else:  # the place elsewhere had ended or gone: nothing to give up
+        message = f"You now have a place on {day}. We have emailed you the details."
     if is_htmx():
         return _panel(booking.session, message=message, also=[o.session for o in result.released])
     flash(message, "success")
