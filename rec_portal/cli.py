@@ -133,23 +133,33 @@ def send_reminders() -> None:
     help="Inactive for longer than this many months (default: REC_RETENTION_MONTHS, 36).",
 )
 def apply_retention(months: int | None) -> None:
-    """Anonymise accounts with no sign-in for longer than the retention period.
+    """Remove what the privacy notice says is kept only for a while, and print how much.
 
-    Activity is a sign-in or a booking (made, or for a session held) since then. Names,
-    contact details, plans and safety plans are removed; bookings stay only as anonymous
-    counts. Admin accounts are left alone. Drafts kept after a timeout that nobody came back
-    for are deleted too. Safe to run again (e.g. nightly)."""
-    from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
+    Anonymises accounts (not admins) with no sign-in or booking for REC_RETENTION_MONTHS:
+    names, contact details, plans and safety plans go; bookings stay only as anonymous
+    counts. Deletes drafts nobody came back for, unconfirmed enrolments whose link expired,
+    signed-in sessions a day after they ended (timed-out ones once their drafts could no
+    longer be given back), password reset links a day after use or expiry, and audit
+    events older than REC_AUDIT_RETENTION_MONTHS. Safe to run again (e.g. nightly)."""
+    from rec_portal.data_rights.retention import MIN_AUDIT_RETENTION_MONTHS, retention_steps
 
     months = months or current_app.config["REC_RETENTION_MONTHS"]
     if months < 12:
         click.echo(f"Refusing: REC_RETENTION_MONTHS is {months}; it must be 12 or more.", err=True)
         sys.exit(2)
-    changed = anonymise_inactive(months)
-    db.session.commit()
-    noun = "account" if changed == 1 else "accounts"
-    period = "month" if months == 1 else "months"
-    click.echo(f"Anonymised {changed} {noun} inactive for more than {months} {period}.")
+    audit_months = current_app.config["REC_AUDIT_RETENTION_MONTHS"]
+    if audit_months < MIN_AUDIT_RETENTION_MONTHS:
+        click.echo(
+            f"Refusing: REC_AUDIT_RETENTION_MONTHS is {audit_months}; "
+            f"it must be {MIN_AUDIT_RETENTION_MONTHS} or more.",
+            err=True,
+        )
+        sys.exit(2)
+    now = utcnow()
+    for step in retention_steps(months, audit_months):
+        count = step.run(now)
+        db.session.commit()  # each step stands on its own: a later failure keeps it
+        click.echo(f"{step.label}: {count}")
 
 
 @rec_cli.command("expire-signups")

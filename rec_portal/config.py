@@ -153,6 +153,8 @@ def load_config(instance_path: str) -> dict:
         "REC_QUICK_EXIT_URL": _env("REC_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
         # Accounts with no sign-in for this long are anonymised by `rec apply-retention`.
         "REC_RETENTION_MONTHS": _int("REC_RETENTION_MONTHS", 36),
+        # Audit events older than this are deleted by `rec apply-retention` (12 or more).
+        "REC_AUDIT_RETENTION_MONTHS": _int("REC_AUDIT_RETENTION_MONTHS", 24),
         # Outcome follow-ups (6 and 12 months) count from the last date of this course.
         "REC_OUTCOME_COURSE_SLUG": _env("REC_OUTCOME_COURSE_SLUG", "staying-safe"),
         # Feedback on a session can be given until the end of the UK day this many days

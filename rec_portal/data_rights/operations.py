@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 
 from rec_portal import audit
-from rec_portal.drafts import purge_old_drafts
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
@@ -437,7 +436,8 @@ def _months_ago(now: datetime, months: int) -> datetime:
 
 def apply_retention(months: int, *, now: datetime | None = None) -> int:
     """Anonymise accounts with no sign-in (or, never signed in, no enrolment) for more than
-    ``months`` months. Admin accounts are left alone. Safe to repeat. Returns how many."""
+    ``months`` months. Admin accounts are left alone. Safe to repeat. Returns how many.
+    The other steps of ``rec apply-retention`` are in ``retention.py``."""
     if months < MIN_RETENTION_MONTHS:
         raise ValueError(f"the retention period must be at least {MIN_RETENTION_MONTHS} months")
     now = now or utcnow()
@@ -461,8 +461,4 @@ def apply_retention(months: int, *, now: datetime | None = None) -> int:
         anonymise(user, now=now)
         event = audit.record(audit.ACCOUNT_ANONYMISED, subject=user)
         event.ip_address = None
-    purge_old_drafts(now)
-    from rec_portal.auth.operations import expire_signups
-
-    expire_signups(now)  # enrolments never confirmed (also ``rec expire-signups``)
     return len(users)

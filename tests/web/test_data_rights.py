@@ -332,9 +332,9 @@ def test_retention_anonymises_only_long_inactive_non_admin_accounts(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["rec", "apply-retention"])
     assert result.exit_code == 0, result.output
-    assert "Anonymised 2 accounts inactive for more than 36 months." in result.output
+    assert "Accounts anonymised (no sign-in or booking for more than 36 months): 2\n" in result.output
     again = runner.invoke(args=["rec", "apply-retention"])
-    assert "Anonymised 0 accounts" in again.output
+    assert "Accounts anonymised (no sign-in or booking for more than 36 months): 0\n" in again.output
     with app.app_context():
         assert db.session.get(User, ids["old@example.org"]).anonymised_at is not None
         assert db.session.get(User, ids["never@example.org"]).anonymised_at is not None
@@ -365,7 +365,7 @@ def test_retention_counts_a_recent_phone_booking_as_activity(app):
         db.session.commit()
         uid = by_phone.id
     result = app.test_cli_runner().invoke(args=["rec", "apply-retention", "--months", "12"])
-    assert "Anonymised 0 accounts inactive for more than 12 months." in result.output
+    assert "Accounts anonymised (no sign-in or booking for more than 12 months): 0\n" in result.output
     with app.app_context():
         assert db.session.get(User, uid).anonymised_at is None
 

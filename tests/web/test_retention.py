@@ -1,0 +1,249 @@
+"""Issue 14, item 7: ``rec apply-retention`` also deletes ended sessions, used or expired
+reset links and old audit events, and prints a count for each step; drafts kept after a
+timeout still come back while the drafts are kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from rec_portal.config import load_config
+from rec_portal.extensions import db
+from rec_portal.models import AuditEvent, PasswordResetToken, SafetyPlan, SavedDraft, UserSession
+from rec_portal.timeutil import utcnow
+from tests import factories
+from tests.conftest import Browserless, csrf_from
+
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+
+def _retention(app, *args):
+    result = app.test_cli_runner().invoke(args=["rec", "apply-retention", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _line(output: str, start: str) -> str:
+    """The line of the command's output that starts with ``start``."""
+    lines = [line for line in output.splitlines() if line.startswith(start)]
+    assert len(lines) == 1, output
+    return lines[0]
+
+
+def test_ended_sessions_go_after_a_day_and_timed_out_ones_once_their_drafts_would_have_gone(app):
+    with app.app_context():
+        now = utcnow()
+        idle = app.config["REC_IDLE_TIMEOUT"]
+        absolute = app.config["REC_ABSOLUTE_TIMEOUT"]
+        user = factories.make_user()
+
+        def add(name, *, created=None, seen=None, ended=None, reason=None):
+            seen = seen if seen is not None else (ended or now)
+            db.session.add(UserSession(
+                token_hash=name.ljust(64, "x"), user_id=user.id,
+                created_at=created or seen - HOUR, last_seen_at=seen, ended_at=ended, ended_reason=reason,
+            ))
+
+        add("signed-out-25h", ended=now - DAY - HOUR, reason="logout")
+        add("signed-out-23h", ended=now - DAY + HOUR, reason="logout")
+        add("password-2d", ended=now - 2 * DAY, reason="password changed")
+        add("signed-in-again-2d", ended=now - 2 * DAY, reason="signed in again")
+        add("no-reason-2d", ended=now - 2 * DAY)
+        add("idle-ended-6d", ended=now - 6 * DAY, reason="idle")
+        add("absolute-ended-6d", ended=now - 6 * DAY, reason="absolute")
+        add("idle-ended-8d", ended=now - 8 * DAY, reason="idle")
+        add("absolute-ended-8d", ended=now - 8 * DAY, reason="absolute")
+        # Never ended: the person stopped using the portal (or kept a tab open).
+        add("open-in-use", seen=now - timedelta(minutes=1))
+        add("went-quiet-2h", seen=now - 2 * HOUR)
+        add("went-quiet-6d", seen=now - 6 * DAY)
+        add("went-quiet-8d", seen=now - 8 * DAY)
+        # Past the absolute timeout (7 days and 13 hours ago), though seen within 7 days.
+        add("absolute-7d13h", created=now - 7 * DAY - absolute - HOUR, seen=now - 7 * DAY)
+        add("absolute-6d", created=now - 6 * DAY - absolute, seen=now - 6 * DAY - idle + timedelta(minutes=5))
+        db.session.commit()
+
+    output = _retention(app)
+
+    assert _line(output, "Signed-in sessions deleted") == (
+        "Signed-in sessions deleted (ended over a day ago; timed out over 7 days ago): 8"
+    )
+    with app.app_context():
+        left = {h.rstrip("x") for h in db.session.execute(select(UserSession.token_hash)).scalars()}
+    assert left == {
+        "signed-out-23h", "idle-ended-6d", "absolute-ended-6d", "open-in-use", "went-quiet-2h",
+        "went-quiet-6d", "absolute-6d",
+    }
+    assert _line(_retention(app), "Signed-in sessions deleted").endswith(": 0")
+
+
+def test_reset_links_go_a_day_after_they_were_used_or_expired(app):
+    with app.app_context():
+        now = utcnow()
+        user = factories.make_user()
+
+        def add(name, *, created, used=None):
+            db.session.add(PasswordResetToken(token_hash=name.ljust(64, "x"), user_id=user.id,
+                                              created_at=created, expires_at=created + HOUR, used_at=used))
+
+        add("used-25h", created=now - DAY - 2 * HOUR, used=now - DAY - HOUR)
+        add("used-2h", created=now - 3 * HOUR, used=now - 2 * HOUR)
+        add("used-just-now", created=now - timedelta(minutes=10), used=now - timedelta(minutes=5))
+        add("expired-25h", created=now - DAY - 2 * HOUR)
+        add("expired-2h", created=now - 3 * HOUR)
+        add("still-works", created=now - timedelta(minutes=10))
+        db.session.commit()
+
+    output = _retention(app)
+
+    assert _line(output, "Password reset links deleted") == (
+        "Password reset links deleted (used or expired over a day ago): 2"
+    )
+    with app.app_context():
+        left = {h.rstrip("x") for h in db.session.execute(select(PasswordResetToken.token_hash)).scalars()}
+    assert left == {"used-2h", "used-just-now", "expired-2h", "still-works"}
+
+
+def _add_events(app, ages_in_days: dict[str, int]) -> None:
+    with app.app_context():
+        now = utcnow()
+        user = factories.make_user()
+        for detail, days in ages_in_days.items():
+            db.session.add(AuditEvent(event="login.succeeded", actor_id=user.id, subject_id=user.id,
+                                      at=now - timedelta(days=days), detail=detail))
+        db.session.commit()
+
+
+def _event_details(app) -> set[str]:
+    with app.app_context():
+        return set(db.session.execute(select(AuditEvent.detail).where(AuditEvent.detail.is_not(None))).scalars())
+
+
+def test_audit_events_go_after_rec_audit_retention_months(app):
+    assert load_config("/tmp/unused-instance")["REC_AUDIT_RETENTION_MONTHS"] == 24
+    _add_events(app, {"25 months": 25 * 31, "23 months": 23 * 30, "13 months": 13 * 31, "yesterday": 1})
+
+    output = _retention(app)
+
+    assert _line(output, "Audit events deleted") == "Audit events deleted (older than 24 months): 1"
+    assert _event_details(app) == {"23 months", "13 months", "yesterday"}
+    app.config["REC_AUDIT_RETENTION_MONTHS"] = 12
+    try:
+        assert _line(_retention(app), "Audit events deleted") == "Audit events deleted (older than 12 months): 2"
+    finally:
+        app.config["REC_AUDIT_RETENTION_MONTHS"] = 24
+    assert _event_details(app) == {"yesterday"}
+
+
+def test_a_too_short_audit_retention_period_is_refused_and_nothing_is_deleted(app):
+    _add_events(app, {"13 months": 13 * 31})
+    with app.app_context():
+        old = factories.make_user()
+        old.last_login_at = utcnow() - timedelta(days=365 * 4)
+        db.session.commit()
+        old_id = old.id
+    app.config["REC_AUDIT_RETENTION_MONTHS"] = 6
+    try:
+        result = app.test_cli_runner().invoke(args=["rec", "apply-retention"])
+    finally:
+        app.config["REC_AUDIT_RETENTION_MONTHS"] = 24
+    assert result.exit_code == 2
+    assert "REC_AUDIT_RETENTION_MONTHS is 6; it must be 12 or more" in result.output
+    assert _event_details(app) == {"13 months"}
+    with app.app_context():
+        from rec_portal.models import User
+
+        assert db.session.get(User, old_id).anonymised_at is None  # no step ran
+
+
+def test_the_output_lists_a_count_for_every_step(app):
+    with app.app_context():
+        user = factories.make_user()
+        db.session.add(SavedDraft(user_id=user.id, form="safety_plan", payload="{}",
+                                  created_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+    output = _retention(app)
+    assert output.splitlines() == [
+        "Accounts anonymised (no sign-in or booking for more than 36 months): 0",
+        "Drafts deleted (kept after a timeout, not taken back within 7 days): 1",
+        "Unconfirmed enrolments deleted (link expired): 0",
+        "Signed-in sessions deleted (ended over a day ago; timed out over 7 days ago): 0",
+        "Password reset links deleted (used or expired over a day ago): 0",
+        "Audit events deleted (older than 24 months): 0",
+    ]
+
+
+# --- drafts still come back after a timeout ------------------------------------------------
+
+PAGE = "/my/safety-plan"
+
+
+def _signed_in_on_the_safety_plan(app):
+    with app.app_context():
+        user = factories.make_user()
+        db.session.commit()
+        email, uid = user.email, user.id
+    client = app.test_client()
+    Browserless(client).login(email)
+    token = csrf_from(client.get(PAGE).get_data(as_text=True))
+    return client, token, email, uid
+
+
+def _post_after_timeout(client, token, text):
+    response = client.post(PAGE, data={"csrf_token": token, "safe_places": text, "save": "safe_places"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    return response
+
+
+def _comes_back(app, client, email, uid, text) -> bool:
+    login_page = client.get(f"/login?next={PAGE}").get_data(as_text=True)
+    kept = "We have kept what you typed" in login_page
+    Browserless(client).login(email)
+    html = client.get(PAGE).get_data(as_text=True)
+    with app.app_context():
+        plan = db.session.get(SafetyPlan, uid)
+        saved = plan is not None and plan.safe_places == text
+    assert kept == saved == (text in html)
+    return saved
+
+
+def test_a_draft_comes_back_after_a_tab_left_open_6_days_and_retention_ran(app):
+    client, token, email, uid = _signed_in_on_the_safety_plan(app)
+    with app.app_context():  # the tab was left open: the session was never ended
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - 6 * DAY))
+        db.session.commit()
+    _retention(app)
+    _post_after_timeout(client, token, "The allotment")
+    assert _comes_back(app, client, email, uid, "The allotment")
+
+
+def test_a_draft_comes_back_when_the_session_timed_out_6_days_ago_and_retention_ran(app):
+    client, token, email, uid = _signed_in_on_the_safety_plan(app)
+    with app.app_context():
+        idle = app.config["REC_IDLE_TIMEOUT"]
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
+        db.session.commit()
+    client.get("/my/account")  # a page opened after the timeout ends the session
+    with app.app_context():
+        row = db.session.execute(select(UserSession)).scalar_one()
+        assert row.ended_reason == "idle"
+        row.ended_at = utcnow() - 6 * DAY
+        db.session.commit()
+    _retention(app)
+    _post_after_timeout(client, token, "My sisters kitchen")
+    assert _comes_back(app, client, email, uid, "My sisters kitchen")
+
+
+def test_after_8_days_the_session_is_gone_and_nothing_is_kept(app):
+    """Drafts themselves go after 7 days; the session that would let them be kept goes too."""
+    client, token, email, uid = _signed_in_on_the_safety_plan(app)
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - 8 * DAY))
+        db.session.commit()
+    _retention(app)
+    _post_after_timeout(client, token, "Typed 8 days later")
+    with app.app_context():
+        assert db.session.execute(select(SavedDraft)).first() is None
+    assert not _comes_back(app, client, email, uid, "Typed 8 days later")
