@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
+from rec_portal.drafts import KEEP_FOR
 from rec_portal.pages import bp
 
 
@@ -17,10 +18,20 @@ def accessibility():
     return render_template("pages/accessibility.html")
 
 
+def _period(months: int) -> str:
+    """'3 years' for 36, '18 months' for 18."""
+    return f"{months // 12} years" if months % 12 == 0 and months > 12 else f"{months} months"
+
+
 @bp.route("/privacy")
 def privacy():
     return render_template(
         "pages/privacy.html",
         signup_hours=current_app.config["REC_SIGNUP_CONFIRM_HOURS"],
         feedback_days=current_app.config["REC_FEEDBACK_OPEN_DAYS"],
+        retention_period=_period(current_app.config["REC_RETENTION_MONTHS"]),
+        audit_months=current_app.config["REC_AUDIT_RETENTION_MONTHS"],
+        reset_minutes=current_app.config["REC_PASSWORD_RESET_MINUTES"],
+        outbox_days=current_app.config.get("REC_OUTBOX_RETENTION_DAYS", 30),
+        drafts_days=KEEP_FOR.days,
     )
