@@ -35,6 +35,7 @@ import io
 import logging
 import re
 import secrets
+import select as io_select
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -447,6 +448,18 @@ _LINE_ENDS = re.compile(rb"\r\n|\n|\r")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
+def _still_connected(sock) -> bool:
+    """False if the server has already closed the connection, or spoken out of turn,
+    while the message was going out (checked without waiting)."""
+    if isinstance(sock, ssl.SSLSocket):
+        return True  # TLS records may be waiting that are not a reply: cannot tell cheaply
+    try:
+        readable, _, _ = io_select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
 class SmtpTransport(Transport):
     """One SMTP connection for the run, opened on the first message. DATA is done by hand
     so that the marker is committed between the message and its final "." (smtplib sends
@@ -539,6 +552,10 @@ class SmtpTransport(Transport):
         if code != 354:
             raise _refusal(code, text, "this message")
         smtp.send(data)
+        if not _still_connected(smtp.sock):
+            # Dropped while the message was going out: it cannot have been taken, so it
+            # is safe to try again (a drop noticed only after the final "." is not).
+            raise smtplib.SMTPServerDisconnected("the server closed the connection during the message")
         mark()
         smtp.sock.settimeout(self.data_timeout)
         smtp.send(b".\r\n")
