@@ -432,7 +432,7 @@ def test_booking_emails_expire_when_the_session_starts(app, login_as, web):
 
 def test_the_person_is_warned_when_mail_to_their_address_is_refused(app, mail, login_as, client):
     me = login_as("student")
-    assert "could not be delivered" not in client.get("/my/account").get_data(as_text=True)
+    assert "not been able to deliver" not in client.get("/my/account").get_data(as_text=True)
     with app.app_context():
         queue_email(to=me.email, subject="Hello", body="Hello")
         db.session.commit()
@@ -440,7 +440,7 @@ def test_the_person_is_warned_when_mail_to_their_address_is_refused(app, mail, l
             deliver_pending()
     for url in ("/my/account", "/my/courses"):
         page = client.get(url).get_data(as_text=True)
-        assert f"Emails to {me.email} could not be delivered since" in page, url
+        assert f"We have not been able to deliver emails to {me.email} since" in page, url
         assert "check your email address is right" in page
     # Once a message to that address is delivered, the warning goes.
     with app.app_context():
@@ -448,7 +448,7 @@ def test_the_person_is_warned_when_mail_to_their_address_is_refused(app, mail, l
         db.session.commit()
         with smtp_server(mail, Inbox()):
             deliver_pending()
-    assert "could not be delivered" not in client.get("/my/account").get_data(as_text=True)
+    assert "not been able to deliver" not in client.get("/my/account").get_data(as_text=True)
 
 
 def test_undelivered_warning_is_one_query(app, app_ctx):
