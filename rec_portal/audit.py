@@ -45,6 +45,7 @@ OUTCOMES_REPORT_VIEWED = "outcomes.report_viewed"
 WORKSHOP_REQUESTS_VIEWED = "workshop.queue_viewed_by_staff"
 WORKSHOP_REQUEST_VIEWED = "workshop.request_viewed_by_staff"
 WORKSHOP_REQUEST_CHANGED = "workshop.request_changed"
+OUTBOX_SENT_AGAIN = "outbox.sent_again"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -81,6 +82,7 @@ EVENT_LABELS = {
     WORKSHOP_REQUESTS_VIEWED: "Individual workshop requests listed by staff",
     WORKSHOP_REQUEST_VIEWED: "Individual workshop request opened by staff",
     WORKSHOP_REQUEST_CHANGED: "Individual workshop request changed",
+    OUTBOX_SENT_AGAIN: "Email sent again by staff",
 }
 
 

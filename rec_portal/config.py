@@ -51,6 +51,17 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key
 
 
+# Waits of REC_SMTP_TIMEOUT that one message can take at most, besides the wait after DATA:
+# connecting, greeting, EHLO, STARTTLS, EHLO again, sign-in, MAIL, RCPT, DATA, and sending
+# the message itself.
+COMMAND_WAITS = 10
+
+
+def longest_single_send(smtp_timeout: float, smtp_data_timeout: float) -> float:
+    """Seconds one message can take, at most, from the claim check to the server's answer."""
+    return smtp_data_timeout + COMMAND_WAITS * smtp_timeout
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
     instance = Path(instance_path)
@@ -87,6 +98,19 @@ def load_config(instance_path: str) -> dict:
     feedback_days = _int("REC_FEEDBACK_OPEN_DAYS", 42)
     if feedback_days < 1:
         raise ConfigError("REC_FEEDBACK_OPEN_DAYS must be 1 or more (days feedback stays open after a session)")
+    smtp_timeout = _int("REC_SMTP_TIMEOUT", 20)
+    smtp_data_timeout = _int("REC_SMTP_DATA_TIMEOUT", 600)
+    claim_lease = _int("REC_MAIL_CLAIM_LEASE_SECONDS", 1800)
+    longest_send = longest_single_send(smtp_timeout, smtp_data_timeout)
+    if claim_lease <= longest_send:
+        raise ConfigError(
+            f"REC_MAIL_CLAIM_LEASE_SECONDS ({claim_lease}) must be longer than the longest single "
+            f"send ({longest_send} s: REC_SMTP_DATA_TIMEOUT plus {COMMAND_WAITS} times "
+            "REC_SMTP_TIMEOUT), or a second send-mail run could take a message still being sent"
+        )
+    outbox_days = _int("REC_OUTBOX_RETENTION_DAYS", 30)
+    if outbox_days < 1:
+        raise ConfigError("REC_OUTBOX_RETENTION_DAYS must be 1 or more (days an email's text is kept after sending)")
     idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
     absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
 
@@ -139,7 +163,16 @@ def load_config(instance_path: str) -> dict:
         "REC_SMTP_PASSWORD": _env("REC_SMTP_PASSWORD"),
         "REC_SMTP_STARTTLS": _bool("REC_SMTP_STARTTLS", True),
         "REC_SMTP_SSL": _bool("REC_SMTP_SSL", False),
-        "REC_SMTP_TIMEOUT": _int("REC_SMTP_TIMEOUT", 20),
+        # Seconds to wait to connect and for each command's answer.
+        "REC_SMTP_TIMEOUT": smtp_timeout,
+        # Seconds to wait for the answer once a whole message has been sent (RFC 5321
+        # 4.5.3.2.6 suggests 10 minutes: a server may still be taking it).
+        "REC_SMTP_DATA_TIMEOUT": smtp_data_timeout,
+        # How long a send-mail run holds the messages it took; renewed before each send.
+        "REC_MAIL_CLAIM_LEASE_SECONDS": claim_lease,
+        # Days after sending that an email's text (body, attachment, subject) is deleted
+        # by `rec apply-retention`; the record that it was sent stays.
+        "REC_OUTBOX_RETENTION_DAYS": outbox_days,
         "REC_MAIL_MAX_ATTEMPTS": _int("REC_MAIL_MAX_ATTEMPTS", 8),
         # Public address: every link in an email starts with it (never the request's Host).
         "REC_BASE_URL": base_url,

@@ -84,7 +84,10 @@ def pagination(page, endpoint: str, **args) -> dict | None:
     return params
 
 
-STATUS_TAG_COLOURS = {"pending": "blue", "sent": "green", "logged": "grey", "failed": "red"}
+STATUS_TAG_COLOURS = {
+    "pending": "blue", "sent": "green", "logged": "grey", "failed": "red",
+    "unconfirmed": "orange", "expired": "white",
+}
 
 
 def status_tag(status: str) -> Markup:

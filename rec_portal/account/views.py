@@ -26,7 +26,10 @@ from rec_portal.templating import add_error
 @bp.route("")
 @login_required
 def index():
-    return render_template("account/index.html", user=current_user)
+    from rec_portal.notifications.outbox import undelivered_since
+
+    return render_template("account/index.html", user=current_user,
+                           undelivered_since=undelivered_since(current_user.email))
 
 
 @bp.route("/details", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -16,7 +16,8 @@ from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx, render
 from rec_portal.models import ROLES, AuditEvent, OutboxMessage, User, UserRole
 from rec_portal.models.accounts import ADMIN
-from rec_portal.models.outbox import STATUSES
+from rec_portal.models.outbox import NEEDS_ATTENTION, STATUSES
+from rec_portal.notifications import outbox as mail_outbox
 from rec_portal.templating import add_error
 
 PER_PAGE = 25
@@ -54,8 +55,10 @@ def index():
         people_summary=f"{_plural(people_total, 'account')}. Roles held: {roles}.",
         outbox_summary=(
             f"{outbox_counts.get('pending', 0)} waiting to send, "
-            f"{outbox_counts.get('failed', 0)} failed."
+            f"{outbox_counts.get('failed', 0)} failed, "
+            f"{outbox_counts.get('unconfirmed', 0)} unconfirmed."
         ),
+        outbox_attention=sum(outbox_counts.get(s, 0) for s in NEEDS_ATTENTION),
     )
 
 
@@ -176,16 +179,57 @@ def outbox():
     if status in STATUSES:
         stmt = stmt.where(OutboxMessage.status == status)
     page = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
-    return render_template("admin/outbox.html", page=page, status=status, statuses=STATUSES)
+    attention = db.session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(NEEDS_ATTENTION))
+        .order_by(OutboxMessage.id.desc())
+        .limit(PER_PAGE)
+    ).scalars().all()
+    attention_total = db.session.execute(
+        select(func.count()).where(OutboxMessage.status.in_(NEEDS_ATTENTION))
+    ).scalar_one()
+    return render_template(
+        "admin/outbox.html", page=page, status=status, statuses=STATUSES,
+        attention=attention, attention_total=attention_total,
+    )
+
+
+def _outbox_message_or_404(message_id: int) -> OutboxMessage:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    return message
 
 
 @bp.route("/outbox/<int:message_id>")
 @role_required(ADMIN)
 def outbox_message(message_id: int):
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        abort(404)
-    return render_template("admin/outbox_message.html", message=message)
+    message = _outbox_message_or_404(message_id)
+    return render_template(
+        "admin/outbox_message.html", message=message,
+        retention_days=current_app.config["REC_OUTBOX_RETENTION_DAYS"],
+        needs_attention=NEEDS_ATTENTION,
+    )
+
+
+@bp.route("/outbox/<int:message_id>/send-again", methods=["POST"])
+@role_required(ADMIN)
+def outbox_send_again(message_id: int):
+    message = _outbox_message_or_404(message_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            mail_outbox.send_again(message, current_user._get_current_object())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message + ".", "error")
+        else:
+            db.session.commit()
+            flash(
+                f"The email to {message.to_address} will be sent again within a few minutes, "
+                "with the same Message-ID.", "success",
+            )
+    return redirect(url_for("admin.outbox_message", message_id=message.id))
 
 
 @bp.route("/audit")

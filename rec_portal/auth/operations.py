@@ -108,6 +108,7 @@ def _send_signup_link(pending: PendingSignup) -> None:
             minutes=hours * 60,
         ),
         contains_secret=True,
+        expires_at=pending.expires_at,  # the link is useless after this
     )
 
 
@@ -369,6 +370,7 @@ def request_password_reset(email: str) -> None:
         subject="Reset your Recovery Education Centre password",
         body=render_template("emails/password_reset.txt", user=user, link=link, minutes=minutes),
         contains_secret=True,
+        expires_at=now + timedelta(minutes=minutes),  # the link is useless after this
     )
     audit.record(audit.PASSWORD_RESET_REQUESTED, subject=user)
 

@@ -19,6 +19,13 @@ def subject_for(booking: Booking, what: str) -> str:
     return f"{SUBJECT}: {what}"
 
 
+def _useless_after(booking: Booking):
+    """A confirmation, offer, reminder or waiting-list message is no use once the session
+    has started: it expires then instead of arriving late. (A cancellation has no expiry:
+    it is still worth knowing.)"""
+    return booking.session.starts_at
+
+
 def _ics(booking: Booking) -> tuple[str, str, str]:
     from rec_portal.notifications.calendar import booking_ics
 
@@ -36,6 +43,7 @@ def booking_made(booking: Booking, position: int | None) -> None:
             booking=booking, session=booking.session, position=position,
         ),
         attachment=_ics(booking) if confirmed else None,
+        expires_at=_useless_after(booking),
     )
 
 
@@ -46,6 +54,7 @@ def place_offered(booking: Booking) -> None:
         subject=subject_for(booking, "a place is yours"),
         body=render_template("emails/place_offered.txt", booking=booking, session=booking.session),
         attachment=_ics(booking),
+        expires_at=_useless_after(booking),
     )
 
 
@@ -65,6 +74,7 @@ def reminder(booking: Booking) -> None:
         subject=subject_for(booking, "reminder"),
         body=render_template("emails/booking_reminder.txt", booking=booking, session=booking.session),
         attachment=_ics(booking),
+        expires_at=_useless_after(booking),
     )
 
 
@@ -76,4 +86,5 @@ def swap_possible(booking: Booking) -> None:
         user=booking.student,
         subject=subject_for(booking, "a place is free if you want to swap"),
         body=render_template("emails/place_free_to_swap.txt", booking=booking, session=booking.session),
+        expires_at=_useless_after(booking),
     )

@@ -236,13 +236,15 @@ def panel(session_id: int):
 @bp.route("/my/courses")
 @role_required(STUDENT)
 def my_courses():
+    from rec_portal.notifications.outbox import undelivered_since
     from rec_portal.outcomes.operations import follow_up_prompt
     from rec_portal.workshops.queries import my_requests
 
     upcoming, waiting, past = queries.my_courses(current_user.id)
     return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past,
                            now=utcnow(), workshop_requests=my_requests(current_user.id),
-                           follow_up=follow_up_prompt(current_user))
+                           follow_up=follow_up_prompt(current_user),
+                           undelivered_since=undelivered_since(current_user.email))
 
 
 

@@ -2,27 +2,66 @@
 
 ``queue_email`` adds a row to the current transaction, so a message exists exactly when
 the change that caused it is committed. ``deliver_pending`` (the ``rec send-mail``
-command) sends due messages over SMTP, retrying with growing waits; with no SMTP server
-configured it writes each message to the log and marks it ``logged``. A message is only
-marked sent after the SMTP server accepted it, so nothing is lost when the server is down.
+command) sends due messages over SMTP; with no SMTP server configured it writes each
+message to the log and marks it ``logged``. A message is only marked sent after the SMTP
+server accepted it, so nothing is lost when the server is down.
+
+The rules, per message (``_deliver``; they do not depend on email, so a second channel such
+as text messages only needs its own transport that raises the four outcomes below):
+
+- A connection failure (cannot connect, the server disconnected, a timeout) stops the run:
+  the rest are handed back unattempted.
+- A permanent refusal (5xx, an address the server cannot take) fails that message at once,
+  with the reason in plain words; the run carries on with the next.
+- A temporary refusal (4xx) retries that message alone, with growing waits, until
+  REC_MAIL_MAX_ATTEMPTS.
+- A refused sender (our own From address) or failed sign-in is a configuration fault: the
+  run stops and logs an error; no message is blamed.
+- No two runs hold the same message: each run has a claim token, stored on the rows it took
+  with a lease (``claimed_until``). Just before each send, in a short transaction, the run
+  checks its token still holds the row (still pending, not expired) and renews the lease of
+  the rows it still holds; a row lost to another run is skipped.
+- Never sent twice because of doubt: the whole message is sent, then an "awaiting reply"
+  marker is committed, then the final "." asks the server to take it. If the answer never
+  comes, or the run dies after the marker, the message is ``unconfirmed``: it may have been
+  delivered, so it is not retried automatically; staff see it and can send it again (with
+  the same Message-ID, so receivers can spot a repeat).
+- Messages useless once late (``expires_at``) become ``expired`` instead of being sent.
 """
 
 from __future__ import annotations
 
-import contextlib
+import io
 import logging
+import re
+import secrets
+import select as io_select
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import getaddresses
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 
+from rec_portal import audit
+from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models.outbox import FAILED, LOGGED, PENDING, SENT, OutboxMessage
+from rec_portal.models.outbox import (
+    EXPIRED,
+    FAILED,
+    LOGGED,
+    NEEDS_ATTENTION,
+    PENDING,
+    SENT,
+    UNCONFIRMED,
+    OutboxMessage,
+    new_message_id,
+)
 from rec_portal.timeutil import utcnow
 
 log = logging.getLogger("rec_portal.mail")
@@ -34,12 +73,15 @@ BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
 def queue_email(
     *, to: str, subject: str, body: str, contains_secret: bool = False,
     attachment: tuple[str, str, str] | None = None, user=None,
+    expires_at: datetime | None = None,
 ) -> OutboxMessage:
     """``attachment``: (filename, MIME type, text), e.g. a calendar file. ``user``: the
-    account the message is about (its data export and deletion include the message)."""
+    account the message is about (its data export and deletion include the message).
+    ``expires_at``: after this the message is useless (a link that has run out, a session
+    that has started) and is marked expired instead of being sent."""
     message = OutboxMessage(
         to_address=to, subject=subject, body_text=body, contains_secret=contains_secret,
-        user_id=getattr(user, "id", None),
+        user_id=getattr(user, "id", None), message_id=new_message_id(), expires_at=expires_at,
     )
     if attachment:
         message.attachment_filename, message.attachment_mimetype, message.attachment_body = attachment
@@ -56,21 +98,306 @@ class DeliveryReport:
     sent: int = 0
     logged: int = 0
     retrying: int = 0
-    failed: int = 0
+    refused: int = 0  # refused for good by the receiving side: failed at once
+    failed: int = 0  # gave up after the maximum number of attempts
+    expired: int = 0
+    unconfirmed: int = 0
+    stopped: str | None = None  # why the run stopped early, if it did
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"sent {self.sent}, logged {self.logged}, will retry {self.retrying}, "
-            f"gave up {self.failed}"
+            f"refused {self.refused}, gave up {self.failed}, expired {self.expired}, "
+            f"unconfirmed {self.unconfirmed}"
         )
+        return text + (f" (stopped early: {self.stopped})" if self.stopped else "")
 
 
-def _build(message) -> EmailMessage:
+# --- Outcomes a transport reports (any channel) ------------------------------------------
+
+
+class DeliveryProblem(Exception):
+    """``reason``: plain words for staff, with the technical detail in brackets."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason[:500]
+
+
+class ConnectionLost(DeliveryProblem):
+    """The server cannot be reached or went away. ``after_marker``: the whole message had
+    been handed over and its answer was awaited (it may have been delivered)."""
+
+    def __init__(self, reason: str, after_marker: bool = False):
+        super().__init__(reason)
+        self.after_marker = after_marker
+
+
+class PermanentRefusal(DeliveryProblem):
+    """This message or address is refused for good."""
+
+
+class TemporaryRefusal(DeliveryProblem):
+    """This message is refused for now; try it again later."""
+
+
+class ConfigurationFault(DeliveryProblem):
+    """Our own settings are wrong (sender address refused, sign-in failed)."""
+
+
+# --- The claim ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    token: str
+    to_address: str
+    subject: str
+    body_text: str
+    contains_secret: bool
+    attempts: int
+    message_id: str
+    attachment_filename: str | None
+    attachment_mimetype: str | None
+    attachment_body: str | None
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["REC_MAIL_CLAIM_LEASE_SECONDS"])
+
+
+EXPIRED_REASON = "Not sent: it was only useful until {when} (UTC), and that time had passed."
+KILLED_REASON = (
+    "The sending run stopped while waiting for the mail server's answer to this message. "
+    "It may have been delivered, so it was not sent again automatically."
+)
+
+
+def _end(message: OutboxMessage, status: str, reason: str | None, now: datetime) -> None:
+    message.status = status
+    message.ended_at = now
+    message.claim_token = message.claimed_until = message.awaiting_reply_at = None
+    if reason:
+        message.last_error = reason[:500]
+
+
+def _claim(limit: int, report: DeliveryReport | None = None) -> list[_Claimed]:
+    """Take due messages for this run, in a short transaction of their own.
+
+    A message is free when pending, due, and not held by a run (no claim, or its lease has
+    lapsed). On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two runs from taking the same
+    rows; on SQLite the claim transaction begins with BEGIN IMMEDIATE, which serialises
+    runs. A lapsed claim whose "awaiting reply" marker is set belongs to a run that died
+    waiting for the server's answer: that message becomes unconfirmed, never resent.
+    Messages past their ``expires_at`` become expired.
+    """
+    now = utcnow()
+    token = secrets.token_hex(16)
+    rows = db.session.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    claimed = []
+    for m in rows:
+        if m.awaiting_reply_at is not None:
+            m.attempts += 1
+            _end(m, UNCONFIRMED, KILLED_REASON, now)
+            if report is not None:
+                report.unconfirmed += 1
+            log.error("email %s: a run stopped waiting for the server's answer; marked unconfirmed", m.id)
+        elif m.expires_at is not None and m.expires_at <= now:
+            _end(m, EXPIRED, EXPIRED_REASON.format(when=f"{m.expires_at:%d %b %Y %H:%M}"), now)
+            if report is not None:
+                report.expired += 1
+        else:
+            m.claim_token, m.claimed_until = token, now + _lease()
+            claimed.append(_Claimed(
+                m.id, token, m.to_address, m.subject, m.body_text, m.contains_secret, m.attempts,
+                m.message_id, m.attachment_filename, m.attachment_mimetype, m.attachment_body,
+            ))
+    db.session.commit()
+    return claimed
+
+
+HELD, LOST = "held", "lost"
+
+
+def _hold(message: _Claimed) -> str:
+    """Just before sending ``message``, in a short transaction: is it still ours, pending
+    and useful? If so renew the lease on every message this run still holds. Returns HELD,
+    LOST (another run has it, or staff changed it) or EXPIRED (marked so now)."""
+    now = utcnow()
+    row = db.session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token,
+               OutboxMessage.status == PENDING)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if row is None:
+        db.session.commit()
+        log.warning("email %s: no longer held by this run; skipped", message.id)
+        return LOST
+    if row.expires_at is not None and row.expires_at <= now:
+        _end(row, EXPIRED, EXPIRED_REASON.format(when=f"{row.expires_at:%d %b %Y %H:%M}"), now)
+        db.session.commit()
+        return EXPIRED
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claim_token == message.token, OutboxMessage.status == PENDING)
+        .values(claimed_until=now + _lease())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return HELD
+
+
+def _mark_awaiting_reply(message: _Claimed) -> None:
+    """Committed after the whole message went to the server and before the final "."."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token)
+        .values(awaiting_reply_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _record(message: _Claimed, **values) -> None:
+    """Write one message's outcome in a short transaction, releasing this run's claim.
+    Nothing is written if another run has taken the message meanwhile."""
+    values = {"claim_token": None, "claimed_until": None, "awaiting_reply_at": None, **values}
+    if "last_error" in values and values["last_error"]:
+        values["last_error"] = values["last_error"][:500]
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _release(messages: list[_Claimed]) -> None:
+    """Give claimed but unattempted messages back, due again after the first backoff."""
+    if not messages:
+        return
+    retry_at = utcnow() + BACKOFF[0]
+    for message in messages:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token)
+            .values(claim_token=None, claimed_until=None, next_attempt_at=retry_at)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+# --- The rules (any channel) -------------------------------------------------------------
+
+
+class Transport:
+    """What ``_deliver`` needs from a channel. ``send`` delivers one message or raises one
+    of ConnectionLost, PermanentRefusal, TemporaryRefusal, ConfigurationFault; it calls
+    ``awaiting_reply()`` once the message can no longer be taken back (from then on a lost
+    answer means "unconfirmed"). ``reset`` readies the channel after a refused message."""
+
+    delivered_status = SENT
+
+    def send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _retry_or_give_up(message: _Claimed, reason: str, report: DeliveryReport) -> None:
+    attempts = message.attempts + 1
+    now = utcnow()
+    if attempts >= current_app.config["REC_MAIL_MAX_ATTEMPTS"]:
+        _record(message, attempts=attempts, status=FAILED, ended_at=now,
+                last_error=f"Not sent after {attempts} attempts. Last problem: {reason}")
+        report.failed += 1
+        log.error("email %s failed for good after %s attempts: %s", message.id, attempts, reason)
+    else:
+        retry_at = now + backoff_after(attempts)
+        _record(message, attempts=attempts, last_error=reason, next_attempt_at=retry_at)
+        report.retrying += 1
+        log.warning("email %s not sent (attempt %s), will retry at %s: %s",
+                    message.id, attempts, retry_at, reason)
+
+
+def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryReport) -> None:
+    try:
+        for index, message in enumerate(claimed):
+            state = _hold(message)
+            if state == LOST:
+                continue
+            if state == EXPIRED:
+                report.expired += 1
+                continue
+            try:
+                transport.send(message, lambda m=message: _mark_awaiting_reply(m))
+            except ConnectionLost as problem:
+                if problem.after_marker:
+                    _record(message, attempts=message.attempts + 1, status=UNCONFIRMED,
+                            ended_at=utcnow(), last_error=problem.reason)
+                    report.unconfirmed += 1
+                    log.error("email %s unconfirmed (not resent): %s", message.id, problem.reason)
+                else:
+                    _retry_or_give_up(message, problem.reason, report)
+                rest = claimed[index + 1:]
+                _release(rest)
+                report.retrying += len(rest)
+                report.stopped = "the mail server could not be reached"
+                return
+            except ConfigurationFault as problem:
+                rest = claimed[index:]
+                _release(rest)
+                report.retrying += len(rest)
+                report.stopped = problem.reason
+                log.error("sending stopped, the mail settings need fixing: %s", problem.reason)
+                return
+            except PermanentRefusal as problem:
+                now = utcnow()
+                _record(message, attempts=message.attempts + 1, status=FAILED, ended_at=now,
+                        refused_at=now, last_error=problem.reason)
+                report.refused += 1
+                log.error("email %s refused for good: %s", message.id, problem.reason)
+                transport.reset()
+            except TemporaryRefusal as problem:
+                _retry_or_give_up(message, problem.reason, report)
+                transport.reset()
+            else:
+                _record(message, attempts=message.attempts + 1, status=transport.delivered_status,
+                        sent_at=utcnow(), last_error=None)
+                if transport.delivered_status == LOGGED:
+                    report.logged += 1
+                else:
+                    report.sent += 1
+    finally:
+        transport.close()
+
+
+# --- Email over SMTP ---------------------------------------------------------------------
+
+
+def _build(message: _Claimed) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["REC_MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain="rec-portal")
+    email["Message-ID"] = message.message_id
     email.set_content(message.body_text)
     if message.attachment_filename:
         maintype, _, subtype = (message.attachment_mimetype or "text/plain").partition("/")
@@ -97,62 +424,188 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-# How long a run may hold claimed messages before another run may try them again (a run
-# that crashed mid-way leaves its messages to be retried after this).
-CLAIM_LEASE = timedelta(minutes=15)
+def _technical(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    to_address: str
-    subject: str
-    body_text: str
-    contains_secret: bool
-    attempts: int
-    attachment_filename: str | None
-    attachment_mimetype: str | None
-    attachment_body: str | None
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {' '.join(text.split())}"
 
 
-def _claim(limit: int) -> list[_Claimed]:
-    """Take due messages for this run, in a short transaction of their own.
-
-    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` keeps two runs from taking the same rows; on
-    SQLite the claim transaction begins with BEGIN IMMEDIATE, which serialises runs. The
-    lease (next_attempt_at moved forward) keeps other runs away while this one sends.
-    """
-    now = utcnow()
-    rows = db.session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).scalars().all()
-    claimed = [
-        _Claimed(m.id, m.to_address, m.subject, m.body_text, m.contains_secret, m.attempts,
-                 m.attachment_filename, m.attachment_mimetype, m.attachment_body)
-        for m in rows
-    ]
-    for message in rows:
-        message.next_attempt_at = now + CLAIM_LEASE
-    db.session.commit()
-    return claimed
+def _refusal(code: int, text, what: str) -> DeliveryProblem:
+    """A refusal, by its reply code (RFC 5321 4.2.1): 4yz for now, 5yz for good."""
+    reply = _reply(code, text)
+    if code == 421:
+        return ConnectionLost(f"The mail server closed the connection ({reply}).")
+    if 500 <= code < 600:
+        return PermanentRefusal(f"The receiving mail server refused {what} for good ({reply}).")
+    return TemporaryRefusal(f"The receiving mail server asked us to try {what} again later ({reply}).")
 
 
-def _record(message_id: int, **values) -> None:
-    """Write one message's outcome in a short transaction."""
-    message = db.session.get(OutboxMessage, message_id)
-    for key, value in values.items():
-        setattr(message, key, value)
-    db.session.commit()
+_LINE_ENDS = re.compile(rb"\r\n|\n|\r")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _still_connected(sock) -> bool:
+    """False if the server has already closed the connection, or spoken out of turn,
+    while the message was going out (checked without waiting)."""
+    if isinstance(sock, ssl.SSLSocket):
+        return True  # TLS records may be waiting that are not a reply: cannot tell cheaply
+    try:
+        readable, _, _ = io_select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+class SmtpTransport(Transport):
+    """One SMTP connection for the run, opened on the first message. DATA is done by hand
+    so that the marker is committed between the message and its final "." (smtplib sends
+    both in one go), and the wait for the answer after the "." is REC_SMTP_DATA_TIMEOUT
+    (RFC 5321 4.5.3.2.6 suggests 10 minutes) rather than REC_SMTP_TIMEOUT."""
+
+    def __init__(self) -> None:
+        cfg = current_app.config
+        self.smtp: smtplib.SMTP | None = None
+        self.timeout = cfg["REC_SMTP_TIMEOUT"]
+        self.data_timeout = cfg["REC_SMTP_DATA_TIMEOUT"]
+
+    def send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
+        if self.smtp is None:
+            try:
+                self.smtp = _connect()
+            except smtplib.SMTPAuthenticationError as exc:
+                raise ConfigurationFault(
+                    f"The mail server did not accept our sign-in (REC_SMTP_USERNAME, "
+                    f"REC_SMTP_PASSWORD) ({_technical(exc)})."
+                ) from exc
+            except (OSError, smtplib.SMTPException) as exc:
+                self.smtp = None
+                raise ConnectionLost(f"Could not reach the mail server ({_technical(exc)}).") from exc
+        after_marker = False
+
+        def mark() -> None:
+            nonlocal after_marker
+            awaiting_reply()
+            after_marker = True
+
+        try:
+            self._transaction(_build(message), message.to_address, mark)
+        except DeliveryProblem as problem:
+            if isinstance(problem, ConnectionLost):
+                self._drop()
+            raise
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._drop()
+            if after_marker:
+                raise ConnectionLost(
+                    "The whole message reached the mail server but its answer never came "
+                    f"({_technical(exc)}). It may have been delivered, so it was not sent again "
+                    "automatically.", after_marker=True,
+                ) from exc
+            raise ConnectionLost(f"The connection to the mail server failed ({_technical(exc)}).") from exc
+        except Exception as exc:  # noqa: BLE001 - never lost: recorded against the message
+            self._drop()
+            if after_marker:
+                raise ConnectionLost(
+                    f"An unexpected problem while waiting for the mail server's answer "
+                    f"({_technical(exc)}). It may have been delivered, so it was not sent again "
+                    "automatically.", after_marker=True,
+                ) from exc
+            raise TemporaryRefusal(f"An unexpected problem while sending ({_technical(exc)}).") from exc
+
+    def _transaction(self, email: EmailMessage, to: str, mark: Callable[[], None]) -> None:
+        smtp = self.smtp
+        assert smtp is not None
+        sender = getaddresses([email["From"]])[0][1]
+        smtp.ehlo_or_helo_if_needed()
+        options: list[str] = []
+        policy = email.policy
+        if not (sender + to).isascii():
+            if not smtp.has_extn("smtputf8"):
+                raise PermanentRefusal(
+                    "This address has characters (such as accents) that our mail server "
+                    "cannot send to (it does not offer SMTPUTF8)."
+                )
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+            policy = policy.clone(utf8=True)
+        buffer = io.BytesIO()
+        BytesGenerator(buffer, policy=policy).flatten(email, linesep="\r\n")
+        data = _LEADING_DOT.sub(b"..", _LINE_ENDS.sub(b"\r\n", buffer.getvalue()))
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+
+        code, text = smtp.mail(sender, options)
+        if code != 250:
+            if 500 <= code < 600:
+                raise ConfigurationFault(
+                    f"The mail server refused our sender address {sender} (REC_MAIL_FROM) "
+                    f"({_reply(code, text)})."
+                )
+            raise _refusal(code, text, "this message")
+        code, text = smtp.rcpt(to)
+        if code not in (250, 251):
+            raise _refusal(code, text, "this address")
+        code, text = smtp.docmd("DATA")
+        if code != 354:
+            raise _refusal(code, text, "this message")
+        smtp.send(data)
+        if not _still_connected(smtp.sock):
+            # Dropped while the message was going out: it cannot have been taken, so it
+            # is safe to try again (a drop noticed only after the final "." is not).
+            raise smtplib.SMTPServerDisconnected("the server closed the connection during the message")
+        mark()
+        smtp.sock.settimeout(self.data_timeout)
+        smtp.send(b".\r\n")
+        code, text = smtp.getreply()
+        smtp.sock.settimeout(self.timeout)
+        smtp.command_encoding = "ascii"
+        if code != 250:
+            raise _refusal(code, text, "this message")
+
+    def reset(self) -> None:
+        if self.smtp is None:
+            return
+        try:
+            self.smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()  # the next message opens a new connection
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            except OSError:
+                pass
+        self.smtp = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._drop()
 
 
 def _message_for_log(message: _Claimed) -> str:
     if message.contains_secret and current_app.config["REC_ENV"] == "production":
         return "(body not logged: it contains a one-time link)"
     return message.body_text
+
+
+class LogTransport(Transport):
+    """No SMTP server configured (development): each message goes to the log."""
+
+    delivered_status = LOGGED
+
+    def send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
+        log.info(
+            "no SMTP server configured; email %s to %s\nSubject: %s\n\n%s",
+            message.id, message.to_address, message.subject, _message_for_log(message),
+        )
 
 
 def deliver_pending(limit: int = 200) -> DeliveryReport:
@@ -163,65 +616,82 @@ def deliver_pending(limit: int = 200) -> DeliveryReport:
     if not cfg["REC_SMTP_HOST"] and cfg["REC_ENV"] == "production":
         # Keep them: they go out once REC_SMTP_HOST is set.
         log.error("REC_SMTP_HOST is not set: emails stay in the outbox until it is")
+        report.stopped = "REC_SMTP_HOST is not set"
         return report
-    claimed = _claim(limit)
-    if not claimed:
-        return report
-
-    if not cfg["REC_SMTP_HOST"]:
-        for message in claimed:
-            log.info(
-                "no SMTP server configured; email %s to %s\nSubject: %s\n\n%s",
-                message.id, message.to_address, message.subject, _message_for_log(message),
-            )
-            _record(message.id, status=LOGGED, sent_at=utcnow())
-            report.logged += 1
-        return report
-
-    smtp = None
-    max_attempts = cfg["REC_MAIL_MAX_ATTEMPTS"]
-    for index, message in enumerate(claimed):
-        attempts = message.attempts + 1
-        try:
-            if smtp is None:
-                smtp = _connect()
-            smtp.send_message(_build(message))
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            if attempts >= max_attempts:
-                _record(message.id, attempts=attempts, last_error=error, status=FAILED)
-                report.failed += 1
-                log.error("email %s failed for good after %s attempts: %s", message.id, attempts, error)
-            else:
-                retry_at = utcnow() + backoff_after(attempts)
-                _record(message.id, attempts=attempts, last_error=error, next_attempt_at=retry_at)
-                report.retrying += 1
-                log.warning("email %s not sent (attempt %s), will retry at %s: %s",
-                            message.id, attempts, retry_at, error)
-            if smtp is None or isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
-                # The server cannot be reached: stop here and hand the rest back unattempted.
-                _release([m.id for m in claimed[index + 1:]])
-                report.retrying += len(claimed) - index - 1
-                if smtp is not None:
-                    with contextlib.suppress(OSError, smtplib.SMTPException):
-                        smtp.close()
-                return report
-        else:
-            _record(message.id, attempts=attempts, status=SENT, sent_at=utcnow(), last_error=None)
-            report.sent += 1
-    if smtp is not None:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
+    claimed = _claim(limit, report)
+    if claimed:
+        _deliver(claimed, SmtpTransport() if cfg["REC_SMTP_HOST"] else LogTransport(), report)
     return report
 
 
-def _release(message_ids: list[int]) -> None:
-    """Give claimed but unattempted messages back, due again after the first backoff."""
-    if not message_ids:
-        return
-    retry_at = utcnow() + BACKOFF[0]
-    for message_id in message_ids:
-        db.session.get(OutboxMessage, message_id).next_attempt_at = retry_at
-    db.session.commit()
+# --- Staff: send again -------------------------------------------------------------------
+
+
+def send_again(message: OutboxMessage, actor) -> None:
+    """Queue a failed or unconfirmed message again, with the same Message-ID (a receiver
+    that got it already can see it is a repeat). Audited; the caller commits."""
+    if message.status not in NEEDS_ATTENTION:
+        raise DomainError("Only a failed or unconfirmed message can be sent again")
+    if message.purged_at is not None:
+        raise DomainError("This message's text has been deleted, so it cannot be sent again")
+    now = utcnow()
+    if message.expires_at is not None and message.expires_at <= now:
+        raise DomainError(
+            "This message is no longer useful (what it offered has run out), so it cannot be sent again"
+        )
+    message.status = PENDING
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.ended_at = message.claim_token = message.claimed_until = message.awaiting_reply_at = None
+    from rec_portal.models import User
+
+    person = db.session.get(User, message.user_id) if message.user_id else None
+    audit.record(audit.OUTBOX_SENT_AGAIN, actor=actor, subject=person,
+                 detail=f"email {message.id} to {message.to_address}")
+    db.session.flush()
+
+
+# --- The person: mail to their address is refused -----------------------------------------
+
+
+def undelivered_since(address: str) -> datetime | None:
+    """When emails to ``address`` started being refused for good, if nothing has been
+    delivered to it since; else None. One query on the (to_address, refused_at) index."""
+    last_ok = (
+        select(func.max(OutboxMessage.sent_at))
+        .where(OutboxMessage.to_address == address, OutboxMessage.status.in_((SENT, LOGGED)))
+        .scalar_subquery()
+    )
+    return db.session.execute(
+        select(func.min(OutboxMessage.refused_at)).where(
+            OutboxMessage.to_address == address,
+            OutboxMessage.refused_at.is_not(None),
+            or_(last_ok.is_(None), OutboxMessage.refused_at > last_ok),
+        )
+    ).scalar_one_or_none()
+
+
+# --- Retention ---------------------------------------------------------------------------
+
+PURGEABLE = (SENT, LOGGED, EXPIRED, FAILED, UNCONFIRMED)
+
+
+def purge_sent_bodies(now: datetime | None = None, days: int | None = None) -> int:
+    """Delete the text of messages that ended more than ``days`` (default
+    REC_OUTBOX_RETENTION_DAYS) ago: body, attachment and subject (a subject can hold a
+    course title the person chose to see). What stays is the record that a message was
+    sent: id, person, address, status, attempts, reason, dates and Message-ID, with the
+    time of purging. Returns how many were purged; the caller commits."""
+    now = now or utcnow()
+    days = current_app.config["REC_OUTBOX_RETENTION_DAYS"] if days is None else days
+    cutoff = now - timedelta(days=days)
+    ended = func.coalesce(OutboxMessage.sent_at, OutboxMessage.ended_at, OutboxMessage.created_at)
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status.in_(PURGEABLE), OutboxMessage.purged_at.is_(None), ended < cutoff)
+        .values(body_text="", subject="", attachment_filename=None, attachment_mimetype=None,
+                attachment_body=None, purged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount or 0

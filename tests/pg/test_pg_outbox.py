@@ -2,6 +2,7 @@
 
 import asyncio
 import socket
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -48,3 +49,49 @@ def test_overlapping_runs_do_not_send_twice(pg_app, pg_client):
     assert sum(r.sent for r in reports) == 4
     with pg_app.app_context():
         assert {m.status for m in db.session.execute(select(OutboxMessage)).scalars()} == {"sent"}
+
+
+def test_a_run_that_outlives_its_first_lease_keeps_its_messages(pg_app, pg_client, monkeypatch):
+    """Issue 14: 10 queued, a slow server (0.2 s a message), a 1 s lease, and a second run
+    starting once the first run's original lease has lapsed: each message is received
+    exactly once, because the first run renews its claim before each send and the second
+    run skips rows held by another claim token."""
+    import time
+
+    from aiosmtpd.controller import Controller
+
+    from rec_portal.notifications import outbox
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    keys = ("REC_SMTP_HOST", "REC_SMTP_PORT", "REC_SMTP_STARTTLS", "REC_SMTP_TIMEOUT",
+            "REC_SMTP_DATA_TIMEOUT", "REC_MAIL_CLAIM_LEASE_SECONDS")
+    saved = {k: pg_app.config.get(k) for k in keys}
+    pg_app.config.update(REC_SMTP_HOST="127.0.0.1", REC_SMTP_PORT=port, REC_SMTP_STARTTLS=False,
+                         REC_SMTP_TIMEOUT=0.5, REC_SMTP_DATA_TIMEOUT=2, REC_MAIL_CLAIM_LEASE_SECONDS=1)
+    monkeypatch.setattr(outbox, "CLAIM_LEASE", timedelta(seconds=1), raising=False)  # as on f424178
+
+    def second_run():
+        time.sleep(1.2)
+        return deliver_pending()
+
+    try:
+        with pg_app.app_context():
+            for n in range(10):
+                queue_email(to=f"late{n}@example.org", subject=f"Message {n}", body="Hello")
+            db.session.commit()
+        reports = run_at_once(pg_app, [deliver_pending, second_run])
+    finally:
+        pg_app.config.update(saved)
+        controller.stop()
+    assert sorted(inbox.recipients) == sorted(f"late{n}@example.org" for n in range(10))
+    assert sum(r.sent for r in reports) == 10
+    with pg_app.app_context():
+        rows = db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.to_address.like("late%"))
+        ).scalars().all()
+        assert {(m.status, m.claim_token, m.attempts) for m in rows} == {("sent", None, 1)}

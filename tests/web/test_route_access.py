@@ -14,7 +14,7 @@ from tests.conftest import csrf_from
 FEATURES = ("plans.", "safety_plans.", "support.", "data_rights.", "rosters.", "facilitation.",
             "attendance.", "account.about", "feedback.", "feedback_review.", "content_reviews.",
             "outcomes.", "workshops.", "reports.",
-            "prospectus.", "bookings.swap")
+            "prospectus.", "bookings.swap", "admin.outbox")
 PUBLIC = {"support.index", "support.service", "data_rights.deleted", "prospectus.page", "prospectus.pdf"}
 
 
