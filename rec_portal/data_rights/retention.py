@@ -113,13 +113,17 @@ def retention_steps(months: int, audit_months: int) -> list[Step]:
     """Every step of ``rec apply-retention``, in the order they run."""
     from rec_portal.auth.operations import expire_signups
     from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
+    from rec_portal.notifications.outbox import purge_sent_bodies
 
+    outbox_days = current_app.config["REC_OUTBOX_RETENTION_DAYS"]
     return [
         Step(f"Accounts anonymised (no sign-in or booking for more than {months} months)",
              lambda now: anonymise_inactive(months, now=now)),
         Step(f"Drafts deleted (kept after a timeout, not taken back within {DRAFTS_KEPT_FOR.days} days)",
              purge_old_drafts),
         Step("Unconfirmed enrolments deleted (link expired)", expire_signups),
+        Step(f"Email texts deleted (sent or given up over {outbox_days} days ago; the record stays)",
+             lambda now: purge_sent_bodies(now=now, days=outbox_days)),
         Step(f"Signed-in sessions deleted (ended over a day ago; timed out over "
              f"{TIMED_OUT_KEPT_FOR.days} days ago)", purge_ended_sessions),
         Step("Password reset links deleted (used or expired over a day ago)", purge_reset_tokens),

@@ -32,6 +32,6 @@ def privacy():
         retention_period=_period(current_app.config["REC_RETENTION_MONTHS"]),
         audit_months=current_app.config["REC_AUDIT_RETENTION_MONTHS"],
         reset_minutes=current_app.config["REC_PASSWORD_RESET_MINUTES"],
-        outbox_days=current_app.config.get("REC_OUTBOX_RETENTION_DAYS", 30),
+        outbox_days=current_app.config["REC_OUTBOX_RETENTION_DAYS"],
         drafts_days=KEEP_FOR.days,
     )

@@ -169,10 +169,35 @@ def test_the_output_lists_a_count_for_every_step(app):
         "Accounts anonymised (no sign-in or booking for more than 36 months): 0",
         "Drafts deleted (kept after a timeout, not taken back within 7 days): 1",
         "Unconfirmed enrolments deleted (link expired): 0",
+        "Email texts deleted (sent or given up over 30 days ago; the record stays): 0",
         "Signed-in sessions deleted (ended over a day ago; timed out over 7 days ago): 0",
         "Password reset links deleted (used or expired over a day ago): 0",
         "Audit events deleted (older than 24 months): 0",
     ]
+
+
+def test_the_text_of_emails_sent_over_30_days_ago_is_deleted_and_the_record_stays(app):
+    from rec_portal.models import OutboxMessage
+    from rec_portal.notifications.outbox import queue_email
+
+    with app.app_context():
+        user = factories.make_user()
+        old = queue_email(to=user.email, user=user, subject="Staying Safe: reminder",
+                          body="Your reset link https://example.org/reset/abc")
+        recent = queue_email(to=user.email, user=user, subject="Recent", body="Still here")
+        db.session.flush()
+        old.status = recent.status = "sent"
+        old.sent_at = utcnow() - timedelta(days=31)
+        recent.sent_at = utcnow() - timedelta(days=29)
+        db.session.commit()
+        old_id, recent_id, email = old.id, recent.id, user.email
+    output = _retention(app)
+    assert _line(output, "Email texts deleted").endswith(": 1")
+    with app.app_context():
+        old, recent = db.session.get(OutboxMessage, old_id), db.session.get(OutboxMessage, recent_id)
+        assert "reset" not in (old.body_text or "") and "Staying Safe" not in (old.subject or "")
+        assert old.status == "sent" and old.to_address == email and old.purged_at is not None
+        assert recent.body_text == "Still here" and recent.purged_at is None
 
 
 # --- drafts still come back after a timeout ------------------------------------------------
