@@ -246,7 +246,7 @@ def test_an_unexpected_error_never_shows_a_stack_trace(login_as, web, app, monke
 
 def test_an_error_in_an_after_request_step_before_any_commit_is_the_calm_page(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    monkeypatch.setattr("rec_portal.security._signed_in", _raise_runtime)
+    monkeypatch.setattr("rec_portal.security._form_action", _raise_runtime)
     response = client.get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 500
