@@ -136,12 +136,6 @@ def test_the_size_limit_is_set_from_the_setting(app, monkeypatch, tmp_path):
     assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_FORM_MEMORY_SIZE"] == default
 
 
-def _plan_form(text_by_section, token):
-    data = {name: text for name, text in text_by_section.items()}
-    data["csrf_token"] = token
-    return data
-
-
 def test_five_full_sections_in_urdu_are_saved(login_as, web, client, app):
     me = login_as("student")
     phrase = "جب میں پریشان ہوتا ہوں تو میں اپنی بہن کو فون کرتا ہوں۔ "
