@@ -66,6 +66,10 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# No lock or statement timeout here: those apply only to connections used by web requests
+# (rec_portal/extensions.py configure_postgres), so a migration waits as long as it needs.
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 

@@ -8,10 +8,11 @@ from typing import Any
 from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader, select_autoescape
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from rec_portal.config import load_config
 from rec_portal.extensions import (
+    configure_postgres,
     configure_sqlite,
     csrf,
     db,
@@ -58,10 +59,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     }
     # Ids in URLs beyond what the database holds are a 404, not an overflow error.
     app.url_map.converters["int"] = BoundedInt
+    # Text in URLs never holds control characters (PostgreSQL cannot even compare a NUL):
+    # routing itself refuses them, so such an address is a 404 before any query.
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PlainText
+    app.url_map.converters["path"] = PlainPath
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgres(db.engine, app)
     migrate.init_app(app, db, directory=_migrations_dir())
     csrf.init_app(app)
     limiter.init_app(app)
@@ -112,6 +119,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.cli import rec_cli
 
     app.cli.add_command(rec_cli)
+
+    from rec_portal import aftercommit
+
+    aftercommit.init_after_commit(app)  # last: it guards every hook registered above
     return app
 
 
@@ -121,6 +132,27 @@ class BoundedInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+# Characters no path value may hold: C0 controls (NUL, tab, newline...), DEL, C1
+# controls, lone surrogates, and U+FFFD (what bytes that are not UTF-8 decode to).
+_REFUSED = "\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufffd"
+
+
+class PlainText(UnicodeConverter):
+    """``<name>`` and ``<string:name>``: one path segment without control characters."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, *args, **kwargs)
+        assert self.regex.startswith("[^/]")
+        self.regex = f"[^/{_REFUSED}]" + self.regex[len("[^/]"):]
+
+
+class PlainPath(PathConverter):
+    """``<path:name>`` without control characters."""
+
+    part_isolating = False
+    regex = f"[^/{_REFUSED}][^{_REFUSED}]*?"
 
 
 def _migrations_dir() -> str:

@@ -12,6 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 
 
+# The largest legitimate form is the safety plan: 5 sections of up to 5,000 characters.
+# A character is at most 4 bytes of UTF-8, and each byte is sent percent-encoded as 3
+# characters: 5 x 5,000 x 12 = 300,000 bytes, plus field names and the CSRF token (well
+# under 2,000). 1 MiB leaves room for a section pasted far over its limit to still reach
+# the form's own "keep this to 5,000 characters" message instead of the 413 page.
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
 class ConfigError(RuntimeError):
     """A required setting is missing or wrong."""
 
@@ -111,6 +119,13 @@ def load_config(instance_path: str) -> dict:
     outbox_days = _int("REC_OUTBOX_RETENTION_DAYS", 30)
     if outbox_days < 1:
         raise ConfigError("REC_OUTBOX_RETENTION_DAYS must be 1 or more (days an email's text is kept after sending)")
+    max_request = _int("REC_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)
+    if max_request < 64 * 1024:
+        raise ConfigError("REC_MAX_REQUEST_BYTES must be at least 65536 (the safety plan needs far more; see the README)")
+    lock_timeout = _int("REC_DB_LOCK_TIMEOUT_MS", 3000)
+    statement_timeout = _int("REC_DB_STATEMENT_TIMEOUT_MS", 15000)
+    if lock_timeout < 0 or statement_timeout < 0:
+        raise ConfigError("REC_DB_LOCK_TIMEOUT_MS and REC_DB_STATEMENT_TIMEOUT_MS must be 0 (off) or more")
     idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
     absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
 
@@ -121,6 +136,15 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL only, for connections used by web requests (commands run without
+        # them): see rec_portal/extensions.py configure_postgres. 0 turns one off.
+        "REC_DB_LOCK_TIMEOUT_MS": lock_timeout,
+        "REC_DB_STATEMENT_TIMEOUT_MS": statement_timeout,
+        # The largest request body accepted (a 413 page beyond it). Werkzeug also caps a
+        # whole url-encoded form at MAX_FORM_MEMORY_SIZE (500,000 bytes by default):
+        # the same value, so the one setting decides.
+        "MAX_CONTENT_LENGTH": max_request,
+        "MAX_FORM_MEMORY_SIZE": max_request,
         # Sessions: the cookie only carries a random session token; the server decides
         # whether it is still valid (see rec_portal/auth/sessions.py).
         "REC_IDLE_TIMEOUT": timedelta(minutes=idle_minutes),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask, g, make_response, render_template, request
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from rec_portal.aftercommit import committed, outcome_response
 
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
@@ -36,6 +38,16 @@ PAGES = {
         "Sorry, that action is not available here",
         ["The page was asked to do something it does not do. Go back and try again."],
     ),
+    413: (
+        "That was too much to send in one go",
+        [
+            "Nothing was saved. What you typed may still be on the page you came from.",
+            (
+                "Go back and try again with less in the form, for example one part at a "
+                "time. If it keeps happening, contact the Recovery Education Centre team."
+            ),
+        ],
+    ),
     429: (
         "Please wait a few minutes, then try again",
         [
@@ -53,6 +65,32 @@ PAGES = {
         ],
     ),
 }
+
+BUSY = (
+    "The service is busy at the moment",
+    [
+        "Nothing was changed.",
+        "Wait a minute, then try again. What you typed may still be on the page you came from.",
+    ],
+)
+
+# PostgreSQL's "lock not available" (lock_timeout) and "query cancelled"
+# (statement_timeout): the statement was stopped and the transaction rolled back.
+_BUSY_SQLSTATES = {"55P03", "57014"}
+
+
+def _is_busy(error: Exception) -> bool:
+    """A database timeout: the request waited too long and was stopped, nothing written."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and "database is locked" in str(orig)
 
 
 FALLBACK_500 = (
@@ -125,18 +163,62 @@ def init_error_pages(app: Flask) -> None:
             ],
         )
 
+    @app.errorhandler(InternalServerError)
+    def _internal(error: InternalServerError):
+        # Flask's own wrapper for an error outside the view (a before/after-request
+        # hook): treated like any other unexpected error.
+        original = getattr(error, "original_exception", None)
+        return _unexpected(original if original is not None else error)
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        was_committed = committed()
+        if was_committed:
+            app.logger.exception(
+                "error after %s %s had committed: the change was saved; showing that",
+                request.method, request.path,
+            )
+        elif _is_busy(error):
+            app.logger.warning(
+                "database timeout on %s %s (nothing written): %s", request.method, request.path,
+                getattr(error, "orig", error),
+            )
+        else:
+            app.logger.exception("unexpected error on %s %s", request.method, request.path)
         try:
             db.session.rollback()
         except Exception:  # pragma: no cover - the database itself may be down
             app.logger.warning("rollback after an unexpected error also failed", exc_info=True)
+        if was_committed and request.method == "POST":
+            try:
+                return outcome_response()
+            except Exception:
+                app.logger.exception("could not send the person on after a saved change")
         if "_login_user" not in g:
-            # Do not go back to the database (it may be what failed) to draw the header.
+            # Do not go back to the database (it may be what failed) to load the user.
             g._login_user = AnonymousUserMixin()
+        busy = not was_committed and _is_busy(error)
         try:
-            return render_error(500)
+            return _error_page(busy)
+        except Exception:
+            # Drawing the signed-in header needed the database, and it failed again:
+            # draw the page as for a visitor.
+            app.logger.warning("error page could not be drawn for the signed-in person", exc_info=True)
+        try:
+            db.session.rollback()
+        except Exception:  # pragma: no cover - the database itself may be down
+            pass
+        g._login_user = AnonymousUserMixin()
+        try:
+            return _error_page(busy)
         except Exception:  # the page itself could not be drawn: plain text, still calm
             app.logger.exception("could not render the error page")
             return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _error_page(busy: bool):
+    if busy:
+        response = render_error(503, *BUSY)
+        response.headers["Retry-After"] = "60"
+        return response
+    return render_error(500)

@@ -54,3 +54,46 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised via engine
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def configure_postgres(engine: Engine, app) -> None:
+    """``lock_timeout`` and ``statement_timeout`` on every connection a web request uses.
+
+    A request that waits on a locked row (or runs a statement) longer than
+    ``REC_DB_LOCK_TIMEOUT_MS`` (``REC_DB_STATEMENT_TIMEOUT_MS``) is stopped by PostgreSQL,
+    rolled back, and answered with the "service is busy" page (errors_pages.py), well
+    before gunicorn's worker timeout. Work outside a request (``flask db upgrade``, every
+    ``rec`` command, the demo-data loader) runs without them: those are run by staff or
+    a timer, may rightly take long, and block no one's page while they wait. The values
+    are set when a connection is checked out for the other kind of work than its last,
+    so one pool serves both (as in the tests).
+    """
+    from flask import has_request_context
+
+    def wanted() -> tuple[int, int]:
+        if not has_request_context():
+            return (0, 0)
+        return (int(app.config.get("REC_DB_LOCK_TIMEOUT_MS") or 0),
+                int(app.config.get("REC_DB_STATEMENT_TIMEOUT_MS") or 0))
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):  # pragma: no cover - exercised via engine
+        lock_ms, statement_ms = wanted()
+        if record.info.get("rec_timeouts") == (lock_ms, statement_ms):
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, false), "
+                "set_config('statement_timeout', %s, false)",
+                (f"{lock_ms}ms", f"{statement_ms}ms"),
+            )
+            cursor.close()
+            dbapi_connection.commit()
+        except Exception as exc:
+            # A dead connection: the pool throws it away and tries a fresh one.
+            from sqlalchemy.exc import DisconnectionError
+
+            record.info.pop("rec_timeouts", None)
+            raise DisconnectionError(str(exc)) from exc
+        record.info["rec_timeouts"] = (lock_ms, statement_ms)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, has_request_context, request
-from flask_login import current_user
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 
 
 def csp_nonce() -> str:
@@ -76,11 +75,18 @@ def init_security(app: Flask) -> None:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.endpoint == "static":
             return response
-        signed_in = getattr(current_user, "is_authenticated", False)
-        if signed_in or request.endpoint in _NO_STORE_ENDPOINTS:
+        if _signed_in() or request.endpoint in _NO_STORE_ENDPOINTS:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response
+
+
+def _signed_in() -> bool:
+    """Whether this answer is for a signed-in person, without going to the database: after
+    the view commits, the user row is expired and reloading it could fail (a connection
+    that just died) and turn a saved change into an error. Signed in when the request
+    began (noted in sessions.py) or now (the session cookie holds a session token)."""
+    return bool(g.get("signed_in_at_start")) or bool(session.get("_user_id"))
 
 
 # Pages that are not signed in but still carry secrets or half-typed answers.

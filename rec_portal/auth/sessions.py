@@ -134,8 +134,11 @@ def init_sessions(app: Flask) -> None:
                 )
             db.session.commit()
         except Exception:  # never turn a served page into an error for this
-            db.session.rollback()
             current_app.logger.exception("could not update the signed-in session")
+            try:
+                db.session.rollback()
+            except Exception:  # the connection itself may be gone
+                current_app.logger.warning("rollback after that also failed", exc_info=True)
         return response
 
     @app.before_request
@@ -147,7 +150,8 @@ def init_sessions(app: Flask) -> None:
 
         if request.endpoint == "static":
             return
-        _ = current_user.is_authenticated
+        # Noted for the Cache-Control header, which is decided without the database.
+        g.signed_in_at_start = current_user.is_authenticated
         if g.get("session_expired") and not g.get("session_expired_told"):
             g.session_expired_told = True
             flash(
