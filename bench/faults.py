@@ -77,7 +77,7 @@ class FaultyInbox:
                 # The data arrived; the connection drops before the answer. The server
                 # did not keep it: a retry would be the only copy (or the message waits
                 # for staff as "not confirmed").
-                session.transport.close()
+                server.transport.close()
                 return None
         if rcpt.startswith("slow"):
             await asyncio.sleep(self.late_seconds)
