@@ -318,8 +318,33 @@ def _args_key(view_args: dict) -> str:
     return ",".join(f"{key}={view_args[key]}" for key in sorted(view_args))
 
 
+def _class_key(form_class) -> str:
+    """``plans.ReviewForm``: two features may name a form class alike."""
+    parts = form_class.__module__.split(".")
+    return f"{parts[1] if len(parts) > 2 else parts[-1]}.{form_class.__name__}"
+
+
 def _generic_name(form_class, view_args: dict) -> str:
-    return f"{form_class.__name__}:{_args_key(view_args)}"
+    return f"{_class_key(form_class)}:{_args_key(view_args)}"
+
+
+def owner_may(role: str, model=None, arg: str | None = None, by: str = "id"):
+    """A ``keep_if`` for ``keeps_typing``: the draft's owner has ``role`` and, if ``model``
+    is given, the URL argument ``arg`` names a row of it (looked up by ``by``)."""
+
+    def check(owner: User, **kwargs) -> bool:
+        if not owner.has_role(role):
+            return False
+        if model is None:
+            return True
+        value = kwargs[arg]
+        if by == "id":
+            return db.session.get(model, value) is not None
+        return db.session.execute(
+            select(model.id).where(getattr(model, by) == value).limit(1)
+        ).first() is not None
+
+    return check
 
 
 class _GiveBackMeta:
@@ -347,7 +372,7 @@ def _waiting_draft(form_class) -> MultiDict | None:
     if not waiting:
         return None
     here = {key: str(value) for key, value in (request.view_args or {}).items()}
-    prefix = f"{form_class.__name__}:"
+    prefix = f"{_class_key(form_class)}:"
     matching = []
     for row in waiting:
         if not row.form.startswith(prefix):

@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 from rec_portal import audit, documents
 from rec_portal.auth.access import role_required
 from rec_portal.drafts import (
+    owner_may,
     field_limits,
     keeps_typing,
     login_required_keeping,
@@ -448,6 +449,7 @@ def advisor_view(user_id: int):
 
 
 @bp.route("/admin/students/<int:user_id>/plan/reviews", methods=["GET", "POST"])
+@keeps_typing(ReviewForm, keep_if=owner_may(ADMIN, User, 'user_id'))
 @role_required(ADMIN)
 def add_review(user_id: int):
     student = get_student_or_404(user_id)
