@@ -14,8 +14,8 @@ of the person's; anything else posted is dropped, so made-up addresses cannot fi
 table or the person's data export.
 
 What is kept is counted in characters a person typed, in any script (JSON is stored
-without ASCII escaping): each field up to its own maximum length, and ``MAX_CHARACTERS``
-in all. If a draft still cannot be kept (too long, too many waiting, nobody to keep it
+without ASCII escaping): each field up to twice its own maximum length (text a little
+too long comes back in its field with the problem to fix), and ``MAX_CHARACTERS`` in all. If a draft still cannot be kept (too long, too many waiting, nobody to keep it
 for), the person is not sent away silently: ``could_not_keep`` shows them what they typed,
 read-only, to copy, before they sign in. That page only ever echoes the request's own
 body. Password fields are never kept nor shown.
@@ -60,6 +60,9 @@ MAX_CHARACTERS = 60_000
 MAX_DRAFTS = 20
 # A field whose form states no maximum length is kept up to this many characters.
 DEFAULT_FIELD_MAX = 10_000
+# Text a little over a field's own limit is kept (it comes back in its field with the
+# problem to fix); a field over this many times its limit is not.
+OVER_LIMIT = 2
 # Kept for existing callers: the cap is on characters typed, no longer on bytes.
 MAX_PAYLOAD = MAX_CHARACTERS
 
@@ -100,15 +103,15 @@ def _owner_of_timed_out_session() -> User | None:
 
 
 def fits(data: dict, limits: dict[str, int] | None = None) -> bool:
-    """Whether ``data`` (name -> list of values) is within each field's own maximum length
-    (``limits``, else ``DEFAULT_FIELD_MAX``) and ``MAX_CHARACTERS`` in all, counted in
-    characters typed."""
+    """Whether ``data`` (name -> list of values) is within ``OVER_LIMIT`` times each
+    field's own maximum length (``limits``, else ``DEFAULT_FIELD_MAX``) and within
+    ``MAX_CHARACTERS`` in all, counted in characters typed."""
     limits = limits or {}
     total = 0
     for name, values in data.items():
         for value in values:
             length = typed_length(value)
-            if length > limits.get(name, DEFAULT_FIELD_MAX):
+            if length > OVER_LIMIT * limits.get(name, DEFAULT_FIELD_MAX):
                 return False
             total += length
     return total <= MAX_CHARACTERS
@@ -254,6 +257,12 @@ def could_not_keep(data: dict, labels: dict[str, str] | None = None):
     return response
 
 
+def _was_signed_in() -> bool:
+    """Someone was signed in on this browser and has not signed out here (a browser that
+    never had a session had nothing to lose: it is sent to sign in, as before)."""
+    return bool(session.get("_last_session"))
+
+
 def _login_to(path: str):
     url = url_for("auth.login", next=safe_next(path, default="/"))
     if request.headers.get("HX-Request") == "true":
@@ -302,7 +311,9 @@ def login_required_keeping(
                 if data and keep_draft(name, data, check, limits):
                     db.session.commit()
                     flash(KEPT_MESSAGE, "info")
-                elif any(value.strip() for values in data.values() for value in values):
+                elif _was_signed_in() and any(
+                    value.strip() for values in data.values() for value in values
+                ):
                     db.session.rollback()
                     return could_not_keep(data, labels)
             return login_manager.unauthorized()
@@ -424,6 +435,8 @@ def keeps_typing(form_class, keep_if: Callable[..., bool] | None = None, fields=
                 # Signing in leads back to this form (its GET), where the draft is shown.
                 return _login_to(request.path)
             db.session.rollback()
+            if not _was_signed_in():
+                return login_manager.unauthorized()
             return could_not_keep(typed, labels)
 
         return _mark(wrapped, form=form_class.__name__)

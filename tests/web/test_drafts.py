@@ -208,7 +208,7 @@ def test_text_that_cannot_be_kept_is_shown_back_to_copy_not_dropped(app):
     dropped with no word to the person: they were sent to sign in."""
     client, token, email, uid = _signed_in(app)
     _timed_out(app, client)
-    too_long = _urdu(5001)  # over the section's own limit
+    too_long = _urdu(10_001)  # over twice the section's own limit (5,000)
     response = client.post("/my/safety-plan", data={
         "csrf_token": token, "save": "safe_places", "safe_places": too_long,
         "warning_signs": "Not sleeping <b>well</b>",
