@@ -10,8 +10,7 @@ import sys
 import types
 
 from flask_wtf import FlaskForm
-
-from rec_portal.drafts import text_fields
+from wtforms.fields import HiddenField, PasswordField, StringField
 
 # Free-text forms that do not keep drafts, and why.
 EXCLUDED = {
@@ -21,6 +20,18 @@ EXCLUDED = {
     "outcomes.delete": "a button (delete my answers); the answer form is only redisplayed",
     "safety_plans.remove_person": "a button; the person form is only redisplayed beside it",
 }
+
+
+def _has_free_text(form_class) -> bool:
+    """A text input or text area a person types in (StringField, TextAreaField ...), not a
+    password or hidden field."""
+    for klass in form_class.__mro__:
+        for name, value in vars(klass).items():
+            field_class = getattr(value, "field_class", None)
+            if (not name.startswith("_") and field_class and issubclass(field_class, StringField)
+                    and not issubclass(field_class, (PasswordField, HiddenField))):
+                return True
+    return False
 
 
 def _forms_used(function, module, seen) -> set[type]:
@@ -58,7 +69,7 @@ def free_text_post_routes(app) -> dict[str, set[str]]:
             continue
         view = inspect.unwrap(app.view_functions[rule.endpoint])
         module = sys.modules[view.__module__]
-        forms = {form.__name__ for form in _forms_used(view, module, set()) if text_fields(form)}
+        forms = {form.__name__ for form in _forms_used(view, module, set()) if _has_free_text(form)}
         if forms or _keeps_drafts(app.view_functions[rule.endpoint]):
             routes[rule.endpoint] = forms
     return routes
