@@ -42,7 +42,7 @@ from wtforms.fields import (
 )
 from wtforms.validators import Length
 
-from rec_portal.auth.sessions import ENDED_ABSOLUTE, ENDED_IDLE
+from rec_portal.auth.sessions import ENDED_ABSOLUTE, ENDED_IDLE, TIMED_OUT_MESSAGE
 from rec_portal.extensions import db, login_manager
 from rec_portal.htmx import hx_redirect
 from rec_portal.models import SavedDraft, User, UserSession
@@ -66,7 +66,10 @@ OVER_LIMIT = 2
 # Kept for existing callers: the cap is on characters typed, no longer on bytes.
 MAX_PAYLOAD = MAX_CHARACTERS
 
-KEPT_MESSAGE = "We have kept what you typed. Sign in again and it will be back on the page."
+KEPT_MESSAGE = (
+    "You were signed out because you had not used the portal for a while. We have kept what "
+    "you typed: sign in again and it will be back on the page."
+)
 GIVEN_BACK_MESSAGE = "We kept what you typed before you were signed out. Check it, then choose Save."
 
 
@@ -257,6 +260,15 @@ def could_not_keep(data: dict, labels: dict[str, str] | None = None):
     return response
 
 
+def _tell_kept() -> None:
+    """One message (not two banners alike): signed out, and what was typed is kept."""
+    session["_flashes"] = [
+        (category, message) for category, message in session.get("_flashes", [])
+        if message != TIMED_OUT_MESSAGE
+    ]
+    flash(KEPT_MESSAGE, "info")
+
+
 def _was_signed_in() -> bool:
     """Someone was signed in on this browser and has not signed out here (a browser that
     never had a session had nothing to lose: it is sent to sign in, as before)."""
@@ -310,7 +322,7 @@ def login_required_keeping(
                 check = (lambda owner: keep_if(owner, **kwargs)) if keep_if else None
                 if data and keep_draft(name, data, check, limits):
                     db.session.commit()
-                    flash(KEPT_MESSAGE, "info")
+                    _tell_kept()
                 elif _was_signed_in() and any(
                     value.strip() for values in data.values() for value in values
                 ):
@@ -431,7 +443,7 @@ def keeps_typing(form_class, keep_if: Callable[..., bool] | None = None, fields=
             check = (lambda owner: keep_if(owner, **kwargs)) if keep_if else None
             if keep_draft(_generic_name(form_class, kwargs), data, check, limits):
                 db.session.commit()
-                flash(KEPT_MESSAGE, "info")
+                _tell_kept()
                 # Signing in leads back to this form (its GET), where the draft is shown.
                 return _login_to(request.path)
             db.session.rollback()
