@@ -85,6 +85,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_templating(app)
     errors_pages.init_error_pages(app)
 
+    from rec_portal.drafts import init_drafts
+
+    init_drafts(app)
+
     from rec_portal.account import bp as account_bp
     from rec_portal.admin import bp as admin_bp
     from rec_portal.attendance import bp as attendance_bp

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.drafts import keeps_typing
 from rec_portal.account import bp
 from rec_portal.account import operations as settings
 from rec_portal.account.forms import (
@@ -33,6 +34,7 @@ def index():
 
 
 @bp.route("/details", methods=["GET", "POST"])
+@keeps_typing(DetailsForm)
 @login_required
 @_limit("REC_LIMIT_ACCOUNT_CHANGES")
 def details():
@@ -112,6 +114,7 @@ def _profile_data(user) -> dict:
 
 
 @bp.route("/support", methods=["GET", "POST"])
+@keeps_typing(SupportForm)
 @login_required
 @_limit("REC_LIMIT_ACCOUNT_CHANGES")
 def support():
@@ -132,6 +135,7 @@ def support():
 
 
 @bp.route("/about", methods=["GET", "POST"])
+@keeps_typing(AboutYouForm)
 @login_required
 @_limit("REC_LIMIT_ACCOUNT_CHANGES")
 def about():

@@ -29,6 +29,12 @@ ENDED_DISABLED = "account disabled"
 ENDED_PASSWORD = "password changed"
 
 
+TIMED_OUT_MESSAGE = (
+    "You were signed out because you had not used the portal for a while. "
+    "Sign in again to carry on."
+)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -154,8 +160,4 @@ def init_sessions(app: Flask) -> None:
         g.signed_in_at_start = current_user.is_authenticated
         if g.get("session_expired") and not g.get("session_expired_told"):
             g.session_expired_told = True
-            flash(
-                "You were signed out because you had not used the portal for a while. "
-                "Sign in again to carry on.",
-                "info",
-            )
+            flash(TIMED_OUT_MESSAGE, "info")

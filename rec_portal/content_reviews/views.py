@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from rec_portal import audit, documents
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.auth.access import role_required
 from rec_portal.content_reviews import bp, operations, queries
 from rec_portal.content_reviews.forms import (
@@ -90,6 +91,7 @@ def course_reviews(course_id: int):
 
 
 @bp.route("/admin/feedback/courses/<int:course_id>/reviews/new", methods=["GET", "POST"])
+@keeps_typing(ReviewForm, keep_if=owner_may(ADMIN, Course, 'course_id'))
 @role_required(ADMIN)
 def start(course_id: int):
     course = _course_or_404(course_id)
@@ -163,6 +165,7 @@ def review(review_id: int):
 
 
 @bp.route("/admin/feedback/reviews/<int:review_id>/edit", methods=["GET", "POST"])
+@keeps_typing(EditReviewForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
 @role_required(ADMIN)
 def edit(review_id: int):
     found = _review_or_404(review_id)
@@ -185,6 +188,7 @@ def edit(review_id: int):
 
 
 @bp.route("/admin/feedback/reviews/<int:review_id>/items/<int:item_id>/note", methods=["GET", "POST"])
+@keeps_typing(NoteForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
 @role_required(ADMIN)
 def note(review_id: int, item_id: int):
     found = _review_or_404(review_id)
@@ -229,6 +233,7 @@ def remove_item(review_id: int, item_id: int):
 # --- Actions ------------------------------------------------------------------------------
 
 @bp.route("/admin/feedback/reviews/<int:review_id>/actions/new", methods=["GET", "POST"])
+@keeps_typing(ActionForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
 @role_required(ADMIN)
 def add_action(review_id: int):
     found = _review_or_404(review_id)
@@ -335,6 +340,7 @@ def complete(review_id: int):
 # --- "You said, we did" -------------------------------------------------------------------
 
 @bp.route("/admin/feedback/reviews/<int:review_id>/summary", methods=["GET", "POST"])
+@keeps_typing(SummaryForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
 @role_required(ADMIN)
 def summary(review_id: int):
     found = _review_or_404(review_id)

@@ -7,6 +7,7 @@ from datetime import time
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.auth.access import role_required
 from rec_portal.courses import bp, operations
 from rec_portal.courses.forms import (
@@ -66,6 +67,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@keeps_typing(CourseForm, keep_if=owner_may(ADMIN))
 @role_required(ADMIN)
 def new():
     form = CourseForm()
@@ -110,6 +112,7 @@ def detail(course_id: int):
 
 
 @bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
+@keeps_typing(CourseForm, keep_if=owner_may(ADMIN, Course, 'course_id'))
 @role_required(ADMIN)
 def edit(course_id: int):
     course = get_course_or_404(course_id)
@@ -152,6 +155,7 @@ def set_status(course_id: int, status: str):
 
 
 @bp.route("/<int:course_id>/sessions/new", methods=["GET", "POST"])
+@keeps_typing(SessionForm, keep_if=owner_may(ADMIN, Course, 'course_id'))
 @role_required(ADMIN)
 def new_session(course_id: int):
     course = get_course_or_404(course_id)
@@ -177,6 +181,7 @@ def _when(session: CourseSession) -> str:
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@keeps_typing(SessionForm, keep_if=owner_may(ADMIN, CourseSession, 'session_id'))
 @role_required(ADMIN)
 def edit_session(session_id: int):
     session = get_session_or_404(session_id)
@@ -217,6 +222,7 @@ def cancel_session(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/copy", methods=["GET", "POST"])
+@keeps_typing(CopySessionForm, keep_if=owner_may(ADMIN, CourseSession, 'session_id'))
 @role_required(ADMIN)
 def copy_session(session_id: int):
     session = get_session_or_404(session_id)

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from rec_portal import audit, documents
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.attendance import operations as attendance
 from rec_portal.attendance import queries as attendance_queries
 from rec_portal.auth.access import deny, role_required
@@ -106,6 +107,7 @@ def index():
 # --- Bio -------------------------------------------------------------------------------
 
 @bp.route("/profile", methods=["GET", "POST"])
+@keeps_typing(BioForm, keep_if=owner_may(FACILITATOR))
 @role_required(FACILITATOR)
 def profile():
     me = _me()
@@ -141,6 +143,7 @@ def _availability_page(form: UnavailableForm, status: int = 200):
 
 
 @bp.route("/availability", methods=["GET", "POST"])
+@keeps_typing(UnavailableForm, keep_if=owner_may(FACILITATOR))
 @role_required(FACILITATOR)
 def availability():
     form = UnavailableForm()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.auth.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -86,6 +87,7 @@ def _section(audience: str, course: Course | None, **extra):
 
 
 @bp.route("/admin/feedback/questions/new", methods=["GET", "POST"])
+@keeps_typing(QuestionForm, keep_if=owner_may(ADMIN))
 @role_required(ADMIN)
 def bank_new():
     courses = bank.courses_to_choose()
@@ -111,6 +113,7 @@ def bank_new():
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@keeps_typing(QuestionForm, keep_if=owner_may(ADMIN, FeedbackQuestion, 'question_id'))
 @role_required(ADMIN)
 def bank_edit(question_id: int):
     question = get_question_or_404(question_id)
@@ -141,6 +144,7 @@ def bank_edit(question_id: int):
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/replace", methods=["GET", "POST"])
+@keeps_typing(QuestionForm, keep_if=owner_may(ADMIN, FeedbackQuestion, 'question_id'))
 @role_required(ADMIN)
 def bank_replace(question_id: int):
     question = get_question_or_404(question_id)

@@ -22,7 +22,14 @@ from werkzeug.datastructures import MultiDict
 
 from rec_portal import audit, documents
 from rec_portal.auth.access import role_required
-from rec_portal.drafts import login_required_keeping, take_drafts
+from rec_portal.drafts import (
+    owner_may,
+    field_limits,
+    keeps_typing,
+    login_required_keeping,
+    take_drafts,
+    text_fields,
+)
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
@@ -178,7 +185,7 @@ def index():
 
 
 @bp.route("/my/plan/words", methods=["GET", "POST"])
-@login_required_keeping(WORDS_DRAFT, WORDS_FIELDS)
+@login_required_keeping(WORDS_DRAFT, WORDS_FIELDS, limits=field_limits(OwnWordsForm), labels=text_fields(OwnWordsForm))
 @role_required(STUDENT)
 def save_words():
     if request.method == "GET":
@@ -202,7 +209,7 @@ def save_words():
 # --- Goals ---------------------------------------------------------------------------------
 
 @bp.route("/my/plan/goals/new", methods=["GET", "POST"])
-@login_required_keeping(GOAL_DRAFT, GOAL_FIELDS)
+@login_required_keeping(GOAL_DRAFT, GOAL_FIELDS, limits=field_limits(GoalForm), labels=text_fields(GoalForm))
 @role_required(STUDENT)
 def new_goal():
     if request.method == "GET":
@@ -249,7 +256,13 @@ def goal(goal_id: int):
     return _goal_partial(found, focus_goal_id=found.id, focus_control="heading")
 
 
+def _own_goal(owner: User, goal_id: int) -> bool:
+    goal = db.session.get(LearningGoal, goal_id)
+    return goal is not None and goal.user_id == owner.id
+
+
 @bp.route("/my/plan/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@keeps_typing(EditGoalForm, keep_if=_own_goal)
 @role_required(STUDENT)
 def edit_goal(goal_id: int):
     found = get_goal_or_404(goal_id, _me())
@@ -436,6 +449,7 @@ def advisor_view(user_id: int):
 
 
 @bp.route("/admin/students/<int:user_id>/plan/reviews", methods=["GET", "POST"])
+@keeps_typing(ReviewForm, keep_if=owner_may(ADMIN, User, 'user_id'))
 @role_required(ADMIN)
 def add_review(user_id: int):
     student = get_student_or_404(user_id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from rec_portal import documents
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.admin.operations import people_query
 from rec_portal.auth.access import role_required
 from rec_portal.catalogue.display import uk_clock, uk_date_span
@@ -117,6 +118,7 @@ def _profile_page(person: User, form: ProfileForm, status: int = 200):
 
 
 @bp.route("/facilitators/<int:user_id>", methods=["GET", "POST"])
+@keeps_typing(ProfileForm, keep_if=owner_may(ADMIN, User, 'user_id'))
 @role_required(ADMIN)
 def facilitator(user_id: int):
     """Add (no profile yet) or change a facilitator's profile."""

@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from rec_portal import documents
 from rec_portal.auth.access import login_required
-from rec_portal.drafts import login_required_keeping, take_drafts
+from rec_portal.drafts import login_required_keeping, take_drafts, text_fields
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
@@ -31,6 +31,15 @@ from rec_portal.templating import add_error
 from rec_portal.timeutil import utcnow
 
 DRAFTS = "safety_plan"  # the name text is kept under when a session expires
+# Each field's own maximum length, in characters (a draft longer than this is not kept:
+# the person is shown it to copy instead).
+LIMITS = {
+    **{name: operations.SECTION_MAX for name in SECTIONS},
+    "person_name": operations.NAME_MAX,
+    "person_relationship": operations.RELATIONSHIP_MAX,
+    "person_phone": operations.PHONE_MAX,
+}
+LABELS = {**text_fields(PlanForm), **text_fields(PersonForm)}
 NOTICES = {
     "people": {"added": "The person has been added.", "removed": "The person has been removed."},
     "services": {"removed": "The service has been taken out of your plan."},
@@ -107,7 +116,7 @@ def index():
 
 
 @bp.route("/safety-plan", methods=["POST"])
-@login_required_keeping(DRAFTS, tuple(SECTIONS))
+@login_required_keeping(DRAFTS, tuple(SECTIONS), limits=LIMITS, labels=LABELS)
 def save():
     """The whole form (every Save button): all five sections at once. With htmx the
     answer goes into the status region of the section whose button was pressed (the page
@@ -135,7 +144,7 @@ def save():
 
 
 @bp.route("/safety-plan/sections/<name>", methods=["GET", "POST"])
-@login_required_keeping(DRAFTS, tuple(SECTIONS))
+@login_required_keeping(DRAFTS, tuple(SECTIONS), limits=LIMITS, labels=LABELS)
 def save_section(name: str):
     """Autosave of one section (htmx posts just that textarea)."""
     if name not in SECTIONS:
@@ -164,7 +173,7 @@ def save_section(name: str):
 
 
 @bp.route("/safety-plan/people", methods=["GET", "POST"])
-@login_required_keeping(DRAFTS, PERSON_FIELDS)
+@login_required_keeping(DRAFTS, PERSON_FIELDS, limits=LIMITS, labels=LABELS)
 def add_person():
     if request.method == "GET":
         return redirect(url_for(".index") + "#trusted-people")

@@ -8,6 +8,7 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.auth.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -100,6 +101,7 @@ def admin_index():
 
 
 @bp.route("/admin/support/new", methods=["GET", "POST"])
+@keeps_typing(ServiceForm, keep_if=owner_may(ADMIN))
 @role_required(ADMIN)
 def admin_new():
     form = ServiceForm()
@@ -118,6 +120,7 @@ def admin_new():
 
 
 @bp.route("/admin/support/<int:service_id>/edit", methods=["GET", "POST"])
+@keeps_typing(ServiceForm, keep_if=owner_may(ADMIN, SupportService, 'service_id'))
 @role_required(ADMIN)
 def admin_edit(service_id: int):
     found = get_service_or_404(service_id)

@@ -11,13 +11,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal import audit
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.auth.access import role_required
 from rec_portal.catalogue.queries import Page, published_course
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
 from rec_portal.ids import MAX_ID
-from rec_portal.models import User
+from rec_portal.models import Course, User
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.workshops import (
     ARRANGED,
@@ -69,6 +70,7 @@ def _prefilled(student: User) -> RequestForm:
 
 
 @bp.route("/courses/<slug>/individual-workshop", methods=["GET", "POST"])
+@keeps_typing(RequestForm, keep_if=owner_may(STUDENT, Course, 'slug', by='slug'))
 @role_required(STUDENT)
 def ask(slug: str):
     course = published_course(slug)
@@ -201,6 +203,7 @@ def _notes_partial(found: WorkshopRequest, form, message: str | None = None, sta
 
 
 @bp.route("/admin/workshops/<int:request_id>/notes", methods=["POST"])
+@keeps_typing(NoteForm, keep_if=owner_may(ADMIN, WorkshopRequest, 'request_id'))
 @role_required(ADMIN)
 def add_note(request_id: int):
     found = _request_or_404(request_id)
@@ -226,6 +229,7 @@ def add_note(request_id: int):
 
 
 @bp.route("/admin/workshops/<int:request_id>/close", methods=["GET", "POST"])
+@keeps_typing(CloseForm, keep_if=owner_may(ADMIN, WorkshopRequest, 'request_id'))
 @role_required(ADMIN)
 def close(request_id: int):
     found = _request_or_404(request_id)
@@ -286,6 +290,7 @@ def _people_for(course) -> dict[str, list[User]]:
 
 
 @bp.route("/admin/workshops/<int:request_id>/arrange", methods=["GET", "POST"])
+@keeps_typing(ArrangeForm, keep_if=owner_may(ADMIN, WorkshopRequest, 'request_id'))
 @role_required(ADMIN)
 def arrange(request_id: int):
     found = _request_or_404(request_id)

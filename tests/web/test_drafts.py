@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from markupsafe import escape
+
 from sqlalchemy import func, select, update
 
 from rec_portal.extensions import db
@@ -43,7 +45,9 @@ def test_a_session_ended_by_a_password_change_elsewhere_keeps_nothing(app):
                            .values(ended_at=utcnow(), ended_reason="password changed"))
         db.session.commit()
     response = _post(client, token, "Go to 1 Attacker Road")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    # Not kept; the person who typed it is shown it (this very request's body) to copy.
+    page = response.get_data(as_text=True)
+    assert "Your session has ended" in page and "Go to 1 Attacker Road" in page
     assert _drafts(app) == 0
     with app.app_context():
         assert db.session.get(SafetyPlan, uid) is None
@@ -99,7 +103,11 @@ def test_drafts_are_kept_only_for_forms_that_exist(app):
 
     def post(url, data):
         response = client.post(url, data={"csrf_token": token, **data})
-        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/login")
+        else:  # not kept: shown back to the person to copy (only what they sent)
+            page = response.get_data(as_text=True)
+            assert "Your session has ended" in page and escape(data[next(iter(data))]) in page
 
     post("/my/outcomes/not-a-stage", {"victim": "yes"})
     post("/my/outcomes/" + "x" * 500, {"victim": "yes"})
@@ -111,3 +119,125 @@ def test_drafts_are_kept_only_for_forms_that_exist(app):
     post("/my/outcomes/baseline", {"victim": "yes"})
     post(f"/my/courses/{mine_id}/feedback", {"q-1": "my own booking"})
     assert _kept_forms(app) == ["outcomes.baseline", f"feedback.booking.{mine_id}"]
+
+
+# --- Issue 14: every free-text form, any script, and never a silent loss ----------------------
+
+URDU = "میں اپنے کمرے میں محفوظ محسوس کرتا ہوں اور کتابیں پڑھتا ہوں"  # 58 characters
+
+
+def _urdu(length: int) -> str:
+    text = (URDU * (length // len(URDU) + 1))[:length]
+    return text[:-1] + "ں" if text.endswith(" ") else text
+
+
+def _sign_in_again(client, response, email):
+    """Follow the page's link to sign in (its ``next``), sign in, land where it leads."""
+    assert response.status_code in (200, 302)
+    location = response.headers.get("Location") or ""
+    assert location.startswith("/login"), location
+    signed_in = Browserless(client).submit(location, {"email": email, "password": factories.PASSWORD})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:500]
+    return client.get(signed_in.headers["Location"])
+
+
+def _field_value(html: str, name: str) -> str:
+    """What a person sees in the textarea or text input called ``name``."""
+    import html as html_lib
+    import re
+
+    textarea = re.search(rf'<textarea[^>]*name="{re.escape(name)}"[^>]*>(.*?)</textarea>', html, re.S)
+    if textarea:
+        return html_lib.unescape(textarea.group(1)).strip("\n")
+    single = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*value="([^"]*)"', html)
+    return html_lib.unescape(single.group(1)) if single else ""
+
+
+def _student_with_goal(app):
+    with app.app_context():
+        user = factories.make_user()
+        db.session.flush()
+        from rec_portal.plans import operations as plan_ops
+
+        goal = plan_ops.add_goal(user, text="Walk to the park", steps="Shoes on", target_date=None)
+        db.session.commit()
+        return user.email, goal.id
+
+
+def test_editing_a_goal_after_a_timeout_brings_the_edited_text_back_into_that_goal(app):
+    """Issue 14: the goal edit view did not keep drafts; the edited text was lost."""
+    email, goal_id = _student_with_goal(app)
+    client = app.test_client()
+    Browserless(client).login(email)
+    token = csrf_from(client.get(f"/my/plan/goals/{goal_id}/edit").get_data(as_text=True))
+    _timed_out(app, client)
+    response = client.post(f"/my/plan/goals/{goal_id}/edit", data={
+        "csrf_token": token, "text": "Walk to the park and back, twice a week",
+        "steps": "Ask Sam to come along", "status": "in_progress",
+    })
+    page = _sign_in_again(client, response, email).get_data(as_text=True)
+    assert "We kept what you typed" in page
+    assert _field_value(page, "text") == "Walk to the park and back, twice a week"
+    assert _field_value(page, "steps") == "Ask Sam to come along"
+    assert _drafts(app) == 0  # handed back once
+    with app.app_context():  # nothing saved until the person chooses Save
+        from rec_portal.models.plans import LearningGoal
+
+        assert db.session.get(LearningGoal, goal_id).text == "Walk to the park"
+
+
+def test_five_urdu_safety_plan_sections_are_kept_and_come_back(app):
+    """Issue 14: 5 x 3,000 Urdu characters (within the 5,000 limit) were dropped because
+    ASCII-escaped JSON made each character six bytes, over the 60,000-byte cap."""
+    client, token, email, uid = _signed_in(app)
+    _timed_out(app, client)
+    sections = ("unsafe_situations", "warning_signs", "keeping_safe", "safe_places", "reporting")
+    typed = {name: _urdu(3000 - i) for i, name in enumerate(sections)}
+    response = client.post("/my/safety-plan", data={"csrf_token": token, "save": "reporting", **typed})
+    assert _drafts(app) == 1
+    page = _sign_in_again(client, response, email).get_data(as_text=True)
+    for name in sections:
+        assert _field_value(page, name) == typed[name], name
+    with app.app_context():
+        plan = db.session.get(SafetyPlan, uid)
+        assert {name: getattr(plan, name) for name in sections} == typed
+
+
+def test_text_that_cannot_be_kept_is_shown_back_to_copy_not_dropped(app):
+    """Issue 14: a draft that could not be kept (too long, or nobody to keep it for) was
+    dropped with no word to the person: they were sent to sign in."""
+    client, token, email, uid = _signed_in(app)
+    _timed_out(app, client)
+    too_long = _urdu(10_001)  # over twice the section's own limit (5,000)
+    response = client.post("/my/safety-plan", data={
+        "csrf_token": token, "save": "safe_places", "safe_places": too_long,
+        "warning_signs": "Not sleeping <b>well</b>",
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Your session has ended" in page and "could not keep it" in page
+    assert too_long in page
+    assert "Not sleeping &lt;b&gt;well&lt;/b&gt;" in page  # shown as text, never as markup
+    assert page.count("readonly") == 2 and 'href="/login?next=/my/safety-plan"' in page
+    assert _drafts(app) == 0
+
+
+
+def test_a_kept_goal_edit_is_never_handed_to_another_account(app):
+    email, goal_id = _student_with_goal(app)
+    client = app.test_client()
+    Browserless(client).login(email)
+    token = csrf_from(client.get(f"/my/plan/goals/{goal_id}/edit").get_data(as_text=True))
+    _timed_out(app, client)
+    client.post(f"/my/plan/goals/{goal_id}/edit", data={
+        "csrf_token": token, "text": "PRIVATE WORDS", "steps": "", "status": "in_progress"})
+    assert _drafts(app) == 1
+    # Someone else signs in on the same browser and opens their own goal with the same id
+    # shape, their plan and the new goal form: nothing of the first person's shows.
+    other_email, other_goal = _student_with_goal(app)
+    Browserless(client).login(other_email)
+    for url in (f"/my/plan/goals/{other_goal}/edit", "/my/plan", "/my/plan/goals/new"):
+        assert "PRIVATE WORDS" not in client.get(url).get_data(as_text=True)
+    assert client.get(f"/my/plan/goals/{goal_id}/edit").status_code == 404
+    assert _drafts(app) == 1  # still waiting for its owner
