@@ -145,6 +145,12 @@ class ConfigurationFault(DeliveryProblem):
     """Our own settings are wrong (sender address refused, sign-in failed)."""
 
 
+class ClaimLost(DeliveryProblem):
+    """Just before the final ".", the run found it no longer holds the message (its lease
+    lapsed and another run took it, or staff changed it). The message must not be handed
+    over: the transport drops the connection, which makes the server discard it."""
+
+
 # --- The claim ---------------------------------------------------------------------------
 
 
@@ -260,14 +266,21 @@ def _hold(message: _Claimed) -> str:
 
 
 def _mark_awaiting_reply(message: _Claimed) -> None:
-    """Committed after the whole message went to the server and before the final "."."""
-    db.session.execute(
+    """Committed after the whole message went to the server and before the final ".",
+    only while this run still holds the message (renewing its lease for the wait after
+    DATA). Raises ClaimLost if it does not: the "." must then never be sent, or the
+    message could go out twice (this run and the one that took it)."""
+    now = utcnow()
+    result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token)
-        .values(awaiting_reply_at=utcnow())
+        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token,
+               OutboxMessage.status == PENDING)
+        .values(awaiting_reply_at=now, claimed_until=now + _lease())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    if result.rowcount != 1:
+        raise ClaimLost("This run no longer held the message just before handing it over.")
 
 
 def _record(message: _Claimed, **values) -> None:
@@ -348,6 +361,10 @@ def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryRepo
                 continue
             try:
                 transport.send(message, lambda m=message: _mark_awaiting_reply(m))
+            except ClaimLost:
+                log.warning("email %s: no longer held by this run before the final \".\"; "
+                            "not handed over", message.id)
+                continue
             except ConnectionLost as problem:
                 if problem.after_marker:
                     _record(message, attempts=message.attempts + 1, status=UNCONFIRMED,
@@ -494,8 +511,8 @@ class SmtpTransport(Transport):
         try:
             self._transaction(_build(message), message.to_address, mark)
         except DeliveryProblem as problem:
-            if isinstance(problem, ConnectionLost):
-                self._drop()
+            if isinstance(problem, (ConnectionLost, ClaimLost)):
+                self._drop()  # mid-DATA: closing without the "." discards the message
             raise
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop()
