@@ -415,16 +415,18 @@ def test_a_message_that_expires_while_waiting_its_turn_is_not_sent(app, app_ctx,
     assert _messages()[0].status == "expired"
 
 
-def test_booking_emails_expire_when_the_session_starts(app, login_as, web):
+def test_booking_emails_expire_when_the_session_is_over(app, login_as, web):
+    """A place booked is worth telling until the session ends (walk-ins are added to a
+    session under way); a waiting-list place only until it starts (tests/unit/test_outbox_review.py)."""
     me = login_as("student")
     with app.app_context():
         session = factories.make_session(course=factories.make_course(slug="staying-safe"))
         db.session.commit()
-        session_id, starts_at = session.id, session.starts_at
+        session_id, ends_at = session.id, session.ends_at
     web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
     with app.app_context():
         (message,) = _messages()
-        assert message.to_address == me.email and message.expires_at == starts_at
+        assert message.to_address == me.email and message.expires_at == ends_at
 
 
 # --- The person is told; staff can send again -----------------------------------------

@@ -44,3 +44,67 @@ def test_a_claim_lost_before_the_final_dot_is_not_sent(app, app_ctx, mail, monke
     assert (first.status, first.claim_token, first.awaiting_reply_at, first.attempts) == (
         "pending", "another-run", None, 0)
     assert second.status == "sent" and report.sent == 1
+
+
+# --- Expiry: a place given once the session is under way is still told ------------------
+
+
+def _started_session(app, *, dates):
+    """A session that started 2 hours ago (each date 3 hours long), one person waiting."""
+    from tests import factories
+
+    with app.app_context():
+        session = factories.make_session(course=factories.make_course(slug="staying-safe"),
+                                         starts_in_days=-2 / 24, hours=3, capacity=1, dates=dates)
+        factories.fill_places(session, 1)
+        (waiting,) = factories.fill_places(session, 1, status="waitlisted")
+        jo = factories.make_user(full_name="Jo Williams", email="jo@example.org")
+        db.session.commit()
+        return session.id, waiting.id, waiting.student.email, jo.id
+
+
+def _delivered_to(app, address):
+    from sqlalchemy import select
+
+    with app.app_context():
+        report = outbox.deliver_pending()  # no SMTP server in tests: logged
+        statuses = db.session.execute(
+            select(OutboxMessage.status).where(OutboxMessage.to_address == address)
+        ).scalars().all()
+    return report, statuses
+
+
+def test_a_walk_in_on_a_session_under_way_gets_the_email_staff_are_told_of(app, web, client, login_as):
+    login_as("admin")
+    session_id, _, _, jo_id = _started_session(app, dates=1)
+    page = f"/admin/courses/sessions/{session_id}/bookings"
+    web.submit(f"/admin/courses/sessions/{session_id}/walk-ins", {"student_id": jo_id}, page=page)
+    assert "They have been sent an email with the details" in client.get(page).get_data(as_text=True)
+    report, statuses = _delivered_to(app, "jo@example.org")
+    assert statuses == ["logged"] and report.expired == 0
+
+
+def test_a_place_given_after_the_first_date_of_a_course_is_told(app, web, client, login_as):
+    """Six weekly dates, the first under way: "a place is yours" is still worth sending."""
+    login_as("admin")
+    session_id, waiting_id, address, _ = _started_session(app, dates=6)
+    page = f"/admin/courses/sessions/{session_id}/bookings"
+    web.submit(f"/admin/courses/bookings/{waiting_id}/give-place", {}, page=page)
+    assert "now has a place" in client.get(page).get_data(as_text=True)
+    report, statuses = _delivered_to(app, address)
+    assert statuses == ["logged"] and report.expired == 0
+
+
+def test_a_waiting_list_place_expires_when_the_session_starts(app, login_as, web):
+    from tests import factories
+
+    login_as("student")
+    with app.app_context():
+        session = factories.make_session(course=factories.make_course(slug="staying-safe"), capacity=1)
+        factories.fill_places(session, 1)
+        db.session.commit()
+        session_id, starts_at = session.id, session.starts_at
+    web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
+    with app.app_context():
+        (message,) = _messages()
+        assert "waiting list" in message.subject and message.expires_at == starts_at
