@@ -656,10 +656,19 @@ def send_again(message: OutboxMessage, actor) -> None:
         raise DomainError(
             "This message is no longer useful (what it offered has run out), so it cannot be sent again"
         )
-    message.status = PENDING
-    message.attempts = 0
-    message.next_attempt_at = now
-    message.ended_at = message.claim_token = message.claimed_until = message.awaiting_reply_at = None
+    # One conditional write: the page (or a second click, or another admin) may have read
+    # the message before it was sent again and delivered; it must not be queued once more.
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status.in_(NEEDS_ATTENTION),
+               OutboxMessage.purged_at.is_(None))
+        .values(status=PENDING, attempts=0, next_attempt_at=now, ended_at=None, claim_token=None,
+                claimed_until=None, awaiting_reply_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(message)
+    if result.rowcount != 1:
+        raise DomainError("This message has already been sent again")
     from rec_portal.models import User
 
     person = db.session.get(User, message.user_id) if message.user_id else None
