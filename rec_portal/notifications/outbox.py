@@ -680,9 +680,13 @@ def send_again(message: OutboxMessage, actor) -> None:
 # --- The person: mail to their address is refused -----------------------------------------
 
 
-def undelivered_since(address: str) -> datetime | None:
-    """When emails to ``address`` started being refused for good, if nothing has been
-    delivered to it since; else None. One query on the (to_address, refused_at) index."""
+def undelivered_since(user) -> datetime | None:
+    """When emails to ``user`` at their current address started being refused for good,
+    if nothing has been delivered to that address since; else None. Only the person's own
+    messages count: an address another account gave up (and this one took on later) does
+    not warn them about mail that was never theirs. One query on the (to_address,
+    refused_at) index."""
+    address = user.email
     last_ok = (
         select(func.max(OutboxMessage.sent_at))
         .where(OutboxMessage.to_address == address, OutboxMessage.status.in_((SENT, LOGGED)))
@@ -691,6 +695,7 @@ def undelivered_since(address: str) -> datetime | None:
     return db.session.execute(
         select(func.min(OutboxMessage.refused_at)).where(
             OutboxMessage.to_address == address,
+            OutboxMessage.user_id == user.id,
             OutboxMessage.refused_at.is_not(None),
             or_(last_ok.is_(None), OutboxMessage.refused_at > last_ok),
         )

@@ -108,3 +108,27 @@ def test_a_waiting_list_place_expires_when_the_session_starts(app, login_as, web
     with app.app_context():
         (message,) = _messages()
         assert "waiting list" in message.subject and message.expires_at == starts_at
+
+
+# --- The person's warning ---------------------------------------------------------------
+
+
+def test_the_warning_is_not_shown_to_another_account_that_takes_on_the_address(app, mail, login_as, client):
+    """Jo's emails to jo@example.org were refused; Jo changed address, and later Sam's
+    account uses jo@example.org. Sam was never emailed there: no warning about it (and
+    nothing about Jo's mail)."""
+    from tests import factories
+
+    with app.app_context():
+        jo = factories.make_user(email="jo@example.org")
+        db.session.commit()
+        outbox.queue_email(to=jo.email, user=jo, subject="Hello", body="Hello")
+        db.session.commit()
+        with smtp_server(mail, Inbox(refuse={"jo@example.org": "550 5.1.1 Mailbox unavailable"})):
+            outbox.deliver_pending()
+        jo.email = "jo.new@example.org"
+        db.session.commit()
+    login_as("student", email="jo@example.org")
+    for url in ("/my/account", "/my/courses"):
+        page = client.get(url).get_data(as_text=True)
+        assert "We could not email you" not in page and "not been able to deliver" not in page, url
