@@ -461,6 +461,20 @@ def _refusal(code: int, text, what: str) -> DeliveryProblem:
     return TemporaryRefusal(f"The receiving mail server asked us to try {what} again later ({reply}).")
 
 
+def _with_ascii_domain(address: str) -> str:
+    """``address`` with its domain in ASCII (IDNA A-labels) if only the domain has
+    characters outside ASCII; otherwise unchanged."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii() or not local.isascii():
+        return address
+    try:
+        import idna
+
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except (ImportError, idna.IDNAError, UnicodeError):
+        return address
+
+
 _LINE_ENDS = re.compile(rb"\r\n|\n|\r")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -537,6 +551,14 @@ class SmtpTransport(Transport):
         smtp = self.smtp
         assert smtp is not None
         sender = getaddresses([email["From"]])[0][1]
+        ascii_to = _with_ascii_domain(to)
+        if ascii_to != to:
+            # An international domain with a plain local part (jo@bücher.de) goes as its
+            # ASCII form (jo@xn--bcher-kva.de), which every server can take; only a local
+            # part with such characters needs SMTPUTF8.
+            to = ascii_to
+            del email["To"]
+            email["To"] = to
         smtp.ehlo_or_helo_if_needed()
         options: list[str] = []
         policy = email.policy

@@ -132,3 +132,21 @@ def test_the_warning_is_not_shown_to_another_account_that_takes_on_the_address(a
     for url in ("/my/account", "/my/courses"):
         page = client.get(url).get_data(as_text=True)
         assert "We could not email you" not in page and "not been able to deliver" not in page, url
+
+
+# --- International addresses --------------------------------------------------------------
+
+
+def test_an_international_domain_is_sent_as_ascii_to_a_server_without_smtputf8(app, app_ctx, mail):
+    """Registration accepts jo@bücher.de. Only the domain has an accent, and a domain has
+    an ASCII form (IDNA), so no SMTPUTF8 is needed: it is delivered, To: header included.
+    A local part with an accent still needs SMTPUTF8."""
+    _queue(["jo@bücher.de", "zoë@example.org"])
+    with smtp_server(mail, Inbox(), smtputf8=False) as inbox:
+        report = outbox.deliver_pending()
+    assert inbox.recipients == ["jo@xn--bcher-kva.de"]
+    assert inbox.received[0][1]["To"] == "jo@xn--bcher-kva.de"
+    assert (report.sent, report.refused) == (1, 1)
+    jo, zoe = _messages()
+    assert jo.status == "sent" and jo.to_address == "jo@bücher.de"
+    assert zoe.status == "failed" and "characters (such as accents)" in zoe.last_error
