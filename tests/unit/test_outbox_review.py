@@ -150,3 +150,30 @@ def test_an_international_domain_is_sent_as_ascii_to_a_server_without_smtputf8(a
     jo, zoe = _messages()
     assert jo.status == "sent" and jo.to_address == "jo@bücher.de"
     assert zoe.status == "failed" and "characters (such as accents)" in zoe.last_error
+
+
+# --- Data rights: an address taken on by another account -------------------------------------
+
+
+def test_data_download_and_deletion_leave_out_emails_to_the_address_before_it_was_theirs(app, app_ctx):
+    """Jo's booking emails went to jo@example.org; Jo moved to a new address and Sam's
+    account now uses jo@example.org. Sam's data download must not hold Jo's emails, and
+    deleting Sam's account must not delete them (they are in Jo's download)."""
+    from rec_portal.data_rights.operations import anonymise, collect
+    from tests import factories
+
+    jo = factories.make_user(email="jo@example.org")
+    db.session.flush()
+    outbox.queue_email(to="jo@example.org", user=jo, subject="Staying Safe: your place is booked",
+                       body="Dear Jo, see you on Monday")
+    outbox.queue_email(to="jo@example.org", subject="Confirm your email address", body="A link")
+    db.session.commit()
+    jo.email = "jo.new@example.org"
+    sam = factories.make_user(email="jo@example.org")
+    db.session.commit()
+    subjects = [e["subject"] for e in collect(sam)["emails"]]
+    assert subjects == ["Confirm your email address"]  # to the address, no account's
+    assert "Dear Jo" not in str(collect(sam))
+    anonymise(sam)
+    db.session.commit()
+    assert [e["body"] for e in collect(jo)["emails"]] == ["Dear Jo, see you on Monday"]
