@@ -20,10 +20,18 @@ def subject_for(booking: Booking, what: str) -> str:
 
 
 def _useless_after(booking: Booking):
-    """A confirmation, offer, reminder or waiting-list message is no use once the session
-    has started: it expires then instead of arriving late. (A cancellation has no expiry:
-    it is still worth knowing.)"""
+    """A waiting-list, swap or reminder message is no use once the session has started
+    (nobody is given a place from a list after that): it expires then instead of arriving
+    late. A cancellation has no expiry: it is still worth knowing."""
     return booking.session.starts_at
+
+
+def _place_useless_after(booking: Booking):
+    """A place that is the person's ("your place is booked", "a place is yours") is worth
+    telling them until the session is over: staff add walk-ins to a session under way and
+    give places on a course after its first date (session.ends_at is the end of the last
+    date)."""
+    return booking.session.ends_at
 
 
 def _ics(booking: Booking) -> tuple[str, str, str]:
@@ -43,7 +51,7 @@ def booking_made(booking: Booking, position: int | None) -> None:
             booking=booking, session=booking.session, position=position,
         ),
         attachment=_ics(booking) if confirmed else None,
-        expires_at=_useless_after(booking),
+        expires_at=_place_useless_after(booking) if confirmed else _useless_after(booking),
     )
 
 
@@ -54,7 +62,7 @@ def place_offered(booking: Booking) -> None:
         subject=subject_for(booking, "a place is yours"),
         body=render_template("emails/place_offered.txt", booking=booking, session=booking.session),
         attachment=_ics(booking),
-        expires_at=_useless_after(booking),
+        expires_at=_place_useless_after(booking),
     )
 
 

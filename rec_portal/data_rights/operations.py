@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from rec_portal import audit
 from rec_portal.errors import DomainError
@@ -113,6 +113,16 @@ def _enrolment(profile: StudentProfile | None) -> dict:
     return answers
 
 
+def _own_emails(uid: int, address: str):
+    """The person's emails: those queued for their account (at any address they used),
+    and those to their address that belong to no account (a sign-up link). Not emails
+    another account had sent to this address before this person took it on."""
+    return or_(
+        OutboxMessage.user_id == uid,
+        and_(OutboxMessage.user_id.is_(None), OutboxMessage.to_address == address),
+    )
+
+
 def collect(user: User) -> dict:
     """Everything held about ``user``, as plain JSON-ready data."""
     uid = user.id
@@ -136,7 +146,7 @@ def collect(user: User) -> dict:
     )
     emails = rows(
         select(OutboxMessage)
-        .where(or_(OutboxMessage.user_id == uid, OutboxMessage.to_address == user.email))
+        .where(_own_emails(uid, user.email))
         .order_by(OutboxMessage.created_at)
     )
     drafts = rows(select(SavedDraft).where(SavedDraft.user_id == uid).order_by(SavedDraft.created_at))
@@ -379,7 +389,7 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
         db.session.execute(update(model).where(model.created_by_id == uid).values(created_by_id=None))
     db.session.execute(
         delete(OutboxMessage).where(
-            or_(OutboxMessage.user_id == uid, OutboxMessage.to_address == old_email)
+            _own_emails(uid, old_email)
         )
     )
     # Audit rows keep what happened and when, not where from.

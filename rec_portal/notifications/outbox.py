@@ -145,6 +145,12 @@ class ConfigurationFault(DeliveryProblem):
     """Our own settings are wrong (sender address refused, sign-in failed)."""
 
 
+class ClaimLost(DeliveryProblem):
+    """Just before the final ".", the run found it no longer holds the message (its lease
+    lapsed and another run took it, or staff changed it). The message must not be handed
+    over: the transport drops the connection, which makes the server discard it."""
+
+
 # --- The claim ---------------------------------------------------------------------------
 
 
@@ -260,14 +266,21 @@ def _hold(message: _Claimed) -> str:
 
 
 def _mark_awaiting_reply(message: _Claimed) -> None:
-    """Committed after the whole message went to the server and before the final "."."""
-    db.session.execute(
+    """Committed after the whole message went to the server and before the final ".",
+    only while this run still holds the message (renewing its lease for the wait after
+    DATA). Raises ClaimLost if it does not: the "." must then never be sent, or the
+    message could go out twice (this run and the one that took it)."""
+    now = utcnow()
+    result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token)
-        .values(awaiting_reply_at=utcnow())
+        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token,
+               OutboxMessage.status == PENDING)
+        .values(awaiting_reply_at=now, claimed_until=now + _lease())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    if result.rowcount != 1:
+        raise ClaimLost("This run no longer held the message just before handing it over.")
 
 
 def _record(message: _Claimed, **values) -> None:
@@ -348,6 +361,10 @@ def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryRepo
                 continue
             try:
                 transport.send(message, lambda m=message: _mark_awaiting_reply(m))
+            except ClaimLost:
+                log.warning("email %s: no longer held by this run before the final \".\"; "
+                            "not handed over", message.id)
+                continue
             except ConnectionLost as problem:
                 if problem.after_marker:
                     _record(message, attempts=message.attempts + 1, status=UNCONFIRMED,
@@ -444,6 +461,20 @@ def _refusal(code: int, text, what: str) -> DeliveryProblem:
     return TemporaryRefusal(f"The receiving mail server asked us to try {what} again later ({reply}).")
 
 
+def _with_ascii_domain(address: str) -> str:
+    """``address`` with its domain in ASCII (IDNA A-labels) if only the domain has
+    characters outside ASCII; otherwise unchanged."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii() or not local.isascii():
+        return address
+    try:
+        import idna
+
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except (ImportError, idna.IDNAError, UnicodeError):
+        return address
+
+
 _LINE_ENDS = re.compile(rb"\r\n|\n|\r")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -494,8 +525,8 @@ class SmtpTransport(Transport):
         try:
             self._transaction(_build(message), message.to_address, mark)
         except DeliveryProblem as problem:
-            if isinstance(problem, ConnectionLost):
-                self._drop()
+            if isinstance(problem, (ConnectionLost, ClaimLost)):
+                self._drop()  # mid-DATA: closing without the "." discards the message
             raise
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop()
@@ -520,6 +551,14 @@ class SmtpTransport(Transport):
         smtp = self.smtp
         assert smtp is not None
         sender = getaddresses([email["From"]])[0][1]
+        ascii_to = _with_ascii_domain(to)
+        if ascii_to != to:
+            # An international domain with a plain local part (jo@bücher.de) goes as its
+            # ASCII form (jo@xn--bcher-kva.de), which every server can take; only a local
+            # part with such characters needs SMTPUTF8.
+            to = ascii_to
+            del email["To"]
+            email["To"] = to
         smtp.ehlo_or_helo_if_needed()
         options: list[str] = []
         policy = email.policy
@@ -639,10 +678,19 @@ def send_again(message: OutboxMessage, actor) -> None:
         raise DomainError(
             "This message is no longer useful (what it offered has run out), so it cannot be sent again"
         )
-    message.status = PENDING
-    message.attempts = 0
-    message.next_attempt_at = now
-    message.ended_at = message.claim_token = message.claimed_until = message.awaiting_reply_at = None
+    # One conditional write: the page (or a second click, or another admin) may have read
+    # the message before it was sent again and delivered; it must not be queued once more.
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status.in_(NEEDS_ATTENTION),
+               OutboxMessage.purged_at.is_(None))
+        .values(status=PENDING, attempts=0, next_attempt_at=now, ended_at=None, claim_token=None,
+                claimed_until=None, awaiting_reply_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(message)
+    if result.rowcount != 1:
+        raise DomainError("This message has already been sent again")
     from rec_portal.models import User
 
     person = db.session.get(User, message.user_id) if message.user_id else None
@@ -654,9 +702,13 @@ def send_again(message: OutboxMessage, actor) -> None:
 # --- The person: mail to their address is refused -----------------------------------------
 
 
-def undelivered_since(address: str) -> datetime | None:
-    """When emails to ``address`` started being refused for good, if nothing has been
-    delivered to it since; else None. One query on the (to_address, refused_at) index."""
+def undelivered_since(user) -> datetime | None:
+    """When emails to ``user`` at their current address started being refused for good,
+    if nothing has been delivered to that address since; else None. Only the person's own
+    messages count: an address another account gave up (and this one took on later) does
+    not warn them about mail that was never theirs. One query on the (to_address,
+    refused_at) index."""
+    address = user.email
     last_ok = (
         select(func.max(OutboxMessage.sent_at))
         .where(OutboxMessage.to_address == address, OutboxMessage.status.in_((SENT, LOGGED)))
@@ -665,6 +717,7 @@ def undelivered_since(address: str) -> datetime | None:
     return db.session.execute(
         select(func.min(OutboxMessage.refused_at)).where(
             OutboxMessage.to_address == address,
+            OutboxMessage.user_id == user.id,
             OutboxMessage.refused_at.is_not(None),
             or_(last_ok.is_(None), OutboxMessage.refused_at > last_ok),
         )

@@ -95,3 +95,42 @@ def test_a_run_that_outlives_its_first_lease_keeps_its_messages(pg_app, pg_clien
             select(OutboxMessage).where(OutboxMessage.to_address.like("late%"))
         ).scalars().all()
         assert {(m.status, m.claim_token, m.attempts) for m in rows} == {("sent", None, 1)}
+
+
+def test_send_again_from_a_page_loaded_before_the_message_was_sent_does_not_resend(pg_app, pg_client):
+    """Two admins (or a double click) press Send again on a failed message. The second
+    request read the message while it was still failed; by the time it writes, the first
+    one's Send again has been committed and send-mail has delivered it. The second must
+    not queue it once more (that would send it twice), nor clear a run's claim."""
+    from rec_portal.errors import DomainError
+    from rec_portal.notifications import outbox
+    from rec_portal.timeutil import utcnow
+    from tests import factories
+
+    with pg_app.app_context():
+        admin = factories.make_user(roles=("admin",))
+        message = queue_email(to="twice@example.org", subject="A place is yours", body="Details")
+        db.session.flush()
+        message.status, message.ended_at, message.attempts = "failed", utcnow(), 1
+        db.session.commit()
+        message_id, admin_id = message.id, admin.id
+
+    with pg_app.app_context():  # the second request: reads the message (still failed)
+        stale = db.session.get(OutboxMessage, message_id)
+        assert stale.status == "failed"
+        with pg_app.app_context():  # meanwhile: the first request, then send-mail
+            from rec_portal.models import User
+
+            first = db.session.get(OutboxMessage, message_id)
+            outbox.send_again(first, db.session.get(User, admin_id))
+            db.session.commit()
+            first.status, first.sent_at = "sent", utcnow()
+            db.session.commit()
+        from rec_portal.models import User
+
+        with pytest.raises(DomainError):
+            outbox.send_again(stale, db.session.get(User, admin_id))
+        db.session.commit()
+
+    with pg_app.app_context():
+        assert db.session.get(OutboxMessage, message_id).status == "sent"

@@ -415,16 +415,18 @@ def test_a_message_that_expires_while_waiting_its_turn_is_not_sent(app, app_ctx,
     assert _messages()[0].status == "expired"
 
 
-def test_booking_emails_expire_when_the_session_starts(app, login_as, web):
+def test_booking_emails_expire_when_the_session_is_over(app, login_as, web):
+    """A place booked is worth telling until the session ends (walk-ins are added to a
+    session under way); a waiting-list place only until it starts (tests/unit/test_outbox_review.py)."""
     me = login_as("student")
     with app.app_context():
         session = factories.make_session(course=factories.make_course(slug="staying-safe"))
         db.session.commit()
-        session_id, starts_at = session.id, session.starts_at
+        session_id, ends_at = session.id, session.ends_at
     web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
     with app.app_context():
         (message,) = _messages()
-        assert message.to_address == me.email and message.expires_at == starts_at
+        assert message.to_address == me.email and message.expires_at == ends_at
 
 
 # --- The person is told; staff can send again -----------------------------------------
@@ -434,7 +436,7 @@ def test_the_person_is_warned_when_mail_to_their_address_is_refused(app, mail, l
     me = login_as("student")
     assert "not been able to deliver" not in client.get("/my/account").get_data(as_text=True)
     with app.app_context():
-        queue_email(to=me.email, subject="Hello", body="Hello")
+        queue_email(to=me.email, user=me, subject="Hello", body="Hello")
         db.session.commit()
         with smtp_server(mail, Inbox(refuse={me.email: "550 5.1.1 Mailbox unavailable"})):
             deliver_pending()
@@ -452,10 +454,11 @@ def test_the_person_is_warned_when_mail_to_their_address_is_refused(app, mail, l
 
 
 def test_undelivered_warning_is_one_query(app, app_ctx):
-    factories.make_user(email="one@example.org")
+    user = factories.make_user(email="one@example.org")
     db.session.commit()
+    assert user.email == "one@example.org"  # loaded before counting
     with count_statements(app) as statements:
-        outbox.undelivered_since("one@example.org")
+        outbox.undelivered_since(user)
     assert len([s for s in statements if not s.startswith("BEGIN")]) == 1
 
 
