@@ -14,8 +14,13 @@ from html.parser import HTMLParser
 from typing import Callable
 from urllib.parse import urlsplit
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select, update
+
+from wtforms.fields import FieldList, FormField
 
 from rec_portal.drafts import field_limits, text_fields
 from rec_portal.extensions import db
@@ -128,7 +133,12 @@ def _goal(me):
 
     goal = plan_ops.add_goal(me, text="Walk to the park", steps="Shoes on", target_date=None)
     db.session.flush()
-    return {"url": f"/my/plan/goals/{goal.id}/edit"}
+    return {"url": f"/my/plan/goals/{goal.id}/edit", "page": "/my/plan"}
+
+
+def _workshop_note(me):
+    found = _workshop_request()
+    return {"url": f"/admin/workshops/{found.id}/notes", "page": f"/admin/workshops/{found.id}"}
 
 
 def _facilitator_profile(me):
@@ -154,8 +164,8 @@ def _case_forms():
     from rec_portal.support.forms import ServiceForm
     from rec_portal.workshops import forms as workshop_forms
 
-    def at(url):
-        return lambda me: {"url": url}
+    def at(url, page=None):
+        return lambda me: {"url": url, "page": page or url}
 
     admin, student, facilitator = ("admin",), ("student",), ("facilitator",)
     return {
@@ -198,21 +208,20 @@ def _case_forms():
         "plans.add_review": Case(
             admin, lambda me: {"url": f"/admin/students/{factories.make_user().id}/plan/reviews"}, PlanReviewForm),
         "plans.edit_goal": Case(student, _goal, EditGoalForm),
-        "plans.new_goal": Case(student, at("/my/plan/goals/new"), GoalForm),
-        "plans.save_words": Case(student, at("/my/plan/words"), OwnWordsForm),
+        "plans.new_goal": Case(student, at("/my/plan/goals/new", "/my/plan"), GoalForm),
+        "plans.save_words": Case(student, at("/my/plan/words", "/my/plan"), OwnWordsForm),
         "rosters.facilitator": Case(
             admin, lambda me: {"url": f"/admin/facilitators/{factories.make_user(roles=facilitator).id}"},
             ProfileForm),
-        "safety_plans.add_person": Case(student, at("/my/safety-plan/people"), fields=PERSON_FIELDS),
+        "safety_plans.add_person": Case(student, at("/my/safety-plan/people", "/my/safety-plan"), fields=PERSON_FIELDS),
         "safety_plans.save": Case(student, at("/my/safety-plan"), fields=tuple(SECTIONS),
                                   extra={"save": "warning_signs"}),
-        "safety_plans.save_section": Case(student, at("/my/safety-plan/sections/safe_places"),
+        "safety_plans.save_section": Case(student, at("/my/safety-plan/sections/safe_places", "/my/safety-plan"),
                                           fields=("safe_places",)),
         "support.admin_new": Case(admin, at("/admin/support/new"), ServiceForm),
         "support.admin_edit": Case(
             admin, lambda me: {"url": f"/admin/support/{_service().id}/edit"}, ServiceForm),
-        "workshops.add_note": Case(
-            admin, lambda me: {"url": f"/admin/workshops/{_workshop_request().id}/notes"}, workshop_forms.NoteForm),
+        "workshops.add_note": Case(admin, _workshop_note, workshop_forms.NoteForm),
         "workshops.arrange": Case(
             admin, lambda me: {"url": f"/admin/workshops/{_workshop_request().id}/arrange"},
             workshop_forms.ArrangeForm),
@@ -224,6 +233,17 @@ def _case_forms():
 
 
 ROUTES = sorted(_case_forms())
+TEMPLATES = Path(__file__).resolve().parents[2] / "rec_portal" / "templates"
+HX_POST = re.compile(r"""hx-post["']?\s*[=:]\s*["']?\{?\{?\s*url_for\(\s*["']([\w.]+)["']""")
+
+
+def _posted_with_htmx() -> set[str]:
+    """Endpoints a template posts to with htmx (``hx-post``): the same form, sent from the
+    page it sits on; signing in again must lead back to that form too."""
+    return {m[1] for path in TEMPLATES.rglob("*.html") for m in HX_POST.finditer(path.read_text())}
+
+
+HTMX_ROUTES = sorted(set(ROUTES) & _posted_with_htmx())
 
 
 def test_every_route_of_the_inventory_is_tried(app):
@@ -231,6 +251,8 @@ def test_every_route_of_the_inventory_is_tried(app):
     form needs a case here too."""
     inventory = {endpoint for endpoint in free_text_post_routes(app) if endpoint not in EXCLUDED}
     assert sorted(inventory - set(ROUTES)) == [] and sorted(set(ROUTES) - inventory) == []
+    # The finder finds the forms sent with htmx (the goal edit, the safety plan's autosave ...).
+    assert {"plans.edit_goal", "safety_plans.save_section", "workshops.add_note"} <= set(HTMX_ROUTES)
 
 
 # --- What a person sees in a form field -------------------------------------------------------
@@ -278,6 +300,19 @@ def _timed_out(app) -> None:
         db.session.commit()
 
 
+def _free_text_names(form_class) -> list[str]:
+    """The form's free-text fields, and those of the first two rows of a list of sub-forms
+    (a session's dates: ``dates-0-day`` ...), as the page names them."""
+    names = list(text_fields(form_class))
+    for klass in form_class.__mro__:
+        for name, unbound in vars(klass).items():
+            if getattr(unbound, "field_class", None) is FieldList:
+                inner = unbound.args[0]
+                if getattr(inner, "field_class", None) is FormField:
+                    names += [f"{name}-{row}-{sub}" for row in (0, 1) for sub in text_fields(inner.args[0])]
+    return names
+
+
 def _typed(endpoint: str, names, limits: dict[str, int]) -> dict[str, str]:
     base = ROUTES.index(endpoint)
     out = {}
@@ -287,8 +322,11 @@ def _typed(endpoint: str, names, limits: dict[str, int]) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("endpoint", ROUTES)
-def test_what_was_typed_comes_back_after_signing_in_again(app, endpoint):
+@pytest.mark.parametrize(
+    ("endpoint", "htmx"), [(e, False) for e in ROUTES] + [(e, True) for e in HTMX_ROUTES],
+    ids=[e for e in ROUTES] + [f"{e}-htmx" for e in HTMX_ROUTES],
+)
+def test_what_was_typed_comes_back_after_signing_in_again(app, endpoint, htmx):
     case = _case_forms()[endpoint]
     with app.app_context():
         me = factories.make_user(roles=case.roles)
@@ -296,7 +334,7 @@ def test_what_was_typed_comes_back_after_signing_in_again(app, endpoint):
         db.session.commit()
         email = me.email
     url = made["url"]
-    names = made.get("fields") or case.fields or tuple(text_fields(case.form))
+    names = made.get("fields") or case.fields or _free_text_names(case.form)
     limits = field_limits(case.form) if case.form else {}
     typed = _typed(endpoint, names, limits)
 
@@ -304,9 +342,17 @@ def test_what_was_typed_comes_back_after_signing_in_again(app, endpoint):
     Browserless(client).login(email)
     token = csrf_from(client.get("/my/account").get_data(as_text=True))
     _timed_out(app)
-    sent = client.post(url, data={"csrf_token": token, **case.extra, **made.get("extra", {}), **typed})
-    assert sent.status_code == 302, f"{endpoint}: not kept ({sent.status_code})"
-    login = sent.headers["Location"]
+    # With htmx the form is sent from the page it sits on, and the answer tells htmx where
+    # to go (HX-Redirect) instead of redirecting.
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost" + made["page"]} if htmx else {}
+    sent = client.post(url, data={"csrf_token": token, **case.extra, **made.get("extra", {}), **typed},
+                       headers=headers)
+    if htmx:
+        assert sent.status_code == 200 and "HX-Redirect" in sent.headers, f"{endpoint}: not kept"
+        login = sent.headers["HX-Redirect"]
+    else:
+        assert sent.status_code == 302, f"{endpoint}: not kept ({sent.status_code})"
+        login = sent.headers["Location"]
     assert login.startswith("/login?next="), login
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(SavedDraft)).scalar_one() == 1, endpoint
