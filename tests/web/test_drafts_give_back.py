@@ -8,14 +8,13 @@ page they land on. A draft kept where no page shows it waits unseen and expires:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
-from typing import Callable
-from urllib.parse import urlsplit
-
-import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select, update
