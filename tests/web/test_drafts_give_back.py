@@ -17,16 +17,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from wtforms.fields import FieldList, FormField
 
 from rec_portal.drafts import field_limits, text_fields
 from rec_portal.extensions import db
-from rec_portal.models import SavedDraft, UserSession
-from rec_portal.timeutil import utcnow
+from rec_portal.models import SavedDraft
 from tests import factories
 from tests.conftest import Browserless, csrf_from
+from tests.web.test_drafts import _timed_out
 from tests.web.test_drafts_everywhere import EXCLUDED, free_text_post_routes
 
 # Distinctive text per field: mostly non-Latin scripts, and one Latin with markup-like text.
@@ -292,13 +292,6 @@ def fields_on(page: str) -> dict[str, list[str]]:
 
 # --- The journey ------------------------------------------------------------------------------
 
-def _timed_out(app) -> None:
-    with app.app_context():
-        idle = app.config["REC_IDLE_TIMEOUT"]
-        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
-        db.session.commit()
-
-
 def _free_text_names(form_class) -> list[str]:
     """The form's free-text fields, and those of the first two rows of a list of sub-forms
     (a session's dates: ``dates-0-day`` ...), as the page names them."""
@@ -340,7 +333,7 @@ def test_what_was_typed_comes_back_after_signing_in_again(app, endpoint, htmx):
     client = app.test_client()
     Browserless(client).login(email)
     token = csrf_from(client.get("/my/account").get_data(as_text=True))
-    _timed_out(app)
+    _timed_out(app, client)
     # With htmx the form is sent from the page it sits on, and the answer tells htmx where
     # to go (HX-Redirect) instead of redirecting.
     headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost" + made["page"]} if htmx else {}
