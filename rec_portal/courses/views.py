@@ -7,12 +7,14 @@ from datetime import time
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
-from rec_portal.drafts import keeps_typing, owner_may
+from rec_portal.drafts import keeps_typing, kept_fields, owner_may
 from rec_portal.auth.access import role_required
 from rec_portal.courses import bp, operations
 from rec_portal.courses.forms import (
+    MAX_DATES,
     CopySessionForm,
     CourseForm,
+    DateRow,
     SessionForm,
     StatusForm,
 )
@@ -24,6 +26,12 @@ from rec_portal.models.bookings import CONFIRMED, WAITLISTED
 from rec_portal.models.courses import ARCHIVED, DRAFT, PUBLISHED
 from rec_portal.templating import add_error, form_errors
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+
+# What a session form keeps at a timeout: its own fields and every row of dates typed
+# (``dates-0-day`` ...), so the dates come back with the venue.
+SESSION_DRAFT_FIELDS = kept_fields(SessionForm) + tuple(
+    f"dates-{row}-{part}" for row in range(MAX_DATES) for part in kept_fields(DateRow)
+)
 
 
 def get_course_or_404(course_id: int) -> Course:
@@ -155,7 +163,7 @@ def set_status(course_id: int, status: str):
 
 
 @bp.route("/<int:course_id>/sessions/new", methods=["GET", "POST"])
-@keeps_typing(SessionForm, keep_if=owner_may(ADMIN, Course, 'course_id'))
+@keeps_typing(SessionForm, keep_if=owner_may(ADMIN, Course, 'course_id'), fields=SESSION_DRAFT_FIELDS)
 @role_required(ADMIN)
 def new_session(course_id: int):
     course = get_course_or_404(course_id)
@@ -181,7 +189,7 @@ def _when(session: CourseSession) -> str:
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@keeps_typing(SessionForm, keep_if=owner_may(ADMIN, CourseSession, 'session_id'))
+@keeps_typing(SessionForm, keep_if=owner_may(ADMIN, CourseSession, 'session_id'), fields=SESSION_DRAFT_FIELDS)
 @role_required(ADMIN)
 def edit_session(session_id: int):
     session = get_session_or_404(session_id)

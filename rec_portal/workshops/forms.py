@@ -138,7 +138,9 @@ class ArrangeForm(FlaskForm):
                     validate_choice=False, default="",
                 )
                 slots.append((need.role, n, name))
-        form_class = type("CourseArrangeForm", (cls,), attrs)
+        # Named as the form itself: a draft kept at a timeout is given back to the form of
+        # that name (drafts.keeps_typing), and this is the same form with the roster places.
+        form_class = type(cls.__name__, (cls,), attrs)
         form = form_class(**kwargs)
         form.slots = slots
         return form

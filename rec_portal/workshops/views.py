@@ -202,11 +202,13 @@ def _notes_partial(found: WorkshopRequest, form, message: str | None = None, sta
     return render_template("workshops/_notes.html", req=found, note_form=form, notes_message=message), status
 
 
-@bp.route("/admin/workshops/<int:request_id>/notes", methods=["POST"])
+@bp.route("/admin/workshops/<int:request_id>/notes", methods=["GET", "POST"])
 @keeps_typing(NoteForm, keep_if=owner_may(ADMIN, WorkshopRequest, 'request_id'))
 @role_required(ADMIN)
 def add_note(request_id: int):
     found = _request_or_404(request_id)
+    if request.method == "GET":  # e.g. after signing in again: the note form is on the request page
+        return redirect(_url(found, "notes"))
     form = NoteForm()
     if form.validate_on_submit():
         try:
