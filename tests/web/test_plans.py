@@ -875,3 +875,14 @@ def test_parts_not_sent_are_left_alone_and_absurd_dates_are_a_message(login_as, 
                           page="/my/plan")
     assert response.status_code == 400
     assert "Enter a real date" in response.get_data(as_text=True)
+
+
+def test_text_boxes_follow_the_direction_of_what_is_typed(login_as, client, app):
+    """Urdu or Arabic typed into a plan reads right to left: every text box on the plan and
+    safety plan pages has dir="auto"."""
+    login_as()
+    for page in ("/my/plan", "/my/safety-plan"):
+        html = _html(client.get(page))
+        boxes = re.findall(r"<textarea[^>]*>", html)
+        assert boxes, page
+        assert all('dir="auto"' in box for box in boxes), (page, [b for b in boxes if 'dir="auto"' not in b])
