@@ -34,9 +34,23 @@ def committed() -> bool:
 
 
 @event.listens_for(FlaskSqlaSession, "after_commit")
-def _note_commit(_session) -> None:
-    if has_request_context():
+def _note_commit(session) -> None:
+    # SQLAlchemy sends after_commit for a savepoint released too (``begin_nested``): that
+    # saves nothing until the transaction around it commits, so it does not count.
+    if has_request_context() and not session.in_nested_transaction():
         g.rec_committed = True
+
+
+def commit_record_only() -> None:
+    """Commit a record kept for its own sake (the audit of a refusal or of a failed
+    sign-in), without counting it as the person's change being saved: if drawing the
+    answer then fails, they must not be told "Your change was saved"."""
+    from rec_portal.extensions import db
+
+    before = committed()
+    db.session.commit()
+    if has_request_context():
+        g.rec_committed = before
 
 
 def _back_to() -> str:
