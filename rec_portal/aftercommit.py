@@ -53,7 +53,7 @@ def commit_record_only() -> None:
         g.rec_committed = before
 
 
-def _back_to() -> str:
+def page_sent_from() -> str:
     """The page the form was on (same site only), else the home page."""
     referrer = request.referrer or ""
     parts = urlsplit(referrer)
@@ -67,7 +67,7 @@ def outcome_response():
     """What a person sees when their change was saved but drawing the answer failed: a
     POST is sent on (303) to the page it came from, with a calm message."""
     flash(SAVED_MESSAGE, "success")
-    target = _back_to()
+    target = page_sent_from()
     if is_htmx():
         return hx_redirect(target)
     return redirect(target, 303)

@@ -282,6 +282,18 @@ def _login_to(path: str):
     return redirect(url)
 
 
+def _form_page() -> str:
+    """Where the form that was posted is shown: its own address if that can be opened
+    (GET), else the page it was sent from (a form posted to an address of its own, such as
+    a workshop request's notes, is on the request's page), on this site only."""
+    rule = request.url_rule
+    if rule is not None and "GET" in (rule.methods or ()):
+        return request.path
+    from rec_portal.aftercommit import page_sent_from
+
+    return page_sent_from()
+
+
 def _mark(wrapped, **info):
     wrapped.keeps_drafts = info
     return wrapped
@@ -402,7 +414,10 @@ def _waiting_draft(form_class) -> MultiDict | None:
             continue
         wanted = row.form[len(prefix):]
         pairs = dict(pair.split("=", 1) for pair in wanted.split(",")) if wanted else {}
-        if all(here.get(key) == value for key, value in pairs.items()):
+        # The same URL arguments, no more and no fewer: a draft of a new course (none) is
+        # not one of an existing course's edit page (course_id), where Save would write it
+        # over that course.
+        if pairs == here:
             matching.append(row)
     if not matching:
         return None
@@ -445,7 +460,7 @@ def keeps_typing(form_class, keep_if: Callable[..., bool] | None = None, fields=
                 db.session.commit()
                 _tell_kept()
                 # Signing in leads back to this form (its GET), where the draft is shown.
-                return _login_to(request.path)
+                return _login_to(_form_page())
             db.session.rollback()
             if not _was_signed_in():
                 return login_manager.unauthorized()
