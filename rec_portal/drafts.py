@@ -250,7 +250,7 @@ def could_not_keep(data: dict, labels: dict[str, str] | None = None):
 
         parts = urlsplit(here)
         here = parts.path + (f"?{parts.query}" if parts.query else "")
-    login = url_for("auth.login", next=safe_next(here or request.path, default="/"))
+    login = url_for("auth.login", next=safe_next(here or _form_page(), default="/"))
     response = make_response(render_template("drafts/not_kept.html", typed=typed, login_url=login))
     response.headers["Cache-Control"] = "no-store"
     if request.headers.get("HX-Request") == "true":

@@ -313,3 +313,13 @@ def test_a_workshop_note_kept_at_a_timeout_leads_back_to_the_request_page(app):
     assert landed.status_code == 200, page[:300]
     assert "We kept what you typed" in page
     assert _field_value(page, "text") == "Called Sam, will call back"
+
+    # Too long to keep: shown back to copy, with a sign-in link to the same page.
+    from rec_portal.workshops.forms import WORKSHOP_TEXT_MAX
+
+    token = csrf_from(page)  # signed in again, on the request page
+    _timed_out(app, client)
+    shown = client.post(f"{page_url}/notes", data={"csrf_token": token, "text": "x" * (3 * WORKSHOP_TEXT_MAX)},
+                        headers={"Referer": f"http://localhost{page_url}"}).get_data(as_text=True)
+    assert "could not keep it" in shown
+    assert f'href="/login?next={page_url}"' in shown
