@@ -286,11 +286,17 @@ def _form_page() -> str:
     """Where the form that was posted is shown: its own address if that can be opened
     (GET), else the page it was sent from (a form posted to an address of its own, such as
     a workshop request's notes, is on the request's page), on this site only."""
-    rule = request.url_rule
-    if rule is not None and "GET" in (rule.methods or ()):
-        return request.path
+    from flask import current_app
+    from werkzeug.exceptions import HTTPException
+
     from rec_portal.aftercommit import page_sent_from
 
+    try:
+        current_app.create_url_adapter(request).match(request.path, method="GET")
+    except HTTPException:  # no page at this address (405 or 404), or a redirect
+        pass
+    else:
+        return request.path
     return page_sent_from()
 
 
