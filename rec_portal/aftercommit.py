@@ -34,12 +34,26 @@ def committed() -> bool:
 
 
 @event.listens_for(FlaskSqlaSession, "after_commit")
-def _note_commit(_session) -> None:
-    if has_request_context():
+def _note_commit(session) -> None:
+    # SQLAlchemy sends after_commit for a savepoint released too (``begin_nested``): that
+    # saves nothing until the transaction around it commits, so it does not count.
+    if has_request_context() and not session.in_nested_transaction():
         g.rec_committed = True
 
 
-def _back_to() -> str:
+def commit_record_only() -> None:
+    """Commit a record kept for its own sake (the audit of a refusal or of a failed
+    sign-in), without counting it as the person's change being saved: if drawing the
+    answer then fails, they must not be told "Your change was saved"."""
+    from rec_portal.extensions import db
+
+    before = committed()
+    db.session.commit()
+    if has_request_context():
+        g.rec_committed = before
+
+
+def page_sent_from() -> str:
     """The page the form was on (same site only), else the home page."""
     referrer = request.referrer or ""
     parts = urlsplit(referrer)
@@ -53,7 +67,7 @@ def outcome_response():
     """What a person sees when their change was saved but drawing the answer failed: a
     POST is sent on (303) to the page it came from, with a calm message."""
     flash(SAVED_MESSAGE, "success")
-    target = _back_to()
+    target = page_sent_from()
     if is_htmx():
         return hx_redirect(target)
     return redirect(target, 303)

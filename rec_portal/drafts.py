@@ -250,7 +250,7 @@ def could_not_keep(data: dict, labels: dict[str, str] | None = None):
 
         parts = urlsplit(here)
         here = parts.path + (f"?{parts.query}" if parts.query else "")
-    login = url_for("auth.login", next=safe_next(here or request.path, default="/"))
+    login = url_for("auth.login", next=safe_next(here or _form_page(), default="/"))
     response = make_response(render_template("drafts/not_kept.html", typed=typed, login_url=login))
     response.headers["Cache-Control"] = "no-store"
     if request.headers.get("HX-Request") == "true":
@@ -280,6 +280,24 @@ def _login_to(path: str):
     if request.headers.get("HX-Request") == "true":
         return hx_redirect(url)
     return redirect(url)
+
+
+def _form_page() -> str:
+    """Where the form that was posted is shown: its own address if that can be opened
+    (GET), else the page it was sent from (a form posted to an address of its own, such as
+    a workshop request's notes, is on the request's page), on this site only."""
+    from flask import current_app
+    from werkzeug.exceptions import HTTPException
+
+    from rec_portal.aftercommit import page_sent_from
+
+    try:
+        current_app.create_url_adapter(request).match(request.path, method="GET")
+    except HTTPException:  # no page at this address (405 or 404), or a redirect
+        pass
+    else:
+        return request.path
+    return page_sent_from()
 
 
 def _mark(wrapped, **info):
@@ -402,7 +420,10 @@ def _waiting_draft(form_class) -> MultiDict | None:
             continue
         wanted = row.form[len(prefix):]
         pairs = dict(pair.split("=", 1) for pair in wanted.split(",")) if wanted else {}
-        if all(here.get(key) == value for key, value in pairs.items()):
+        # The same URL arguments, no more and no fewer: a draft of a new course (none) is
+        # not one of an existing course's edit page (course_id), where Save would write it
+        # over that course.
+        if pairs == here:
             matching.append(row)
     if not matching:
         return None
@@ -445,7 +466,7 @@ def keeps_typing(form_class, keep_if: Callable[..., bool] | None = None, fields=
                 db.session.commit()
                 _tell_kept()
                 # Signing in leads back to this form (its GET), where the draft is shown.
-                return _login_to(request.path)
+                return _login_to(_form_page())
             db.session.rollback()
             if not _was_signed_in():
                 return login_manager.unauthorized()

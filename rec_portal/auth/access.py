@@ -8,7 +8,8 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from rec_portal import audit
-from rec_portal.extensions import db, login_manager
+from rec_portal.aftercommit import commit_record_only
+from rec_portal.extensions import login_manager
 from rec_portal.htmx import hx_redirect
 from rec_portal.security import safe_next
 
@@ -39,7 +40,7 @@ def deny(detail: str | None = None):
         actor=current_user if current_user.is_authenticated else None,
         detail=(detail or request.path)[:300],
     )
-    db.session.commit()
+    commit_record_only()  # a refusal: nothing of the person's was saved
     abort(403)
 
 

@@ -6,6 +6,7 @@ from flask import current_app, flash, g, make_response, redirect, render_templat
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from rec_portal.aftercommit import commit_record_only
 from rec_portal.auth import bp, operations
 from rec_portal.auth.access import login_required
 from rec_portal.auth.forms import (
@@ -62,7 +63,7 @@ def login():
         try:
             user = operations.authenticate(form.email.data, form.password.data)
         except DomainError as error:
-            db.session.commit()  # keep the audit record of the failure
+            commit_record_only()  # keep the audit record of the failure (nothing else was saved)
             add_error(form, error.field, error.message)
         else:
             operations.sign_in(user)

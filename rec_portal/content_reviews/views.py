@@ -32,6 +32,7 @@ from rec_portal.models.feedback import (
     REVIEW_DRAFT,
     SMALL_NUMBER,
     ContentReview,
+    ContentReviewItem,
 )
 from rec_portal.templating import add_error, form_errors
 from rec_portal.timeutil import utcnow
@@ -187,8 +188,14 @@ def edit(review_id: int):
     return _page("content_reviews/edit.html", form, review=found, course=found.course)
 
 
+def _review_item(owner, review_id: int, item_id: int) -> bool:
+    """A ``keep_if``: the owner is an admin and the item is one of that review's."""
+    item = db.session.get(ContentReviewItem, item_id)
+    return owner.has_role(ADMIN) and item is not None and item.review_id == review_id
+
+
 @bp.route("/admin/feedback/reviews/<int:review_id>/items/<int:item_id>/note", methods=["GET", "POST"])
-@keeps_typing(NoteForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
+@keeps_typing(NoteForm, keep_if=lambda owner, review_id, item_id: _review_item(owner, review_id, item_id))
 @role_required(ADMIN)
 def note(review_id: int, item_id: int):
     found = _review_or_404(review_id)

@@ -241,3 +241,85 @@ def test_a_kept_goal_edit_is_never_handed_to_another_account(app):
         assert "PRIVATE WORDS" not in client.get(url).get_data(as_text=True)
     assert client.get(f"/my/plan/goals/{goal_id}/edit").status_code == 404
     assert _drafts(app) == 1  # still waiting for its owner
+
+
+def _admin_client(app):
+    with app.app_context():
+        admin = factories.make_user(roles=("admin",))
+        db.session.commit()
+        email = admin.email
+    client = app.test_client()
+    Browserless(client).login(email)
+    return client, email
+
+
+def test_a_draft_of_a_new_course_never_fills_an_existing_courses_edit_form(app):
+    """A draft kept from the "new course" form (no URL arguments) was given back on the
+    edit page of every course: Save would have written it over that course."""
+    with app.app_context():
+        course_id = factories.make_course(title="Staying Safe", slug="staying-safe").id
+        db.session.commit()
+    client, email = _admin_client(app)
+    token = csrf_from(client.get("/admin/courses/new").get_data(as_text=True))
+    _timed_out(app, client)
+    client.post("/admin/courses/new", data={"csrf_token": token, "title": "A course I was writing"})
+    assert _drafts(app) == 1
+    Browserless(client).login(email)  # signed in again some other way (another tab)
+    edit = client.get(f"/admin/courses/{course_id}/edit").get_data(as_text=True)
+    assert _field_value(edit, "title") == "Staying Safe"
+    assert "We kept what you typed" not in edit
+    assert _drafts(app) == 1  # still waiting for the form it came from
+    new = client.get("/admin/courses/new").get_data(as_text=True)
+    assert _field_value(new, "title") == "A course I was writing"
+    assert _drafts(app) == 0
+
+
+def test_a_note_for_an_item_that_is_not_in_the_review_is_not_kept(app):
+    """The note form's address names a review and an item; only the review was checked,
+    so any made-up item number kept another draft (up to 20 each)."""
+    from tests.web.test_content_reviews import _review
+
+    with app.app_context():
+        course_id = factories.make_course(title="Staying Safe", slug="staying-safe").id
+        db.session.commit()
+    review_id = _review(app, course_id)
+    client, _email = _admin_client(app)
+    token = csrf_from(client.get(f"/admin/feedback/reviews/{review_id}").get_data(as_text=True))
+    _timed_out(app, client)
+    for item_id in (999_001, 999_002, 999_003):
+        client.post(f"/admin/feedback/reviews/{review_id}/items/{item_id}/note",
+                    data={"csrf_token": token, "note": "made up"})
+    assert _kept_forms(app) == []
+
+
+def test_a_workshop_note_kept_at_a_timeout_leads_back_to_the_request_page(app):
+    """The notes form posts to an address of its own that cannot be opened: signing in
+    again led to a "not available" page instead of the note, kept, on the request page."""
+    from tests.web.test_workshops import _make_request, _world
+
+    with app.app_context():
+        student_id = factories.make_user().id
+        db.session.commit()
+    request_id = _make_request(app, student_id, _world(app, team=False)["course"])
+    client, email = _admin_client(app)
+    page_url = f"/admin/workshops/{request_id}"
+    token = csrf_from(client.get(page_url).get_data(as_text=True))
+    _timed_out(app, client)
+    response = client.post(f"{page_url}/notes", data={"csrf_token": token, "text": "Called Sam, will call back"},
+                           headers={"Referer": f"http://localhost{page_url}"})
+    assert _drafts(app) == 1
+    landed = _sign_in_again(client, response, email)
+    page = landed.get_data(as_text=True)
+    assert landed.status_code == 200, page[:300]
+    assert "We kept what you typed" in page
+    assert _field_value(page, "text") == "Called Sam, will call back"
+
+    # Too long to keep: shown back to copy, with a sign-in link to the same page.
+    from rec_portal.workshops.forms import WORKSHOP_TEXT_MAX
+
+    token = csrf_from(page)  # signed in again, on the request page
+    _timed_out(app, client)
+    shown = client.post(f"{page_url}/notes", data={"csrf_token": token, "text": "x" * (3 * WORKSHOP_TEXT_MAX)},
+                        headers={"Referer": f"http://localhost{page_url}"}).get_data(as_text=True)
+    assert "could not keep it" in shown
+    assert f'href="/login?next={page_url}"' in shown

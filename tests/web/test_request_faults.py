@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.routing import PathConverter, UnicodeConverter
 
 from rec_portal.extensions import db
-from rec_portal.models import Booking, OutboxMessage, SafetyPlan
+from rec_portal.models import Booking, OutboxMessage, PlanCourse, SafetyPlan
 from rec_portal.models.safety import SECTIONS
 from tests import factories
 
@@ -342,3 +342,78 @@ def test_the_saved_page_never_sends_a_person_to_another_site(login_as, web, clie
         response = client.post(f"/sessions/{session_id}/book", data={"csrf_token": token},
                                headers={"Referer": "https://evil.example/courses/staying-safe"})
     assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+# --- "saved" only when the person's change was -------------------------------------------
+
+SAVED = "Your change was saved."
+
+
+def _commits_refused_as_busy(app):
+    """Every real COMMIT fails as if the database were locked (savepoints still work)."""
+
+    def _refuse(_conn):
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", _refuse)
+    return lambda: event.remove(engine, "commit", _refuse)
+
+
+def test_a_savepoint_is_not_a_saved_change(login_as, web, client, app, monkeypatch):
+    """Adding a course to a plan releases a savepoint (a double click guard) before the
+    view commits. SQLAlchemy reports that as a commit; if the real commit then fails,
+    the person must get the busy page, not "Your change was saved"."""
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    login_as("student")
+    with app.app_context():
+        course_id = factories.make_course(title="Calm", slug="calm").id
+        db.session.commit()
+    token = web.token("/courses/calm")
+    stop = _commits_refused_as_busy(app)
+    try:
+        response = client.post("/my/plan/courses", data={"csrf_token": token, "course_id": course_id},
+                               headers={"Referer": "http://localhost/courses/calm"})
+    finally:
+        stop()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503, response.headers.get("Location")
+    assert "The service is busy at the moment" in html and "Nothing was changed." in html
+    assert SAVED not in client.get("/courses/calm").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(PlanCourse)).first() is None
+
+
+def test_a_refusal_whose_page_fails_is_not_reported_as_saved(login_as, web, client, app, monkeypatch):
+    """A refused action commits only its audit record; if the 403 page then cannot be
+    drawn (the database went away), the person is not told their change was saved."""
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    me = login_as("student")
+    token = web.token("/my/account")
+    with database_gone_after_commit(app) as state:
+        response = client.post(f"/admin/people/{me.id}/enable", data={"csrf_token": token},
+                               headers={"Referer": "http://localhost/my/account"})
+    assert state["gone"]  # the audit record of the refusal was committed
+    assert response.status_code == 500, response.headers.get("Location")
+    assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
+    assert SAVED not in client.get("/my/account").get_data(as_text=True)
+
+
+def test_a_failed_sign_in_whose_page_fails_is_not_reported_as_saved(web, client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    with app.app_context():
+        email = factories.make_user().email
+        db.session.commit()
+    token = web.token("/login")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the page could not be drawn")
+
+    monkeypatch.setattr("rec_portal.auth.views.render_template", broken)
+    response = client.post("/login", data={"csrf_token": token, "email": email, "password": "not-the-password"},
+                           headers={"Referer": "http://localhost/login"})
+    assert response.status_code == 500, response.headers.get("Location")
+    assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert SAVED not in client.get("/login").get_data(as_text=True)
