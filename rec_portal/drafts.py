@@ -400,7 +400,7 @@ class _GiveBackMeta:
 
 
 def _waiting_draft(form_class) -> MultiDict | None:
-    if request.method not in ("GET", "HEAD") or not current_user.is_authenticated:
+    if request.method != "GET" or not current_user.is_authenticated:
         return None
     waiting = g.get("_drafts_waiting")
     if waiting is None:

@@ -39,7 +39,7 @@ def index():
 @_limit("REC_LIMIT_ACCOUNT_CHANGES")
 def details():
     user = current_user._get_current_object()
-    form = DetailsForm(obj=user if request.method == "GET" else None)
+    form = DetailsForm(obj=user if request.method in ("GET", "HEAD") else None)
     if form.validate_on_submit():
         try:
             changed = operations.update_details(
@@ -122,7 +122,7 @@ def support():
     user = current_user._get_current_object()
     data = _profile_data(user)
     data["contact_preference"] = data["contact_preference"] or "email"
-    form = SupportForm(data=data) if request.method == "GET" else SupportForm()
+    form = SupportForm(data=data) if request.method in ("GET", "HEAD") else SupportForm()
     if form.validate_on_submit():
         settings.update_support_details(
             user, phone=form.phone.data, access_needs=form.access_needs.data,
@@ -141,7 +141,7 @@ def support():
 def about():
     """Pronouns, relationship to services, team, how they heard about the REC."""
     user = current_user._get_current_object()
-    form = AboutYouForm(data=_profile_data(user)) if request.method == "GET" else AboutYouForm()
+    form = AboutYouForm(data=_profile_data(user)) if request.method in ("GET", "HEAD") else AboutYouForm()
     if form.validate_on_submit():
         settings.update_profile(
             user, **{name: form[name].data or "" for name in

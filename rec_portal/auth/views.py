@@ -56,7 +56,7 @@ def _email_key() -> str:
 @_limit("REC_LIMIT_LOGIN_PER_EMAIL", key_func=_email_key)
 def login():
     next_url = safe_next(request.args.get("next"), default="")
-    if current_user.is_authenticated and request.method == "GET":
+    if current_user.is_authenticated and request.method in ("GET", "HEAD"):
         return redirect(next_url or url_for("pages.home"))
     form = LoginForm()
     if form.validate_on_submit():

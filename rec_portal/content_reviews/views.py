@@ -351,7 +351,7 @@ def complete(review_id: int):
 @role_required(ADMIN)
 def summary(review_id: int):
     found = _review_or_404(review_id)
-    form = SummaryForm(data={"summary": found.you_said_we_did} if request.method == "GET" else None)
+    form = SummaryForm(data={"summary": found.you_said_we_did} if request.method in ("GET", "HEAD") else None)
     if form.validate_on_submit():
         try:
             operations.set_summary(found, form.summary.data, by=_me())

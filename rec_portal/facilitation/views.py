@@ -112,7 +112,7 @@ def index():
 def profile():
     me = _me()
     found = db.session.get(FacilitatorProfile, me.id)
-    form = BioForm(obj=found) if request.method == "GET" else BioForm()
+    form = BioForm(obj=found) if request.method in ("GET", "HEAD") else BioForm()
     if request.method == "POST":
         if found is None:
             flash("Your facilitator profile has not been set up yet, so there is no bio to save.", "error")
@@ -147,7 +147,7 @@ def _availability_page(form: UnavailableForm, status: int = 200):
 @role_required(FACILITATOR)
 def availability():
     form = UnavailableForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _availability_page(form)
     if form.validate_on_submit():
         me = _me()

@@ -241,7 +241,7 @@ def bank_delete(question_id: int):
 @role_required(ADMIN)
 def bank_move(question_id: int):
     question = get_question_or_404(question_id)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(_bank_url(anchor=f"question-{question.id}"))
     form = MoveForm()
     if not form.validate_on_submit():

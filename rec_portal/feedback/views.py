@@ -92,7 +92,7 @@ def _feedback_page(*, audience: str, session: CourseSession, action: str, back_u
                                state=state, back_url=back_url)
     questions = questions_for(session.course_id, audience)
     button = "Send feedback" if for_student else "Send reflection"
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         draft = _kept_draft(draft_name)
         if draft is not None:
             flash(KEPT.format(button=button), "info")

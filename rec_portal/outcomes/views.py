@@ -90,7 +90,7 @@ def answer(slug: str):
             flash("These questions open 6 and 12 months after you come to Staying Safe.", "info")
         return redirect(url_for("outcomes.index"), 303)
 
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         drafts = take_drafts(me, _draft_name(slug))
         if drafts:
             db.session.commit()

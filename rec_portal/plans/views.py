@@ -188,7 +188,7 @@ def index():
 @login_required_keeping(WORDS_DRAFT, WORDS_FIELDS, limits=field_limits(OwnWordsForm), labels=text_fields(OwnWordsForm))
 @role_required(STUDENT)
 def save_words():
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(_plan_url("plan-words"))
     form = OwnWordsForm()
     if form.validate_on_submit():
@@ -212,7 +212,7 @@ def save_words():
 @login_required_keeping(GOAL_DRAFT, GOAL_FIELDS, limits=field_limits(GoalForm), labels=text_fields(GoalForm))
 @role_required(STUDENT)
 def new_goal():
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if is_htmx():
             if request.args.get("cancel") == "1":
                 return render_template("plans/_goal_add.html", new_form=None, focus_add=True)
@@ -266,7 +266,7 @@ def _own_goal(owner: User, goal_id: int) -> bool:
 @role_required(STUDENT)
 def edit_goal(goal_id: int):
     found = get_goal_or_404(goal_id, _me())
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form = _edit_form(found)
         template = "plans/_goal_form.html" if is_htmx() else "plans/goal_edit.html"
         return render_template(template, goal=found, form=form)
@@ -315,7 +315,7 @@ def delete_goal(goal_id: int):
 @role_required(STUDENT)
 def move_goal(goal_id: int):
     found = get_goal_or_404(goal_id, _me())
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(_plan_url(f"goal-{found.id}"))
     form = MoveForm()
     if not form.validate_on_submit():
@@ -332,7 +332,7 @@ def move_goal(goal_id: int):
 @role_required(STUDENT)
 def goal_status(goal_id: int):
     found = get_goal_or_404(goal_id, _me())
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(_plan_url(f"goal-{found.id}"))
     form = GoalStatusForm()
     if not form.validate_on_submit():
@@ -365,7 +365,7 @@ def _courses_partial(message: str | None = None):
 @bp.route("/my/plan/courses", methods=["GET", "POST"])
 @role_required(STUDENT)
 def add_course():
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(_plan_url("plan-courses"))
     form = PlanCourseForm()
     if not form.validate_on_submit():
@@ -392,7 +392,7 @@ def add_course():
 @bp.route("/my/plan/courses/<int:course_id>/remove", methods=["GET", "POST"])
 @role_required(STUDENT)
 def remove_course(course_id: int):
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(_plan_url("plan-courses"))
     form = CourseBackForm()
     if not form.validate_on_submit():
@@ -453,7 +453,7 @@ def advisor_view(user_id: int):
 @role_required(ADMIN)
 def add_review(user_id: int):
     student = get_student_or_404(user_id)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(url_for("plans.advisor_view", user_id=student.id))
     form = _ids(ReviewForm(), "review")
     if form.validate_on_submit():

@@ -124,7 +124,7 @@ def facilitator(user_id: int):
     """Add (no profile yet) or change a facilitator's profile."""
     person = _get_or_404(User, user_id)
     profile = person.facilitator
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if profile is not None:
             form = ProfileForm(
                 formdata=None,

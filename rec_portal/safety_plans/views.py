@@ -149,7 +149,7 @@ def save_section(name: str):
     """Autosave of one section (htmx posts just that textarea)."""
     if name not in SECTIONS:
         abort(404)
-    if request.method == "GET":  # e.g. after signing in again
+    if request.method in ("GET", "HEAD"):  # e.g. after signing in again
         return redirect(url_for(".index") + f"#section-{name}")
     form = PlanForm()
     error = None
@@ -175,7 +175,7 @@ def save_section(name: str):
 @bp.route("/safety-plan/people", methods=["GET", "POST"])
 @login_required_keeping(DRAFTS, PERSON_FIELDS, limits=LIMITS, labels=LABELS)
 def add_person():
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(url_for(".index") + "#trusted-people")
     form = PersonForm()
     if form.validate():
@@ -202,7 +202,7 @@ def remove_person(person_id: int):
     person = queries.person_of(_me(), person_id)
     if person is None:
         abort(404)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(url_for(".index") + "#trusted-people")
     name = person.name
     operations.remove_trusted_person(person)
@@ -236,7 +236,7 @@ def remove_service(service_id: int):
     service = db.session.get(SupportService, service_id)
     if service is None or service_id not in queries.chosen_service_ids(_me()):
         abort(404)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return redirect(url_for(".index") + "#services")
     operations.remove_service(_me(), service_id)
     db.session.commit()

@@ -207,7 +207,7 @@ def _notes_partial(found: WorkshopRequest, form, message: str | None = None, sta
 @role_required(ADMIN)
 def add_note(request_id: int):
     found = _request_or_404(request_id)
-    if request.method == "GET":  # e.g. after signing in again: the note form is on the request page
+    if request.method in ("GET", "HEAD"):  # e.g. after signing in again: the note form is on the request page
         return redirect(_url(found, "notes"))
     form = NoteForm()
     if form.validate_on_submit():

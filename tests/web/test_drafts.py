@@ -138,7 +138,7 @@ def _sign_in_again(client, response, email):
     assert location.startswith("/login"), location
     signed_in = Browserless(client).submit(location, {"email": email, "password": factories.PASSWORD})
     assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:500]
-    return client.get(signed_in.headers["Location"])
+    return client.get(signed_in.headers["Location"], follow_redirects=True)
 
 
 def _field_value(html: str, name: str) -> str:
@@ -184,6 +184,26 @@ def test_editing_a_goal_after_a_timeout_brings_the_edited_text_back_into_that_go
         from rec_portal.models.plans import LearningGoal
 
         assert db.session.get(LearningGoal, goal_id).text == "Walk to the park"
+
+
+def test_a_head_request_does_not_use_up_a_kept_draft(app):
+    """A HEAD request (a link checker, a browser's prefetch) shows nothing, so it must not
+    take the draft that the person's next real visit should show."""
+    email, goal_id = _student_with_goal(app)
+    client = app.test_client()
+    Browserless(client).login(email)
+    token = csrf_from(client.get(f"/my/plan/goals/{goal_id}/edit").get_data(as_text=True))
+    _timed_out(app, client)
+    response = client.post(f"/my/plan/goals/{goal_id}/edit", data={
+        "csrf_token": token, "text": "Walk to the river", "steps": "", "status": "in_progress",
+    })
+    signed_in = Browserless(client).submit(response.headers["Location"],
+                                           {"email": email, "password": factories.PASSWORD})
+    assert client.head(signed_in.headers["Location"]).status_code == 200
+    assert _drafts(app) == 1
+    page = client.get(signed_in.headers["Location"]).get_data(as_text=True)
+    assert _field_value(page, "text") == "Walk to the river"
+    assert _drafts(app) == 0
 
 
 def test_five_urdu_safety_plan_sections_are_kept_and_come_back(app):
@@ -322,4 +342,6 @@ def test_a_workshop_note_kept_at_a_timeout_leads_back_to_the_request_page(app):
     shown = client.post(f"{page_url}/notes", data={"csrf_token": token, "text": "x" * (3 * WORKSHOP_TEXT_MAX)},
                         headers={"Referer": f"http://localhost{page_url}"}).get_data(as_text=True)
     assert "could not keep it" in shown
-    assert f'href="/login?next={page_url}"' in shown
+    # The link leads to the notes address, which, once signed in, sends the person on to
+    # the request page's notes (as the first half of this test shows).
+    assert f'href="/login?next={page_url}/notes"' in shown
