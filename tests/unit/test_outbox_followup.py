@@ -338,7 +338,7 @@ def test_an_address_our_server_cannot_take_is_not_called_a_mistake(app, mail, lo
         page = client.get(url).get_data(as_text=True)
         assert "emails to zoë@example.org have not reached you" in page, url
         assert "Nothing is wrong with your address" in page
-        assert "cannot yet send to addresses with accents" in page
+        assert "we cannot yet send emails to addresses with accents" in page
         assert "Please give us another email address" in page
         assert "check your email address is right" not in page
 
