@@ -591,6 +591,19 @@ class SmtpTransport(Transport):
         self.data_timeout = cfg["REC_SMTP_DATA_TIMEOUT"]
 
     def send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
+        reused = self.smtp is not None
+        try:
+            self._send(message, awaiting_reply)
+        except Unreachable:
+            if not reused:
+                raise
+            # A connection that has already carried messages may have been closed by the
+            # server (idle, or a limit of messages per connection). Nothing about this
+            # message was said yet, so one fresh connection is safe to try.
+            self._drop()
+            self._send(message, awaiting_reply)
+
+    def _send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
         if self.smtp is None:
             self.smtp = _connect()
         self.mail_accepted = after_marker = False

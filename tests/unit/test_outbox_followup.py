@@ -415,3 +415,27 @@ def test_send_again_stops_if_the_address_changed_after_the_page_was_read(app, lo
     with app.app_context():
         message = db.session.get(OutboxMessage, message_id)
         assert (message.status, message.to_address) == ("failed", "jo@example.org")
+
+
+def test_a_server_that_closes_a_used_connection_gets_a_fresh_one(app, app_ctx, mail):
+    """Some servers take a limited number of messages per connection (421 to the next
+    MAIL). Nothing about the message was said yet, so the run reconnects once and carries
+    on, instead of stopping (or, before, counting an attempt against the message)."""
+    class OnePerConnection(Inbox):
+        def __init__(self):
+            super().__init__()
+            self.seen = set()
+
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            if id(session) in self.seen:
+                return "421 4.7.0 One message per connection, please reconnect"
+            self.seen.add(id(session))
+            envelope.mail_from = address
+            return "250 OK"
+
+    _queue(["a@example.org", "b@example.org", "c@example.org"])
+    with smtp_server(mail, OnePerConnection()) as inbox:
+        report = deliver_pending()
+    assert report.sent == 3 and not report.stopped
+    assert inbox.recipients == ["a@example.org", "b@example.org", "c@example.org"]
+    assert [m.attempts for m in _messages()] == [1, 1, 1]
