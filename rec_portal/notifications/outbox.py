@@ -7,7 +7,7 @@ message to the log and marks it ``logged``. A message is only marked sent after 
 server accepted it, so nothing is lost when the server is down.
 
 The rules, per message (``_deliver``; they do not depend on email, so a second channel such
-as text messages only needs its own transport that raises the four outcomes below):
+as text messages only needs its own transport that raises the outcomes below):
 
 - The server cannot be reached before a message was begun (cannot connect, greeting, EHLO,
   STARTTLS or certificate failure, a disconnect before MAIL was accepted): the run stops and
@@ -354,7 +354,8 @@ def _release(messages: list[_Claimed], reason: str | None = None) -> None:
 
 class Transport:
     """What ``_deliver`` needs from a channel. ``send`` delivers one message or raises one
-    of ConnectionLost, PermanentRefusal, TemporaryRefusal, ConfigurationFault; it calls
+    of Unreachable (before anything about the message was said: no attempt), ConnectionLost,
+    PermanentRefusal, TemporaryRefusal, ConfigurationFault; it calls
     ``awaiting_reply()`` once the message can no longer be taken back (from then on a lost
     answer means "unconfirmed"). ``reset`` readies the channel after a refused message."""
 
