@@ -30,7 +30,7 @@ def index():
     from rec_portal.notifications.outbox import undelivered_since
 
     return render_template("account/index.html", user=current_user,
-                           undelivered_since=undelivered_since(current_user))
+                           undelivered=undelivered_since(current_user))
 
 
 @bp.route("/details", methods=["GET", "POST"])

@@ -59,6 +59,7 @@ def index():
             f"{outbox_counts.get('unconfirmed', 0)} unconfirmed."
         ),
         outbox_attention=sum(outbox_counts.get(s, 0) for s in NEEDS_ATTENTION),
+        stuck=mail_outbox.sending_stuck(),
     )
 
 
@@ -191,6 +192,7 @@ def outbox():
     return render_template(
         "admin/outbox.html", page=page, status=status, statuses=STATUSES,
         attention=attention, attention_total=attention_total,
+        send_to=mail_outbox.send_again_addresses(attention), stuck=mail_outbox.sending_stuck(),
     )
 
 
@@ -209,6 +211,7 @@ def outbox_message(message_id: int):
         "admin/outbox_message.html", message=message,
         retention_days=current_app.config["REC_OUTBOX_RETENTION_DAYS"],
         needs_attention=NEEDS_ATTENTION,
+        send_to=mail_outbox.send_again_addresses([message])[message.id],
     )
 
 
@@ -219,14 +222,15 @@ def outbox_send_again(message_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            mail_outbox.send_again(message, current_user._get_current_object())
+            to = mail_outbox.send_again(message, current_user._get_current_object(),
+                                        expected_to=request.form.get("to") or None)
         except DomainError as error:
             db.session.rollback()
             flash(error.message + ".", "error")
         else:
             db.session.commit()
             flash(
-                f"The email to {message.to_address} will be sent again within a few minutes, "
+                f"The email to {to} will be sent again within a few minutes, "
                 "with the same Message-ID.", "success",
             )
     return redirect(url_for("admin.outbox_message", message_id=message.id))

@@ -244,7 +244,7 @@ def my_courses():
     return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past,
                            now=utcnow(), workshop_requests=my_requests(current_user.id),
                            follow_up=follow_up_prompt(current_user),
-                           undelivered_since=undelivered_since(current_user))
+                           undelivered=undelivered_since(current_user))
 
 
 

@@ -70,7 +70,10 @@ class OutboxMessage(db.Model):
     # started): it is marked expired instead of being sent. None: never expires.
     expires_at: Mapped[datetime | None]
     # The run that holds the message (a random token) and until when. A run checks that it
-    # still holds a message, and renews the lease, just before each send.
+    # still holds a message, and renews the lease, just before each send. claimed_until
+    # without a claim_token: handed back by a run that stopped (the mail server could not
+    # be reached, or our settings are wrong) and not taken again before then (the run-level
+    # wait); next_attempt_at stays, so how long the message has waited stays known.
     claim_token: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None]
     # Set (and committed) after the whole message went to the server and just before the
@@ -81,8 +84,9 @@ class OutboxMessage(db.Model):
     # When the message stopped being pending without being sent (failed, unconfirmed,
     # expired).
     ended_at: Mapped[datetime | None]
-    # When the receiving side refused this address/message for good (5xx, or an address
-    # the server cannot take). Drives the warning on the person's own pages.
+    # When the receiving side refused this address for good (RCPT 5xx, or an address our
+    # server cannot take). Drives the warning on the person's own pages. Not set for a
+    # message refused for its size or content (that says nothing about the address).
     refused_at: Mapped[datetime | None]
     # When the body, attachment and subject were deleted (REC_OUTBOX_RETENTION_DAYS).
     purged_at: Mapped[datetime | None]

@@ -7,16 +7,26 @@ message to the log and marks it ``logged``. A message is only marked sent after 
 server accepted it, so nothing is lost when the server is down.
 
 The rules, per message (``_deliver``; they do not depend on email, so a second channel such
-as text messages only needs its own transport that raises the four outcomes below):
+as text messages only needs its own transport that raises the outcomes below):
 
-- A connection failure (cannot connect, the server disconnected, a timeout) stops the run:
-  the rest are handed back unattempted.
+- The server cannot be reached before a message was begun (cannot connect, greeting, EHLO,
+  STARTTLS or certificate failure, a disconnect before MAIL was accepted): the run stops and
+  every message it holds is handed back without counting an attempt, held for a short
+  run-level wait (``claimed_until`` with no claim token), with the problem in
+  ``last_error``. A long outage therefore never fails a message; staff see that sending is
+  stuck (``sending_stuck``) on /admin and /admin/outbox.
+- A connection failure during a message (after MAIL) counts as an attempt of that message
+  and stops the run: the rest are handed back unattempted.
 - A permanent refusal (5xx, an address the server cannot take) fails that message at once,
-  with the reason in plain words; the run carries on with the next.
+  with the reason in plain words; the run carries on with the next. Only a refusal of the
+  address (RCPT 5xx, or an address the server cannot take) sets ``refused_at``, which warns
+  the person; a 5xx after DATA (size, content) says nothing about their address.
 - A temporary refusal (4xx) retries that message alone, with growing waits, until
   REC_MAIL_MAX_ATTEMPTS.
-- A refused sender (our own From address) or failed sign-in is a configuration fault: the
-  run stops and logs an error; no message is blamed.
+- A refused sender (our own From address), a failed sign-in, or a server without the
+  STARTTLS or AUTH our settings ask for is a configuration fault: the run stops and logs an
+  error; no message is blamed (the reason is kept in ``last_error`` of the messages it
+  held, without counting an attempt).
 - No two runs hold the same message: each run has a claim token, stored on the rows it took
   with a lease (``claimed_until``). Just before each send, in a short transaction, the run
   checks its token still holds the row (still pending, not expired) and renews the lease of
@@ -46,7 +56,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from rec_portal import audit
 from rec_portal.errors import DomainError
@@ -133,8 +143,19 @@ class ConnectionLost(DeliveryProblem):
         self.after_marker = after_marker
 
 
+class Unreachable(ConnectionLost):
+    """The server could not be reached, or went away, before anything about this message
+    was said (connecting, greeting, EHLO, STARTTLS, sign-in, MAIL): no attempt of it."""
+
+
 class PermanentRefusal(DeliveryProblem):
-    """This message or address is refused for good."""
+    """This message or address is refused for good. ``about_address``: the refusal is of
+    the recipient's address (RCPT 5xx, an address the server cannot take), which the person
+    is told about; other refusals (size, content) are only shown to staff."""
+
+    def __init__(self, reason: str, about_address: bool = False):
+        super().__init__(reason)
+        self.about_address = about_address
 
 
 class TemporaryRefusal(DeliveryProblem):
@@ -167,6 +188,7 @@ class _Claimed:
     attachment_filename: str | None
     attachment_mimetype: str | None
     attachment_body: str | None
+    due_at: datetime | None = None  # next_attempt_at when claimed
 
 
 def _lease() -> timedelta:
@@ -228,6 +250,7 @@ def _claim(limit: int, report: DeliveryReport | None = None) -> list[_Claimed]:
             claimed.append(_Claimed(
                 m.id, token, m.to_address, m.subject, m.body_text, m.contains_secret, m.attempts,
                 m.message_id, m.attachment_filename, m.attachment_mimetype, m.attachment_body,
+                m.next_attempt_at,
             ))
     db.session.commit()
     return claimed
@@ -298,18 +321,31 @@ def _record(message: _Claimed, **values) -> None:
     db.session.commit()
 
 
-def _release(messages: list[_Claimed]) -> None:
-    """Give claimed but unattempted messages back, due again after the first backoff."""
+def run_backoff(waited: timedelta) -> timedelta:
+    """How long messages handed back by a stopped run are held: 1 minute, growing with
+    the time the oldest of them has been due, to at most 5 minutes."""
+    return min(BACKOFF[1], max(BACKOFF[0], waited / 6))
+
+
+def _release(messages: list[_Claimed], reason: str | None = None) -> None:
+    """Give claimed but unattempted messages back, without counting an attempt. They keep
+    their ``next_attempt_at`` (so how long they have waited stays known) and are held for
+    the run-level wait with ``claimed_until`` and no claim token. ``reason``: why the run
+    stopped, kept in ``last_error`` (staff see it in the "not going out" notice)."""
     if not messages:
         return
-    retry_at = utcnow() + BACKOFF[0]
-    for message in messages:
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token)
-            .values(claim_token=None, claimed_until=None, next_attempt_at=retry_at)
-            .execution_options(synchronize_session=False)
-        )
+    now = utcnow()
+    oldest = min((m.due_at for m in messages if m.due_at is not None), default=now)
+    values = {"claim_token": None, "claimed_until": now + run_backoff(now - oldest)}
+    if reason:
+        values["last_error"] = reason[:500]
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]),
+               OutboxMessage.claim_token == messages[0].token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
@@ -318,7 +354,8 @@ def _release(messages: list[_Claimed]) -> None:
 
 class Transport:
     """What ``_deliver`` needs from a channel. ``send`` delivers one message or raises one
-    of ConnectionLost, PermanentRefusal, TemporaryRefusal, ConfigurationFault; it calls
+    of Unreachable (before anything about the message was said: no attempt), ConnectionLost,
+    PermanentRefusal, TemporaryRefusal, ConfigurationFault; it calls
     ``awaiting_reply()`` once the message can no longer be taken back (from then on a lost
     answer means "unconfirmed"). ``reset`` readies the channel after a refused message."""
 
@@ -365,6 +402,14 @@ def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryRepo
                 log.warning("email %s: no longer held by this run before the final \".\"; "
                             "not handed over", message.id)
                 continue
+            except Unreachable as problem:
+                rest = claimed[index:]
+                _release(rest, problem.reason)
+                report.retrying += len(rest)
+                report.stopped = "the mail server could not be reached"
+                log.warning("sending stopped, the mail server could not be reached (no attempt "
+                            "counted): %s", problem.reason)
+                return
             except ConnectionLost as problem:
                 if problem.after_marker:
                     _record(message, attempts=message.attempts + 1, status=UNCONFIRMED,
@@ -374,13 +419,14 @@ def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryRepo
                 else:
                     _retry_or_give_up(message, problem.reason, report)
                 rest = claimed[index + 1:]
-                _release(rest)
+                _release(rest, "The connection to the mail server failed while "
+                               "another email was being sent, so the run stopped.")
                 report.retrying += len(rest)
                 report.stopped = "the mail server could not be reached"
                 return
             except ConfigurationFault as problem:
                 rest = claimed[index:]
-                _release(rest)
+                _release(rest, problem.reason)
                 report.retrying += len(rest)
                 report.stopped = problem.reason
                 log.error("sending stopped, the mail settings need fixing: %s", problem.reason)
@@ -388,7 +434,8 @@ def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryRepo
             except PermanentRefusal as problem:
                 now = utcnow()
                 _record(message, attempts=message.attempts + 1, status=FAILED, ended_at=now,
-                        refused_at=now, last_error=problem.reason)
+                        refused_at=now if problem.about_address else None,
+                        last_error=problem.reason)
                 report.refused += 1
                 log.error("email %s refused for good: %s", message.id, problem.reason)
                 transport.reset()
@@ -426,19 +473,52 @@ def _build(message: _Claimed) -> EmailMessage:
 
 
 def _connect() -> smtplib.SMTP:
+    """Open, secure and sign in to the SMTP connection. Raises ``Unreachable`` if the server
+    cannot be reached or talked to, ``ConfigurationFault`` if it does not offer what our
+    settings ask for (STARTTLS, AUTH) or refuses our sign-in. A connection opened here is
+    closed again whatever goes wrong."""
     cfg = current_app.config
     host, port, timeout = cfg["REC_SMTP_HOST"], cfg["REC_SMTP_PORT"], cfg["REC_SMTP_TIMEOUT"]
-    if cfg["REC_SMTP_SSL"]:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-        if cfg["REC_SMTP_STARTTLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-    if cfg["REC_SMTP_USERNAME"]:
-        smtp.login(cfg["REC_SMTP_USERNAME"], cfg["REC_SMTP_PASSWORD"] or "")
-    return smtp
+    smtp: smtplib.SMTP | None = None
+    step = "connect"
+    try:
+        if cfg["REC_SMTP_SSL"]:
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            if cfg["REC_SMTP_STARTTLS"]:
+                step = "starttls"
+                smtp.starttls(context=ssl.create_default_context())
+        if cfg["REC_SMTP_USERNAME"]:
+            step = "login"
+            smtp.login(cfg["REC_SMTP_USERNAME"], cfg["REC_SMTP_PASSWORD"] or "")
+        return smtp
+    except BaseException as exc:
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            raise ConfigurationFault(
+                "The mail server did not accept our sign-in (REC_SMTP_USERNAME, "
+                f"REC_SMTP_PASSWORD) ({_technical(exc)})."
+            ) from exc
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            wanted = ("STARTTLS, which REC_SMTP_STARTTLS asks for" if step == "starttls"
+                      else "sign-in (AUTH), which REC_SMTP_USERNAME asks for")
+            raise ConfigurationFault(
+                f"The mail server does not offer {wanted} ({_technical(exc)})."
+            ) from exc
+        if step == "login" and isinstance(exc, smtplib.SMTPException) and not isinstance(
+                exc, smtplib.SMTPServerDisconnected):
+            raise ConfigurationFault(
+                f"Signing in to the mail server failed (REC_SMTP_USERNAME, REC_SMTP_PASSWORD) "
+                f"({_technical(exc)})."
+            ) from exc
+        if isinstance(exc, (OSError, smtplib.SMTPException)):
+            raise Unreachable(f"Could not reach the mail server ({_technical(exc)}).") from exc
+        raise
 
 
 def _technical(exc: BaseException) -> str:
@@ -457,8 +537,15 @@ def _refusal(code: int, text, what: str) -> DeliveryProblem:
     if code == 421:
         return ConnectionLost(f"The mail server closed the connection ({reply}).")
     if 500 <= code < 600:
-        return PermanentRefusal(f"The receiving mail server refused {what} for good ({reply}).")
+        return PermanentRefusal(f"The receiving mail server refused {what} for good ({reply}).",
+                                about_address=what == "this address")
     return TemporaryRefusal(f"The receiving mail server asked us to try {what} again later ({reply}).")
+
+
+NO_SMTPUTF8 = (
+    "This address has characters (such as accents) that our mail server cannot send to "
+    "(it does not offer SMTPUTF8)."
+)
 
 
 def _with_ascii_domain(address: str) -> str:
@@ -500,22 +587,27 @@ class SmtpTransport(Transport):
     def __init__(self) -> None:
         cfg = current_app.config
         self.smtp: smtplib.SMTP | None = None
+        self.mail_accepted = False  # MAIL accepted for the message being sent
         self.timeout = cfg["REC_SMTP_TIMEOUT"]
         self.data_timeout = cfg["REC_SMTP_DATA_TIMEOUT"]
 
     def send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
+        reused = self.smtp is not None
+        try:
+            self._send(message, awaiting_reply)
+        except Unreachable:
+            if not reused:
+                raise
+            # A connection that has already carried messages may have been closed by the
+            # server (idle, or a limit of messages per connection). Nothing about this
+            # message was said yet, so one fresh connection is safe to try.
+            self._drop()
+            self._send(message, awaiting_reply)
+
+    def _send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
         if self.smtp is None:
-            try:
-                self.smtp = _connect()
-            except smtplib.SMTPAuthenticationError as exc:
-                raise ConfigurationFault(
-                    f"The mail server did not accept our sign-in (REC_SMTP_USERNAME, "
-                    f"REC_SMTP_PASSWORD) ({_technical(exc)})."
-                ) from exc
-            except (OSError, smtplib.SMTPException) as exc:
-                self.smtp = None
-                raise ConnectionLost(f"Could not reach the mail server ({_technical(exc)}).") from exc
-        after_marker = False
+            self.smtp = _connect()
+        self.mail_accepted = after_marker = False
 
         def mark() -> None:
             nonlocal after_marker
@@ -528,8 +620,14 @@ class SmtpTransport(Transport):
             if isinstance(problem, (ConnectionLost, ClaimLost)):
                 self._drop()  # mid-DATA: closing without the "." discards the message
             raise
-        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        except (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPHeloError) as exc:
             self._drop()
+            if not self.mail_accepted:
+                # Nothing about this message was said yet: the server is unreachable, not
+                # this message's fault.
+                raise Unreachable(
+                    f"The connection to the mail server failed ({_technical(exc)})."
+                ) from exc
             if after_marker:
                 raise ConnectionLost(
                     "The whole message reached the mail server but its answer never came "
@@ -564,10 +662,7 @@ class SmtpTransport(Transport):
         policy = email.policy
         if not (sender + to).isascii():
             if not smtp.has_extn("smtputf8"):
-                raise PermanentRefusal(
-                    "This address has characters (such as accents) that our mail server "
-                    "cannot send to (it does not offer SMTPUTF8)."
-                )
+                raise PermanentRefusal(NO_SMTPUTF8, about_address=True)
             options = ["SMTPUTF8", "BODY=8BITMIME"]
             policy = policy.clone(utf8=True)
         buffer = io.BytesIO()
@@ -575,8 +670,20 @@ class SmtpTransport(Transport):
         data = _LEADING_DOT.sub(b"..", _LINE_ENDS.sub(b"\r\n", buffer.getvalue()))
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
+        if smtp.has_extn("size"):
+            limit = smtp.esmtp_features["size"].strip()
+            if limit.isdigit() and 0 < int(limit) < len(data):
+                raise PermanentRefusal(
+                    f"This email is too large for our mail server ({len(data)} bytes; it takes "
+                    f"at most {limit})."
+                )
+            options.append(f"SIZE={len(data)}")
 
         code, text = smtp.mail(sender, options)
+        if code == 421:
+            raise Unreachable(f"The mail server closed the connection ({_reply(code, text)}).")
+        if code == 552:  # RFC 1870: the declared size exceeds the server's limit
+            raise _refusal(code, text, "this message")
         if code != 250:
             if 500 <= code < 600:
                 raise ConfigurationFault(
@@ -584,6 +691,7 @@ class SmtpTransport(Transport):
                     f"({_reply(code, text)})."
                 )
             raise _refusal(code, text, "this message")
+        self.mail_accepted = True
         code, text = smtp.rcpt(to)
         if code not in (250, 251):
             raise _refusal(code, text, "this address")
@@ -663,12 +771,67 @@ def deliver_pending(limit: int = 200) -> DeliveryReport:
     return report
 
 
+# --- Staff: is sending stuck? -------------------------------------------------------------
+
+# A due message not sent after this long means emails are not going out (the mail server
+# cannot be reached, our settings are wrong, or send-mail is not running).
+STUCK_AFTER = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Stuck:
+    since: datetime  # when the oldest waiting message became due
+    minutes: int
+    last_error: str | None
+
+    @property
+    def waited(self) -> str:
+        if self.minutes < 120:
+            return f"{self.minutes} minute" + ("" if self.minutes == 1 else "s")
+        hours, minutes = divmod(self.minutes, 60)
+        return f"{hours} hours" + (f" {minutes} minute" + ("" if minutes == 1 else "s") if minutes else "")
+
+
+def sending_stuck(now: datetime | None = None) -> Stuck | None:
+    """The oldest pending message, if it has been due for longer than STUCK_AFTER, with the
+    last problem recorded on it (a run that could not reach the server records it there
+    without counting an attempt). One query on the (status, next_attempt_at) index."""
+    now = now or utcnow()
+    row = db.session.execute(
+        select(OutboxMessage.next_attempt_at, OutboxMessage.last_error)
+        .where(OutboxMessage.status == PENDING)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(1)
+    ).first()
+    if row is None or now - row.next_attempt_at < STUCK_AFTER:
+        return None
+    return Stuck(row.next_attempt_at, int((now - row.next_attempt_at).total_seconds() // 60),
+                 row.last_error)
+
+
 # --- Staff: send again -------------------------------------------------------------------
 
 
-def send_again(message: OutboxMessage, actor) -> None:
+def send_again_addresses(messages) -> dict[int, str]:
+    """Where "Send again" would send each message: a message that belongs to an account
+    goes to the account's current address (the one it was sent to may since have been
+    given up, and may now be someone else's); a sign-up link (no account) keeps its
+    address. One query for all."""
+    from rec_portal.models import User
+
+    user_ids = {m.user_id for m in messages if m.user_id}
+    emails = dict(db.session.execute(
+        select(User.id, User.email).where(User.id.in_(user_ids))
+    ).all()) if user_ids else {}
+    return {m.id: emails.get(m.user_id, m.to_address) for m in messages}
+
+
+def send_again(message: OutboxMessage, actor, expected_to: str | None = None) -> str:
     """Queue a failed or unconfirmed message again, with the same Message-ID (a receiver
-    that got it already can see it is a repeat). Audited; the caller commits."""
+    that got it already can see it is a repeat), to the account's current address if it
+    belongs to one (``send_again_addresses``). ``expected_to``: the address the staff
+    member was shown; if the account's address has changed since, nothing is queued and
+    they are asked to look again. Returns the address. Audited; the caller commits."""
     if message.status not in NEEDS_ATTENTION:
         raise DomainError("Only a failed or unconfirmed message can be sent again")
     if message.purged_at is not None:
@@ -678,14 +841,25 @@ def send_again(message: OutboxMessage, actor) -> None:
         raise DomainError(
             "This message is no longer useful (what it offered has run out), so it cannot be sent again"
         )
+    original = message.to_address
+    to = send_again_addresses([message])[message.id]
+    if expected_to is not None and expected_to != to:
+        raise DomainError(
+            f"The person's email address has changed to {to} since the page was opened. "
+            "Check it, then press Send again once more"
+        )
     # One conditional write: the page (or a second click, or another admin) may have read
     # the message before it was sent again and delivered; it must not be queued once more.
+    values = dict(status=PENDING, attempts=0, next_attempt_at=now, ended_at=None, claim_token=None,
+                  claimed_until=None, awaiting_reply_at=None)
+    if to != original:
+        # A refusal of the old address says nothing about the new one.
+        values.update(to_address=to, refused_at=None)
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.status.in_(NEEDS_ATTENTION),
-               OutboxMessage.purged_at.is_(None))
-        .values(status=PENDING, attempts=0, next_attempt_at=now, ended_at=None, claim_token=None,
-                claimed_until=None, awaiting_reply_at=None)
+               OutboxMessage.purged_at.is_(None), OutboxMessage.to_address == original)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.expire(message)
@@ -694,34 +868,51 @@ def send_again(message: OutboxMessage, actor) -> None:
     from rec_portal.models import User
 
     person = db.session.get(User, message.user_id) if message.user_id else None
-    audit.record(audit.OUTBOX_SENT_AGAIN, actor=actor, subject=person,
-                 detail=f"email {message.id} to {message.to_address}")
+    detail = f"email {message.id} to {to}"
+    if to != original:
+        detail += f" (first sent to {original}, the account's address has changed)"
+    audit.record(audit.OUTBOX_SENT_AGAIN, actor=actor, subject=person, detail=detail)
     db.session.flush()
+    return to
 
 
 # --- The person: mail to their address is refused -----------------------------------------
 
 
-def undelivered_since(user) -> datetime | None:
-    """When emails to ``user`` at their current address started being refused for good,
-    if nothing has been delivered to that address since; else None. Only the person's own
-    messages count: an address another account gave up (and this one took on later) does
-    not warn them about mail that was never theirs. One query on the (to_address,
-    refused_at) index."""
+@dataclass(frozen=True)
+class Undelivered:
+    since: datetime
+    # The refusal was our mail server not offering SMTPUTF8 for an address with accents:
+    # nothing is wrong with the address; we cannot send to it yet.
+    address_unsupported: bool
+
+
+def undelivered_since(user) -> Undelivered | None:
+    """Since when emails to ``user`` at their current address have been refused for good
+    (the address refused, or one our server cannot take), if nothing has been delivered to
+    that address since; else None. Only the person's own messages count: an address another
+    account gave up (and this one took on later) does not warn them about mail that was
+    never theirs. One query on the (to_address, refused_at) index."""
     address = user.email
     last_ok = (
         select(func.max(OutboxMessage.sent_at))
         .where(OutboxMessage.to_address == address, OutboxMessage.status.in_((SENT, LOGGED)))
         .scalar_subquery()
     )
-    return db.session.execute(
-        select(func.min(OutboxMessage.refused_at)).where(
+    since, unsupported = db.session.execute(
+        select(
+            func.min(OutboxMessage.refused_at),
+            func.max(case((OutboxMessage.last_error == NO_SMTPUTF8, 1), else_=0)),
+        ).where(
             OutboxMessage.to_address == address,
             OutboxMessage.user_id == user.id,
             OutboxMessage.refused_at.is_not(None),
             or_(last_ok.is_(None), OutboxMessage.refused_at > last_ok),
         )
-    ).scalar_one_or_none()
+    ).one()
+    if since is None:
+        return None
+    return Undelivered(since, bool(unsupported))
 
 
 # --- Retention ---------------------------------------------------------------------------

@@ -134,3 +134,44 @@ def test_send_again_from_a_page_loaded_before_the_message_was_sent_does_not_rese
 
     with pg_app.app_context():
         assert db.session.get(OutboxMessage, message_id).status == "sent"
+
+
+def test_an_outage_holds_messages_without_attempts_and_staff_are_told(pg_app, pg_client, monkeypatch):
+    """Issue 14 follow-up, on PostgreSQL: with nothing listening on the mail port, every run
+    hands its messages back without an attempt (held for the run's wait), keeping the
+    problem; after 45 minutes /admin says emails are not going out."""
+    from rec_portal.notifications import outbox
+    from rec_portal.timeutil import utcnow
+    from tests import factories
+    from tests.conftest import Browserless
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here
+    saved = {k: pg_app.config[k] for k in ("REC_SMTP_HOST", "REC_SMTP_PORT", "REC_SMTP_STARTTLS")}
+    pg_app.config.update(REC_SMTP_HOST="127.0.0.1", REC_SMTP_PORT=port, REC_SMTP_STARTTLS=False)
+    try:
+        with pg_app.app_context():
+            for n in range(3):
+                queue_email(to=f"outage{n}@example.org", subject=f"Message {n}", body="Hello")
+            admin = factories.make_user(roles=("admin",))
+            db.session.commit()
+            admin_email = admin.email
+            start = utcnow()  # after the messages were queued
+            for hours in range(3, 28, 3):
+                monkeypatch.setattr(outbox, "utcnow", lambda h=hours: start + timedelta(hours=h))
+                report = deliver_pending()
+                assert report.retrying == 3 and report.failed == 0
+            db.session.expire_all()
+            rows = db.session.execute(
+                select(OutboxMessage).where(OutboxMessage.to_address.like("outage%"))
+            ).scalars().all()
+            assert {(m.status, m.attempts, m.claim_token) for m in rows} == {("pending", 0, None)}
+            assert all("Could not reach the mail server" in m.last_error for m in rows)
+    finally:
+        pg_app.config.update(saved)
+    monkeypatch.setattr(outbox, "utcnow", lambda: start + timedelta(minutes=45))
+    staff = Browserless(pg_client)
+    staff.login(admin_email)
+    page = pg_client.get("/admin").get_data(as_text=True)
+    assert "Emails are not going out" in page and "has waited 45 minutes" in page

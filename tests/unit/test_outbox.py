@@ -73,28 +73,27 @@ def test_smtp_server_down_loses_nothing_and_retries_later(app, app_ctx, smtp_con
     queue_email(to="b@example.org", subject="Two", body="Second")
     db.session.commit()
 
-    # Nothing listens on the port: the server is down. The first message records the
-    # failure; the run stops there and hands the second back without trying it.
+    # Nothing listens on the port: the server is down. The run stops; neither message is
+    # blamed (no attempt counted), both record the problem and are held for the run's wait.
     report = deliver_pending()
     assert report.retrying == 2 and report.sent == 0
     first, second = _messages()
-    assert (first.status, first.attempts) == ("pending", 1)
-    assert "ConnectionRefusedError" in first.last_error
-    assert (second.status, second.attempts, second.last_error) == ("pending", 0, None)
     for message in (first, second):
-        assert message.next_attempt_at > utcnow() + timedelta(seconds=30)
+        assert (message.status, message.attempts) == ("pending", 0)
+        assert "ConnectionRefusedError" in message.last_error
+        assert message.claimed_until > utcnow() + timedelta(seconds=30)
 
-    # Running again before the retry time does not try again.
+    # Running again before the wait is over does not try again.
     assert deliver_pending().retrying == 0
-    assert [m.attempts for m in _messages()] == [1, 0]
+    assert [m.attempts for m in _messages()] == [0, 0]
 
-    # The server comes back; once the retry is due, both are delivered.
+    # The server comes back; once the wait is over, both are delivered.
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_config)
     controller.start()
     try:
         for message in _messages():
-            message.next_attempt_at = utcnow() - timedelta(seconds=1)
+            message.claimed_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
         report = deliver_pending()
     finally:
@@ -107,7 +106,15 @@ def test_smtp_server_down_loses_nothing_and_retries_later(app, app_ctx, smtp_con
 
 
 def test_gives_up_after_the_maximum_attempts(app, app_ctx, smtp_config):
+    from aiosmtpd.controller import Controller
+
+    class Busy(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            return "451 4.2.1 Mailbox busy, try later"
+
     app.config["REC_MAIL_MAX_ATTEMPTS"] = 2
+    controller = Controller(Busy(), hostname="127.0.0.1", port=smtp_config)
+    controller.start()
     try:
         queue_email(to="a@example.org", subject="One", body="First")
         db.session.commit()
@@ -117,10 +124,12 @@ def test_gives_up_after_the_maximum_attempts(app, app_ctx, smtp_config):
         db.session.commit()
         report = deliver_pending()
     finally:
+        controller.stop()
         app.config["REC_MAIL_MAX_ATTEMPTS"] = 8
     assert report.failed == 1
     (message,) = _messages()
     assert message.status == "failed" and message.attempts == 2
+    assert "Not sent after 2 attempts" in message.last_error and "451" in message.last_error
 
 
 def test_send_mail_command_reports(app):
