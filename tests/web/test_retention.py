@@ -216,9 +216,13 @@ def _signed_in_on_the_safety_plan(app):
     return client, token, email, uid
 
 
-def _post_after_timeout(client, token, text):
+def _post_after_timeout(client, token, text, *, kept=True):
     response = client.post(PAGE, data={"csrf_token": token, "safe_places": text, "save": "safe_places"})
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    if kept:
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    else:  # not kept: shown back to copy, never silently dropped
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "could not keep it" in page and text in page
     return response
 
 
@@ -268,7 +272,7 @@ def test_after_8_days_the_session_is_gone_and_nothing_is_kept(app):
         db.session.execute(update(UserSession).values(last_seen_at=utcnow() - 8 * DAY))
         db.session.commit()
     _retention(app)
-    _post_after_timeout(client, token, "Typed 8 days later")
+    _post_after_timeout(client, token, "Typed 8 days later", kept=False)
     with app.app_context():
         assert db.session.execute(select(SavedDraft)).first() is None
     assert not _comes_back(app, client, email, uid, "Typed 8 days later")
