@@ -147,8 +147,8 @@ class Tally:
                 return
             self.statuses[status] += 1
             if status >= 500:
-                # The portal's own pages carry its header and say "Sorry".
-                if "nhsuk-header" in text and "Sorry" in text:
+                # The portal's own pages (error, busy) carry its NHS.UK header.
+                if "nhsuk-header" in text:
                     self.friendly_5xx[status] += 1
                 else:
                     self.bare_5xx.append((method, re.sub(r"\d+", "N", path), status, text[:120]))
@@ -423,7 +423,7 @@ def main():
         print()
         print("HTTP responses by status:", dict(sorted(tally.statuses.items())))
         print("  no answer at all (connection refused or reset):", dict(tally.no_answer))
-        print("  5xx shown as the portal's own page:", dict(tally.friendly_5xx))
+        print("  5xx shown as the portal's own page (error or busy):", dict(tally.friendly_5xx))
         print("  bare 5xx (not the portal's page):", len(tally.bare_5xx))
         for bare in tally.bare_5xx[:10]:
             print("   ", bare)
