@@ -348,7 +348,7 @@ def main():
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from tests.pgserver import ThrowawayPostgres, _free_port, create_database
+    from tests.pgserver import ThrowawayPostgres, free_port, create_database
 
     started = time.time()
 
@@ -360,13 +360,13 @@ def main():
     controller = gunicorn = None
     try:
         database_url = create_database(admin_url, "faults")
-        controller, inbox = start_smtp(late_seconds=4, port=_free_port())
+        controller, inbox = start_smtp(late_seconds=4, port=free_port())
         env = env_for(database_url, controller.port)
         flask(env, "db", "upgrade")
         slug, emails = make_people(database_url, args.students)
         log(f"PostgreSQL on {pg.port}, SMTP on {controller.port}, {len(emails)} students, "
             f"{SESSIONS} sessions of {CAPACITY} places")
-        port = _free_port()
+        port = free_port()
         gunicorn = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
              "--timeout", "30", "--graceful-timeout", "5", "wsgi:app"],

@@ -35,7 +35,7 @@ def find_bindir() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -57,7 +57,7 @@ class ThrowawayPostgres:
                 raise PostgresUnavailable("running as root and there is no 'postgres' user") from exc
         self.tmp = Path(tempfile.mkdtemp(prefix="rec-pg-"))
         self.datadir = self.tmp / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.log = self.tmp / "server.log"
 
     def _run(self, *args: str) -> None:

@@ -1,7 +1,5 @@
 """Two send-mail runs at once on PostgreSQL send each message once."""
 
-import asyncio
-import socket
 from datetime import timedelta
 
 import pytest
@@ -11,41 +9,19 @@ from rec_portal.extensions import db
 from rec_portal.models import OutboxMessage
 from rec_portal.notifications.outbox import deliver_pending, queue_email
 from tests.concurrency import run_at_once
+from tests.smtp import Inbox, local_mail_settings, smtp_server
 
 pytestmark = pytest.mark.pg
 
 
-class SlowInbox:
-    def __init__(self):
-        self.recipients = []
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.2)
-        self.recipients.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
 def test_overlapping_runs_do_not_send_twice(pg_app, pg_client):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = SlowInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    saved = {k: pg_app.config[k] for k in ("REC_SMTP_HOST", "REC_SMTP_PORT", "REC_SMTP_STARTTLS")}
-    pg_app.config.update(REC_SMTP_HOST="127.0.0.1", REC_SMTP_PORT=port, REC_SMTP_STARTTLS=False)
-    try:
+    with local_mail_settings(pg_app) as port, smtp_server(port, Inbox(delay=0.2)) as inbox:
         with pg_app.app_context():
             for n in range(4):
                 queue_email(to=f"person{n}@example.org", subject=f"Message {n}", body="Hello")
             db.session.commit()
         reports = run_at_once(pg_app, [deliver_pending, deliver_pending])
-    finally:
-        pg_app.config.update(saved)
-        controller.stop()
-    assert sorted(inbox.recipients) == [f"person{n}@example.org" for n in range(4)]
+    assert inbox.recipients == [f"person{n}@example.org" for n in range(4)]
     assert sum(r.sent for r in reports) == 4
     with pg_app.app_context():
         assert {m.status for m in db.session.execute(select(OutboxMessage)).scalars()} == {"sent"}
@@ -58,36 +34,21 @@ def test_a_run_that_outlives_its_first_lease_keeps_its_messages(pg_app, pg_clien
     run skips rows held by another claim token."""
     import time
 
-    from aiosmtpd.controller import Controller
-
     from rec_portal.notifications import outbox
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = SlowInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    keys = ("REC_SMTP_HOST", "REC_SMTP_PORT", "REC_SMTP_STARTTLS", "REC_SMTP_TIMEOUT",
-            "REC_SMTP_DATA_TIMEOUT", "REC_MAIL_CLAIM_LEASE_SECONDS")
-    saved = {k: pg_app.config.get(k) for k in keys}
-    pg_app.config.update(REC_SMTP_HOST="127.0.0.1", REC_SMTP_PORT=port, REC_SMTP_STARTTLS=False,
-                         REC_SMTP_TIMEOUT=0.5, REC_SMTP_DATA_TIMEOUT=2, REC_MAIL_CLAIM_LEASE_SECONDS=1)
     monkeypatch.setattr(outbox, "CLAIM_LEASE", timedelta(seconds=1), raising=False)  # as on f424178
 
     def second_run():
         time.sleep(1.2)
         return deliver_pending()
 
-    try:
+    with local_mail_settings(pg_app, REC_SMTP_DATA_TIMEOUT=2, REC_MAIL_CLAIM_LEASE_SECONDS=1) as port, \
+            smtp_server(port, Inbox(delay=0.2)) as inbox:
         with pg_app.app_context():
             for n in range(10):
                 queue_email(to=f"late{n}@example.org", subject=f"Message {n}", body="Hello")
             db.session.commit()
         reports = run_at_once(pg_app, [deliver_pending, second_run])
-    finally:
-        pg_app.config.update(saved)
-        controller.stop()
     assert sorted(inbox.recipients) == sorted(f"late{n}@example.org" for n in range(10))
     assert sum(r.sent for r in reports) == 10
     with pg_app.app_context():
@@ -145,12 +106,7 @@ def test_an_outage_holds_messages_without_attempts_and_staff_are_told(pg_app, pg
     from tests import factories
     from tests.conftest import Browserless
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens here
-    saved = {k: pg_app.config[k] for k in ("REC_SMTP_HOST", "REC_SMTP_PORT", "REC_SMTP_STARTTLS")}
-    pg_app.config.update(REC_SMTP_HOST="127.0.0.1", REC_SMTP_PORT=port, REC_SMTP_STARTTLS=False)
-    try:
+    with local_mail_settings(pg_app):  # nothing listens on its port
         with pg_app.app_context():
             for n in range(3):
                 queue_email(to=f"outage{n}@example.org", subject=f"Message {n}", body="Hello")
@@ -168,8 +124,6 @@ def test_an_outage_holds_messages_without_attempts_and_staff_are_told(pg_app, pg
             ).scalars().all()
             assert {(m.status, m.attempts, m.claim_token) for m in rows} == {("pending", 0, None)}
             assert all("Could not reach the mail server" in m.last_error for m in rows)
-    finally:
-        pg_app.config.update(saved)
     monkeypatch.setattr(outbox, "utcnow", lambda: start + timedelta(minutes=45))
     staff = Browserless(pg_client)
     staff.login(admin_email)

@@ -1,7 +1,6 @@
 """The outbox: written in the same transaction, delivered by send-mail, nothing lost."""
 
 import logging
-import socket
 from datetime import timedelta
 
 import pytest
@@ -12,19 +11,14 @@ from rec_portal.models import OutboxMessage
 from rec_portal.notifications.outbox import deliver_pending, queue_email
 from rec_portal.timeutil import utcnow
 from tests import factories
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.pgserver import free_port
 
 
 @pytest.fixture
 def smtp_config(app):
     """Point the app at a local SMTP port; restore afterwards."""
     saved = {k: app.config[k] for k in ("REC_SMTP_HOST", "REC_SMTP_PORT", "REC_SMTP_STARTTLS", "REC_SMTP_TIMEOUT")}
-    port = _free_port()
+    port = free_port()
     app.config.update(REC_SMTP_HOST="127.0.0.1", REC_SMTP_PORT=port, REC_SMTP_STARTTLS=False, REC_SMTP_TIMEOUT=3)
     yield port
     app.config.update(saved)

@@ -5,13 +5,8 @@ second."""
 
 from __future__ import annotations
 
-import asyncio
-import email
 import logging
-import socket
-import threading
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -25,185 +20,34 @@ from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.concurrency import run_at_once
 from tests.conftest import count_statements, csrf_from
-
-MAIL_KEYS = ("REC_SMTP_HOST", "REC_SMTP_PORT", "REC_SMTP_STARTTLS", "REC_SMTP_TIMEOUT",
-             "REC_SMTP_DATA_TIMEOUT", "REC_MAIL_CLAIM_LEASE_SECONDS", "REC_MAIL_MAX_ATTEMPTS")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def mail(app):
-    """Point the app at a local SMTP port with short timeouts; restore afterwards."""
-    saved = {k: app.config.get(k) for k in MAIL_KEYS}
-    port = _free_port()
-    app.config.update(REC_SMTP_HOST="127.0.0.1", REC_SMTP_PORT=port, REC_SMTP_STARTTLS=False,
-                      REC_SMTP_TIMEOUT=0.5, REC_SMTP_DATA_TIMEOUT=3, REC_MAIL_MAX_ATTEMPTS=8)
-    yield port
-    app.config.update(saved)
-
-
-class Inbox:
-    """An SMTP server's mailbox. ``refuse``: {address: reply} refused at RCPT;
-    ``data_replies``: replies to the end of DATA, in turn (then 250); ``delay``: seconds
-    before answering the end of DATA (the message is kept first); ``drop_after_data``:
-    close the connection instead of answering."""
-
-    def __init__(self, refuse=None, data_replies=(), delay=0.0, drop_after_data=False):
-        self.refuse = refuse or {}
-        self.data_replies = list(data_replies)
-        self.delay = delay
-        self.drop_after_data = drop_after_data
-        self.received = []  # (recipient, parsed message)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        for rcpt in envelope.rcpt_tos:
-            self.received.append((rcpt, email.message_from_bytes(envelope.original_content)))
-        if self.drop_after_data:
-            server.transport.close()
-            return "250 OK"
-        delay = (self.delay.pop(0) if self.delay else 0) if isinstance(self.delay, list) else self.delay
-        if delay:
-            await asyncio.sleep(delay)
-        return self.data_replies.pop(0) if self.data_replies else "250 Message accepted"
-
-    @property
-    def recipients(self):
-        return sorted(r for r, _ in self.received)
-
-
-@contextmanager
-def smtp_server(port, inbox, smtputf8=True):
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
-@contextmanager
-def scripted_server(port, after_data_command: str):
-    """A bare SMTP server: greets, accepts MAIL and RCPT, answers DATA with 354, then
-    ``after_data_command``: "drop" closes the connection at once (mid-message); with
-    ``"stall"`` it never greets at all."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(5)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-    connections = []
-
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            connections.append(conn)
-            if after_data_command == "stall":
-                continue
-            reader = conn.makefile("rb")
-            conn.sendall(b"220 test ESMTP\r\n")
-            for line in reader:
-                verb = line[:4].upper()
-                if verb in (b"EHLO", b"HELO"):
-                    conn.sendall(b"250 test\r\n")
-                elif verb == b"DATA":
-                    conn.sendall(b"354 go ahead\r\n")
-                    conn.shutdown(socket.SHUT_RDWR)
-                    conn.close()
-                    break
-                elif verb == b"QUIT":
-                    conn.sendall(b"221 bye\r\n")
-                    break
-                else:
-                    conn.sendall(b"250 OK\r\n")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
-        for conn in connections:
-            conn.close()
-
-
-def _messages():
-    db.session.expire_all()
-    return db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
-
-
-def _queue(addresses, **kwargs):
-    for n, address in enumerate(addresses):
-        queue_email(to=address, subject=f"Message {n}", body=f"Hello {n}", **kwargs)
-    db.session.commit()
-
-
-def _make_all_due():
-    """Every message due now: its own wait, and any run-level hold, are over."""
-    for message in _messages():
-        message.next_attempt_at = utcnow() - timedelta(seconds=1)
-        if message.claim_token is None:
-            message.claimed_until = None
-    db.session.commit()
-
-
-@contextmanager
-def later(monkeypatch, **delta):
-    """Run the outbox as if ``delta`` had passed (a later send-mail run)."""
-    shifted = utcnow() + timedelta(**delta)
-    monkeypatch.setattr(outbox, "utcnow", lambda: shifted)
-    try:
-        yield
-    finally:
-        monkeypatch.setattr(outbox, "utcnow", utcnow)
-
+from tests.smtp import Inbox, later, make_all_due, mail, messages, queue, scripted_server, smtp_server  # noqa: F401 - mail is a fixture
 
 # --- One refused message does not stop the run -------------------------------------------
 
 
 def test_a_refused_recipient_fails_alone_and_the_rest_are_sent(app, app_ctx, mail):
     addresses = [f"person{n:02}@example.org" for n in range(16)]
-    _queue(addresses)
+    queue(addresses)
     inbox = Inbox(refuse={"person02@example.org": "550 5.1.1 No such user here"})
     with smtp_server(mail, inbox):
         result = app.test_cli_runner().invoke(args=["rec", "send-mail"])
     assert inbox.recipients == [a for a in addresses if a != "person02@example.org"]
     assert "sent 15" in result.output and "refused 1" in result.output
-    refused = _messages()[2]
+    refused = messages()[2]
     assert (refused.status, refused.attempts) == ("failed", 1)
     assert "refused this address for good" in refused.last_error and "550" in refused.last_error
     assert refused.refused_at is not None
-    assert {m.status for m in _messages() if m.id != refused.id} == {"sent"}
+    assert {m.status for m in messages() if m.id != refused.id} == {"sent"}
 
 
 def test_a_temporary_refusal_retries_only_that_message(app, app_ctx, mail):
-    _queue(["a@example.org", "busy@example.org", "c@example.org"])
+    queue(["a@example.org", "busy@example.org", "c@example.org"])
     inbox = Inbox(refuse={"busy@example.org": "451 4.2.1 Mailbox busy, try later"})
     with smtp_server(mail, inbox):
         report = deliver_pending()
     assert inbox.recipients == ["a@example.org", "c@example.org"]
     assert (report.sent, report.retrying, report.refused) == (2, 1, 0)
-    first, busy, third = _messages()
+    first, busy, third = messages()
     assert (first.status, third.status) == ("sent", "sent")
     assert (busy.status, busy.attempts) == ("pending", 1)
     assert "try this address again later" in busy.last_error
@@ -211,12 +55,12 @@ def test_a_temporary_refusal_retries_only_that_message(app, app_ctx, mail):
 
 
 def test_an_address_the_server_cannot_take_fails_for_good(app, app_ctx, mail):
-    _queue(["a@example.org", "zoë@example.org", "c@example.org"])
+    queue(["a@example.org", "zoë@example.org", "c@example.org"])
     with smtp_server(mail, Inbox(), smtputf8=False) as inbox:
         report = deliver_pending()
     assert inbox.recipients == ["a@example.org", "c@example.org"]
     assert (report.sent, report.refused, report.retrying) == (2, 1, 0)
-    zoe = _messages()[1]
+    zoe = messages()[1]
     assert zoe.status == "failed" and "characters (such as accents)" in zoe.last_error
 
 
@@ -225,56 +69,56 @@ def test_our_sender_refused_stops_the_run_without_blaming_messages(app, app_ctx,
         async def handle_MAIL(self, server, session, envelope, address, mail_options):
             return "553 5.7.1 Sender address rejected"
 
-    _queue(["a@example.org", "b@example.org"])
+    queue(["a@example.org", "b@example.org"])
     with smtp_server(mail, RefusesSender()), caplog.at_level(logging.ERROR, logger="rec_portal.mail"):
         report = deliver_pending()
     assert "refused our sender address" in caplog.text and "REC_MAIL_FROM" in caplog.text
     assert report.stopped and report.retrying == 2
-    assert [(m.status, m.attempts) for m in _messages()] == [("pending", 0), ("pending", 0)]
+    assert [(m.status, m.attempts) for m in messages()] == [("pending", 0), ("pending", 0)]
 
 
 # --- Connection failures: retry what cannot have arrived, never what may have -----------
 
 
 def test_a_drop_mid_message_is_retried_and_the_rest_handed_back(app, app_ctx, mail, monkeypatch):
-    _queue(["a@example.org", "b@example.org"])
-    with scripted_server(mail, "drop"):
+    queue(["a@example.org", "b@example.org"])
+    with scripted_server(mail, replies={"DATA": "354-then-drop"}):
         report = deliver_pending()
     assert report.retrying == 2 and report.unconfirmed == 0
-    first, second = _messages()
+    first, second = messages()
     assert (first.status, first.attempts, second.status, second.attempts) == ("pending", 1, "pending", 0)
-    _make_all_due()
+    make_all_due()
     with smtp_server(mail, Inbox()) as inbox:
         deliver_pending()
     assert inbox.recipients == ["a@example.org", "b@example.org"]
 
 
 def test_a_server_that_never_greets_stops_the_run_quickly(app, app_ctx, mail):
-    _queue(["a@example.org", "b@example.org"])
+    queue(["a@example.org", "b@example.org"])
     started = time.monotonic()
-    with scripted_server(mail, "stall"):
+    with scripted_server(mail, greeting=None):
         report = deliver_pending()
     assert time.monotonic() - started < 3
     assert report.retrying == 2 and report.sent == 0
-    assert [m.status for m in _messages()] == ["pending", "pending"]
+    assert [m.status for m in messages()] == ["pending", "pending"]
 
 
 def test_a_late_answer_after_data_is_waited_for_and_sent_once(app, app_ctx, mail, monkeypatch):
     """The server answers after REC_SMTP_TIMEOUT (0.5 s) but within REC_SMTP_DATA_TIMEOUT."""
-    _queue(["a@example.org"])
+    queue(["a@example.org"])
     with smtp_server(mail, Inbox(delay=1.0)) as inbox:
         report = deliver_pending()
         with later(monkeypatch, hours=2):
             deliver_pending()
     assert report.sent == 1
     assert inbox.recipients == ["a@example.org"]
-    (message,) = _messages()
+    (message,) = messages()
     assert message.status == "sent" and message.attempts == 1
 
 
 def test_no_answer_after_data_is_unconfirmed_and_never_resent(app, app_ctx, mail, monkeypatch, client, login_as):
     app.config["REC_SMTP_DATA_TIMEOUT"] = 0.6
-    _queue(["a@example.org", "b@example.org"])
+    queue(["a@example.org", "b@example.org"])
     with smtp_server(mail, Inbox(delay=[2])) as inbox:
         report = deliver_pending()
         with later(monkeypatch, hours=2):
@@ -284,18 +128,18 @@ def test_no_answer_after_data_is_unconfirmed_and_never_resent(app, app_ctx, mail
     assert (report.unconfirmed, report.retrying) == (1, 1)
     assert inbox.recipients == ["a@example.org", "b@example.org"]
     assert again.sent == 1
-    first = _messages()[0]
+    first = messages()[0]
     assert first.status == "unconfirmed" and "may have been delivered" in first.last_error
 
 
 def test_a_connection_dropped_after_data_is_unconfirmed(app, app_ctx, mail, monkeypatch):
-    _queue(["a@example.org"])
+    queue(["a@example.org"])
     with smtp_server(mail, Inbox(drop_after_data=True)) as inbox:
         report = deliver_pending()
         with later(monkeypatch, hours=2):
             deliver_pending()
     assert report.unconfirmed == 1 and inbox.recipients == ["a@example.org"]
-    assert _messages()[0].status == "unconfirmed"
+    assert messages()[0].status == "unconfirmed"
 
 
 def test_a_run_killed_while_waiting_for_the_answer_is_not_resent(app, mail, monkeypatch, client, login_as):
@@ -311,7 +155,7 @@ def test_a_run_killed_while_waiting_for_the_answer_is_not_resent(app, mail, monk
             raise SystemExit("killed")
 
     with app.app_context():
-        _queue(["a@example.org"])
+        queue(["a@example.org"])
         with smtp_server(mail, Inbox()) as inbox:
             monkeypatch.setattr(smtplib.SMTP, "send", send_then_die)
             with pytest.raises(SystemExit):
@@ -322,7 +166,7 @@ def test_a_run_killed_while_waiting_for_the_answer_is_not_resent(app, mail, monk
                 report = deliver_pending()
         assert inbox.recipients == ["a@example.org"]  # received once, not again
         assert report.unconfirmed == 1
-        (message,) = _messages()
+        (message,) = messages()
         assert message.status == "unconfirmed" and message.claim_token is None
     login_as("admin")
     page = client.get("/admin/outbox").get_data(as_text=True)
@@ -340,7 +184,7 @@ def test_two_runs_with_a_slow_server_send_each_message_once(app, app_ctx, mail, 
     run starts once the first run's original lease has lapsed."""
     app.config["REC_MAIL_CLAIM_LEASE_SECONDS"] = 1
     monkeypatch.setattr(outbox, "CLAIM_LEASE", timedelta(seconds=1), raising=False)  # f424178
-    _queue([f"person{n}@example.org" for n in range(10)])
+    queue([f"person{n}@example.org" for n in range(10)])
 
     def second_run():
         time.sleep(1.2)
@@ -350,21 +194,21 @@ def test_two_runs_with_a_slow_server_send_each_message_once(app, app_ctx, mail, 
         reports = run_at_once(app, [deliver_pending, second_run])
     assert inbox.recipients == sorted(f"person{n}@example.org" for n in range(10))
     assert sum(r.sent for r in reports) == 10
-    assert {(m.status, m.claim_token) for m in _messages()} == {("sent", None)}
+    assert {(m.status, m.claim_token) for m in messages()} == {("sent", None)}
 
 
 def test_a_message_taken_by_another_run_is_skipped(app, app_ctx, mail):
-    _queue(["a@example.org", "b@example.org"])
+    queue(["a@example.org", "b@example.org"])
     claimed = outbox._claim(10)
     # The second message is lost to another run (its lease lapsed, another token took it).
-    taken = _messages()[1]
+    taken = messages()[1]
     taken.claim_token = "another-run"
     db.session.commit()
     report = outbox.DeliveryReport()
     with smtp_server(mail, Inbox()) as inbox:
         outbox._deliver(claimed, outbox.SmtpTransport(), report)
     assert inbox.recipients == ["a@example.org"] and report.sent == 1
-    assert (_messages()[1].status, _messages()[1].claim_token) == ("pending", "another-run")
+    assert (messages()[1].status, messages()[1].claim_token) == ("pending", "another-run")
 
 
 def test_the_lease_must_outlast_the_longest_send(monkeypatch, tmp_path):
@@ -383,12 +227,12 @@ def test_the_lease_must_outlast_the_longest_send(monkeypatch, tmp_path):
 
 
 def test_the_message_id_is_the_same_on_every_attempt(app, app_ctx, mail):
-    _queue(["a@example.org"])
+    queue(["a@example.org"])
     with smtp_server(mail, Inbox(data_replies=["451 4.3.0 Try again later"])) as inbox:
         deliver_pending()
-        _make_all_due()
+        make_all_due()
         deliver_pending()
-    (message,) = _messages()
+    (message,) = messages()
     assert message.status == "sent"
     ids = [m["Message-ID"] for _, m in inbox.received]
     assert len(ids) == 2 and ids[0] == ids[1] == message.message_id
@@ -403,19 +247,19 @@ def test_a_reset_email_past_its_link_expiry_is_not_sent(app, mail, web, monkeypa
         with later(monkeypatch, minutes=61):  # the link lasts 60 minutes
             report = deliver_pending()
         assert report.expired == 1 and report.sent == 0 and inbox.received == []
-        (message,) = _messages()
+        (message,) = messages()
         assert message.status == "expired" and "only useful until" in message.last_error
 
 
 def test_a_message_that_expires_while_waiting_its_turn_is_not_sent(app, app_ctx, mail, monkeypatch):
     """Re-checked just before sending: expired after the claim, before its turn."""
-    _queue(["a@example.org"], expires_at=utcnow() + timedelta(minutes=5))
+    queue(["a@example.org"], expires_at=utcnow() + timedelta(minutes=5))
     claimed = outbox._claim(10)
     report = outbox.DeliveryReport()
     with smtp_server(mail, Inbox()) as inbox, later(monkeypatch, minutes=6):
         outbox._deliver(claimed, outbox.SmtpTransport(), report)
     assert report.expired == 1 and inbox.received == []
-    assert _messages()[0].status == "expired"
+    assert messages()[0].status == "expired"
 
 
 def test_booking_emails_expire_when_the_session_is_over(app, login_as, web):
@@ -428,7 +272,7 @@ def test_booking_emails_expire_when_the_session_is_over(app, login_as, web):
         session_id, ends_at = session.id, session.ends_at
     web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
     with app.app_context():
-        (message,) = _messages()
+        (message,) = messages()
         assert message.to_address == me.email and message.expires_at == ends_at
 
 
@@ -538,9 +382,9 @@ def test_admin_home_counts_what_needs_attention(app, login_as, client):
 
 def test_purge_sent_bodies_keeps_the_record_and_deletes_the_text(app, app_ctx, login_as, client):
     now = utcnow()
-    _queue(["old@example.org", "recent@example.org", "waiting@example.org", "failed@example.org"],
+    queue(["old@example.org", "recent@example.org", "waiting@example.org", "failed@example.org"],
            attachment=("rec-session.ics", "text/calendar", "BEGIN:VCALENDAR"))
-    old, recent, waiting, failed = _messages()
+    old, recent, waiting, failed = messages()
     old.status, old.sent_at = "sent", now - timedelta(days=31)
     recent.status, recent.sent_at = "sent", now - timedelta(days=29)
     waiting.created_at = now - timedelta(days=40)  # still pending: kept whole
@@ -549,7 +393,7 @@ def test_purge_sent_bodies_keeps_the_record_and_deletes_the_text(app, app_ctx, l
     header = old.message_id
     assert outbox.purge_sent_bodies(now=now) == 2
     db.session.commit()
-    old, recent, waiting, failed = _messages()
+    old, recent, waiting, failed = messages()
     for purged in (old, failed):
         assert (purged.body_text, purged.subject, purged.attachment_body, purged.attachment_filename) == ("", "", None, None)
         assert purged.purged_at == now

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
-import threading
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -23,93 +20,15 @@ from rec_portal.notifications.outbox import deliver_pending, queue_email
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
-from tests.unit.test_outbox_delivery import (  # noqa: F401 - fixtures
+from tests.smtp import (  # noqa: F401 - mail is a fixture
     Inbox,
-    _messages,
-    _queue,
     later,
     mail,
+    messages,
+    queue,
+    scripted_server,
     smtp_server,
 )
-
-
-@contextmanager
-def scripted_server(port, *, greeting=b"220 test ESMTP", ehlo=(b"250 test",), replies=None):
-    """A bare SMTP server. ``ehlo``: the lines of the EHLO reply (extensions);
-    ``replies``: {verb: reply line, or "drop" to close the connection, or "tls-garbage" to
-    say 220 and then answer the TLS handshake with nonsense}; other verbs get 250."""
-    replies = replies or {}
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(5)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-    connections = []
-    verbs = []
-
-    def answer(conn):
-        reader = conn.makefile("rb")
-        conn.sendall(greeting + b"\r\n")
-        if not greeting.startswith(b"220"):
-            return
-        for line in reader:
-            verb = line.split(b" ")[0].split(b":")[0].strip().upper().decode()
-            verbs.append(verb)
-            reply = replies.get(verb)
-            if reply == "drop":
-                conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-                return
-            if reply == "tls-garbage":
-                conn.sendall(b"220 go ahead\r\n")
-                conn.sendall(b"this is not TLS\r\n" * 4)
-                conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-                return
-            if reply is not None:
-                conn.sendall(reply + b"\r\n")
-            elif verb == "EHLO":
-                lines = list(ehlo)
-                conn.sendall(b"".join(
-                    (b"250-" if n < len(lines) - 1 else b"250 ") + text.removeprefix(b"250 ") + b"\r\n"
-                    for n, text in enumerate(lines)))
-            elif verb == "QUIT":
-                conn.sendall(b"221 bye\r\n")
-                return
-            elif verb == "DATA":
-                conn.sendall(b"354 go ahead\r\n")
-            else:
-                conn.sendall(b"250 OK\r\n")
-
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            connections.append(conn)
-            threading.Thread(target=_quietly, args=(answer, conn), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield verbs
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
-        for conn in connections:
-            conn.close()
-
-
-def _quietly(function, *args):
-    try:
-        function(*args)
-    except OSError:
-        pass
 
 
 # --- 1. A long outage fails no message; staff see that emails are not going out ----------
@@ -119,25 +38,25 @@ def test_a_day_long_outage_fails_no_message(app, app_ctx, mail, monkeypatch):
     """Nothing listens on the mail port for 36 hours, send-mail running every 3 hours: no
     message is blamed, each keeps 0 attempts and the last problem; once the server is back
     both are delivered at their first attempt."""
-    _queue(["a@example.org", "b@example.org"])
+    queue(["a@example.org", "b@example.org"])
     for hours in range(3, 37, 3):
         with later(monkeypatch, hours=hours):
             report = deliver_pending()
         assert report.stopped and report.retrying == 2 and report.failed == 0
-    for message in _messages():
+    for message in messages():
         assert (message.status, message.attempts) == ("pending", 0)
         assert "Could not reach the mail server" in message.last_error
         assert "ConnectionRefusedError" in message.last_error
     with smtp_server(mail, Inbox()) as inbox, later(monkeypatch, hours=37):
         report = deliver_pending()
     assert report.sent == 2 and inbox.recipients == ["a@example.org", "b@example.org"]
-    assert [(m.status, m.attempts, m.last_error) for m in _messages()] == [("sent", 1, None)] * 2
+    assert [(m.status, m.attempts, m.last_error) for m in messages()] == [("sent", 1, None)] * 2
 
 
 def test_messages_are_held_for_the_runs_wait_after_an_outage(app, app_ctx, mail, monkeypatch):
     """Handed back without an attempt, but not taken again until the run-level wait (1
     minute, growing to 5 once the outage is long) is over."""
-    _queue(["a@example.org"])
+    queue(["a@example.org"])
     deliver_pending()
     assert deliver_pending().retrying == 0  # held: not tried again at once
     with smtp_server(mail, Inbox()) as inbox:
@@ -163,11 +82,11 @@ BEFORE_MAIL = {
 @pytest.mark.parametrize("fault", list(BEFORE_MAIL))
 def test_a_connection_failure_before_mail_is_no_attempt(app, app_ctx, mail, fault):
     app.config["REC_SMTP_STARTTLS"] = "STARTTLS" in fault or "TLS" in fault
-    _queue(["a@example.org", "b@example.org"])
+    queue(["a@example.org", "b@example.org"])
     with scripted_server(mail, **BEFORE_MAIL[fault]):
         report = deliver_pending()
     assert report.stopped and report.retrying == 2 and report.sent == 0
-    for message in _messages():
+    for message in messages():
         assert (message.status, message.attempts) == ("pending", 0), fault
         assert message.last_error and "mail server" in message.last_error
         assert message.claimed_until > utcnow() and message.claim_token is None
@@ -183,14 +102,14 @@ def test_a_server_without_starttls_or_auth_is_a_configuration_fault(app, app_ctx
     else:
         app.config.update(REC_SMTP_USERNAME="rec", REC_SMTP_PASSWORD="secret")
     try:
-        _queue(["a@example.org", "b@example.org"])
+        queue(["a@example.org", "b@example.org"])
         with scripted_server(mail, ehlo=ehlo), caplog.at_level(logging.ERROR, logger="rec_portal.mail"):
             report = deliver_pending()
     finally:
         app.config.update(REC_SMTP_USERNAME=None, REC_SMTP_PASSWORD=None)
     assert "the mail settings need fixing" in caplog.text and expected in caplog.text
     assert report.stopped and expected in report.stopped
-    assert [(m.status, m.attempts) for m in _messages()] == [("pending", 0), ("pending", 0)]
+    assert [(m.status, m.attempts) for m in messages()] == [("pending", 0), ("pending", 0)]
 
 
 def test_a_refused_sign_in_closes_the_connection(app, app_ctx, mail, monkeypatch):
@@ -204,7 +123,7 @@ def test_a_refused_sign_in_closes_the_connection(app, app_ctx, mail, monkeypatch
     monkeypatch.setattr(smtplib.SMTP, "__init__", tracked_init)
     app.config.update(REC_SMTP_USERNAME="rec", REC_SMTP_PASSWORD="wrong")
     try:
-        _queue(["a@example.org"])
+        queue(["a@example.org"])
         with scripted_server(mail, ehlo=(b"250 test", b"250 AUTH PLAIN LOGIN"),
                              replies={"AUTH": b"535 5.7.8 Authentication credentials invalid"}):
             report = deliver_pending()
@@ -212,13 +131,13 @@ def test_a_refused_sign_in_closes_the_connection(app, app_ctx, mail, monkeypatch
         app.config.update(REC_SMTP_USERNAME=None, REC_SMTP_PASSWORD=None)
     assert report.stopped and "did not accept our sign-in" in report.stopped
     assert opened and all(smtp.sock is None for smtp in opened)
-    assert [(m.status, m.attempts) for m in _messages()] == [("pending", 0)]
+    assert [(m.status, m.attempts) for m in messages()] == [("pending", 0)]
 
 
 def test_staff_see_when_emails_are_not_going_out(app, mail, login_as, client, monkeypatch):
     login_as("admin")
     with app.app_context():
-        _queue(["a@example.org"])
+        queue(["a@example.org"])
         deliver_pending()  # nothing listens: the problem is recorded
     for path in ("/admin", "/admin/outbox"):
         with later(monkeypatch, minutes=10):
@@ -241,7 +160,7 @@ def test_staff_are_told_when_nothing_is_sending_at_all(app, login_as, client, mo
     """No run has recorded a problem (send-mail is not running): still shown, with a hint."""
     login_as("admin")
     with app.app_context():
-        _queue(["a@example.org"])
+        queue(["a@example.org"])
     with later(monkeypatch, hours=3):
         page = client.get("/admin").get_data(as_text=True)
     assert "Emails are not going out" in page and "has waited 3 hours" in page
@@ -260,7 +179,7 @@ def test_a_refusal_after_data_fails_the_message_but_does_not_warn_the_person(app
         with smtp_server(mail, Inbox(data_replies=[reply])):
             report = deliver_pending()
         assert report.refused == 1
-        (message,) = _messages()
+        (message,) = messages()
         assert message.status == "failed" and message.refused_at is None
         assert reply[:3] in message.last_error
     for url in ("/my/account", "/my/courses"):
@@ -289,7 +208,7 @@ def test_a_message_too_large_for_the_server_fails_without_warning_the_person(app
     finally:
         controller.stop()
     assert report.refused == 1 and inbox.received == []
-    (message,) = _messages()
+    (message,) = messages()
     assert message.status == "failed" and message.refused_at is None
     assert "too large" in message.last_error
     assert outbox.undelivered_since(user) is None
@@ -304,7 +223,7 @@ def test_the_message_size_is_declared(app, app_ctx, mail):
             envelope.mail_from = address
             return "250 OK"
 
-    _queue(["a@example.org"])
+    queue(["a@example.org"])
     with smtp_server(mail, Recording()) as inbox:
         assert deliver_pending().sent == 1
     (size,) = [o for o in inbox.options if o.upper().startswith("SIZE=")]
@@ -318,7 +237,7 @@ def test_the_warning_says_since_when_emails_have_not_reached_them(app, mail, log
         db.session.commit()
         with smtp_server(mail, Inbox(refuse={me.email: "550 5.1.1 No such user"})):
             deliver_pending()
-        (message,) = _messages()
+        (message,) = messages()
         day = format_uk(message.refused_at, with_time=False)
     for url in ("/my/account", "/my/courses"):
         page = client.get(url).get_data(as_text=True)
@@ -333,7 +252,7 @@ def test_an_address_our_server_cannot_take_is_not_called_a_mistake(app, mail, lo
         db.session.commit()
         with smtp_server(mail, Inbox(), smtputf8=False):
             deliver_pending()
-        assert _messages()[0].refused_at is not None
+        assert messages()[0].refused_at is not None
     for url in ("/my/account", "/my/courses"):
         page = client.get(url).get_data(as_text=True)
         assert "emails to zoë@example.org have not reached you" in page, url
@@ -433,9 +352,9 @@ def test_a_server_that_closes_a_used_connection_gets_a_fresh_one(app, app_ctx, m
             envelope.mail_from = address
             return "250 OK"
 
-    _queue(["a@example.org", "b@example.org", "c@example.org"])
+    queue(["a@example.org", "b@example.org", "c@example.org"])
     with smtp_server(mail, OnePerConnection()) as inbox:
         report = deliver_pending()
     assert report.sent == 3 and not report.stopped
     assert inbox.recipients == ["a@example.org", "b@example.org", "c@example.org"]
-    assert [m.attempts for m in _messages()] == [1, 1, 1]
+    assert [m.attempts for m in messages()] == [1, 1, 1]

@@ -10,10 +10,10 @@ from sqlalchemy import update
 from rec_portal.extensions import db
 from rec_portal.models import OutboxMessage
 from rec_portal.notifications import outbox
-from tests.unit.test_outbox_delivery import (  # noqa: F401 - fixtures
+from tests.smtp import (  # noqa: F401 - mail is a fixture
     Inbox,
-    _messages,
-    _queue,
+    messages,
+    queue,
     mail,
     smtp_server,
 )
@@ -23,7 +23,7 @@ def test_a_claim_lost_before_the_final_dot_is_not_sent(app, app_ctx, mail, monke
     """The run's lease lapsed while it talked to the server (a stall, a paused process) and
     another run took the message: the marker finds the claim gone, so the final "." is
     never sent (the other run sends it), and nothing is written over the other run's claim."""
-    _queue(["a@example.org", "b@example.org"])
+    queue(["a@example.org", "b@example.org"])
     claimed = outbox._claim(10)
     real_rcpt = smtplib.SMTP.rcpt
 
@@ -40,7 +40,7 @@ def test_a_claim_lost_before_the_final_dot_is_not_sent(app, app_ctx, mail, monke
     with smtp_server(mail, Inbox()) as inbox:
         outbox._deliver(claimed, outbox.SmtpTransport(), report)
     assert inbox.recipients == ["b@example.org"]  # "a" is left to the run that holds it
-    first, second = _messages()
+    first, second = messages()
     assert (first.status, first.claim_token, first.awaiting_reply_at, first.attempts) == (
         "pending", "another-run", None, 0)
     assert second.status == "sent" and report.sent == 1
@@ -106,7 +106,7 @@ def test_a_waiting_list_place_expires_when_the_session_starts(app, login_as, web
         session_id, starts_at = session.id, session.starts_at
     web.submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
     with app.app_context():
-        (message,) = _messages()
+        (message,) = messages()
         assert "waiting list" in message.subject and message.expires_at == starts_at
 
 
@@ -141,13 +141,13 @@ def test_an_international_domain_is_sent_as_ascii_to_a_server_without_smtputf8(a
     """Registration accepts jo@bücher.de. Only the domain has an accent, and a domain has
     an ASCII form (IDNA), so no SMTPUTF8 is needed: it is delivered, To: header included.
     A local part with an accent still needs SMTPUTF8."""
-    _queue(["jo@bücher.de", "zoë@example.org"])
+    queue(["jo@bücher.de", "zoë@example.org"])
     with smtp_server(mail, Inbox(), smtputf8=False) as inbox:
         report = outbox.deliver_pending()
     assert inbox.recipients == ["jo@xn--bcher-kva.de"]
     assert inbox.received[0][1]["To"] == "jo@xn--bcher-kva.de"
     assert (report.sent, report.refused) == (1, 1)
-    jo, zoe = _messages()
+    jo, zoe = messages()
     assert jo.status == "sent" and jo.to_address == "jo@bücher.de"
     assert zoe.status == "failed" and "characters (such as accents)" in zoe.last_error
 
