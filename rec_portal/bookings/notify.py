@@ -1,5 +1,9 @@
 """Emails about bookings. Subjects are neutral: a course title can say more about a person
-than they want in an inbox preview."""
+than they want in an inbox preview.
+
+Who queues which (bookings/operations.py says why): ``place_offered`` and ``swap_possible``
+are queued by the operations themselves, never by a caller; ``booking_made`` and
+``booking_cancelled`` by the caller, for what the person acting asked for."""
 
 from __future__ import annotations
 

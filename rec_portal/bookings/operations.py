@@ -10,6 +10,24 @@ which takes the database's write lock before the count is read. The partial uniq
 One place per person per course: ``lock_session`` first locks the session's course row, so
 every change to who holds a place on any date of one course happens one at a time, and
 a promotion on one date always sees a place just booked on another.
+
+Who is told, and by whom (emails in ``bookings/notify.py``, queued through the outbox in
+the same transaction, so they exist exactly when the change is committed):
+
+- Anyone given a place from a waiting list is told "a place is yours" (``notify.
+  place_offered``) by the operation that gives it, once per person: ``fill_free_places``
+  (and so ``book_place``'s swap, ``cancel_booking``, ``serve_other_waiting_lists``,
+  ``change_capacity``), ``give_place_to`` and ``swap_to_waiting_place``. Callers never
+  queue it: the lists of people promoted that operations return are for what the page
+  says, not for telling them.
+- Someone passed over for a free place because they hold another date of the course is
+  told once that they can swap (``notify.swap_possible``, in ``fill_free_places``).
+- The person acting is told of what they asked for by the caller, which knows who asked
+  and whether to tell them: the place booked or the waiting list joined
+  (``notify.booking_made``), the booking cancelled and the places given up or lists left
+  by choosing to swap (``notify.booking_cancelled``, for ``BookingResult.released``).
+  Account deletion tells nobody, a walk-in is told only while the session runs, demo
+  data tells nobody.
 """
 
 from __future__ import annotations
@@ -385,7 +403,17 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
         booking.confirmed_at = now
         booking.promoted_at = now
     db.session.flush()
+    for booking in waiting:
+        _tell_place_is_theirs(booking)
     return list(waiting)
+
+
+def _tell_place_is_theirs(booking: Booking) -> None:
+    """Queue "a place is yours" for a place just given from a waiting list. Every operation
+    that gives one calls this, once per place, so no caller needs to (or may)."""
+    from rec_portal.bookings import notify
+
+    notify.place_offered(booking)
 
 
 def _pass_over_people_with_a_place(session: CourseSession, waiting: list[Booking], free: int,
@@ -503,7 +531,8 @@ def cancel_booking(
     booking_id: int, *, now: datetime | None = None, by_student: bool = False
 ) -> list[Booking]:
     """Cancel a booking or leave a waiting list. Returns the bookings promoted into the
-    place that was freed (in the same transaction; nobody once the session has started).
+    place that was freed (in the same transaction; nobody once the session has started),
+    each already told; the caller tells the person whose booking it was, if it should.
     ``by_student``: the student is cancelling their own place, which they cannot do once
     the session has started (staff still can)."""
     now = now or utcnow()
@@ -523,7 +552,8 @@ def cancel_booking(
 
 
 def change_capacity(session_id: int, capacity: int, *, now: datetime | None = None) -> list[Booking]:
-    """Set a session's capacity; raising it gives the new places to the people waiting."""
+    """Set a session's capacity; raising it gives the new places to the people waiting
+    (returned, each already told)."""
     session = lock_session(session_id)
     if session is None:
         raise BookingRefused("This session does not exist.")
@@ -597,6 +627,7 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    _tell_place_is_theirs(booking)
     return booking
 
 
@@ -614,7 +645,8 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     result = BookingResult(booking)
     # Anyone entitled to a free place before them gets it first (usually nobody). That may
     # be them: the place they held elsewhere is over or gone since the page was shown.
-    # ``promoted`` lists the others only, so the caller tells them once, as result.booking.
+    # ``promoted`` lists the others only; everyone given a place, them included, is told
+    # once (by fill_free_places, or below).
     result.promoted += [b for b in fill_free_places(session, now) if b.id != booking.id]
     db.session.refresh(booking)
     if booking.status == CONFIRMED:
@@ -631,6 +663,7 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    _tell_place_is_theirs(booking)
     for other in same_course_bookings(session, booking.student_id, now):
         if other.status == CONFIRMED:
             result.places_given_up.append(other)

@@ -87,11 +87,10 @@ def _booked_message(result: operations.BookingResult) -> str:
 
 
 def _notify_booked(result: operations.BookingResult) -> None:
+    # What they asked for; anyone given a place was told by the operation.
     notify.booking_made(result.booking, result.waitlist_position)
     for other in result.released:
         notify.booking_cancelled(other)
-    for other in result.promoted:
-        notify.place_offered(other)
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
@@ -159,9 +158,7 @@ def cancel(booking_id: int):
         except operations.BookingRefused as refused:
             db.session.rollback()
             return _cancel_refused(booking, refused.message)
-        notify.booking_cancelled(booking)
-        for other in promoted:
-            notify.place_offered(other)
+        notify.booking_cancelled(booking)  # anyone given a place was told by the operation
         db.session.commit()
         message = "You have left the waiting list." if was_waiting else "Your place has been cancelled."
         # Giving up a place can let them have a place they were waiting for on another date.
@@ -204,12 +201,10 @@ def swap(booking_id: int):
             return _panel(booking.session, error=refusal.message, error_title="You could not swap", status=400)
         flash(refusal.message, "error")
         return redirect(url_for("bookings.my_courses"))
-    # One message each: result.promoted never includes the student themselves.
-    notify.place_offered(result.booking)
+    # The operation told everyone given a place (them included); they are told here of
+    # the place they gave up.
     for other in result.released:
         notify.booking_cancelled(other)
-    for other in result.promoted:
-        notify.place_offered(other)
     db.session.commit()
     day = format_uk(booking.session.starts_at)
     if result.released:

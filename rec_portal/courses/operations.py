@@ -10,7 +10,6 @@ from itertools import pairwise
 from flask import render_template
 from sqlalchemy import func, select
 
-from rec_portal.bookings import notify
 from rec_portal.bookings.operations import (
     change_capacity,
     lock_session,
@@ -285,9 +284,9 @@ def update_session(
     session.booking_opens_at, session.booking_closes_at = booking_opens_at, booking_closes_at
     db.session.flush()
     if capacity != session.capacity:
-        # Raises if below the people booked; new places go to the people waiting.
-        for promoted in change_capacity(session.id, capacity):
-            notify.place_offered(promoted)
+        # Raises if below the people booked; new places go to the people waiting, who are
+        # told by change_capacity.
+        change_capacity(session.id, capacity)
     if changes:
         for booking in _people_on(session):
             queue_email(
@@ -348,8 +347,7 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     notify_roster_of_change(session, "cancelled")
     db.session.flush()
     for booking in held_places:
-        for promoted in serve_other_waiting_lists(booking, now):
-            notify.place_offered(promoted)
+        serve_other_waiting_lists(booking, now)  # tells anyone it gives a place
     if session.individual:  # its workshop request goes back to the queue, as new
         from rec_portal.workshops.operations import session_cancelled
 

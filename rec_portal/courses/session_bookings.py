@@ -144,11 +144,10 @@ def book_for_student(session_id: int):
         db.session.rollback()
         flash(_third_person(refusal.message, student.full_name), "error")
     else:
+        # Anyone given a place was told by the operation.
         notify.booking_made(result.booking, result.waitlist_position)
         for other in result.released:
             notify.booking_cancelled(other)
-        for other in result.promoted:
-            notify.place_offered(other)
         db.session.commit()
         where = ("has a place" if result.booking.status == CONFIRMED
                  else f"is on the waiting list, number {result.waitlist_position}")
@@ -179,9 +178,7 @@ def cancel_for_student(booking_id: int):
             db.session.rollback()
             flash(refusal.message, "error")
         else:
-            notify.booking_cancelled(booking)
-            for other in promoted:
-                notify.place_offered(other)
+            notify.booking_cancelled(booking)  # anyone given a place was told by the operation
             db.session.commit()
             flash(f"{booking.student.full_name}’s booking is cancelled.{_moved_up(booking, promoted)}",
                   "success")
@@ -206,12 +203,11 @@ def give_place(booking_id: int):
     booking = _booking_or_404(booking_id)
     if StatusForm().validate_on_submit():
         try:
-            operations.give_place_to(booking.id)
+            operations.give_place_to(booking.id)  # and tells them
         except operations.BookingRefused as refusal:
             db.session.rollback()
             flash(refusal.message, "error")
         else:
-            notify.place_offered(booking)
             db.session.commit()
             flash(f"{booking.student.full_name} now has a place.", "success")
     return redirect(url_for("courses.session_bookings", session_id=booking.session_id))

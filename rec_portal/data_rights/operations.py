@@ -323,7 +323,6 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     """Remove or anonymise everything personal about ``user``. What stays: the row (so
     bookings and attendance still count), with no name, email or password; bookings with
     their dates and status. Future places are given up (and offered to the waiting list)."""
-    from rec_portal.bookings import notify
     from rec_portal.bookings.operations import cancel_booking
 
     now = now or utcnow()
@@ -350,8 +349,7 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     for booking_id in upcoming:
         if booking_id in kept:
             continue
-        for promoted in cancel_booking(booking_id, now=now):
-            notify.place_offered(promoted)
+        cancel_booking(booking_id, now=now)  # tells anyone given the place freed
 
     # A facilitator leaves the rosters of sessions still to come (they show as gaps);
     # past assignments stay, for delivery and fidelity counts, under the anonymous row.

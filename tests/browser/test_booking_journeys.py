@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from rec_portal.bookings import notify, operations
+from rec_portal.bookings import operations
 from rec_portal.extensions import db
 from rec_portal.models import OutboxMessage
 from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
@@ -263,13 +263,10 @@ def test_join_the_waiting_list_and_get_a_place_when_one_frees(visitor, live_serv
     expect(my_courses_section(visitor, "Booked")).to_have_count(0)
 
     # The other student cancels. cancel_booking promotes the first person waiting in the
-    # same transaction; telling them is the caller's job (operations never notify), so this
-    # does what the cancel page does (rec_portal/bookings/views.py: cancel).
+    # same transaction and queues their "a place is yours" email itself.
     with live_server.app.test_request_context():
         promoted = operations.cancel_booking(taken_id)
         assert [b.student_id for b in promoted] == [student_id]
-        for booking in promoted:
-            notify.place_offered(booking)
         db.session.commit()
         db.session.remove()
 
