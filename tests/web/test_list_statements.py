@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from rec_portal.extensions import db
@@ -135,3 +136,23 @@ def test_the_data_export_runs_the_same_statements_whatever_the_number_of_booking
     assert all(b["attendance"] and b["attendance"][0]["attendance"] == "present" for b in data["bookings"])
     assert sorted(b["course"] for b in data["bookings"]) == sorted(f"Course {i}" for i in range(LARGE))
     _same(small, large)
+
+
+# --- Rendered first, then recorded ------------------------------------------------------------
+# A page that fails to render claims nothing: no "class list opened" row is kept.
+
+@pytest.mark.parametrize("module, url", [
+    ("rec_portal.courses.session_bookings", "/admin/courses/sessions/{s}/bookings"),
+    ("rec_portal.facilitation.views", "/facilitate/sessions/{s}"),
+])
+def test_a_list_that_fails_to_render_is_not_recorded_as_viewed(login_as, client, app, monkeypatch, module, url):
+    login_as("admin")
+    session_id, _ = _session_with(app, SMALL)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the template could not be rendered")
+
+    monkeypatch.setattr(f"{module}.render_template", broken)
+    response = client.get(url.format(s=session_id))
+    assert response.status_code == 500  # the portal's own error page
+    assert _audited(app, f"session {session_id}") == 0
