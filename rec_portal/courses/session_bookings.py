@@ -71,9 +71,7 @@ def session_bookings(session_id: int):
             p for p in db.session.execute(people_query(walk_in_q, STUDENT).limit(10)).scalars()
             if p.id not in already and p.active
         ]
-    audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "courses/session_bookings.html", session=session, booked=booked, waiting=waiting,
         # Places with attendance recorded cannot be cancelled (bookings.operations).
         marked=operations.marked_bookings([b.id for b in booked]),
@@ -82,6 +80,12 @@ def session_bookings(session_id: int):
         attended=operations.attended_other_dates([b.id for b in waiting]),
         q=q, found=found, form=StatusForm(), walk_in_q=walk_in_q, walk_in_found=walk_in_found,
     )
+    # Rendered first, then recorded: committing expires every loaded row, and rendering
+    # after it would reload each booking and person one by one. If rendering fails,
+    # nothing is recorded as viewed.
+    audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
+    db.session.commit()
+    return page
 
 
 @bp.route("/sessions/<int:session_id>/walk-ins", methods=["POST"])

@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from rec_portal import audit
 from rec_portal.errors import DomainError
@@ -136,7 +137,11 @@ def collect(user: User) -> dict:
     reviews = rows(select(PlanReview).where(PlanReview.user_id == uid).order_by(PlanReview.review_date))
     people = rows(select(TrustedPerson).where(TrustedPerson.user_id == uid).order_by(TrustedPerson.position, TrustedPerson.id))
     services = rows(select(SafetyPlanService).where(SafetyPlanService.user_id == uid).order_by(SafetyPlanService.added_at))
-    bookings = rows(select(Booking).where(Booking.student_id == uid).order_by(Booking.queued_at))
+    # Each booking's session and course (and each mark's date) loaded with the list, in a
+    # fixed number of statements, not one by one per row.
+    of_session = selectinload(Booking.session).selectinload(CourseSession.course)
+    bookings = rows(select(Booking).where(Booking.student_id == uid).order_by(Booking.queued_at)
+                    .options(of_session))
     sessions = rows(select(UserSession).where(UserSession.user_id == uid).order_by(UserSession.created_at))
     resets = rows(select(PasswordResetToken).where(PasswordResetToken.user_id == uid).order_by(PasswordResetToken.created_at))
     events = rows(
@@ -152,7 +157,7 @@ def collect(user: User) -> dict:
     drafts = rows(select(SavedDraft).where(SavedDraft.user_id == uid).order_by(SavedDraft.created_at))
     attended = {}
     for mark in rows(select(Attendance).join(Booking, Booking.id == Attendance.booking_id)
-                     .where(Booking.student_id == uid)):
+                     .where(Booking.student_id == uid).options(selectinload(Attendance.session_date))):
         attended.setdefault(mark.booking_id, []).append(
             {"date": _iso(mark.session_date.starts_at), "attendance": mark.status}
         )

@@ -258,12 +258,15 @@ def class_list(session_id: int):
     people = queries.class_list(session)
     roster = queries.roster_of([session.id]).get(session.id, [])
     summary = attendance_queries.attendance_summary(session)
-    audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "facilitation/class_list.html", session=session, people=people, roster=roster,
         summary=summary, now=utcnow(),
     )
+    # Rendered first, then recorded (see courses.session_bookings): a commit before
+    # rendering would expire the list and reload each person one by one.
+    audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
+    db.session.commit()
+    return page
 
 
 # --- Register -----------------------------------------------------------------------------
