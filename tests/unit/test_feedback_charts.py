@@ -10,18 +10,14 @@ from decimal import Decimal
 
 from rec_portal.feedback_review import charts
 from rec_portal.feedback_review.dashboard import (
-    HELD_BACK,
     SUPPRESSED,
     Distribution,
     Guard,
     Rate,
     Score,
     TrendRow,
-    enough,
-    hold_more,
-    percent,
 )
-from rec_portal.models.feedback import SMALL_NUMBER
+from rec_portal.stats import HELD_BACK, SMALL_NUMBER, enough, hold_more, percent
 
 SVG = "{http://www.w3.org/2000/svg}"
 
