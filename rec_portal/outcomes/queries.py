@@ -22,7 +22,6 @@ from sqlalchemy import and_, case, func, select
 from markupsafe import Markup
 
 from rec_portal.extensions import db
-from rec_portal.feedback_review import charts
 from rec_portal.models.outcomes import (
     CRIME_TYPES,
     OUTCOME_STAGES,
@@ -33,7 +32,7 @@ from rec_portal.models.outcomes import (
     OutcomeQuarterFigure,
 )
 from rec_portal.outcomes import suppression as s
-from rec_portal.stats import FEWER, HELD_BACK, percent
+from rec_portal.stats import FEWER, HELD_BACK, charts, percent
 from rec_portal.timeutil import format_uk, to_uk, uk_to_utc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -6,6 +6,7 @@ and PDF of the portal follows when it shows a figure to staff.
   would let a held-back figure be worked out from totals or other shown figures is held
   back too (:func:`hold_more` for a table's rows against a shown total, :func:`suppress`
   for a table with several equations).
+- :mod:`rec_portal.stats.charts`: accessible SVG bar charts drawn on the server.
 - :mod:`rec_portal.stats.figures`: one :func:`percent` (whole per cent, halves rounded up)
   and one :func:`average` (to one decimal place, halves rounded up).
 
