@@ -13,6 +13,7 @@ from markupsafe import Markup
 from rec_portal.htmx import is_htmx
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
+from rec_portal.stats import SMALL_NUMBER
 from rec_portal.timeutil import format_uk, to_uk
 
 
@@ -229,6 +230,7 @@ def init_templating(app: Flask) -> None:
         delivery_labels=DELIVERY_LABELS,
         role_choices=[{"value": r, "text": ROLE_LABELS[r]} for r in ROLES],
         ROLE_LABELS=ROLE_LABELS,
+        small_number=SMALL_NUMBER,  # rec_portal/stats: counts below it (and above 0) are held back
     )
     app.jinja_env.filters["role_list"] = lambda names: ", ".join(
         ROLE_LABELS[r] for r in ROLES if r in names

@@ -21,7 +21,6 @@ Definitions (also printed on the report page):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -41,14 +40,8 @@ from rec_portal.models import (
 from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED
+from rec_portal.stats import percent
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
-
-
-def percent(attended: int, booked: int) -> int | None:
-    """Whole per cent, halves rounded up (None when nobody was booked)."""
-    if not booked:
-        return None
-    return math.floor(100 * attended / booked + 0.5)
 
 
 # --- Attendance per course and per session --------------------------------------------------

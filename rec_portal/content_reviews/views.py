@@ -30,10 +30,10 @@ from rec_portal.models.accounts import ADMIN
 from rec_portal.models.feedback import (
     AUDIENCE_LABELS,
     REVIEW_DRAFT,
-    SMALL_NUMBER,
     ContentReview,
     ContentReviewItem,
 )
+from rec_portal.stats import SMALL_NUMBER
 from rec_portal.templating import add_error, form_errors
 from rec_portal.timeutil import utcnow
 

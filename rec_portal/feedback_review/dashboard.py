@@ -4,9 +4,10 @@ Every page runs a fixed number of statements whatever the number of responses: c
 distributions and averages are GROUP BY queries; Python only adds up the grouped rows
 (at most sessions x questions x 5 of them) and never loops over answers.
 
-The small-numbers rules (one place, the same for admins and facilitators) are
-:func:`enough`, :func:`hold_more` and :class:`Guard`; every figure on the pages goes through
-them. In plain English: figures are not shown when they come from fewer than 8 responses,
+The small-numbers rules are rec_portal/stats/small_numbers.py (:func:`enough`,
+:func:`hold_more`, the same for admins and facilitators as everywhere in the portal);
+:class:`Guard` applies them to a course's sessions, and every figure on the pages goes
+through them. In plain English: figures are not shown when they come from fewer than 8 responses,
 or when they would let someone work out figures from fewer than 8.
 
 1. Primary: a count, distribution, average or rate worked out from 1 to 7 responses (or
@@ -44,7 +45,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 
@@ -59,7 +60,6 @@ from rec_portal.models.feedback import (
     RATING,
     REVIEW_COMPLETED,
     SCORED_KINDS,
-    SMALL_NUMBER,
     YES_NO,
     ContentReview,
     FeedbackAnswer,
@@ -77,33 +77,11 @@ from rec_portal.feedback_review.pools import (
     session_term,
     term_states,
 )
+from rec_portal.stats import FEWER, HELD_BACK, SMALL_NUMBER, average, enough, held_counts, hold_more, percent
 from rec_portal.timeutil import uk_to_utc
 
 COMMENTS_PER_PAGE = 50
 SUPPRESSED = f"fewer than {SMALL_NUMBER} responses"  # a whole-course figure from 1 to 7 responses
-FEWER = f"fewer than {SMALL_NUMBER}"  # the whole course's Responses figure, from 1 to 7
-HELD_BACK = "not shown"  # any figure held back in a table or a filtered view (see the module's docstring)
-
-
-def enough(responses: int) -> bool:
-    """Rule 1 (primary), used for every figure: only show aggregates worked out from at
-    least ``SMALL_NUMBER`` responses (or answers), so no one can be singled out."""
-    return responses >= SMALL_NUMBER
-
-
-def hold_more(counts: dict, held: set) -> set:
-    """Rule 2 (secondary): ``counts`` gives each row of a table its count (in table order)
-    and ``held`` the rows already held back. While the held-back rows come to 1 to 7, hold
-    back the next smallest shown row (the earliest of equal ones) as well. Rows with no
-    count are never added: they would not help."""
-    held = set(held)
-    total = sum(counts[k] for k in held)
-    for key in sorted((k for k in counts if k not in held and counts[k] > 0), key=lambda k: counts[k]):
-        if not 0 < total < SMALL_NUMBER:
-            break
-        held.add(key)
-        total += counts[key]
-    return held
 
 
 @dataclass(frozen=True)
@@ -116,7 +94,7 @@ class Guard:
 
     @classmethod
     def over(cls, counts: dict[int, int]) -> Guard:
-        return cls(counts, frozenset(hold_more(counts, {k for k, n in counts.items() if 0 < n < SMALL_NUMBER})))
+        return cls(counts, frozenset(hold_more(counts, held_counts(counts))))
 
     def row(self, session_id: int) -> bool:
         """Whether the session's own row may show this figure."""
@@ -128,15 +106,6 @@ class Guard:
         rest = sum(self.counts.values()) - n
         inside = self.held & session_ids
         return enough(n) and (rest == 0 or enough(rest)) and (not inside or inside == self.held)
-
-
-def _half_up(value: Decimal, places: str = "1") -> Decimal:
-    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-
-def percent(part: int, whole: int) -> int:
-    """Whole per cent, halves rounded up."""
-    return int(_half_up(Decimal(100 * part) / Decimal(whole)))
 
 
 # --- Figures ----------------------------------------------------------------------------------
@@ -161,7 +130,7 @@ class Score:
         """Rating and agreement: the mean to one decimal place (None if held back)."""
         if not self.shown or self.kind == YES_NO:
             return None
-        return _half_up(Decimal(self.total) / Decimal(self.answers), "0.1")
+        return average(self.total, self.answers)
 
     @property
     def yes_percent(self) -> int | None:

@@ -8,7 +8,7 @@ or time, an order of arrival or a database id. So:
 - anonymous ratings and comments are shown only as a pool: all the anonymous responses
   to the course's completed sessions that started in one term (the academic terms of
   :mod:`rec_portal.attendance.reports`), and only once the pool is *closed* and holds at
-  least ``SMALL_NUMBER`` (8) responses. A pool is never narrowed by the dashboard's
+  least ``SMALL_NUMBER`` (rec_portal/stats) responses. A pool is never narrowed by the dashboard's
   session or date filters: they only choose which terms' pools are shown;
 - a pool closes when feedback can no longer be given on any session in it: the term has
   ended and every session of the course that started in it has passed its feedback
@@ -49,11 +49,11 @@ from rec_portal.models.feedback import (
     FOR_STUDENTS,
     FREE_TEXT,
     SCORED_KINDS,
-    SMALL_NUMBER,
     FeedbackAnswer,
     FeedbackQuestion,
     FeedbackResponse,
 )
+from rec_portal.stats import SMALL_NUMBER, enough
 from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
 
 HELD_UNTIL_MORE = (
@@ -171,10 +171,6 @@ def pool_states(course_id: int | None = None, now: datetime | None = None) -> di
 
 def term_states(course_id: int, now: datetime | None = None) -> dict[Term, PoolState]:
     return {t: state for (_c, t), state in pool_states(course_id, now).items()}
-
-
-def enough(responses: int) -> bool:
-    return responses >= SMALL_NUMBER
 
 
 def rate_allowed(chosen: dict[int, datetime], every: dict[int, datetime], states: dict[Term, PoolState]) -> bool:

@@ -59,9 +59,6 @@ SCORED_KINDS = (RATING, AGREEMENT, YES_NO)
 QUESTION_TEXT_MAX = 300
 ANSWER_TEXT_MAX = 2000
 
-# Aggregates from fewer responses than this are not shown ("fewer than 8 responses").
-SMALL_NUMBER = 8
-
 
 class FeedbackQuestion(db.Model):
     __tablename__ = "feedback_questions"

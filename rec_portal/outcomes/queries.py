@@ -22,7 +22,6 @@ from sqlalchemy import and_, case, func, select
 from markupsafe import Markup
 
 from rec_portal.extensions import db
-from rec_portal.feedback_review import charts
 from rec_portal.models.outcomes import (
     CRIME_TYPES,
     OUTCOME_STAGES,
@@ -33,11 +32,10 @@ from rec_portal.models.outcomes import (
     OutcomeQuarterFigure,
 )
 from rec_portal.outcomes import suppression as s
+from rec_portal.stats import FEWER, HELD_BACK, charts, percent
 from rec_portal.timeutil import format_uk, to_uk, uk_to_utc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-FEWER = f"fewer than {s.SMALL_NUMBER}"  # a count of 1 to 7
-HELD_BACK = "not shown"  # held back so that a small number cannot be worked out
 CRIME_COLUMNS = tuple(f"crime:{code}" for code in CRIME_TYPES)
 
 
@@ -120,8 +118,8 @@ class Share:
 def _share(numerator: Figure, denominator: Figure) -> Share:
     if numerator.held or denominator.held:
         return Share(None, HELD_BACK)
-    percent = s.share(numerator.count, denominator.count)
-    return Share(percent, "No answers" if percent is None else f"{percent}%")
+    value = percent(numerator.count, denominator.count)
+    return Share(value, "No answers" if value is None else f"{value}%")
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """Small-number suppression for the outcomes report: pure functions, no database.
 
+The rules themselves are rec_portal/stats/small_numbers.py (:func:`suppress`); this module
+describes the outcomes tables to it (their cells and the equations between them).
+
 The report is one table per stage: a row per quarter and a total row ("All quarters"),
 with counts in columns. Some of the counts are never printed but can be worked out from
 printed ones (people who were *not* victims are respondents minus victims); they are
@@ -31,71 +34,10 @@ or column. Shares are shown only when both their numerator and their denominator
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
-SMALL_NUMBER = 8  # counts below this (and above 0) are held back
-
-
-def is_small(count: int) -> bool:
-    """Rule 1: a count of 1 to 7."""
-    return 0 < count < SMALL_NUMBER
-
-
-Group = tuple[Hashable, Sequence[Hashable]]  # (total, parts)
-
-
-def _violation(values: Mapping, hidden: set, total, parts) -> bool:
-    members = [total, *parts]
-    held = [m for m in members if m in hidden]
-    if len(held) == 1:
-        return True
-    if total not in hidden:
-        held_sum = sum(values[p] for p in parts if p in hidden)
-        if is_small(held_sum):
-            return True
-    return False
-
-
-def _next_to_hold(values: Mapping, hidden: set, total, parts, order: Mapping, decided: Mapping):
-    candidates = [p for p in parts if p not in hidden and p not in decided and values[p] > 0]
-    if candidates:
-        return min(candidates, key=lambda p: (values[p], order.get(p, 0)))
-    if total not in hidden and total not in decided and values[total] > 0:
-        return total
-    return None
-
-
-def suppress(values: Mapping[Hashable, int], groups: Iterable[Group],
-             decided: Mapping[Hashable, bool] | None = None) -> set:
-    """The cells to hold back (rules 1 and 2 above). ``values`` gives every cell its
-    count; every cell named in ``groups`` must be in ``values``.
-
-    ``decided`` maps cells that staff have already seen (shown, False) or not (held back,
-    True) to that: they keep it, and only the other cells are held back to keep the rules."""
-    decided = decided or {}
-    groups = [(total, list(parts)) for total, parts in groups]
-    order = {key: i for i, key in enumerate(values)}
-    hidden = {key for key, count in values.items() if decided.get(key, is_small(count))}
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in groups:
-            while _violation(values, hidden, total, parts):
-                extra = _next_to_hold(values, hidden, total, parts, order, decided)
-                if extra is None:
-                    break
-                hidden.add(extra)
-                changed = True
-    return hidden
-
-
-def share(numerator: int, denominator: int) -> int | None:
-    """A whole-number percentage, rounded half up; None when the denominator is 0."""
-    if denominator <= 0:
-        return None
-    return (200 * numerator + denominator) // (2 * denominator)
-
+from rec_portal.stats.small_numbers import Group, suppress
 
 # --- The report's table ---------------------------------------------------------------------
 

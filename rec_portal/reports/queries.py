@@ -7,7 +7,7 @@ per course, or per group of students).
 What each figure means is written on the page ("How these figures are worked out") and
 in the docstrings below. Small numbers: counts of people (students enrolled per group,
 people left on a waiting list per course, feedback responses) of 1 to 7 are not shown, as
-everywhere in the portal (feedback_review/dashboard.py's rules); in a table with a total,
+everywhere in the portal (rec_portal/stats/small_numbers.py); in a table with a total,
 the next smallest rows are held back too until the held-back rows come to 0 or 8 or more,
 so that no small count can be worked out from the total.
 """
@@ -16,13 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
-from rec_portal.attendance.reports import AttendanceReport, CourseFigures, Term, attendance_report, percent
+from rec_portal.attendance.reports import AttendanceReport, CourseFigures, Term, attendance_report
 from rec_portal.extensions import db
-from rec_portal.feedback_review.dashboard import FEWER, HELD_BACK, _half_up, enough, hold_more
 from rec_portal.models import (
     Booking,
     Course,
@@ -44,6 +42,7 @@ from rec_portal.models.feedback import FOR_STUDENTS, RATING
 from rec_portal.models.students import REFERRAL_SOURCES, RELATIONSHIP_SHORT
 from rec_portal.models.workshops import WORKSHOP_STATUS_LABELS
 from rec_portal.rosters.queries import FidelityReport, FidelityRow, fidelity_report
+from rec_portal.stats import FEWER, HELD_BACK, average, enough, held_counts, hold_more, percent
 from rec_portal.timeutil import uk_to_utc, utcnow
 
 NOT_GIVEN = "Not given"
@@ -80,7 +79,7 @@ class Count:
 def _guarded(counts: dict) -> dict:
     """Rows of a table of people with a total: key -> Count, holding back rows of 1 to 7
     and (rule 2) the next smallest until the held-back rows come to 0 or at least 8."""
-    held = hold_more(counts, {k for k, n in counts.items() if 0 < n < 8})
+    held = hold_more(counts, held_counts(counts))
     return {k: Count(n, k in held) for k, n in counts.items()}
 
 
@@ -90,7 +89,7 @@ def _guarded_together(columns: list[dict]) -> list[dict]:
     row, a held part holds the other parts too, zeros included (the whole minus the shown
     parts would give it away: 20 people, 0 left, so 20 still waiting), and a held whole
     holds its parts; repeated until nothing changes."""
-    held = [{k for k, n in counts.items() if 0 < n < 8} for counts in columns]
+    held = [held_counts(counts) for counts in columns]
     parts = columns[1:]
     while True:
         held = [hold_more(counts, h) for counts, h in zip(columns, held, strict=True)]
@@ -386,7 +385,7 @@ class FeedbackRow:
             return HELD_BACK if self.responses else ""
         if not self.ratings:
             return "No ratings"
-        return str(_half_up(Decimal(self.rating_total) / Decimal(self.ratings), "0.1"))
+        return str(average(self.rating_total, self.ratings))
 
 
 def feedback(term: Term) -> list[FeedbackRow]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rec_portal.attendance.reports import Term, percent
+from rec_portal.attendance.reports import Term
 from rec_portal.reports import queries
+from rec_portal.stats import HELD_BACK, is_small, percent_text
 
 
 def _rate(part: int, whole: int) -> str:
-    value = percent(part, whole)
-    return "" if value is None else f"{value}%"
+    return percent_text(part, whole)
 
 
 def _share(part: int, whole: int) -> str:
@@ -71,8 +71,8 @@ def _waiting(d: queries.Demand):
     left = sum(r.left.value for r in d.rows)
     # Still waiting and left the list are parts of the people shown: if either total is
     # small, neither is shown, or people minus the other would give it away.
-    if 0 < waiting < 8 or 0 < left < 8:
-        waiting_text = left_text = queries.HELD_BACK
+    if is_small(waiting) or is_small(left):
+        waiting_text = left_text = HELD_BACK
     else:
         waiting_text, left_text = queries.total_text(waiting), queries.total_text(left)
     return rows, ("All courses", sum(r.sessions for r in d.rows), d.full, d.people_text, waiting_text, left_text)

@@ -21,6 +21,7 @@ from rec_portal.models import (
 from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
 from rec_portal.models.rosters import OFFER_PENDING, PEER_ROLES
 from rec_portal.rosters import operations
+from rec_portal.stats import percent_text
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 
@@ -206,7 +207,7 @@ class FidelityRow:
 
     @staticmethod
     def pct(part: int, whole: int) -> str:
-        return f"{round(100 * part / whole)}%" if whole else "–"
+        return percent_text(part, whole, empty="–")
 
     @property
     def share(self) -> str:

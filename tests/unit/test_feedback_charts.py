@@ -8,20 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from rec_portal.feedback_review import charts
+from rec_portal.feedback_review import charts as dashboard_charts
 from rec_portal.feedback_review.dashboard import (
-    HELD_BACK,
     SUPPRESSED,
     Distribution,
     Guard,
     Rate,
     Score,
     TrendRow,
-    enough,
-    hold_more,
-    percent,
 )
-from rec_portal.models.feedback import SMALL_NUMBER
+from rec_portal.stats import HELD_BACK, SMALL_NUMBER, charts, enough, hold_more, percent
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -130,7 +126,7 @@ def test_a_distribution_lists_every_choice_in_order_with_its_share():
     assert dist.rows == [("5 - Excellent", 2, 25), ("4 - Good", 3, 38), ("3 - Okay", 1, 13),
                          ("2 - Poor", 1, 13), ("1 - Very poor", 1, 13)]
     assert dist.score.mean == Decimal("3.5")
-    root = _parse(charts.distribution_chart(dist, "chart-question-1"))
+    root = _parse(dashboard_charts.distribution_chart(dist, "chart-question-1"))
     assert root.find(f"{SVG}desc").text.startswith("8 answers. 5 - Excellent: 2 (25%).")
     assert _bars(root)[1] == charts.bar_length(3, 8)
 
@@ -141,8 +137,8 @@ def test_the_trend_chart_is_left_out_when_no_row_has_enough_answers():
                    responses=7, sums={1: [7, 5]})
     many = TrendRow(key=2, starts_at=datetime(2026, 4, 9, 10), version=2, sessions=1, invited=9, answered=8,
                     responses=8, sums={1: [8, 6]})
-    assert charts.trend_chart([few], question, "t") is None
-    root = _parse(charts.trend_chart([few, many], question, "t"))
+    assert dashboard_charts.trend_chart([few], question, "t") is None
+    root = _parse(dashboard_charts.trend_chart([few, many], question, "t"))
     assert _texts(root, "rec-fbr-chart__label") == ["12 March 2026 (version 1)", "9 April 2026 (version 2)"]
     assert _texts(root, "rec-fbr-chart__figure") == ["not shown", "75% yes"]
     assert _bars(root) == [charts.bar_length(75, 100)]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from rec_portal import stats
 from rec_portal.outcomes import suppression as s
 from rec_portal.outcomes.operations import AnswersRefused, add_months, parse_answers
 
@@ -78,11 +79,11 @@ def test_suppression_spreads_across_rows_and_columns_until_nothing_is_left_alone
 
 
 def test_shares_round_half_up():
-    assert s.share(1, 8) == 13  # 12.5
-    assert s.share(1, 3) == 33
-    assert s.share(2, 3) == 67
-    assert s.share(0, 10) == 0
-    assert s.share(3, 0) is None
+    assert stats.percent(1, 8) == 13  # 12.5
+    assert stats.percent(1, 3) == 33
+    assert stats.percent(2, 3) == 67
+    assert stats.percent(0, 10) == 0
+    assert stats.percent(3, 0) is None
 
 
 # --- The report's table ---------------------------------------------------------------------
@@ -130,13 +131,13 @@ def test_every_group_of_a_report_table_is_safe():
     }
     cells, held = s.suppress_table(rows, ("crime:theft",))
     for key, count in cells.items():
-        if s.is_small(count):
+        if stats.is_small(count):
             assert key in held, key
     for total, parts in s.table_groups(list(rows), ("crime:theft",)):
         members = [total, *parts]
         assert sum(m in held for m in members) != 1, total
         if total not in held:
-            assert not s.is_small(sum(cells[p] for p in parts if p in held)), total
+            assert not stats.is_small(sum(cells[p] for p in parts if p in held)), total
 
 
 # --- Answers ---------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ def _readable(closed, column):
             if not (shown[j] and shown[k]):
                 continue
             held = [c.cells[column] for c in closed[j:k] if column in c.held]
-            if len(held) == 1 and held[0] > 0 or 0 < sum(held) < s.SMALL_NUMBER:
+            if len(held) == 1 and held[0] > 0 or 0 < sum(held) < stats.SMALL_NUMBER:
                 return True
     return False
 
@@ -262,4 +263,4 @@ def test_no_held_back_quarter_can_be_worked_out_from_reports_over_time():
         for column in (*s.BASE_COLUMNS, "crime:theft"):
             assert not _readable(closed, column), (quarters, column)
         for c in closed:  # and no quarter's own row gives a small number away
-            assert all(column in c.held for column, count in c.cells.items() if s.is_small(count))
+            assert all(column in c.held for column, count in c.cells.items() if stats.is_small(count))

@@ -220,6 +220,23 @@ def test_small_numbers_hold_back_a_lone_group(app, client, login_as):
     assert rows["Carer"] == "not shown" and rows["All students enrolled"] == "fewer than 8"
 
 
+def test_one_of_eight_co_delivered_reads_13_per_cent_in_the_headline_and_the_table(app, client, login_as):
+    # 12.5 % rounds half up everywhere (rec_portal/stats): the headline used to say 12 %.
+    with app.app_context():
+        course = factories.make_course(title="Hope and Recovery")  # needs no particular role
+        sessions = [_session(course, IN_TERM + timedelta(days=n)) for n in range(8)]
+        peer = factories.make_user(roles=("facilitator",))
+        db.session.add(RosterAssignment(session_id=sessions[0].id, user_id=peer.id, role="peer_specialist"))
+        db.session.commit()
+    login_as("admin")
+    html = client.get(f"/admin/reports/term?term={TERM}").get_data(as_text=True)
+    headline = _text(re.search(r'<a id="figure-co-delivery".*?</a>', html, re.S).group(0))
+    assert "13% of 8 delivered sessions fully co-delivered" in headline
+    rows = {r[0]: r[1:] for r in _csv(client, "co-delivery")[1:]}
+    assert rows["All delivered sessions"] == ["8", "8 (100%)", "1 (13%)", "1 (13%)"]
+    assert rows["Hope and Recovery"][3] == "1 (13%)"
+
+
 def test_a_held_part_of_the_waiting_list_cannot_be_worked_out_from_a_shown_zero():
     """Course A: 12 people never got a place, 4 still waiting, 8 left; course B: 20, 20, 0.
     The 4 is held back, so B's 20 still waiting is too (rule 2 on the column). If B's 0 who

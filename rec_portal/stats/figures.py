@@ -1,0 +1,34 @@
+"""Percentages and averages for staff figures: one rounding rule, halves rounded up.
+
+So 1 of 8 (12.5 %) reads 13 % wherever it is shown (Python's ``round()`` would round
+halves to even and give 12 %: never use it for a figure)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def half_up(value: Decimal, places: str = "1") -> Decimal:
+    """``value`` to ``places`` ("1": whole numbers, "0.1": one decimal place), halves up."""
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def percent(part: int, whole: int) -> int | None:
+    """``part`` as a whole per cent of ``whole``, halves rounded up; None when ``whole``
+    is 0 (nothing to divide by)."""
+    if whole <= 0:
+        return None
+    return (200 * part + whole) // (2 * whole)
+
+
+def percent_text(part: int, whole: int, empty: str = "") -> str:
+    """'13%', or ``empty`` when ``whole`` is 0."""
+    value = percent(part, whole)
+    return empty if value is None else f"{value}%"
+
+
+def average(total: int, count: int, places: str = "0.1") -> Decimal | None:
+    """``total / count`` to one decimal place (halves up); None when ``count`` is 0."""
+    if not count:
+        return None
+    return half_up(Decimal(total) / Decimal(count), places)
