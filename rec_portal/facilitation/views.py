@@ -51,18 +51,8 @@ def _me():
 
 # --- Access ------------------------------------------------------------------------------
 
-def staff_required(view):
-    """Facilitators and admins. Signed out: go to sign in. Anyone else: a 403 page."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not (current_user.has_role(FACILITATOR) or current_user.has_role(ADMIN)):
-            deny(f"{request.method} {request.path} (needs facilitator or admin)")
-        return view(*args, **kwargs)
-
-    return wrapped
+# Facilitators and admins. Signed out: go to sign in. Anyone else: a 403 page.
+staff_required = role_required(FACILITATOR, ADMIN)
 
 
 def get_session_for_staff_or_404(session_id: int) -> CourseSession:
