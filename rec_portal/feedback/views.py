@@ -164,6 +164,7 @@ def thanks(booking_id: int):
 # --- Facilitators ------------------------------------------------------------------------------
 
 @bp.route("/facilitate/sessions/<int:session_id>/reflection", methods=["GET", "POST"])
+@owner_only("session")
 @login_required_keeping(_reflection_draft, is_answer_field, keep_if=_rostered)
 @role_required(FACILITATOR)
 def reflection(session_id: int):
@@ -178,6 +179,7 @@ def reflection(session_id: int):
 
 
 @bp.route("/facilitate/sessions/<int:session_id>/reflection/thank-you")
+@owner_only("session")
 @role_required(FACILITATOR)
 def reflection_thanks(session_id: int):
     session = get_rostered_session_or_404(session_id)

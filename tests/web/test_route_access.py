@@ -13,6 +13,7 @@ what the right person sees on each page."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask import Blueprint
@@ -21,6 +22,7 @@ from rec_portal import create_app
 from rec_portal.auth.access import PUBLIC, SIGNED_IN, access_of, login_required, role_required
 from rec_portal.extensions import csrf, db
 from rec_portal.models import Booking, LearningGoal, TrustedPerson, WorkshopRequest
+from rec_portal.models.rosters import OFFER_PENDING, RosterAssignment, RosterOffer, Unavailability
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import csrf_from, test_config
@@ -164,7 +166,7 @@ def test_posts_without_a_csrf_token_are_refused(app, login_as, client):
     assert [rule.endpoint for rule in app.url_map.iter_rules() if _csrf_exempt(app, rule)] == ["auth.quick_exit"]
 
 
-# --- Another student's things -----------------------------------------------------------------
+# --- Someone else's things -------------------------------------------------------------------
 
 def _someone_elses_booking(other):
     session = factories.make_session()
@@ -177,35 +179,61 @@ def _someone_elses_request(other):
                            why_not_group="Someone else's reasons")
 
 
-# What each ``owner_only(...)`` names, made for another student (a new kind fails below).
+def _someone_elses_session(other):
+    session = factories.make_session()
+    db.session.add(RosterAssignment(session_id=session.id, user_id=other.id, role="peer_specialist"))
+    return session
+
+
+def _someone_elses_offer(other):
+    return RosterOffer(session_id=factories.make_session().id, user_id=other.id, role="peer_specialist")
+
+
+# What each ``owner_only(...)`` names: whose it is, how to make one for another such person,
+# and how to tell it was left as it was. A kind not here fails the sweep, naming the route.
 OWNED = {
-    "booking": (_someone_elses_booking, lambda row: row.status == "confirmed"),
-    "goal": (lambda other: LearningGoal(user_id=other.id, text="Someone else's goal"),
+    "booking": ("student", _someone_elses_booking, lambda row: row.status == "confirmed"),
+    "goal": ("student", lambda other: LearningGoal(user_id=other.id, text="Someone else's goal"),
              lambda row: row.text == "Someone else's goal"),
-    "workshop request": (_someone_elses_request, lambda row: row.status == "new" and row.closed_at is None),
-    "trusted person": (lambda other: TrustedPerson(user_id=other.id, name="Someone else's person"),
+    "workshop request": ("student", _someone_elses_request, lambda row: row.status == "new" and row.closed_at is None),
+    "trusted person": ("student", lambda other: TrustedPerson(user_id=other.id, name="Someone else's person"),
                        lambda row: row.name == "Someone else's person"),
+    "session": ("facilitator", _someone_elses_session, lambda row: row.status == "scheduled"),
+    "unavailable day": ("facilitator", lambda other: Unavailability(user_id=other.id, day=date(2027, 1, 4)),
+                        lambda row: row.day == date(2027, 1, 4)),
+    "roster offer": ("facilitator", _someone_elses_offer, lambda row: row.status == OFFER_PENDING),
+    "course": ("facilitator", lambda other: _someone_elses_session(other).course,
+               lambda row: row.status == "published"),
 }
+# Who asks for it: for a student's things, someone with every role (even an admin may not
+# open a student's own pages); for a facilitator's, another facilitator (admins may).
+ASKER = {"student": ("student", "facilitator", "admin"), "facilitator": ("facilitator",)}
 
 
-def test_another_students_things_are_not_found_and_left_as_they_were(app, login_as, client):
-    owned = [(rule, method, who, what) for rule, method, _, who, what in _routes(app) if what]
-    assert len({rule.endpoint for rule, *_ in owned}) >= 15
-    unknown = sorted({f"{rule.endpoint}: {what}" for rule, _, _, what in owned if what not in OWNED})
-    assert unknown == [], "owner_only names something this sweep cannot make yet"
+def test_every_owner_only_route_names_something_the_sweep_can_make(app):
+    owned = {rule.endpoint: what for rule, _, _, _, what in _routes(app) if what}
+    assert len(owned) >= 25
+    assert sorted(f"{endpoint}: {what}" for endpoint, what in owned.items() if what not in OWNED) == []
+
+
+@pytest.mark.parametrize("owner", sorted(ASKER))
+def test_someone_elses_things_are_not_found_and_left_as_they_were(app, owner, login_as, client):
+    kinds = {what for what, (whose, _, _) in OWNED.items() if whose == owner}
+    owned = [(rule, method, what) for rule, method, _, _, what in _routes(app) if what in kinds]
+    assert {what for *_, what in owned} == kinds
     with app.app_context():
-        other = factories.make_user(roles=("student",))
+        other = factories.make_user(roles=(owner,))
         rows = {}
-        for what, (make, _) in OWNED.items():
-            row = make(other)
+        for what in sorted(kinds):
+            row = OWNED[what][1](other)
             db.session.add(row)
             db.session.flush()
             rows[what] = (type(row), row.id)
         db.session.commit()
-    login_as("student", "facilitator", "admin")
+    login_as(*ASKER[owner])
     token = _token(client)
     wrong = []
-    for rule, method, who, what in owned:
+    for rule, method, what in owned:
         url = _url(rule, str(rows[what][1]))
         if method == "GET":
             response = client.get(url)
@@ -217,7 +245,7 @@ def test_another_students_things_are_not_found_and_left_as_they_were(app, login_
     with app.app_context():
         for what, (model, row_id) in rows.items():
             row = db.session.get(model, row_id)
-            assert row is not None and OWNED[what][1](row), what
+            assert row is not None and OWNED[what][2](row), what
 
 
 # --- The quick exit -------------------------------------------------------------------------
