@@ -42,6 +42,7 @@ from wtforms.fields import (
 )
 from wtforms.validators import Length
 
+from rec_portal.auth.access import SIGNED_IN, declare
 from rec_portal.auth.sessions import ENDED_ABSOLUTE, ENDED_IDLE, TIMED_OUT_MESSAGE
 from rec_portal.extensions import db, login_manager
 from rec_portal.htmx import hx_redirect
@@ -302,7 +303,9 @@ def _form_page() -> str:
 
 def _mark(wrapped, **info):
     wrapped.keeps_drafts = info
-    return wrapped
+    # Signed out, these send the person to sign in, like ``login_required``: a view under
+    # ``role_required`` keeps that (stricter) declaration.
+    return declare(wrapped, SIGNED_IN, unless_declared=True)
 
 
 def login_required_keeping(

@@ -23,7 +23,7 @@ from rec_portal.attendance.reports import (
     hours_text,
     today_uk,
 )
-from rec_portal.auth.access import role_required
+from rec_portal.auth.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models import Booking
@@ -34,6 +34,7 @@ from rec_portal.timeutil import format_uk, utcnow
 
 
 @bp.route("/my/courses/<int:booking_id>/certificate.pdf")
+@owner_only("booking")
 @role_required(STUDENT)
 def certificate(booking_id: int):
     """Only the booking's own student, only for a confirmed place on a session that is

@@ -1,4 +1,17 @@
-"""Access control: who may open which page. Views use ``role_required``."""
+"""Access control: who may open which page.
+
+Every route declares who may open it, where it is defined, with one of:
+
+- ``public``: open to everyone, signed in or not;
+- ``login_required``: anyone signed in (their own records);
+- ``role_required(role)`` (or several roles): signed-in people with that role;
+
+and, where the page loads an object that belongs to someone (``get_..._or_404(...,
+for_user=...)``), also ``owner_only("booking")``: anyone else's is "not found".
+
+The decorators store the declaration on the view function (``view.access`` and
+``view.owner_only``), so tests/web/test_route_access.py reads it from
+``app.view_functions`` for every rule in the URL map; a route without one fails there."""
 
 from __future__ import annotations
 
@@ -44,6 +57,39 @@ def deny(detail: str | None = None):
     abort(403)
 
 
+PUBLIC = "public"
+SIGNED_IN = "signed in"
+
+
+def declare(view, who, *, unless_declared: bool = False):
+    """Store who may open ``view``: ``PUBLIC``, ``SIGNED_IN`` or a frozenset of roles.
+    ``unless_declared``: keep a stricter declaration already made by an inner decorator."""
+    if not (unless_declared and hasattr(view, "access")):
+        view.access = who
+    return view
+
+
+def access_of(view):
+    """The declaration stored on ``view`` (None when the route declared nothing)."""
+    return getattr(view, "access", None)
+
+
+def public(view):
+    """Open to everyone, signed in or not (the page itself decides what to show)."""
+    return declare(view, PUBLIC)
+
+
+def owner_only(what: str):
+    """The page loads a ``what`` (e.g. "booking") that belongs to one person, with
+    ``for_user=`` or the like: anyone else's is "not found" (404) or refused (403)."""
+
+    def decorator(view):
+        view.owner_only = what
+        return view
+
+    return decorator
+
+
 def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -51,25 +97,30 @@ def login_required(view):
             return login_manager.unauthorized()
         return view(*args, **kwargs)
 
-    return wrapped
+    return declare(wrapped, SIGNED_IN)
 
 
-def role_required(role: str):
-    """Signed out: go to sign in. Signed in without ``role``: a 403 page."""
+def role_required(role: str, *others: str):
+    """Signed out: go to sign in. Signed in without ``role`` (or one of ``others``): a
+    403 page."""
+    roles = (role, *others)
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not current_user.has_role(role):
-                deny(f"{request.method} {request.path} (needs {role})")
+            if not any(current_user.has_role(each) for each in roles):
+                deny(f"{request.method} {request.path} (needs {' or '.join(roles)})")
             return view(*args, **kwargs)
 
-        return wrapped
+        return declare(wrapped, frozenset(roles))
 
     return decorator
 
 
 def init_access(app: Flask) -> None:
+    static = app.view_functions.get("static")
+    if static is not None:  # Flask's own route for the stylesheets and scripts
+        app.view_functions["static"] = public(wraps(static)(lambda **kwargs: static(**kwargs)))
     login_manager.session_protection = None  # sessions are checked on the server instead

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from rec_portal.aftercommit import commit_record_only
 from rec_portal.auth import bp, operations
-from rec_portal.auth.access import login_required
+from rec_portal.auth.access import login_required, public
 from rec_portal.auth.forms import (
     ConfirmSignupForm,
     ForgotPasswordForm,
@@ -49,6 +49,7 @@ def _email_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 # Failures count at once; since a failure is only counted once it has been answered, a
 # ceiling that counts every attempt bounds what sending many at the same time could add.
 @_limit("REC_LIMIT_LOGIN_CEILING")
@@ -96,6 +97,7 @@ def _sent_from_this_site() -> bool:
 
 
 @bp.route("/quick-exit", methods=["POST"])
+@public
 @csrf.exempt  # checked below: a refused token must still send the person away
 def quick_exit():
     """"Leave this page quickly": end the signed-in session on the server, exactly like
@@ -132,6 +134,7 @@ def quick_exit():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@public
 @_limit("REC_LIMIT_REGISTER")
 @_limit("REC_LIMIT_REGISTER_PER_EMAIL", key_func=_email_key, deduct_when=_email_sent)
 def register():
@@ -154,12 +157,14 @@ def register():
 
 
 @bp.route("/register/check-your-email")
+@public
 def register_sent():
     hours = current_app.config["REC_SIGNUP_CONFIRM_HOURS"]
     return render_template("auth/register_sent.html", minutes=hours * 60)
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@public
 @_limit("REC_LIMIT_REGISTER")
 def confirm_signup(token: str):
     """The link in the email. Opening it changes nothing (mail scanners open links); the
@@ -196,6 +201,7 @@ def confirm_signup(token: str):
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@public
 @_limit("REC_LIMIT_PASSWORD_RESET")
 @_limit("REC_LIMIT_PASSWORD_RESET_PER_EMAIL", key_func=_email_key)
 def forgot_password():
@@ -208,12 +214,14 @@ def forgot_password():
 
 
 @bp.route("/forgot-password/sent")
+@public
 def forgot_password_sent():
     minutes = current_app.config["REC_PASSWORD_RESET_MINUTES"]
     return render_template("auth/forgot_password_sent.html", minutes=minutes)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
 @_limit("REC_LIMIT_PASSWORD_RESET")
 def reset_password(token: str):
     row = operations.find_reset_token(token)

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from rec_portal.auth.access import role_required
+from rec_portal.auth.access import owner_only, public, role_required
 from rec_portal.auth.views import _limit
 from rec_portal.bookings import bp, notify, operations, queries
 from rec_portal.bookings.forms import BookForm, CancelForm
@@ -140,6 +140,7 @@ def book(session_id: int):
 
 
 @bp.route("/my/courses/<int:booking_id>/cancel", methods=["GET", "POST"])
+@owner_only("booking")
 @role_required(STUDENT)
 def cancel(booking_id: int):
     booking = get_booking_or_404(booking_id, for_user=current_user)
@@ -185,6 +186,7 @@ def _cancel_refused(booking: Booking, message: str):
 
 
 @bp.route("/my/courses/<int:booking_id>/swap", methods=["POST"])
+@owner_only("booking")
 @role_required(STUDENT)
 @_limit("REC_LIMIT_BOOKING")
 def swap(booking_id: int):
@@ -252,6 +254,7 @@ def _ics_response(text: str, filename: str) -> Response:
 
 
 @bp.route("/my/courses/<int:booking_id>/calendar.ics")
+@owner_only("booking")
 @role_required(STUDENT)
 def booking_calendar(booking_id: int):
     from rec_portal.notifications.calendar import booking_ics
@@ -261,6 +264,7 @@ def booking_calendar(booking_id: int):
 
 
 @bp.route("/calendar/<token>.ics")
+@public
 def calendar_feed(token: str):
     """A student's private feed: calendar apps fetch it without signing in, so the secret
     in the URL is the only key. Unknown or stopped links are 'not found'."""

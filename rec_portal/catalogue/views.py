@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from rec_portal.auth.access import public
 from rec_portal.bookings import queries as booking_queries
 from rec_portal.catalogue import bp, queries
 from rec_portal.catalogue.forms import CatalogueFilterForm
@@ -20,6 +21,7 @@ def _page() -> int:
 
 
 @bp.route("/courses")
+@public
 def index():
     now = utcnow()
     form = CatalogueFilterForm(formdata=request.args, now=now)
@@ -35,6 +37,7 @@ def index():
 
 
 @bp.route("/courses/<slug>")
+@public
 def course(slug: str):
     found = queries.published_course(slug)
     if found is None:

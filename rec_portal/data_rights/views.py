@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from rec_portal import documents
 from rec_portal.auth import sessions
-from rec_portal.auth.access import login_required
+from rec_portal.auth.access import login_required, public
 from rec_portal.auth.passwords import verify_password
 from rec_portal.auth.views import _limit
 from rec_portal.data_rights import bp, operations
@@ -77,5 +77,6 @@ def delete_account():
 
 
 @bp.route("/deleted")
+@public
 def deleted():
     return render_template("data_rights/deleted.html")

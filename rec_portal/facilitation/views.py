@@ -18,7 +18,7 @@ from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.attendance import operations as attendance
 from rec_portal.attendance import queries as attendance_queries
-from rec_portal.auth.access import deny, role_required
+from rec_portal.auth.access import deny, owner_only, role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db, login_manager
 from rec_portal.facilitation import bp, operations, queries
@@ -51,18 +51,8 @@ def _me():
 
 # --- Access ------------------------------------------------------------------------------
 
-def staff_required(view):
-    """Facilitators and admins. Signed out: go to sign in. Anyone else: a 403 page."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not (current_user.has_role(FACILITATOR) or current_user.has_role(ADMIN)):
-            deny(f"{request.method} {request.path} (needs facilitator or admin)")
-        return view(*args, **kwargs)
-
-    return wrapped
+# Facilitators and admins. Signed out: go to sign in. Anyone else: a 403 page.
+staff_required = role_required(FACILITATOR, ADMIN)
 
 
 def get_session_for_staff_or_404(session_id: int) -> CourseSession:
@@ -170,6 +160,7 @@ def availability():
 
 
 @bp.route("/availability/<int:day_id>/remove", methods=["POST"])
+@owner_only("unavailable day")
 @role_required(FACILITATOR)
 def remove_day(day_id: int):
     row = db.session.get(Unavailability, day_id)
@@ -231,6 +222,7 @@ def offer():
 
 
 @bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])
+@owner_only("roster offer")
 @role_required(FACILITATOR)
 def withdraw_offer(offer_id: int):
     found = db.session.get(RosterOffer, offer_id)
@@ -252,6 +244,7 @@ def withdraw_offer(offer_id: int):
 # --- Class list ---------------------------------------------------------------------------
 
 @bp.route("/sessions/<int:session_id>")
+@owner_only("session")
 @staff_required
 def class_list(session_id: int):
     session = get_session_for_staff_or_404(session_id)
@@ -292,6 +285,7 @@ def _register_page(session, session_date, *, chosen=None, errors=None, status=20
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register")
+@owner_only("session")
 @staff_required
 def register(session_id: int, date_id: int):
     session = get_session_for_staff_or_404(session_id)
@@ -303,6 +297,7 @@ def register(session_id: int, date_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register", methods=["POST"])
+@owner_only("session")
 @staff_required
 def save_register(session_id: int, date_id: int):
     """The whole register at once (the form without JavaScript)."""
@@ -348,6 +343,7 @@ def save_register(session_id: int, date_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register/<int:booking_id>", methods=["POST"])
+@owner_only("session")
 @staff_required
 def mark(session_id: int, date_id: int, booking_id: int):
     """One person's mark (htmx: the row and the running count are returned)."""
@@ -388,6 +384,7 @@ def mark(session_id: int, date_id: int, booking_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/sign-in-sheet.pdf")
+@owner_only("session")
 @staff_required
 def sign_in_sheet(session_id: int, date_id: int):
     session = get_session_for_staff_or_404(session_id)

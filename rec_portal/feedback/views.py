@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from rec_portal.auth.access import role_required
+from rec_portal.auth.access import owner_only, role_required
 from rec_portal.bookings.views import get_booking_or_404
 from rec_portal.drafts import login_required_keeping, take_drafts
 from rec_portal.extensions import db
@@ -130,6 +130,7 @@ def _form_page(form, questions, audience, session, action, back_url, status=200)
 # --- Students ---------------------------------------------------------------------------------
 
 @bp.route("/my/courses/<int:booking_id>/feedback", methods=["GET", "POST"])
+@owner_only("booking")
 @login_required_keeping(_student_draft, is_answer_field, keep_if=_own_booking)
 @role_required(STUDENT)
 def give(booking_id: int):
@@ -149,6 +150,7 @@ def give(booking_id: int):
 
 
 @bp.route("/my/courses/<int:booking_id>/feedback/thank-you")
+@owner_only("booking")
 @role_required(STUDENT)
 def thanks(booking_id: int):
     booking = get_booking_or_404(booking_id, for_user=current_user)
@@ -162,6 +164,7 @@ def thanks(booking_id: int):
 # --- Facilitators ------------------------------------------------------------------------------
 
 @bp.route("/facilitate/sessions/<int:session_id>/reflection", methods=["GET", "POST"])
+@owner_only("session")
 @login_required_keeping(_reflection_draft, is_answer_field, keep_if=_rostered)
 @role_required(FACILITATOR)
 def reflection(session_id: int):
@@ -176,6 +179,7 @@ def reflection(session_id: int):
 
 
 @bp.route("/facilitate/sessions/<int:session_id>/reflection/thank-you")
+@owner_only("session")
 @role_required(FACILITATOR)
 def reflection_thanks(session_id: int):
     session = get_rostered_session_or_404(session_id)

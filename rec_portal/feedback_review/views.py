@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 
 from rec_portal import audit
-from rec_portal.auth.access import role_required
+from rec_portal.auth.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.feedback_review import bp, charts
@@ -179,6 +179,7 @@ def my_courses():
 
 
 @bp.route("/facilitate/feedback/courses/<int:course_id>")
+@owner_only("course")
 @role_required(FACILITATOR)
 def my_course(course_id: int):
     """Students' feedback on a course the facilitator delivers, without anyone's name."""

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
+from rec_portal.auth.access import public
 from rec_portal.drafts import KEEP_FOR
 from rec_portal.pages import bp
 
 
 @bp.route("/")
+@public
 def home():
     return render_template("pages/home.html")
 
 
 @bp.route("/accessibility")
+@public
 def accessibility():
     return render_template("pages/accessibility.html")
 
@@ -24,6 +27,7 @@ def _period(months: int) -> str:
 
 
 @bp.route("/privacy")
+@public
 def privacy():
     return render_template(
         "pages/privacy.html",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from rec_portal import audit, documents
-from rec_portal.auth.access import role_required
+from rec_portal.auth.access import owner_only, role_required
 from rec_portal.drafts import (
     owner_may,
     field_limits,
@@ -247,6 +247,7 @@ def new_goal():
 
 
 @bp.route("/my/plan/goals/<int:goal_id>")
+@owner_only("goal")
 @role_required(STUDENT)
 def goal(goal_id: int):
     """One goal (htmx: Cancel puts it back after Edit or Delete)."""
@@ -262,6 +263,7 @@ def _own_goal(owner: User, goal_id: int) -> bool:
 
 
 @bp.route("/my/plan/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@owner_only("goal")
 @keeps_typing(EditGoalForm, keep_if=_own_goal)
 @role_required(STUDENT)
 def edit_goal(goal_id: int):
@@ -293,6 +295,7 @@ def edit_goal(goal_id: int):
 
 
 @bp.route("/my/plan/goals/<int:goal_id>/delete", methods=["GET", "POST"])
+@owner_only("goal")
 @role_required(STUDENT)
 def delete_goal(goal_id: int):
     found = get_goal_or_404(goal_id, _me())
@@ -312,6 +315,7 @@ def delete_goal(goal_id: int):
 
 
 @bp.route("/my/plan/goals/<int:goal_id>/move", methods=["GET", "POST"])
+@owner_only("goal")
 @role_required(STUDENT)
 def move_goal(goal_id: int):
     found = get_goal_or_404(goal_id, _me())
@@ -329,6 +333,7 @@ def move_goal(goal_id: int):
 
 
 @bp.route("/my/plan/goals/<int:goal_id>/status", methods=["GET", "POST"])
+@owner_only("goal")
 @role_required(STUDENT)
 def goal_status(goal_id: int):
     found = get_goal_or_404(goal_id, _me())

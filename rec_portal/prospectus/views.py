@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask_login import current_user
 
+from rec_portal.auth.access import public
 from rec_portal import documents
 from rec_portal.extensions import limiter
 from rec_portal.attendance.reports import parse_term, today_uk
@@ -26,6 +27,7 @@ def _cacheable(response):
 
 
 @bp.route("/prospectus")
+@public
 def page():
     term = _term()
     terms = queries.terms_offered(today_uk())
@@ -40,6 +42,7 @@ def page():
 
 
 @bp.route("/prospectus.pdf")
+@public
 @limiter.limit(lambda: current_app.config["REC_LIMIT_PROSPECTUS_PDF"])
 def pdf():
     term = _term()

@@ -17,7 +17,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal import documents
-from rec_portal.auth.access import login_required
+from rec_portal.auth.access import login_required, owner_only
 from rec_portal.drafts import login_required_keeping, take_drafts, text_fields
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -197,6 +197,7 @@ def add_person():
 
 
 @bp.route("/safety-plan/people/<int:person_id>/remove", methods=["GET", "POST"])
+@owner_only("trusted person")
 @login_required
 def remove_person(person_id: int):
     person = queries.person_of(_me(), person_id)

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal.drafts import keeps_typing, owner_may
-from rec_portal.auth.access import role_required
+from rec_portal.auth.access import public, role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import render
@@ -42,6 +42,7 @@ def _here() -> str:
 # --- the public guide -------------------------------------------------------------------
 
 @bp.route("/support")
+@public
 def index():
     form = GuideSearchForm(formdata=request.args)
     filters = form.filters()
@@ -59,6 +60,7 @@ def index():
 
 
 @bp.route("/support/<int:service_id>")
+@public
 def service(service_id: int):
     found = queries.active_service(service_id)
     if found is None:

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from rec_portal import audit
 from rec_portal.drafts import keeps_typing, owner_may
-from rec_portal.auth.access import role_required
+from rec_portal.auth.access import owner_only, role_required
 from rec_portal.catalogue.queries import Page, published_course
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -99,12 +99,14 @@ def ask(slug: str):
 
 
 @bp.route("/my/courses/workshops/<int:request_id>/sent")
+@owner_only("workshop request")
 @role_required(STUDENT)
 def sent(request_id: int):
     return render_template("workshops/sent.html", req=_own_request_or_404(request_id))
 
 
 @bp.route("/my/courses/workshops/<int:request_id>")
+@owner_only("workshop request")
 @role_required(STUDENT)
 def mine(request_id: int):
     found = _own_request_or_404(request_id)
@@ -113,6 +115,7 @@ def mine(request_id: int):
 
 
 @bp.route("/my/courses/workshops/<int:request_id>/withdraw", methods=["POST"])
+@owner_only("workshop request")
 @role_required(STUDENT)
 def withdraw(request_id: int):
     found = _own_request_or_404(request_id)
