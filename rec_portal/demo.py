@@ -43,7 +43,7 @@ from rec_portal.models.courses import (
     PUBLISHED,
 )
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import uk_to_utc, uk_today, utcnow
 
 DEMO_PASSWORD = "demo-password"
 
@@ -811,7 +811,7 @@ def closed_term(now: datetime) -> Term:
     has closed on it (``REC_FEEDBACK_OPEN_DAYS`` after it ended), else the one before that."""
     from rec_portal.feedback import window
 
-    term = term_of(to_uk(now).date()).previous()
+    term = term_of(uk_today(now)).previous()
     while now < window.closes_at(term.end - timedelta(days=1)):
         term = term.previous()
     return term
@@ -1000,7 +1000,7 @@ def _schedule_sessions(
     courses: dict[str, Course], now: datetime, report: DemoReport
 ) -> list[tuple[DemoSession, CourseSession]]:
     """Sessions of the courses created by this run."""
-    today = to_uk(now).date()
+    today = uk_today(now)
     scheduled = []
     for n, spec in enumerate(SESSIONS, start=1):
         course = courses.get(spec.slug)

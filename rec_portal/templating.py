@@ -1,4 +1,7 @@
-"""Template globals: navigation, form error lists, dates."""
+"""Templates' helpers, and the one place every Jinja filter and global is registered
+(``init_templating``, at the end). A filter's function lives where it belongs: dates and
+times in rec_portal/timeutil.py, course words in catalogue/display.py, plain text as
+HTML in markdown.py; the small form and page helpers below."""
 
 from __future__ import annotations
 
@@ -11,10 +14,22 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from rec_portal.htmx import is_htmx
+from rec_portal.markdown import render_markdown
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
+from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
 from rec_portal.stats import SMALL_NUMBER
-from rec_portal.timeutil import format_uk, to_uk
+from rec_portal.timeutil import (
+    format_uk,
+    uk_clock,
+    uk_date,
+    uk_date_and_time,
+    uk_date_span,
+    uk_short,
+    uk_short_span,
+    uk_time,
+    uk_weekday_date,
+)
 
 
 def form_errors(*forms) -> list[dict]:
@@ -111,12 +126,6 @@ def minutes_words(minutes: int) -> str:
     return f"{minutes} minutes"
 
 
-def uk_short(value) -> str:
-    """'23 Nov 2026, 15:07' in UK time (compact, for tables)."""
-    local = to_uk(value)
-    return f"{local.day} {local:%b %Y, %H:%M}" if local else ""
-
-
 COURSE_STATUS_COLOURS = {"draft": "grey", "published": "green", "archived": "white"}
 
 
@@ -160,8 +169,38 @@ def booking_window(session) -> str:
     return "open"
 
 
+def role_list(names) -> str:
+    """Role names in the usual order, as labels ('Student, Admin'), or 'None'."""
+    return ", ".join(ROLE_LABELS[r] for r in ROLES if r in names) or "None"
+
+
+def role_checkbox(choice: dict, selected) -> dict:
+    return {**choice, "checked": choice["value"] in selected}
+
+
+def roster_when(session_date, short: bool = False) -> str:
+    """'Tuesday 1 December 2026, 10am to 3pm' (UK time) for a SessionDate; ``short``:
+    'Tue 1 Dec 2026, 10am to 3pm'."""
+    if not short:
+        return uk_date_span(session_date.starts_at, session_date.ends_at)
+    return uk_short_span(session_date.starts_at, session_date.ends_at)
+
+
+def support_site(url: str) -> str:
+    """A web address as people say it: 'https://www.samaritans.org/' -> 'samaritans.org'."""
+    text = re.sub(r"^https?://", "", url or "", flags=re.IGNORECASE)
+    text = re.sub(r"^www\.", "", text, flags=re.IGNORECASE)
+    return text.rstrip("/")
+
+
+def workshop_contact(code: str) -> str:
+    """How the student asked to be contacted, in words ("Phone call")."""
+    return WORKSHOP_CONTACT_METHODS.get(code, code)
+
+
 def choice_item(choice, selected=None) -> dict:
-    """A WTForms choice as an NHS radios/checkboxes item (``selected``: checked values)."""
+    """A WTForms choice (a tuple or an object with ``value`` and ``label``) as an NHS
+    radios/checkboxes/select item (``selected``: checked values)."""
     value, label = (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
     item = {"value": value, "text": label}
     if selected is not None:
@@ -220,38 +259,68 @@ def navigation_items() -> list[dict]:
 
 
 def init_templating(app: Flask) -> None:
+    """Register every Jinja filter and global (the one list: add new ones here)."""
+    # Imported here, not at the top: a feature package imports its views, which import
+    # this module (add_error).
+    from rec_portal.catalogue.display import (
+        audience_words,
+        delivery_label,
+        facilitator_roles,
+        places_words,
+        text_lines,
+        text_paragraphs,
+    )
+
     app.jinja_env.globals.update(
         form_errors=form_errors,
         pagination=pagination,
         status_tag=status_tag,
         course_status_tag=course_status_tag,
         booking_window=booking_window,
+        change_action=change_action,
+        uk_date_span=uk_date_span,
+        delivery_label=delivery_label,
         facilitator_roles=FACILITATOR_ROLES,
         delivery_labels=DELIVERY_LABELS,
         role_choices=[{"value": r, "text": ROLE_LABELS[r]} for r in ROLES],
         ROLE_LABELS=ROLE_LABELS,
         small_number=SMALL_NUMBER,  # rec_portal/stats: counts below it (and above 0) are held back
     )
-    app.jinja_env.filters["role_list"] = lambda names: ", ".join(
-        ROLE_LABELS[r] for r in ROLES if r in names
-    ) or "None"
-    app.jinja_env.filters["choice_item"] = choice_item
-    app.jinja_env.globals["change_action"] = change_action
-    app.jinja_env.filters["tel_link"] = phone_link
-    app.jinja_env.filters["audience_text"] = audience_text
-    app.jinja_env.filters["roles_text"] = roles_text
-    app.jinja_env.filters["role_checkbox"] = lambda choice, selected: {
-        **choice, "checked": choice["value"] in selected
-    }
-    app.jinja_env.filters["uk_short"] = uk_short
-    app.jinja_env.filters["uk_time"] = lambda v: f"{to_uk(v):%H:%M}" if v else ""
-    app.jinja_env.filters["minutes_words"] = minutes_words
-    app.jinja_env.filters["uk_datetime"] = format_uk
-    app.jinja_env.filters["uk_date"] = lambda v: format_uk(v, with_time=False)
-    # The term a session started in (anonymous feedback is shown by term, never by session).
-    app.jinja_env.filters["term_label"] = _term_label
-    # The last day feedback on a session can be given ('15 January 2027').
-    app.jinja_env.filters["feedback_last_day"] = _feedback_last_day
+    app.jinja_env.filters.update(
+        # Dates and times, in UK time (rec_portal/timeutil.py).
+        uk_datetime=format_uk,  # '23 November 2026 at 2:05pm'
+        uk_date=uk_date,  # '23 November 2026'
+        uk_weekday_date=uk_weekday_date,  # 'Tuesday 8 December 2026'
+        uk_date_and_time=uk_date_and_time,  # 'Tuesday 8 December 2026 at 10am'
+        uk_clock=uk_clock,  # '10am', '2:30pm', 'midday'
+        uk_short=uk_short,  # '23 Nov 2026, 15:07'
+        uk_time=uk_time,  # '15:07'
+        roster_when=roster_when,  # a SessionDate: 'Tuesday 1 December 2026, 10am to 3pm'
+        minutes_words=minutes_words,  # '1 hour', '90 minutes'
+        # The term a session started in (anonymous feedback is shown by term, never by session).
+        term_label=_term_label,
+        # The last day feedback on a session can be given ('15 January 2027').
+        feedback_last_day=_feedback_last_day,
+        # Forms: WTForms choices as NHS macro items.
+        choice_item=choice_item,
+        catalogue_option=choice_item,
+        ws_choice=choice_item,
+        role_checkbox=role_checkbox,
+        # Words and text.
+        role_list=role_list,
+        tel_link=phone_link,
+        support_site=support_site,  # 'samaritans.org'
+        workshop_contact=workshop_contact,  # 'Phone call'
+        audience_text=audience_text,
+        roles_text=roles_text,
+        # Course pages (rec_portal/catalogue/display.py).
+        audience_words=audience_words,
+        places_words=places_words,
+        text_lines=text_lines,
+        text_paragraphs=text_paragraphs,
+        facilitator_roles=facilitator_roles,
+        render_markdown=render_markdown,
+    )
 
     @app.context_processor
     def _globals():

@@ -22,7 +22,7 @@ Definitions (also printed on the report page):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, distinct, extract, func, literal, or_, select
 
@@ -41,7 +41,7 @@ from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.stats import percent
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import uk_day_start, uk_days, utcnow
 
 
 # --- Attendance per course and per session --------------------------------------------------
@@ -102,10 +102,11 @@ class AttendanceReport:
 def _sessions_in(start: date, end: date, now: datetime) -> list:
     """Sessions that started between two UK dates (both included) and before now, not
     cancelled."""
+    first, after = uk_days(start, end)
     return [
         CourseSession.status != CANCELLED,
-        CourseSession.starts_at >= uk_to_utc(start, time(0)),
-        CourseSession.starts_at < uk_to_utc(date.fromordinal(end.toordinal() + 1), time(0)),
+        CourseSession.starts_at >= first,
+        CourseSession.starts_at < after,
         CourseSession.starts_at <= now,
     ]
 
@@ -320,8 +321,8 @@ def facilitator_hours(term: Term, now: datetime | None = None) -> list[Facilitat
             CourseSession.status != CANCELLED,
             SessionDate.ends_at <= now,
             and_(
-                SessionDate.starts_at >= uk_to_utc(term.start, time(0)),
-                SessionDate.starts_at < uk_to_utc(term.end, time(0)),
+                SessionDate.starts_at >= uk_day_start(term.start),
+                SessionDate.starts_at < uk_day_start(term.end),
             ),
         )
         .group_by(User.id, User.full_name, FacilitatorProfile.organisation)
@@ -336,7 +337,3 @@ def facilitator_hours(term: Term, now: datetime | None = None) -> list[Facilitat
 def hours_text(hours: float) -> str:
     """7.5 -> '7.5', 6.0 -> '6', 1.3333 -> '1.33'."""
     return f"{hours:.2f}".rstrip("0").rstrip(".")
-
-
-def today_uk(now: datetime | None = None) -> date:
-    return to_uk(now or utcnow()).date()

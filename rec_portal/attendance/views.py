@@ -21,14 +21,13 @@ from rec_portal.attendance.reports import (
     attendance_report,
     facilitator_hours,
     hours_text,
-    today_uk,
 )
 from rec_portal.auth.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models import Booking
 from rec_portal.models.accounts import ADMIN, STUDENT
-from rec_portal.timeutil import format_uk, utcnow
+from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 # --- Certificate of attendance (students) ------------------------------------------------------
 
@@ -77,7 +76,7 @@ def reports():
 
 
 def _attendance_form() -> AttendanceReportForm:
-    form = AttendanceReportForm(formdata=request.args, today=today_uk())
+    form = AttendanceReportForm(formdata=request.args, today=uk_today())
     form.check()
     return form
 
@@ -137,7 +136,7 @@ def attendance_sessions_csv():
 
 
 def _hours_form() -> FacilitatorHoursForm:
-    form = FacilitatorHoursForm(formdata=request.args, today=today_uk())
+    form = FacilitatorHoursForm(formdata=request.args, today=uk_today())
     form.validate()
     return form
 

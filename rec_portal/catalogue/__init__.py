@@ -4,6 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalogue", __name__)
 
-from rec_portal.catalogue import display, views  # noqa: F401
-
-display.register(bp)
+from rec_portal.catalogue import views  # noqa: F401

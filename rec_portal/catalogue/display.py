@@ -1,59 +1,24 @@
-"""Display helpers for the catalogue pages: dates and times in UK time as NHS.UK writes
-them ("Tuesday 8 December 2026", "10am to 4pm"), who a course is for, plain text as
-paragraphs. Registered as template filters by the blueprint."""
+"""Display helpers for the catalogue pages: who a course is for, places left, plain text as
+paragraphs. Registered as template filters in rec_portal/templating.py (dates and times
+in UK time are in rec_portal/timeutil.py)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
-from flask import Blueprint
 from markupsafe import Markup, escape
 
-from rec_portal.markdown import render_markdown
 from rec_portal.models.courses import (
     DELIVERY_LABELS,
     FACILITATOR_ROLE_LABELS,
     FACILITATOR_ROLES,
 )
-from rec_portal.timeutil import to_uk
 
 AUDIENCE_WORDS = (
     ("for_service_users", "people who use services"),
     ("for_carers", "carers"),
     ("for_staff", "staff"),
 )
-
-
-def uk_weekday_date(value: datetime | date | None) -> str:
-    """'Tuesday 8 December 2026' in UK time (a plain date is shown as it is)."""
-    local = value if isinstance(value, date) and not isinstance(value, datetime) else to_uk(value)
-    return f"{local:%A} {local.day} {local:%B %Y}" if local else ""
-
-
-def uk_clock(value: datetime | None) -> str:
-    """'10am', '2:30pm', 'midday', 'midnight' in UK time (NHS.UK style)."""
-    local = to_uk(value)
-    if local is None:
-        return ""
-    if local.minute == 0 and local.hour in (0, 12):
-        return "midnight" if local.hour == 0 else "midday"
-    hour = local.hour % 12 or 12
-    minutes = "" if local.minute == 0 else f":{local:%M}"
-    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
-
-
-def uk_date_and_time(value: datetime | None) -> str:
-    """'Tuesday 8 December 2026 at 10am' in UK time."""
-    return f"{uk_weekday_date(value)} at {uk_clock(value)}" if value else ""
-
-
-def uk_date_span(starts_at: datetime, ends_at: datetime) -> str:
-    """'Tuesday 8 December 2026, 10am to 4pm' (both ends shown in full if the days differ)."""
-    start, end = to_uk(starts_at), to_uk(ends_at)
-    if start.date() == end.date():
-        return f"{uk_weekday_date(starts_at)}, {uk_clock(starts_at)} to {uk_clock(ends_at)}"
-    return f"{uk_date_and_time(starts_at)} to {uk_date_and_time(ends_at)}"
 
 
 def audience_words(course) -> str:
@@ -96,26 +61,3 @@ def facilitator_roles(course) -> list[str]:
 
 def delivery_label(delivery: str) -> str:
     return DELIVERY_LABELS.get(delivery, delivery)
-
-
-def catalogue_option(choice) -> dict:
-    """A WTForms choice as an item of the NHS select macro."""
-    return {"value": choice.value, "text": choice.label}
-
-
-def register(bp: Blueprint) -> None:
-    for function in (
-        uk_weekday_date,
-        uk_clock,
-        uk_date_and_time,
-        audience_words,
-        places_words,
-        text_lines,
-        text_paragraphs,
-        facilitator_roles,
-        catalogue_option,
-    ):
-        bp.add_app_template_filter(function)
-    bp.add_app_template_filter(render_markdown)
-    bp.add_app_template_global(uk_date_span)
-    bp.add_app_template_global(delivery_label)

@@ -35,7 +35,7 @@ from rec_portal.models.feedback import (
     FeedbackQuestion,
     FeedbackResponse,
 )
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import uk_today, utcnow
 
 
 def open_reviews(course_id: int) -> list[ContentReview]:
@@ -65,10 +65,6 @@ RAISE, SAME = "raise", "same"
 
 class ReviewRefused(DomainError):
     """A content review rule refused the change."""
-
-
-def uk_today() -> date:
-    return to_uk(utcnow()).date()
 
 
 def _audit(event: str, actor, review: ContentReview, what: str | None = None) -> None:

@@ -35,7 +35,7 @@ from rec_portal.models.feedback import (
 )
 from rec_portal.stats import SMALL_NUMBER
 from rec_portal.templating import add_error, form_errors
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import uk_today, utcnow
 
 
 def _me():
@@ -96,7 +96,7 @@ def course_reviews(course_id: int):
 @role_required(ADMIN)
 def start(course_id: int):
     course = _course_or_404(course_id)
-    form = ReviewForm(held_on=operations.uk_today())
+    form = ReviewForm(held_on=uk_today())
     if form.validate_on_submit():
         try:
             review = operations.start_review(course, held_on=form.held_on.data,

@@ -34,7 +34,7 @@ from rec_portal.models.courses import (
     FACILITATOR_ROLE_LABELS,
     FACILITATOR_ROLES,
 )
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import to_uk, uk_day_start, uk_to_utc, utcnow
 
 AUDIENCES = [
     SelectChoice("service_users", "People who use mental health services"),
@@ -257,7 +257,7 @@ class SessionForm(FlaskForm):
         return [r for r in (row.form.as_range(row=i) for i, row in enumerate(self.dates)) if r is not None]
 
     def window(self):
-        opens = uk_to_utc(_parse_date(self.booking_opens.data), time(0, 0)) if self.booking_opens.data else None
+        opens = uk_day_start(_parse_date(self.booking_opens.data)) if self.booking_opens.data else None
         closes = uk_to_utc(_parse_date(self.booking_closes.data), time(23, 59)) if self.booking_closes.data else None
         return opens, closes
 

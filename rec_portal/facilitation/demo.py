@@ -15,7 +15,7 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.facilitation.queries import rostered_days
 from rec_portal.models import FacilitatorProfile, Unavailability
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import uk_today
 
 DEMO_FACILITATOR = "facilitator@example.org"
 DEMO_BIO = (
@@ -37,7 +37,7 @@ def load_demo(users: dict, courses: dict) -> int:
     added = 0
     if not profile.bio:
         profile.bio = DEMO_BIO
-    today = to_uk(utcnow()).date()
+    today = uk_today()
     has_days = db.session.execute(
         select(Unavailability.id).where(Unavailability.user_id == user.id, Unavailability.day >= today)
     ).first()

@@ -13,7 +13,7 @@ from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import FacilitatorProfile, RosterOffer, Unavailability, User
 from rec_portal.models.rosters import OFFER_PENDING, OFFER_WITHDRAWN
-from rec_portal.timeutil import format_uk, to_uk, utcnow
+from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 BIO_MAX = 1000  # the same for the facilitator and for an admin (rosters/forms.py)
 NOTE_MAX = 200
@@ -22,10 +22,6 @@ DAYS_OFF_AHEAD_YEARS = 2
 
 class FacilitationRefused(DomainError):
     """A facilitator's change was refused."""
-
-
-def uk_today(now: datetime | None = None) -> date:
-    return to_uk(now or utcnow()).date()
 
 
 def _plain(text: str | None) -> str:

@@ -42,7 +42,7 @@ from rec_portal.models.accounts import ADMIN, FACILITATOR
 from rec_portal.models.courses import FACILITATOR_ROLES
 from rec_portal.rosters.queries import is_rostered
 from rec_portal.templating import add_error
-from rec_portal.timeutil import format_uk, utcnow
+from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 
 def _me():
@@ -125,7 +125,7 @@ def profile():
 # --- Days I cannot work -----------------------------------------------------------------
 
 def _availability_page(form: UnavailableForm, status: int = 200):
-    upcoming, earlier = queries.my_days_off(current_user.id, operations.uk_today())
+    upcoming, earlier = queries.my_days_off(current_user.id, uk_today())
     return render_template(
         "facilitation/availability.html", form=form, upcoming=upcoming, earlier=earlier,
         remove_form=ButtonForm(), page_has_errors=bool(form.errors),

@@ -51,7 +51,7 @@ from rec_portal.models.feedback import (
     REVIEW_COMPLETED,
     YES_NO,
 )
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import to_uk, uk_day_start, uk_to_utc, utcnow
 
 DEMO_STUDENT = "student@example.org"
 DEMO_ADMIN = "admin@example.org"
@@ -410,7 +410,7 @@ def _review(users: dict, courses: dict, held_on: date | None) -> int:
         select(FeedbackAnswer)
         .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
         .join(CourseSession, CourseSession.id == FeedbackResponse.session_id)
-        .where(CourseSession.course_id == course.id, CourseSession.starts_at < uk_to_utc(held_on, time(0)),
+        .where(CourseSession.course_id == course.id, CourseSession.starts_at < uk_day_start(held_on),
                FeedbackResponse.anonymous.is_(False), FeedbackAnswer.question_text == "What would you change?",
                FeedbackAnswer.text.like("%online%"))
         .order_by(CourseSession.starts_at.desc(), FeedbackAnswer.id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app, render_template
 from sqlalchemy import exists, select
@@ -48,7 +48,7 @@ from rec_portal.models.feedback import (
     FeedbackResponse,
 )
 from rec_portal.notifications.outbox import queue_email
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import to_uk, uk_today, utcnow
 
 # Where a person stands with the feedback for one session.
 OPEN = "open"  # they may answer now
@@ -63,10 +63,6 @@ SUBJECT = "Recovery Education Centre session"
 def field_name(question: FeedbackQuestion | int) -> str:
     """The form field of a question: ``q-<id>``."""
     return f"q-{getattr(question, 'id', question)}"
-
-
-def uk_today(now: datetime | None = None) -> date:
-    return to_uk(now or utcnow()).date()
 
 
 class FeedbackRefused(DomainError):

@@ -9,11 +9,11 @@ changes. The same window applies to students' feedback and facilitators' reflect
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import to_uk, uk_day_start, utcnow
 
 DEFAULT_OPEN_DAYS = 42
 
@@ -31,7 +31,7 @@ def last_day(ends_at: datetime | date) -> date:
 
 def closes_at(ends_at: datetime | date) -> datetime:
     """When feedback closes (naive UTC): midnight at the end of :func:`last_day`."""
-    return uk_to_utc(last_day(ends_at) + timedelta(days=1), time(0))
+    return uk_day_start(last_day(ends_at) + timedelta(days=1))
 
 
 def is_open(session, now: datetime | None = None) -> bool:

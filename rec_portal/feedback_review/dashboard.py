@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
@@ -78,7 +78,7 @@ from rec_portal.feedback_review.pools import (
     term_states,
 )
 from rec_portal.stats import FEWER, HELD_BACK, SMALL_NUMBER, average, enough, held_counts, hold_more, percent
-from rec_portal.timeutil import uk_to_utc
+from rec_portal.timeutil import uk_day_start
 
 COMMENTS_PER_PAGE = 50
 SUPPRESSED = f"fewer than {SMALL_NUMBER} responses"  # a whole-course figure from 1 to 7 responses
@@ -377,9 +377,9 @@ def _in_filter(course_id: int, filters: Filters) -> list:
     if filters.session_id:
         conditions.append(CourseSession.id == filters.session_id)
     if filters.start:
-        conditions.append(CourseSession.starts_at >= uk_to_utc(filters.start, time(0)))
+        conditions.append(CourseSession.starts_at >= uk_day_start(filters.start))
     if filters.end:
-        conditions.append(CourseSession.starts_at < uk_to_utc(filters.end + timedelta(days=1), time(0)))
+        conditions.append(CourseSession.starts_at < uk_day_start(filters.end + timedelta(days=1)))
     return conditions
 
 

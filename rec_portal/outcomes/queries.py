@@ -15,7 +15,7 @@ held-back cells, so comparing two filtered views gives nothing away."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 
@@ -33,7 +33,7 @@ from rec_portal.models.outcomes import (
 )
 from rec_portal.outcomes import suppression as s
 from rec_portal.stats import FEWER, HELD_BACK, charts, percent
-from rec_portal.timeutil import format_uk, to_uk, uk_to_utc
+from rec_portal.timeutil import format_uk, to_uk, uk_day_start
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 CRIME_COLUMNS = tuple(f"crime:{code}" for code in CRIME_TYPES)
@@ -78,7 +78,7 @@ class Quarter:
 
     def starts_at(self) -> datetime:
         """Midnight UK time on its first day, as naive UTC."""
-        return uk_to_utc(date(self.year, 3 * (self.number - 1) + 1, 1), time(0, 0))
+        return uk_day_start(date(self.year, 3 * (self.number - 1) + 1, 1))
 
 
 def quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:

@@ -23,7 +23,7 @@ from rec_portal.models.plans import (
     PlanCourse,
     PlanReview,
 )
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import uk_today
 
 JO = "student@example.org"
 ADMIN = "admin@example.org"
@@ -94,7 +94,7 @@ def _courses_for(slugs: list[str], courses: dict, want: int) -> list:
 def load_demo(users: dict, courses: dict) -> int:
     """Returns how many rows it added. `users` maps email -> User for every demo account;
     `courses` maps slug -> Course for every demo course."""
-    today = to_uk(utcnow()).date()
+    today = uk_today()
     added = 0
     emails = [email for email, *_ in PLANS if email in users]
     existing = set(

@@ -12,7 +12,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Course, CourseSession
 from rec_portal.models.courses import COURSE_THEMES, NO_THEME_LABEL, PUBLISHED, SCHEDULED
 from rec_portal.reports.queries import bounds
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import uk_today, utcnow
 
 TERMS_OFFERED = 3  # this term and the next two
 
@@ -49,7 +49,7 @@ def default_term(now: datetime | None = None) -> Term:
     now = now or utcnow()
     from rec_portal.timeutil import to_uk
 
-    current = term_of(to_uk(now).date())
+    current = term_of(uk_today(now))
     first, last = bounds(current)
     left = db.session.execute(
         select(func.count(CourseSession.id))

@@ -8,9 +8,9 @@ from flask_login import current_user
 from rec_portal.auth.access import public
 from rec_portal import documents
 from rec_portal.extensions import limiter
-from rec_portal.attendance.reports import parse_term, today_uk
+from rec_portal.attendance.reports import parse_term
 from rec_portal.prospectus import bp, queries
-from rec_portal.timeutil import format_uk, utcnow
+from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 
 def _term():
@@ -30,7 +30,7 @@ def _cacheable(response):
 @public
 def page():
     term = _term()
-    terms = queries.terms_offered(today_uk())
+    terms = queries.terms_offered(uk_today())
     if term not in terms:
         terms.append(term)
     response = current_app.make_response(render_template(
@@ -46,7 +46,7 @@ def page():
 @limiter.limit(lambda: current_app.config["REC_LIMIT_PROSPECTUS_PDF"])
 def pdf():
     term = _term()
-    if term not in queries.terms_offered(today_uk()):  # only the terms the page offers
+    if term not in queries.terms_offered(uk_today()):  # only the terms the page offers
         term = queries.default_term()
     data = documents.render_pdf(
         "prospectus.html", title=f"Prospectus: {term.label}", prospectus=queries.prospectus(term),

@@ -6,17 +6,18 @@ from flask import Response, abort, make_response, render_template, request
 from flask_login import current_user
 
 from rec_portal import audit, documents
-from rec_portal.attendance.reports import hours_text, today_uk
+from rec_portal.attendance.reports import hours_text
 from rec_portal.auth.access import role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models.accounts import ADMIN
 from rec_portal.reports import bp, queries, tables
+from rec_portal.timeutil import uk_today
 from rec_portal.reports.forms import TermForm
 
 
 def _form() -> TermForm:
-    form = TermForm(formdata=request.args, today=today_uk())
+    form = TermForm(formdata=request.args, today=uk_today())
     form.validate()
     return form
 

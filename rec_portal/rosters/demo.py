@@ -30,7 +30,7 @@ from rec_portal.models.accounts import FACILITATOR
 from rec_portal.models.courses import CANCELLED, FACILITATOR_ROLES
 from rec_portal.models.rosters import OFFER_PENDING
 from rec_portal.rosters import operations
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import uk_today, utcnow
 
 DEMO_FACILITATOR = "facilitator@example.org"
 TRUST = "Anyshire and Wolds NHS Foundation Trust"
@@ -155,7 +155,7 @@ def _demo_sessions(courses: dict) -> list[CourseSession]:
 def _days_off(people: dict[str, User], sessions: list[CourseSession]) -> int:
     """A few days each: Sam's are on days without sessions; Leah's and Ravi's fall on
     session days, so the roster page shows why they are not offered."""
-    today = to_uk(utcnow()).date()
+    today = uk_today()
     wanted: list[tuple[str, object, str]] = []
     sam_days = [today + timedelta(days=n) for n in (17, 18)]
     wanted += [(DEMO_FACILITATOR, d, "Annual leave") for d in sam_days]

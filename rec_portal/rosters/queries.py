@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -22,7 +22,7 @@ from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
 from rec_portal.models.rosters import OFFER_PENDING, PEER_ROLES
 from rec_portal.rosters import operations
 from rec_portal.stats import percent_text
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import to_uk, uk_days, utcnow
 
 
 def is_rostered(user_id: int, session_id: int) -> bool:
@@ -86,15 +86,10 @@ class SessionRoster:
         return {c.assignment.id: c.reason for c in self.status.clashes}
 
 
-def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """UK days ``first`` to ``last`` (inclusive) as naive UTC datetimes [start, end)."""
-    return uk_to_utc(first, time(0)), uk_to_utc(last + timedelta(days=1), time(0))
-
-
 def sessions_between(first: date, last: date) -> list[CourseSession]:
     """Sessions (not cancelled) with a date in the UK days ``first`` to ``last``, soonest
     first, each with its course, dates and the roles the course needs (fixed queries)."""
-    start, end = day_bounds(first, last)
+    start, end = uk_days(first, last)
     return list(
         db.session.execute(
             select(CourseSession)

@@ -3,8 +3,6 @@ Every route needs the admin role."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,7 +12,6 @@ from rec_portal import documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.admin.operations import people_query
 from rec_portal.auth.access import role_required
-from rec_portal.catalogue.display import uk_clock, uk_date_span
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.htmx import is_htmx
@@ -31,11 +28,7 @@ from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
 from rec_portal.rosters import bp, operations, queries
 from rec_portal.rosters.forms import AssignForm, ButtonForm, ProfileForm, RangeForm
 from rec_portal.templating import add_error
-from rec_portal.timeutil import format_uk, to_uk, utcnow
-
-
-def _today() -> date:
-    return to_uk(utcnow()).date()
+from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 
 def _me() -> User:
@@ -47,19 +40,6 @@ def _get_or_404(model, ident: int):
     if row is None:
         abort(404)
     return row
-
-
-@bp.app_template_filter("roster_when")
-def roster_when(session_date, short: bool = False) -> str:
-    """'Tuesday 1 December 2026, 10am to 3pm' (UK time) for a SessionDate; ``short``:
-    'Tue 1 Dec 2026, 10am to 3pm'."""
-    if not short:
-        return uk_date_span(session_date.starts_at, session_date.ends_at)
-    start = to_uk(session_date.starts_at)
-    return (
-        f"{start:%a} {start.day} {start:%b %Y}, "
-        f"{uk_clock(session_date.starts_at)} to {uk_clock(session_date.ends_at)}"
-    )
 
 
 # --- Facilitator profiles -------------------------------------------------------------------
@@ -79,7 +59,7 @@ def facilitators():
     for row in db.session.execute(
         select(Unavailability)
         .join(FacilitatorProfile, FacilitatorProfile.user_id == Unavailability.user_id)
-        .where(Unavailability.day >= _today())
+        .where(Unavailability.day >= uk_today())
         .order_by(Unavailability.day)
     ).scalars():
         days_off.setdefault(row.user_id, []).append(row)
@@ -102,7 +82,7 @@ def _profile_page(person: User, form: ProfileForm, status: int = 200):
         days_off = list(
             db.session.execute(
                 select(Unavailability)
-                .where(Unavailability.user_id == person.id, Unavailability.day >= _today())
+                .where(Unavailability.user_id == person.id, Unavailability.day >= uk_today())
                 .order_by(Unavailability.day)
             ).scalars()
         )
@@ -216,7 +196,7 @@ def _back(session_id: int | None = None) -> str:
 
 def _page(status: int = 200, *, error: dict | None = None, extra_session: CourseSession | None = None):
     form = RangeForm(request.args)
-    days = form.days(_today())
+    days = form.days(uk_today())
     rosters, first, last = [], None, None
     if days is not None:
         first, last = days
@@ -381,7 +361,7 @@ def fidelity():
 @role_required(ADMIN)
 def pdf():
     form = RangeForm(request.args)
-    days = form.days(_today())
+    days = form.days(uk_today())
     if days is None:
         return _page(400)
     first, last = days

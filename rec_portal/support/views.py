@@ -3,8 +3,6 @@ and /admin/support for admins."""
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -24,14 +22,6 @@ from rec_portal.support.forms import (
     ServiceForm,
 )
 from rec_portal.templating import add_error
-
-
-@bp.app_template_filter("support_site")
-def support_site(url: str) -> str:
-    """A web address as people say it: 'https://www.samaritans.org/' -> 'samaritans.org'."""
-    text = re.sub(r"^https?://", "", url or "", flags=re.IGNORECASE)
-    text = re.sub(r"^www\.", "", text, flags=re.IGNORECASE)
-    return text.rstrip("/")
 
 
 def _here() -> str:

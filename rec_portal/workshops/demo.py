@@ -21,7 +21,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Booking, FacilitatorProfile, OutboxMessage, User, WorkshopRequest
 from rec_portal.models.bookings import ADMIN as MADE_BY_ADMIN
 from rec_portal.models.bookings import CONFIRMED
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import uk_to_utc, uk_today, utcnow
 from rec_portal.workshops import operations
 
 DEMO_ADMIN = "admin@example.org"
@@ -73,7 +73,7 @@ def _completed_workshop(req: WorkshopRequest, admin: User, now: datetime) -> boo
     from rec_portal.courses.operations import DateRange, schedule_session
     from rec_portal.rosters.operations import assign_facilitator
 
-    first_day = to_uk(now).date() - timedelta(days=30)
+    first_day = uk_today(now) - timedelta(days=30)
     for start in _candidates(first_day, 14):
         try:
             with db.session.begin_nested():
@@ -162,7 +162,7 @@ def load_demo(users: dict, courses: dict) -> int:
 
     demo.notes.append(_note(admin, "Spoke on the phone: a Tuesday or Thursday morning suits.", now - timedelta(days=10)))
     db.session.flush()
-    _arrange_somewhere(demo, admin, to_uk(now).date() + timedelta(days=16), now)
+    _arrange_somewhere(demo, admin, uk_today(now) + timedelta(days=16), now)
     _completed_workshop(daniel, admin, now)
     emily.notes.append(_note(admin, "Closed: Emily has booked a place on the next group course instead and is "
                              "happy with that.", now - timedelta(days=15)))

@@ -348,15 +348,3 @@ def assign(request_id: int):
     flash(f"{person.full_name} is on the roster as {operations.role_label(role).lower()}. They have been sent an email.",
           "success")
     return redirect(_url(found, "roster"))
-
-
-@bp.app_template_filter("workshop_contact")
-def workshop_contact(code: str) -> str:
-    """How the student asked to be contacted, in words ("Phone call")."""
-    return WORKSHOP_CONTACT_METHODS.get(code, code)
-
-
-@bp.app_template_filter("ws_choice")
-def ws_choice(choice) -> dict:
-    """A SelectChoice as an item of the NHS select macro."""
-    return {"value": choice.value, "text": choice.label}

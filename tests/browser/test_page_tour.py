@@ -31,6 +31,7 @@ from rec_portal.models import (
     User,
     WorkshopRequest,
 )
+from rec_portal.timeutil import uk_today
 from tests.browser.test_account_journeys import heading
 from tests.conftest import csrf_from
 
@@ -92,7 +93,7 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         ).scalars().first()
         # A draft review with a question in it, for its note and action pages.
         admin = db.session.execute(select(User).where(User.email == DEMO_ADMIN)).scalar_one()
-        draft = reviews.start_review(db.session.get(Course, courses["staying-safe"]), held_on=reviews.uk_today(),
+        draft = reviews.start_review(db.session.get(Course, courses["staying-safe"]), held_on=uk_today(),
                                      participants="Alex Morgan", by=admin)
         reviews.consider(draft, draft.course, [], [question_id], by=admin)
         draft_id, item_id, facilitator_id = draft.id, draft.items[0].id, facilitator.id

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from rec_portal.content_reviews import operations as ops
 from rec_portal.extensions import db
 from rec_portal.models import AuditEvent, ContentReview, Course
+from rec_portal.timeutil import uk_today
 from tests import factories
 from tests.concurrency import run_at_once
 
@@ -19,7 +20,7 @@ def test_completing_one_review_twice_at_once_raises_the_version_once(pg_app):
     with pg_app.app_context():
         course = factories.make_course()
         admin = factories.make_user(roles=("admin",))
-        review = ops.start_review(course, held_on=ops.uk_today(), participants="The team", by=admin)
+        review = ops.start_review(course, held_on=uk_today(), participants="The team", by=admin)
         review.decisions = "Give online reporting its own slot."
         db.session.commit()
         review_id, course_id, before = review.id, course.id, course.content_version

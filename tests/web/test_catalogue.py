@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from rec_portal.catalogue.display import uk_date_and_time, uk_date_span, uk_weekday_date
+from rec_portal.timeutil import uk_date_and_time, uk_date_span, uk_weekday_date
 from rec_portal.catalogue.queries import month_choices
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseRoleNeed, CourseSession

@@ -61,11 +61,12 @@ def _review():
     from tests.unit.test_content_review_rules import make_comments, make_question, make_session_delivered
 
     from rec_portal.content_reviews import operations as ops
+    from rec_portal.timeutil import uk_today
 
     course = _course()
     session = make_session_delivered(course)
     answer = make_comments(course, ["More breaks, please"], session=session, question=make_question())[0]
-    review = ops.start_review(course, held_on=ops.uk_today(), participants="Sam, REC manager", by=None)
+    review = ops.start_review(course, held_on=uk_today(), participants="Sam, REC manager", by=None)
     ops.consider(review, course, [answer.id], [], by=None)
     db.session.flush()
     return review

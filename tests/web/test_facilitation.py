@@ -28,7 +28,7 @@ from rec_portal.models import (
     Unavailability,
     User,
 )
-from rec_portal.timeutil import format_uk, to_uk, utcnow
+from rec_portal.timeutil import format_uk, to_uk, uk_today, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
 
@@ -356,10 +356,6 @@ def test_no_profile_means_an_admin_must_set_one_up(app, login_as, web, client):
 
 # --- Days I cannot work -------------------------------------------------------------------
 
-def _uk_today() -> date:
-    return to_uk(utcnow()).date()
-
-
 def _date_fields(day: date) -> dict:
     return {"date-day": str(day.day), "date-month": str(day.month), "date-year": str(day.year)}
 
@@ -372,7 +368,7 @@ def _days(app, user_id):
 
 def test_add_and_remove_days_i_cannot_work(app, login_as, web, client):
     me = login_as("facilitator")
-    later, sooner = _uk_today() + timedelta(days=30), _uk_today() + timedelta(days=3)
+    later, sooner = uk_today() + timedelta(days=30), uk_today() + timedelta(days=3)
     for day, note in ((later, "Annual leave"), (sooner, "")):
         response = web.submit("/facilitate/availability", {**_date_fields(day), "note": note})
         assert response.headers["Location"] == "/facilitate/availability"
@@ -392,13 +388,13 @@ def test_add_and_remove_days_i_cannot_work(app, login_as, web, client):
 
 def test_today_is_allowed_but_not_the_past(app, login_as, web):
     me = login_as("facilitator")
-    assert web.submit("/facilitate/availability", _date_fields(_uk_today())).status_code == 302
-    response = web.submit("/facilitate/availability", {**_date_fields(_uk_today() - timedelta(days=1)), "note": "Kept"})
+    assert web.submit("/facilitate/availability", _date_fields(uk_today())).status_code == 302
+    response = web.submit("/facilitate/availability", {**_date_fields(uk_today() - timedelta(days=1)), "note": "Kept"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "The date must be today or in the future" in html and 'href="#date"' in html
     assert 'value="Kept"' in html  # what was typed is kept
-    assert _days(app, me.id) == [(_uk_today(), "")]
+    assert _days(app, me.id) == [(uk_today(), "")]
 
 
 @pytest.mark.parametrize(("fields", "message"), [
@@ -419,7 +415,7 @@ def test_day_validation(app, login_as, web, fields, message):
 
 def test_days_more_than_two_years_ahead_are_refused_calmly(app, login_as, web):
     me = login_as("facilitator")
-    today = _uk_today()
+    today = uk_today()
     try:
         limit = today.replace(year=today.year + 2)
     except ValueError:  # 29 February
@@ -438,7 +434,7 @@ def test_days_more_than_two_years_ahead_are_refused_calmly(app, login_as, web):
 
 def test_the_same_day_twice_is_refused(app, login_as, web):
     me = login_as("facilitator")
-    day = _uk_today() + timedelta(days=9)
+    day = uk_today() + timedelta(days=9)
     web.submit("/facilitate/availability", {**_date_fields(day), "note": "First"})
     response = web.submit("/facilitate/availability", {**_date_fields(day), "note": "Second"})
     assert response.status_code == 400
@@ -470,7 +466,7 @@ def test_someone_elses_day_cannot_be_removed(app, login_as, web):
     login_as("facilitator")
     with app.app_context():
         other = factories.make_user(roles=("facilitator",))
-        db.session.add(Unavailability(user_id=other.id, day=_uk_today() + timedelta(days=4)))
+        db.session.add(Unavailability(user_id=other.id, day=uk_today() + timedelta(days=4)))
         db.session.commit()
         row_id, other_id = db.session.execute(select(Unavailability.id)).scalar_one(), other.id
     response = web.submit(f"/facilitate/availability/{row_id}/remove", {}, page="/facilitate/availability")
@@ -833,7 +829,7 @@ def test_register_forms_need_the_csrf_token(app, login_as, client):
     assert "Your form could not be sent" in response.get_data(as_text=True)
     response = client.post(f"{url}/{a}", data={f"booking-{a}": "present"}, headers={"HX-Request": "true"})
     assert response.status_code == 400
-    response = client.post("/facilitate/availability", data=_date_fields(_uk_today() + timedelta(days=2)))
+    response = client.post("/facilitate/availability", data=_date_fields(uk_today() + timedelta(days=2)))
     assert response.status_code == 400
     assert _marks(app) == {}
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from rec_portal.extensions import db
-from rec_portal.feedback.operations import uk_today
+from rec_portal.timeutil import uk_today
 from rec_portal.models import (
     AuditEvent,
     Booking,

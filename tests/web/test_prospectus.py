@@ -11,7 +11,7 @@ from datetime import time, timedelta
 import pytest
 
 from rec_portal.attendance.reports import term_of
-from rec_portal.catalogue.display import uk_date_span
+from rec_portal.timeutil import uk_date_span
 from rec_portal.extensions import db
 from rec_portal.models import CourseSession, SessionDate
 from rec_portal.prospectus.queries import next_term
