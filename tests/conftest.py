@@ -155,6 +155,13 @@ class Browserless:
         return response
 
 
+def login(app, email):
+    """A new test client signed in as ``email``."""
+    client = app.test_client()
+    Browserless(client).login(email)
+    return client
+
+
 @pytest.fixture
 def web(client):
     return Browserless(client)

@@ -16,7 +16,10 @@ from tests.web.test_attendance_reports import (
     hours_fixture,
     table_rows,
 )
-from tests.web.test_certificates import book, mark, past_session, roster
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import make_past_session as past_session
+from tests.factories import mark_attendance as mark
 from tests.web.test_walk_ins_and_reminders import reminder_setup
 
 pytestmark = pytest.mark.pg

@@ -329,7 +329,8 @@ def test_an_open_pool_never_changes_what_staff_see_and_a_closed_one_cannot_grow(
     """The review's attack: two autumn sessions with 8 anonymous answers, then a third
     session with one attendee who answers anonymously. Before, the pool showed "8" and then
     "9", and the CSV gained exactly that person's rows."""
-    from tests.web.test_certificates import book, mark
+    from tests.factories import make_booking as book
+    from tests.factories import mark_attendance as mark
     from tests.web.test_feedback_giving import as_person
 
     _clock(monkeypatch, BEFORE_CLOSING)

@@ -29,13 +29,10 @@ from rec_portal.models import (
 )
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
-from tests.web.test_certificates import (
-    book,
-    count_statements,
-    facilitator,
-    mark,
-    roster,
-)
+from tests.conftest import count_statements
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import mark_attendance as mark
 
 REPORT_ROUTES = [
     "/admin/reports",
@@ -327,9 +324,9 @@ def hours_fixture(app):
     """Autumn 2025, by UK dates (see the expected figures in the tests)."""
     with app.app_context():
         course = factories.make_course(title="Staying Safe")
-        alex = facilitator("Alex Peer", "Alex", organisation="Leeds Mental Health Forum")
-        sam = facilitator("+Sam Officer", "Sam", organisation="West Yorkshire Police")
-        kim = facilitator("Kim Cancelled", "Kim")
+        alex = factories.make_facilitator(name="Alex Peer", preferred_name="Alex", organisation="Leeds Mental Health Forum", default_role=None)
+        sam = factories.make_facilitator(name="+Sam Officer", preferred_name="Sam", organisation="West Yorkshire Police", default_role=None)
+        kim = factories.make_facilitator(name="Kim Cancelled", preferred_name="Kim", organisation="", default_role=None)
         one = session_at(course, [(datetime(2025, 10, 6, 9), 2.5)], status="completed")
         three = session_at(course, [(datetime(2025, 11, 3 + 7 * i, 10), 2) for i in range(3)])
         # 11:30pm on 31 August in UTC is 12:30am on 1 September in the UK: autumn.
@@ -388,7 +385,7 @@ def test_hours_default_to_this_term_and_only_count_dates_that_ended(app, client,
     now = utcnow().replace(microsecond=0)
     with app.app_context():
         course = factories.make_course()
-        alex = facilitator("Alex Peer", "Alex")
+        alex = factories.make_facilitator(name="Alex Peer", preferred_name="Alex", organisation="", default_role=None)
         running = session_at(course, [(now - timedelta(hours=3), 2), (now + timedelta(hours=1), 2)])
         roster(running, alex, "peer_specialist")
         db.session.commit()
@@ -420,7 +417,7 @@ def test_hours_report_runs_a_fixed_number_of_queries(app, client, login_as):
         with app.app_context():
             course = factories.make_course()
             for n in range(extra):
-                person = facilitator(f"Extra {n}", f"E{n}")
+                person = factories.make_facilitator(name=f"Extra {n}", preferred_name=f"E{n}", organisation="", default_role=None)
                 s = session_at(course, [(datetime(2025, 10, 1 + n, 10), 2), (datetime(2025, 10, 8 + n, 10), 2)])
                 roster(s, person, "other")
             db.session.commit()

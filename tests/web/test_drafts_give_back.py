@@ -99,7 +99,10 @@ def _workshop_request():
 
 def _attended(me):
     """A completed session ``me`` (student) attended, a facilitator on its roster, questions."""
-    from tests.web.test_certificates import book, mark, past_session, roster
+    from tests.factories import add_to_roster as roster
+    from tests.factories import make_booking as book
+    from tests.factories import make_past_session as past_session
+    from tests.factories import mark_attendance as mark
     from tests.web.test_feedback_giving import make_questions
 
     from rec_portal.feedback.operations import invite_for_session

@@ -31,7 +31,10 @@ from rec_portal.models.feedback import (
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
-from tests.web.test_certificates import book, mark, past_session, roster
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import make_past_session as past_session
+from tests.factories import mark_attendance as mark
 
 PROMPT = "You can tell us how"
 

@@ -13,7 +13,9 @@ from rec_portal.models import CourseSession, OutboxMessage
 from rec_portal.models.feedback import FeedbackInvitation, FeedbackResponse
 from rec_portal.timeutil import format_uk, to_uk
 from tests import factories
-from tests.web.test_certificates import book, mark, past_session
+from tests.factories import make_booking as book
+from tests.factories import make_past_session as past_session
+from tests.factories import mark_attendance as mark
 from tests.web.test_feedback_giving import (
     answers,
     as_person,

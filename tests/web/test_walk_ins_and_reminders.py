@@ -15,7 +15,10 @@ from rec_portal.models import Booking, CourseSession, OutboxMessage, SessionDate
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import Browserless
-from tests.web.test_certificates import book, facilitator, login, mark, roster
+from tests.conftest import login
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import mark_attendance as mark
 
 # --- Walk-ins and late bookings ------------------------------------------------------------------
 
@@ -178,8 +181,8 @@ def reminder_setup(app, *, ended_hours_ago=30, status="scheduled", booked=2, dat
         )
         factories.fill_places(session, booked, status=booking_status)
         for email, role in (("priya@example.org", "police_mh_coordinator"), ("jo@example.org", "peer_specialist")):
-            roster(session, facilitator(email.split("@")[0].title(), email.split("@")[0].title(), email=email), role)
-        gone = facilitator("Gone Away", "Gone", email="gone@example.org")
+            roster(session, factories.make_facilitator(name=email.split("@")[0].title(), preferred_name=email.split("@")[0].title(), email=email, organisation="", default_role=None), role)
+        gone = factories.make_facilitator(name="Gone Away", preferred_name="Gone", email="gone@example.org", organisation="", default_role=None)
         gone.active = False
         roster(session, gone, "social_worker")
         db.session.commit()
@@ -261,7 +264,7 @@ def test_a_date_with_nobody_rostered_waits_for_a_roster(app):
     assert "0 emails for 0 session dates" in _run(app).output
     with app.app_context():
         assert db.session.get(SessionDate, date_id).attendance_reminder_sent_at is None
-        roster(db.session.get(CourseSession, session_id), facilitator("Late Person", "Late"), "other")
+        roster(db.session.get(CourseSession, session_id), factories.make_facilitator(name="Late Person", preferred_name="Late", organisation="", default_role=None), "other")
         db.session.commit()
     assert "1 email for 1 session date" in _run(app).output
 

@@ -26,7 +26,8 @@ from rec_portal.timeutil import to_uk
 from rec_portal.workshops import operations
 from tests import factories
 from tests.conftest import count_statements, csrf_from
-from tests.unit.test_roster_rules import make_course, soon, staying_safe_team
+from tests.factories import make_course_needing as make_course
+from tests.factories import soon, staying_safe_team
 
 ASK = "/courses/staying-safe/individual-workshop"
 
