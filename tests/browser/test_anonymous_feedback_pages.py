@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from rec_portal.extensions import db
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.browser.test_booking_journeys import sign_in_quietly
+from tests.browser.conftest import sign_in_quietly
 from tests.web.test_feedback_dashboard import _bank, _respond
 
 pytestmark = pytest.mark.browser

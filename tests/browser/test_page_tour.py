@@ -31,7 +31,7 @@ from rec_portal.models import (
     User,
     WorkshopRequest,
 )
-from tests.browser.test_account_journeys import heading
+from tests.browser.conftest import heading
 from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.browser

@@ -19,8 +19,7 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, WorkshopRequest
 from rec_portal.timeutil import to_uk, utcnow
-from tests.browser.test_account_journeys import heading
-from tests.browser.test_booking_journeys import sign_in_quietly
+from tests.browser.conftest import heading, sign_in_quietly
 from tests.browser.test_roster_journeys import ROLES, _seed
 
 pytestmark = pytest.mark.browser
