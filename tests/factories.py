@@ -289,3 +289,114 @@ def staying_safe_team():
         make_facilitator("social_worker", name="Marcus Bell", organisation="Adult social care"),
         make_facilitator("peer_specialist", name="Sam Patel", organisation="Peer forum"),
     )
+
+
+# --- Feedback ---------------------------------------------------------------------------------------
+
+
+def make_feedback_question(text="What would you change?", *, kind="text", course=None, audience="student",
+                           position: int = 1):
+    from rec_portal.models.feedback import FeedbackQuestion
+
+    question = FeedbackQuestion(audience=audience, kind=kind, text=text, course_id=getattr(course, "id", None),
+                                position=position)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def make_session_delivered(course, *, days_ago: int = 10):
+    """A session that has happened and is completed, with the version it delivered."""
+    return make_session(course=course, starts_in_days=-days_ago, status="completed",
+                        content_version=course.content_version)
+
+
+def make_comments(course, texts, *, session=None, question=None, respondent=None,
+                  anonymous: bool = False) -> list:
+    """One response per text, each answering ``question``: given with a name (``respondent``'s,
+    or a new person's each) unless ``anonymous``. Anonymous comments can only be chosen for a
+    review through their pool (feedback_review/pools.py), never by id."""
+    from datetime import date
+
+    from rec_portal.models.feedback import FeedbackAnswer, FeedbackResponse
+
+    session = session or make_session_delivered(course)
+    question = question or make_feedback_question()
+    answers = []
+    for text in texts:
+        who = None if anonymous else (respondent or make_user())
+        response = FeedbackResponse(session_id=session.id, audience=question.audience,
+                                    anonymous=anonymous, respondent_id=getattr(who, "id", None),
+                                    given_on=date(2026, 3, 1))
+        answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
+                                text=text if question.kind == "text" else None,
+                                value=None if question.kind == "text" else 4)
+        response.answers.append(answer)
+        db.session.add(response)
+        answers.append(answer)
+    db.session.flush()
+    return answers
+
+
+def make_feedback_questions(course_id: int | None = None) -> dict[str, int]:
+    """The bank for these tests (the migration's defaults are wiped after the first test)."""
+    from sqlalchemy import delete
+
+    from rec_portal.models.feedback import FeedbackQuestion
+
+    db.session.execute(delete(FeedbackQuestion))
+    rows = {
+        "rating": FeedbackQuestion(audience="student", kind="rating", position=10,
+                                   text="Overall, how would you rate the course?"),
+        "agreement": FeedbackQuestion(audience="student", kind="agreement", position=20,
+                                      text="The course met my expectations.", hint="Think about what you hoped for."),
+        "yes_no": FeedbackQuestion(audience="student", kind="yes_no", position=30,
+                                   text="Would you recommend the course to someone else?"),
+        "helpful": FeedbackQuestion(audience="student", kind="text", position=40, text="What was most helpful?"),
+        "change": FeedbackQuestion(audience="student", kind="text", position=50, text="What would you change?"),
+        "worked": FeedbackQuestion(audience="facilitator", kind="text", position=10, text="What worked well?"),
+        "concerns": FeedbackQuestion(audience="facilitator", kind="text", position=20,
+                                     text="Do you have any concerns?"),
+    }
+    if course_id is not None:
+        rows["safe"] = FeedbackQuestion(audience="student", kind="agreement", position=25, course_id=course_id,
+                                        text="I feel more confident about keeping myself safe.")
+    db.session.add_all(rows.values())
+    db.session.flush()
+    return {key: q.id for key, q in rows.items()}
+
+
+def make_feedback_response(session_id: int, answers: dict[int, object], *, respondent_id: int | None = None,
+                           audience: str = "student", anonymous: bool = False) :
+    """A response with an answer to each question id: given with a name (``respondent_id``,
+    or a new person's) unless ``anonymous``."""
+    from datetime import date
+
+    from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion, FeedbackResponse
+
+    if not anonymous and respondent_id is None:
+        respondent_id = make_user().id
+    response = FeedbackResponse(
+        session_id=session_id, audience=audience, anonymous=anonymous,
+        respondent_id=None if anonymous else respondent_id, given_on=date.today(),
+    )
+    for question_id, value in answers.items():
+        question = db.session.get(FeedbackQuestion, question_id)
+        text = value if question.kind == "text" else None
+        response.answers.append(FeedbackAnswer(
+            question_id=question.id, question_text=question.text, kind=question.kind,
+            value=None if question.kind == "text" else value, text=text,
+        ))
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def invite_to_feedback(session_id: int, users: list, answered: int, audience: str = "student") -> None:
+    """Invite ``users``; the first ``answered`` of them answered."""
+    from rec_portal.models.feedback import FeedbackInvitation
+
+    for i, user in enumerate(users):
+        db.session.add(FeedbackInvitation(session_id=session_id, user_id=user.id, audience=audience,
+                                          answered=i < answered))
+    db.session.flush()

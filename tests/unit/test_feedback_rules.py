@@ -26,7 +26,7 @@ from tests.factories import add_to_roster as roster
 from tests.factories import make_booking as book
 from tests.factories import make_past_session as past_session
 from tests.factories import mark_attendance as mark
-from tests.web.test_feedback_giving import make_questions
+from tests.factories import make_feedback_questions as make_questions
 
 
 @pytest.fixture

@@ -25,11 +25,8 @@ from rec_portal.models.feedback import (
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements, csrf_from
-from tests.unit.test_content_review_rules import (
-    make_comments,
-    make_question,
-    make_session_delivered,
-)
+from tests.factories import make_comments, make_session_delivered
+from tests.factories import make_feedback_question as make_question
 
 
 @dataclass

@@ -58,7 +58,8 @@ def _course(**kw):
 
 
 def _review():
-    from tests.unit.test_content_review_rules import make_comments, make_question, make_session_delivered
+    from tests.factories import make_comments, make_session_delivered
+    from tests.factories import make_feedback_question as make_question
 
     from rec_portal.content_reviews import operations as ops
 
@@ -103,7 +104,7 @@ def _attended(me):
     from tests.factories import make_booking as book
     from tests.factories import make_past_session as past_session
     from tests.factories import mark_attendance as mark
-    from tests.web.test_feedback_giving import make_questions
+    from tests.factories import make_feedback_questions as make_questions
 
     from rec_portal.feedback.operations import invite_for_session
 

@@ -16,15 +16,7 @@ from tests import factories
 from tests.factories import make_booking as book
 from tests.factories import make_past_session as past_session
 from tests.factories import mark_attendance as mark
-from tests.web.test_feedback_giving import (
-    answers,
-    as_person,
-    attended,
-    count,
-    html_of,
-    reflection_url,
-    url,
-)
+from tests.feedback import answers, as_person, attended, count, html_of, reflection_url, url
 
 CLOSED = "Feedback for this session has closed"
 
