@@ -162,6 +162,21 @@ def login(app, email):
     return client
 
 
+def time_out_sessions(app, client=None):
+    """Every signed-in session has been idle for longer than the idle timeout."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from rec_portal.models import UserSession
+    from rec_portal.timeutil import utcnow
+
+    with app.app_context():
+        idle = app.config["REC_IDLE_TIMEOUT"]
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
+        db.session.commit()
+
+
 @pytest.fixture
 def web(client):
     return Browserless(client)

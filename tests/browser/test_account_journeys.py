@@ -34,7 +34,6 @@ def error_summary(visitor):
     return visitor.page.locator(".nhsuk-error-summary")
 
 
-
 def sign_out(visitor) -> None:
     with visitor.page.expect_navigation():
         header(visitor).get_by_role("button", name="Sign out", exact=True).click()

@@ -62,7 +62,6 @@ def press_booking_button(visitor, session_id: int, name: str) -> None:
         expect(page).to_have_url(re.compile(rf"/courses/[^/#?]+#session-{session_id}$"))
 
 
-
 # --- journeys --------------------------------------------------------------------------------
 
 def test_find_book_and_cancel_staying_safe(visitor, live_server):

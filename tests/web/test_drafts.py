@@ -13,6 +13,7 @@ from rec_portal.models import SafetyPlan, SavedDraft, User, UserSession
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
+from tests.conftest import time_out_sessions as _timed_out
 
 
 def _drafts(app) -> int:
@@ -72,13 +73,6 @@ def test_a_timed_out_session_keeps_the_text_once_and_not_for_a_deleted_account(a
     assert _drafts(app) == 0
     _post(client, token, "SECRET AFTER DELETE")
     assert _drafts(app) == 0
-
-
-def _timed_out(app, client):
-    with app.app_context():
-        idle = app.config["REC_IDLE_TIMEOUT"]
-        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
-        db.session.commit()
 
 
 def _kept_forms(app) -> list[str]:
@@ -241,7 +235,6 @@ def test_text_that_cannot_be_kept_is_shown_back_to_copy_not_dropped(app):
     assert "Not sleeping &lt;b&gt;well&lt;/b&gt;" in page  # shown as text, never as markup
     assert page.count("readonly") == 2 and 'href="/login?next=/my/safety-plan"' in page
     assert _drafts(app) == 0
-
 
 
 def test_a_kept_goal_edit_is_never_handed_to_another_account(app):

@@ -26,8 +26,8 @@ from rec_portal.extensions import db
 from rec_portal.models import SavedDraft
 from tests import factories
 from tests.conftest import Browserless, csrf_from
-from tests.web.test_drafts import _timed_out
-from tests.web.test_drafts_everywhere import EXCLUDED, free_text_post_routes
+from tests.conftest import time_out_sessions as _timed_out
+from tests.drafts import EXCLUDED, free_text_post_routes
 
 # Distinctive text per field: mostly non-Latin scripts, and one Latin with markup-like text.
 SCRIPTS = (

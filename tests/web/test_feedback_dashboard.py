@@ -42,7 +42,6 @@ def feedback_closed(monkeypatch):
     return later
 
 
-
 @dataclass
 class World:
     course_id: int
@@ -50,10 +49,8 @@ class World:
     sessions: list[int] = field(default_factory=list)
 
 
-
 _respond = factories.make_feedback_response
 _invite = factories.invite_to_feedback
-
 
 
 def _completed(course, days_ago: float, version: int | None = None):
@@ -61,7 +58,6 @@ def _completed(course, days_ago: float, version: int | None = None):
         course=course, starts_in_days=-days_ago, status="completed",
         completed_at=utcnow() - timedelta(days=days_ago - 1), content_version=version,
     )
-
 
 
 def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", versions=None,
@@ -88,7 +84,6 @@ def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", v
             _invite(session.id, people[: len(ratings) + invited_extra], answered=len(ratings))
         db.session.commit()
         return world
-
 
 
 def _roster(app, session_id: int, user_id: int) -> None:

@@ -44,7 +44,6 @@ PROMPT = "You can tell us how"
 make_questions = factories.make_feedback_questions
 
 
-
 def responses(app) -> list[dict]:
     with app.app_context():
         rows = db.session.execute(select(FeedbackResponse).order_by(FeedbackResponse.id)).scalars().all()
@@ -72,7 +71,6 @@ def messages(app) -> list[tuple[str, str]]:
     with app.app_context():
         return [(m.to_address, m.subject) for m in
                 db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
-
 
 
 # --- A student gives feedback ----------------------------------------------------------------------
