@@ -290,7 +290,7 @@ def test_a_draft_of_a_new_course_never_fills_an_existing_courses_edit_form(app):
 def test_a_note_for_an_item_that_is_not_in_the_review_is_not_kept(app):
     """The note form's address names a review and an item; only the review was checked,
     so any made-up item number kept another draft (up to 20 each)."""
-    from tests.web.test_content_reviews import _review
+    from tests.scenarios import start_review as _review
 
     with app.app_context():
         course_id = factories.make_course(title="Staying Safe", slug="staying-safe").id
@@ -308,7 +308,8 @@ def test_a_note_for_an_item_that_is_not_in_the_review_is_not_kept(app):
 def test_a_workshop_note_kept_at_a_timeout_leads_back_to_the_request_page(app):
     """The notes form posts to an address of its own that cannot be opened: signing in
     again led to a "not available" page instead of the note, kept, on the request page."""
-    from tests.web.test_workshops import _make_request, _world
+    from tests.scenarios import request_workshop as _make_request
+    from tests.scenarios import workshop_world as _world
 
     with app.app_context():
         student_id = factories.make_user().id

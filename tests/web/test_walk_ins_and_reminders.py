@@ -19,6 +19,7 @@ from tests.conftest import login
 from tests.factories import add_to_roster as roster
 from tests.factories import make_booking as book
 from tests.factories import mark_attendance as mark
+from tests.scenarios import reminder_setup
 
 # --- Walk-ins and late bookings ------------------------------------------------------------------
 
@@ -168,25 +169,6 @@ def test_a_walk_in_with_an_impossible_student_id_is_explained(app, web, client, 
 
 # --- Register reminders -------------------------------------------------------------------------------
 
-
-def reminder_setup(app, *, ended_hours_ago=30, status="scheduled", booked=2, dates=1, booking_status="confirmed"):
-    """A session whose (last) date ended ``ended_hours_ago``, with two rostered facilitators
-    (and a third whose account is disabled)."""
-    with app.app_context():
-        hours = 3
-        first = -(ended_hours_ago + hours) / 24 - 7 * (dates - 1)
-        session = factories.make_session(
-            course=factories.make_course(title="Staying Safe"), starts_in_days=first, hours=hours,
-            dates=dates, status=status,
-        )
-        factories.fill_places(session, booked, status=booking_status)
-        for email, role in (("priya@example.org", "police_mh_coordinator"), ("jo@example.org", "peer_specialist")):
-            roster(session, factories.make_facilitator(name=email.split("@")[0].title(), preferred_name=email.split("@")[0].title(), email=email, organisation="", default_role=None), role)
-        gone = factories.make_facilitator(name="Gone Away", preferred_name="Gone", email="gone@example.org", organisation="", default_role=None)
-        gone.active = False
-        roster(session, gone, "social_worker")
-        db.session.commit()
-        return session.id, [d.id for d in session.dates]
 
 
 def _reminders(app):
