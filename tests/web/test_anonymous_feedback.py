@@ -46,7 +46,7 @@ def _setup(app, *, sessions: list[datetime], title="Staying Safe"):
 
 def _facilitator_on(app, session_id: int, web, client):
     with app.app_context():
-        fac = factories.make_user(roles=("facilitator",))
+        fac = factories.make_facilitator(profile=False)
         db.session.add(RosterAssignment(session_id=session_id, user_id=fac.id, role="peer_specialist"))
         db.session.commit()
         email = fac.email

@@ -144,13 +144,8 @@ def _workshop_note(me):
     return {"url": f"/admin/workshops/{found.id}/notes", "page": f"/admin/workshops/{found.id}"}
 
 
-def _facilitator_profile(me):
-    from rec_portal.models import FacilitatorProfile, FacilitatorRole
-
-    profile = FacilitatorProfile(user_id=me.id, organisation="Peer Forum", bio="", active=True)
-    profile.roles = [FacilitatorRole(role="peer_specialist")]
-    db.session.add(profile)
-    db.session.flush()
+def _own_profile(me):
+    factories.make_facilitator_profile(me, "peer_specialist", organisation="Peer Forum")
     return {"url": "/facilitate/profile"}
 
 
@@ -198,7 +193,7 @@ def _case_forms():
             admin, lambda me: {"url": f"/admin/courses/sessions/{factories.make_session().id}/copy"},
             CopySessionForm),
         "facilitation.availability": Case(facilitator, at("/facilitate/availability"), UnavailableForm),
-        "facilitation.profile": Case(facilitator, _facilitator_profile, BioForm),
+        "facilitation.profile": Case(facilitator, _own_profile, BioForm),
         "feedback.bank_new": Case(admin, at("/admin/feedback/questions/new"), QuestionForm),
         "feedback.bank_edit": Case(
             admin, lambda me: {"url": f"/admin/feedback/questions/{_question().id}/edit"}, QuestionForm),

@@ -92,12 +92,6 @@ def _roster(app, session_id: int, user_id: int) -> None:
         db.session.commit()
 
 
-def _facilitator(app, **kwargs):
-    with app.app_context():
-        user = factories.make_user(roles=("facilitator",), **kwargs)
-        db.session.commit()
-        return factories.Ref(user.id, user.email)
-
 
 # --- Access -------------------------------------------------------------------------------------
 
@@ -369,7 +363,10 @@ def test_a_filtered_view_is_held_back_when_the_rest_of_the_course_has_fewer_than
         # Comments are not figures: they are still listed.
         assert "Comment 1 on session" in page
     # The same rules for facilitators.
-    facilitator = _facilitator(app)
+    with app.app_context():
+        user = factories.make_facilitator(profile=False)
+        db.session.commit()
+        facilitator = factories.Ref(user.id, user.email)
     for sid in world.sessions:
         _roster(app, sid, facilitator.id)
     client.post("/logout", data={"csrf_token": web.token("/my/account")})
