@@ -106,9 +106,15 @@ def hours_fixture(app):
     """Autumn 2025, by UK dates (see the expected figures in the tests)."""
     with app.app_context():
         course = factories.make_course(title="Staying Safe")
-        alex = factories.make_facilitator(name="Alex Peer", preferred_name="Alex", organisation="Leeds Mental Health Forum", default_role=None)
-        sam = factories.make_facilitator(name="+Sam Officer", preferred_name="Sam", organisation="West Yorkshire Police", default_role=None)
-        kim = factories.make_facilitator(name="Kim Cancelled", preferred_name="Kim", organisation="", default_role=None)
+        alex = factories.make_facilitator(
+            name="Alex Peer", preferred_name="Alex", organisation="Leeds Mental Health Forum", default_role=None,
+        )
+        sam = factories.make_facilitator(
+            name="+Sam Officer", preferred_name="Sam", organisation="West Yorkshire Police", default_role=None,
+        )
+        kim = factories.make_facilitator(
+            name="Kim Cancelled", preferred_name="Kim", organisation="", default_role=None,
+        )
         one = session_at(course, [(datetime(2025, 10, 6, 9), 2.5)], status="completed")
         three = session_at(course, [(datetime(2025, 11, 3 + 7 * i, 10), 2) for i in range(3)])
         # 11:30pm on 31 August in UTC is 12:30am on 1 September in the UK: autumn.
@@ -141,8 +147,13 @@ def reminder_setup(app, *, ended_hours_ago=30, status="scheduled", booked=2, dat
         )
         factories.fill_places(session, booked, status=booking_status)
         for email, role in (("priya@example.org", "police_mh_coordinator"), ("jo@example.org", "peer_specialist")):
-            factories.add_to_roster(session, factories.make_facilitator(name=email.split("@")[0].title(), preferred_name=email.split("@")[0].title(), email=email, organisation="", default_role=None), role)
-        gone = factories.make_facilitator(name="Gone Away", preferred_name="Gone", email="gone@example.org", organisation="", default_role=None)
+            factories.add_to_roster(session, factories.make_facilitator(
+                name=email.split("@")[0].title(), preferred_name=email.split("@")[0].title(), email=email,
+                organisation="", default_role=None,
+            ), role)
+        gone = factories.make_facilitator(
+            name="Gone Away", preferred_name="Gone", email="gone@example.org", organisation="", default_role=None,
+        )
         gone.active = False
         factories.add_to_roster(session, gone, "social_worker")
         db.session.commit()

@@ -18,7 +18,16 @@ from rec_portal.bookings import operations
 from rec_portal.extensions import db
 from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
 from tests import factories
-from tests.browser.conftest import banner, booking_message, booking_panel, header, heading, my_courses_section, outbox_subjects, sign_in_quietly
+from tests.browser.conftest import (
+    banner,
+    booking_message,
+    booking_panel,
+    header,
+    heading,
+    my_courses_section,
+    outbox_subjects,
+    sign_in_quietly,
+)
 
 pytestmark = pytest.mark.browser
 

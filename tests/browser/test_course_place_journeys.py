@@ -11,7 +11,15 @@ from playwright.sync_api import expect
 from rec_portal.bookings import operations
 from rec_portal.extensions import db
 from tests import factories
-from tests.browser.conftest import banner, booking_message, booking_panel, heading, my_courses_section, outbox_subjects, sign_in_quietly
+from tests.browser.conftest import (
+    banner,
+    booking_message,
+    booking_panel,
+    heading,
+    my_courses_section,
+    outbox_subjects,
+    sign_in_quietly,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -327,7 +327,9 @@ def test_hours_report_runs_a_fixed_number_of_queries(app, client, login_as):
         with app.app_context():
             course = factories.make_course()
             for n in range(extra):
-                person = factories.make_facilitator(name=f"Extra {n}", preferred_name=f"E{n}", organisation="", default_role=None)
+                person = factories.make_facilitator(
+                    name=f"Extra {n}", preferred_name=f"E{n}", organisation="", default_role=None,
+                )
                 s = session_at(course, [(datetime(2025, 10, 1 + n, 10), 2), (datetime(2025, 10, 8 + n, 10), 2)])
                 roster(s, person, "other")
             db.session.commit()

@@ -49,7 +49,10 @@ def certificate_setup(app, *, full_name=NASTY, statuses=("present", "absent", "p
         booking = book(session, student)
         mark(booking, session, statuses)
         team = [
-            factories.make_facilitator(name="Priya Officer", preferred_name="Priya", email="priya@example.org", organisation="", default_role=None),
+            factories.make_facilitator(
+                name="Priya Officer", preferred_name="Priya", email="priya@example.org", organisation="",
+                default_role=None,
+            ),
             factories.make_facilitator(name="Sam Social", preferred_name="Sam", organisation="", default_role=None),
             factories.make_facilitator(name="Jo Peer", preferred_name="Jo", organisation="", default_role=None),
         ]
@@ -264,10 +267,22 @@ def _course_with_team(app, sessions: int = 2, slug: str = "staying-safe") -> lis
         for n in range(sessions):
             session = factories.make_session(course=course, starts_in_days=10 + 7 * n)
             people = [
-                factories.make_facilitator(name=f"Priya Officer {slug}{n}", preferred_name="Priya", bio="I have worked in <b>policing</b> for 12 years.", organisation="West Yorkshire Police", default_role=None),
-                factories.make_facilitator(name=f"Jo Peer {slug}{n}", preferred_name="Jo", bio="I use my own experience of recovery.", organisation="", default_role=None),
-                factories.make_facilitator(name=f"Sam Social {slug}{n}", preferred_name="Sam", organisation="", default_role=None),  # no bio yet
-                factories.make_facilitator(name=f"Kit Gone {slug}{n}", preferred_name="Kit", bio="Not shown.", active=False, organisation="", default_role=None),
+                factories.make_facilitator(
+                    name=f"Priya Officer {slug}{n}", preferred_name="Priya",
+                    bio="I have worked in <b>policing</b> for 12 years.", organisation="West Yorkshire Police",
+                    default_role=None,
+                ),
+                factories.make_facilitator(
+                    name=f"Jo Peer {slug}{n}", preferred_name="Jo", bio="I use my own experience of recovery.",
+                    organisation="", default_role=None,
+                ),
+                factories.make_facilitator(
+                    name=f"Sam Social {slug}{n}", preferred_name="Sam", organisation="", default_role=None,
+                ),  # no bio yet
+                factories.make_facilitator(
+                    name=f"Kit Gone {slug}{n}", preferred_name="Kit", bio="Not shown.", active=False,
+                    organisation="", default_role=None,
+                ),
             ]
             for user, role in zip(people, ("police_mh_coordinator", "peer_specialist", "social_worker",
                                            "clinician"), strict=True):
@@ -275,7 +290,9 @@ def _course_with_team(app, sessions: int = 2, slug: str = "staying-safe") -> lis
             made.append(session.id)
         # A past session's team is not shown.
         old = factories.make_session(course=course, starts_in_days=-20, status="completed")
-        roster(old, factories.make_facilitator(name="Old Timer", preferred_name="Olive", bio="Past.", organisation="", default_role=None), "other")
+        roster(old, factories.make_facilitator(
+            name="Old Timer", preferred_name="Olive", bio="Past.", organisation="", default_role=None,
+        ), "other")
         db.session.commit()
         return made
 
@@ -361,7 +378,10 @@ def test_very_long_names_titles_and_teams_still_fit_on_one_page(app):
         mark(booking, session, ("present",) * 11 + ("absent",))
         for n, role in enumerate(("peer_specialist", "police_mh_coordinator", "social_worker", "clinician",
                                   "carer_peer", "other")):
-            roster(session, factories.make_facilitator(name=f"Facilitator With A Long Name Number {n}", preferred_name=f"F{n}", organisation="", default_role=None), role)
+            roster(session, factories.make_facilitator(
+                name=f"Facilitator With A Long Name Number {n}", preferred_name=f"F{n}", organisation="",
+                default_role=None,
+            ), role)
         db.session.commit()
         booking_id = booking.id
     data = login(app, "long@example.org").get(f"/my/courses/{booking_id}/certificate.pdf").data
@@ -379,7 +399,9 @@ def test_neutral_calendar_titles_leave_the_role_out_too(app, show_titles):
     experience), so a neutral feed does not name it."""
     with app.app_context():
         session = factories.make_session(course=factories.make_course(title="Hearing Voices"), dates=2)
-        jo = factories.make_facilitator(name="Jo Peer", preferred_name="Jo", email="jo@example.org", organisation="", default_role=None)
+        jo = factories.make_facilitator(
+            name="Jo Peer", preferred_name="Jo", email="jo@example.org", organisation="", default_role=None,
+        )
         jo.show_course_titles = show_titles
         jo.calendar_token = "t" * 40
         roster(session, jo, "peer_specialist")

@@ -246,7 +246,9 @@ def test_a_date_with_nobody_rostered_waits_for_a_roster(app):
     assert "0 emails for 0 session dates" in _run(app).output
     with app.app_context():
         assert db.session.get(SessionDate, date_id).attendance_reminder_sent_at is None
-        roster(db.session.get(CourseSession, session_id), factories.make_facilitator(name="Late Person", preferred_name="Late", organisation="", default_role=None), "other")
+        roster(db.session.get(CourseSession, session_id), factories.make_facilitator(
+            name="Late Person", preferred_name="Late", organisation="", default_role=None,
+        ), "other")
         db.session.commit()
     assert "1 email for 1 session date" in _run(app).output
 
