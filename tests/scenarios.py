@@ -1,6 +1,7 @@
 """Worlds that more than one test module builds: the hand-counted attendance, facilitator
 hours and term report fixtures, register reminders, content reviews, individual workshops,
-the prospectus and the new-course form. Each opens its own app context and commits."""
+the prospectus, the new-course form's answers and the co-delivery journeys' team. Each
+builder opens its own app context and commits; the rows themselves come from factories.py."""
 
 from __future__ import annotations
 
