@@ -155,6 +155,28 @@ class Browserless:
         return response
 
 
+def login(app, email):
+    """A new test client signed in as ``email``."""
+    client = app.test_client()
+    Browserless(client).login(email)
+    return client
+
+
+def time_out_sessions(app, client=None):
+    """Every signed-in session has been idle for longer than the idle timeout."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from rec_portal.models import UserSession
+    from rec_portal.timeutil import utcnow
+
+    with app.app_context():
+        idle = app.config["REC_IDLE_TIMEOUT"]
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
+        db.session.commit()
+
+
 @pytest.fixture
 def web(client):
     return Browserless(client)

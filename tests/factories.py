@@ -166,3 +166,237 @@ def make_outcome_check(student, *, stage: str = "baseline", answered_at=None, vi
     db.session.add(check)
     db.session.flush()
     return check
+
+
+# --- Bookings, attendance and rosters ------------------------------------------------------------
+
+def make_booking(session, student, status: str = "confirmed"):
+    """``student``'s booking of ``status`` on ``session``, queued (and, if confirmed,
+    confirmed) 20 days before it starts."""
+    from datetime import timedelta
+
+    from rec_portal.models import Booking
+
+    booking = Booking(
+        session_id=session.id, student_id=student.id, status=status, made_by_user_id=student.id,
+        queued_at=session.starts_at - timedelta(days=20),
+        confirmed_at=session.starts_at - timedelta(days=20) if status == "confirmed" else None,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
+def mark_attendance(booking, session, statuses) -> None:
+    """``statuses``: one of "present", "absent" or None (not marked) per date."""
+    from rec_portal.models import Attendance
+
+    for session_date, status in zip(session.dates, statuses, strict=True):
+        if status:
+            db.session.add(Attendance(booking_id=booking.id, session_date_id=session_date.id, status=status))
+    db.session.flush()
+
+
+def add_to_roster(session, user, role) -> None:
+    from rec_portal.models import RosterAssignment
+
+    db.session.add(RosterAssignment(session_id=session.id, user_id=user.id, role=role))
+    db.session.flush()
+
+
+def make_past_session(title="Staying Safe", slug=None, *, dates=1, status="completed", days_ago=30, **kw):
+    """A session of a new course ``title`` that started ``days_ago`` (completed by default)."""
+    course = make_course(title=title, slug=slug or title.lower().replace(" ", "-"))
+    return make_session(course=course, starts_in_days=-days_ago, dates=dates, status=status, **kw)
+
+
+def make_facilitator_profile(user, *roles, organisation: str = "Anyshire Police", bio: str = "",
+                             active: bool = True):
+    """A facilitator profile for ``user`` holding ``roles`` (none if none are given)."""
+    from rec_portal.models import FacilitatorProfile, FacilitatorRole
+
+    profile = FacilitatorProfile(user_id=user.id, organisation=organisation, bio=bio, active=active,
+                                 roles=[FacilitatorRole(role=r) for r in roles])
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def make_facilitator(*roles, name: str | None = None, preferred_name: str | None = None,
+                     email: str | None = None, organisation: str = "Anyshire Police", bio: str = "",
+                     active: bool = True, account_roles=("facilitator",), default_role: str | None = "peer_specialist",
+                     profile: bool = True):
+    """A person with the facilitator account role and a facilitator profile holding ``roles``
+    (``default_role`` if none are given; no role at all with ``default_role=None``).
+    With ``profile=False``, only the account: someone given the role but not yet set up."""
+    user = make_user(roles=account_roles, full_name=name, preferred_name=preferred_name, email=email)
+    if not profile:
+        return user
+    held = roles or ((default_role,) if default_role else ())
+    make_facilitator_profile(user, *held, organisation=organisation, bio=bio, active=active)
+    db.session.expire(user, ["facilitator"])
+    return user
+
+
+# --- Rosters (courses that need roles, sessions at a given time) -------------------------------------
+
+STAYING_SAFE_ROLES = {"police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1}
+
+
+def make_course_needing(title="Staying Safe", roles=None, **kwargs):
+    """A course that needs ``roles`` ({role: count}; default: one of each Staying Safe role)."""
+    from rec_portal.models import CourseRoleNeed
+
+    course = make_course(title=title, **kwargs)
+    for role, count in (roles if roles is not None else STAYING_SAFE_ROLES).items():
+        course.roles_needed.append(CourseRoleNeed(role=role, count=count))
+    db.session.flush()
+    db.session.expire(course, ["roles_needed"])  # reloaded in the model's order, as on a page
+    return course
+
+
+def make_session_at(course, starts, *, hours: float = 5, weeks: int = 1, every_days: int = 7,
+                    status: str = "scheduled", venue="Recovery Education Centre, Room 1"):
+    """A session whose first date starts at ``starts`` (naive UTC), with ``weeks`` dates
+    ``every_days`` apart."""
+    from datetime import timedelta
+
+    from rec_portal.models import CourseSession, SessionDate
+
+    step = timedelta(days=every_days)
+    dates = [SessionDate(starts_at=starts + i * step, ends_at=starts + i * step + timedelta(hours=hours))
+             for i in range(weeks)]
+    session = CourseSession(
+        course=course, capacity=12, status=status, venue=venue,
+        starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def soon(days: float = 14, hour: int = 10):
+    """A UTC time ``days`` from now, at ``hour`` o'clock."""
+    from datetime import timedelta
+
+    return (utcnow() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def staying_safe_team():
+    """A police co-ordinator, a social worker and a peer specialist."""
+    return (
+        make_facilitator("police_mh_coordinator", name="Claire Donovan"),
+        make_facilitator("social_worker", name="Marcus Bell", organisation="Adult social care"),
+        make_facilitator("peer_specialist", name="Sam Patel", organisation="Peer forum"),
+    )
+
+
+# --- Feedback ---------------------------------------------------------------------------------------
+
+
+def make_feedback_question(text="What would you change?", *, kind="text", course=None, audience="student",
+                           position: int = 1):
+    from rec_portal.models.feedback import FeedbackQuestion
+
+    question = FeedbackQuestion(audience=audience, kind=kind, text=text, course_id=getattr(course, "id", None),
+                                position=position)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def make_session_delivered(course, *, days_ago: int = 10):
+    """A session that has happened and is completed, with the version it delivered."""
+    return make_session(course=course, starts_in_days=-days_ago, status="completed",
+                        content_version=course.content_version)
+
+
+def make_comments(course, texts, *, session=None, question=None, respondent=None,
+                  anonymous: bool = False) -> list:
+    """One response per text, each answering ``question``: given with a name (``respondent``'s,
+    or a new person's each) unless ``anonymous``. Anonymous comments can only be chosen for a
+    review through their pool (feedback_review/pools.py), never by id."""
+    from datetime import date
+
+    from rec_portal.models.feedback import FeedbackAnswer, FeedbackResponse
+
+    session = session or make_session_delivered(course)
+    question = question or make_feedback_question()
+    answers = []
+    for text in texts:
+        who = None if anonymous else (respondent or make_user())
+        response = FeedbackResponse(session_id=session.id, audience=question.audience,
+                                    anonymous=anonymous, respondent_id=getattr(who, "id", None),
+                                    given_on=date(2026, 3, 1))
+        answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
+                                text=text if question.kind == "text" else None,
+                                value=None if question.kind == "text" else 4)
+        response.answers.append(answer)
+        db.session.add(response)
+        answers.append(answer)
+    db.session.flush()
+    return answers
+
+
+def make_feedback_questions(course_id: int | None = None) -> dict[str, int]:
+    """The bank for these tests (the migration's defaults are wiped after the first test)."""
+    from sqlalchemy import delete
+
+    from rec_portal.models.feedback import FeedbackQuestion
+
+    db.session.execute(delete(FeedbackQuestion))
+    rows = {
+        "rating": FeedbackQuestion(audience="student", kind="rating", position=10,
+                                   text="Overall, how would you rate the course?"),
+        "agreement": FeedbackQuestion(audience="student", kind="agreement", position=20,
+                                      text="The course met my expectations.", hint="Think about what you hoped for."),
+        "yes_no": FeedbackQuestion(audience="student", kind="yes_no", position=30,
+                                   text="Would you recommend the course to someone else?"),
+        "helpful": FeedbackQuestion(audience="student", kind="text", position=40, text="What was most helpful?"),
+        "change": FeedbackQuestion(audience="student", kind="text", position=50, text="What would you change?"),
+        "worked": FeedbackQuestion(audience="facilitator", kind="text", position=10, text="What worked well?"),
+        "concerns": FeedbackQuestion(audience="facilitator", kind="text", position=20,
+                                     text="Do you have any concerns?"),
+    }
+    if course_id is not None:
+        rows["safe"] = FeedbackQuestion(audience="student", kind="agreement", position=25, course_id=course_id,
+                                        text="I feel more confident about keeping myself safe.")
+    db.session.add_all(rows.values())
+    db.session.flush()
+    return {key: q.id for key, q in rows.items()}
+
+
+def make_feedback_response(session_id: int, answers: dict[int, object], *, respondent_id: int | None = None,
+                           audience: str = "student", anonymous: bool = False) :
+    """A response with an answer to each question id: given with a name (``respondent_id``,
+    or a new person's) unless ``anonymous``."""
+    from datetime import date
+
+    from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion, FeedbackResponse
+
+    if not anonymous and respondent_id is None:
+        respondent_id = make_user().id
+    response = FeedbackResponse(
+        session_id=session_id, audience=audience, anonymous=anonymous,
+        respondent_id=None if anonymous else respondent_id, given_on=date.today(),
+    )
+    for question_id, value in answers.items():
+        question = db.session.get(FeedbackQuestion, question_id)
+        text = value if question.kind == "text" else None
+        response.answers.append(FeedbackAnswer(
+            question_id=question.id, question_text=question.text, kind=question.kind,
+            value=None if question.kind == "text" else value, text=text,
+        ))
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def invite_to_feedback(session_id: int, users: list, answered: int, audience: str = "student") -> None:
+    """Invite ``users``; the first ``answered`` of them answered."""
+    from rec_portal.models.feedback import FeedbackInvitation
+
+    for i, user in enumerate(users):
+        db.session.add(FeedbackInvitation(session_id=session_id, user_id=user.id, audience=audience,
+                                          answered=i < answered))
+    db.session.flush()

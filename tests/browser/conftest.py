@@ -41,11 +41,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from rec_portal import create_app
 from rec_portal.extensions import db, limiter
-from tests.conftest import REQUIRE_BROWSER, test_config, wipe
+from rec_portal.models import OutboxMessage
+from tests import factories
+from tests.conftest import REQUIRE_BROWSER, csrf_from, test_config, wipe
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -439,3 +442,79 @@ def visitor(request, browser, live_server):
         )
     finally:
         close_context(context)
+
+
+# --- What a person does and sees (shared by the journey files) -------------------------------
+
+
+def heading(visitor):
+    return visitor.page.get_by_role("heading", level=1)
+
+
+def banner(visitor):
+    """The success notification (flash message) at the top of the page."""
+    return visitor.page.locator(".nhsuk-notification-banner")
+
+
+def header(visitor):
+    return visitor.page.locator("header")
+
+
+def sign_in(visitor, email: str, password: str) -> None:
+    from playwright.sync_api import expect
+
+    page = visitor.page
+    expect(heading(visitor)).to_have_text("Sign in")
+    email_box = page.get_by_label("Email address", exact=True)
+    password_box = page.get_by_label("Password", exact=True)
+    expect(email_box).to_have_attribute("name", "email")
+    expect(password_box).to_have_attribute("name", "password")
+    email_box.fill(email)
+    password_box.fill(password)
+    visitor.submit("Sign in")
+
+
+def sign_in_quietly(visitor, email: str) -> None:
+    """Sign in with the real sign-in form's request (CSRF token and all), sent through the
+    browser context's own cookie jar, without opening the page. Signing in through the page
+    is the account journeys' job; skipping it here keeps this file within its time budget
+    (every page opened costs a screenshot and an axe scan, twice over without JS)."""
+    request = visitor.context.request
+    token = csrf_from(request.get(visitor.url("/login")).text())
+    response = request.post(
+        visitor.url("/login"),
+        form={"csrf_token": token, "email": email, "password": factories.PASSWORD},
+    )
+    assert response.ok and response.url.endswith("/my/account"), (response.status, response.url)
+
+
+def booking_panel(visitor, session_id: int):
+    return visitor.page.locator(f"#booking-panel-{session_id}")
+
+
+def my_courses_section(visitor, title: str):
+    """The cards listed under the heading ``title`` ("Booked", "Waiting lists") on My courses."""
+    return visitor.page.locator(
+        "xpath=//main//div[contains(concat(' ', normalize-space(@class), ' '), ' nhsuk-card ')]"
+        f"[preceding-sibling::h2[1][normalize-space()='{title}']]"
+    )
+
+
+def booking_message(visitor, session_id: int):
+    """Where the confirmation shows: in the panel with JavaScript, in the banner without."""
+    if visitor.js:
+        return booking_panel(visitor, session_id).get_by_role("status")
+    return banner(visitor)
+
+
+def outbox_subjects(live_server, email: str) -> list[str]:
+    with live_server.app.app_context():
+        subjects = list(
+            db.session.execute(
+                select(OutboxMessage.subject)
+                .where(OutboxMessage.to_address == email)
+                .order_by(OutboxMessage.id)
+            ).scalars()
+        )
+        db.session.remove()
+    return subjects

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import OutboxMessage
 from tests import factories
+from tests.browser.conftest import banner, header, heading, sign_in
 from tests.conftest import signup_link
 
 pytestmark = pytest.mark.browser
@@ -28,33 +29,9 @@ LINK_RE = re.compile(r"https?://\S+/reset-password/\S+")
 
 # --- what a person does and sees -----------------------------------------------------------
 
-def heading(visitor):
-    return visitor.page.get_by_role("heading", level=1)
-
-
-def banner(visitor):
-    """The success notification (flash message) at the top of the page."""
-    return visitor.page.locator(".nhsuk-notification-banner")
-
 
 def error_summary(visitor):
     return visitor.page.locator(".nhsuk-error-summary")
-
-
-def header(visitor):
-    return visitor.page.locator("header")
-
-
-def sign_in(visitor, email: str, password: str) -> None:
-    page = visitor.page
-    expect(heading(visitor)).to_have_text("Sign in")
-    email_box = page.get_by_label("Email address", exact=True)
-    password_box = page.get_by_label("Password", exact=True)
-    expect(email_box).to_have_attribute("name", "email")
-    expect(password_box).to_have_attribute("name", "password")
-    email_box.fill(email)
-    password_box.fill(password)
-    visitor.submit("Sign in")
 
 
 def sign_out(visitor) -> None:

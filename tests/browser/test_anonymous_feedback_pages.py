@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 from rec_portal.extensions import db
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.browser.test_booking_journeys import sign_in_quietly
-from tests.web.test_feedback_dashboard import _bank, _respond
+from tests.browser.conftest import sign_in_quietly
+from tests.factories import make_feedback_response as _respond
+from tests.feedback import question_bank as _bank
 
 pytestmark = pytest.mark.browser
 

@@ -13,15 +13,21 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from rec_portal.bookings import operations
 from rec_portal.extensions import db
-from rec_portal.models import OutboxMessage
 from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
 from tests import factories
-from tests.browser.test_account_journeys import banner, header, heading
-from tests.conftest import csrf_from
+from tests.browser.conftest import (
+    banner,
+    booking_message,
+    booking_panel,
+    header,
+    heading,
+    my_courses_section,
+    outbox_subjects,
+    sign_in_quietly,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,31 +35,6 @@ SUBJECT = "Recovery Education Centre session"
 
 
 # --- what a person does and sees -----------------------------------------------------------
-
-def sign_in_quietly(visitor, email: str) -> None:
-    """Sign in with the real sign-in form's request (CSRF token and all), sent through the
-    browser context's own cookie jar, without opening the page. Signing in through the page
-    is the account journeys' job; skipping it here keeps this file within its time budget
-    (every page opened costs a screenshot and an axe scan, twice over without JS)."""
-    request = visitor.context.request
-    token = csrf_from(request.get(visitor.url("/login")).text())
-    response = request.post(
-        visitor.url("/login"),
-        form={"csrf_token": token, "email": email, "password": factories.PASSWORD},
-    )
-    assert response.ok and response.url.endswith("/my/account"), (response.status, response.url)
-
-
-def booking_panel(visitor, session_id: int):
-    return visitor.page.locator(f"#booking-panel-{session_id}")
-
-
-def my_courses_section(visitor, title: str):
-    """The cards listed under the heading ``title`` ("Booked", "Waiting lists") on My courses."""
-    return visitor.page.locator(
-        "xpath=//main//div[contains(concat(' ', normalize-space(@class), ' '), ' nhsuk-card ')]"
-        f"[preceding-sibling::h2[1][normalize-space()='{title}']]"
-    )
 
 
 def my_courses_text_under(visitor, title: str):
@@ -88,26 +69,6 @@ def press_booking_button(visitor, session_id: int, name: str) -> None:
             button.click()
         visitor.check()
         expect(page).to_have_url(re.compile(rf"/courses/[^/#?]+#session-{session_id}$"))
-
-
-def booking_message(visitor, session_id: int):
-    """Where the confirmation shows: in the panel with JavaScript, in the banner without."""
-    if visitor.js:
-        return booking_panel(visitor, session_id).get_by_role("status")
-    return banner(visitor)
-
-
-def outbox_subjects(live_server, email: str) -> list[str]:
-    with live_server.app.app_context():
-        subjects = list(
-            db.session.execute(
-                select(OutboxMessage.subject)
-                .where(OutboxMessage.to_address == email)
-                .order_by(OutboxMessage.id)
-            ).scalars()
-        )
-        db.session.remove()
-    return subjects
 
 
 # --- journeys --------------------------------------------------------------------------------

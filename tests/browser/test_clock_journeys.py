@@ -16,8 +16,7 @@ from rec_portal.extensions import db
 from rec_portal.models import RosterAssignment
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
-from tests.browser.test_account_journeys import heading
-from tests.browser.test_booking_journeys import sign_in_quietly
+from tests.browser.conftest import heading, sign_in_quietly
 
 pytestmark = pytest.mark.browser
 

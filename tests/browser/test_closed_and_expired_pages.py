@@ -12,7 +12,7 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import Booking
 from tests import factories
-from tests.browser.test_account_journeys import heading, sign_in
+from tests.browser.conftest import heading, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.browser.test_account_journeys import heading
-from tests.browser.test_booking_journeys import booking_panel, my_courses_section, sign_in_quietly
+from tests.browser.conftest import booking_panel, heading, my_courses_section, sign_in_quietly
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,11 @@ from playwright.sync_api import expect
 from rec_portal.bookings import operations
 from rec_portal.extensions import db
 from tests import factories
-from tests.browser.test_account_journeys import banner, heading
-from tests.browser.test_booking_journeys import (
+from tests.browser.conftest import (
+    banner,
     booking_message,
     booking_panel,
+    heading,
     my_courses_section,
     outbox_subjects,
     sign_in_quietly,

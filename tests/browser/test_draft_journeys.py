@@ -18,7 +18,7 @@ from rec_portal.models import UserSession
 from rec_portal.plans import operations as plan_ops
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.browser.test_account_journeys import heading, sign_in
+from tests.browser.conftest import heading, sign_in
 
 pytestmark = pytest.mark.browser
 

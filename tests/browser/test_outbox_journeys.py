@@ -15,7 +15,7 @@ from rec_portal.models.outbox import FAILED, PENDING, UNCONFIRMED
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.browser.test_account_journeys import banner, sign_in
+from tests.browser.conftest import banner, sign_in
 
 pytestmark = pytest.mark.browser
 

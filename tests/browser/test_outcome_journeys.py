@@ -17,8 +17,7 @@ from rec_portal.models import OutcomeCheck
 from rec_portal.outcomes.queries import Quarter
 from rec_portal.timeutil import format_uk, uk_to_utc, utcnow
 from tests import factories
-from tests.browser.test_account_journeys import heading
-from tests.browser.test_booking_journeys import sign_in_quietly
+from tests.browser.conftest import heading, sign_in_quietly
 
 pytestmark = pytest.mark.browser
 

@@ -32,7 +32,7 @@ from rec_portal.models import (
     WorkshopRequest,
 )
 from rec_portal.timeutil import uk_today
-from tests.browser.test_account_journeys import heading
+from tests.browser.conftest import heading
 from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.browser

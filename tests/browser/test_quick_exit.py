@@ -23,8 +23,8 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import UserSession
 from tests import factories
+from tests.browser.conftest import header, heading, sign_in
 from tests.browser.conftest import ARTIFACTS, axe_check, close_context, new_context, new_page
-from tests.browser.test_account_journeys import header, heading, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_booking_journeys import sign_in_quietly
-from tests.web.test_prospectus import _build as build_prospectus
-from tests.web.test_term_report import TERM, _build_term
+from tests.browser.conftest import sign_in_quietly
+from tests.scenarios import TERM, build_prospectus
+from tests.scenarios import build_term as _build_term
 
 pytestmark = pytest.mark.browser
 

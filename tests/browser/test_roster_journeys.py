@@ -17,57 +17,13 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,
-    Booking,
-    CourseRoleNeed,
     CourseSession,
-    FacilitatorProfile,
-    FacilitatorRole,
     RosterAssignment,
 )
-from rec_portal.timeutil import utcnow
-from tests import factories
-from tests.browser.test_account_journeys import heading
-from tests.browser.test_booking_journeys import sign_in_quietly
+from tests.browser.conftest import heading, sign_in_quietly
+from tests.scenarios import CO_DELIVERY_TEAM, co_delivery_world
 
 pytestmark = pytest.mark.browser
-
-ROLES = {
-    "police_mh_coordinator": "Pat Constable",
-    "social_worker": "Sue Carewell",
-    "peer_specialist": "Pete Peerson",
-}
-
-
-def _seed(live_server) -> dict:
-    with live_server.app.app_context():
-        course = factories.make_course(title="Staying Safe", slug="staying-safe")
-        course.roles_needed = [CourseRoleNeed(role=role) for role in ROLES]
-        people = {}
-        for role, name in ROLES.items():
-            user = factories.make_user(roles=("facilitator",), full_name=name,
-                                       preferred_name=name.split()[0],
-                                       email=f"{name.split()[0].lower()}@example.org")
-            profile = FacilitatorProfile(user_id=user.id, organisation="Anyshire", bio=f"{name} bio")
-            profile.roles = [FacilitatorRole(role=role)]
-            db.session.add(profile)
-            people[role] = user
-        factories.make_user(roles=("admin",), email="boss@example.org")
-        upcoming = factories.make_session(course=course, starts_in_days=12)
-        # Yesterday's session: rostered, two students booked, register not taken yet.
-        past = factories.make_session(course=course, starts_in_days=-1, hours=5)
-        for role, user in people.items():
-            db.session.add(RosterAssignment(session_id=past.id, user_id=user.id, role=role))
-        robin = factories.make_user(email="robin@example.org", full_name="Robin Ashdown", preferred_name="Robin")
-        kim = factories.make_user(email="kim@example.org", full_name="Kim Lowe", preferred_name="Kim")
-        bookings = {}
-        for student in (robin, kim):
-            booking = Booking(session_id=past.id, student_id=student.id, status="confirmed",
-                              confirmed_at=utcnow(), queued_at=utcnow())
-            db.session.add(booking)
-            db.session.flush()
-            bookings[student.preferred_name] = booking.id
-        db.session.commit()
-        return {"upcoming": upcoming.id, "past": past.id, "date": past.dates[0].id, "bookings": bookings}
 
 
 def fill_roster(visitor, session_id: int) -> None:
@@ -75,7 +31,7 @@ def fill_roster(visitor, session_id: int) -> None:
     visitor.visit("/admin/rosters")
     card = page.locator(f"#roster-session-{session_id}")
     expect(card).to_contain_text("Gaps")
-    for role, name in ROLES.items():
+    for role, name in CO_DELIVERY_TEAM.items():
         form = page.locator(f"#roster-session-{session_id} form:has(input[name=role][value={role}])")
         form.locator("select").select_option(label=name)
         if visitor.js:
@@ -123,7 +79,7 @@ def download_certificate(visitor, booking_id: int) -> str:
 def test_roster_register_and_certificate(visitor, live_server):
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext (poppler-utils) is needed to read the certificate")
-    data = _seed(live_server)
+    data = co_delivery_world(live_server.app)
 
     sign_in_quietly(visitor, "boss@example.org")
     fill_roster(visitor, data["upcoming"])
@@ -140,7 +96,7 @@ def test_roster_register_and_certificate(visitor, live_server):
     with live_server.app.app_context():
         roster = db.session.execute(select(RosterAssignment.role).where(
             RosterAssignment.session_id == data["upcoming"])).scalars().all()
-        assert sorted(roster) == sorted(ROLES)
+        assert sorted(roster) == sorted(CO_DELIVERY_TEAM)
         marks = {a.booking_id: a.status for a in db.session.execute(select(Attendance)).scalars()}
         assert marks == {data["bookings"]["Robin"]: "present", data["bookings"]["Kim"]: "absent"}
         assert db.session.get(CourseSession, data["past"]).status == "completed"

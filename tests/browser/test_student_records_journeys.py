@@ -25,7 +25,7 @@ from rec_portal.models import (
     User,
 )
 from tests import factories
-from tests.browser.test_account_journeys import header, heading, sign_in
+from tests.browser.conftest import header, heading, sign_in
 from tests.conftest import signup_link
 
 pytestmark = pytest.mark.browser

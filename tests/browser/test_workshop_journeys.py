@@ -19,9 +19,8 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, WorkshopRequest
 from rec_portal.timeutil import to_uk, utcnow
-from tests.browser.test_account_journeys import heading
-from tests.browser.test_booking_journeys import sign_in_quietly
-from tests.browser.test_roster_journeys import ROLES, _seed
+from tests.browser.conftest import heading, sign_in_quietly
+from tests.scenarios import CO_DELIVERY_TEAM, co_delivery_world
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +66,7 @@ def arrange(visitor, request_id: int) -> None:
     page.locator("#start").fill("10:00")
     page.locator("#end").fill("12:00")
     page.locator("#venue").fill("Recovery Education Centre, Quiet room")
-    for role, name in ROLES.items():
+    for role, name in CO_DELIVERY_TEAM.items():
         page.locator(f"#role_{role}_1").select_option(label=name)
     visitor.submit("Arrange the workshop")
     expect(page.locator("#request-status")).to_contain_text("Arranged")
@@ -92,7 +91,7 @@ def take_register(visitor, session_id: int, date_id: int, booking_id: int) -> No
 def test_a_workshop_from_request_to_certificate(visitor, live_server):
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext (poppler-utils) is needed to read the certificate")
-    _seed(live_server)
+    co_delivery_world(live_server.app)
 
     sign_in_quietly(visitor, "robin@example.org")
     ask(visitor)

@@ -11,13 +11,11 @@ from rec_portal.extensions import db
 from tests import factories
 from tests.concurrency import run_at_once
 from tests.conftest import Browserless
-from tests.web.test_attendance_reports import (
-    attendance_fixture,
-    hours_fixture,
-    table_rows,
-)
-from tests.web.test_certificates import book, mark, past_session, roster
-from tests.web.test_walk_ins_and_reminders import reminder_setup
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import make_past_session as past_session
+from tests.factories import mark_attendance as mark
+from tests.scenarios import attendance_fixture, hours_fixture, reminder_setup, table_rows
 
 pytestmark = pytest.mark.pg
 

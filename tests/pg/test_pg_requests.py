@@ -18,7 +18,7 @@ from rec_portal.extensions import db, limiter
 from rec_portal.models import Booking, OutboxMessage, User
 from tests import factories
 from tests.conftest import Browserless, test_config, wipe
-from tests.web.test_request_faults import assert_not_found_without_sql, nul_urls
+from tests.faults import assert_not_found_without_sql, nul_urls
 
 DB_NAME = "rec_requests"
 BUSY = "The service is busy at the moment"

@@ -15,12 +15,8 @@ from rec_portal.models import CourseSession, RosterAssignment, Unavailability, U
 from rec_portal.rosters import operations
 from tests.concurrency import run_at_once
 from tests.conftest import wipe
-from tests.unit.test_roster_rules import (
-    make_course,
-    make_facilitator,
-    make_session_at,
-    soon,
-)
+from tests.factories import make_course_needing as make_course
+from tests.factories import make_facilitator, make_session_at, soon
 
 pytestmark = pytest.mark.pg
 

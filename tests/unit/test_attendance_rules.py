@@ -41,7 +41,7 @@ AFTER_LAST = DAY_ONE + timedelta(weeks=3)
 
 @pytest.fixture
 def facilitator(app_ctx):
-    return factories.make_user(roles=("facilitator",))
+    return factories.make_facilitator(profile=False)
 
 
 def test_marks_present_and_absent_and_a_second_mark_replaces_the_first(facilitator):

@@ -14,54 +14,17 @@ from rec_portal.content_reviews.operations import ReviewRefused
 from rec_portal.content_reviews.queries import published_summaries
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, AuditEvent, Booking
-from rec_portal.models.feedback import (
-    ContentReview,
-    FeedbackAnswer,
-    FeedbackQuestion,
-    FeedbackResponse,
-)
+from rec_portal.models.feedback import ContentReview
 from tests import factories
 
 TODAY = date(2026, 3, 14)
 
 
-# --- Helpers (the web tests use them too) ---------------------------------------------------
+# --- Helpers ---------------------------------------------------------------------------------
 
-def make_question(text="What would you change?", *, kind="text", course=None, audience="student"):
-    question = FeedbackQuestion(audience=audience, kind=kind, text=text, course_id=getattr(course, "id", None),
-                                position=1)
-    db.session.add(question)
-    db.session.flush()
-    return question
-
-
-def make_session_delivered(course, *, days_ago: int = 10):
-    """A session that has happened and is completed, with the version it delivered."""
-    return factories.make_session(course=course, starts_in_days=-days_ago, status="completed",
-                                  content_version=course.content_version)
-
-
-def make_comments(course, texts, *, session=None, question=None, respondent=None,
-                  anonymous: bool = False) -> list[FeedbackAnswer]:
-    """One response per text, each answering ``question``: given with a name (``respondent``'s,
-    or a new person's each) unless ``anonymous``. Anonymous comments can only be chosen for a
-    review through their pool (feedback_review/pools.py), never by id."""
-    session = session or make_session_delivered(course)
-    question = question or make_question()
-    answers = []
-    for text in texts:
-        who = None if anonymous else (respondent or factories.make_user())
-        response = FeedbackResponse(session_id=session.id, audience=question.audience,
-                                    anonymous=anonymous, respondent_id=getattr(who, "id", None),
-                                    given_on=date(2026, 3, 1))
-        answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
-                                text=text if question.kind == "text" else None,
-                                value=None if question.kind == "text" else 4)
-        response.answers.append(answer)
-        db.session.add(response)
-        answers.append(answer)
-    db.session.flush()
-    return answers
+make_question = factories.make_feedback_question
+make_session_delivered = factories.make_session_delivered
+make_comments = factories.make_comments
 
 
 @pytest.fixture

@@ -22,8 +22,11 @@ from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.concurrency import run_at_once
 from tests.conftest import count_statements, test_config, wipe
-from tests.web.test_certificates import book, mark, past_session, roster
-from tests.web.test_feedback_giving import make_questions
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import make_past_session as past_session
+from tests.factories import mark_attendance as mark
+from tests.factories import make_feedback_questions as make_questions
 
 
 @pytest.fixture

@@ -13,15 +13,11 @@ from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
     AuditEvent,
-    Course,
-    CourseRoleNeed,
+
     CourseSession,
-    FacilitatorProfile,
-    FacilitatorRole,
     OutboxMessage,
     RosterAssignment,
     RosterOffer,
-    SessionDate,
     Unavailability,
 )
 from rec_portal.rosters import operations, queries
@@ -38,61 +34,16 @@ from rec_portal.rosters.operations import (
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 
-STAYING_SAFE_ROLES = {"police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1}
+STAYING_SAFE_ROLES = factories.STAYING_SAFE_ROLES
 
 
-# --- Helpers (also used by tests/web/test_rosters.py) --------------------------------------
+# --- Helpers ---------------------------------------------------------------------------------
 
-def make_course(title="Staying Safe", roles=None, **kwargs) -> Course:
-    course = factories.make_course(title=title, **kwargs)
-    for role, count in (roles if roles is not None else STAYING_SAFE_ROLES).items():
-        course.roles_needed.append(CourseRoleNeed(role=role, count=count))
-    db.session.flush()
-    db.session.expire(course, ["roles_needed"])  # reloaded in the model's order, as on a page
-    return course
-
-
-def make_session_at(course, starts: datetime, *, hours: float = 5, weeks: int = 1, every_days: int = 7,
-                    status: str = "scheduled", venue="Recovery Education Centre, Room 1") -> CourseSession:
-    """A session whose first date starts at ``starts`` (naive UTC), with ``weeks`` dates
-    ``every_days`` apart."""
-    step = timedelta(days=every_days)
-    dates = [SessionDate(starts_at=starts + i * step, ends_at=starts + i * step + timedelta(hours=hours))
-             for i in range(weeks)]
-    session = CourseSession(
-        course=course, capacity=12, status=status, venue=venue,
-        starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates,
-    )
-    db.session.add(session)
-    db.session.flush()
-    return session
-
-
-def soon(days: float = 14, hour: int = 10) -> datetime:
-    """A UTC time ``days`` from now, at ``hour`` o'clock."""
-    return (utcnow() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-
-
-def make_facilitator(*roles, name=None, email=None, organisation="Anyshire Police", active=True,
-                     account_roles=("facilitator",)):
-    user = factories.make_user(roles=account_roles, full_name=name, email=email)
-    profile = FacilitatorProfile(
-        user_id=user.id, organisation=organisation, bio="", active=active,
-        roles=[FacilitatorRole(role=r) for r in (roles or ("peer_specialist",))],
-    )
-    db.session.add(profile)
-    db.session.flush()
-    db.session.expire(user, ["facilitator"])
-    return user
-
-
-def staying_safe_team():
-    """A police co-ordinator, a social worker and a peer specialist."""
-    return (
-        make_facilitator("police_mh_coordinator", name="Claire Donovan"),
-        make_facilitator("social_worker", name="Marcus Bell", organisation="Adult social care"),
-        make_facilitator("peer_specialist", name="Sam Patel", organisation="Peer forum"),
-    )
+make_course = factories.make_course_needing
+make_session_at = factories.make_session_at
+soon = factories.soon
+make_facilitator = factories.make_facilitator
+staying_safe_team = factories.staying_safe_team
 
 
 def outbox():

@@ -29,7 +29,8 @@ from rec_portal.timeutil import to_uk
 from rec_portal.workshops import operations
 from rec_portal.workshops.operations import Arrangement
 from tests import factories
-from tests.unit.test_roster_rules import make_course, make_session_at, soon, staying_safe_team
+from tests.factories import make_course_needing as make_course
+from tests.factories import make_session_at, soon, staying_safe_team
 
 
 _n = itertools.count(1)

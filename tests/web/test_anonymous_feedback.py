@@ -17,7 +17,11 @@ from rec_portal.models import CourseSession, RosterAssignment
 from rec_portal.models.feedback import ContentReview, ContentReviewItem, FeedbackAnswer
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
-from tests.web.test_feedback_dashboard import _bank, _invite, _page, _respond, _text
+from tests.factories import invite_to_feedback as _invite
+from tests.factories import make_feedback_response as _respond
+from tests.feedback import page as _page
+from tests.feedback import question_bank as _bank
+from tests.feedback import words as _text
 
 AUTUMN_2025 = "Autumn term 2025 (September to December)"
 SPRING_2026 = "Spring term 2026 (January to April)"
@@ -42,7 +46,7 @@ def _setup(app, *, sessions: list[datetime], title="Staying Safe"):
 
 def _facilitator_on(app, session_id: int, web, client):
     with app.app_context():
-        fac = factories.make_user(roles=("facilitator",))
+        fac = factories.make_facilitator(profile=False)
         db.session.add(RosterAssignment(session_id=session_id, user_id=fac.id, role="peer_specialist"))
         db.session.commit()
         email = fac.email
@@ -279,7 +283,7 @@ def test_the_term_report_counts_anonymous_answers_only_from_a_pool_of_8(app):
 
 
 def test_the_form_says_what_anonymous_means_and_when_comments_are_seen(app):
-    from tests.web.test_feedback_giving import as_person, attended, url
+    from tests.feedback import as_person, attended, url
 
     s = attended(app)
     client, _web = as_person(app, s.student.email)
@@ -329,8 +333,9 @@ def test_an_open_pool_never_changes_what_staff_see_and_a_closed_one_cannot_grow(
     """The review's attack: two autumn sessions with 8 anonymous answers, then a third
     session with one attendee who answers anonymously. Before, the pool showed "8" and then
     "9", and the CSV gained exactly that person's rows."""
-    from tests.web.test_certificates import book, mark
-    from tests.web.test_feedback_giving import as_person
+    from tests.factories import make_booking as book
+    from tests.factories import mark_attendance as mark
+    from tests.feedback import as_person
 
     _clock(monkeypatch, BEFORE_CLOSING)
     cid, bank, sids = _setup(app, sessions=[datetime(2026, 10, 6, 10), datetime(2026, 10, 20, 10)])

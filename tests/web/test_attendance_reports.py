@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import html as htmllib
 import io
-import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -25,17 +24,13 @@ from rec_portal.models import (
     AuditEvent,
     Booking,
     CourseSession,
-    SessionDate,
 )
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
-from tests.web.test_certificates import (
-    book,
-    count_statements,
-    facilitator,
-    mark,
-    roster,
-)
+from tests.conftest import count_statements
+from tests.scenarios import attendance_fixture, hours_fixture, people, session_at, table_rows
+from tests.factories import add_to_roster as roster
+from tests.factories import mark_attendance as mark
 
 REPORT_ROUTES = [
     "/admin/reports",
@@ -48,71 +43,6 @@ REPORT_ROUTES = [
 
 
 # --- Helpers ------------------------------------------------------------------------------------
-
-def session_at(course, starts: list[tuple[datetime, float]], status="scheduled", capacity=20):
-    """A session with a date starting at each (UTC datetime, hours)."""
-    dates = [SessionDate(starts_at=s, ends_at=s + timedelta(hours=h)) for s, h in starts]
-    session = CourseSession(course=course, capacity=capacity, status=status, venue="Room 1",
-                            starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates)
-    db.session.add(session)
-    db.session.flush()
-    return session
-
-
-def people(session, statuses_per_person, booking_status="confirmed"):
-    for statuses in statuses_per_person:
-        booking = book(session, factories.make_user(), status=booking_status)
-        if statuses:
-            mark(booking, session, statuses)
-
-
-def attendance_fixture(app, scale: int = 1):
-    """The hand-counted fixture (see the expected figures in the tests). ``scale`` adds more
-    of the same, for query counting."""
-    with app.app_context():
-        now = utcnow().replace(microsecond=0)
-        for copy in range(scale):
-            tag = "" if copy == 0 else f" {copy}"
-            a = factories.make_course(title=f"Staying Safe{tag}")
-            b = factories.make_course(title=f"=HYPERLINK(\"http://x\"){tag}")
-            c = factories.make_course(title=f"Empty Course{tag}")
-            # A: one date 20 days ago, completed: 2 present, 1 absent, 1 not marked.
-            s1 = session_at(a, [(now - timedelta(days=20), 3)], status="completed")
-            people(s1, [("present",), ("present",), ("absent",), None])
-            people(s1, [("present",)], booking_status="cancelled")  # not counted
-            people(s1, [None], booking_status="waitlisted")  # not counted
-            # A: three dates from 40 days ago, every register taken.
-            s2 = session_at(a, [(now - timedelta(days=40 - 7 * i), 2) for i in range(3)])
-            people(s2, [("present", "absent", "absent"), ("absent", "absent", "absent"),
-                        ("present", "present", "present")])
-            # A: cancelled, and one still to come: not counted.
-            s3 = session_at(a, [(now - timedelta(days=10), 2)], status="cancelled")
-            people(s3, [None, None])
-            s4 = session_at(a, [(now + timedelta(days=10), 2)])
-            people(s4, [None] * 5)
-            # B: 5 days ago, register not taken; and one 200 days ago where both came.
-            s5 = session_at(b, [(now - timedelta(days=5), 2)])
-            people(s5, [None, None, None])
-            s6 = session_at(b, [(now - timedelta(days=200), 2)], status="completed")
-            people(s6, [("present",), ("present",)])
-            # C: 2 days ago, nobody booked.
-            session_at(c, [(now - timedelta(days=2), 2)])
-        db.session.commit()
-        return {"s1": s1.id, "s2": s2.id, "s5": s5.id}
-
-
-def table_rows(html: str, table_id: str) -> list[list[str]]:
-    """The text of each body row's cells (without the headings repeated for small screens)."""
-    table = html[html.index(f'id="{table_id}"'):]
-    table = table[:table.index("</table>")]
-    body = table[table.index("<tbody"):]
-    rows = []
-    for row in body.split("<tr")[1:]:
-        row = re.sub(r'<span class="nhsuk-table__heading" aria-hidden="true">.*?</span>', "", row)
-        row = re.sub(r'<span class="nhsuk-u-visually-hidden">.*?</span>', "", row)
-        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
-        rows.append([" ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells])
-    return rows
 
 
 def read_csv(response) -> list[list[str]]:
@@ -323,29 +253,6 @@ def test_csv_downloads_are_formula_safe_and_audited(app, client, login_as):
 
 # --- Facilitator hours -----------------------------------------------------------------------------
 
-def hours_fixture(app):
-    """Autumn 2025, by UK dates (see the expected figures in the tests)."""
-    with app.app_context():
-        course = factories.make_course(title="Staying Safe")
-        alex = facilitator("Alex Peer", "Alex", organisation="Leeds Mental Health Forum")
-        sam = facilitator("+Sam Officer", "Sam", organisation="West Yorkshire Police")
-        kim = facilitator("Kim Cancelled", "Kim")
-        one = session_at(course, [(datetime(2025, 10, 6, 9), 2.5)], status="completed")
-        three = session_at(course, [(datetime(2025, 11, 3 + 7 * i, 10), 2) for i in range(3)])
-        # 11:30pm on 31 August in UTC is 12:30am on 1 September in the UK: autumn.
-        edge = session_at(course, [(datetime(2025, 8, 31, 23, 30), 1.5)])
-        cancelled = session_at(course, [(datetime(2025, 10, 20, 10), 3)], status="cancelled")
-        spring = session_at(course, [(datetime(2026, 2, 2, 10), 4)])
-        # In the UK, midnight on 1 January 2026 starts spring (GMT: no shift).
-        new_year = session_at(course, [(datetime(2026, 1, 1, 0, 0), 1)])
-        for s in (one, three, edge, spring, new_year):
-            roster(s, alex, "peer_specialist")
-        for s in (one, spring):
-            roster(s, sam, "police_mh_coordinator")
-        roster(cancelled, alex, "other")
-        roster(cancelled, kim, "social_worker")
-        db.session.commit()
-
 
 def test_facilitator_hours_per_term_match_the_hand_count(app, client, login_as):
     hours_fixture(app)
@@ -388,7 +295,7 @@ def test_hours_default_to_this_term_and_only_count_dates_that_ended(app, client,
     now = utcnow().replace(microsecond=0)
     with app.app_context():
         course = factories.make_course()
-        alex = facilitator("Alex Peer", "Alex")
+        alex = factories.make_facilitator(name="Alex Peer", preferred_name="Alex", organisation="", default_role=None)
         running = session_at(course, [(now - timedelta(hours=3), 2), (now + timedelta(hours=1), 2)])
         roster(running, alex, "peer_specialist")
         db.session.commit()
@@ -420,7 +327,9 @@ def test_hours_report_runs_a_fixed_number_of_queries(app, client, login_as):
         with app.app_context():
             course = factories.make_course()
             for n in range(extra):
-                person = facilitator(f"Extra {n}", f"E{n}")
+                person = factories.make_facilitator(
+                    name=f"Extra {n}", preferred_name=f"E{n}", organisation="", default_role=None,
+                )
                 s = session_at(course, [(datetime(2025, 10, 1 + n, 10), 2), (datetime(2025, 10, 8 + n, 10), 2)])
                 roster(s, person, "other")
             db.session.commit()

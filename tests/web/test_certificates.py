@@ -18,55 +18,20 @@ from rec_portal.models import (
     Attendance,
     Booking,
     CourseSession,
-    FacilitatorProfile,
-    RosterAssignment,
-    User,
 )
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
-from tests.conftest import Browserless, count_statements
+from tests.conftest import Browserless, count_statements, login
 
 NASTY = 'Ann <img src="file:///etc/passwd"> Lee'
 
 
 # --- Helpers ------------------------------------------------------------------------------------
 
-def book(session, student, status="confirmed") -> Booking:
-    booking = Booking(
-        session_id=session.id, student_id=student.id, status=status, made_by_user_id=student.id,
-        queued_at=session.starts_at - timedelta(days=20),
-        confirmed_at=session.starts_at - timedelta(days=20) if status == "confirmed" else None,
-    )
-    db.session.add(booking)
-    db.session.flush()
-    return booking
-
-
-def mark(booking, session, statuses) -> None:
-    """``statuses``: one of "present", "absent" or None (not marked) per date."""
-    for session_date, status in zip(session.dates, statuses, strict=True):
-        if status:
-            db.session.add(Attendance(booking_id=booking.id, session_date_id=session_date.id, status=status))
-    db.session.flush()
-
-
-def facilitator(name, preferred, *, bio="", organisation="", active=True, email=None) -> User:
-    user = factories.make_user(roles=("facilitator",), full_name=name, preferred_name=preferred, email=email)
-    db.session.add(FacilitatorProfile(user_id=user.id, bio=bio, organisation=organisation, active=active))
-    db.session.flush()
-    return user
-
-
-def roster(session, user, role) -> None:
-    db.session.add(RosterAssignment(session_id=session.id, user_id=user.id, role=role))
-    db.session.flush()
-
-
-def past_session(title="Staying Safe", slug=None, *, dates=1, status="completed", days_ago=30, **kw):
-    course = factories.make_course(title=title, slug=slug or title.lower().replace(" ", "-"))
-    return factories.make_session(course=course, starts_in_days=-days_ago, dates=dates, status=status, **kw)
-
-
+book = factories.make_booking
+mark = factories.mark_attendance
+roster = factories.add_to_roster
+past_session = factories.make_past_session
 
 
 def pdf_text(data: bytes) -> str:
@@ -74,12 +39,6 @@ def pdf_text(data: bytes) -> str:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
     return " ".join(out.split())
-
-
-def login(app, email):
-    client = app.test_client()
-    Browserless(client).login(email)
-    return client
 
 
 def certificate_setup(app, *, full_name=NASTY, statuses=("present", "absent", "present")):
@@ -90,9 +49,12 @@ def certificate_setup(app, *, full_name=NASTY, statuses=("present", "absent", "p
         booking = book(session, student)
         mark(booking, session, statuses)
         team = [
-            facilitator("Priya Officer", "Priya", email="priya@example.org"),
-            facilitator("Sam Social", "Sam"),
-            facilitator("Jo Peer", "Jo"),
+            factories.make_facilitator(
+                name="Priya Officer", preferred_name="Priya", email="priya@example.org", organisation="",
+                default_role=None,
+            ),
+            factories.make_facilitator(name="Sam Social", preferred_name="Sam", organisation="", default_role=None),
+            factories.make_facilitator(name="Jo Peer", preferred_name="Jo", organisation="", default_role=None),
         ]
         for user, role in zip(team, ("police_mh_coordinator", "social_worker", "peer_specialist"), strict=True):
             roster(session, user, role)
@@ -305,11 +267,22 @@ def _course_with_team(app, sessions: int = 2, slug: str = "staying-safe") -> lis
         for n in range(sessions):
             session = factories.make_session(course=course, starts_in_days=10 + 7 * n)
             people = [
-                facilitator(f"Priya Officer {slug}{n}", "Priya", bio="I have worked in <b>policing</b> for 12 years.",
-                            organisation="West Yorkshire Police"),
-                facilitator(f"Jo Peer {slug}{n}", "Jo", bio="I use my own experience of recovery."),
-                facilitator(f"Sam Social {slug}{n}", "Sam"),  # no bio yet
-                facilitator(f"Kit Gone {slug}{n}", "Kit", bio="Not shown.", active=False),
+                factories.make_facilitator(
+                    name=f"Priya Officer {slug}{n}", preferred_name="Priya",
+                    bio="I have worked in <b>policing</b> for 12 years.", organisation="West Yorkshire Police",
+                    default_role=None,
+                ),
+                factories.make_facilitator(
+                    name=f"Jo Peer {slug}{n}", preferred_name="Jo", bio="I use my own experience of recovery.",
+                    organisation="", default_role=None,
+                ),
+                factories.make_facilitator(
+                    name=f"Sam Social {slug}{n}", preferred_name="Sam", organisation="", default_role=None,
+                ),  # no bio yet
+                factories.make_facilitator(
+                    name=f"Kit Gone {slug}{n}", preferred_name="Kit", bio="Not shown.", active=False,
+                    organisation="", default_role=None,
+                ),
             ]
             for user, role in zip(people, ("police_mh_coordinator", "peer_specialist", "social_worker",
                                            "clinician"), strict=True):
@@ -317,7 +290,9 @@ def _course_with_team(app, sessions: int = 2, slug: str = "staying-safe") -> lis
             made.append(session.id)
         # A past session's team is not shown.
         old = factories.make_session(course=course, starts_in_days=-20, status="completed")
-        roster(old, facilitator("Old Timer", "Olive", bio="Past."), "other")
+        roster(old, factories.make_facilitator(
+            name="Old Timer", preferred_name="Olive", bio="Past.", organisation="", default_role=None,
+        ), "other")
         db.session.commit()
         return made
 
@@ -403,7 +378,10 @@ def test_very_long_names_titles_and_teams_still_fit_on_one_page(app):
         mark(booking, session, ("present",) * 11 + ("absent",))
         for n, role in enumerate(("peer_specialist", "police_mh_coordinator", "social_worker", "clinician",
                                   "carer_peer", "other")):
-            roster(session, facilitator(f"Facilitator With A Long Name Number {n}", f"F{n}"), role)
+            roster(session, factories.make_facilitator(
+                name=f"Facilitator With A Long Name Number {n}", preferred_name=f"F{n}", organisation="",
+                default_role=None,
+            ), role)
         db.session.commit()
         booking_id = booking.id
     data = login(app, "long@example.org").get(f"/my/courses/{booking_id}/certificate.pdf").data
@@ -421,7 +399,9 @@ def test_neutral_calendar_titles_leave_the_role_out_too(app, show_titles):
     experience), so a neutral feed does not name it."""
     with app.app_context():
         session = factories.make_session(course=factories.make_course(title="Hearing Voices"), dates=2)
-        jo = facilitator("Jo Peer", "Jo", email="jo@example.org")
+        jo = factories.make_facilitator(
+            name="Jo Peer", preferred_name="Jo", email="jo@example.org", organisation="", default_role=None,
+        )
         jo.show_course_titles = show_titles
         jo.calendar_token = "t" * 40
         roster(session, jo, "peer_specialist")

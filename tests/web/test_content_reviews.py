@@ -25,11 +25,9 @@ from rec_portal.models.feedback import (
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements, csrf_from
-from tests.unit.test_content_review_rules import (
-    make_comments,
-    make_question,
-    make_session_delivered,
-)
+from tests.factories import make_comments, make_session_delivered
+from tests.factories import make_feedback_question as make_question
+from tests.scenarios import start_review as _review
 
 
 @dataclass
@@ -59,21 +57,6 @@ def _data(app) -> Data:
         return Data(course.id, other.id, [a.id for a in named + anonymous], theirs[0].id, question.id,
                     session.id, person.full_name)
 
-
-def _review(app, course_id: int, *, completed: bool = False, published: bool = False, **fields) -> int:
-    """A review made directly (for tests that start from one)."""
-    with app.app_context():
-        course = db.session.get(Course, course_id)
-        review = ops.start_review(course, held_on=fields.pop("held_on", to_uk(utcnow()).date()),
-                                  participants="Sam (peer trainer), REC manager", by=None)
-        review.decisions = fields.pop("decisions", "Give the online fraud part more time.")
-        review.you_said_we_did = fields.pop("summary", "")
-        if completed:
-            ops.complete_review(review, ops.RAISE, by=None)
-        if published:
-            ops.publish_summary(review, by=None)
-        db.session.commit()
-        return review.id
 
 
 def _text(response) -> str:

@@ -11,21 +11,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession, OutboxMessage
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
-
-COURSE = {
-    "title": "Staying Safe",
-    "slug": "",
-    "summary": "A one-day course to help you protect yourself from crime.",
-    "description": "Co-delivered by **three** people.",
-    "learning_outcomes": "Write a safety plan\nKnow how to report a crime",
-    "audience": ["service_users", "carers"],
-    "duration": "One day, 10am to 3pm",
-    "delivery": "in_person",
-    "content_version": "1",
-    "role_police_mh_coordinator": "1",
-    "role_social_worker": "1",
-    "role_peer_specialist": "1",
-}
+from tests.scenarios import COURSE
 
 
 def _future_day(days=30):

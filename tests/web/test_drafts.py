@@ -13,6 +13,7 @@ from rec_portal.models import SafetyPlan, SavedDraft, User, UserSession
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
+from tests.conftest import time_out_sessions as _timed_out
 
 
 def _drafts(app) -> int:
@@ -72,13 +73,6 @@ def test_a_timed_out_session_keeps_the_text_once_and_not_for_a_deleted_account(a
     assert _drafts(app) == 0
     _post(client, token, "SECRET AFTER DELETE")
     assert _drafts(app) == 0
-
-
-def _timed_out(app, client):
-    with app.app_context():
-        idle = app.config["REC_IDLE_TIMEOUT"]
-        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
-        db.session.commit()
 
 
 def _kept_forms(app) -> list[str]:
@@ -243,7 +237,6 @@ def test_text_that_cannot_be_kept_is_shown_back_to_copy_not_dropped(app):
     assert _drafts(app) == 0
 
 
-
 def test_a_kept_goal_edit_is_never_handed_to_another_account(app):
     email, goal_id = _student_with_goal(app)
     client = app.test_client()
@@ -297,7 +290,7 @@ def test_a_draft_of_a_new_course_never_fills_an_existing_courses_edit_form(app):
 def test_a_note_for_an_item_that_is_not_in_the_review_is_not_kept(app):
     """The note form's address names a review and an item; only the review was checked,
     so any made-up item number kept another draft (up to 20 each)."""
-    from tests.web.test_content_reviews import _review
+    from tests.scenarios import start_review as _review
 
     with app.app_context():
         course_id = factories.make_course(title="Staying Safe", slug="staying-safe").id
@@ -315,7 +308,8 @@ def test_a_note_for_an_item_that_is_not_in_the_review_is_not_kept(app):
 def test_a_workshop_note_kept_at_a_timeout_leads_back_to_the_request_page(app):
     """The notes form posts to an address of its own that cannot be opened: signing in
     again led to a "not available" page instead of the note, kept, on the request page."""
-    from tests.web.test_workshops import _make_request, _world
+    from tests.scenarios import request_workshop as _make_request
+    from tests.scenarios import workshop_world as _world
 
     with app.app_context():
         student_id = factories.make_user().id

@@ -26,8 +26,8 @@ from rec_portal.extensions import db
 from rec_portal.models import SavedDraft
 from tests import factories
 from tests.conftest import Browserless, csrf_from
-from tests.web.test_drafts import _timed_out
-from tests.web.test_drafts_everywhere import EXCLUDED, free_text_post_routes
+from tests.conftest import time_out_sessions as _timed_out
+from tests.drafts import EXCLUDED, free_text_post_routes
 
 # Distinctive text per field: mostly non-Latin scripts, and one Latin with markup-like text.
 SCRIPTS = (
@@ -58,7 +58,8 @@ def _course(**kw):
 
 
 def _review():
-    from tests.unit.test_content_review_rules import make_comments, make_question, make_session_delivered
+    from tests.factories import make_comments, make_session_delivered
+    from tests.factories import make_feedback_question as make_question
 
     from rec_portal.content_reviews import operations as ops
     from rec_portal.timeutil import uk_today
@@ -100,8 +101,11 @@ def _workshop_request():
 
 def _attended(me):
     """A completed session ``me`` (student) attended, a facilitator on its roster, questions."""
-    from tests.web.test_certificates import book, mark, past_session, roster
-    from tests.web.test_feedback_giving import make_questions
+    from tests.factories import add_to_roster as roster
+    from tests.factories import make_booking as book
+    from tests.factories import make_past_session as past_session
+    from tests.factories import mark_attendance as mark
+    from tests.factories import make_feedback_questions as make_questions
 
     from rec_portal.feedback.operations import invite_for_session
 
@@ -141,13 +145,8 @@ def _workshop_note(me):
     return {"url": f"/admin/workshops/{found.id}/notes", "page": f"/admin/workshops/{found.id}"}
 
 
-def _facilitator_profile(me):
-    from rec_portal.models import FacilitatorProfile, FacilitatorRole
-
-    profile = FacilitatorProfile(user_id=me.id, organisation="Peer Forum", bio="", active=True)
-    profile.roles = [FacilitatorRole(role="peer_specialist")]
-    db.session.add(profile)
-    db.session.flush()
+def _own_profile(me):
+    factories.make_facilitator_profile(me, "peer_specialist", organisation="Peer Forum")
     return {"url": "/facilitate/profile"}
 
 
@@ -195,7 +194,7 @@ def _case_forms():
             admin, lambda me: {"url": f"/admin/courses/sessions/{factories.make_session().id}/copy"},
             CopySessionForm),
         "facilitation.availability": Case(facilitator, at("/facilitate/availability"), UnavailableForm),
-        "facilitation.profile": Case(facilitator, _facilitator_profile, BioForm),
+        "facilitation.profile": Case(facilitator, _own_profile, BioForm),
         "feedback.bank_new": Case(admin, at("/admin/feedback/questions/new"), QuestionForm),
         "feedback.bank_edit": Case(
             admin, lambda me: {"url": f"/admin/feedback/questions/{_question().id}/edit"}, QuestionForm),

@@ -5,7 +5,6 @@ view of students' feedback on the courses they deliver, without names."""
 from __future__ import annotations
 
 import csv
-import html as htmllib
 import io
 import re
 from dataclasses import dataclass, field
@@ -19,13 +18,16 @@ from rec_portal.models import AuditEvent, RosterAssignment
 from rec_portal.models.feedback import (
     ContentReview,
     FeedbackAnswer,
-    FeedbackInvitation,
     FeedbackQuestion,
-    FeedbackResponse,
 )
 from rec_portal.timeutil import format_uk, to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements
+from tests.feedback import Bank
+from tests.feedback import page as _page
+from tests.feedback import question as _question
+from tests.feedback import question_bank as _bank
+from tests.feedback import words as _text
 
 # --- Building feedback ----------------------------------------------------------------------------
 
@@ -41,38 +43,14 @@ def feedback_closed(monkeypatch):
 
 
 @dataclass
-class Bank:
-    rating: int
-    agree: int
-    yes: int
-    change: int
-    helpful: int
-    reflection: int
-
-
-@dataclass
 class World:
     course_id: int
     bank: Bank
     sessions: list[int] = field(default_factory=list)
 
 
-def _question(kind: str, text: str, position: int, audience: str = "student") -> FeedbackQuestion:
-    question = FeedbackQuestion(audience=audience, kind=kind, text=text, position=position)
-    db.session.add(question)
-    db.session.flush()
-    return question
-
-
-def _bank() -> Bank:
-    return Bank(
-        rating=_question("rating", "Overall, how would you rate the course?", 1).id,
-        agree=_question("agreement", "The course met my expectations.", 2).id,
-        yes=_question("yes_no", "Would you recommend the course?", 3).id,
-        change=_question("text", "What would you change?", 4).id,
-        helpful=_question("text", "What was most helpful?", 5).id,
-        reflection=_question("text", "What worked well?", 1, audience="facilitator").id,
-    )
+_respond = factories.make_feedback_response
+_invite = factories.invite_to_feedback
 
 
 def _completed(course, days_ago: float, version: int | None = None):
@@ -80,36 +58,6 @@ def _completed(course, days_ago: float, version: int | None = None):
         course=course, starts_in_days=-days_ago, status="completed",
         completed_at=utcnow() - timedelta(days=days_ago - 1), content_version=version,
     )
-
-
-def _respond(session_id: int, answers: dict[int, object], *, respondent_id: int | None = None,
-             audience: str = "student", anonymous: bool = False) -> FeedbackResponse:
-    """A response with an answer to each question id: given with a name (``respondent_id``,
-    or a new person's) unless ``anonymous``."""
-    if not anonymous and respondent_id is None:
-        respondent_id = factories.make_user().id
-    response = FeedbackResponse(
-        session_id=session_id, audience=audience, anonymous=anonymous,
-        respondent_id=None if anonymous else respondent_id, given_on=date.today(),
-    )
-    for question_id, value in answers.items():
-        question = db.session.get(FeedbackQuestion, question_id)
-        text = value if question.kind == "text" else None
-        response.answers.append(FeedbackAnswer(
-            question_id=question.id, question_text=question.text, kind=question.kind,
-            value=None if question.kind == "text" else value, text=text,
-        ))
-    db.session.add(response)
-    db.session.flush()
-    return response
-
-
-def _invite(session_id: int, users: list, answered: int, audience: str = "student") -> None:
-    """Invite ``users``; the first ``answered`` of them answered."""
-    for i, user in enumerate(users):
-        db.session.add(FeedbackInvitation(session_id=session_id, user_id=user.id, audience=audience,
-                                          answered=i < answered))
-    db.session.flush()
 
 
 def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", versions=None,
@@ -138,29 +86,11 @@ def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", v
         return world
 
 
-def _page(client, url, status=200, **kwargs) -> str:
-    response = client.get(url, **kwargs)
-    assert response.status_code == status, response.get_data(as_text=True)[:3000]
-    return response.get_data(as_text=True)
-
-
-def _text(html: str) -> str:
-    """The page as words, without tags (for checking what a person reads)."""
-    words = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
-    return re.sub(r" ([,.])", r"\1", words)
-
-
 def _roster(app, session_id: int, user_id: int) -> None:
     with app.app_context():
         db.session.add(RosterAssignment(session_id=session_id, user_id=user_id, role="peer_specialist"))
         db.session.commit()
 
-
-def _facilitator(app, **kwargs):
-    with app.app_context():
-        user = factories.make_user(roles=("facilitator",), **kwargs)
-        db.session.commit()
-        return factories.Ref(user.id, user.email)
 
 
 # --- Access -------------------------------------------------------------------------------------
@@ -433,7 +363,10 @@ def test_a_filtered_view_is_held_back_when_the_rest_of_the_course_has_fewer_than
         # Comments are not figures: they are still listed.
         assert "Comment 1 on session" in page
     # The same rules for facilitators.
-    facilitator = _facilitator(app)
+    with app.app_context():
+        user = factories.make_facilitator(profile=False)
+        db.session.commit()
+        facilitator = factories.Ref(user.id, user.email)
     for sid in world.sessions:
         _roster(app, sid, facilitator.id)
     client.post("/logout", data={"csrf_token": web.token("/my/account")})

@@ -5,11 +5,10 @@ nothing typed is lost."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from rec_portal.extensions import db
 from rec_portal.timeutil import uk_today
@@ -30,89 +29,19 @@ from rec_portal.models.feedback import (
 )
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
-from tests.conftest import Browserless, csrf_from
-from tests.web.test_certificates import book, mark, past_session, roster
+from tests.conftest import csrf_from
+from tests.feedback import answers, as_person, attended, count, html_of, reflection_url, url
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import make_past_session as past_session
+from tests.factories import mark_attendance as mark
 
 PROMPT = "You can tell us how"
 
 
 # --- Helpers ------------------------------------------------------------------------------------
 
-def make_questions(course_id: int | None = None) -> dict[str, int]:
-    """The bank for these tests (the migration's defaults are wiped after the first test)."""
-    db.session.execute(delete(FeedbackQuestion))
-    rows = {
-        "rating": FeedbackQuestion(audience="student", kind="rating", position=10,
-                                   text="Overall, how would you rate the course?"),
-        "agreement": FeedbackQuestion(audience="student", kind="agreement", position=20,
-                                      text="The course met my expectations.", hint="Think about what you hoped for."),
-        "yes_no": FeedbackQuestion(audience="student", kind="yes_no", position=30,
-                                   text="Would you recommend the course to someone else?"),
-        "helpful": FeedbackQuestion(audience="student", kind="text", position=40, text="What was most helpful?"),
-        "change": FeedbackQuestion(audience="student", kind="text", position=50, text="What would you change?"),
-        "worked": FeedbackQuestion(audience="facilitator", kind="text", position=10, text="What worked well?"),
-        "concerns": FeedbackQuestion(audience="facilitator", kind="text", position=20,
-                                     text="Do you have any concerns?"),
-    }
-    if course_id is not None:
-        rows["safe"] = FeedbackQuestion(audience="student", kind="agreement", position=25, course_id=course_id,
-                                        text="I feel more confident about keeping myself safe.")
-    db.session.add_all(rows.values())
-    db.session.flush()
-    return {key: q.id for key, q in rows.items()}
-
-
-@dataclass
-class Setup:
-    session_id: int
-    booking_id: int
-    student: factories.Ref
-    facilitator: factories.Ref
-    q: dict[str, int]
-    title: str = "Staying Safe"
-
-
-def attended(app, *, marks=("present",), status="completed", dates=1, invited=True, title="Staying Safe") -> Setup:
-    """A past session with a student who had a confirmed place (marked ``marks``), a
-    facilitator on its roster, and the questions."""
-    with app.app_context():
-        session = past_session(title, dates=dates, status=status)
-        if status == "completed":
-            session.completed_at = session.ends_at + timedelta(minutes=20)
-        student = factories.make_user(full_name="Alex Example")
-        booking = book(session, student)
-        mark(booking, session, list(marks))
-        fac = factories.make_user(roles=("facilitator",))
-        roster(session, fac, "peer_specialist")
-        q = make_questions(session.course_id)
-        if invited and status == "completed":
-            from rec_portal.feedback.operations import invite_for_session
-
-            invite_for_session(session)
-        db.session.commit()
-        return Setup(session.id, booking.id, factories.Ref(student.id, student.email),
-                     factories.Ref(fac.id, fac.email), q, title)
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def url(s: Setup) -> str:
-    return f"/my/courses/{s.booking_id}/feedback"
-
-
-def reflection_url(s: Setup) -> str:
-    return f"/facilitate/sessions/{s.session_id}/reflection"
-
-
-def answers(s: Setup, **values) -> dict:
-    return {f"q-{s.q[key]}": value for key, value in values.items()}
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+make_questions = factories.make_feedback_questions
 
 
 def responses(app) -> list[dict]:
@@ -142,13 +71,6 @@ def messages(app) -> list[tuple[str, str]]:
     with app.app_context():
         return [(m.to_address, m.subject) for m in
                 db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
-
-
-def as_person(app, email) -> tuple:
-    client = app.test_client()
-    web = Browserless(client)
-    web.login(email)
-    return client, web
 
 
 # --- A student gives feedback ----------------------------------------------------------------------

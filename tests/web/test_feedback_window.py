@@ -13,16 +13,10 @@ from rec_portal.models import CourseSession, OutboxMessage
 from rec_portal.models.feedback import FeedbackInvitation, FeedbackResponse
 from rec_portal.timeutil import format_uk, to_uk
 from tests import factories
-from tests.web.test_certificates import book, mark, past_session
-from tests.web.test_feedback_giving import (
-    answers,
-    as_person,
-    attended,
-    count,
-    html_of,
-    reflection_url,
-    url,
-)
+from tests.factories import make_booking as book
+from tests.factories import make_past_session as past_session
+from tests.factories import mark_attendance as mark
+from tests.feedback import answers, as_person, attended, count, html_of, reflection_url, url
 
 CLOSED = "Feedback for this session has closed"
 

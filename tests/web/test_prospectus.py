@@ -6,50 +6,19 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 
 from rec_portal.attendance.reports import term_of
-from rec_portal.timeutil import uk_date_span
 from rec_portal.extensions import db
-from rec_portal.models import CourseSession, SessionDate
-from rec_portal.prospectus.queries import next_term
-from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
+from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements
+from tests.scenarios import build_prospectus as _build
+from tests.scenarios import next_term_from_today as _next
+from tests.scenarios import prospectus_session as _session
 
-
-def _next():
-    return next_term(term_of(to_uk(utcnow()).date()))
-
-
-def _session(course, day, *, status="scheduled", individual=False, weeks=1):
-    dates = [SessionDate(starts_at=uk_to_utc(day + timedelta(weeks=w), time(10)),
-                         ends_at=uk_to_utc(day + timedelta(weeks=w), time(15))) for w in range(weeks)]
-    s = CourseSession(course=course, capacity=12, status=status, individual=individual, venue="12 Station Road",
-                      starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates)
-    db.session.add(s)
-    db.session.flush()
-    return s
-
-
-def _build(app):
-    term = _next()
-    day = term.start + timedelta(days=20)
-    with app.app_context():
-        safe = factories.make_course(title="Staying Safe", slug="staying-safe", theme="staying_safe",
-                                     duration="One day, 10am to 3pm")
-        anxiety = factories.make_course(title="Understanding Anxiety", theme="understanding")
-        other = factories.make_course(title="Creative Writing", theme="")
-        factories.make_course(title="Draft Course", status="draft", theme="understanding")
-        first = _session(safe, day)
-        _session(safe, day + timedelta(days=1), status="cancelled")
-        _session(safe, day + timedelta(days=2), individual=True)
-        _session(anxiety, day, weeks=4)
-        _session(other, term.end + timedelta(days=3))  # the term after: not listed
-        db.session.commit()
-        return term, uk_date_span(first.dates[0].starts_at, first.dates[0].ends_at)
 
 
 def _text(html: str) -> str:
@@ -140,7 +109,7 @@ def test_admins_choose_a_courses_theme_in_the_course_form(app, login_as, web):
     from sqlalchemy import select
 
     from rec_portal.models import Course
-    from tests.web.test_courses_admin import COURSE
+    from tests.scenarios import COURSE
 
     login_as("admin")
     form = web.client.get("/admin/courses/new").get_data(as_text=True)

@@ -30,13 +30,8 @@ from rec_portal.rosters.operations import assign_facilitator, offer_to_cover
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements, csrf_from
-from tests.unit.test_roster_rules import (
-    make_course,
-    make_facilitator,
-    make_session_at,
-    soon,
-    staying_safe_team,
-)
+from tests.factories import make_course_needing as make_course
+from tests.factories import make_facilitator, make_session_at, soon, staying_safe_team
 
 GET_PAGES = ["/admin/facilitators", "/admin/facilitators/new", "/admin/rosters", "/admin/rosters/fidelity",
              "/admin/rosters.pdf"]

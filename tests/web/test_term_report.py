@@ -8,7 +8,7 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,110 +18,21 @@ from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,
     AuditEvent,
-    Booking,
-    CourseRoleNeed,
-    CourseSession,
     FeedbackAnswer,
     FeedbackInvitation,
     FeedbackQuestion,
     FeedbackResponse,
     RosterAssignment,
-    SessionDate,
-    StudentProfile,
     WorkshopRequest,
 )
 from rec_portal.reports import queries, tables
 from tests import factories
 from tests.conftest import count_statements
-
-TERM = "2026-spring"  # 1 January to 30 April 2026 (UK; GMT until 29 March)
-IN_TERM = datetime(2026, 2, 10, 10, 0)  # naive UTC
-BEFORE = datetime(2025, 12, 1, 10, 0)
-
-
-def _session(course, starts_at, *, capacity=12, status="completed", individual=False):
-    s = CourseSession(
-        course=course, capacity=capacity, status=status, venue="Room 1", starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=5), individual=individual,
-        completed_at=starts_at + timedelta(hours=6) if status == "completed" else None,
-        dates=[SessionDate(starts_at=starts_at, ends_at=starts_at + timedelta(hours=5))],
-    )
-    db.session.add(s)
-    db.session.flush()
-    return s
-
-
-def _book(session, status, *, queued=IN_TERM - timedelta(days=20), confirmed=None, made_by="self", student=None):
-    student = student or factories.make_user()
-    b = Booking(session_id=session.id, student_id=student.id, status=status, made_by=made_by,
-                queued_at=queued, confirmed_at=confirmed, cancelled_at=queued if status == "cancelled" else None)
-    db.session.add(b)
-    db.session.flush()
-    return b
-
-
-def _enrol(relationship, referral, created):
-    user = factories.make_user()
-    user.created_at = created
-    db.session.add(StudentProfile(user_id=user.id, relationship_to_services=relationship, referral_source=referral))
-    return user
-
-
-def _build_term(app):
-    """The hand-counted term (the numbers in the comments are what the report must say)."""
-    with app.app_context():
-        # 1. Enrolled in the term: 10 service users (care team), 8 carers (GP), 2 staff (GP);
-        # one student enrolled before the term, one facilitator (not a student) in it.
-        for _ in range(10):
-            _enrol("service_user", "care_team", IN_TERM)
-        for _ in range(8):
-            _enrol("carer", "gp", IN_TERM)
-        for _ in range(2):
-            _enrol("staff", "gp", IN_TERM)
-        _enrol("service_user", "self", BEFORE)
-        factories.make_user(roles=("facilitator",)).created_at = IN_TERM
-        db.session.flush()
-        # Courses: A needs a peer specialist; B needs nobody.
-        course_a = factories.make_course(title="=cmd|' /C calc'!A0")
-        db.session.add(CourseRoleNeed(course_id=course_a.id, role="peer_specialist", count=1))
-        course_b = factories.make_course(title="Managing Stress")
-        s1 = _session(course_a, IN_TERM, capacity=3)
-        s2 = _session(course_b, IN_TERM + timedelta(days=7))
-        s_old = _session(course_a, BEFORE)
-        _session(course_b, IN_TERM, capacity=1, individual=True)  # a one-to-one: not in the waiting lists
-        # 3. Attendance on S1: three places (two booked by the REC team), two came.
-        placed = [_book(s1, "confirmed", confirmed=IN_TERM - timedelta(days=20), made_by=m)
-                  for m in ("self", "admin", "admin")]
-        for b, status in zip(placed, ("present", "present", "absent")):
-            db.session.add(Attendance(booking_id=b.id, session_date_id=s1.dates[0].id, status=status))
-        # 4. S1 is full: 8 still waiting, 1 left the list, 1 cancelled after getting a place.
-        for _ in range(8):
-            _book(s1, "waitlisted")
-        _book(s1, "cancelled")
-        _book(s1, "cancelled", confirmed=IN_TERM - timedelta(days=19))
-        _book(s_old, "confirmed", queued=BEFORE - timedelta(days=5), confirmed=BEFORE)  # booked before the term
-        # 5. S1 had its peer specialist; S2 needs nobody and had nobody.
-        peer = factories.make_user(roles=("facilitator",))
-        db.session.add(RosterAssignment(session_id=s1.id, user_id=peer.id, role="peer_specialist"))
-        # 6. Feedback: S1 three invited, two answered (too few); S2 ten invited, eight answered.
-        question = FeedbackQuestion(audience="student", kind="rating", text="Overall, how was the course?")
-        db.session.add(question)
-        db.session.flush()
-        for session, invited, ratings in ((s1, 3, [5, 4]), (s2, 10, [5, 4, 4, 3, 5, 4, 4, 5])):
-            for n in range(invited):
-                who = factories.make_user()
-                db.session.add(FeedbackInvitation(session_id=session.id, user_id=who.id, audience="student",
-                                                  answered=n < len(ratings)))
-            for value in ratings:
-                r = FeedbackResponse(session_id=session.id, audience="student", given_on=IN_TERM.date())
-                r.answers.append(FeedbackAnswer(question_id=question.id, question_text=question.text,
-                                                kind="rating", value=value))
-                db.session.add(r)
-        # 7. Workshop requests: 2 new and 1 arranged in the term, 1 new before it.
-        for status, created in (("new", IN_TERM), ("new", IN_TERM), ("arranged", IN_TERM), ("new", BEFORE)):
-            db.session.add(WorkshopRequest(student_id=peer.id, course_id=course_b.id, status=status,
-                                           contact_method="email", created_at=created))
-        db.session.commit()
+from tests.scenarios import IN_TERM, TERM
+from tests.scenarios import build_term as _build_term
+from tests.scenarios import enrol as _enrol
+from tests.scenarios import term_booking as _book
+from tests.scenarios import term_session as _session
 
 
 def _csv(client, name):

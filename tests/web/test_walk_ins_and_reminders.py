@@ -15,7 +15,11 @@ from rec_portal.models import Booking, CourseSession, OutboxMessage, SessionDate
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import Browserless
-from tests.web.test_certificates import book, facilitator, login, mark, roster
+from tests.conftest import login
+from tests.factories import add_to_roster as roster
+from tests.factories import make_booking as book
+from tests.factories import mark_attendance as mark
+from tests.scenarios import reminder_setup
 
 # --- Walk-ins and late bookings ------------------------------------------------------------------
 
@@ -166,25 +170,6 @@ def test_a_walk_in_with_an_impossible_student_id_is_explained(app, web, client, 
 # --- Register reminders -------------------------------------------------------------------------------
 
 
-def reminder_setup(app, *, ended_hours_ago=30, status="scheduled", booked=2, dates=1, booking_status="confirmed"):
-    """A session whose (last) date ended ``ended_hours_ago``, with two rostered facilitators
-    (and a third whose account is disabled)."""
-    with app.app_context():
-        hours = 3
-        first = -(ended_hours_ago + hours) / 24 - 7 * (dates - 1)
-        session = factories.make_session(
-            course=factories.make_course(title="Staying Safe"), starts_in_days=first, hours=hours,
-            dates=dates, status=status,
-        )
-        factories.fill_places(session, booked, status=booking_status)
-        for email, role in (("priya@example.org", "police_mh_coordinator"), ("jo@example.org", "peer_specialist")):
-            roster(session, facilitator(email.split("@")[0].title(), email.split("@")[0].title(), email=email), role)
-        gone = facilitator("Gone Away", "Gone", email="gone@example.org")
-        gone.active = False
-        roster(session, gone, "social_worker")
-        db.session.commit()
-        return session.id, [d.id for d in session.dates]
-
 
 def _reminders(app):
     with app.app_context():
@@ -261,7 +246,9 @@ def test_a_date_with_nobody_rostered_waits_for_a_roster(app):
     assert "0 emails for 0 session dates" in _run(app).output
     with app.app_context():
         assert db.session.get(SessionDate, date_id).attendance_reminder_sent_at is None
-        roster(db.session.get(CourseSession, session_id), facilitator("Late Person", "Late"), "other")
+        roster(db.session.get(CourseSession, session_id), factories.make_facilitator(
+            name="Late Person", preferred_name="Late", organisation="", default_role=None,
+        ), "other")
         db.session.commit()
     assert "1 email for 1 session date" in _run(app).output
 

@@ -26,7 +26,10 @@ from rec_portal.timeutil import to_uk
 from rec_portal.workshops import operations
 from tests import factories
 from tests.conftest import count_statements, csrf_from
-from tests.unit.test_roster_rules import make_course, soon, staying_safe_team
+from tests.factories import make_course_needing as make_course
+from tests.factories import soon
+from tests.scenarios import request_workshop as _make_request
+from tests.scenarios import workshop_world as _world
 
 ASK = "/courses/staying-safe/individual-workshop"
 
@@ -38,27 +41,6 @@ def _text(html: str) -> str:
 def _page(response) -> str:
     return _text(response.get_data(as_text=True))
 
-
-def _world(app, *, student_email=None, team=True):
-    """Staying Safe (published, needing three roles), its facilitators and a student."""
-    with app.app_context():
-        course = make_course(slug="staying-safe")
-        ids = {"course": course.id}
-        if team:
-            police, social, peer = staying_safe_team()
-            ids.update(police=police.id, social=social.id, peer=peer.id, peer_email=peer.email)
-        db.session.commit()
-    return ids
-
-
-def _make_request(app, student_id, course_id, **answers):
-    from rec_portal.models import Course, User
-
-    with app.app_context():
-        req = operations.request_workshop(db.session.get(User, student_id), db.session.get(Course, course_id),
-                                          contact_method="email", **answers)
-        db.session.commit()
-        return req.id
 
 
 def _arrange(app, request_id, team=(), days=10):
