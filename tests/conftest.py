@@ -162,6 +162,18 @@ def login(app, email):
     return client
 
 
+def student_on_the_safety_plan(app):
+    """A new student, signed in on a fresh client with the safety plan open: (client, the
+    page's CSRF token, email, user id)."""
+    with app.app_context():
+        user = factories.make_user()
+        db.session.commit()
+        email, uid = user.email, user.id
+    client = login(app, email)
+    token = csrf_from(client.get("/my/safety-plan").get_data(as_text=True))
+    return client, token, email, uid
+
+
 def time_out_sessions(app, client=None):
     """Every signed-in session has been idle for longer than the idle timeout."""
     from datetime import timedelta

@@ -180,15 +180,7 @@ def outbox():
     if status in STATUSES:
         stmt = stmt.where(OutboxMessage.status == status)
     page = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
-    attention = db.session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.status.in_(NEEDS_ATTENTION))
-        .order_by(OutboxMessage.id.desc())
-        .limit(PER_PAGE)
-    ).scalars().all()
-    attention_total = db.session.execute(
-        select(func.count()).where(OutboxMessage.status.in_(NEEDS_ATTENTION))
-    ).scalar_one()
+    attention, attention_total = mail_outbox.needing_attention(PER_PAGE)
     return render_template(
         "admin/outbox.html", page=page, status=status, statuses=STATUSES,
         attention=attention, attention_total=attention_total,

@@ -809,6 +809,21 @@ def sending_stuck(now: datetime | None = None) -> Stuck | None:
                  row.last_error)
 
 
+def needing_attention(limit: int) -> tuple[list[OutboxMessage], int]:
+    """The newest ``limit`` messages staff should look at (failed or unconfirmed), and how
+    many there are in all."""
+    rows = db.session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(NEEDS_ATTENTION))
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    ).scalars().all()
+    total = db.session.execute(
+        select(func.count()).where(OutboxMessage.status.in_(NEEDS_ATTENTION))
+    ).scalar_one()
+    return list(rows), total
+
+
 # --- Staff: send again -------------------------------------------------------------------
 
 

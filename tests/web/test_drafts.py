@@ -12,7 +12,7 @@ from rec_portal.extensions import db
 from rec_portal.models import SafetyPlan, SavedDraft, User, UserSession
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.conftest import Browserless, csrf_from
+from tests.conftest import Browserless, csrf_from, student_on_the_safety_plan
 from tests.conftest import time_out_sessions as _timed_out
 
 
@@ -21,15 +21,6 @@ def _drafts(app) -> int:
         return db.session.execute(select(func.count()).select_from(SavedDraft)).scalar_one()
 
 
-def _signed_in(app):
-    with app.app_context():
-        user = factories.make_user()
-        db.session.commit()
-        email, uid = user.email, user.id
-    client = app.test_client()
-    Browserless(client).login(email)
-    token = csrf_from(client.get("/my/safety-plan").get_data(as_text=True))
-    return client, token, email, uid
 
 
 def _post(client, token, text):
@@ -37,7 +28,7 @@ def _post(client, token, text):
 
 
 def test_a_session_ended_by_a_password_change_elsewhere_keeps_nothing(app):
-    client, token, email, uid = _signed_in(app)
+    client, token, email, uid = student_on_the_safety_plan(app)
     other = app.test_client()
     Browserless(other).login(email)
     with app.app_context():  # the password changed on the other device: this one ends
@@ -55,7 +46,7 @@ def test_a_session_ended_by_a_password_change_elsewhere_keeps_nothing(app):
 
 
 def test_a_timed_out_session_keeps_the_text_once_and_not_for_a_deleted_account(app):
-    client, token, _email, uid = _signed_in(app)
+    client, token, _email, uid = student_on_the_safety_plan(app)
     with app.app_context():
         idle = app.config["REC_IDLE_TIMEOUT"]
         db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
@@ -203,7 +194,7 @@ def test_a_head_request_does_not_use_up_a_kept_draft(app):
 def test_five_urdu_safety_plan_sections_are_kept_and_come_back(app):
     """Issue 14: 5 x 3,000 Urdu characters (within the 5,000 limit) were dropped because
     ASCII-escaped JSON made each character six bytes, over the 60,000-byte cap."""
-    client, token, email, uid = _signed_in(app)
+    client, token, email, uid = student_on_the_safety_plan(app)
     _timed_out(app, client)
     sections = ("unsafe_situations", "warning_signs", "keeping_safe", "safe_places", "reporting")
     typed = {name: _urdu(3000 - i) for i, name in enumerate(sections)}
@@ -220,7 +211,7 @@ def test_five_urdu_safety_plan_sections_are_kept_and_come_back(app):
 def test_text_that_cannot_be_kept_is_shown_back_to_copy_not_dropped(app):
     """Issue 14: a draft that could not be kept (too long, or nobody to keep it for) was
     dropped with no word to the person: they were sent to sign in."""
-    client, token, email, uid = _signed_in(app)
+    client, token, email, uid = student_on_the_safety_plan(app)
     _timed_out(app, client)
     too_long = _urdu(10_001)  # over twice the section's own limit (5,000)
     response = client.post("/my/safety-plan", data={

@@ -13,7 +13,7 @@ from rec_portal.extensions import db
 from rec_portal.models import AuditEvent, PasswordResetToken, SafetyPlan, SavedDraft, UserSession
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.conftest import Browserless, csrf_from
+from tests.conftest import Browserless, student_on_the_safety_plan
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -205,15 +205,6 @@ def test_the_text_of_emails_sent_over_30_days_ago_is_deleted_and_the_record_stay
 PAGE = "/my/safety-plan"
 
 
-def _signed_in_on_the_safety_plan(app):
-    with app.app_context():
-        user = factories.make_user()
-        db.session.commit()
-        email, uid = user.email, user.id
-    client = app.test_client()
-    Browserless(client).login(email)
-    token = csrf_from(client.get(PAGE).get_data(as_text=True))
-    return client, token, email, uid
 
 
 def _post_after_timeout(client, token, text, *, kept=True):
@@ -239,7 +230,7 @@ def _comes_back(app, client, email, uid, text) -> bool:
 
 
 def test_a_draft_comes_back_after_a_tab_left_open_6_days_and_retention_ran(app):
-    client, token, email, uid = _signed_in_on_the_safety_plan(app)
+    client, token, email, uid = student_on_the_safety_plan(app)
     with app.app_context():  # the tab was left open: the session was never ended
         db.session.execute(update(UserSession).values(last_seen_at=utcnow() - 6 * DAY))
         db.session.commit()
@@ -249,7 +240,7 @@ def test_a_draft_comes_back_after_a_tab_left_open_6_days_and_retention_ran(app):
 
 
 def test_a_draft_comes_back_when_the_session_timed_out_6_days_ago_and_retention_ran(app):
-    client, token, email, uid = _signed_in_on_the_safety_plan(app)
+    client, token, email, uid = student_on_the_safety_plan(app)
     with app.app_context():
         idle = app.config["REC_IDLE_TIMEOUT"]
         db.session.execute(update(UserSession).values(last_seen_at=utcnow() - idle - timedelta(minutes=1)))
@@ -267,7 +258,7 @@ def test_a_draft_comes_back_when_the_session_timed_out_6_days_ago_and_retention_
 
 def test_after_8_days_the_session_is_gone_and_nothing_is_kept(app):
     """Drafts themselves go after 7 days; the session that would let them be kept goes too."""
-    client, token, email, uid = _signed_in_on_the_safety_plan(app)
+    client, token, email, uid = student_on_the_safety_plan(app)
     with app.app_context():
         db.session.execute(update(UserSession).values(last_seen_at=utcnow() - 8 * DAY))
         db.session.commit()
