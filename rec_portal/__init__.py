@@ -96,7 +96,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.bookings import bp as bookings_bp
     from rec_portal.catalogue import bp as catalogue_bp
     from rec_portal.content_reviews import bp as content_reviews_bp
-    from rec_portal.courses import bp as courses_bp
+    from rec_portal.scheduling import bp as scheduling_bp
     from rec_portal.data_rights import bp as data_rights_bp
     from rec_portal.facilitation import bp as facilitation_bp
     from rec_portal.feedback import bp as feedback_bp
@@ -113,7 +113,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for bp in (
         pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
-        courses_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp, rosters_bp,
+        scheduling_bp, plans_bp, safety_plans_bp, support_bp, data_rights_bp, rosters_bp,
         attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp, outcomes_bp, workshops_bp,
     ):
         app.register_blueprint(bp)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from rec_portal.attendance.reports import Term, term_of
 from rec_portal.auth.passwords import hash_password
 from rec_portal.bookings.operations import book_place
-from rec_portal.courses.operations import (
+from rec_portal.scheduling.operations import (
     DateRange,
     save_course,
     schedule_session,

@@ -255,7 +255,7 @@ def class_list(session_id: int):
         "facilitation/class_list.html", session=session, people=people, roster=roster,
         summary=summary, now=utcnow(),
     )
-    # Rendered first, then recorded (see courses.session_bookings): a commit before
+    # Rendered first, then recorded (see scheduling.session_bookings): a commit before
     # rendering would expire the list and reload each person one by one.
     audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
     db.session.commit()

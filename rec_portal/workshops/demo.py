@@ -70,7 +70,7 @@ def _arrange_somewhere(req: WorkshopRequest, admin: User, first_day, now: dateti
 def _completed_workshop(req: WorkshopRequest, admin: User, now: datetime) -> bool:
     """A past individual session, delivered: roster (as history), booking, register taken."""
     from rec_portal.attendance.operations import complete_if_done, record_attendance
-    from rec_portal.courses.operations import DateRange, schedule_session
+    from rec_portal.scheduling.operations import DateRange, schedule_session
     from rec_portal.rosters.operations import assign_facilitator
 
     first_day = uk_today(now) - timedelta(days=30)

@@ -9,7 +9,7 @@ to everyone else) with one date, a confirmed booking for the student made by the
 like any other: confirmation email with the calendar file, register, certificate and
 feedback. Taking its register completes the request (``session_completed``, called by
 attendance.operations.complete_if_done); cancelling the session sends the request back to
-the queue as new (``session_cancelled``, called by courses.operations.cancel_session).
+the queue as new (``session_cancelled``, called by scheduling.operations.cancel_session).
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def arrange(request: WorkshopRequest, plan: Arrangement, by: User, *,
     facilitators chosen. Everything or nothing: the caller rolls back on DomainError."""
     from rec_portal.bookings import notify
     from rec_portal.bookings.operations import BookingRefused, OverlapWarning, book_place
-    from rec_portal.courses.operations import DateRange, schedule_session
+    from rec_portal.scheduling.operations import DateRange, schedule_session
     from rec_portal.rosters.operations import assign_facilitator
 
     now = now or utcnow()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from rec_portal.bookings.operations import KEEP, attended_other_dates, book_place, cancel_booking
-from rec_portal.courses.operations import cancel_session
+from rec_portal.scheduling.operations import cancel_session
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking
 from tests import factories

@@ -254,7 +254,7 @@ def test_nobody_is_promoted_once_the_register_has_marks(app_ctx):
 
 
 def test_a_session_with_marks_cannot_be_cancelled(app_ctx, app):
-    from rec_portal.courses.operations import cancel_session
+    from rec_portal.scheduling.operations import cancel_session
     from rec_portal.errors import DomainError
 
     session, booked, other, _queued = _marked_before_the_start()

@@ -22,7 +22,7 @@ from rec_portal.bookings.operations import (
     swap_to_waiting_place,
     waitlist_position,
 )
-from rec_portal.courses.operations import cancel_session
+from rec_portal.scheduling.operations import cancel_session
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, OutboxMessage
 from rec_portal.timeutil import utcnow

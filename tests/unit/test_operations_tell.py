@@ -136,7 +136,7 @@ def _book_place_swap():
 
 
 def _cancel_session():
-    from rec_portal.courses.operations import cancel_session
+    from rec_portal.scheduling.operations import cancel_session
 
     a, b, student, place_a, waiting_b, a_waiter = _kept_both()
     before = _last_message_id()

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from rec_portal.courses.operations import DateRange, cancel_session, update_session
+from rec_portal.scheduling.operations import DateRange, cancel_session, update_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (

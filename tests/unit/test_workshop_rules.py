@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from rec_portal.attendance.operations import complete_if_done, record_attendance
 from rec_portal.bookings.operations import BookingRefused, book_place, cancel_booking
-from rec_portal.courses.operations import cancel_session
+from rec_portal.scheduling.operations import cancel_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (

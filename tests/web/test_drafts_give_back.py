@@ -153,7 +153,7 @@ def _own_profile(me):
 def _case_forms():
     from rec_portal.account.forms import AboutYouForm, DetailsForm, SupportForm
     from rec_portal.content_reviews import forms as review_forms
-    from rec_portal.courses.forms import CopySessionForm, CourseForm, SessionForm
+    from rec_portal.scheduling.forms import CopySessionForm, CourseForm, SessionForm
     from rec_portal.facilitation.forms import BioForm, UnavailableForm
     from rec_portal.feedback.bank_forms import QuestionForm
     from rec_portal.plans.forms import EditGoalForm, GoalForm, OwnWordsForm, ReviewForm as PlanReviewForm
@@ -184,13 +184,13 @@ def _case_forms():
             review_forms.ActionForm),
         "content_reviews.summary": Case(
             admin, lambda me: {"url": f"/admin/feedback/reviews/{_review().id}/summary"}, review_forms.SummaryForm),
-        "courses.new": Case(admin, at("/admin/courses/new"), CourseForm),
-        "courses.edit": Case(admin, lambda me: {"url": f"/admin/courses/{_course().id}/edit"}, CourseForm),
-        "courses.new_session": Case(
+        "scheduling.new": Case(admin, at("/admin/courses/new"), CourseForm),
+        "scheduling.edit": Case(admin, lambda me: {"url": f"/admin/courses/{_course().id}/edit"}, CourseForm),
+        "scheduling.new_session": Case(
             admin, lambda me: {"url": f"/admin/courses/{_course().id}/sessions/new"}, SessionForm),
-        "courses.edit_session": Case(
+        "scheduling.edit_session": Case(
             admin, lambda me: {"url": f"/admin/courses/sessions/{factories.make_session().id}/edit"}, SessionForm),
-        "courses.copy_session": Case(
+        "scheduling.copy_session": Case(
             admin, lambda me: {"url": f"/admin/courses/sessions/{factories.make_session().id}/copy"},
             CopySessionForm),
         "facilitation.availability": Case(facilitator, at("/facilitate/availability"), UnavailableForm),

@@ -142,7 +142,7 @@ def test_the_data_export_runs_the_same_statements_whatever_the_number_of_booking
 # A page that fails to render claims nothing: no "class list opened" row is kept.
 
 @pytest.mark.parametrize("module, url", [
-    ("rec_portal.courses.session_bookings", "/admin/courses/sessions/{s}/bookings"),
+    ("rec_portal.scheduling.session_bookings", "/admin/courses/sessions/{s}/bookings"),
     ("rec_portal.facilitation.views", "/facilitate/sessions/{s}"),
 ])
 def test_a_list_that_fails_to_render_is_not_recorded_as_viewed(login_as, client, app, monkeypatch, module, url):

@@ -11,9 +11,9 @@ from rec_portal import audit
 from rec_portal.admin.operations import people_query
 from rec_portal.auth.access import role_required
 from rec_portal.bookings import notify, operations, queries
-from rec_portal.courses import bp
-from rec_portal.courses.forms import StatusForm
-from rec_portal.courses.views import get_session_or_404
+from rec_portal.scheduling import bp
+from rec_portal.scheduling.forms import StatusForm
+from rec_portal.scheduling.views import get_session_or_404
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
@@ -72,7 +72,7 @@ def session_bookings(session_id: int):
             if p.id not in already and p.active
         ]
     page = render_template(
-        "courses/session_bookings.html", session=session, booked=booked, waiting=waiting,
+        "scheduling/session_bookings.html", session=session, booked=booked, waiting=waiting,
         # Places with attendance recorded cannot be cancelled (bookings.operations).
         marked=operations.marked_bookings([b.id for b in booked]),
         # One place per course: their other dates, and who has since attended another date.
@@ -106,7 +106,7 @@ def add_walk_in(session_id: int):
     except WalkInRefused as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
-        return redirect(url_for("courses.session_bookings", session_id=session.id))
+        return redirect(url_for("scheduling.session_bookings", session_id=session.id))
     # Someone joining a session still to come (or still running) gets the details.
     emailed = session.ends_at > utcnow()
     if emailed:
@@ -121,7 +121,7 @@ def add_walk_in(session_id: int):
               "will not be given a place from that list. To take them off it, follow the date "
               "next to their name below.",
               "warning")
-    return redirect(url_for("courses.session_bookings", session_id=session.id))
+    return redirect(url_for("scheduling.session_bookings", session_id=session.id))
 
 
 @bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])
@@ -142,7 +142,7 @@ def book_for_student(session_id: int):
     except operations.SameCourseQuestion as question:
         # One place per person per course: staff choose with the person, as they would.
         db.session.rollback()
-        return render_template("courses/same_course.html", session=session, s=session,
+        return render_template("scheduling/same_course.html", session=session, s=session,
                                question=question, student=student)
     except operations.BookingRefused as refusal:
         db.session.rollback()
@@ -160,7 +160,7 @@ def book_for_student(session_id: int):
         gave_up += "".join(f" They have left the waiting list for {format_uk(o.session.starts_at)}."
                            for o in result.lists_left)
         flash(f"{student.full_name} {where}.{gave_up} They have been sent an email.", "success")
-    return redirect(url_for("courses.session_bookings", session_id=session.id))
+    return redirect(url_for("scheduling.session_bookings", session_id=session.id))
 
 
 def _third_person(message: str, name: str) -> str:
@@ -186,7 +186,7 @@ def cancel_for_student(booking_id: int):
             db.session.commit()
             flash(f"{booking.student.full_name}’s booking is cancelled.{_moved_up(booking, promoted)}",
                   "success")
-    return redirect(url_for("courses.session_bookings", session_id=booking.session_id))
+    return redirect(url_for("scheduling.session_bookings", session_id=booking.session_id))
 
 
 def _moved_up(cancelled: Booking, promoted: list[Booking]) -> str:
@@ -214,7 +214,7 @@ def give_place(booking_id: int):
         else:
             db.session.commit()
             flash(f"{booking.student.full_name} now has a place.", "success")
-    return redirect(url_for("courses.session_bookings", session_id=booking.session_id))
+    return redirect(url_for("scheduling.session_bookings", session_id=booking.session_id))
 
 
 @bp.route("/sessions/<int:session_id>/bookings.csv")

@@ -9,8 +9,8 @@ from sqlalchemy import case, func, select
 
 from rec_portal.drafts import keeps_typing, kept_fields, owner_may
 from rec_portal.auth.access import role_required
-from rec_portal.courses import bp, operations
-from rec_portal.courses.forms import (
+from rec_portal.scheduling import bp, operations
+from rec_portal.scheduling.forms import (
     MAX_DATES,
     CopySessionForm,
     CourseForm,
@@ -71,7 +71,7 @@ def index():
         .outerjoin(next_start, next_start.c.course_id == Course.id)
         .order_by(case((Course.status == ARCHIVED, 1), else_=0), Course.title)
     ).all()
-    return render_template("courses/index.html", rows=rows)
+    return render_template("scheduling/index.html", rows=rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -87,8 +87,8 @@ def new():
         else:
             db.session.commit()
             flash(f"“{course.title}” has been created as a draft. Publish it when it is ready.", "success")
-            return redirect(url_for("courses.detail", course_id=course.id))
-    return render_template("courses/form.html", form=form, course=None), (400 if form.errors else 200)
+            return redirect(url_for("scheduling.detail", course_id=course.id))
+    return render_template("scheduling/form.html", form=form, course=None), (400 if form.errors else 200)
 
 
 def _session_rows(course: Course):
@@ -114,7 +114,7 @@ def _session_rows(course: Course):
 def detail(course_id: int):
     course = get_course_or_404(course_id)
     return render_template(
-        "courses/detail.html", course=course, sessions=_session_rows(course),
+        "scheduling/detail.html", course=course, sessions=_session_rows(course),
         status_form=StatusForm(), now=utcnow(),
     )
 
@@ -133,8 +133,8 @@ def edit(course_id: int):
         else:
             db.session.commit()
             flash("The course has been saved.", "success")
-            return redirect(url_for("courses.detail", course_id=course.id))
-    return render_template("courses/form.html", form=form, course=course), (400 if form.errors else 200)
+            return redirect(url_for("scheduling.detail", course_id=course.id))
+    return render_template("scheduling/form.html", form=form, course=course), (400 if form.errors else 200)
 
 
 STATUS_MESSAGES = {
@@ -159,7 +159,7 @@ def set_status(course_id: int, status: str):
         else:
             db.session.commit()
             flash(f"“{course.title}” {STATUS_MESSAGES[status]}", "success")
-    return redirect(url_for("courses.detail", course_id=course.id))
+    return redirect(url_for("scheduling.detail", course_id=course.id))
 
 
 @bp.route("/<int:course_id>/sessions/new", methods=["GET", "POST"])
@@ -176,8 +176,8 @@ def new_session(course_id: int):
         else:
             db.session.commit()
             flash(f"The session starting {_when(session)} has been scheduled.", "success")
-            return redirect(url_for("courses.detail", course_id=course.id))
-    return render_template("courses/session_form.html", form=form, course=course, session=None), (
+            return redirect(url_for("scheduling.detail", course_id=course.id))
+    return render_template("scheduling/session_form.html", form=form, course=course, session=None), (
         400 if form_errors(form) else 200
     )
 
@@ -204,9 +204,9 @@ def edit_session(session_id: int):
             db.session.commit()
             told = " Everyone booked or waiting has been told by email." if changes else ""
             flash(f"The session has been saved.{told}", "success")
-            return redirect(url_for("courses.detail", course_id=session.course_id))
+            return redirect(url_for("scheduling.detail", course_id=session.course_id))
     return render_template(
-        "courses/session_form.html", form=form, course=session.course, session=session
+        "scheduling/session_form.html", form=form, course=session.course, session=session
     ), (400 if form_errors(form) else 200)
 
 
@@ -224,8 +224,8 @@ def cancel_session(session_id: int):
         else:
             db.session.commit()
             flash(f"The session has been cancelled. {told} {'person has' if told == 1 else 'people have'} been told by email.", "success")
-        return redirect(url_for("courses.detail", course_id=session.course_id))
-    return render_template("courses/session_cancel.html", session=session, form=form,
+        return redirect(url_for("scheduling.detail", course_id=session.course_id))
+    return render_template("scheduling/session_cancel.html", session=session, form=form,
                            refusal=operations.session_cancel_refusal(session))
 
 
@@ -246,8 +246,8 @@ def copy_session(session_id: int):
         else:
             db.session.commit()
             flash(f"A copy starting {_when(copy)} has been scheduled.", "success")
-            return redirect(url_for("courses.detail", course_id=session.course_id))
-    return render_template("courses/session_copy.html", session=session, form=form), (
+            return redirect(url_for("scheduling.detail", course_id=session.course_id))
+    return render_template("scheduling/session_copy.html", session=session, form=form), (
         400 if form.errors else 200
     )
 

@@ -27,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from rec_portal.courses.operations import DateRange, session_problems
+from rec_portal.scheduling.operations import DateRange, session_problems
 from rec_portal.models.courses import (
     COURSE_THEMES,
     DELIVERY_LABELS,
@@ -207,7 +207,7 @@ class SessionForm(FlaskForm):
             _parse_date(field.data)
 
     def validate(self, extra_validators=None) -> bool:
-        """The fields' own checks, then the session rules (courses.operations.
+        """The fields' own checks, then the session rules (scheduling.operations.
         session_problems) on whatever could be read, so every problem is shown at once."""
         ok = super().validate(extra_validators)
         dates = [
@@ -239,7 +239,7 @@ class SessionForm(FlaskForm):
         return ok and not problems
 
     def add_problem(self, field: str, message: str) -> None:
-        """Show a session rule's problem (courses.operations.SessionRefused) at its field."""
+        """Show a session rule's problem (scheduling.operations.SessionRefused) at its field."""
         target = self._problem_field(field)
         if message not in target.errors:
             target.errors = [*target.errors, message]
