@@ -75,8 +75,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from rec_portal import errors_pages, security, templating
-    from rec_portal.auth import access, sessions
-    from rec_portal.htmx import init_htmx
+    from rec_portal.auth import sessions
+    from rec_portal.web import access
+    from rec_portal.web.htmx import init_htmx
 
     security.init_security(app)
     init_htmx(app)

@@ -22,7 +22,7 @@ from flask import Flask, current_app, flash, g, has_request_context, redirect, r
 from flask_sqlalchemy.session import Session as FlaskSqlaSession
 from sqlalchemy import event
 
-from rec_portal.htmx import hx_redirect, is_htmx
+from rec_portal.web.htmx import hx_redirect, is_htmx
 from rec_portal.security import safe_next
 
 SAVED_MESSAGE = "Your change was saved."

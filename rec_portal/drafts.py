@@ -42,10 +42,10 @@ from wtforms.fields import (
 )
 from wtforms.validators import Length
 
-from rec_portal.auth.access import SIGNED_IN, declare
+from rec_portal.web.access import SIGNED_IN, declare
 from rec_portal.auth.sessions import ENDED_ABSOLUTE, ENDED_IDLE, TIMED_OUT_MESSAGE
 from rec_portal.extensions import db, login_manager
-from rec_portal.htmx import hx_redirect
+from rec_portal.web.htmx import hx_redirect
 from rec_portal.models import SavedDraft, User, UserSession
 from rec_portal.security import safe_next
 from rec_portal.timeutil import utcnow

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from rec_portal.aftercommit import committed, outcome_response
 
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 
 PAGES = {
     400: (

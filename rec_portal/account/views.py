@@ -16,8 +16,8 @@ from rec_portal.account.forms import (
     SupportForm,
 )
 from rec_portal.auth import operations
-from rec_portal.auth.access import login_required
-from rec_portal.auth.views import _limit
+from rec_portal.web.access import login_required
+from rec_portal.web.ratelimit import limit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models.students import PROFILE_FIELDS
@@ -36,7 +36,7 @@ def index():
 @bp.route("/details", methods=["GET", "POST"])
 @keeps_typing(DetailsForm)
 @login_required
-@_limit("REC_LIMIT_ACCOUNT_CHANGES")
+@limit("REC_LIMIT_ACCOUNT_CHANGES")
 def details():
     user = current_user._get_current_object()
     form = DetailsForm(obj=user if request.method in ("GET", "HEAD") else None)
@@ -61,7 +61,7 @@ def details():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-@_limit("REC_LIMIT_ACCOUNT_CHANGES")
+@limit("REC_LIMIT_ACCOUNT_CHANGES")
 def password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(account_email=user.email)
@@ -116,7 +116,7 @@ def _profile_data(user) -> dict:
 @bp.route("/support", methods=["GET", "POST"])
 @keeps_typing(SupportForm)
 @login_required
-@_limit("REC_LIMIT_ACCOUNT_CHANGES")
+@limit("REC_LIMIT_ACCOUNT_CHANGES")
 def support():
     """Phone, how to contact them, what would help them take part."""
     user = current_user._get_current_object()
@@ -137,7 +137,7 @@ def support():
 @bp.route("/about", methods=["GET", "POST"])
 @keeps_typing(AboutYouForm)
 @login_required
-@_limit("REC_LIMIT_ACCOUNT_CHANGES")
+@limit("REC_LIMIT_ACCOUNT_CHANGES")
 def about():
     """Pronouns, relationship to services, team, how they heard about the REC."""
     user = current_user._get_current_object()

@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 from rec_portal import audit
 from rec_portal.admin import bp, operations
 from rec_portal.admin.forms import ConfirmForm, RolesForm
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx, render
+from rec_portal.web.htmx import is_htmx, render
 from rec_portal.models import ROLES, AuditEvent, OutboxMessage, User, UserRole
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.outbox import NEEDS_ATTENTION, STATUSES

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
@@ -10,39 +9,10 @@ from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
 from rec_portal.attendance.reports import parse_term, recent_terms, term_of
+from rec_portal.web.fields import optional_day, parse_day
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 DEFAULT_DAYS = 91  # about three months
 MAX_YEARS = 10
-
-
-def parse_day(text: str) -> date | None:
-    """'2026-11-23' (a date field) or '23/11/2026' (typed); None if neither or not real."""
-    text = (text or "").strip()
-    if match := _ISO.match(text):
-        year, month, day = (int(x) for x in match.groups())
-    elif match := _UK.match(text):
-        day, month, year = (int(x) for x in match.groups())
-    else:
-        return None
-    if not 2000 <= year <= 2100:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def optional_day(field, example: str) -> date | None:
-    """The day typed in a report filter's date ``field`` (None when empty); a clear error
-    naming the field when it is not a real date."""
-    if not (field.data or "").strip():
-        return None
-    day = parse_day(field.data)
-    if day is None:
-        raise ValidationError(f"{field.label.text} must be a real date, for example {example}")
-    return day
 
 
 class AttendanceReportForm(FlaskForm):

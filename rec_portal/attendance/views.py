@@ -22,7 +22,7 @@ from rec_portal.attendance.reports import (
     facilitator_hours,
     hours_text,
 )
-from rec_portal.auth.access import owner_only, role_required
+from rec_portal.web.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models import Booking

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from rec_portal.aftercommit import commit_record_only
 from rec_portal.auth import bp, operations
-from rec_portal.auth.access import login_required, public
+from rec_portal.web.access import login_required, public
 from rec_portal.auth.forms import (
     ConfirmSignupForm,
     ForgotPasswordForm,
@@ -17,19 +17,12 @@ from rec_portal.auth.forms import (
     ResetPasswordForm,
 )
 from rec_portal.errors import DomainError
-from rec_portal.extensions import csrf, db, limiter
+from rec_portal.extensions import csrf, db
 from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.security import safe_next
+from rec_portal.web.ratelimit import limit
 from rec_portal.templating import add_error
-
-
-def _limit(name: str, key_func=None, deduct_when=None):
-    """A rate limit from the config, counted on POST only (reading a page is free)."""
-    return limiter.limit(
-        lambda: current_app.config[name], methods=["POST"], key_func=key_func,
-        deduct_when=deduct_when,
-    )
 
 
 def _email_sent(response) -> bool:
@@ -52,9 +45,9 @@ def _email_key() -> str:
 @public
 # Failures count at once; since a failure is only counted once it has been answered, a
 # ceiling that counts every attempt bounds what sending many at the same time could add.
-@_limit("REC_LIMIT_LOGIN_CEILING")
-@_limit("REC_LIMIT_LOGIN", deduct_when=_not_signed_in)
-@_limit("REC_LIMIT_LOGIN_PER_EMAIL", key_func=_email_key)
+@limit("REC_LIMIT_LOGIN_CEILING")
+@limit("REC_LIMIT_LOGIN", deduct_when=_not_signed_in)
+@limit("REC_LIMIT_LOGIN_PER_EMAIL", key_func=_email_key)
 def login():
     next_url = safe_next(request.args.get("next"), default="")
     if current_user.is_authenticated and request.method in ("GET", "HEAD"):
@@ -135,8 +128,8 @@ def quick_exit():
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
-@_limit("REC_LIMIT_REGISTER")
-@_limit("REC_LIMIT_REGISTER_PER_EMAIL", key_func=_email_key, deduct_when=_email_sent)
+@limit("REC_LIMIT_REGISTER")
+@limit("REC_LIMIT_REGISTER_PER_EMAIL", key_func=_email_key, deduct_when=_email_sent)
 def register():
     if current_user.is_authenticated:
         flash("You already have an account and are signed in.", "info")
@@ -165,7 +158,7 @@ def register_sent():
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
 @public
-@_limit("REC_LIMIT_REGISTER")
+@limit("REC_LIMIT_REGISTER")
 def confirm_signup(token: str):
     """The link in the email. Opening it changes nothing (mail scanners open links); the
     button makes the account, signs the person in and carries on with enrolment."""
@@ -202,8 +195,8 @@ def confirm_signup(token: str):
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
-@_limit("REC_LIMIT_PASSWORD_RESET")
-@_limit("REC_LIMIT_PASSWORD_RESET_PER_EMAIL", key_func=_email_key)
+@limit("REC_LIMIT_PASSWORD_RESET")
+@limit("REC_LIMIT_PASSWORD_RESET_PER_EMAIL", key_func=_email_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -222,7 +215,7 @@ def forgot_password_sent():
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @public
-@_limit("REC_LIMIT_PASSWORD_RESET")
+@limit("REC_LIMIT_PASSWORD_RESET")
 def reset_password(token: str):
     row = operations.find_reset_token(token)
     if row is None:

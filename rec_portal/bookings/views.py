@@ -13,12 +13,12 @@ from flask import (
 )
 from flask_login import current_user
 
-from rec_portal.auth.access import owner_only, public, role_required
-from rec_portal.auth.views import _limit
+from rec_portal.web.access import owner_only, public, role_required
+from rec_portal.web.ratelimit import limit
 from rec_portal.bookings import bp, notify, operations, queries
 from rec_portal.bookings.forms import BookForm, CancelForm
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import STUDENT
 from rec_portal.models.bookings import CANCELLED
@@ -95,7 +95,7 @@ def _notify_booked(result: operations.BookingResult) -> None:
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @role_required(STUDENT)
-@_limit("REC_LIMIT_BOOKING")
+@limit("REC_LIMIT_BOOKING")
 def book(session_id: int):
     session = get_session_or_404(session_id)
     form = BookForm()
@@ -188,7 +188,7 @@ def _cancel_refused(booking: Booking, message: str):
 @bp.route("/my/courses/<int:booking_id>/swap", methods=["POST"])
 @owner_only("booking")
 @role_required(STUDENT)
-@_limit("REC_LIMIT_BOOKING")
+@limit("REC_LIMIT_BOOKING")
 def swap(booking_id: int):
     """Take a free place on a date whose waiting list they are on, giving up their place on
     another date of the same course (one transaction)."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from rec_portal.auth.access import public
+from rec_portal.web.access import public
 from rec_portal.bookings import queries as booking_queries
 from rec_portal.catalogue import bp, queries
 from rec_portal.catalogue.forms import CatalogueFilterForm
-from rec_portal.htmx import render
+from rec_portal.web.htmx import render
 from rec_portal.timeutil import utcnow
 
 PER_PAGE = 10

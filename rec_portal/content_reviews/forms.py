@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from rec_portal.content_reviews.operations import RAISE, SAME
-from rec_portal.plans.forms import DateParts
+from rec_portal.web.fields import DateParts
 
 
 def _text(value):

@@ -9,7 +9,7 @@ from werkzeug.routing import BuildError
 
 from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.content_reviews import bp, operations, queries
 from rec_portal.content_reviews.forms import (
     ActionForm,
@@ -23,7 +23,7 @@ from rec_portal.content_reviews.forms import (
 )
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.ids import MAX_ID, parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN

@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from rec_portal import documents
 from rec_portal.auth import sessions
-from rec_portal.auth.access import login_required, public
+from rec_portal.web.access import login_required, public
 from rec_portal.auth.passwords import verify_password
-from rec_portal.auth.views import _limit
+from rec_portal.web.ratelimit import limit
 from rec_portal.data_rights import bp, operations
 from rec_portal.data_rights.forms import DeleteAccountForm
 from rec_portal.errors import DomainError
@@ -55,7 +55,7 @@ def my_data_pdf():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
-@_limit("REC_LIMIT_ACCOUNT_CHANGES")
+@limit("REC_LIMIT_ACCOUNT_CHANGES")
 def delete_account():
     user = current_user._get_current_object()
     form = DeleteAccountForm()

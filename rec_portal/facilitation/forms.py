@@ -8,7 +8,7 @@ from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from rec_portal.facilitation.operations import BIO_MAX, NOTE_MAX
-from rec_portal.plans.forms import DateParts
+from rec_portal.web.fields import DateParts
 
 
 def _plain(value):

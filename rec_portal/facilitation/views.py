@@ -18,7 +18,7 @@ from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.attendance import operations as attendance
 from rec_portal.attendance import queries as attendance_queries
-from rec_portal.auth.access import deny, owner_only, role_required
+from rec_portal.web.access import deny, owner_only, role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db, login_manager
 from rec_portal.facilitation import bp, operations, queries
@@ -29,7 +29,7 @@ from rec_portal.facilitation.forms import (
     RegisterForm,
     UnavailableForm,
 )
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.models import (
     Booking,
     CourseSession,

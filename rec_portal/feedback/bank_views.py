@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal.drafts import keeps_typing, owner_may
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.feedback import bank, bp
@@ -18,7 +18,7 @@ from rec_portal.feedback.bank_forms import (
     QuestionForm,
     audience_choice,
 )
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.ids import parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN

@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from rec_portal.auth.access import owner_only, role_required
+from rec_portal.web.access import owner_only, role_required
 from rec_portal.bookings.views import get_booking_or_404
 from rec_portal.drafts import login_required_keeping, take_drafts
 from rec_portal.extensions import db

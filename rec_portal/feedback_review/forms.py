@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from rec_portal.attendance.forms import optional_day
+from rec_portal.web.fields import optional_day
 from rec_portal.feedback_review.dashboard import Filters
 from rec_portal.models.feedback import FOR_FACILITATORS, FOR_STUDENTS
 from rec_portal.timeutil import format_uk

@@ -8,14 +8,14 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 
 from rec_portal import audit
-from rec_portal.auth.access import owner_only, role_required
+from rec_portal.web.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.feedback_review import bp, charts
 from rec_portal.feedback_review import dashboard as figures
 from rec_portal.feedback_review.forms import DashboardFilterForm
 from rec_portal.feedback_review.pools import session_term
-from rec_portal.htmx import render
+from rec_portal.web.htmx import render
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN, FACILITATOR
 from rec_portal.models.feedback import AUDIENCE_LABELS, AUDIENCES, FOR_STUDENTS

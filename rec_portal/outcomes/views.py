@@ -13,11 +13,11 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from rec_portal import audit
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.drafts import login_required_keeping, take_drafts
 from rec_portal.extensions import db
-from rec_portal.htmx import render
+from rec_portal.web.htmx import render
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.outcomes import CRIME_TYPES, STAGE_LABELS
 from rec_portal.outcomes import bp, operations, queries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from rec_portal.auth.access import public
+from rec_portal.web.access import public
 from rec_portal.drafts import KEEP_FOR
 from rec_portal.pages import bp
 

@@ -3,16 +3,14 @@ review dates) live in operations.py; these only read and check what was typed.""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from rec_portal.models.plans import GOAL_STATUSES
 from rec_portal.plans.operations import PlanRefused, check_review_dates
+from rec_portal.web.fields import DateParts
 
 WORDS_MAX = 5000
 GOAL_TEXT_MAX = 500
@@ -22,53 +20,6 @@ NOTES_MAX = 10000
 
 def _normalise_newlines(value):
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
-
-
-DATE_PARTS = ("day", "month", "year")
-
-
-class DateParts(Field):
-    """A date typed into three boxes (the NHS.UK date input), posted as ``<name>-day``,
-    ``<name>-month`` and ``<name>-year``. Empty boxes mean "no date". What was typed is
-    kept (``parts``) when it is not a real date, so the person can put it right."""
-
-    def __init__(self, label=None, validators=None, invalid_message="Enter a real date", **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.invalid_message = invalid_message
-        self.parts = dict.fromkeys(DATE_PARTS, "")
-
-    def process(self, formdata, data=unset_value, extra_filters=None):
-        self.process_errors = []
-        if data is unset_value:
-            data = self.default() if callable(self.default) else self.default
-        self.object_data = data
-        self.raw_data = None
-        self.data = data if isinstance(data, date) else None
-        self.parts = (
-            {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
-            if isinstance(data, date)
-            else dict.fromkeys(DATE_PARTS, "")
-        )
-        if formdata is None or not any(f"{self.name}-{part}" in formdata for part in DATE_PARTS):
-            return
-        self.parts = {part: (formdata.get(f"{self.name}-{part}") or "").strip()[:10] for part in DATE_PARTS}
-        self.raw_data = [" ".join(value for value in self.parts.values() if value)]
-        self.data = None
-        if any(self.parts.values()):
-            try:
-                self.data = self.parse(**self.parts)
-            except (ValueError, OverflowError):
-                self.process_errors.append(self.invalid_message)
-
-    @staticmethod
-    def parse(day: str, month: str, year: str) -> date:
-        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4
-                and len(day) <= 2 and len(month) <= 2):
-            raise ValueError("not a date")
-        return date(int(year), int(month), int(day))
-
-    def _value(self) -> str:
-        return " ".join(value for value in self.parts.values() if value)
 
 
 class OwnWordsForm(FlaskForm):

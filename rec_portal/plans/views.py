@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from rec_portal import audit, documents
-from rec_portal.auth.access import owner_only, role_required
+from rec_portal.web.access import owner_only, role_required
 from rec_portal.drafts import (
     owner_may,
     field_limits,
@@ -32,7 +32,7 @@ from rec_portal.drafts import (
 )
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.models import Course, SavedDraft, User
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.plans import GOAL_STATUSES, LearningGoal

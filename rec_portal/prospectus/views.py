@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from rec_portal.auth.access import public
+from rec_portal.web.access import public
 from rec_portal import documents
-from rec_portal.extensions import limiter
+from rec_portal.web.ratelimit import limit
 from rec_portal.attendance.reports import parse_term
 from rec_portal.prospectus import bp, queries
 from rec_portal.timeutil import format_uk, uk_today, utcnow
@@ -43,7 +43,7 @@ def page():
 
 @bp.route("/prospectus.pdf")
 @public
-@limiter.limit(lambda: current_app.config["REC_LIMIT_PROSPECTUS_PDF"])
+@limit("REC_LIMIT_PROSPECTUS_PDF", reads_too=True)
 def pdf():
     term = _term()
     if term not in queries.terms_offered(uk_today()):  # only the terms the page offers

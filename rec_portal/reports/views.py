@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from rec_portal import audit, documents
 from rec_portal.attendance.reports import hours_text
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models.accounts import ADMIN

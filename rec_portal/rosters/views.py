@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 from rec_portal import documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.admin.operations import people_query
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.models import (
     CourseSession,
     FacilitatorProfile,

@@ -17,11 +17,11 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal import documents
-from rec_portal.auth.access import login_required, owner_only
+from rec_portal.web.access import login_required, owner_only
 from rec_portal.drafts import login_required_keeping, take_drafts, text_fields
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.models import SupportService
 from rec_portal.models.safety import SECTIONS
 from rec_portal.safety_plans import bp, operations, queries

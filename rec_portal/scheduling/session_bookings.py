@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from rec_portal import audit
 from rec_portal.admin.operations import people_query
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.bookings import notify, operations, queries
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm

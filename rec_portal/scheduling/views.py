@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
 from rec_portal.drafts import keeps_typing, kept_fields, owner_may
-from rec_portal.auth.access import role_required
+from rec_portal.web.access import role_required
 from rec_portal.scheduling import bp, operations
 from rec_portal.scheduling.forms import (
     MAX_DATES,

@@ -7,10 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal.drafts import keeps_typing, owner_may
-from rec_portal.auth.access import public, role_required
+from rec_portal.web.access import public, role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.htmx import render
+from rec_portal.web.htmx import render
 from rec_portal.models import SupportService
 from rec_portal.models.accounts import ADMIN
 from rec_portal.safety_plans.queries import chosen_service_ids

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS, WORKSHOP_TEXT_MAX
-from rec_portal.plans.forms import DateParts
+from rec_portal.web.fields import DateParts
 from rec_portal.timeutil import uk_to_utc
 from rec_portal.workshops.operations import role_field
 

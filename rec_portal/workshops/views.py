@@ -12,11 +12,11 @@ from flask_login import current_user
 
 from rec_portal import audit
 from rec_portal.drafts import keeps_typing, owner_may
-from rec_portal.auth.access import owner_only, role_required
+from rec_portal.web.access import owner_only, role_required
 from rec_portal.catalogue.queries import Page, published_course
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.htmx import is_htmx
+from rec_portal.web.htmx import is_htmx
 from rec_portal.ids import MAX_ID
 from rec_portal.models import Course, User
 from rec_portal.models.accounts import ADMIN, STUDENT

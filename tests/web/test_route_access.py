@@ -1,5 +1,5 @@
 """Every route in the URL map, for every kind of visitor, read from what the route declares
-where it is defined (rec_portal/auth/access.py: ``public``, ``login_required``,
+where it is defined (rec_portal/web/access.py: ``public``, ``login_required``,
 ``role_required(...)``, ``owner_only(...)``). There is no list of routes here: a route,
 or a whole new blueprint, that declares nothing fails ``test_every_route_declares_who_may_open_it``
 (and every sweep below), naming it.
@@ -19,7 +19,7 @@ import pytest
 from flask import Blueprint
 
 from rec_portal import create_app
-from rec_portal.auth.access import PUBLIC, SIGNED_IN, access_of, login_required, role_required
+from rec_portal.web.access import PUBLIC, SIGNED_IN, access_of, login_required, role_required
 from rec_portal.extensions import csrf, db
 from rec_portal.models import Booking, LearningGoal, TrustedPerson, WorkshopRequest
 from rec_portal.models.rosters import OFFER_PENDING, RosterAssignment, RosterOffer, Unavailability

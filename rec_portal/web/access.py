@@ -23,7 +23,7 @@ from flask_login import current_user
 from rec_portal import audit
 from rec_portal.aftercommit import commit_record_only
 from rec_portal.extensions import login_manager
-from rec_portal.htmx import hx_redirect
+from rec_portal.web.htmx import hx_redirect
 from rec_portal.security import safe_next
 
 

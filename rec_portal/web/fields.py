@@ -1,0 +1,89 @@
+"""Form fields and parsing that several features' forms share: dates typed into three
+boxes (the NHS.UK date input) and a day typed into one box of a report filter."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from wtforms import Field
+from wtforms.utils import unset_value
+from wtforms.validators import ValidationError
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_UK = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def parse_day(text: str) -> date | None:
+    """'2026-11-23' (a date field) or '23/11/2026' (typed); None if neither or not real."""
+    text = (text or "").strip()
+    if match := _ISO.match(text):
+        year, month, day = (int(x) for x in match.groups())
+    elif match := _UK.match(text):
+        day, month, year = (int(x) for x in match.groups())
+    else:
+        return None
+    if not 2000 <= year <= 2100:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def optional_day(field, example: str) -> date | None:
+    """The day typed in a report filter's date ``field`` (None when empty); a clear error
+    naming the field when it is not a real date."""
+    if not (field.data or "").strip():
+        return None
+    day = parse_day(field.data)
+    if day is None:
+        raise ValidationError(f"{field.label.text} must be a real date, for example {example}")
+    return day
+
+
+DATE_PARTS = ("day", "month", "year")
+
+
+class DateParts(Field):
+    """A date typed into three boxes (the NHS.UK date input), posted as ``<name>-day``,
+    ``<name>-month`` and ``<name>-year``. Empty boxes mean "no date". What was typed is
+    kept (``parts``) when it is not a real date, so the person can put it right."""
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a real date", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+        self.parts = dict.fromkeys(DATE_PARTS, "")
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.raw_data = None
+        self.data = data if isinstance(data, date) else None
+        self.parts = (
+            {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
+            if isinstance(data, date)
+            else dict.fromkeys(DATE_PARTS, "")
+        )
+        if formdata is None or not any(f"{self.name}-{part}" in formdata for part in DATE_PARTS):
+            return
+        self.parts = {part: (formdata.get(f"{self.name}-{part}") or "").strip()[:10] for part in DATE_PARTS}
+        self.raw_data = [" ".join(value for value in self.parts.values() if value)]
+        self.data = None
+        if any(self.parts.values()):
+            try:
+                self.data = self.parse(**self.parts)
+            except (ValueError, OverflowError):
+                self.process_errors.append(self.invalid_message)
+
+    @staticmethod
+    def parse(day: str, month: str, year: str) -> date:
+        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4
+                and len(day) <= 2 and len(month) <= 2):
+            raise ValueError("not a date")
+        return date(int(year), int(month), int(day))
+
+    def _value(self) -> str:
+        return " ".join(value for value in self.parts.values() if value)
