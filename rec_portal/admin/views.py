@@ -19,15 +19,13 @@ from rec_portal.models.accounts import ADMIN
 from rec_portal.models.outbox import NEEDS_ATTENTION, STATUSES
 from rec_portal.notifications import outbox as mail_outbox
 from rec_portal.templating import add_error
+from rec_portal.web.paging import page_number
 
 PER_PAGE = 25
 
 
-MAX_PAGE = 10_000
 
 
-def _page() -> int:
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def get_person_or_404(person_id: int) -> User:
@@ -73,7 +71,7 @@ def people():
     q = request.args.get("q", "")[:100]
     role = request.args.get("role", "")
     page = db.paginate(
-        operations.people_query(q, role), page=_page(), per_page=PER_PAGE, error_out=False
+        operations.people_query(q, role), page=page_number(), per_page=PER_PAGE, error_out=False
     )
     return render(
         "admin/people.html",
@@ -179,7 +177,7 @@ def outbox():
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status in STATUSES:
         stmt = stmt.where(OutboxMessage.status == status)
-    page = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     attention, attention_total = mail_outbox.needing_attention(PER_PAGE)
     return render_template(
         "admin/outbox.html", page=page, status=status, statuses=STATUSES,
@@ -239,7 +237,7 @@ def audit_log():
     )
     if event in audit.EVENT_LABELS:
         stmt = stmt.where(AuditEvent.event == event)
-    page = db.paginate(stmt, page=_page(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
         "admin/audit.html",
         page=page,

@@ -21,6 +21,7 @@ from rec_portal.models import Booking, Course, CourseSession
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED
 from rec_portal.timeutil import UK, to_uk, utcnow
+from rec_portal.web.paging import Page
 
 AUDIENCES = {
     "service_users": Course.for_service_users,
@@ -61,29 +62,6 @@ class UpcomingSession:
     session: CourseSession
     places_left: int
     booking: str  # BOOKING_OPEN, BOOKING_NOT_YET_OPEN or BOOKING_CLOSED
-
-
-@dataclass
-class Page:
-    """One page of results, shaped like Flask-SQLAlchemy's Pagination (which
-    ``templating.pagination`` reads)."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return ceil(self.total / self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def month_choices(now: datetime | None = None) -> list[tuple[str, str]]:

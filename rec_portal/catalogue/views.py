@@ -11,13 +11,11 @@ from rec_portal.catalogue import bp, queries
 from rec_portal.catalogue.forms import CatalogueFilterForm
 from rec_portal.web.htmx import render
 from rec_portal.timeutil import utcnow
+from rec_portal.web.paging import page_number
 
 PER_PAGE = 10
-MAX_PAGE = 10_000
 
 
-def _page() -> int:
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 @bp.route("/courses")
@@ -26,7 +24,7 @@ def index():
     now = utcnow()
     form = CatalogueFilterForm(formdata=request.args, now=now)
     filters = form.filters()
-    page = queries.catalogue_page(filters, page=_page(), per_page=PER_PAGE, now=now)
+    page = queries.catalogue_page(filters, page=page_number(), per_page=PER_PAGE, now=now)
     return render(
         "catalogue/index.html",
         "catalogue/_results.html",

@@ -49,7 +49,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 
-from rec_portal.catalogue.queries import Page
+from rec_portal.web.paging import Page
 from rec_portal.extensions import db
 from rec_portal.models import Course, CourseSession, RosterAssignment, User
 from rec_portal.models.courses import ARCHIVED, COMPLETED
@@ -291,7 +291,7 @@ class Comment:
 
 @dataclass
 class CommentPage(Page):
-    """One page of comments (``Page`` is the catalogue's: the shape the pagination macro reads)."""
+    """One page of comments (``web.paging.Page``: the shape the pagination macro reads)."""
 
     @property
     def first(self) -> int:

@@ -20,8 +20,8 @@ from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN, FACILITATOR
 from rec_portal.models.feedback import AUDIENCE_LABELS, AUDIENCES, FOR_STUDENTS
 from rec_portal.timeutil import format_uk
+from rec_portal.web.paging import page_number
 
-MAX_PAGE = 10_000
 POOLED_RESPONDENT = "Anonymous (pooled for the term)"
 MAX_ID = 2**31 - 1
 
@@ -38,8 +38,6 @@ def _course_or_404(course_id: int) -> Course:
     return course
 
 
-def _page_number() -> int:
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def _open_reviews(course_id: int) -> list:
@@ -82,7 +80,7 @@ def _dashboard_page(course: Course, *, admin: bool, endpoint: str):
     if not valid:
         return render("feedback_review/course.html", "feedback_review/_dashboard.html", status=400, **context)
     board = figures.course_dashboard(
-        course, form.filters(page=_page_number()), questions=questions, with_names=admin
+        course, form.filters(page=page_number()), questions=questions, with_names=admin
     )
     if admin:
         consider = _endpoint_url("content_reviews.consider", course_id=course.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from rec_portal.catalogue.queries import Page
+from rec_portal.web.paging import Page
 from rec_portal.extensions import db
 from rec_portal.models import CourseSession, User
 from rec_portal.models.workshops import (

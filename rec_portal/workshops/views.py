@@ -13,7 +13,7 @@ from flask_login import current_user
 from rec_portal import audit
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.web.access import owner_only, role_required
-from rec_portal.catalogue.queries import Page, published_course
+from rec_portal.catalogue.queries import published_course
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.web.htmx import is_htmx
@@ -29,6 +29,7 @@ from rec_portal.models.workshops import (
     WorkshopRequest,
 )
 from rec_portal.templating import add_error, form_errors
+from rec_portal.web.paging import Page, page_number
 from rec_portal.workshops import bp, operations, queries
 from rec_portal.workshops.forms import (
     ArrangeForm,
@@ -40,7 +41,6 @@ from rec_portal.workshops.forms import (
 )
 
 PER_PAGE = 20
-MAX_PAGE = 10_000
 
 
 def _me() -> User:
@@ -145,14 +145,14 @@ def queue():
     status = _status_arg()
     counts = queries.status_counts()
     total = sum(counts.values()) if status == "all" else counts[status]
-    page_number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    found = queries.queue_page("" if status == "all" else status, page=page_number, per_page=PER_PAGE)
-    page = Page(items=found.items, page=page_number, per_page=PER_PAGE, total=total)
+    number = page_number()
+    found = queries.queue_page("" if status == "all" else status, page=number, per_page=PER_PAGE)
+    page = Page(items=found.items, page=number, per_page=PER_PAGE, total=total)
     html = render_template("workshops/queue.html", page=page, counts=counts, status=status,
                            labels=WORKSHOP_STATUS_LABELS, statuses=WORKSHOP_STATUSES)
     # Rendered first: committing expires what the page reads.
     audit.record(audit.WORKSHOP_REQUESTS_VIEWED, actor=_me(),
-                 detail=f"workshop requests {status} page {page_number}: " + ",".join(str(r.id) for r in page.items))
+                 detail=f"workshop requests {status} page {number}: " + ",".join(str(r.id) for r in page.items))
     db.session.commit()
     return html
 
