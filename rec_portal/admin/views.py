@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from rec_portal.web.guards import get_outbox_message_or_404, get_person_or_404
 from rec_portal import audit
 from rec_portal.admin import bp, operations
 from rec_portal.admin.forms import ConfirmForm, RolesForm
@@ -28,11 +29,6 @@ PER_PAGE = 25
 
 
 
-def get_person_or_404(person_id: int) -> User:
-    person = db.session.get(User, person_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 @bp.route("")
@@ -186,17 +182,12 @@ def outbox():
     )
 
 
-def _outbox_message_or_404(message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        abort(404)
-    return message
 
 
 @bp.route("/outbox/<int:message_id>")
 @role_required(ADMIN)
 def outbox_message(message_id: int):
-    message = _outbox_message_or_404(message_id)
+    message = get_outbox_message_or_404(message_id)
     return render_template(
         "admin/outbox_message.html", message=message,
         retention_days=current_app.config["REC_OUTBOX_RETENTION_DAYS"],
@@ -208,7 +199,7 @@ def outbox_message(message_id: int):
 @bp.route("/outbox/<int:message_id>/send-again", methods=["POST"])
 @role_required(ADMIN)
 def outbox_send_again(message_id: int):
-    message = _outbox_message_or_404(message_id)
+    message = get_outbox_message_or_404(message_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

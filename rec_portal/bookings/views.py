@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from rec_portal.web.guards import get_booking_or_404, get_published_session_or_404
 from rec_portal.web.access import owner_only, public, role_required
 from rec_portal.web.ratelimit import limit
 from rec_portal.bookings import bp, notify, operations, queries
@@ -25,24 +26,8 @@ from rec_portal.models.bookings import CANCELLED
 from rec_portal.timeutil import format_uk, utcnow
 
 
-def get_session_or_404(session_id: int) -> CourseSession:
-    session = db.session.get(CourseSession, session_id)
-    if session is None or session.course.status != "published":
-        abort(404)
-    # An individual workshop exists only for the student it was arranged for.
-    if session.individual and (
-        not current_user.is_authenticated or operations.active_booking(session.id, current_user.id) is None
-    ):
-        abort(404)
-    return session
 
 
-def get_booking_or_404(booking_id: int, for_user) -> Booking:
-    """Only the student's own bookings; anyone else's is 'not found'."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.student_id != for_user.id:
-        abort(404)
-    return booking
 
 
 def _course_url(session: CourseSession) -> str:
@@ -97,7 +82,7 @@ def _notify_booked(result: operations.BookingResult) -> None:
 @role_required(STUDENT)
 @limit("REC_LIMIT_BOOKING")
 def book(session_id: int):
-    session = get_session_or_404(session_id)
+    session = get_published_session_or_404(session_id, current_user)
     form = BookForm()
     if not form.validate_on_submit():
         abort(400)
@@ -224,7 +209,7 @@ def swap(booking_id: int):
 @role_required(STUDENT)
 def panel(session_id: int):
     """The booking panel alone (htmx: "No, keep it" puts it back)."""
-    session = get_session_or_404(session_id)
+    session = get_published_session_or_404(session_id, current_user)
     if not is_htmx():
         return redirect(_course_url(session))
     return _panel(session)

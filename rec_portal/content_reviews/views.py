@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from rec_portal.web.guards import current_person, get_course_or_404, get_review_or_404
 from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.web.access import role_required
@@ -38,22 +39,10 @@ from rec_portal.templating import add_error, form_errors
 from rec_portal.timeutil import uk_today, utcnow
 
 
-def _me():
-    return current_user._get_current_object()
 
 
-def _course_or_404(course_id: int) -> Course:
-    course = db.session.get(Course, course_id) if course_id <= MAX_ID else None
-    if course is None:
-        abort(404)
-    return course
 
 
-def _review_or_404(review_id: int) -> ContentReview:
-    review = queries.review_with_feedback(review_id) if review_id <= MAX_ID else None
-    if review is None:
-        abort(404)
-    return review
 
 
 def _review_url(review: ContentReview, anchor: str = "") -> str:
@@ -86,7 +75,7 @@ def _refused(review: ContentReview, error: DomainError, anchor: str = ""):
 @bp.route("/admin/feedback/courses/<int:course_id>/reviews")
 @role_required(ADMIN)
 def course_reviews(course_id: int):
-    course = _course_or_404(course_id)
+    course = get_course_or_404(course_id)
     return render_template("content_reviews/course_reviews.html", course=course,
                            reviews=queries.course_reviews(course.id), dashboard_url=dashboard_url(course.id))
 
@@ -95,12 +84,12 @@ def course_reviews(course_id: int):
 @keeps_typing(ReviewForm, keep_if=owner_may(ADMIN, Course, 'course_id'))
 @role_required(ADMIN)
 def start(course_id: int):
-    course = _course_or_404(course_id)
+    course = get_course_or_404(course_id)
     form = ReviewForm(held_on=uk_today())
     if form.validate_on_submit():
         try:
             review = operations.start_review(course, held_on=form.held_on.data,
-                                             participants=form.participants.data, by=_me())
+                                             participants=form.participants.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
             add_error(form, error.field, error.message)
@@ -116,7 +105,7 @@ def start(course_id: int):
 def consider(course_id: int):
     """Add comments and questions selected on the dashboard to a draft review (or to a
     new one when ``review_id`` is empty)."""
-    course = _course_or_404(course_id)
+    course = get_course_or_404(course_id)
     answer_ids, question_ids = request.form.getlist("answer_id"), request.form.getlist("question_id")
     pooled = request.form.getlist("pooled_comment")
     if not any(v.strip() for v in answer_ids + question_ids + pooled):
@@ -131,7 +120,7 @@ def consider(course_id: int):
             flash("That review could not be found. Choose one of this course's draft reviews.", "error")
             return redirect(dashboard_url(course.id))
     try:
-        result = operations.consider(review, course, answer_ids, question_ids, by=_me(), pooled_refs=pooled)
+        result = operations.consider(review, course, answer_ids, question_ids, by=current_person(), pooled_refs=pooled)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -160,7 +149,7 @@ def _review_context(review: ContentReview) -> dict:
 @bp.route("/admin/feedback/reviews/<int:review_id>")
 @role_required(ADMIN)
 def review(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     return render_template("content_reviews/review.html", dashboard_url=dashboard_url(found.course_id),
                            **_review_context(found))
 
@@ -169,7 +158,7 @@ def review(review_id: int):
 @keeps_typing(EditReviewForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
 @role_required(ADMIN)
 def edit(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     if found.status != REVIEW_DRAFT:
         flash("This review is completed, so its details cannot be changed.", "info")
         return redirect(_review_url(found))
@@ -177,7 +166,7 @@ def edit(review_id: int):
     if form.validate_on_submit():
         try:
             operations.edit_review(found, held_on=form.held_on.data, participants=form.participants.data,
-                                   decisions=form.decisions.data, by=_me())
+                                   decisions=form.decisions.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
             add_error(form, error.field, error.message)
@@ -198,7 +187,7 @@ def _review_item(owner, review_id: int, item_id: int) -> bool:
 @keeps_typing(NoteForm, keep_if=lambda owner, review_id, item_id: _review_item(owner, review_id, item_id))
 @role_required(ADMIN)
 def note(review_id: int, item_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     item = next((i for i in found.items if i.id == item_id), None)
     if item is None:
         abort(404)
@@ -208,7 +197,7 @@ def note(review_id: int, item_id: int):
     form = NoteForm(obj=item)
     if form.validate_on_submit():
         try:
-            operations.set_item_note(found, item.id, form.note.data, by=_me())
+            operations.set_item_note(found, item.id, form.note.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
             add_error(form, "note", error.message)
@@ -224,12 +213,12 @@ def note(review_id: int, item_id: int):
 @bp.route("/admin/feedback/reviews/<int:review_id>/items/<int:item_id>/remove", methods=["POST"])
 @role_required(ADMIN)
 def remove_item(review_id: int, item_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     if not ButtonForm().validate_on_submit():
         abort(400)
     what = next(("comment" if i.answer_id else "question" for i in found.items if i.id == item_id), None)
     try:
-        operations.remove_item(found, item_id, by=_me())
+        operations.remove_item(found, item_id, by=current_person())
     except DomainError as error:
         return _refused(found, error, "feedback")
     db.session.commit()
@@ -243,7 +232,7 @@ def remove_item(review_id: int, item_id: int):
 @keeps_typing(ActionForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
 @role_required(ADMIN)
 def add_action(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     if found.status != REVIEW_DRAFT:
         flash("This review is completed, so no actions can be added.", "info")
         return redirect(_review_url(found, "actions"))
@@ -251,7 +240,7 @@ def add_action(review_id: int):
     if form.validate_on_submit():
         try:
             operations.add_action(found, description=form.description.data, owner=form.owner.data,
-                                  due_on=form.due_on.data, by=_me())
+                                  due_on=form.due_on.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
             add_error(form, error.field, error.message)
@@ -273,16 +262,16 @@ def _actions_partial(found: ContentReview, message: str | None = None, error: st
 @role_required(ADMIN)
 def mark_action(review_id: int, action_id: int):
     """Done or not done (``done`` = "yes" or "no"); htmx gets the actions section back."""
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     form = DoneForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        action = operations.mark_action(found, action_id, form.is_done, by=_me())
+        action = operations.mark_action(found, action_id, form.is_done, by=current_person())
     except DomainError as error:
         db.session.rollback()
         if is_htmx():
-            return _actions_partial(_review_or_404(review_id), error=error.message, status=400)
+            return _actions_partial(get_review_or_404(review_id, load=queries.review_with_feedback), error=error.message, status=400)
         return _refused(found, error, "actions")
     db.session.commit()
     message = f"Marked “{_short(action.description)}” as {'done' if form.is_done else 'not done'}."
@@ -300,11 +289,11 @@ def _short(text: str, limit: int = 60) -> str:
 @bp.route("/admin/feedback/reviews/<int:review_id>/actions/<int:action_id>/remove", methods=["POST"])
 @role_required(ADMIN)
 def remove_action(review_id: int, action_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.remove_action(found, action_id, by=_me())
+        operations.remove_action(found, action_id, by=current_person())
     except DomainError as error:
         return _refused(found, error, "actions")
     db.session.commit()
@@ -317,14 +306,14 @@ def remove_action(review_id: int, action_id: int):
 @bp.route("/admin/feedback/reviews/<int:review_id>/complete", methods=["GET", "POST"])
 @role_required(ADMIN)
 def complete(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     if found.status != REVIEW_DRAFT:
         flash("This review is already completed.", "info")
         return redirect(_review_url(found))
     form = CompleteForm(version=found.course.content_version)
     if form.validate_on_submit():
         try:
-            operations.complete_review(found, form.change.data, by=_me())
+            operations.complete_review(found, form.change.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
             add_error(form, "change", error.message)
@@ -350,11 +339,11 @@ def complete(review_id: int):
 @keeps_typing(SummaryForm, keep_if=owner_may(ADMIN, ContentReview, 'review_id'))
 @role_required(ADMIN)
 def summary(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     form = SummaryForm(data={"summary": found.you_said_we_did} if request.method in ("GET", "HEAD") else None)
     if form.validate_on_submit():
         try:
-            operations.set_summary(found, form.summary.data, by=_me())
+            operations.set_summary(found, form.summary.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
             add_error(form, "summary", error.message)
@@ -370,11 +359,11 @@ def summary(review_id: int):
 @bp.route("/admin/feedback/reviews/<int:review_id>/publish", methods=["POST"])
 @role_required(ADMIN)
 def publish(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.publish_summary(found, by=_me())
+        operations.publish_summary(found, by=current_person())
     except DomainError as error:
         return _refused(found, error, "you-said-we-did")
     db.session.commit()
@@ -385,10 +374,10 @@ def publish(review_id: int):
 @bp.route("/admin/feedback/reviews/<int:review_id>/unpublish", methods=["POST"])
 @role_required(ADMIN)
 def unpublish(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    operations.unpublish_summary(found, by=_me())
+    operations.unpublish_summary(found, by=current_person())
     db.session.commit()
     flash(f"“You said, we did” is no longer shown on the {found.course.title} course page.", "success")
     return redirect(_review_url(found, "you-said-we-did"))
@@ -399,7 +388,7 @@ def unpublish(review_id: int):
 @bp.route("/admin/feedback/reviews/<int:review_id>/report.pdf")
 @role_required(ADMIN)
 def report(review_id: int):
-    found = _review_or_404(review_id)
+    found = get_review_or_404(review_id, load=queries.review_with_feedback)
     context = _review_context(found)
     data = documents.render_pdf(
         "content_review.html",
@@ -407,6 +396,6 @@ def report(review_id: int):
         printed_at=utcnow(),
         **context,
     )
-    audit.record(audit.EXPORTED, actor=_me(), detail=f"content review {found.id} report PDF")
+    audit.record(audit.EXPORTED, actor=current_person(), detail=f"content review {found.id} report PDF")
     db.session.commit()
     return documents.pdf_response(data, f"content-review-{found.id}.pdf")

@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from rec_portal.web.guards import current_person, get_date_or_404, get_rostered_session_or_404
 from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.attendance import operations as attendance
@@ -40,13 +41,10 @@ from rec_portal.models import (
 )
 from rec_portal.models.accounts import ADMIN, FACILITATOR
 from rec_portal.models.courses import FACILITATOR_ROLES
-from rec_portal.rosters.queries import is_rostered
 from rec_portal.templating import add_error
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 
-def _me():
-    return current_user._get_current_object()
 
 
 # --- Access ------------------------------------------------------------------------------
@@ -55,24 +53,8 @@ def _me():
 staff_required = role_required(FACILITATOR, ADMIN)
 
 
-def get_session_for_staff_or_404(session_id: int) -> CourseSession:
-    """A session the signed-in person may run: any session for an admin, otherwise only
-    one they are rostered on ('not found' for every other)."""
-    session = db.session.get(CourseSession, session_id)
-    if session is None:
-        abort(404)
-    if current_user.has_role(ADMIN):
-        return session
-    if current_user.has_role(FACILITATOR) and is_rostered(current_user.id, session.id):
-        return session
-    abort(404)
 
 
-def get_date_or_404(session: CourseSession, date_id: int) -> SessionDate:
-    for session_date in session.dates:
-        if session_date.id == date_id:
-            return session_date
-    abort(404)
 
 
 # --- My sessions -------------------------------------------------------------------------
@@ -100,7 +82,7 @@ def index():
 @keeps_typing(BioForm, keep_if=owner_may(FACILITATOR))
 @role_required(FACILITATOR)
 def profile():
-    me = _me()
+    me = current_person()
     found = db.session.get(FacilitatorProfile, me.id)
     form = BioForm(obj=found) if request.method in ("GET", "HEAD") else BioForm()
     if request.method == "POST":
@@ -140,7 +122,7 @@ def availability():
     if request.method in ("GET", "HEAD"):
         return _availability_page(form)
     if form.validate_on_submit():
-        me = _me()
+        me = current_person()
         try:
             row = operations.add_unavailable_day(me, form.date.data, form.note.data)
         except DomainError as refusal:
@@ -168,7 +150,7 @@ def remove_day(day_id: int):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    day = operations.remove_unavailable_day(_me(), row)
+    day = operations.remove_unavailable_day(current_person(), row)
     db.session.commit()
     flash(f"{format_uk(day)} is removed. You are shown as available that day.", "success")
     return redirect(url_for("facilitation.availability"))
@@ -179,7 +161,7 @@ def remove_day(day_id: int):
 @bp.route("/open-roles")
 @role_required(FACILITATOR)
 def open_roles():
-    me = _me()
+    me = current_person()
     return render_template(
         "facilitation/open_roles.html",
         profile=db.session.get(FacilitatorProfile, me.id),
@@ -206,7 +188,7 @@ def offer():
         flash("Offers cannot be sent at the moment. Please contact the REC team instead.", "error")
         return redirect(url_for("facilitation.open_roles"))
     try:
-        offer_to_cover(session, _me(), form.role.data)
+        offer_to_cover(session, current_person(), form.role.data)
     except DomainError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
@@ -231,7 +213,7 @@ def withdraw_offer(offer_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.withdraw_offer(found, _me())
+        operations.withdraw_offer(found, current_person())
     except DomainError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
@@ -247,7 +229,7 @@ def withdraw_offer(offer_id: int):
 @owner_only("session")
 @staff_required
 def class_list(session_id: int):
-    session = get_session_for_staff_or_404(session_id)
+    session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     people = queries.class_list(session)
     roster = queries.roster_of([session.id]).get(session.id, [])
     summary = attendance_queries.attendance_summary(session)
@@ -288,7 +270,7 @@ def _register_page(session, session_date, *, chosen=None, errors=None, status=20
 @owner_only("session")
 @staff_required
 def register(session_id: int, date_id: int):
-    session = get_session_for_staff_or_404(session_id)
+    session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
     audit.record(audit.BOOKINGS_VIEWED, actor=current_user,
                  detail=f"session {session.id} register date {session_date.id}")
@@ -301,7 +283,7 @@ def register(session_id: int, date_id: int):
 @staff_required
 def save_register(session_id: int, date_id: int):
     """The whole register at once (the form without JavaScript)."""
-    session = get_session_for_staff_or_404(session_id)
+    session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
     if not RegisterForm().validate_on_submit():
         abort(400)
@@ -319,7 +301,7 @@ def save_register(session_id: int, date_id: int):
         b.id: b for b in db.session.execute(select(Booking).where(Booking.id.in_(chosen))).scalars()
     }
     errors: dict[int, str] = {}
-    me = _me()
+    me = current_person()
     for booking_id, status in chosen.items():
         booking = bookings.get(booking_id)
         if booking is None:
@@ -347,7 +329,7 @@ def save_register(session_id: int, date_id: int):
 @staff_required
 def mark(session_id: int, date_id: int, booking_id: int):
     """One person's mark (htmx: the row and the running count are returned)."""
-    session = get_session_for_staff_or_404(session_id)
+    session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.session_id != session.id:
@@ -357,7 +339,7 @@ def mark(session_id: int, date_id: int, booking_id: int):
     status = request.form.get(f"booking-{booking.id}", "")
     error = None
     try:
-        attendance.record_attendance(session_date, booking, status, _me())
+        attendance.record_attendance(session_date, booking, status, current_person())
         completed = attendance.complete_if_done(session)
     except DomainError as refusal:
         db.session.rollback()
@@ -387,7 +369,7 @@ def mark(session_id: int, date_id: int, booking_id: int):
 @owner_only("session")
 @staff_required
 def sign_in_sheet(session_id: int, date_id: int):
-    session = get_session_for_staff_or_404(session_id)
+    session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
     rows = attendance_queries.register_rows(session_date)
     roster = queries.roster_of([session.id]).get(session.id, [])

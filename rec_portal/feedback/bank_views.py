@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.web.guards import current_person, get_question_or_404
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
@@ -28,11 +29,6 @@ from rec_portal.templating import add_error
 SECTION_HEADINGS = {"student": "Questions for students", "facilitator": "Facilitator reflection"}
 
 
-def get_question_or_404(question_id: int) -> FeedbackQuestion:
-    found = db.session.get(FeedbackQuestion, question_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _course_arg(name: str = "course") -> Course | None:
@@ -46,8 +42,6 @@ def _bank_url(course_id: int | None = None, anchor: str | None = None) -> str:
     return url + (f"#{anchor}" if anchor else "")
 
 
-def _me():
-    return current_user._get_current_object()
 
 
 def _refused(form, error: DomainError) -> None:
@@ -100,7 +94,7 @@ def bank_new():
         })
     if form.validate_on_submit():
         try:
-            added = bank.add_question(_me(), audience=form.audience.data, **form.question_fields())
+            added = bank.add_question(current_person(), audience=form.audience.data, **form.question_fields())
         except DomainError as error:
             _refused(form, error)
         else:
@@ -131,7 +125,7 @@ def bank_edit(question_id: int):
     form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
     if form.validate_on_submit():
         try:
-            bank.update_question(_me(), question, **form.question_fields())
+            bank.update_question(current_person(), question, **form.question_fields())
         except DomainError as error:
             _refused(form, error)
         else:
@@ -160,7 +154,7 @@ def bank_replace(question_id: int):
     form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
     if form.validate_on_submit():
         try:
-            new = bank.replace_question(_me(), question, **form.question_fields())
+            new = bank.replace_question(current_person(), question, **form.question_fields())
         except DomainError as error:
             _refused(form, error)
         else:
@@ -179,7 +173,7 @@ def bank_retire(question_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            bank.retire_question(_me(), question)
+            bank.retire_question(current_person(), question)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -202,7 +196,7 @@ def bank_reinstate(question_id: int):
     question = get_question_or_404(question_id)
     if ConfirmForm().validate_on_submit():
         try:
-            bank.reinstate_question(_me(), question)
+            bank.reinstate_question(current_person(), question)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -226,7 +220,7 @@ def bank_delete(question_id: int):
     if form.validate_on_submit():
         short = _short(question)
         try:
-            bank.delete_question(_me(), question)
+            bank.delete_question(current_person(), question)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -249,7 +243,7 @@ def bank_move(question_id: int):
     course_id = form.course_filter()
     course = db.session.get(Course, course_id) if course_id else None
     try:
-        moved = bank.move_question(_me(), question, form.direction.data, course.id if course else None)
+        moved = bank.move_question(current_person(), question, form.direction.data, course.id if course else None)
     except DomainError as error:
         db.session.rollback()
         if is_htmx():

@@ -14,8 +14,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from rec_portal.web.guards import current_person, get_booking_or_404, get_rostered_session_or_404, is_rostered
 from rec_portal.web.access import owner_only, role_required
-from rec_portal.bookings.views import get_booking_or_404
 from rec_portal.drafts import login_required_keeping, take_drafts
 from rec_portal.extensions import db
 from rec_portal.feedback import bp, operations
@@ -25,14 +25,11 @@ from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import FACILITATOR, STUDENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.feedback import ANSWER_TEXT_MAX, FOR_FACILITATORS, FOR_STUDENTS
-from rec_portal.rosters.queries import is_rostered
 from rec_portal.templating import add_error
 
 KEPT = "We kept what you typed before you were signed out. Check it, then choose {button}."
 
 
-def _me():
-    return current_user._get_current_object()
 
 
 def _student_draft(booking_id: int) -> str:
@@ -53,17 +50,11 @@ def _rostered(owner, session_id: int) -> bool:
     return owner.has_role(FACILITATOR) and is_rostered(owner.id, session_id)
 
 
-def get_rostered_session_or_404(session_id: int) -> CourseSession:
-    """A session the signed-in facilitator is on the roster of; any other is 'not found'."""
-    session = db.session.get(CourseSession, session_id)
-    if session is None or not is_rostered(current_user.id, session.id):
-        abort(404)
-    return session
 
 
 def _kept_draft(draft_name: str) -> MultiDict | None:
     """What the person typed before their session expired (the newest), handed back once."""
-    drafts = take_drafts(_me(), draft_name)
+    drafts = take_drafts(current_person(), draft_name)
     if not drafts:
         return None
     db.session.commit()
@@ -78,7 +69,7 @@ def _answers_sent() -> dict[int, str]:
 def _feedback_page(*, audience: str, session: CourseSession, action: str, back_url: str,
                    draft_name: str, done_url: str):
     """The form (GET), or send it (POST): the same for students and facilitators."""
-    me = _me()
+    me = current_person()
     for_student = audience == FOR_STUDENTS
     # A one-to-one workshop has one student: an "anonymous" answer would still be theirs.
     anonymous_choice = for_student and not session.individual
@@ -155,7 +146,7 @@ def give(booking_id: int):
 def thanks(booking_id: int):
     booking = get_booking_or_404(booking_id, for_user=current_user)
     if booking.status != CONFIRMED or (
-        operations.student_feedback_state(_me(), booking.session) != operations.ANSWERED
+        operations.student_feedback_state(current_person(), booking.session) != operations.ANSWERED
     ):
         return redirect(url_for("feedback.give", booking_id=booking.id))
     return render_template("feedback/thanks.html", audience=FOR_STUDENTS, session=booking.session)
@@ -168,7 +159,7 @@ def thanks(booking_id: int):
 @login_required_keeping(_reflection_draft, is_answer_field, keep_if=_rostered)
 @role_required(FACILITATOR)
 def reflection(session_id: int):
-    session = get_rostered_session_or_404(session_id)
+    session = get_rostered_session_or_404(session_id, current_person())
     return _feedback_page(
         audience=FOR_FACILITATORS, session=session,
         action=url_for("feedback.reflection", session_id=session.id),
@@ -182,7 +173,7 @@ def reflection(session_id: int):
 @owner_only("session")
 @role_required(FACILITATOR)
 def reflection_thanks(session_id: int):
-    session = get_rostered_session_or_404(session_id)
-    if operations.reflection_state(_me(), session) != operations.ANSWERED:
+    session = get_rostered_session_or_404(session_id, current_person())
+    if operations.reflection_state(current_person(), session) != operations.ANSWERED:
         return redirect(url_for("feedback.reflection", session_id=session.id))
     return render_template("feedback/thanks.html", audience=FOR_FACILITATORS, session=session)

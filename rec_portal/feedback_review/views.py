@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.web.guards import get_course_or_404
 from rec_portal import audit
 from rec_portal.web.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
@@ -31,11 +32,6 @@ def _endpoint_url(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
 
 
-def _course_or_404(course_id: int) -> Course:
-    course = db.session.get(Course, course_id) if course_id <= MAX_ID else None
-    if course is None:
-        abort(404)
-    return course
 
 
 
@@ -113,7 +109,7 @@ def index():
 @bp.route("/admin/feedback/courses/<int:course_id>")
 @role_required(ADMIN)
 def course(course_id: int):
-    return _dashboard_page(_course_or_404(course_id), admin=True, endpoint="feedback_review.course")
+    return _dashboard_page(get_course_or_404(course_id), admin=True, endpoint="feedback_review.course")
 
 
 @bp.route("/admin/feedback/courses/<int:course_id>/responses.csv")
@@ -121,7 +117,7 @@ def course(course_id: int):
 def responses_csv(course_id: int):
     """Every answer in the filter, one row each: named responses with the person's name,
     then the anonymous pools of the terms the filter touches (see pools.py)."""
-    found = _course_or_404(course_id)
+    found = get_course_or_404(course_id)
     form, valid, _questions = _filter_form(found, admin=True)
     if not valid:
         abort(400)
@@ -181,7 +177,7 @@ def my_courses():
 @role_required(FACILITATOR)
 def my_course(course_id: int):
     """Students' feedback on a course the facilitator delivers, without anyone's name."""
-    found = _course_or_404(course_id)
+    found = get_course_or_404(course_id)
     if not figures.delivers(current_user.id, found.id):
         abort(404)
     return _dashboard_page(found, admin=False, endpoint="feedback_review.my_course")

@@ -12,6 +12,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from rec_portal.web.guards import current_person
 from rec_portal import audit
 from rec_portal.web.access import role_required
 from rec_portal.csvsafe import to_csv
@@ -28,8 +29,6 @@ from rec_portal.timeutil import format_uk, utcnow
 KEPT = "We kept what you typed before you were signed out. Check it, then choose Save my answers."
 
 
-def _me():
-    return current_user._get_current_object()
 
 
 def _stage_or_404(slug: str) -> str:
@@ -50,7 +49,7 @@ def _draft_name(slug: str) -> str:
 @role_required(STUDENT)
 def index():
     return render_template(
-        "outcomes/index.html", states=operations.stages_for(_me()), describe=operations.describe,
+        "outcomes/index.html", states=operations.stages_for(current_person()), describe=operations.describe,
     )
 
 
@@ -58,7 +57,7 @@ def index():
 @role_required(STUDENT)
 def offer():
     """Shown once, straight after enrolment: answer now, or not now."""
-    state = operations.stages_for(_me())[operations.BASELINE]
+    state = operations.stages_for(current_person())[operations.BASELINE]
     if state.answered:
         return redirect(url_for("outcomes.index"))
     return render_template("outcomes/offer.html")
@@ -72,7 +71,7 @@ def offer():
 @role_required(STUDENT)
 def answer(slug: str):
     stage = _stage_or_404(slug)
-    me = _me()
+    me = current_person()
     state = operations.stages_for(me)[stage]
     if request.method == "POST" and request.form.get("skip"):
         take_drafts(me, _draft_name(slug))
@@ -134,7 +133,7 @@ def _form_page(form, state, status=200):
 @role_required(STUDENT)
 def delete(slug: str):
     stage = _stage_or_404(slug)
-    me = _me()
+    me = current_person()
     if request.method == "POST":
         if not OutcomeForm().validate_on_submit():
             abort(400)

@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from rec_portal.web.guards import current_person, get_goal_or_404, get_student_or_404
 from rec_portal import audit, documents
 from rec_portal.web.access import owner_only, role_required
 from rec_portal.drafts import (
@@ -59,23 +60,10 @@ GOAL_FIELDS = ("text", "steps", "target_date-day", "target_date-month", "target_
 
 # --- Helpers -------------------------------------------------------------------------------
 
-def _me() -> User:
-    return current_user._get_current_object()
 
 
-def get_goal_or_404(goal_id: int, for_user: User) -> LearningGoal:
-    """Only the student's own goals; anyone else's is 'not found'."""
-    goal = db.session.get(LearningGoal, goal_id)
-    if goal is None or goal.user_id != for_user.id:
-        abort(404)
-    return goal
 
 
-def get_student_or_404(user_id: int) -> User:
-    person = db.session.get(User, user_id)
-    if person is None or not person.has_role(STUDENT):
-        abort(404)
-    return person
 
 
 def _ids(form, prefix: str):
@@ -123,7 +111,7 @@ def _edit_form(goal: LearningGoal, from_request: bool = False) -> EditGoalForm:
 
 def _full_page(status: int = 200, **context):
     """The whole /my/plan page; ``context`` replaces any form shown with errors."""
-    me = _me()
+    me = current_person()
     view = queries.plan_view(me)
     context.setdefault("words_form", _words_form(view.plan))
     context.setdefault("new_form", None)
@@ -135,7 +123,7 @@ def _full_page(status: int = 200, **context):
 
 def _goals_partial(oob: bool = False, **context) -> str:
     """The goal list (htmx), optionally swapped "out of band" beside another partial."""
-    goals = queries.goals(_me().id)
+    goals = queries.goals(current_person().id)
     return render_template("plans/_goals.html", goals=goals, statuses=GOAL_STATUSES, oob=oob, **context)
 
 
@@ -149,7 +137,7 @@ def _goal_partial(goal: LearningGoal, **context):
 def _first_draft(form_name: str) -> MultiDict | None:
     """What the person typed before their session expired, if anything (the newest), as
     form data."""
-    drafts = take_drafts(_me(), form_name)
+    drafts = take_drafts(current_person(), form_name)
     if not drafts:
         return None
     return MultiDict([(key, value) for key, values in drafts[-1].items() for value in values])
@@ -161,7 +149,7 @@ def _has_drafts() -> bool:
     """One cheap look before handing drafts back (which also tidies old ones up)."""
     return db.session.execute(
         select(SavedDraft.id)
-        .where(SavedDraft.user_id == _me().id, SavedDraft.form.in_((WORDS_DRAFT, GOAL_DRAFT)))
+        .where(SavedDraft.user_id == current_person().id, SavedDraft.form.in_((WORDS_DRAFT, GOAL_DRAFT)))
         .limit(1)
     ).first() is not None
 
@@ -193,7 +181,7 @@ def save_words():
     form = OwnWordsForm()
     if form.validate_on_submit():
         plan = operations.save_own_words(
-            _me(), **{name: (form[name].data if name in request.form else None)
+            current_person(), **{name: (form[name].data if name in request.form else None)
                       for name in ("hopes", "strengths", "support")}
         )
         db.session.commit()
@@ -227,7 +215,7 @@ def new_goal():
     if form.validate_on_submit():
         try:
             goal = operations.add_goal(
-                _me(), text=form.text.data, steps=form.steps.data, target_date=form.target_date.data
+                current_person(), text=form.text.data, steps=form.steps.data, target_date=form.target_date.data
             )
         except DomainError as error:
             db.session.rollback()
@@ -251,7 +239,7 @@ def new_goal():
 @role_required(STUDENT)
 def goal(goal_id: int):
     """One goal (htmx: Cancel puts it back after Edit or Delete)."""
-    found = get_goal_or_404(goal_id, _me())
+    found = get_goal_or_404(goal_id, current_person())
     if not is_htmx():
         return redirect(_plan_url(f"goal-{found.id}"))
     return _goal_partial(found, focus_goal_id=found.id, focus_control="heading")
@@ -267,7 +255,7 @@ def _own_goal(owner: User, goal_id: int) -> bool:
 @keeps_typing(EditGoalForm, keep_if=_own_goal)
 @role_required(STUDENT)
 def edit_goal(goal_id: int):
-    found = get_goal_or_404(goal_id, _me())
+    found = get_goal_or_404(goal_id, current_person())
     if request.method in ("GET", "HEAD"):
         form = _edit_form(found)
         template = "plans/_goal_form.html" if is_htmx() else "plans/goal_edit.html"
@@ -298,7 +286,7 @@ def edit_goal(goal_id: int):
 @owner_only("goal")
 @role_required(STUDENT)
 def delete_goal(goal_id: int):
-    found = get_goal_or_404(goal_id, _me())
+    found = get_goal_or_404(goal_id, current_person())
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -318,7 +306,7 @@ def delete_goal(goal_id: int):
 @owner_only("goal")
 @role_required(STUDENT)
 def move_goal(goal_id: int):
-    found = get_goal_or_404(goal_id, _me())
+    found = get_goal_or_404(goal_id, current_person())
     if request.method in ("GET", "HEAD"):
         return redirect(_plan_url(f"goal-{found.id}"))
     form = MoveForm()
@@ -336,7 +324,7 @@ def move_goal(goal_id: int):
 @owner_only("goal")
 @role_required(STUDENT)
 def goal_status(goal_id: int):
-    found = get_goal_or_404(goal_id, _me())
+    found = get_goal_or_404(goal_id, current_person())
     if request.method in ("GET", "HEAD"):
         return redirect(_plan_url(f"goal-{found.id}"))
     form = GoalStatusForm()
@@ -363,7 +351,7 @@ def _course_back(course: Course, form: CourseBackForm) -> str:
 
 def _courses_partial(message: str | None = None):
     return render_template(
-        "plans/_courses.html", courses=queries.courses_of_interest(_me().id), courses_message=message
+        "plans/_courses.html", courses=queries.courses_of_interest(current_person().id), courses_message=message
     )
 
 
@@ -379,7 +367,7 @@ def add_course():
     if course is None or course.status != "published":
         abort(404)
     try:
-        operations.add_course(_me(), course)
+        operations.add_course(current_person(), course)
     except DomainError as error:
         db.session.rollback()
         if is_htmx():
@@ -405,7 +393,7 @@ def remove_course(course_id: int):
     course = db.session.get(Course, course_id)
     if course is None:
         abort(404)
-    removed = operations.remove_course(_me(), course.id)
+    removed = operations.remove_course(current_person(), course.id)
     db.session.commit()
     message = (f"{course.title} is no longer in your plan." if removed
                else f"{course.title} was not in your plan.")
@@ -422,7 +410,7 @@ def remove_course(course_id: int):
 @bp.route("/my/plan.pdf")
 @role_required(STUDENT)
 def pdf():
-    me = _me()
+    me = current_person()
     data = documents.render_pdf(
         "learning_plan.html",
         title="My learning plan",
@@ -435,7 +423,7 @@ def pdf():
 # --- Learning advisor (admin) --------------------------------------------------------------
 
 def _advisor_page(student: User, form: ReviewForm | None = None, status: int = 200):
-    audit.record(audit.PLAN_VIEWED, actor=_me(), subject=student)
+    audit.record(audit.PLAN_VIEWED, actor=current_person(), subject=student)
     db.session.commit()
     form = form or _ids(ReviewForm(formdata=None), "review")
     return make_response(
@@ -464,7 +452,7 @@ def add_review(user_id: int):
     if form.validate_on_submit():
         try:
             operations.add_review(
-                student, _me(), review_date=form.review_date.data, notes=form.notes.data,
+                student, current_person(), review_date=form.review_date.data, notes=form.notes.data,
                 next_review_date=form.next_review_date.data,
             )
         except DomainError as error:

@@ -25,13 +25,6 @@ from rec_portal.stats import percent_text
 from rec_portal.timeutil import to_uk, uk_days, utcnow
 
 
-def is_rostered(user_id: int, session_id: int) -> bool:
-    """Whether ``user_id`` is on the roster of ``session_id`` (any role)."""
-    return db.session.execute(
-        select(RosterAssignment.id).where(
-            RosterAssignment.user_id == user_id, RosterAssignment.session_id == session_id
-        )
-    ).first() is not None
 
 
 def assignments_of(user_id: int) -> list[RosterAssignment]:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from rec_portal.web.guards import current_person, get_or_404
 from rec_portal import documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.admin.operations import people_query
@@ -31,15 +32,8 @@ from rec_portal.templating import add_error
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 
-def _me() -> User:
-    return current_user._get_current_object()
 
 
-def _get_or_404(model, ident: int):
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 # --- Facilitator profiles -------------------------------------------------------------------
@@ -102,7 +96,7 @@ def _profile_page(person: User, form: ProfileForm, status: int = 200):
 @role_required(ADMIN)
 def facilitator(user_id: int):
     """Add (no profile yet) or change a facilitator's profile."""
-    person = _get_or_404(User, user_id)
+    person = get_or_404(User, user_id)
     profile = person.facilitator
     if request.method in ("GET", "HEAD"):
         if profile is not None:
@@ -119,12 +113,12 @@ def facilitator(user_id: int):
         return _profile_page(person, form, 400)
     try:
         _profile, created = operations.save_profile(
-            _me(), person, organisation=form.organisation.data, roles=form.roles.data or [],
+            current_person(), person, organisation=form.organisation.data, roles=form.roles.data or [],
             bio=form.bio.data or "", active=bool(form.active.data),
         )
     except DomainError as error:
         db.session.rollback()
-        person = _get_or_404(User, user_id)
+        person = get_or_404(User, user_id)
         add_error(form, error.field, error.message)
         return _profile_page(person, form, 400)
     db.session.commit()
@@ -136,14 +130,14 @@ def facilitator(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    person = _get_or_404(User, user_id)
+    person = get_or_404(User, user_id)
     profile = person.facilitator
     if profile is None:
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        places = operations.set_profile_active(_me(), profile, active)
+        places = operations.set_profile_active(current_person(), profile, active)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -279,7 +273,7 @@ def _status_words(session: CourseSession) -> str:
 @bp.route("/rosters/sessions/<int:session_id>/assign", methods=["POST"])
 @role_required(ADMIN)
 def assign(session_id: int):
-    session = _get_or_404(CourseSession, session_id)
+    session = get_or_404(CourseSession, session_id)
     form = AssignForm()
     role = (form.role.data or "")[:40]
     if not form.validate_on_submit():
@@ -288,10 +282,10 @@ def assign(session_id: int):
     if person is None:
         return _refused(session, role, "Choose who will cover this role")
     try:
-        operations.assign_facilitator(session, person, role, _me())
+        operations.assign_facilitator(session, person, role, current_person())
     except DomainError as error:
         db.session.rollback()
-        return _refused(_get_or_404(CourseSession, session_id), role, error.message)
+        return _refused(get_or_404(CourseSession, session_id), role, error.message)
     db.session.commit()
     label = FACILITATOR_ROLE_LABELS.get(role, role).lower()
     return _done(session, f"{person.full_name} is on the roster as {label}. They have been sent an email."
@@ -301,12 +295,12 @@ def assign(session_id: int):
 @bp.route("/rosters/assignments/<int:assignment_id>/remove", methods=["POST"])
 @role_required(ADMIN)
 def remove(assignment_id: int):
-    assignment = _get_or_404(RosterAssignment, assignment_id)
+    assignment = get_or_404(RosterAssignment, assignment_id)
     session, person, label = assignment.session, assignment.user, assignment.role_label
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.remove_assignment(assignment, _me())
+        operations.remove_assignment(assignment, current_person())
     except DomainError as error:
         db.session.rollback()
         return _refused(session, assignment.role, error.message)
@@ -318,12 +312,12 @@ def remove(assignment_id: int):
 @bp.route("/rosters/offers/<int:offer_id>/confirm", methods=["POST"])
 @role_required(ADMIN)
 def confirm_offer(offer_id: int):
-    offer = _get_or_404(RosterOffer, offer_id)
+    offer = get_or_404(RosterOffer, offer_id)
     session, person, role = offer.session, offer.user, offer.role
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.accept_offer(offer, _me())
+        operations.accept_offer(offer, current_person())
     except DomainError as error:
         db.session.rollback()
         return _refused(session, role, f"{person.full_name}’s offer could not be confirmed: {error.message}",
@@ -336,12 +330,12 @@ def confirm_offer(offer_id: int):
 @bp.route("/rosters/offers/<int:offer_id>/decline", methods=["POST"])
 @role_required(ADMIN)
 def decline_offer(offer_id: int):
-    offer = _get_or_404(RosterOffer, offer_id)
+    offer = get_or_404(RosterOffer, offer_id)
     session, person = offer.session, offer.user
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.decline_offer(offer, _me())
+        operations.decline_offer(offer, current_person())
     except DomainError as error:
         db.session.rollback()
         return _refused(session, offer.role, error.message, offer_id=offer_id)

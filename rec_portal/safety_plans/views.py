@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.web.guards import current_person
 from rec_portal import documents
 from rec_portal.web.access import login_required, owner_only
 from rec_portal.drafts import login_required_keeping, take_drafts, text_fields
@@ -46,8 +47,6 @@ NOTICES = {
 }
 
 
-def _me():
-    return current_user._get_current_object()
 
 
 def _plan_form(plan, posted: dict | None = None) -> PlanForm:
@@ -59,7 +58,7 @@ def _plan_form(plan, posted: dict | None = None) -> PlanForm:
 
 def _page(form: PlanForm | None = None, person_form: PersonForm | None = None,
           status: int = 200, **context):
-    user = _me()
+    user = current_person()
     plan = queries.plan_of(user)
     return render_template(
         "safety_plans/index.html",
@@ -75,7 +74,7 @@ def _page(form: PlanForm | None = None, person_form: PersonForm | None = None,
 def _people(person_form: PersonForm | None = None, status: int = 200, **context):
     return render_template(
         "safety_plans/_people.html",
-        people=queries.trusted_people(_me()),
+        people=queries.trusted_people(current_person()),
         person_form=person_form or PersonForm(formdata=None),
         **context,
     ), status
@@ -83,14 +82,14 @@ def _people(person_form: PersonForm | None = None, status: int = 200, **context)
 
 def _services(status: int = 200, **context):
     return render_template(
-        "safety_plans/_services.html", services=queries.chosen_services(_me()), **context
+        "safety_plans/_services.html", services=queries.chosen_services(current_person()), **context
     ), status
 
 
 @bp.route("/safety-plan")
 @login_required
 def index():
-    user = _me()
+    user = current_person()
     drafts = take_drafts(user, DRAFTS)
     if not drafts:
         notices = {
@@ -126,7 +125,7 @@ def save():
     section = section if section in SECTIONS else "reporting"
     if form.validate_sections():
         try:
-            operations.save_sections(_me(), form.values())
+            operations.save_sections(current_person(), form.values())
         except DomainError as error:
             db.session.rollback()
             add_error(form, error.field, error.message)
@@ -155,7 +154,7 @@ def save_section(name: str):
     error = None
     if form.validate_sections([name]):
         try:
-            operations.save_sections(_me(), form.values([name]))
+            operations.save_sections(current_person(), form.values([name]))
         except DomainError as refusal:
             db.session.rollback()
             error = refusal.message
@@ -167,7 +166,7 @@ def save_section(name: str):
     error = error or form[name].errors[0]
     if is_htmx():
         return render_template("safety_plans/_save_status.html", error=error), 400
-    form = _plan_form(queries.plan_of(_me()), {name: form[name].data})
+    form = _plan_form(queries.plan_of(current_person()), {name: form[name].data})
     add_error(form, name, error)
     return _page(form, status=400)
 
@@ -181,7 +180,7 @@ def add_person():
     if form.validate():
         try:
             person = operations.add_trusted_person(
-                _me(), form.person_name.data, form.person_relationship.data, form.person_phone.data
+                current_person(), form.person_name.data, form.person_relationship.data, form.person_phone.data
             )
         except DomainError as error:
             db.session.rollback()
@@ -200,7 +199,7 @@ def add_person():
 @owner_only("trusted person")
 @login_required
 def remove_person(person_id: int):
-    person = queries.person_of(_me(), person_id)
+    person = queries.person_of(current_person(), person_id)
     if person is None:
         abort(404)
     if request.method in ("GET", "HEAD"):
@@ -235,11 +234,11 @@ def add_service():
 @login_required
 def remove_service(service_id: int):
     service = db.session.get(SupportService, service_id)
-    if service is None or service_id not in queries.chosen_service_ids(_me()):
+    if service is None or service_id not in queries.chosen_service_ids(current_person()):
         abort(404)
     if request.method in ("GET", "HEAD"):
         return redirect(url_for(".index") + "#services")
-    operations.remove_service(_me(), service_id)
+    operations.remove_service(current_person(), service_id)
     db.session.commit()
     if is_htmx():
         return _services(services_notice=f"{service.name} has been taken out of your plan.")
@@ -249,7 +248,7 @@ def remove_service(service_id: int):
 @bp.route("/safety-plan.pdf")
 @login_required
 def pdf():
-    user = _me()
+    user = current_person()
     data = documents.render_pdf(
         "safety_plan.html",
         title="My safety plan",

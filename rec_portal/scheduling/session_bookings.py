@@ -7,13 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from rec_portal.web.guards import get_booking_or_404, get_session_or_404
 from rec_portal import audit
 from rec_portal.admin.operations import people_query
 from rec_portal.web.access import role_required
 from rec_portal.bookings import notify, operations, queries
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm
-from rec_portal.scheduling.views import get_session_or_404
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
@@ -22,11 +22,6 @@ from rec_portal.models.bookings import CONFIRMED, WAITLISTED
 from rec_portal.timeutil import format_uk
 
 
-def _booking_or_404(booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        abort(404)
-    return booking
 
 
 def _student_from_form() -> User | None:
@@ -174,7 +169,7 @@ def _third_person(message: str, name: str) -> str:
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
 @role_required(ADMIN)
 def cancel_for_student(booking_id: int):
-    booking = _booking_or_404(booking_id)
+    booking = get_booking_or_404(booking_id)
     if StatusForm().validate_on_submit():
         try:
             promoted = operations.cancel_booking(booking.id)
@@ -204,7 +199,7 @@ def _moved_up(cancelled: Booking, promoted: list[Booking]) -> str:
 @bp.route("/bookings/<int:booking_id>/give-place", methods=["POST"])
 @role_required(ADMIN)
 def give_place(booking_id: int):
-    booking = _booking_or_404(booking_id)
+    booking = get_booking_or_404(booking_id)
     if StatusForm().validate_on_submit():
         try:
             operations.give_place_to(booking.id)  # and tells them

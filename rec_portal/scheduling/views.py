@@ -7,6 +7,7 @@ from datetime import time
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
+from rec_portal.web.guards import get_course_or_404, get_session_or_404
 from rec_portal.drafts import keeps_typing, kept_fields, owner_may
 from rec_portal.web.access import role_required
 from rec_portal.scheduling import bp, operations
@@ -34,18 +35,8 @@ SESSION_DRAFT_FIELDS = kept_fields(SessionForm) + tuple(
 )
 
 
-def get_course_or_404(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    return course
 
 
-def get_session_or_404(session_id: int) -> CourseSession:
-    session = db.session.get(CourseSession, session_id)
-    if session is None:
-        abort(404)
-    return session
 
 
 def _refused(form, error: DomainError) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.web.guards import get_service_or_404
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.web.access import public, role_required
 from rec_portal.errors import DomainError
@@ -65,11 +66,6 @@ def service(service_id: int):
 
 # --- admin ------------------------------------------------------------------------------
 
-def get_service_or_404(service_id: int) -> SupportService:
-    found = db.session.get(SupportService, service_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _refused(form: ServiceForm, error: DomainError) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.web.guards import current_person, get_workshop_request_or_404
 from rec_portal import audit
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.web.access import owner_only, role_required
@@ -43,8 +44,6 @@ from rec_portal.workshops.forms import (
 PER_PAGE = 20
 
 
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _page(template: str, form, **context):
@@ -55,11 +54,6 @@ def _page(template: str, form, **context):
 
 # --- Students -----------------------------------------------------------------------------
 
-def _own_request_or_404(request_id: int) -> WorkshopRequest:
-    found = db.session.get(WorkshopRequest, request_id) if request_id <= MAX_ID else None
-    if found is None or found.student_id != current_user.id:
-        abort(404)
-    return found
 
 
 def _prefilled(student: User) -> RequestForm:
@@ -76,7 +70,7 @@ def ask(slug: str):
     course = published_course(slug)
     if course is None:
         abort(404)
-    student = _me()
+    student = current_person()
     existing = operations.open_request(student.id, course.id)
     if existing is not None:
         flash("You have already asked for an individual workshop of this course. Here is your request.", "info")
@@ -102,14 +96,14 @@ def ask(slug: str):
 @owner_only("workshop request")
 @role_required(STUDENT)
 def sent(request_id: int):
-    return render_template("workshops/sent.html", req=_own_request_or_404(request_id))
+    return render_template("workshops/sent.html", req=get_workshop_request_or_404(request_id, for_user=current_person()))
 
 
 @bp.route("/my/courses/workshops/<int:request_id>")
 @owner_only("workshop request")
 @role_required(STUDENT)
 def mine(request_id: int):
-    found = _own_request_or_404(request_id)
+    found = get_workshop_request_or_404(request_id, for_user=current_person())
     return render_template("workshops/mine.html", req=found, form=ButtonForm(),
                            contact_methods=WORKSHOP_CONTACT_METHODS)
 
@@ -118,11 +112,11 @@ def mine(request_id: int):
 @owner_only("workshop request")
 @role_required(STUDENT)
 def withdraw(request_id: int):
-    found = _own_request_or_404(request_id)
+    found = get_workshop_request_or_404(request_id, for_user=current_person())
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.withdraw_request(found, _me())
+        operations.withdraw_request(found, current_person())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -151,17 +145,12 @@ def queue():
     html = render_template("workshops/queue.html", page=page, counts=counts, status=status,
                            labels=WORKSHOP_STATUS_LABELS, statuses=WORKSHOP_STATUSES)
     # Rendered first: committing expires what the page reads.
-    audit.record(audit.WORKSHOP_REQUESTS_VIEWED, actor=_me(),
+    audit.record(audit.WORKSHOP_REQUESTS_VIEWED, actor=current_person(),
                  detail=f"workshop requests {status} page {number}: " + ",".join(str(r.id) for r in page.items))
     db.session.commit()
     return html
 
 
-def _request_or_404(request_id: int) -> WorkshopRequest:
-    found = queries.request_for_staff(request_id) if request_id <= MAX_ID else None
-    if found is None:
-        abort(404)
-    return found
 
 
 def _url(found: WorkshopRequest, anchor: str = "") -> str:
@@ -189,7 +178,7 @@ def _request_page(found: WorkshopRequest, note_form=None, status: int = 200, **e
         button=ButtonForm(), contact_methods=WORKSHOP_CONTACT_METHODS, assign_form=AssignForm(formdata=None),
         **_roster_context(found), **extra,
     )
-    audit.record(audit.WORKSHOP_REQUEST_VIEWED, actor=_me(), subject=found.student,
+    audit.record(audit.WORKSHOP_REQUEST_VIEWED, actor=current_person(), subject=found.student,
                  detail=f"workshop request {found.id}")
     db.session.commit()
     return html, status
@@ -198,7 +187,7 @@ def _request_page(found: WorkshopRequest, note_form=None, status: int = 200, **e
 @bp.route("/admin/workshops/<int:request_id>", endpoint="request")
 @role_required(ADMIN)
 def show(request_id: int):
-    return _request_page(_request_or_404(request_id))
+    return _request_page(get_workshop_request_or_404(request_id, load=queries.request_for_staff))
 
 
 def _notes_partial(found: WorkshopRequest, form, message: str | None = None, status: int = 200):
@@ -209,16 +198,16 @@ def _notes_partial(found: WorkshopRequest, form, message: str | None = None, sta
 @keeps_typing(NoteForm, keep_if=owner_may(ADMIN, WorkshopRequest, 'request_id'))
 @role_required(ADMIN)
 def add_note(request_id: int):
-    found = _request_or_404(request_id)
+    found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
     if request.method in ("GET", "HEAD"):  # e.g. after signing in again: the note form is on the request page
         return redirect(_url(found, "notes"))
     form = NoteForm()
     if form.validate_on_submit():
         try:
-            operations.add_note(found, form.text.data, _me())
+            operations.add_note(found, form.text.data, current_person())
         except DomainError as error:
             db.session.rollback()
-            found = _request_or_404(request_id)
+            found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
             add_error(form, "text", error.message)
         else:
             db.session.commit()
@@ -237,7 +226,7 @@ def add_note(request_id: int):
 @keeps_typing(CloseForm, keep_if=owner_may(ADMIN, WorkshopRequest, 'request_id'))
 @role_required(ADMIN)
 def close(request_id: int):
-    found = _request_or_404(request_id)
+    found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
     if found.status != NEW:
         flash("Only a new request can be closed." + (" Cancel its session first." if found.status == ARRANGED else ""),
               "info")
@@ -245,7 +234,7 @@ def close(request_id: int):
     form = CloseForm()
     if form.validate_on_submit():
         try:
-            operations.close_request(found, form.reason.data, _me())
+            operations.close_request(found, form.reason.data, current_person())
         except DomainError as error:
             db.session.rollback()
             add_error(form, "reason", error.message)
@@ -259,11 +248,11 @@ def close(request_id: int):
 @bp.route("/admin/workshops/<int:request_id>/reopen", methods=["POST"])
 @role_required(ADMIN)
 def reopen(request_id: int):
-    found = _request_or_404(request_id)
+    found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        operations.reopen_request(found, _me())
+        operations.reopen_request(found, current_person())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -298,7 +287,7 @@ def _people_for(course) -> dict[str, list[User]]:
 @keeps_typing(ArrangeForm, keep_if=owner_may(ADMIN, WorkshopRequest, 'request_id'))
 @role_required(ADMIN)
 def arrange(request_id: int):
-    found = _request_or_404(request_id)
+    found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
     if found.status != NEW:
         flash(f"This request is {found.status_label.lower()}, so it cannot be arranged.", "info")
         return redirect(_url(found))
@@ -309,10 +298,10 @@ def arrange(request_id: int):
             online_details=form.online_details.data, facilitators=form.facilitators(),
         )
         try:
-            session = operations.arrange(found, plan, _me())
+            session = operations.arrange(found, plan, current_person())
         except DomainError as error:
             db.session.rollback()
-            found = _request_or_404(request_id)
+            found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
             add_error(form, error.field, error.message)
         else:
             db.session.commit()
@@ -329,7 +318,7 @@ def arrange(request_id: int):
 @bp.route("/admin/workshops/<int:request_id>/assign", methods=["POST"])
 @role_required(ADMIN)
 def assign(request_id: int):
-    found = _request_or_404(request_id)
+    found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
     form = AssignForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -339,7 +328,7 @@ def assign(request_id: int):
     role = (form.role.data or "")[:40]
     person = db.session.get(User, form.user_id.data) if 0 < (form.user_id.data or 0) <= MAX_ID else None
     try:
-        operations.assign(found, person, role, _me())
+        operations.assign(found, person, role, current_person())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
