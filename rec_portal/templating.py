@@ -19,6 +19,7 @@ from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, S
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
 from rec_portal.stats import SMALL_NUMBER
+from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import (
     format_uk,
     uk_clock,
@@ -65,8 +66,6 @@ def add_error(form, field_name: str | None, message: str) -> None:
 
 
 def _term_label(starts_at) -> str:
-    from rec_portal.feedback_review.pools import session_term
-
     return session_term(starts_at).label if starts_at else ""
 
 

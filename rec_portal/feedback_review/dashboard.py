@@ -74,10 +74,10 @@ from rec_portal.feedback_review.pools import (
     course_pools,
     pool_states,
     rate_allowed,
-    session_term,
     term_states,
 )
 from rec_portal.stats import FEWER, HELD_BACK, SMALL_NUMBER, average, enough, held_counts, hold_more, percent
+from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import uk_day_start
 
 COMMENTS_PER_PAGE = 50

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rec_portal.attendance.reports import Term
+from rec_portal.stats.terms import Term
 from rec_portal.reports import queries
 from rec_portal.stats import HELD_BACK, is_small, percent_text
 
