@@ -40,7 +40,7 @@ from rec_portal.models import (
 from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED
-from rec_portal.stats import percent
+from rec_portal.stats import percent, to_places
 from rec_portal.stats.terms import Term, term_bounds
 from rec_portal.timeutil import uk_days, utcnow
 
@@ -79,6 +79,10 @@ class CourseFigures:
     @property
     def rate(self) -> int | None:
         return percent(self.attended, self.booked)
+
+    @property
+    def no_show_rate(self) -> int | None:
+        return percent(self.no_shows, self.booked)
 
 
 @dataclass(frozen=True)
@@ -264,11 +268,7 @@ def facilitator_hours(term: Term, now: datetime | None = None) -> list[Facilitat
         .order_by(func.lower(User.full_name), User.id)
     ).all()
     return [
-        FacilitatorHours(uid, name, organisation or "", int(n), int(d), round(float(h or 0), 2))
+        FacilitatorHours(uid, name, organisation or "", int(n), int(d), to_places(h or 0))
         for uid, name, organisation, n, d, h in rows
     ]
 
-
-def hours_text(hours: float) -> str:
-    """7.5 -> '7.5', 6.0 -> '6', 1.3333 -> '1.33'."""
-    return f"{hours:.2f}".rstrip("0").rstrip(".")

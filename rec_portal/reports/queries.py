@@ -42,7 +42,7 @@ from rec_portal.models.feedback import FOR_STUDENTS, RATING
 from rec_portal.models.students import REFERRAL_SOURCES, RELATIONSHIP_SHORT
 from rec_portal.models.workshops import WORKSHOP_STATUS_LABELS
 from rec_portal.rosters.queries import FidelityReport, FidelityRow, fidelity_report
-from rec_portal.stats import FEWER, HELD_BACK, average, enough, held_counts, hold_more, percent
+from rec_portal.stats import FEWER, HELD_BACK, average, enough, held_counts, hold_more, percent_text
 from rec_portal.stats.terms import Term, term_bounds
 from rec_portal.timeutil import utcnow
 
@@ -214,10 +214,6 @@ def attendance(term: Term, now: datetime | None = None) -> AttendanceReport:
     return attendance_report(term.start, term.last_day, now=now)
 
 
-def no_show_rate(no_shows: int, booked: int) -> int | None:
-    return percent(no_shows, booked)
-
-
 # --- 4. Waiting lists -------------------------------------------------------------------------
 
 
@@ -368,7 +364,7 @@ class FeedbackRow:
             return "Nobody invited"
         if not self.shown or self.anonymous_held:
             return HELD_BACK
-        return f"{percent(self.answered, self.invited)}%"
+        return percent_text(self.answered, self.invited)
 
     @property
     def rating_text(self) -> str:
