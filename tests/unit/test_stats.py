@@ -130,7 +130,8 @@ def test_the_check_sees_a_figure_worked_out_by_hand(source):
 
 
 TEMPLATE_FIGURES = re.compile(
-    r"\b100\s*\*|\*\s*100\b|/\s*100\b|\bround\b|[<>]=?\s*(small_number|[78])\b|\b(small_number|[78])\s*[<>]=?")
+    r"\b100\s*\*|\*\s*100\b|/\s*100\b|\bround\b|[<>]=?\s*(small_number|[78])\b|\b(small_number|[78])\s*[<>]=?"
+    r"|~\s*[\"']%")
 
 
 def test_templates_only_show_figures():
@@ -138,8 +139,8 @@ def test_templates_only_show_figures():
         f"{path.relative_to(PACKAGE)}:{number} {line.strip()}"
         for path in sorted((PACKAGE / "templates").rglob("*.htm*")) + sorted((PACKAGE / "templates").rglob("*.jinja"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        for tag in re.findall(r"{[{%](.*?)[%}]}", line)
-        if TEMPLATE_FIGURES.search(tag)
+        for tag in [*re.findall(r"{[{%](.*?)[%}]}", line), *re.findall(r"}}%", line)]
+        if TEMPLATE_FIGURES.search(tag) or tag == "}}%"  # '{{ rate }}%': use the as_percent filter
     ]
     assert found == []
 
