@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from rec_portal.attendance.reports import Term, term_of
+from rec_portal.stats.terms import Term, term_of
 from rec_portal.auth.passwords import hash_password
 from rec_portal.bookings.operations import book_place
 from rec_portal.scheduling.operations import (

@@ -18,7 +18,8 @@ from rec_portal.markdown import render_markdown
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
-from rec_portal.stats import SMALL_NUMBER
+from rec_portal.stats import SMALL_NUMBER, as_percent, count_text
+from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import (
     format_uk,
     uk_clock,
@@ -65,8 +66,6 @@ def add_error(form, field_name: str | None, message: str) -> None:
 
 
 def _term_label(starts_at) -> str:
-    from rec_portal.feedback_review.pools import session_term
-
     return session_term(starts_at).label if starts_at else ""
 
 
@@ -285,6 +284,7 @@ def init_templating(app: Flask) -> None:
         role_choices=[{"value": r, "text": ROLE_LABELS[r]} for r in ROLES],
         ROLE_LABELS=ROLE_LABELS,
         small_number=SMALL_NUMBER,  # rec_portal/stats: counts below it (and above 0) are held back
+        count_text=count_text,  # count_text(n, "answers", "No answers yet"): 'Fewer than 8 answers'
     )
     app.jinja_env.filters.update(
         # Dates and times, in UK time (rec_portal/timeutil.py).
@@ -299,6 +299,8 @@ def init_templating(app: Flask) -> None:
         minutes_words=minutes_words,  # '1 hour', '90 minutes'
         # The term a session started in (anonymous feedback is shown by term, never by session).
         term_label=_term_label,
+        # Staff figures (rec_portal/stats): a per cent from stats.percent, '13%' ('' for None).
+        as_percent=as_percent,
         # The last day feedback on a session can be given ('15 January 2027').
         feedback_last_day=_feedback_last_day,
         # Forms: WTForms choices as NHS macro items.

@@ -9,7 +9,6 @@ import html as htmllib
 import re
 from datetime import datetime, time, timedelta
 
-from rec_portal.attendance.reports import term_of
 from rec_portal.timeutil import uk_date_span
 from rec_portal.content_reviews import operations as content_reviews
 from rec_portal.extensions import db
@@ -28,7 +27,7 @@ from rec_portal.models import (
     StudentProfile,
     WorkshopRequest,
 )
-from rec_portal.prospectus.queries import next_term
+from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 from rec_portal.workshops import operations as workshops
 from tests import factories
@@ -229,7 +228,7 @@ COURSE = {
 
 
 def next_term_from_today():
-    return next_term(term_of(to_uk(utcnow()).date()))
+    return session_term(utcnow()).next()
 
 
 def prospectus_session(course, day, *, status="scheduled", individual=False, weeks=1):

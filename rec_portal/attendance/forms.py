@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
-from rec_portal.attendance.reports import parse_term, recent_terms, term_of
-from rec_portal.web.fields import optional_day, parse_day
+from rec_portal.stats.terms import parse_term, recent_terms, term_of
+from rec_portal.web.fields import optional_day
 
 DEFAULT_DAYS = 91  # about three months
 MAX_YEARS = 10

@@ -40,8 +40,9 @@ from rec_portal.models import (
 from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED
-from rec_portal.stats import percent
-from rec_portal.timeutil import uk_day_start, uk_days, utcnow
+from rec_portal.stats import percent, to_places
+from rec_portal.stats.terms import Term, term_bounds
+from rec_portal.timeutil import uk_days, utcnow
 
 
 # --- Attendance per course and per session --------------------------------------------------
@@ -78,6 +79,10 @@ class CourseFigures:
     @property
     def rate(self) -> int | None:
         return percent(self.attended, self.booked)
+
+    @property
+    def no_show_rate(self) -> int | None:
+        return percent(self.no_shows, self.booked)
 
 
 @dataclass(frozen=True)
@@ -219,71 +224,7 @@ def attendance_report(start: date, end: date, now: datetime | None = None) -> At
     )
 
 
-# --- Terms and facilitator hours -------------------------------------------------------------
-
-AUTUMN, SPRING, SUMMER = "autumn", "spring", "summer"
-# (first month, first month of the next term), UK academic terms.
-_TERM_MONTHS = {SPRING: (1, 5), SUMMER: (5, 9), AUTUMN: (9, 13)}
-_TERM_WORDS = {
-    AUTUMN: "September to December", SPRING: "January to April", SUMMER: "May to August",
-}
-
-
-@dataclass(frozen=True)
-class Term:
-    year: int
-    season: str  # AUTUMN, SPRING or SUMMER
-
-    @property
-    def key(self) -> str:
-        return f"{self.year}-{self.season}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.season.capitalize()} term {self.year} ({_TERM_WORDS[self.season]})"
-
-    @property
-    def start(self) -> date:
-        return date(self.year, _TERM_MONTHS[self.season][0], 1)
-
-    @property
-    def end(self) -> date:
-        """The first day after the term."""
-        month = _TERM_MONTHS[self.season][1]
-        return date(self.year + 1, 1, 1) if month == 13 else date(self.year, month, 1)
-
-    def previous(self) -> Term:
-        if self.season == AUTUMN:
-            return Term(self.year, SUMMER)
-        if self.season == SUMMER:
-            return Term(self.year, SPRING)
-        return Term(self.year - 1, AUTUMN)
-
-
-def term_of(day: date) -> Term:
-    for season, (first, following) in _TERM_MONTHS.items():
-        if first <= day.month < following:
-            return Term(day.year, season)
-    raise AssertionError(day)  # every month is in a term
-
-
-def parse_term(value: str) -> Term | None:
-    """'2026-autumn' -> Term(2026, 'autumn'); anything else -> None."""
-    year, _, season = (value or "").strip().lower().partition("-")
-    if not (year.isdigit() and len(year) == 4 and season in _TERM_MONTHS):
-        return None
-    if not 2000 <= int(year) <= 2100:
-        return None
-    return Term(int(year), season)
-
-
-def recent_terms(today: date, count: int = 9) -> list[Term]:
-    """This term and the ones before it, newest first."""
-    terms = [term_of(today)]
-    while len(terms) < count:
-        terms.append(terms[-1].previous())
-    return terms
-
+# --- Facilitator hours per term ------------------------------------------------------------
 
 @dataclass(frozen=True)
 class FacilitatorHours:
@@ -306,6 +247,7 @@ def facilitator_hours(term: Term, now: datetime | None = None) -> list[Facilitat
     """Hours each facilitator delivered in ``term`` (by the UK date each date started):
     one statement."""
     now = now or utcnow()
+    first, last = term_bounds(term)
     hours = func.sum(_hours_between(SessionDate.starts_at, SessionDate.ends_at))
     rows = db.session.execute(
         select(
@@ -320,20 +262,13 @@ def facilitator_hours(term: Term, now: datetime | None = None) -> list[Facilitat
         .where(
             CourseSession.status != CANCELLED,
             SessionDate.ends_at <= now,
-            and_(
-                SessionDate.starts_at >= uk_day_start(term.start),
-                SessionDate.starts_at < uk_day_start(term.end),
-            ),
+            and_(SessionDate.starts_at >= first, SessionDate.starts_at < last),
         )
         .group_by(User.id, User.full_name, FacilitatorProfile.organisation)
         .order_by(func.lower(User.full_name), User.id)
     ).all()
     return [
-        FacilitatorHours(uid, name, organisation or "", int(n), int(d), round(float(h or 0), 2))
+        FacilitatorHours(uid, name, organisation or "", int(n), int(d), to_places(h or 0))
         for uid, name, organisation, n, d, h in rows
     ]
 
-
-def hours_text(hours: float) -> str:
-    """7.5 -> '7.5', 6.0 -> '6', 1.3333 -> '1.33'."""
-    return f"{hours:.2f}".rstrip("0").rstrip(".")

@@ -20,13 +20,13 @@ from rec_portal.attendance.forms import AttendanceReportForm, FacilitatorHoursFo
 from rec_portal.attendance.reports import (
     attendance_report,
     facilitator_hours,
-    hours_text,
 )
 from rec_portal.web.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models import Booking
 from rec_portal.models.accounts import ADMIN, STUDENT
+from rec_portal.stats import as_percent, decimal_text
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 # --- Certificate of attendance (students) ------------------------------------------------------
@@ -59,10 +59,6 @@ def _csv(filename: str, header: list[str], rows, what: str) -> Response:
         to_csv(header, rows), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
-
-
-def _rate(value: int | None) -> str:
-    return "" if value is None else f"{value}%"
 
 
 @bp.route("/admin/reports")
@@ -103,7 +99,7 @@ def attendance_courses_csv():
         abort(400)
     report = attendance_report(form.start_day, form.end_day)
     rows = [
-        (c.course_title, c.sessions, c.booked, c.attended, c.no_shows, _rate(c.rate), c.not_taken)
+        (c.course_title, c.sessions, c.booked, c.attended, c.no_shows, as_percent(c.rate), c.not_taken)
         for c in [*report.courses, report.totals]
     ]
     return _csv(
@@ -123,7 +119,7 @@ def attendance_sessions_csv():
     # A session whose registers are not taken has no attended, no-shows or rate yet.
     rows = [
         (s.course_title, format_uk(s.starts_at), s.dates, s.dates_recorded, s.booked,
-         s.attended if s.counted else "", s.no_shows if s.counted else "", _rate(s.rate),
+         s.attended if s.counted else "", s.no_shows if s.counted else "", as_percent(s.rate),
          "" if s.counted else "Yes")
         for s in report.sessions
     ]
@@ -153,7 +149,7 @@ def facilitator_hours_report():
     rows = facilitator_hours(term)
     return render_template(
         "attendance/facilitator_hours.html", form=form, term=term, rows=rows,
-        total=sum(r.hours for r in rows), hours_text=hours_text,
+        total=sum(r.hours for r in rows), hours_text=decimal_text,
     )
 
 
@@ -165,7 +161,7 @@ def facilitator_hours_csv():
         abort(400)
     term = form.chosen()
     rows = [
-        (r.name, r.organisation, r.sessions, r.dates, hours_text(r.hours))
+        (r.name, r.organisation, r.sessions, r.dates, decimal_text(r.hours))
         for r in facilitator_hours(term)
     ]
     return _csv(

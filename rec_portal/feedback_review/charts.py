@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from rec_portal.stats import as_percent
 from rec_portal.stats.charts import Bar, bar_chart, describe
 from rec_portal.timeutil import format_uk
 
 
 def distribution_chart(distribution, chart_id: str) -> Markup:
     """How one scored question was answered: a bar per choice, as a share of the answers."""
-    bars = [Bar(words, n, f"{n} ({pct}%)") for words, n, pct in distribution.rows]
+    bars = [Bar(words, n, f"{n} ({as_percent(pct)})") for words, n, pct in distribution.rows]
     question = distribution.question.text
     return bar_chart(
         chart_id,

@@ -5,10 +5,11 @@ distributions and averages are GROUP BY queries; Python only adds up the grouped
 (at most sessions x questions x 5 of them) and never loops over answers.
 
 The small-numbers rules are rec_portal/stats/small_numbers.py (:func:`enough`,
-:func:`hold_more`, the same for admins and facilitators as everywhere in the portal);
-:class:`Guard` applies them to a course's sessions, and every figure on the pages goes
-through them. In plain English: figures are not shown when they come from fewer than 8 responses,
-or when they would let someone work out figures from fewer than 8.
+:func:`hold_more`, :class:`Guard`, the same for admins and facilitators as everywhere in the
+portal); a ``Guard`` over a course's completed sessions (oldest first) applies them, and
+every figure on the pages goes through them. In plain English: figures are not shown when
+they come from fewer than 8 responses, or when they would let someone work out figures
+from fewer than 8.
 
 1. Primary: a count, distribution, average or rate worked out from 1 to 7 responses (or
    answers to the question) is held back (:func:`enough`). The course's own Responses
@@ -74,38 +75,14 @@ from rec_portal.feedback_review.pools import (
     course_pools,
     pool_states,
     rate_allowed,
-    session_term,
     term_states,
 )
-from rec_portal.stats import FEWER, HELD_BACK, SMALL_NUMBER, average, enough, held_counts, hold_more, percent
+from rec_portal.stats import FEWER, HELD_BACK, SMALL_NUMBER, Guard, as_percent, average, enough, hold_more, percent
+from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import uk_day_start
 
 COMMENTS_PER_PAGE = 50
 SUPPRESSED = f"fewer than {SMALL_NUMBER} responses"  # a whole-course figure from 1 to 7 responses
-
-
-@dataclass(frozen=True)
-class Guard:
-    """One figure's small-numbers rules over the course: ``counts`` gives every completed
-    session of the course (oldest first) its responses, or its answers to one question."""
-
-    counts: dict[int, int]
-    held: frozenset[int]  # the sessions held back in the by-session table (rules 1 and 2)
-
-    @classmethod
-    def over(cls, counts: dict[int, int]) -> Guard:
-        return cls(counts, frozenset(hold_more(counts, held_counts(counts))))
-
-    def row(self, session_id: int) -> bool:
-        """Whether the session's own row may show this figure."""
-        return session_id not in self.held
-
-    def selection(self, session_ids: set[int]) -> bool:
-        """Rule 3: whether a figure over these sessions may be shown."""
-        n = sum(self.counts.get(s, 0) for s in session_ids)
-        rest = sum(self.counts.values()) - n
-        inside = self.held & session_ids
-        return enough(n) and (rest == 0 or enough(rest)) and (not inside or inside == self.held)
 
 
 # --- Figures ----------------------------------------------------------------------------------
@@ -146,7 +123,7 @@ class Score:
         if not self.shown:
             return self.held_text
         if self.kind == YES_NO:
-            return f"{self.yes_percent}% yes"
+            return f"{as_percent(self.yes_percent)} yes"
         return str(self.mean)
 
 
@@ -197,7 +174,7 @@ class Rate:
             return self.held_text
         if not self.percent_allowed:
             return RATE_HELD
-        return f"{self.percent}%"
+        return as_percent(self.percent)
 
 
 @dataclass

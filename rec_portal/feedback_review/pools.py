@@ -7,7 +7,7 @@ or time, an order of arrival or a database id. So:
   responses only, and never shows how many anonymous responses a session had;
 - anonymous ratings and comments are shown only as a pool: all the anonymous responses
   to the course's completed sessions that started in one term (the academic terms of
-  :mod:`rec_portal.attendance.reports`), and only once the pool is *closed* and holds at
+  :mod:`rec_portal.stats.terms`), and only once the pool is *closed* and holds at
   least ``SMALL_NUMBER`` (rec_portal/stats) responses. A pool is never narrowed by the dashboard's
   session or date filters: they only choose which terms' pools are shown;
 - a pool closes when feedback can no longer be given on any session in it: the term has
@@ -35,11 +35,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from rec_portal.attendance.reports import Term, parse_term, term_of
 from rec_portal.extensions import db
 from rec_portal.models import CourseSession
 from rec_portal.feedback import window
@@ -54,7 +53,8 @@ from rec_portal.models.feedback import (
     FeedbackResponse,
 )
 from rec_portal.stats import SMALL_NUMBER, enough
-from rec_portal.timeutil import format_uk, to_uk, uk_to_utc, utcnow
+from rec_portal.stats.terms import Term, parse_term, session_term, term_bounds
+from rec_portal.timeutil import format_uk, to_uk, utcnow
 
 HELD_UNTIL_MORE = (
     f"Anonymous answers are held back until at least {SMALL_NUMBER} people have answered "
@@ -67,16 +67,6 @@ def open_text(term: Term, closes_on: date) -> str:
     """What every page says about an open pool, whatever it holds."""
     return (f"Anonymous answers about this course in {term.label} are shown after feedback closes "
             f"on {format_uk(closes_on)}, if {SMALL_NUMBER} or more people answered anonymously.")
-
-
-def session_term(starts_at: datetime) -> Term:
-    """The term a session belongs to: the UK date it starts on."""
-    return term_of(to_uk(starts_at).date())
-
-
-def term_bounds(term: Term) -> tuple[datetime, datetime]:
-    """The term as naive UTC [first, last)."""
-    return uk_to_utc(term.start, time(0)), uk_to_utc(term.end, time(0))
 
 
 def in_terms(terms: Iterable[Term]):
@@ -158,7 +148,7 @@ def pool_states(course_id: int | None = None, now: datetime | None = None) -> di
     folded: dict[tuple[int, Term], list] = {}  # key -> [size, completed sessions, last UK day]
     for course, starts_at, ends_at, status, n in rows:
         term = session_term(starts_at)
-        entry = folded.setdefault((course, term), [0, 0, term.end - timedelta(days=1)])
+        entry = folded.setdefault((course, term), [0, 0, term.last_day])
         if status == COMPLETED:
             entry[0] += n
             entry[1] += 1

@@ -15,11 +15,11 @@ from rec_portal.extensions import db
 from rec_portal.feedback_review import bp, charts
 from rec_portal.feedback_review import dashboard as figures
 from rec_portal.feedback_review.forms import DashboardFilterForm
-from rec_portal.feedback_review.pools import session_term
 from rec_portal.web.htmx import render
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN, FACILITATOR
 from rec_portal.models.feedback import AUDIENCE_LABELS, AUDIENCES, FOR_STUDENTS
+from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import format_uk
 from rec_portal.web.paging import page_number
 

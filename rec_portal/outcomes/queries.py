@@ -32,7 +32,7 @@ from rec_portal.models.outcomes import (
     OutcomeQuarterFigure,
 )
 from rec_portal.outcomes import suppression as s
-from rec_portal.stats import FEWER, HELD_BACK, charts, percent
+from rec_portal.stats import FEWER, HELD_BACK, as_percent, charts, percent
 from rec_portal.timeutil import format_uk, to_uk, uk_day_start
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -119,7 +119,7 @@ def _share(numerator: Figure, denominator: Figure) -> Share:
     if numerator.held or denominator.held:
         return Share(None, HELD_BACK)
     value = percent(numerator.count, denominator.count)
-    return Share(value, "No answers" if value is None else f"{value}%")
+    return Share(value, as_percent(value, empty="No answers"))
 
 
 @dataclass
@@ -320,7 +320,7 @@ def victim_chart(table: StageTable) -> Markup:
         if share_.percent is None:
             figure = share_.text if share_.text != "No answers" else "no answers"
         else:
-            figure = f"{share_.percent}%"
+            figure = as_percent(share_.percent)
         bars.append(charts.Bar(row.label, share_.percent, figure))
     return charts.bar_chart(
         f"victims-chart-{table.stage}",

@@ -7,28 +7,19 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from rec_portal.attendance.reports import AUTUMN, SPRING, SUMMER, Term, term_of
 from rec_portal.extensions import db
 from rec_portal.models import Course, CourseSession
 from rec_portal.models.courses import COURSE_THEMES, NO_THEME_LABEL, PUBLISHED, SCHEDULED
-from rec_portal.reports.queries import bounds
+from rec_portal.stats.terms import Term, term_bounds, term_of
 from rec_portal.timeutil import uk_today, utcnow
 
 TERMS_OFFERED = 3  # this term and the next two
 
 
-def next_term(term: Term) -> Term:
-    if term.season == SPRING:
-        return Term(term.year, SUMMER)
-    if term.season == SUMMER:
-        return Term(term.year, AUTUMN)
-    return Term(term.year + 1, SPRING)
-
-
 def terms_offered(today: date) -> list[Term]:
     terms = [term_of(today)]
     while len(terms) < TERMS_OFFERED:
-        terms.append(next_term(terms[-1]))
+        terms.append(terms[-1].next())
     return terms
 
 
@@ -50,13 +41,13 @@ def default_term(now: datetime | None = None) -> Term:
     from rec_portal.timeutil import to_uk
 
     current = term_of(uk_today(now))
-    first, last = bounds(current)
+    first, last = term_bounds(current)
     left = db.session.execute(
         select(func.count(CourseSession.id))
         .join(Course, Course.id == CourseSession.course_id)
         .where(*_listed(first, last, now))
     ).scalar_one()
-    return current if left else next_term(current)
+    return current if left else current.next()
 
 
 @dataclass
@@ -91,7 +82,7 @@ def prospectus(term: Term, now: datetime | None = None) -> Prospectus:
     with its group dates still to come in the term. Two statements (the sessions' dates
     load with them in one more)."""
     now = now or utcnow()
-    first, last = bounds(term)
+    first, last = term_bounds(term)
     courses = db.session.execute(
         select(Course).where(Course.status == PUBLISHED).order_by(func.lower(Course.title), Course.id)
     ).scalars().all()

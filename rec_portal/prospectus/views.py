@@ -8,7 +8,7 @@ from flask_login import current_user
 from rec_portal.web.access import public
 from rec_portal import documents
 from rec_portal.web.ratelimit import limit
-from rec_portal.attendance.reports import parse_term
+from rec_portal.stats.terms import parse_term
 from rec_portal.prospectus import bp, queries
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 

@@ -15,11 +15,11 @@ so that no small count can be worked out from the total.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
-from rec_portal.attendance.reports import AttendanceReport, CourseFigures, Term, attendance_report
+from rec_portal.attendance.reports import AttendanceReport, CourseFigures, attendance_report
 from rec_portal.extensions import db
 from rec_portal.models import (
     Booking,
@@ -42,20 +42,11 @@ from rec_portal.models.feedback import FOR_STUDENTS, RATING
 from rec_portal.models.students import REFERRAL_SOURCES, RELATIONSHIP_SHORT
 from rec_portal.models.workshops import WORKSHOP_STATUS_LABELS
 from rec_portal.rosters.queries import FidelityReport, FidelityRow, fidelity_report
-from rec_portal.stats import FEWER, HELD_BACK, average, enough, held_counts, hold_more, percent
-from rec_portal.timeutil import uk_to_utc, utcnow
+from rec_portal.stats import FEWER, HELD_BACK, average, enough, held_counts, hold_more, percent_text
+from rec_portal.stats.terms import Term, term_bounds
+from rec_portal.timeutil import utcnow
 
 NOT_GIVEN = "Not given"
-
-
-def bounds(term: Term) -> tuple[datetime, datetime]:
-    """The term as naive UTC [first, last): midnight UK time on its first day and on the
-    first day after it."""
-    return uk_to_utc(term.start, time(0)), uk_to_utc(term.end, time(0))
-
-
-def last_day(term: Term) -> date:
-    return term.end - timedelta(days=1)
 
 
 # --- Small numbers ---------------------------------------------------------------------------
@@ -127,7 +118,7 @@ class Enrolment:
 def enrolment(term: Term) -> Enrolment:
     """Accounts with the student role created in the term, by what they said about their
     relationship to services and how they heard of the REC (one statement)."""
-    first, last = bounds(term)
+    first, last = term_bounds(term)
     rows = db.session.execute(
         select(
             func.coalesce(StudentProfile.relationship_to_services, ""),
@@ -198,7 +189,7 @@ def bookings(term: Term) -> Bookings:
     """Bookings made in the term (by when the person asked for a place or a waiting-list
     place), by their status today and by who made them: the student online, or the REC
     team (by phone or in person). One statement."""
-    first, last = bounds(term)
+    first, last = term_bounds(term)
     rows = {status: BookingRow(words) for status, words in BOOKING_STATUS_WORDS.items()}
     for status, made_by, n in db.session.execute(
         select(Booking.status, Booking.made_by, func.count(Booking.id))
@@ -220,11 +211,7 @@ def bookings(term: Term) -> Bookings:
 
 def attendance(term: Term, now: datetime | None = None) -> AttendanceReport:
     """The attendance report (attendance/reports.py) for the term's dates: two statements."""
-    return attendance_report(term.start, last_day(term), now=now)
-
-
-def no_show_rate(no_shows: int, booked: int) -> int | None:
-    return percent(no_shows, booked)
+    return attendance_report(term.start, term.last_day, now=now)
 
 
 # --- 4. Waiting lists -------------------------------------------------------------------------
@@ -266,7 +253,7 @@ def waiting_lists(term: Term) -> Demand:
     full, and the people who joined a session's waiting list and never got a place on it
     (still waiting, or left the list: a cancelled booking that was never confirmed).
     A person is counted once per course. One statement."""
-    first, last = bounds(term)
+    first, last = term_bounds(term)
     in_term = _group_sessions(first, last)
     confirmed = (
         select(Booking.session_id, func.count(Booking.id).label("n"))
@@ -333,7 +320,7 @@ def waiting_lists(term: Term) -> Demand:
 def fidelity(term: Term, now: datetime | None = None) -> FidelityReport:
     """The co-delivery report (rosters/queries.py) for sessions starting in the term:
     three statements."""
-    return fidelity_report(now, between=bounds(term))
+    return fidelity_report(now, between=term_bounds(term))
 
 
 # --- 6. Feedback ------------------------------------------------------------------------------
@@ -377,7 +364,7 @@ class FeedbackRow:
             return "Nobody invited"
         if not self.shown or self.anonymous_held:
             return HELD_BACK
-        return f"{percent(self.answered, self.invited)}%"
+        return percent_text(self.answered, self.invited)
 
     @property
     def rating_text(self) -> str:
@@ -397,7 +384,7 @@ def feedback(term: Term) -> list[FeedbackRow]:
     from rec_portal.feedback_review.pools import pool_states
 
     states = pool_states()
-    first, last = bounds(term)
+    first, last = term_bounds(term)
     in_term = and_(CourseSession.starts_at >= first, CourseSession.starts_at < last)
     completed = CourseSession.status == COMPLETED
     named = FeedbackResponse.anonymous.is_(False)
@@ -488,7 +475,7 @@ def workshop_requests(term: Term) -> list[tuple[str, str, Count]]:
     """Requests for an individual workshop made in the term, by their status today:
     (status, label, count) for every status, 1 to 7 held back (each is a person). One
     statement."""
-    first, last = bounds(term)
+    first, last = term_bounds(term)
     counts = dict(
         db.session.execute(
             select(WorkshopRequest.status, func.count(WorkshopRequest.id))

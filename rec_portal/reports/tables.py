@@ -6,17 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rec_portal.attendance.reports import Term
 from rec_portal.reports import queries
 from rec_portal.stats import HELD_BACK, is_small, percent_text
-
-
-def _rate(part: int, whole: int) -> str:
-    return percent_text(part, whole)
+from rec_portal.stats.terms import Term
 
 
 def _share(part: int, whole: int) -> str:
-    return f"{part} ({_rate(part, whole) or '–'})"
+    return f"{part} ({percent_text(part, whole) or '–'})"
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ def _bookings(b: queries.Bookings):
 
 def _attendance_row(c):
     return (c.course_title, c.sessions, c.booked, c.attended, c.no_shows,
-            _rate(c.attended, c.booked), _rate(c.no_shows, c.booked), c.not_taken)
+            percent_text(c.attended, c.booked), percent_text(c.no_shows, c.booked), c.not_taken)
 
 
 def _attendance(a):
@@ -107,8 +103,8 @@ def _summary_row(c: queries.CourseSummary) -> tuple:
         c.title,
         w.sessions if w else 0,
         a.booked if a else NONE_YET,
-        (_rate(a.attended, a.booked) or NONE_YET) if a else NONE_YET,
-        (_rate(a.no_shows, a.booked) or NONE_YET) if a else NONE_YET,
+        (percent_text(a.attended, a.booked) or NONE_YET) if a else NONE_YET,
+        (percent_text(a.no_shows, a.booked) or NONE_YET) if a else NONE_YET,
         w.people.text if w else NONE_YET,
         f"{f.both} of {f.delivered}" if f else NONE_YET,
         fb.responses_text if fb else NONE_YET,

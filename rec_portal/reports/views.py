@@ -6,7 +6,6 @@ from flask import Response, abort, make_response, render_template, request
 from flask_login import current_user
 
 from rec_portal import audit, documents
-from rec_portal.attendance.reports import hours_text
 from rec_portal.web.access import role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
@@ -30,7 +29,7 @@ def term():
         return make_response(render_template("reports/term.html", form=form, report=None), 400)
     report = queries.term_report(form.chosen())
     return render_template(
-        "reports/term.html", form=form, report=report, tables=tables, hours_text=hours_text,
+        "reports/term.html", form=form, report=report, tables=tables,
         pdf_ok=documents.pdf_available(),
     )
 

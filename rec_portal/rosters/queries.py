@@ -22,7 +22,8 @@ from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
 from rec_portal.models.rosters import OFFER_PENDING, PEER_ROLES
 from rec_portal.rosters import operations
 from rec_portal.stats import percent_text
-from rec_portal.timeutil import to_uk, uk_days, utcnow
+from rec_portal.stats.terms import Term, session_term
+from rec_portal.timeutil import uk_days, utcnow
 
 
 
@@ -159,23 +160,6 @@ def session_roster(session: CourseSession) -> SessionRoster:
 
 # --- Co-delivery fidelity (/admin/rosters/fidelity) -----------------------------------------
 
-TERMS = {"spring": (1, "Spring"), "summer": (2, "Summer"), "autumn": (3, "Autumn")}
-TERM_MONTHS = {"spring": "January to April", "summer": "May to August", "autumn": "September to December"}
-
-
-def term_of(day: date) -> tuple[int, str]:
-    """The UK academic term of a day: autumn (September to December), spring (January to
-    April), summer (May to August). Returns (year, term)."""
-    if day.month >= 9:
-        return day.year, "autumn"
-    if day.month >= 5:
-        return day.year, "summer"
-    return day.year, "spring"
-
-
-def term_label(year: int, term: str) -> str:
-    return f"{TERMS[term][1]} {year}"
-
 
 @dataclass
 class FidelityRow:
@@ -248,21 +232,20 @@ def fidelity_report(now: datetime | None = None, *,
         covered.setdefault(session_id, {})[role] = n
 
     total = FidelityRow("All delivered sessions")
-    terms: dict[tuple[int, str], FidelityRow] = {}
+    terms: dict[Term, FidelityRow] = {}
     courses: dict[int, FidelityRow] = {}
-    pairs: dict[tuple[int, str], dict[int, FidelityRow]] = {}
+    pairs: dict[Term, dict[int, FidelityRow]] = {}
     for session_id, course_id, title, starts_at in delivered:
         have = covered.get(session_id, {})
         all_roles = all(have.get(role, 0) >= count for role, count in needs.get(course_id, {}).items())
         with_peer = any(have.get(role, 0) > 0 for role in PEER_ROLES)
-        year, term = term_of(to_uk(starts_at).date())
-        key = (year, term)
+        key = session_term(starts_at)
         total.add(all_roles, with_peer)
-        terms.setdefault(key, FidelityRow(term_label(year, term), hint=TERM_MONTHS[term])).add(all_roles, with_peer)
+        terms.setdefault(key, FidelityRow(key.short_label, hint=key.months)).add(all_roles, with_peer)
         courses.setdefault(course_id, FidelityRow(title, course_id=course_id)).add(all_roles, with_peer)
         pairs.setdefault(key, {}).setdefault(course_id, FidelityRow(title)).add(all_roles, with_peer)
 
-    order = sorted(terms, key=lambda k: (k[0], TERMS[k[1]][0]), reverse=True)
+    order = sorted(terms, key=lambda k: k.start, reverse=True)
     return FidelityReport(
         total=total,
         by_term=[terms[k] for k in order],

@@ -10,6 +10,8 @@
    - :func:`suppress`: a table with several equations (``total = part + part + ...``, in
      rows, columns and across time): no equation has exactly one held-back member, and
      when its total is shown its held-back parts never add up to 1 to 7.
+   - :class:`Guard`: a table's rows against a shown total (as :func:`hold_more`), and a
+     figure over a chosen set of rows compared with the total and with the rows.
 
 Each feature describes its own tables (which figures add up to which); this module decides
 what is held back.
@@ -18,6 +20,7 @@ what is held back.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 SMALL_NUMBER = 8  # counts from 1 to SMALL_NUMBER - 1 are held back; 0 and SMALL_NUMBER or more are shown
 
@@ -34,6 +37,16 @@ def enough(count: int) -> bool:
     """Rule 1, for a figure worked out from ``count`` people (a rate, an average): shown
     only from at least ``SMALL_NUMBER``."""
     return count >= SMALL_NUMBER
+
+
+def count_text(count: int, noun: str, none: str) -> str:
+    """A count as staff read it: ``none`` for 0, 'Fewer than 8 <noun>' from 1 to 7 (rule 1),
+    otherwise '1,234 <noun>'."""
+    if not count:
+        return none
+    if is_small(count):
+        return f"{FEWER[:1].upper()}{FEWER[1:]} {noun}"
+    return f"{count:,} {noun}"
 
 
 def held_counts(counts: Mapping[Hashable, int]) -> set:
@@ -54,6 +67,35 @@ def hold_more(counts: Mapping[Hashable, int], held: Iterable[Hashable]) -> set:
         held.add(key)
         total += counts[key]
     return held
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One figure's rules over a table's rows (sessions, say) whose total is shown: ``counts``
+    gives every row (in table order) its count for the figure (responses, or answers to one
+    question)."""
+
+    counts: Mapping[Hashable, int]
+    held: frozenset  # the rows held back in the table (rules 1 and 2: :func:`hold_more`)
+
+    @classmethod
+    def over(cls, counts: Mapping[Hashable, int]) -> Guard:
+        return cls(counts, frozenset(hold_more(counts, held_counts(counts))))
+
+    def row(self, key: Hashable) -> bool:
+        """Whether the row may show this figure."""
+        return key not in self.held
+
+    def selection(self, keys: set) -> bool:
+        """Whether a figure over these rows together (a filtered view) may be shown, when the
+        total and the rows are shown elsewhere: the selection counts at least
+        ``SMALL_NUMBER``, the rest none or at least ``SMALL_NUMBER``, and it holds none or all
+        of the held-back rows (so the selection minus its shown rows never gives a part of
+        the held-back ones)."""
+        n = sum(self.counts.get(k, 0) for k in keys)
+        rest = sum(self.counts.values()) - n
+        inside = self.held & keys
+        return enough(n) and (rest == 0 or enough(rest)) and (not inside or inside == self.held)
 
 
 Group = tuple[Hashable, Sequence[Hashable]]  # (total, parts): total = part + part + ...

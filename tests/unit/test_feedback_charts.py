@@ -12,12 +12,11 @@ from rec_portal.feedback_review import charts as dashboard_charts
 from rec_portal.feedback_review.dashboard import (
     SUPPRESSED,
     Distribution,
-    Guard,
     Rate,
     Score,
     TrendRow,
 )
-from rec_portal.stats import HELD_BACK, SMALL_NUMBER, charts, enough, hold_more, percent
+from rec_portal.stats import HELD_BACK, SMALL_NUMBER, Guard, charts, enough, hold_more, percent
 
 SVG = "{http://www.w3.org/2000/svg}"
 

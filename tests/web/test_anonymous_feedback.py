@@ -257,7 +257,7 @@ def test_pools_are_per_term_so_four_and_four_in_two_terms_stay_held_back(login_a
 
 
 def test_the_term_report_counts_anonymous_answers_only_from_a_pool_of_8(app):
-    from rec_portal.attendance.reports import Term
+    from rec_portal.stats.terms import Term
     from rec_portal.reports.queries import feedback
 
     cid, bank, (sid,) = _setup(app, sessions=[datetime(2025, 10, 21, 10)])

@@ -11,13 +11,6 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from rec_portal.attendance.reports import (
-    Term,
-    parse_term,
-    percent,
-    recent_terms,
-    term_of,
-)
 from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,
@@ -25,6 +18,8 @@ from rec_portal.models import (
     Booking,
     CourseSession,
 )
+from rec_portal.stats import percent
+from rec_portal.stats.terms import Term, parse_term, recent_terms, term_of
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import case, func, select
 
-from rec_portal.attendance.reports import term_of
+from rec_portal.stats.terms import term_of
 from rec_portal.auth.passwords import verify_password
 from rec_portal.extensions import db
 from rec_portal.models import (

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from rec_portal.attendance.reports import term_of
+from rec_portal.stats.terms import term_of
 from rec_portal.extensions import db
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
@@ -124,7 +124,7 @@ def test_admins_choose_a_courses_theme_in_the_course_form(app, login_as, web):
 def test_the_public_pdf_is_rate_limited_and_made_only_for_the_terms_offered(app, client, monkeypatch):
     term, _ = _build(app)
     monkeypatch.setitem(app.config, "REC_LIMIT_PROSPECTUS_PDF", "2 per minute")
-    from rec_portal.attendance.reports import parse_term
+    from rec_portal.stats.terms import parse_term
 
     far = parse_term(f"{term.start.year + 5}-spring")
     response = client.get(f"/prospectus.pdf?term={far.key}")  # years ahead: the default term instead

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from rec_portal.attendance.reports import parse_term
+from rec_portal.stats.terms import parse_term
 from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,
