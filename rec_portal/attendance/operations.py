@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
-from rec_portal.bookings.operations import lock_session
+from rec_portal.models.courses import lock_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User

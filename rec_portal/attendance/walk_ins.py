@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rec_portal.bookings.operations import active_booking, confirmed_count, lock_session, same_course_bookings
+from rec_portal.bookings.operations import active_booking, confirmed_count, same_course_bookings
+from rec_portal.models.courses import lock_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Booking, User

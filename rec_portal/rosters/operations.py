@@ -40,6 +40,7 @@ from rec_portal.models.courses import (
     FACILITATOR_ROLE_LABELS,
     FACILITATOR_ROLES,
     SCHEDULED,
+    lock_session,
 )
 from rec_portal.models.rosters import (
     OFFER_ACCEPTED,
@@ -337,8 +338,6 @@ def _check(session: CourseSession, user: User, role: str, *, you: bool = False, 
 def _lock(session: CourseSession) -> CourseSession:
     """Hold the session row until the transaction ends, so two people filling the last
     place in a role at once cannot both succeed."""
-    from rec_portal.bookings.operations import lock_session
-
     return lock_session(session.id) or session
 
 
