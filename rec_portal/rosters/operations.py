@@ -21,7 +21,6 @@ from sqlalchemy.orm import joinedload, lazyload
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.facilitation.operations import BIO_MAX
 from rec_portal.models import (
     Course,
     CourseSession,
@@ -43,6 +42,7 @@ from rec_portal.models.courses import (
     lock_session,
 )
 from rec_portal.models.rosters import (
+    BIO_MAX,
     OFFER_ACCEPTED,
     OFFER_DECLINED,
     OFFER_PENDING,
