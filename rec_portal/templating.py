@@ -65,7 +65,7 @@ def add_error(form, field_name: str | None, message: str) -> None:
 
 
 def _term_label(starts_at) -> str:
-    from rec_portal.feedback_review.pools import session_term
+    from rec_portal.feedback.queries import session_term
 
     return session_term(starts_at).label if starts_at else ""
 

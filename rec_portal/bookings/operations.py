@@ -40,7 +40,7 @@ from sqlalchemy.orm import aliased
 
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, Booking, Course, CourseSession, SessionDate, User
+from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
 from rec_portal.models.attendance import ABSENT, PRESENT
 from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, WAITLISTED
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED

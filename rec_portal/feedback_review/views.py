@@ -14,7 +14,7 @@ from rec_portal.extensions import db
 from rec_portal.feedback_review import bp, charts
 from rec_portal.feedback_review import dashboard as figures
 from rec_portal.feedback_review.forms import DashboardFilterForm
-from rec_portal.feedback_review.pools import session_term
+from rec_portal.feedback.queries import session_term
 from rec_portal.htmx import render
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN, FACILITATOR

@@ -42,7 +42,7 @@ def test_the_dashboard_shows_a_pool_of_8_and_holds_back_a_smaller_one(visitor, l
         for _ in range(9):
             _respond(recent.id, {bank.rating: 1, bank.change: "Open pool words"}, anonymous=True)
         db.session.commit()
-        from rec_portal.feedback_review.pools import session_term
+        from rec_portal.feedback.queries import session_term
 
         recent_key = session_term(recent.starts_at).key
         course_id = course.id

@@ -102,7 +102,7 @@ def test_todays_uk_date_is_worked_out_only_in_timeutil():
 def test_a_uk_day_start_is_worked_out_only_in_timeutil():
     """``uk_to_utc(day, time(0))`` is ``uk_day_start(day)`` (academic terms aside: they
     wait to move to rec_portal/stats)."""
-    allowed = {PACKAGE / "timeutil.py", PACKAGE / "feedback_review" / "pools.py",
+    allowed = {PACKAGE / "timeutil.py", PACKAGE / "feedback" / "queries.py",
                PACKAGE / "reports" / "queries.py"}
     found = []
     for path, tree in _modules("rec_portal"):
