@@ -807,7 +807,7 @@ DEMO_BOOKINGS = [
 def closed_term(now: datetime) -> Term:
     """The last term whose anonymous feedback pools have closed at ``now``: the term has
     ended and feedback on a session in it can no longer be given (feedback/window.py; the
-    pools of feedback_review/pools.py close then). The term before this one once feedback
+    pools of feedback/queries.py close then). The term before this one once feedback
     has closed on it (``REC_FEEDBACK_OPEN_DAYS`` after it ended), else the one before that."""
     from rec_portal.feedback import window
 

@@ -32,14 +32,7 @@ from flask import Flask, flash, g, make_response, redirect, render_template, req
 from flask_login import current_user
 from sqlalchemy import delete, func, select
 from werkzeug.datastructures import MultiDict
-from wtforms.fields import (
-    BooleanField,
-    FileField,
-    HiddenField,
-    PasswordField,
-    StringField,
-    SubmitField,
-)
+from wtforms.fields import FileField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import Length
 
 from rec_portal.web.access import SIGNED_IN, declare

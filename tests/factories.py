@@ -315,7 +315,7 @@ def make_comments(course, texts, *, session=None, question=None, respondent=None
                   anonymous: bool = False) -> list:
     """One response per text, each answering ``question``: given with a name (``respondent``'s,
     or a new person's each) unless ``anonymous``. Anonymous comments can only be chosen for a
-    review through their pool (feedback_review/pools.py), never by id."""
+    review through their pool (feedback/queries.py), never by id."""
     from datetime import date
 
     from rec_portal.models.feedback import FeedbackAnswer, FeedbackResponse

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from rec_portal import audit
-from rec_portal.auth import sessions
+from rec_portal.auth.operations import disable_sign_in
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import ROLES, User, UserRole
@@ -69,8 +69,7 @@ def disable_account(admin: User, person: User) -> None:
         raise DomainError("This account is already disabled")
     if person.has_role(ADMIN) and _active_admin_count() <= 1:
         raise DomainError("There must always be at least one active admin")
-    person.active = False
-    sessions.end_all_sessions(person, sessions.ENDED_DISABLED)
+    disable_sign_in(person)
     audit.record(audit.ACCOUNT_DISABLED, actor=admin, subject=person)
 
 

@@ -1,81 +1,17 @@
-"""What a student sees about their own attendance: the status on My courses and the
-certificate of attendance. Read-only, in a fixed number of statements."""
+"""The certificate of attendance a student can download (their attendance status on My
+courses is bookings/queries.py's statuses_for). Read-only, in a fixed number of statements."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, RosterAssignment, SessionDate, User
 from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CONFIRMED
-from rec_portal.models.courses import COMPLETED
-
-ATTENDED, NOT_ATTENDED, NOT_RECORDED, WAITING = "attended", "not_attended", "not_recorded", "waiting"
-
-
-@dataclass(frozen=True)
-class AttendanceStatus:
-    """A booking's attendance, as its student sees it on My courses."""
-
-    state: str  # ATTENDED, NOT_ATTENDED, NOT_RECORDED or WAITING
-    present: int = 0  # dates marked present
-    dates: int = 1  # dates the session has
-
-    @property
-    def attended(self) -> bool:
-        return self.state == ATTENDED
-
-    @property
-    def label(self) -> str:
-        if self.state == ATTENDED:
-            return "Attended" if self.dates <= 1 else f"Attended {self.present} of {self.dates} dates"
-        return {
-            NOT_ATTENDED: "Not attended",
-            NOT_RECORDED: "Attendance not recorded yet",
-            WAITING: "You were on the waiting list",
-        }[self.state]
-
-
-def _marks(booking_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(dates marked present, dates marked at all) per booking, in one statement."""
-    if not booking_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            Attendance.booking_id,
-            func.sum(case((Attendance.status == PRESENT, 1), else_=0)),
-            func.count(Attendance.id),
-        )
-        .where(Attendance.booking_id.in_(booking_ids))
-        .group_by(Attendance.booking_id)
-    ).all()
-    return {booking_id: (int(present or 0), int(marked)) for booking_id, present, marked in rows}
-
-
-def statuses_for(bookings: list[Booking]) -> dict[int, AttendanceStatus]:
-    """The attendance status of each booking (by booking id): one statement, whatever
-    their number. The bookings' sessions and dates must already be loaded."""
-    marks = _marks([b.id for b in bookings if b.status == CONFIRMED])
-    result = {}
-    for booking in bookings:
-        dates = max(len(booking.session.dates), 1)
-        if booking.status != CONFIRMED:
-            result[booking.id] = AttendanceStatus(WAITING, dates=dates)
-            continue
-        present, marked = marks.get(booking.id, (0, 0))
-        if present:
-            state = ATTENDED
-        elif marked or booking.session.status == COMPLETED:
-            state = NOT_ATTENDED
-        else:
-            state = NOT_RECORDED
-        result[booking.id] = AttendanceStatus(state, present=present, dates=dates)
-    return result
-
 
 @dataclass
 class Certificate:

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
-from rec_portal.bookings.operations import lock_session
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.feedback.operations import invite_for_session
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
 from rec_portal.models.attendance import ATTENDANCE_STATUSES, PRESENT
 from rec_portal.models.bookings import CONFIRMED
-from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED
+from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED, lock_session
 from rec_portal.timeutil import format_uk, utcnow
 
 # Marks can be taken from this long before a date starts (people arriving early), never
@@ -94,8 +94,6 @@ def record_attendance(
         # Someone marked present after the session was completed (a register corrected,
         # a walk-in added later) is invited to give feedback now, with everyone else's
         # invitations, not only when they come to answer.
-        from rec_portal.feedback.operations import invite_for_session
-
         invite_for_session(session, now=now)
     return row
 
@@ -146,8 +144,6 @@ def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> 
     session.content_version = session.course.content_version
     db.session.flush()
     # Attendees and the facilitators on the roster are asked for their feedback.
-    from rec_portal.feedback.operations import invite_for_session
-
     invite_for_session(session, now=now)
     if session.individual:  # the individual workshop's request is completed with it
         from rec_portal.workshops.operations import session_completed

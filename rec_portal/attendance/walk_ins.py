@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rec_portal.bookings.operations import active_booking, confirmed_count, lock_session, same_course_bookings
+from rec_portal.bookings.operations import active_booking, confirmed_count, same_course_bookings
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Booking, User
 from rec_portal.models.accounts import STUDENT
 from rec_portal.models.bookings import ADMIN, CONFIRMED, WAITLISTED
-from rec_portal.models.courses import CANCELLED, COMPLETED
+from rec_portal.models.courses import CANCELLED, COMPLETED, lock_session
 from rec_portal.timeutil import format_uk, utcnow
 
 

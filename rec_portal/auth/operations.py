@@ -16,9 +16,9 @@ from rec_portal.auth import sessions
 from rec_portal.auth.passwords import hash_password, needs_rehash, verify_password
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import PasswordResetToken, PendingSignup, User, UserRole
+from rec_portal.models import PasswordResetToken, PendingSignup, StudentProfile, User, UserRole
 from rec_portal.models.accounts import STUDENT
-from rec_portal.models.students import PROFILE_FIELDS
+from rec_portal.models.students import PROFILE_FIELDS, STAFF
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.timeutil import utcnow
 
@@ -62,8 +62,6 @@ def register_user(
     )
     user.roles.append(UserRole(role=STUDENT))
     _flush_new_email(user, TAKEN_MESSAGE)
-    from rec_portal.account.operations import update_profile
-
     update_profile(user, record=False, **(profile or {}))
     audit.record(audit.REGISTERED, actor=user, subject=user)
     return user
@@ -409,3 +407,49 @@ def reset_password(token: str, new_password: str) -> User:
     sessions.end_all_sessions(user, sessions.ENDED_PASSWORD)
     audit.record(audit.PASSWORD_RESET, subject=user)
     return user
+
+
+# --- Enrolment details ------------------------------------------------------------------------
+
+
+FIELD_NAMES = {
+    "pronouns": "pronouns", "relationship_to_services": "relationship to services",
+    "team": "team", "referral_source": "how they heard about the REC",
+    "referral_detail": "who referred them", "phone": "phone number",
+    "contact_preference": "contact preference", "access_needs": "support needs",
+}
+
+
+def update_profile(user: User, *, record: bool = True, **fields) -> list[str]:
+    """Save enrolment details (only the names in PROFILE_FIELDS): at registration and from
+    /my/account (account/operations.py). Returns what changed, by
+    name; the audit row lists the names, never the values."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    profile = user.profile
+    if profile is None:
+        profile = StudentProfile(user=user)
+        db.session.add(profile)
+    values = {name: (value or "").strip() for name, value in fields.items()}
+    if "relationship_to_services" in values and values["relationship_to_services"] != STAFF:
+        values["team"] = ""  # a team only means something for staff
+    if values.get("contact_preference") == "":
+        values["contact_preference"] = "email"
+    changed = [name for name, value in values.items() if getattr(profile, name, None) != value]
+    for name, value in values.items():
+        setattr(profile, name, value)
+    db.session.flush()
+    if changed and record:
+        audit.record(
+            audit.ENROLMENT_CHANGED, actor=user, subject=user,
+            detail=", ".join(FIELD_NAMES[name] for name in changed),
+        )
+    return changed
+
+
+def disable_sign_in(person: User) -> None:
+    """An admin disables an account: it cannot sign in, and every device signed in as it
+    is signed out at once (admin/operations.py records who did it)."""
+    person.active = False
+    sessions.end_all_sessions(person, sessions.ENDED_DISABLED)

@@ -40,11 +40,11 @@ from sqlalchemy.orm import aliased
 
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, Booking, Course, CourseSession, SessionDate, User
+from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
 from rec_portal.models.attendance import ABSENT, PRESENT
 from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, WAITLISTED
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
-from rec_portal.models.courses import SCHEDULED
+from rec_portal.models.courses import SCHEDULED, lock_session
 from rec_portal.timeutil import format_uk, utcnow
 
 
@@ -101,24 +101,6 @@ class BookingResult:
     @property
     def released(self) -> list[Booking]:
         return self.places_given_up + self.lists_left
-
-
-def lock_session(session_id: int) -> CourseSession | None:
-    """Load the session row and hold its lock (and its course's) until the transaction
-    ends. The course row is locked first, always in that order: one person's places on
-    different dates of a course change one at a time (one place per person per course)."""
-    db.session.execute(
-        select(Course.id)
-        .where(Course.id == select(CourseSession.course_id).where(CourseSession.id == session_id)
-               .scalar_subquery())
-        .with_for_update()
-    )
-    return db.session.execute(
-        select(CourseSession)
-        .where(CourseSession.id == session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
 
 
 def confirmed_count(session_id: int) -> int:

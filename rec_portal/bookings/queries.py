@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession
+from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CANCELLED, CONFIRMED, WAITLISTED
 from rec_portal.models.courses import COMPLETED, SCHEDULED
 from rec_portal.timeutil import utcnow
@@ -18,7 +19,7 @@ from rec_portal.timeutil import utcnow
 class MyBooking:
     booking: Booking
     position: int | None  # place in the waiting list, or None
-    attendance: object | None = None  # past sessions: attendance.certificates.AttendanceStatus
+    attendance: object | None = None  # past sessions: AttendanceStatus
     feedback: str | None = None  # sessions done: feedback.operations state (open, answered ...)
     # Waiting lists: the place held on another date of the same course (so never promoted
     # here), and whether a place is free here that they could swap to.
@@ -114,6 +115,71 @@ def places_left_for(session_ids: list[int]) -> dict[int, int]:
     return {sid: max(left, 0) for sid, left in rows}
 
 
+# --- A student's attendance, as they see it on My courses ----------------------------------
+
+ATTENDED, NOT_ATTENDED, NOT_RECORDED, WAITING = "attended", "not_attended", "not_recorded", "waiting"
+
+
+@dataclass(frozen=True)
+class AttendanceStatus:
+    """A booking's attendance, as its student sees it on My courses."""
+
+    state: str  # ATTENDED, NOT_ATTENDED, NOT_RECORDED or WAITING
+    present: int = 0  # dates marked present
+    dates: int = 1  # dates the session has
+
+    @property
+    def attended(self) -> bool:
+        return self.state == ATTENDED
+
+    @property
+    def label(self) -> str:
+        if self.state == ATTENDED:
+            return "Attended" if self.dates <= 1 else f"Attended {self.present} of {self.dates} dates"
+        return {
+            NOT_ATTENDED: "Not attended",
+            NOT_RECORDED: "Attendance not recorded yet",
+            WAITING: "You were on the waiting list",
+        }[self.state]
+
+
+def _marks(booking_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(dates marked present, dates marked at all) per booking, in one statement."""
+    if not booking_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Attendance.booking_id,
+            func.sum(case((Attendance.status == PRESENT, 1), else_=0)),
+            func.count(Attendance.id),
+        )
+        .where(Attendance.booking_id.in_(booking_ids))
+        .group_by(Attendance.booking_id)
+    ).all()
+    return {booking_id: (int(present or 0), int(marked)) for booking_id, present, marked in rows}
+
+
+def statuses_for(bookings: list[Booking]) -> dict[int, AttendanceStatus]:
+    """The attendance status of each booking (by booking id): one statement, whatever
+    their number. The bookings' sessions and dates must already be loaded."""
+    marks = _marks([b.id for b in bookings if b.status == CONFIRMED])
+    result = {}
+    for booking in bookings:
+        dates = max(len(booking.session.dates), 1)
+        if booking.status != CONFIRMED:
+            result[booking.id] = AttendanceStatus(WAITING, dates=dates)
+            continue
+        present, marked = marks.get(booking.id, (0, 0))
+        if present:
+            state = ATTENDED
+        elif marked or booking.session.status == COMPLETED:
+            state = NOT_ATTENDED
+        else:
+            state = NOT_RECORDED
+        result[booking.id] = AttendanceStatus(state, present=present, dates=dates)
+    return result
+
+
 def my_courses(student_id: int):
     """Upcoming places, waiting lists and past sessions for /my/courses."""
     now = utcnow()
@@ -128,7 +194,6 @@ def my_courses(student_id: int):
     # Attended or not (one more statement, whatever the number of past sessions), and
     # whether feedback is waiting or given (one more). A session completed on its last day
     # (the register was taken) is done even before its end time.
-    from rec_portal.attendance.certificates import statuses_for
     from rec_portal.feedback.operations import student_feedback_states
 
     done = past + [m for m in upcoming if m.booking.session.status == COMPLETED]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from math import ceil
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import raiseload
@@ -33,7 +32,6 @@ MONTHS_OFFERED = 6
 MAX_SEARCH_WORDS = 8
 
 # Booking window, as the course page describes it.
-BOOKING_OPEN, BOOKING_NOT_YET_OPEN, BOOKING_CLOSED = "open", "not_yet_open", "closed"
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ class CatalogueEntry:
 class UpcomingSession:
     session: CourseSession
     places_left: int
-    booking: str  # BOOKING_OPEN, BOOKING_NOT_YET_OPEN or BOOKING_CLOSED
+    booking: str  # models.courses BOOKING_OPEN, BOOKING_NOT_YET_OPEN or BOOKING_CLOSED
 
 
 def month_choices(now: datetime | None = None) -> list[tuple[str, str]]:
@@ -206,14 +204,6 @@ def published_course(slug: str) -> Course | None:
     ).scalar_one_or_none()
 
 
-def booking_window(session: CourseSession, now: datetime) -> str:
-    if session.booking_opens_at and now < session.booking_opens_at:
-        return BOOKING_NOT_YET_OPEN
-    if session.booking_closes_at and now >= session.booking_closes_at:
-        return BOOKING_CLOSED
-    return BOOKING_OPEN
-
-
 def upcoming_sessions(course: Course, now: datetime | None = None) -> list[UpcomingSession]:
     """The course's upcoming sessions in date order, with places left (their dates come
     with them: one more statement, whatever their number)."""
@@ -229,7 +219,7 @@ def upcoming_sessions(course: Course, now: datetime | None = None) -> list[Upcom
         UpcomingSession(
             session=session,
             places_left=max(session.capacity - taken_count, 0),
-            booking=booking_window(session, now),
+            booking=session.booking_state(now),
         )
         for session, taken_count in rows
     ]

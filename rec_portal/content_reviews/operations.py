@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.feedback_review.pools import pooled_answer_ids
+from rec_portal.feedback.queries import pooled_answer_ids
 from rec_portal.ids import parse_id
 from rec_portal.models import Course, CourseSession, User
 from rec_portal.models.courses import SCHEDULED
@@ -186,7 +186,7 @@ def consider(review: ContentReview | None, course: Course, answer_ids, question_
     review dated today. Refused when nothing selected can be added or kept.
 
     Comments given with a name are chosen by id; anonymous ones only by their pool
-    reference (``pooled_refs``, see feedback_review/pools.py) and only from a pool that is
+    reference (``pooled_refs``, see feedback/queries.py) and only from a pool that is
     shown: an anonymous answer's id is never taken, or it could be matched to its words."""
     answer_ids, question_ids = _ids(answer_ids), _ids(question_ids)
     refs = list(dict.fromkeys(v for v in (pooled_refs or []) if isinstance(v, str) and v.strip()))

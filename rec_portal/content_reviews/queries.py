@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
 from rec_portal.extensions import db
-from rec_portal.feedback_review.pools import counted
+from rec_portal.feedback.queries import counted
 from rec_portal.models import CourseSession
 from rec_portal.models.feedback import (
     REVIEW_COMPLETED,
@@ -70,7 +70,7 @@ def review_with_feedback(review_id: int) -> ContentReview | None:
 def answer_counts(course_id: int, question_ids: list[int]) -> dict[int, int]:
     """How many answers each question has had about this course: those given with a name,
     and anonymous ones only in the pools shown (closed, 8 or more in a term: see
-    feedback_review/pools.py :func:`counted`), so the count never tells how many answered
+    feedback/queries.py :func:`counted`), so the count never tells how many answered
     anonymously in a term whose pool is open or held back (two statements)."""
     if not question_ids:
         return {}

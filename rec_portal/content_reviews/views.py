@@ -4,7 +4,6 @@ commit once, then redirect (or, for htmx, return the actions partial)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from rec_portal.web.guards import current_person, get_course_or_404, get_review_or_404
@@ -25,7 +24,7 @@ from rec_portal.content_reviews.forms import (
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.web.htmx import is_htmx
-from rec_portal.ids import MAX_ID, parse_id
+from rec_portal.ids import parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.feedback import (

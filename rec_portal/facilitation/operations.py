@@ -12,10 +12,9 @@ from sqlalchemy import select
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import FacilitatorProfile, RosterOffer, Unavailability, User
-from rec_portal.models.rosters import OFFER_PENDING, OFFER_WITHDRAWN
+from rec_portal.models.rosters import BIO_MAX, OFFER_PENDING, OFFER_WITHDRAWN
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 
-BIO_MAX = 1000  # the same for the facilitator and for an admin (rosters/forms.py)
 NOTE_MAX = 200
 DAYS_OFF_AHEAD_YEARS = 2
 

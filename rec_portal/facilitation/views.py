@@ -8,7 +8,6 @@ else gets "not found"."""
 from __future__ import annotations
 
 import re
-from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,9 +18,9 @@ from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.attendance import operations as attendance
 from rec_portal.attendance import queries as attendance_queries
-from rec_portal.web.access import deny, owner_only, role_required
+from rec_portal.web.access import owner_only, role_required
 from rec_portal.errors import DomainError
-from rec_portal.extensions import db, login_manager
+from rec_portal.extensions import db
 from rec_portal.facilitation import bp, operations, queries
 from rec_portal.facilitation.forms import (
     BioForm,
@@ -36,7 +35,6 @@ from rec_portal.models import (
     CourseSession,
     FacilitatorProfile,
     RosterOffer,
-    SessionDate,
     Unavailability,
 )
 from rec_portal.models.accounts import ADMIN, FACILITATOR

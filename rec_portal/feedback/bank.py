@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.feedback.queries import counted
 from rec_portal.ids import parse_id
 from rec_portal.models import Course, CourseSession
 from rec_portal.models.courses import ARCHIVED
@@ -110,11 +111,9 @@ class Bank:
 
 def answer_counts() -> dict[int, int]:
     """How many answers each question has, as staff may see them: answers given with a
-    name, and anonymous ones only in shown pools (feedback_review/pools.py), so that the
+    name, and anonymous ones only in shown pools (feedback/queries.py), so that the
     count minus the named answers never tells how many answered anonymously, nor when.
     Two statements."""
-    from rec_portal.feedback_review.pools import counted
-
     return dict(
         db.session.execute(
             select(FeedbackAnswer.question_id, func.count())
@@ -128,8 +127,6 @@ def answer_counts() -> dict[int, int]:
 
 def shown_answer_count(question: FeedbackQuestion) -> int:
     """:func:`answer_counts` for one question (what pages show)."""
-    from rec_portal.feedback_review.pools import counted
-
     return db.session.execute(
         select(func.count())
         .select_from(FeedbackAnswer)

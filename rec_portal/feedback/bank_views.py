@@ -5,7 +5,6 @@ reordered list)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from rec_portal.web.guards import current_person, get_question_or_404
 from rec_portal.drafts import keeps_typing, owner_may

@@ -35,7 +35,7 @@ from rec_portal.models import (
 )
 from rec_portal.models.attendance import PRESENT
 from rec_portal.models.bookings import CONFIRMED
-from rec_portal.models.courses import COMPLETED
+from rec_portal.models.courses import COMPLETED, lock_session
 from rec_portal.models.feedback import (
     ANSWER_TEXT_MAX,
     CHOICES,
@@ -338,8 +338,6 @@ def sessions_needing_invitations(now: datetime | None = None) -> list[CourseSess
 
 def invite_all(now: datetime | None = None) -> tuple[int, int]:
     """``rec feedback-invitations``: (invitations made, sessions). Safe to repeat."""
-    from rec_portal.bookings.operations import lock_session
-
     made = sessions = 0
     for session in sessions_needing_invitations(now):
         lock_session(session.id)

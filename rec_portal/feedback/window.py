@@ -2,7 +2,7 @@
 the UK day ``REC_FEEDBACK_OPEN_DAYS`` (42) days after its last date.
 
 The closing time is what lets anonymous answers be shown without being dated: a pool of
-anonymous answers (a course in a term, feedback_review/pools.py) is shown only once every
+anonymous answers (a course in a term, feedback/queries.py) is shown only once every
 session in it has closed, so nothing can be added to it any more and what staff see never
 changes. The same window applies to students' feedback and facilitators' reflections.
 """

@@ -46,7 +46,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 
@@ -61,70 +60,31 @@ from rec_portal.models.feedback import (
     RATING,
     REVIEW_COMPLETED,
     SCORED_KINDS,
-    YES_NO,
     ContentReview,
     FeedbackAnswer,
     FeedbackInvitation,
     FeedbackQuestion,
     FeedbackResponse,
 )
-from rec_portal.feedback_review.pools import (
+from rec_portal.feedback.queries import (
     RATE_HELD,
+    SUPPRESSED,
     Pool,
+    Score,
     counted,
     course_pools,
     pool_states,
     rate_allowed,
     term_states,
 )
-from rec_portal.stats import FEWER, HELD_BACK, SMALL_NUMBER, Guard, as_percent, average, enough, hold_more, percent
+from rec_portal.stats import FEWER, HELD_BACK, Guard, as_percent, average, enough, hold_more, percent
 from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import uk_day_start
 
 COMMENTS_PER_PAGE = 50
-SUPPRESSED = f"fewer than {SMALL_NUMBER} responses"  # a whole-course figure from 1 to 7 responses
 
 
 # --- Figures ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Score:
-    """The average answer to one scored question over a set of answers."""
-
-    kind: str
-    answers: int  # how many answers (one per response)
-    total: int  # the sum of their values (yes = 1, no = 0)
-    allowed: bool = True  # False: held back by rule 2 or 3 (see the module's docstring)
-    held_text: str = SUPPRESSED  # the words shown instead
-
-    @property
-    def shown(self) -> bool:
-        return self.allowed and enough(self.answers)
-
-    @property
-    def mean(self) -> Decimal | None:
-        """Rating and agreement: the mean to one decimal place (None if held back)."""
-        if not self.shown or self.kind == YES_NO:
-            return None
-        return average(self.total, self.answers)
-
-    @property
-    def yes_percent(self) -> int | None:
-        if not self.shown or self.kind != YES_NO:
-            return None
-        return percent(self.total, self.answers)
-
-    @property
-    def text(self) -> str:
-        """'4.2', '75% yes', or the held-back words ('fewer than 8 responses', 'not shown')."""
-        if not self.answers:
-            return "No answers"
-        if not self.shown:
-            return self.held_text
-        if self.kind == YES_NO:
-            return f"{as_percent(self.yes_percent)} yes"
-        return str(self.mean)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rec_portal.extensions import db
@@ -47,6 +47,9 @@ NO_THEME_LABEL = "Other courses"
 
 SCHEDULED, CANCELLED, COMPLETED = "scheduled", "cancelled", "completed"
 SESSION_STATUSES = (SCHEDULED, CANCELLED, COMPLETED)
+
+# Whether a session can be booked now (CourseSession.booking_state).
+BOOKING_OPEN, BOOKING_NOT_YET_OPEN, BOOKING_CLOSED = "open", "not_yet_open", "closed"
 
 
 class Course(db.Model):
@@ -146,6 +149,15 @@ class CourseSession(db.Model):
     @property
     def delivered_version(self) -> int:
         return self.content_version or self.course.content_version
+
+    def booking_state(self, now: datetime) -> str:
+        """BOOKING_NOT_YET_OPEN before booking opens, BOOKING_CLOSED once it has closed,
+        else BOOKING_OPEN (the catalogue and a learning plan's next dates)."""
+        if self.booking_opens_at and now < self.booking_opens_at:
+            return BOOKING_NOT_YET_OPEN
+        if self.booking_closes_at and now >= self.booking_closes_at:
+            return BOOKING_CLOSED
+        return BOOKING_OPEN
     dates: Mapped[list[SessionDate]] = relationship(
         back_populates="session", cascade="all, delete-orphan", lazy="selectin",
         order_by="SessionDate.starts_at",
@@ -169,3 +181,22 @@ class SessionDate(db.Model):
 
 
 Index("ix_course_sessions_course_id_starts_at", CourseSession.course_id, CourseSession.starts_at)
+
+
+def lock_session(session_id: int) -> CourseSession | None:
+    """Load the session row and hold its lock (and its course's) until the transaction
+    ends. The course row is locked first, always in that order: one person's places on
+    different dates of a course change one at a time (one place per person per course).
+    Every feature that changes a session or who holds a place on it takes this lock."""
+    db.session.execute(
+        select(Course.id)
+        .where(Course.id == select(CourseSession.course_id).where(CourseSession.id == session_id)
+               .scalar_subquery())
+        .with_for_update()
+    )
+    return db.session.execute(
+        select(CourseSession)
+        .where(CourseSession.id == session_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()

@@ -27,6 +27,9 @@ from rec_portal.timeutil import utcnow
 # Roles that make a roster "peer-led" for co-delivery fidelity.
 PEER_ROLES = ("peer_specialist", "carer_peer")
 
+# The longest bio, whoever writes it: the facilitator (facilitation/) or an admin (rosters/).
+BIO_MAX = 1000
+
 
 class FacilitatorProfile(db.Model):
     """Made by an admin from an existing account; the facilitator edits their own bio."""

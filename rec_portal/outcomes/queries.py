@@ -32,7 +32,7 @@ from rec_portal.models.outcomes import (
     OutcomeQuarterFigure,
 )
 from rec_portal.outcomes import suppression as s
-from rec_portal.stats import FEWER, HELD_BACK, as_percent, charts, percent
+from rec_portal.stats import HELD_BACK, as_percent, charts, percent
 from rec_portal.timeutil import format_uk, to_uk, uk_day_start
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -10,7 +10,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from rec_portal.bookings.queries import places_left_for
-from rec_portal.catalogue.queries import booking_window
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession, User
 from rec_portal.models.bookings import CANCELLED
@@ -25,7 +24,7 @@ NEXT_DATES = 3  # how many upcoming dates to show for each course of interest
 class NextDate:
     session: CourseSession
     places_left: int
-    booking: str  # catalogue.queries.BOOKING_OPEN / BOOKING_NOT_YET_OPEN
+    booking: str  # models.courses.BOOKING_OPEN / BOOKING_NOT_YET_OPEN (CourseSession.booking_state)
 
 
 @dataclass
@@ -109,7 +108,7 @@ def next_dates(course_ids: list[int], now: datetime, per_course: int = NEXT_DATE
     result: dict[int, list[NextDate]] = {}
     for session in sessions:
         result.setdefault(session.course_id, []).append(
-            NextDate(session, places.get(session.id, 0), booking_window(session, now))
+            NextDate(session, places.get(session.id, 0), session.booking_state(now))
         )
     return result
 

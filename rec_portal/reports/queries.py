@@ -338,7 +338,7 @@ class FeedbackRow:
     rating_total: int
     outside: int  # the course's named responses on completed sessions outside the term
     # Anonymous responses are counted (and their ratings averaged) only when the course's
-    # pool for the term is shown: closed, with 8 or more (feedback_review/pools.py). While
+    # pool for the term is shown: closed, with 8 or more (feedback/queries.py). While
     # it is open, or closed with 1 to 7, the response rate is held back too, or it would
     # tell how many answered anonymously (and, while open, when).
     anonymous_held: bool = False
@@ -381,7 +381,7 @@ def feedback(term: Term) -> list[FeedbackRow]:
     rating questions (1 poor to 5 excellent). Anonymous responses and ratings count only
     when the course's anonymous pool for the term is shown (closed, 8 or more). Two
     statements."""
-    from rec_portal.feedback_review.pools import pool_states
+    from rec_portal.feedback.queries import pool_states
 
     states = pool_states()
     first, last = term_bounds(term)

@@ -18,8 +18,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from rec_portal.facilitation.operations import BIO_MAX
 from rec_portal.models.courses import FACILITATOR_ROLE_LABELS, FACILITATOR_ROLES
+from rec_portal.models.rosters import BIO_MAX
 
 
 def _strip(value):

@@ -21,7 +21,6 @@ from sqlalchemy.orm import joinedload, lazyload
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.facilitation.operations import BIO_MAX
 from rec_portal.models import (
     Course,
     CourseSession,
@@ -40,8 +39,10 @@ from rec_portal.models.courses import (
     FACILITATOR_ROLE_LABELS,
     FACILITATOR_ROLES,
     SCHEDULED,
+    lock_session,
 )
 from rec_portal.models.rosters import (
+    BIO_MAX,
     OFFER_ACCEPTED,
     OFFER_DECLINED,
     OFFER_PENDING,
@@ -337,8 +338,6 @@ def _check(session: CourseSession, user: User, role: str, *, you: bool = False, 
 def _lock(session: CourseSession) -> CourseSession:
     """Hold the session row until the transaction ends, so two people filling the last
     place in a role at once cannot both succeed."""
-    from rec_portal.bookings.operations import lock_session
-
     return lock_session(session.id) or session
 
 

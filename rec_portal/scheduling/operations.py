@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from rec_portal.bookings.operations import (
     change_capacity,
-    lock_session,
     register_taken,
     serve_other_waiting_lists,
 )
@@ -36,6 +35,7 @@ from rec_portal.models.courses import (
     FACILITATOR_ROLES,
     PUBLISHED,
     SCHEDULED,
+    lock_session,
 )
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.rosters.operations import notify_roster_of_change

@@ -8,7 +8,6 @@ close, reopen, arrange, roster)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from rec_portal.web.guards import current_person, get_workshop_request_or_404
 from rec_portal import audit

@@ -310,7 +310,7 @@ def _clock(monkeypatch, moment: datetime) -> None:
     (``raising=False``: the same test runs on code without a feedback window)."""
     import importlib
 
-    for name in ("rec_portal.feedback.window", "rec_portal.feedback_review.pools"):
+    for name in ("rec_portal.feedback.window", "rec_portal.feedback.queries"):
         try:
             module = importlib.import_module(name)
         except ImportError:

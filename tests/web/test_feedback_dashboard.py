@@ -38,7 +38,7 @@ def feedback_closed(monkeypatch):
     closed and the response rate (which counts anonymous answers) may be shown. (Issue 13:
     while a pool is open, nothing that includes anonymous answers is shown.)"""
     later = utcnow() + timedelta(days=365)
-    monkeypatch.setattr("rec_portal.feedback_review.pools.utcnow", lambda: later)
+    monkeypatch.setattr("rec_portal.feedback.queries.utcnow", lambda: later)
     return later
 
 

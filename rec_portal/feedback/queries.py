@@ -36,23 +36,25 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from rec_portal.extensions import db
-from rec_portal.models import CourseSession
 from rec_portal.feedback import window
+from rec_portal.models import CourseSession
 from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.models.feedback import (
     CHOICES,
     FOR_STUDENTS,
     FREE_TEXT,
     SCORED_KINDS,
+    YES_NO,
     FeedbackAnswer,
     FeedbackQuestion,
     FeedbackResponse,
 )
-from rec_portal.stats import SMALL_NUMBER, enough
+from rec_portal.stats import SMALL_NUMBER, as_percent, average, enough, percent
 from rec_portal.stats.terms import Term, parse_term, session_term, term_bounds
 from rec_portal.timeutil import format_uk, to_uk, utcnow
 
@@ -60,6 +62,7 @@ HELD_UNTIL_MORE = (
     f"Anonymous answers are held back until at least {SMALL_NUMBER} people have answered "
     "anonymously about this course in the term, so that nobody can work out who wrote them."
 )
+SUPPRESSED = f"fewer than {SMALL_NUMBER} responses"  # a whole-course figure from 1 to 7 responses
 RATE_HELD = "not shown, as it would tell how many people answered anonymously"
 
 
@@ -213,6 +216,45 @@ class PooledComment:
     text: str
 
 
+@dataclass(frozen=True)
+class Score:
+    """The average answer to one scored question over a set of answers."""
+
+    kind: str
+    answers: int  # how many answers (one per response)
+    total: int  # the sum of their values (yes = 1, no = 0)
+    allowed: bool = True  # False: held back by rule 2 or 3 (see the module's docstring)
+    held_text: str = SUPPRESSED  # the words shown instead
+
+    @property
+    def shown(self) -> bool:
+        return self.allowed and enough(self.answers)
+
+    @property
+    def mean(self) -> Decimal | None:
+        """Rating and agreement: the mean to one decimal place (None if held back)."""
+        if not self.shown or self.kind == YES_NO:
+            return None
+        return average(self.total, self.answers)
+
+    @property
+    def yes_percent(self) -> int | None:
+        if not self.shown or self.kind != YES_NO:
+            return None
+        return percent(self.total, self.answers)
+
+    @property
+    def text(self) -> str:
+        """'4.2', '75% yes', or the held-back words ('fewer than 8 responses', 'not shown')."""
+        if not self.answers:
+            return "No answers"
+        if not self.shown:
+            return self.held_text
+        if self.kind == YES_NO:
+            return f"{as_percent(self.yes_percent)} yes"
+        return str(self.mean)
+
+
 @dataclass
 class PooledScore:
     """The anonymous answers to one scored question in a pool."""
@@ -230,8 +272,6 @@ class PooledScore:
 
     @property
     def text(self) -> str:
-        from rec_portal.feedback_review.dashboard import Score  # the one way figures are worded
-
         total = sum(v * n for v, n in self.counts.items())
         return Score(self.question.kind, self.answers, total).text
 
