@@ -7,27 +7,17 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from rec_portal import audit
 from rec_portal.auth.passwords import hash_password, password_problem
-from rec_portal.demo import (
-    DEMO_ACCOUNTS,
-    DEMO_PASSWORD,
-    DEMO_STUDENTS,
-    load_demo_data,
-    student_email,
-)
+from rec_portal.demo import database_is_empty, load_demo_data, login_lines
 from rec_portal.extensions import db
 from rec_portal.models import User, UserRole
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.timeutil import utcnow
 
 rec_cli = AppGroup("rec", help="Recovery Education Centre portal commands.")
-
-
-def _user_count() -> int:
-    return db.session.execute(select(func.count()).select_from(User)).scalar_one()
 
 
 @rec_cli.command("demo-data")
@@ -39,7 +29,7 @@ def demo_data(if_empty: bool) -> None:
     if current_app.config["REC_ENV"] == "production":
         click.echo("Refusing to load demo data: REC_ENV is production.", err=True)
         sys.exit(1)
-    if if_empty and _user_count() > 0:
+    if if_empty and not database_is_empty():
         click.echo("The database already has accounts; demo data not loaded.")
         return
     report = load_demo_data()
@@ -47,19 +37,11 @@ def demo_data(if_empty: bool) -> None:
     click.echo(report.summary())
 
 
-def print_demo_logins() -> None:
-    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for email, _name, _pref, roles in DEMO_ACCOUNTS:
-        click.echo(f"  {email:<26} {', '.join(roles)}")
-    click.echo(
-        f"  and {len(DEMO_STUDENTS)} more students, such as {student_email(DEMO_STUDENTS[0][0])}"
-    )
-
-
 @rec_cli.command("demo-logins")
 def demo_logins() -> None:
     """Print the demo sign-in details."""
-    print_demo_logins()
+    for line in login_lines():
+        click.echo(line)
 
 
 @rec_cli.command("create-admin")

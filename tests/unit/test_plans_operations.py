@@ -182,7 +182,7 @@ def test_a_review_needs_a_date_and_notes_and_a_sensible_next_date(app_ctx):
 
 
 def test_demo_data_loads_once(app_ctx):
-    from rec_portal.plans.demo import load_demo
+    from rec_portal.demo import plans as plans_demo
 
     jo = factories.make_user(email="student@example.org", full_name="Jo Williams")
     admin = factories.make_user(email="admin@example.org", roles=("admin", "student"))
@@ -193,9 +193,9 @@ def test_demo_data_loads_once(app_ctx):
         "a-draft": factories.make_course(title="Draft", slug="a-draft", status="draft"),
     }
     users = {u.email: u for u in (jo, admin, aisha)}
-    added = load_demo(users, courses)
+    added = plans_demo.load(users, courses)
     assert added > 0
-    assert load_demo(users, courses) == 0
+    assert plans_demo.load(users, courses) == 0
     jo_goals = goals(jo.id)
     assert len(jo_goals) == 3 and {g.status for g in jo_goals} >= {"achieved", "in_progress"}
     assert all(g.step_list and g.target_date for g in jo_goals)

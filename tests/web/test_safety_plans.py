@@ -29,7 +29,7 @@ from rec_portal.models import (
 )
 from rec_portal.models.safety import SECTIONS
 from rec_portal.safety_plans import operations
-from rec_portal.safety_plans.demo import load_demo
+from rec_portal.demo import safety_plans as safety_plans_demo
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
@@ -684,7 +684,7 @@ def test_demo_gives_jo_a_plan_once(app_ctx):
     for name in ("Samaritans", "Victim Support Supportline", "Shelter helpline"):
         db.session.add(SupportService(name=name, phone="116 123"))
     db.session.flush()
-    assert load_demo({"student@example.org": jo}, {}) == 5
+    assert safety_plans_demo.load({"student@example.org": jo}, {}) == 5
     plan = db.session.get(SafetyPlan, jo.id)
     assert all(getattr(plan, name) for name in SECTIONS)
     people = db.session.execute(select(TrustedPerson)).scalars().all()
@@ -693,13 +693,13 @@ def test_demo_gives_jo_a_plan_once(app_ctx):
         select(SupportService.name).join(SafetyPlanService, SafetyPlanService.service_id == SupportService.id)
     ).scalars().all()
     assert sorted(chosen) == ["Samaritans", "Victim Support Supportline"]
-    assert load_demo({"student@example.org": jo}, {}) == 0
-    assert load_demo({}, {}) == 0
+    assert safety_plans_demo.load({"student@example.org": jo}, {}) == 0
+    assert safety_plans_demo.load({}, {}) == 0
 
 
 def test_demo_without_a_support_guide_skips_the_services(app_ctx):
     jo = factories.make_user(email="student@example.org")
-    assert load_demo({"student@example.org": jo}, {}) == 3
+    assert safety_plans_demo.load({"student@example.org": jo}, {}) == 3
     assert db.session.execute(select(SafetyPlanService)).first() is None
 
 

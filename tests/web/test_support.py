@@ -16,7 +16,7 @@ from rec_portal.models import (
     SupportService,
     SupportServiceNeed,
 )
-from rec_portal.support.demo import load_demo
+from rec_portal.demo import support as support_demo
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import count_statements, csrf_from
@@ -526,10 +526,10 @@ def test_audit_rows_hold_ids_never_the_entry_text(app, client, web, login_as):
 # --- demo data --------------------------------------------------------------------------
 
 def test_demo_data_is_idempotent_and_the_examples_are_clearly_made_up(app, app_ctx):
-    added = load_demo({}, {})
+    added = support_demo.load({}, {})
     db.session.commit()
     assert added >= 14
-    assert load_demo({}, {}) == 0
+    assert support_demo.load({}, {}) == 0
     services = list(db.session.execute(select(SupportService)).scalars())
     assert len(services) == added
     names = {s.name for s in services}

@@ -1,4 +1,4 @@
-"""Demo data for this feature (called from rec_portal/demo.py). Idempotent: adds only
+"""Demo data for the support guide (loaded by rec_portal/demo/__init__.py). Idempotent: adds only
 what is missing (matched by name). Flushes; the caller commits.
 
 The national services are real, with their well-known public contact details; each
@@ -226,7 +226,7 @@ SERVICES: list[dict] = [
 ]
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     """Returns how many rows it added. `users` maps email -> User for every demo account;
     `courses` maps slug -> Course for every demo course."""
     have = set(db.session.execute(select(func.lower(SupportService.name))).scalars())

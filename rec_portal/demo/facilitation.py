@@ -1,4 +1,4 @@
-"""Demo data for this feature (called from rec_portal/demo.py). Idempotent: adds only
+"""Demo data for facilitation (loaded by rec_portal/demo/__init__.py). Idempotent: adds only
 what is missing. Flushes; the caller commits.
 
 The demo facilitator (Sam) gets a couple of days they cannot work, on days without a
@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from rec_portal.demo.people import DEMO_FACILITATOR
 from rec_portal.extensions import db
 from rec_portal.facilitation.queries import rostered_days
 from rec_portal.models import FacilitatorProfile, Unavailability
 from rec_portal.timeutil import uk_today
 
-DEMO_FACILITATOR = "facilitator@example.org"
 DEMO_BIO = (
     "Sam came to the Recovery Education Centre as a student and has been a peer trainer for "
     "four years. Sam co-delivers Staying Safe and enjoys helping people feel more confident."
@@ -25,7 +25,7 @@ DEMO_BIO = (
 DAYS_OFF = ((24, "Annual leave"), (45, "Training day"))
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     """Returns how many rows it added. `users` maps email -> User for every demo account;
     `courses` maps slug -> Course for every demo course."""
     user = users.get(DEMO_FACILITATOR)

@@ -1,4 +1,4 @@
-"""Demo data for this feature (called from rec_portal/demo.py). Idempotent: adds only
+"""Demo data for attendance (loaded by rec_portal/demo/__init__.py). Idempotent: adds only
 what is missing. Flushes; the caller commits.
 
 Every demo session that has finished gets its registers taken: most people present, a
@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from rec_portal.demo.people import DEMO_FACILITATOR, DEMO_STUDENT
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, RosterAssignment
 from rec_portal.models.attendance import ABSENT, PRESENT
@@ -21,8 +22,6 @@ from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.timeutil import utcnow
 
-DEMO_STUDENT = "student@example.org"
-DEMO_FACILITATOR = "facilitator@example.org"
 
 
 def _status(n: int, booking: Booking, date_index: int, no_show_id: int | None, student_id: int | None) -> str:
@@ -34,7 +33,7 @@ def _status(n: int, booking: Booking, date_index: int, no_show_id: int | None, s
     return ABSENT if (n * 3 + date_index) % 7 == 0 else PRESENT
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     """Returns how many rows it added. `users` maps email -> User for every demo account;
     `courses` maps slug -> Course for every demo course."""
     now = utcnow()

@@ -1,4 +1,4 @@
-"""Demo data for this feature (called from rec_portal/demo.py). Idempotent: adds only
+"""Demo data for learning plans (loaded by rec_portal/demo/__init__.py). Idempotent: adds only
 what is missing. Flushes; the caller commits.
 
 Jo Williams (student@example.org) has a full plan: their own words, three goals (one
@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from rec_portal.demo.people import DEMO_ADMIN, DEMO_STUDENT
 from rec_portal.extensions import db
 from rec_portal.models.courses import PUBLISHED
 from rec_portal.models.plans import (
@@ -25,8 +26,7 @@ from rec_portal.models.plans import (
 )
 from rec_portal.timeutil import uk_today
 
-JO = "student@example.org"
-ADMIN = "admin@example.org"
+JO = DEMO_STUDENT
 
 # (email, own words, goals as (text, steps, days from today or None, status),
 #  preferred course slugs)
@@ -91,7 +91,7 @@ def _courses_for(slugs: list[str], courses: dict, want: int) -> list:
     return chosen[:want]
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     """Returns how many rows it added. `users` maps email -> User for every demo account;
     `courses` maps slug -> Course for every demo course."""
     today = uk_today()
@@ -123,11 +123,11 @@ def load_demo(users: dict, courses: dict) -> int:
         for course in _courses_for(slugs, courses, want=2 if email == JO else 1):
             db.session.add(PlanCourse(user_id=user.id, course_id=course.id))
             added += 1
-        if email == JO and ADMIN in users:
+        if email == JO and DEMO_ADMIN in users:
             db.session.add(
                 PlanReview(
                     user_id=user.id,
-                    reviewer_id=users[ADMIN].id,
+                    reviewer_id=users[DEMO_ADMIN].id,
                     review_date=today - timedelta(days=14),
                     notes=(
                         "We talked about what Jo would like from the REC. Jo came to their "

@@ -1,4 +1,4 @@
-"""Demo data for this feature (called from rec_portal/demo.py). Idempotent: adds nothing
+"""Demo data for individual workshops (loaded by rec_portal/demo/__init__.py). Idempotent: adds nothing
 once there is a workshop request. Flushes; the caller commits. No email is left queued.
 
 Requests in every state, on Staying Safe and Understanding Anxiety:
@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from rec_portal.demo.people import DEMO_ADMIN, DEMO_STUDENT, student_email
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Booking, FacilitatorProfile, OutboxMessage, User, WorkshopRequest
@@ -24,8 +25,6 @@ from rec_portal.models.bookings import CONFIRMED
 from rec_portal.timeutil import uk_to_utc, uk_today, utcnow
 from rec_portal.workshops import operations
 
-DEMO_ADMIN = "admin@example.org"
-DEMO_STUDENT = "student@example.org"
 STAYING_SAFE = "staying-safe"
 ANXIETY = "understanding-anxiety"
 
@@ -116,11 +115,9 @@ def _note(author: User, text: str, when: datetime):
     return WorkshopRequestNote(text=text, author_id=author.id, created_at=when)
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     """Returns how many requests it added. ``users`` maps email -> User for every demo
     account; ``courses`` maps slug -> Course for every demo course."""
-    from rec_portal.demo import student_email
-
     if db.session.execute(select(func.count()).select_from(WorkshopRequest)).scalar_one():
         return 0
     admin = users.get(DEMO_ADMIN)

@@ -1,4 +1,4 @@
-"""Demo data for the term report (called from rec_portal/demo.py). Adds no rows: the demo
+"""Demo data for the term report (loaded by rec_portal/demo/__init__.py). Adds no rows: the demo
 students, created together when the demo loads, are given enrolment dates spread over
 the ten weeks before it (so the term report shows enrolment over the term), and the
 former students dates before their courses. Only accounts created in the last day are
@@ -10,14 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from rec_portal.demo.people import DEMO_FORMER_STUDENTS, DEMO_STUDENTS, student_email
 from rec_portal.extensions import db
 from rec_portal.models import Booking
 from rec_portal.timeutil import utcnow
 
 
-def load_demo(users: dict, courses: dict) -> int:
-    from rec_portal.demo import DEMO_FORMER_STUDENTS, DEMO_STUDENTS, student_email
-
+def load(users: dict, courses: dict) -> int:
     now = utcnow()
     fresh = now - timedelta(days=1)
     for n, (name, _) in enumerate(DEMO_STUDENTS):

@@ -1,4 +1,4 @@
-"""Demo data for this feature (called from rec_portal/demo.py, after the support guide's).
+"""Demo data for safety plans (loaded by rec_portal/demo/__init__.py, after the support guide's).
 Idempotent: adds only what is missing, and never changes a plan someone has written in.
 Flushes; the caller commits.
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from rec_portal.demo.people import DEMO_STUDENT
 from rec_portal.extensions import db
 from rec_portal.models import (
     SafetyPlan,
@@ -19,7 +20,6 @@ from rec_portal.models import (
 )
 from rec_portal.safety_plans import operations
 
-DEMO_OWNER = "student@example.org"
 
 PLAN = {
     "unsafe_situations": (
@@ -74,10 +74,10 @@ SERVICE_NAMES = [
 ]
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     """Returns how many rows it added. `users` maps email -> User for every demo account;
     `courses` maps slug -> Course for every demo course."""
-    user = users.get(DEMO_OWNER)
+    user = users.get(DEMO_STUDENT)
     if user is None:
         return 0
     added = 0

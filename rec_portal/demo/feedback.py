@@ -1,7 +1,7 @@
-"""Demo data for feedback (called last from rec_portal/demo.py). Idempotent: adds only
+"""Demo data for feedback (loaded by rec_portal/demo/__init__.py, after attendance). Idempotent: adds only
 what is missing. Flushes; the caller commits.
 
-- Staying Safe ran twice recently (ten and three weeks ago: rec_portal/demo.py books
+- Staying Safe ran twice recently (ten and three weeks ago: demo/bookings.py books
   former students on them, the rosters and attendance demos fill in who delivered them
   and who came), and was reviewed between the two runs: the review raised its content
   version from 1 to 2 and its "You said, we did" is published on the course page. It
@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from rec_portal.demo.people import DEMO_ADMIN, DEMO_STUDENT
 from rec_portal.extensions import db
 from rec_portal.feedback.bank import ensure_default_questions, questions_for
 from rec_portal.models import (
@@ -53,10 +54,7 @@ from rec_portal.models.feedback import (
 )
 from rec_portal.timeutil import to_uk, uk_day_start, uk_to_utc, utcnow
 
-DEMO_STUDENT = "student@example.org"
-DEMO_ADMIN = "admin@example.org"
 STAYING_SAFE = "staying-safe"
-ROOM_1 = "Recovery Education Centre, 12 Station Road, Room 1 (ground floor, step-free access, hearing loop)"
 
 # Asked only about Staying Safe (the migration adds them when the course already exists;
 # on a new install the course is made by the demo, so they are added here).
@@ -172,7 +170,7 @@ def _anonymous(n: int, earlier_run: bool) -> bool:
     return n % 2 == 1 if earlier_run else n % 3 == 1
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     now = utcnow()
     added = ensure_default_questions()
     added += _staying_safe_questions(courses)
@@ -213,7 +211,7 @@ def _staying_safe_runs(course, now: datetime) -> list[CourseSession]:
 
 def _review_day(courses: dict, now: datetime) -> date | None:
     """The day Staying Safe's content review was held: three weeks after the last run but
-    one (the run ten weeks ago; rec_portal/demo.py), or as stored once it exists. Every
+    one (the run ten weeks ago; demo/sessions.py), or as stored once it exists. Every
     run before it delivered content version 1, and the runs before the one it followed
     are the earlier term's."""
     course = courses.get(STAYING_SAFE)

@@ -1,4 +1,4 @@
-"""Demo data for the outcome questionnaire (called from rec_portal/demo.py). Idempotent:
+"""Demo data for the outcome questionnaire (loaded by rec_portal/demo/__init__.py). Idempotent:
 adds nothing if any answers exist. Flushes; the caller commits.
 
 - Baseline answers (at enrolment) for most demo students, in the sixth to fourth
@@ -23,14 +23,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from rec_portal.demo.people import DEMO_ACCOUNTS
 from rec_portal.extensions import db
 from rec_portal.models import OutcomeCheck, OutcomeCrimeType, OutcomeReportedTo, User
 from rec_portal.models.outcomes import BASELINE, SIX_MONTHS, TWELVE_MONTHS
-from rec_portal.outcomes.operations import _attended_sessions, close_quarters
+from rec_portal.outcomes.operations import attended_session, close_quarters
 from rec_portal.outcomes.queries import Quarter
 from rec_portal.timeutil import utcnow
 
-DEMO_LOGINS = ("admin@example.org", "facilitator@example.org", "student@example.org")
+DEMO_LOGINS = tuple(email for email, *_ in DEMO_ACCOUNTS)
 
 # (stage, quarters before this one, respondents, victims, repeat victims, reported it)
 PLAN = [
@@ -55,7 +56,7 @@ def _quarters_ago(n: int) -> Quarter:
     return q
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     del courses
     if db.session.execute(select(OutcomeCheck.id).limit(1)).first():
         close_quarters()
@@ -67,8 +68,10 @@ def load_demo(users: dict, courses: dict) -> int:
     if not students:
         return 0
     attended: dict[int, int] = {}
-    for student_id, session_id, _ended in db.session.execute(_attended_sessions()):
-        attended.setdefault(student_id, session_id)
+    for student in students:
+        came = attended_session(student.id)
+        if came is not None:
+            attended[student.id] = came[0]
     followers = [u for u in students if u.id in attended] + [u for u in students if u.id not in attended]
     rng = random.Random(7)
     next_index = {BASELINE: 0, SIX_MONTHS: 0, TWELVE_MONTHS: 0}

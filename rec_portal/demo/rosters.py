@@ -1,4 +1,4 @@
-"""Demo data for this feature (called from rec_portal/demo.py). Idempotent: adds only
+"""Demo data for rosters (loaded by rec_portal/demo/__init__.py). Idempotent: adds only
 what is missing. Flushes; the caller commits.
 
 Facilitators for every role, a few days they cannot work, rosters for the demo sessions
@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from rec_portal.demo.people import DEMO_FACILITATOR, make_person
 from rec_portal.extensions import db
 from rec_portal.models import (
     CourseSession,
@@ -32,7 +33,6 @@ from rec_portal.models.rosters import OFFER_PENDING
 from rec_portal.rosters import operations
 from rec_portal.timeutil import uk_today, utcnow
 
-DEMO_FACILITATOR = "facilitator@example.org"
 TRUST = "Anyshire and Wolds NHS Foundation Trust"
 FORUM = "the peer-led mental health forum"
 
@@ -73,7 +73,7 @@ SOCIAL_WORKER = "marcus.bell@example.org"
 ROSTERED_AHEAD = timedelta(weeks=8)
 
 
-def load_demo(users: dict, courses: dict) -> int:
+def load(users: dict, courses: dict) -> int:
     """Returns how many rows it added. `users` maps email -> User for every demo account;
     `courses` maps slug -> Course for every demo course."""
     added = 0
@@ -92,26 +92,16 @@ def load_demo(users: dict, courses: dict) -> int:
 
 
 def _ensure_people(users: dict) -> tuple[dict[str, User], int]:
-    from rec_portal.auth.passwords import hash_password
-    from rec_portal.demo import DEMO_PASSWORD
-
     emails = [email for email, *_ in FACILITATORS]
     people = {
         u.email: u for u in db.session.execute(select(User).where(User.email.in_(emails))).scalars()
     }
     people.update({e: users[e] for e in emails if e in users})
-    password_hash, created = None, 0
+    created = 0
     for email, full_name, preferred, *_rest in FACILITATORS:
         if email in people:
             continue
-        password_hash = password_hash or hash_password(DEMO_PASSWORD)  # one hash for all
-        user = User(
-            email=email, full_name=full_name, preferred_name=preferred,
-            password_hash=password_hash, privacy_consent_at=utcnow(),
-        )
-        user.roles = [UserRole(role=FACILITATOR)]
-        db.session.add(user)
-        people[email] = user
+        people[email] = make_person(email, full_name, preferred, (FACILITATOR,))
         created += 1
     db.session.flush()
     return people, created
