@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from rec_portal.web.forms import form_errors
 from rec_portal.web.htmx import is_htmx
 from rec_portal.markdown import render_markdown
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
@@ -31,38 +32,6 @@ from rec_portal.timeutil import (
     uk_time,
     uk_weekday_date,
 )
-
-
-def form_errors(*forms) -> list[dict]:
-    """The NHS error summary list for one or more WTForms forms, in field order."""
-    items = []
-    for form in forms:
-        if form is None:
-            continue
-        for field in _leaf_fields(form):
-            if field.errors:
-                items.append({"text": field.errors[0], "href": f"#{field.id}"})
-    return items
-
-
-def _leaf_fields(form):
-    """Every plain field, looking inside FieldList and FormField."""
-    for field in form:
-        if hasattr(field, "entries"):  # FieldList
-            for entry in field.entries:
-                yield from (_leaf_fields(entry.form) if hasattr(entry, "form") else [entry])
-        elif hasattr(field, "form") and field.type == "FormField":
-            yield from _leaf_fields(field.form)
-        else:
-            yield field
-
-
-def add_error(form, field_name: str | None, message: str) -> None:
-    """Attach an error raised by an operation to a form field (or the first field)."""
-    field = form[field_name] if field_name and field_name in form else next(iter(form))
-    errors = list(field.errors)
-    errors.append(message)
-    field.errors = errors
 
 
 def _term_label(starts_at) -> str:

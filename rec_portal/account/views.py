@@ -21,7 +21,7 @@ from rec_portal.web.ratelimit import limit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models.students import PROFILE_FIELDS
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 
 
 @bp.route("")

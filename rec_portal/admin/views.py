@@ -19,7 +19,7 @@ from rec_portal.models import ROLES, AuditEvent, OutboxMessage, User, UserRole
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.outbox import NEEDS_ATTENTION, STATUSES
 from rec_portal.notifications import outbox as mail_outbox
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 from rec_portal.web.paging import page_number
 
 PER_PAGE = 25

@@ -22,7 +22,7 @@ from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.security import safe_next
 from rec_portal.web.ratelimit import limit
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 
 
 def _email_sent(response) -> bool:

@@ -34,7 +34,7 @@ from rec_portal.models.feedback import (
     ContentReviewItem,
 )
 from rec_portal.stats import SMALL_NUMBER
-from rec_portal.templating import add_error, form_errors
+from rec_portal.web.forms import add_error, form_errors
 from rec_portal.timeutil import uk_today, utcnow
 
 

@@ -16,7 +16,7 @@ from rec_portal.data_rights.forms import DeleteAccountForm
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models.safety import SECTIONS
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 
 
 @bp.route("/data")

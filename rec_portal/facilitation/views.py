@@ -39,7 +39,7 @@ from rec_portal.models import (
 )
 from rec_portal.models.accounts import ADMIN, FACILITATOR
 from rec_portal.models.courses import FACILITATOR_ROLES
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 

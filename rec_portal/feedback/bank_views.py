@@ -23,7 +23,7 @@ from rec_portal.ids import parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.feedback import AUDIENCES, FOR_STUDENTS, FeedbackQuestion
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 
 SECTION_HEADINGS = {"student": "Questions for students", "facilitator": "Facilitator reflection"}
 

@@ -25,7 +25,7 @@ from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import FACILITATOR, STUDENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.feedback import ANSWER_TEXT_MAX, FOR_FACILITATORS, FOR_STUDENTS
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 
 KEPT = "We kept what you typed before you were signed out. Check it, then choose {button}."
 

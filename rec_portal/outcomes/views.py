@@ -23,7 +23,7 @@ from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.outcomes import CRIME_TYPES, STAGE_LABELS
 from rec_portal.outcomes import bp, operations, queries
 from rec_portal.outcomes.forms import OutcomeForm, ReportFilterForm, is_answer_field
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 from rec_portal.timeutil import format_uk, utcnow
 
 KEPT = "We kept what you typed before you were signed out. Check it, then choose Save my answers."

@@ -48,7 +48,7 @@ from rec_portal.plans.forms import (
     PlanCourseForm,
     ReviewForm,
 )
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error, done, page, run
 from rec_portal.timeutil import utcnow
 
 WORDS_DRAFT = "plan.own_words"
@@ -211,26 +211,20 @@ def new_goal():
             db.session.commit()
         return render_template("plans/goal_new.html", form=_new_goal_form(draft=draft))
     form = _new_goal_form(from_request=True)
-    if form.validate_on_submit():
-        try:
-            goal = operations.add_goal(
-                current_person(), text=form.text.data, steps=form.steps.data, target_date=form.target_date.data
-            )
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            if is_htmx():
-                # The add form closes; the list (out of band) shows the new goal.
-                return render_template("plans/_goal_add.html", new_form=None) + _goals_partial(
-                    oob=True, focus_goal_id=goal.id, focus_control="message", goal_message="Goal added."
-                )
-            flash("Your goal is added.", "success")
-            return redirect(_plan_url(f"goal-{goal.id}"))
-    if is_htmx():
-        return render_template("plans/_goal_add.html", new_form=form), 400
-    return render_template("plans/goal_new.html", form=form, page_has_errors=True), 400
+    return run(
+        form,
+        lambda: operations.add_goal(
+            current_person(), text=form.text.data, steps=form.steps.data, target_date=form.target_date.data
+        ),
+        done=lambda goal: done(
+            _plan_url(f"goal-{goal.id}"), "Your goal is added.",
+            # The add form closes; the list (out of band) shows the new goal.
+            partial=lambda: render_template("plans/_goal_add.html", new_form=None) + _goals_partial(
+                oob=True, focus_goal_id=goal.id, focus_control="message", goal_message="Goal added."
+            ),
+        ),
+        page=lambda: page("plans/goal_new.html", "plans/_goal_add.html", form=form, new_form=form),
+    )
 
 
 @bp.route("/my/plan/goals/<int:goal_id>")
@@ -260,25 +254,19 @@ def edit_goal(goal_id: int):
         template = "plans/_goal_form.html" if is_htmx() else "plans/goal_edit.html"
         return render_template(template, goal=found, form=form)
     form = _edit_form(found, from_request=True)
-    if form.validate_on_submit():
-        try:
-            operations.edit_goal(
-                found, text=form.text.data, steps=form.steps.data,
-                target_date=form.target_date.data, status=form.status.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            if is_htmx():
-                return _goal_partial(found, focus_goal_id=found.id, focus_control="message",
-                                     goal_message="Goal saved.")
-            flash("Your goal is saved.", "success")
-            return redirect(_plan_url(f"goal-{found.id}"))
-    if is_htmx():
-        return render_template("plans/_goal_form.html", goal=found, form=form), 400
-    return render_template("plans/goal_edit.html", goal=found, form=form, page_has_errors=True), 400
+    return run(
+        form,
+        lambda: operations.edit_goal(
+            found, text=form.text.data, steps=form.steps.data,
+            target_date=form.target_date.data, status=form.status.data,
+        ),
+        done=lambda _: done(
+            _plan_url(f"goal-{found.id}"), "Your goal is saved.",
+            partial=lambda: _goal_partial(found, focus_goal_id=found.id, focus_control="message",
+                                          goal_message="Goal saved."),
+        ),
+        page=lambda: page("plans/goal_edit.html", "plans/_goal_form.html", goal=found, form=form),
+    )
 
 
 @bp.route("/my/plan/goals/<int:goal_id>/delete", methods=["GET", "POST"])

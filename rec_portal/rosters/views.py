@@ -27,7 +27,7 @@ from rec_portal.models.accounts import ADMIN
 from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
 from rec_portal.rosters import bp, operations, queries
 from rec_portal.rosters.forms import AssignForm, ButtonForm, ProfileForm, RangeForm
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 

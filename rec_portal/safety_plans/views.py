@@ -28,7 +28,7 @@ from rec_portal.models.safety import SECTIONS
 from rec_portal.safety_plans import bp, operations, queries
 from rec_portal.safety_plans.forms import PERSON_FIELDS, PersonForm, PlanForm
 from rec_portal.security import safe_next
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 from rec_portal.timeutil import utcnow
 
 DRAFTS = "safety_plan"  # the name text is kept under when a session expires

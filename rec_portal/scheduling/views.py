@@ -25,7 +25,7 @@ from rec_portal.models import Booking, Course, CourseSession
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CONFIRMED, WAITLISTED
 from rec_portal.models.courses import ARCHIVED, DRAFT, PUBLISHED
-from rec_portal.templating import add_error, form_errors
+from rec_portal.web.forms import add_error, form_errors
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 # What a session form keeps at a timeout: its own fields and every row of dates typed

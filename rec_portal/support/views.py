@@ -22,7 +22,7 @@ from rec_portal.support.forms import (
     GuideSearchForm,
     ServiceForm,
 )
-from rec_portal.templating import add_error
+from rec_portal.web.forms import add_error
 
 
 def _here() -> str:

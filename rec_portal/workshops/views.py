@@ -28,7 +28,7 @@ from rec_portal.models.workshops import (
     WORKSHOP_STATUSES,
     WorkshopRequest,
 )
-from rec_portal.templating import add_error, form_errors
+from rec_portal.web.forms import add_error, form_errors
 from rec_portal.web.paging import Page, page_number
 from rec_portal.workshops import bp, operations, queries
 from rec_portal.workshops.forms import (
