@@ -6,18 +6,17 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from rec_portal import audit
-from rec_portal.auth.passwords import hash_password, password_problem
+from rec_portal.commands import rec_cli
+from rec_portal.passwords import hash_password, password_problem
 from rec_portal.demo import database_is_empty, load_demo_data, login_lines
 from rec_portal.extensions import db
 from rec_portal.models import User, UserRole
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.timeutil import utcnow
 
-rec_cli = AppGroup("rec", help="Recovery Education Centre portal commands.")
 
 
 @rec_cli.command("demo-data")

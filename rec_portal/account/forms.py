@@ -7,7 +7,7 @@ from wtforms import PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from rec_portal.auth.forms import (
+from rec_portal.web.person_fields import (
     AboutYouFields,
     ContactFields,
     NameFields,

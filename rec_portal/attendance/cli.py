@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from rec_portal.attendance.operations import complete_due_sessions
-from rec_portal.cli import rec_cli
+from rec_portal.commands import rec_cli
 from rec_portal.extensions import db
 from rec_portal.feedback.operations import invite_all
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rec_portal import audit
 from rec_portal.auth import sessions
-from rec_portal.auth.passwords import hash_password, needs_rehash, verify_password
+from rec_portal.passwords import hash_password, needs_rehash, verify_password
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import PasswordResetToken, PendingSignup, StudentProfile, User, UserRole

@@ -8,7 +8,8 @@ from flask import make_response, redirect, render_template, url_for
 from flask_login import current_user
 
 from rec_portal import documents
-from rec_portal.auth.operations import sessions, verify_password
+from rec_portal.auth.operations import sessions
+from rec_portal.passwords import verify_password
 from rec_portal.web.access import login_required, public
 from rec_portal.web.ratelimit import limit
 from rec_portal.data_rights import bp, operations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from rec_portal.auth.passwords import hash_password, needs_rehash
+from rec_portal.passwords import hash_password, needs_rehash
 from rec_portal.extensions import db
 from rec_portal.models import StudentProfile, User, UserRole
 from rec_portal.models.accounts import ADMIN, FACILITATOR, STUDENT

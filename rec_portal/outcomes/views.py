@@ -22,6 +22,7 @@ from rec_portal.web.htmx import render
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.outcomes import CRIME_TYPES, STAGE_LABELS
 from rec_portal.outcomes import bp, operations, queries
+from rec_portal.stats import FEWER
 from rec_portal.outcomes.forms import OutcomeForm, ReportFilterForm, is_answer_field
 from rec_portal.web.forms import add_error
 from rec_portal.timeutil import format_uk, utcnow
@@ -180,7 +181,7 @@ def report():
     db.session.commit()
     context = {
         "form": form, "report": found, "page_has_errors": found is None, "private_page": True,
-        "crime_types": CRIME_TYPES, "chart": queries.victim_chart, "fewer": queries.FEWER,
+        "crime_types": CRIME_TYPES, "chart": queries.victim_chart, "fewer": FEWER,
         "held_back": queries.HELD_BACK, "open_quarter": _open_quarter(),
         "csv_url": url_for("outcomes.report_csv", **{k: v for k, v in request.args.items() if v}),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rec_portal.cli import rec_cli
+from rec_portal.commands import rec_cli
 from rec_portal.extensions import db
 
 

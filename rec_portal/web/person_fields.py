@@ -1,0 +1,157 @@
+"""The fields that describe a person, shared by the forms that enrol someone and the forms
+that change their details (auth/ and account/): name, email, a new password, about you, and
+how to contact them."""
+
+from __future__ import annotations
+
+from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from rec_portal.passwords import password_problem
+from rec_portal.models.students import (
+    CONTACT_PREFERENCES,
+    REFERRAL_SOURCES,
+    RELATIONSHIPS,
+    STAFF,
+)
+
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+
+
+def email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(EMAIL_MESSAGE, check_deliverability=False),
+        ],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+
+class NewPassword:
+    """The password rules, checked against the email field of the same form (if any)."""
+
+    def __init__(self, email_field_name: str | None = "email"):
+        self.email_field_name = email_field_name
+
+    def __call__(self, form, field):
+        email = None
+        if self.email_field_name and self.email_field_name in form:
+            email = form[self.email_field_name].data
+        elif getattr(form, "account_email", None):
+            email = form.account_email
+        problem = password_problem(field.data or "", email)
+        if problem:
+            raise ValidationError(problem)
+
+
+def new_password_fields(email_field_name: str | None = "email"):
+    password = PasswordField(
+        "Create a password",
+        validators=[InputRequired("Enter a password"), NewPassword(email_field_name)],
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            InputRequired("Type your password again"),
+            EqualTo("password", "The passwords do not match. Type the same password twice"),
+        ],
+    )
+    return password, confirm
+
+
+def _name_validators(what: str, max_len: int):
+    return [
+        DataRequired(f"Enter your {what}"),
+        Length(max=max_len, message=f"Your {what} must be {max_len} characters or fewer"),
+    ]
+
+
+class NameFields:
+    """Full and preferred name, shared by registration and /my/account."""
+
+    full_name = StringField("Full name", validators=_name_validators("full name", 200))
+    preferred_name = StringField(
+        "What would you like us to call you? (optional)",
+        validators=[Length(max=100, message="Your preferred name must be 100 characters or fewer")],
+    )
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AboutYouFields:
+    """Enrolment: pronouns, relationship to services, team, how they heard about the REC."""
+
+    pronouns = StringField(
+        "Your pronouns (optional)",
+        validators=[Length(max=60, message="Pronouns must be 60 characters or fewer")],
+        filters=[_strip],
+    )
+    relationship_to_services = RadioField(
+        "How are you connected to mental health services?",
+        choices=[SelectChoice(code, label) for code, label in RELATIONSHIPS.items()],
+        validators=[InputRequired("Select how you are connected to mental health services")],
+    )
+    team = StringField(
+        "Your team or organisation (staff only)",
+        validators=[Length(max=200, message="Team must be 200 characters or fewer")],
+        filters=[_strip],
+    )
+    referral_source = RadioField(
+        "How did you hear about the REC? (optional)",
+        choices=[SelectChoice(code, label) for code, label in REFERRAL_SOURCES.items()],
+        validators=[Optional()],
+    )
+    referral_detail = StringField(
+        "Who referred you, or where did you hear about us? (optional)",
+        validators=[Length(max=200, message="Please keep this to 200 characters or fewer")],
+        filters=[_strip],
+    )
+
+    def validate_team(self, field):
+        if self.relationship_to_services.data == STAFF and not field.data:
+            raise ValidationError("Enter your team or organisation")
+
+
+class ContactFields:
+    """Enrolment: phone, how they prefer to be contacted, what would help them take part."""
+
+    phone = StringField(
+        "Phone number (optional)",
+        validators=[
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+            Regexp(r"^[0-9+() -]*$", message="Enter a phone number using numbers, spaces and + ( ) only"),
+        ],
+        filters=[_strip],
+    )
+    contact_preference = RadioField(
+        "How would you like us to contact you?",
+        choices=[SelectChoice(code, label) for code, label in CONTACT_PREFERENCES.items()],
+        default="email",
+        validators=[InputRequired("Select how you would like us to contact you")],
+    )
+    access_needs = TextAreaField(
+        "Is there anything that would help you take part? (optional)",
+        validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
+        filters=[_strip],
+    )
+
+    def validate_contact_preference(self, field):
+        if field.data in ("phone", "text") and not (self.phone.data or "").strip():
+            raise ValidationError(
+                "Enter a phone number, or choose email, so that we can contact you"
+            )
