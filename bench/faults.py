@@ -182,7 +182,7 @@ def make_people(database_url: str, students: int) -> tuple[str, list[str]]:
     the mail server for each fault."""
     os.environ["DATABASE_URL"] = database_url
     from rec_portal import create_app
-    from rec_portal.auth.passwords import hash_password
+    from rec_portal.passwords import hash_password
     from rec_portal.extensions import db
     from rec_portal.models import Course, CourseSession, User, UserRole
     from rec_portal.timeutil import utcnow

@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 from sqlalchemy import insert
 
 from rec_portal import create_app
-from rec_portal.auth.passwords import hash_password
+from rec_portal.passwords import hash_password
 from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from rec_portal.auth.passwords import hash_password
+from rec_portal.passwords import hash_password
 from rec_portal.extensions import db
 from rec_portal.models import User, UserRole
 from rec_portal.timeutil import utcnow

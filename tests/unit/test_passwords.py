@@ -1,6 +1,6 @@
 import pytest
 
-from rec_portal.auth.passwords import (
+from rec_portal.passwords import (
     common_passwords,
     hash_password,
     password_problem,
@@ -46,6 +46,6 @@ def test_hashes_are_argon2id_and_verify(app_ctx):
 
 
 def test_production_hasher_is_memory_hard():
-    from rec_portal.auth.passwords import _STRONG
+    from rec_portal.passwords import _STRONG
 
     assert _STRONG.memory_cost >= 19 * 1024  # at least OWASP's 19 MiB for Argon2id

@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from rec_portal.auth.passwords import verify_password
+from rec_portal.passwords import verify_password
 from rec_portal.extensions import db
 from rec_portal.models import AuditEvent, OutboxMessage, User
 from tests import factories

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import case, func, select
 
 from rec_portal.stats.terms import term_of
-from rec_portal.auth.passwords import verify_password
+from rec_portal.passwords import verify_password
 from rec_portal.extensions import db
 from rec_portal.models import (
     Booking,

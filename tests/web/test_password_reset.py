@@ -151,6 +151,6 @@ def test_a_link_cannot_be_used_twice_even_at_once(app):
         finally:
             operations.find_reset_token = real_find
         db.session.rollback()
-        from rec_portal.auth.passwords import verify_password
+        from rec_portal.passwords import verify_password
 
         assert verify_password(db.session.get(type(user), user.id).password_hash, NEW)
