@@ -7,34 +7,23 @@ student; a goal id that is not theirs is "not found".
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from rec_portal.web.guards import current_person, get_goal_or_404, get_student_or_404
 from rec_portal import audit, documents
-from rec_portal.web.access import owner_only, role_required
 from rec_portal.drafts import (
-    owner_may,
     field_limits,
     keeps_typing,
     login_required_keeping,
+    owner_may,
     take_drafts,
     text_fields,
 )
-from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.web.htmx import is_htmx
 from rec_portal.models import Course, SavedDraft, User
 from rec_portal.models.accounts import ADMIN, STUDENT
+from rec_portal.models.courses import PUBLISHED
 from rec_portal.models.plans import GOAL_STATUSES, LearningGoal
 from rec_portal.plans import bp, operations, queries
 from rec_portal.plans.forms import (
@@ -48,8 +37,10 @@ from rec_portal.plans.forms import (
     PlanCourseForm,
     ReviewForm,
 )
-from rec_portal.web.forms import add_error, done, page, run
 from rec_portal.timeutil import utcnow
+from rec_portal.web.access import owner_only, role_required
+from rec_portal.web.forms import done, page, run
+from rec_portal.web.guards import current_person, get_course_or_404, get_goal_or_404, get_student_or_404
 
 WORDS_DRAFT = "plan.own_words"
 WORDS_FIELDS = ("hopes", "strengths", "support")
@@ -58,12 +49,6 @@ GOAL_FIELDS = ("text", "steps", "target_date-day", "target_date-month", "target_
 
 
 # --- Helpers -------------------------------------------------------------------------------
-
-
-
-
-
-
 
 def _ids(form, prefix: str):
     """Give a form's fields ids that are unique on the page (several goal forms can be
@@ -108,16 +93,13 @@ def _edit_form(goal: LearningGoal, from_request: bool = False) -> EditGoalForm:
     return _ids(form, f"goal-{goal.id}")
 
 
-def _full_page(status: int = 200, **context):
-    """The whole /my/plan page; ``context`` replaces any form shown with errors."""
-    me = current_person()
-    view = queries.plan_view(me)
+def _plan_page(partial: str | None = None, **context):
+    """The whole /my/plan page (or for htmx ``partial``, which it includes); ``context``
+    replaces any form shown with errors."""
+    view = queries.plan_view(current_person())
     context.setdefault("words_form", _words_form(view.plan))
     context.setdefault("new_form", None)
-    return make_response(
-        render_template("plans/index.html", view=view, goals=view.goals, statuses=GOAL_STATUSES, **context),
-        status,
-    )
+    return page("plans/index.html", partial, view=view, goals=view.goals, statuses=GOAL_STATUSES, **context)
 
 
 def _goals_partial(oob: bool = False, **context) -> str:
@@ -158,7 +140,7 @@ def _has_drafts() -> bool:
 def index():
     context = {}
     if not _has_drafts():
-        return _full_page()
+        return _plan_page()
     words = _first_draft(WORDS_DRAFT)
     goal = _first_draft(GOAL_DRAFT)
     if words or goal:
@@ -168,7 +150,7 @@ def index():
         context["words_form"] = OwnWordsForm(formdata=words)
     if goal:
         context["new_form"] = _new_goal_form(draft=goal)
-    return _full_page(**context)
+    return _plan_page(**context)
 
 
 @bp.route("/my/plan/words", methods=["GET", "POST"])
@@ -178,19 +160,18 @@ def save_words():
     if request.method in ("GET", "HEAD"):
         return redirect(_plan_url("plan-words"))
     form = OwnWordsForm()
-    if form.validate_on_submit():
-        plan = operations.save_own_words(
-            current_person(), **{name: (form[name].data if name in request.form else None)
-                      for name in ("hopes", "strengths", "support")}
-        )
-        db.session.commit()
-        if is_htmx():
-            return render_template("plans/_words.html", words_form=_words_form(plan), saved=True)
-        flash("Your words are saved.", "success")
-        return redirect(_plan_url("plan-words"))
-    if is_htmx():
-        return render_template("plans/_words.html", words_form=form), 400
-    return _full_page(400, words_form=form, page_has_errors=True)
+    return run(
+        form,
+        # A part that was not sent is left as it is.
+        lambda: operations.save_own_words(
+            current_person(), **{name: (form[name].data if name in request.form else None) for name in WORDS_FIELDS}
+        ),
+        done=lambda plan: done(
+            _plan_url("plan-words"), "Your words are saved.",
+            partial=lambda: render_template("plans/_words.html", words_form=_words_form(plan), saved=True),
+        ),
+        page=lambda: _plan_page("plans/_words.html", words_form=form),
+    )
 
 
 # --- Goals ---------------------------------------------------------------------------------
@@ -200,16 +181,15 @@ def save_words():
 @role_required(STUDENT)
 def new_goal():
     if request.method in ("GET", "HEAD"):
-        if is_htmx():
-            if request.args.get("cancel") == "1":
-                return render_template("plans/_goal_add.html", new_form=None, focus_add=True)
-            return render_template("plans/_goal_add.html", new_form=_new_goal_form())
         if request.args.get("cancel") == "1":
-            return redirect(_plan_url("goals"))
+            # htmx: the form closes back to its "Add a goal" button.
+            return done(_plan_url("goals"), partial=lambda: render_template(
+                "plans/_goal_add.html", new_form=None, focus_add=True))
         draft = _first_draft(GOAL_DRAFT)
         if draft:
-            db.session.commit()
-        return render_template("plans/goal_new.html", form=_new_goal_form(draft=draft))
+            db.session.commit()  # the draft is handed back once
+        form = _new_goal_form(draft=draft)
+        return page("plans/goal_new.html", "plans/_goal_add.html", form=form, new_form=form)
     form = _new_goal_form(from_request=True)
     return run(
         form,
@@ -231,11 +211,11 @@ def new_goal():
 @owner_only("goal")
 @role_required(STUDENT)
 def goal(goal_id: int):
-    """One goal (htmx: Cancel puts it back after Edit or Delete)."""
+    """One goal (htmx: Cancel puts it back after Edit or Delete; without JavaScript, the
+    goal on the plan page)."""
     found = get_goal_or_404(goal_id, current_person())
-    if not is_htmx():
-        return redirect(_plan_url(f"goal-{found.id}"))
-    return _goal_partial(found, focus_goal_id=found.id, focus_control="heading")
+    return done(_plan_url(f"goal-{found.id}"),
+                partial=lambda: _goal_partial(found, focus_goal_id=found.id, focus_control="heading"))
 
 
 def _own_goal(owner: User, goal_id: int) -> bool:
@@ -250,9 +230,7 @@ def _own_goal(owner: User, goal_id: int) -> bool:
 def edit_goal(goal_id: int):
     found = get_goal_or_404(goal_id, current_person())
     if request.method in ("GET", "HEAD"):
-        form = _edit_form(found)
-        template = "plans/_goal_form.html" if is_htmx() else "plans/goal_edit.html"
-        return render_template(template, goal=found, form=form)
+        return page("plans/goal_edit.html", "plans/_goal_form.html", goal=found, form=_edit_form(found))
     form = _edit_form(found, from_request=True)
     return run(
         form,
@@ -275,18 +253,14 @@ def edit_goal(goal_id: int):
 def delete_goal(goal_id: int):
     found = get_goal_or_404(goal_id, current_person())
     form = ConfirmForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        operations.delete_goal(found)
-        db.session.commit()
-        if is_htmx():
-            return _goals_partial(goals_message="Goal deleted.")
-        flash("The goal is deleted.", "success")
-        return redirect(_plan_url("goals"))
-    if is_htmx():
-        return render_template("plans/_goal_delete.html", goal=found)
-    return render_template("plans/goal_delete.html", goal=found, form=form)
+    if request.method in ("GET", "HEAD"):
+        return page("plans/goal_delete.html", "plans/_goal_delete.html", goal=found, form=form)
+    return run(
+        form,
+        lambda: operations.delete_goal(found),
+        done=lambda _: done(_plan_url("goals"), "The goal is deleted.",
+                            partial=lambda: _goals_partial(goals_message="Goal deleted.")),
+    )
 
 
 @bp.route("/my/plan/goals/<int:goal_id>/move", methods=["GET", "POST"])
@@ -297,14 +271,21 @@ def move_goal(goal_id: int):
     if request.method in ("GET", "HEAD"):
         return redirect(_plan_url(f"goal-{found.id}"))
     form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    operations.move_goal(found, form.direction.data)
-    db.session.commit()
-    if is_htmx():
-        return _goals_partial(focus_goal_id=found.id, focus_control=form.direction.data)
-    flash(f"Goal moved {form.direction.data}. It is now goal {found.position + 1}.", "success")
-    return redirect(_plan_url(f"goal-{found.id}"))
+    return run(
+        form,
+        lambda: operations.move_goal(found, form.direction.data),
+        done=lambda _: done(
+            _plan_url(f"goal-{found.id}"),
+            f"Goal moved {form.direction.data}. It is now goal {found.position + 1}.",
+            partial=lambda: _goals_partial(focus_goal_id=found.id, focus_control=form.direction.data),
+        ),
+    )
+
+
+def _status_message(goal: LearningGoal) -> str:
+    if goal.status == "achieved":
+        return "Status saved: achieved. Well done."
+    return f"Status saved: {goal.status_label.lower()}."
 
 
 @bp.route("/my/plan/goals/<int:goal_id>/status", methods=["GET", "POST"])
@@ -315,31 +296,33 @@ def goal_status(goal_id: int):
     if request.method in ("GET", "HEAD"):
         return redirect(_plan_url(f"goal-{found.id}"))
     form = GoalStatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    operations.set_goal_status(found, form.status.data)
-    db.session.commit()
-    message = f"Status saved: {found.status_label.lower()}."
-    if found.status == "achieved":
-        message = "Status saved: achieved. Well done."
-    if is_htmx():
-        return _goals_partial(focus_goal_id=found.id, focus_control="message", goal_message=message)
-    flash(message, "success")
-    return redirect(_plan_url(f"goal-{found.id}"))
+    return run(
+        form,
+        lambda: operations.set_goal_status(found, form.status.data),
+        done=lambda _: done(
+            _plan_url(f"goal-{found.id}"), _status_message(found),
+            partial=lambda: _goals_partial(focus_goal_id=found.id, focus_control="message",
+                                           goal_message=_status_message(found)),
+        ),
+    )
 
 
 # --- Courses of interest -------------------------------------------------------------------
 
 def _course_back(course: Course, form: CourseBackForm) -> str:
-    if form.back.data == "course":
+    if form.back.data == "course" and course.status == PUBLISHED:
         return url_for("catalogue.course", slug=course.slug)
     return _plan_url("plan-courses")
 
 
-def _courses_partial(message: str | None = None):
+def _courses_partial(message: str) -> str:
     return render_template(
         "plans/_courses.html", courses=queries.courses_of_interest(current_person().id), courses_message=message
     )
+
+
+def _course_control(course: Course, **context) -> str:
+    return render_template("plans/_course_control.html", course=course, **context)
 
 
 @bp.route("/my/plan/courses", methods=["GET", "POST"])
@@ -348,25 +331,25 @@ def add_course():
     if request.method in ("GET", "HEAD"):
         return redirect(_plan_url("plan-courses"))
     form = PlanCourseForm()
+    # The course is named by the form (a hidden field): a post that is not a course id
+    # is a bad request, a course that is not published is "not found".
     if not form.validate_on_submit():
         abort(400)
-    course = db.session.get(Course, form.course_id.data) if 0 < form.course_id.data < 2**31 else None
-    if course is None or course.status != "published":
+    course = get_course_or_404(form.course_id.data)
+    if course.status != PUBLISHED:
         abort(404)
-    try:
-        operations.add_course(current_person(), course)
-    except DomainError as error:
-        db.session.rollback()
-        if is_htmx():
-            return render_template("plans/_course_control.html", course=course, in_plan=False,
-                                   plan_error=error.message), 400
-        flash(error.message, "error")
-        return redirect(_course_back(course, form))
-    db.session.commit()
-    if is_htmx():
-        return render_template("plans/_course_control.html", course=course, in_plan=True, changed=True)
-    flash(f"{course.title} is in your learning plan.", "success")
-    return redirect(_course_back(course, form))
+    return run(
+        form,
+        lambda: operations.add_course(current_person(), course),
+        done=lambda _: done(
+            _course_back(course, form), f"{course.title} is in your learning plan.",
+            partial=lambda: _course_control(course, in_plan=True, changed=True),
+        ),
+        refused=lambda error: done(
+            _course_back(course, form), error.message, category="error",
+            partial=lambda: (_course_control(course, in_plan=False, plan_error=error.message), 400),
+        ),
+    )
 
 
 @bp.route("/my/plan/courses/<int:course_id>/remove", methods=["GET", "POST"])
@@ -374,22 +357,18 @@ def add_course():
 def remove_course(course_id: int):
     if request.method in ("GET", "HEAD"):
         return redirect(_plan_url("plan-courses"))
+    course = get_course_or_404(course_id)
     form = CourseBackForm()
-    if not form.validate_on_submit():
-        abort(400)
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    removed = operations.remove_course(current_person(), course.id)
-    db.session.commit()
-    message = (f"{course.title} is no longer in your plan." if removed
-               else f"{course.title} was not in your plan.")
-    if is_htmx():
-        if form.back.data == "course":
-            return render_template("plans/_course_control.html", course=course, in_plan=False, changed=True)
-        return _courses_partial(message)
-    flash(message, "success")
-    return redirect(_course_back(course, form) if course.status == "published" else _plan_url("plan-courses"))
+
+    def removed(was_there: bool):
+        message = (f"{course.title} is no longer in your plan." if was_there
+                   else f"{course.title} was not in your plan.")
+        return done(_course_back(course, form), message, partial=lambda: (
+            _course_control(course, in_plan=False, changed=True) if form.back.data == "course"
+            else _courses_partial(message)
+        ))
+
+    return run(form, lambda: operations.remove_course(current_person(), course.id), done=removed)
 
 
 # --- PDF -----------------------------------------------------------------------------------
@@ -409,17 +388,11 @@ def pdf():
 
 # --- Learning advisor (admin) --------------------------------------------------------------
 
-def _advisor_page(student: User, form: ReviewForm | None = None, status: int = 200):
+def _advisor_page(student: User, form: ReviewForm | None = None):
     audit.record(audit.PLAN_VIEWED, actor=current_person(), subject=student)
     db.session.commit()
     form = form or _ids(ReviewForm(formdata=None), "review")
-    return make_response(
-        render_template(
-            "plans/advisor.html", student=student, view=queries.plan_view(student), form=form,
-            page_has_errors=bool(form.errors),
-        ),
-        status,
-    )
+    return page("plans/advisor.html", student=student, view=queries.plan_view(student), form=form)
 
 
 @bp.route("/admin/students/<int:user_id>/plan")
@@ -436,17 +409,15 @@ def add_review(user_id: int):
     if request.method in ("GET", "HEAD"):
         return redirect(url_for("plans.advisor_view", user_id=student.id))
     form = _ids(ReviewForm(), "review")
-    if form.validate_on_submit():
-        try:
-            operations.add_review(
-                student, current_person(), review_date=form.review_date.data, notes=form.notes.data,
-                next_review_date=form.next_review_date.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash(f"Review recorded. {student.display_name} can see it in their learning plan.", "success")
-            return redirect(url_for("plans.advisor_view", user_id=student.id) + "#reviews")
-    return _advisor_page(student, form, 400)
+    return run(
+        form,
+        lambda: operations.add_review(
+            student, current_person(), review_date=form.review_date.data, notes=form.notes.data,
+            next_review_date=form.next_review_date.data,
+        ),
+        done=lambda _: done(
+            url_for("plans.advisor_view", user_id=student.id) + "#reviews",
+            f"Review recorded. {student.display_name} can see it in their learning plan.",
+        ),
+        page=lambda: _advisor_page(student, form),
+    )

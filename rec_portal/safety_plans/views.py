@@ -14,22 +14,19 @@ lists update in place.
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from rec_portal.web.guards import current_person
 from rec_portal import documents
-from rec_portal.web.access import login_required, owner_only
 from rec_portal.drafts import login_required_keeping, take_drafts, text_fields
-from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.web.htmx import is_htmx
-from rec_portal.models import SupportService
+from rec_portal.ids import parse_id
 from rec_portal.models.safety import SECTIONS
 from rec_portal.safety_plans import bp, operations, queries
 from rec_portal.safety_plans.forms import PERSON_FIELDS, PersonForm, PlanForm
 from rec_portal.security import safe_next
-from rec_portal.web.forms import add_error
 from rec_portal.timeutil import utcnow
+from rec_portal.web.access import login_required, owner_only
+from rec_portal.web.forms import add_error, done, page, run
+from rec_portal.web.guards import current_person, get_service_or_404
 
 DRAFTS = "safety_plan"  # the name text is kept under when a session expires
 # Each field's own maximum length, in characters (a draft longer than this is not kept:
@@ -45,8 +42,7 @@ NOTICES = {
     "people": {"added": "The person has been added.", "removed": "The person has been removed."},
     "services": {"removed": "The service has been taken out of your plan."},
 }
-
-
+SAVE_STATUS = "safety_plans/_save_status.html"
 
 
 def _plan_form(plan, posted: dict | None = None) -> PlanForm:
@@ -56,34 +52,34 @@ def _plan_form(plan, posted: dict | None = None) -> PlanForm:
     return PlanForm(formdata=None, data=data)
 
 
-def _page(form: PlanForm | None = None, person_form: PersonForm | None = None,
-          status: int = 200, **context):
+def _page(partial: str | None = None, *, form: PlanForm | None = None,
+          person_form: PersonForm | None = None, **context):
+    """The whole page (or for htmx ``partial``, which it includes); 400 when a form shows
+    errors."""
     user = current_person()
-    plan = queries.plan_of(user)
-    return render_template(
+    return page(
         "safety_plans/index.html",
-        form=form or _plan_form(plan),
+        partial,
+        form=form or _plan_form(queries.plan_of(user)),
         person_form=person_form or PersonForm(formdata=None),
         people=queries.trusted_people(user),
         services=queries.chosen_services(user),
         sections=SECTIONS,
         **context,
-    ), status
+    )
 
 
-def _people(person_form: PersonForm | None = None, status: int = 200, **context):
+def _people(**context) -> str:
     return render_template(
         "safety_plans/_people.html",
         people=queries.trusted_people(current_person()),
-        person_form=person_form or PersonForm(formdata=None),
+        person_form=PersonForm(formdata=None),
         **context,
-    ), status
+    )
 
 
-def _services(status: int = 200, **context):
-    return render_template(
-        "safety_plans/_services.html", services=queries.chosen_services(current_person()), **context
-    ), status
+def _section_url(name: str, **args) -> str:
+    return url_for(".index", **args) + f"#section-{name}"
 
 
 @bp.route("/safety-plan")
@@ -111,7 +107,8 @@ def index():
         )
         person_form.validate()
     returned = outcome.applied or bool(outcome.sections) or outcome.person is not None
-    return _page(form, person_form, drafts_returned=returned)
+    # What was saved is saved: the problems shown are the kept text's, not this request's.
+    return _page(form=form, person_form=person_form, drafts_returned=returned, status=200)
 
 
 @bp.route("/safety-plan", methods=["POST"])
@@ -123,23 +120,21 @@ def save():
     form = PlanForm()
     section = request.form.get("save")
     section = section if section in SECTIONS else "reporting"
-    if form.validate_sections():
-        try:
-            operations.save_sections(current_person(), form.values())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            if is_htmx():
-                return render_template("safety_plans/_save_status.html", saved_at=utcnow(), whole_plan=True)
-            return redirect(url_for(".index", saved=section) + f"#section-{section}")
-    if is_htmx():
-        # Every section's own problem is also shown by its autosave and character count.
-        problem = next((field.errors[0] for field in form if field.errors),
-                       "Your plan could not be saved. Try again.")
-        return render_template("safety_plans/_save_status.html", error=problem), 400
-    return _page(form, status=400)
+
+    def problems():
+        # htmx: every section's own problem is also shown by its autosave and character count.
+        error = next((field.errors[0] for field in form if field.errors), "Your plan could not be saved. Try again.")
+        return _page(SAVE_STATUS, form=form, error=error)
+
+    if not form.validate_sections():  # every section's problem at once
+        return problems()
+    return run(
+        form,
+        lambda: operations.save_sections(current_person(), form.values()),
+        done=lambda _: done(_section_url(section, saved=section), partial=lambda: render_template(
+            SAVE_STATUS, saved_at=utcnow(), whole_plan=True)),
+        page=problems,
+    )
 
 
 @bp.route("/safety-plan/sections/<name>", methods=["GET", "POST"])
@@ -149,26 +144,24 @@ def save_section(name: str):
     if name not in SECTIONS:
         abort(404)
     if request.method in ("GET", "HEAD"):  # e.g. after signing in again
-        return redirect(url_for(".index") + f"#section-{name}")
+        return redirect(_section_url(name))
     form = PlanForm()
-    error = None
-    if form.validate_sections([name]):
-        try:
-            operations.save_sections(current_person(), form.values([name]))
-        except DomainError as refusal:
-            db.session.rollback()
-            error = refusal.message
-        else:
-            db.session.commit()
-            if is_htmx():
-                return render_template("safety_plans/_save_status.html", saved_at=utcnow())
-            return redirect(url_for(".index", saved=name) + f"#section-{name}")
-    error = error or form[name].errors[0]
-    if is_htmx():
-        return render_template("safety_plans/_save_status.html", error=error), 400
-    form = _plan_form(queries.plan_of(current_person()), {name: form[name].data})
-    add_error(form, name, error)
-    return _page(form, status=400)
+
+    def problem(message: str):
+        # Without JavaScript: the plan as stored, with this section's text and its problem.
+        shown = _plan_form(queries.plan_of(current_person()), {name: form[name].data})
+        add_error(shown, name, message)
+        return _page(SAVE_STATUS, form=shown, error=message)
+
+    if not form.validate_sections([name]):
+        return problem(form[name].errors[0])
+    return run(
+        form,
+        lambda: operations.save_sections(current_person(), form.values([name])),
+        done=lambda _: done(_section_url(name, saved=name), partial=lambda: render_template(
+            SAVE_STATUS, saved_at=utcnow())),
+        refused=lambda error: problem(error.message),
+    )
 
 
 @bp.route("/safety-plan/people", methods=["GET", "POST"])
@@ -177,22 +170,21 @@ def add_person():
     if request.method in ("GET", "HEAD"):
         return redirect(url_for(".index") + "#trusted-people")
     form = PersonForm()
-    if form.validate():
-        try:
-            person = operations.add_trusted_person(
-                current_person(), form.person_name.data, form.person_relationship.data, form.person_phone.data
-            )
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, f"person_{error.field}", error.message)
-        else:
-            db.session.commit()
-            if is_htmx():
-                return _people(people_notice=f"{person.name} has been added.")
-            return redirect(url_for(".index", people="added") + "#trusted-people")
-    if is_htmx():
-        return _people(form, status=400)
-    return _page(person_form=form, status=400)
+
+    def refused(error):
+        add_error(form, f"person_{error.field}", error.message)
+        return _page("safety_plans/_people.html", person_form=form)
+
+    return run(
+        form,
+        lambda: operations.add_trusted_person(
+            current_person(), form.person_name.data, form.person_relationship.data, form.person_phone.data
+        ),
+        done=lambda person: done(url_for(".index", people="added") + "#trusted-people",
+                                 partial=lambda: _people(people_notice=f"{person.name} has been added.")),
+        page=lambda: _page("safety_plans/_people.html", person_form=form),
+        refused=refused,
+    )
 
 
 @bp.route("/safety-plan/people/<int:person_id>/remove", methods=["GET", "POST"])
@@ -207,42 +199,37 @@ def remove_person(person_id: int):
     name = person.name
     operations.remove_trusted_person(person)
     db.session.commit()
-    if is_htmx():
-        return _people(people_notice=f"{name} has been removed.")
-    return redirect(url_for(".index", people="removed") + "#trusted-people")
+    return done(url_for(".index", people="removed") + "#trusted-people",
+                partial=lambda: _people(people_notice=f"{name} has been removed."))
 
 
 @bp.route("/safety-plan/services", methods=["POST"])
 @login_required
 def add_service():
     """"Add to my safety plan" from the support guide."""
-    service_id = request.form.get("service_id", type=int) or 0
-    service = db.session.get(SupportService, service_id) if 0 < service_id < 2**31 else None
-    if service is None or service.retired_at is not None:
+    service = get_service_or_404(parse_id(request.form.get("service_id")) or 0)
+    if service.retired_at is not None:
         abort(404)
-    operations.add_service(current_user, service)
+    operations.add_service(current_person(), service)
     db.session.commit()
     back = safe_next(request.form.get("next"), default=url_for("support.index"))
-    if is_htmx():
-        return render_template(
-            "safety_plans/_service_button.html", service=service, in_plan=True, back=back
-        )
-    return redirect(back)
+    return done(back, partial=lambda: render_template(
+        "safety_plans/_service_button.html", service=service, in_plan=True, back=back))
 
 
 @bp.route("/safety-plan/services/<int:service_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_service(service_id: int):
-    service = db.session.get(SupportService, service_id)
-    if service is None or service_id not in queries.chosen_service_ids(current_person()):
+    service = get_service_or_404(service_id)
+    if service_id not in queries.chosen_service_ids(current_person()):
         abort(404)
     if request.method in ("GET", "HEAD"):
         return redirect(url_for(".index") + "#services")
     operations.remove_service(current_person(), service_id)
     db.session.commit()
-    if is_htmx():
-        return _services(services_notice=f"{service.name} has been taken out of your plan.")
-    return redirect(url_for(".index", services="removed") + "#services")
+    return done(url_for(".index", services="removed") + "#services", partial=lambda: render_template(
+        "safety_plans/_services.html", services=queries.chosen_services(current_person()),
+        services_notice=f"{service.name} has been taken out of your plan."))
 
 
 @bp.route("/safety-plan.pdf")
