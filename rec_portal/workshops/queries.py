@@ -58,18 +58,6 @@ def request_for_staff(request_id: int) -> WorkshopRequest | None:
     ).unique().scalar_one_or_none()
 
 
-def my_requests(student_id: int) -> list[WorkshopRequest]:
-    """The student's requests, newest first (one statement, courses joined in)."""
-    return list(
-        db.session.execute(
-            select(WorkshopRequest)
-            .where(WorkshopRequest.student_id == student_id)
-            .options(joinedload(WorkshopRequest.course), lazyload(WorkshopRequest.session))
-            .order_by(WorkshopRequest.created_at.desc(), WorkshopRequest.id.desc())
-        ).scalars()
-    )
-
-
 def individual_session_ids(session_ids: list[int]) -> set[int]:
     if not session_ids:
         return set()
