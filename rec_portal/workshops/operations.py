@@ -31,7 +31,6 @@ from rec_portal.models.courses import ARCHIVED, FACILITATOR_ROLE_LABELS
 from rec_portal.models.workshops import (
     ARRANGED,
     CLOSED,
-    COMPLETED,
     NEW,
     OPEN_STATUSES,
     WORKSHOP_CONTACT_METHODS,
