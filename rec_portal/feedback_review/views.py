@@ -25,7 +25,6 @@ from rec_portal.timeutil import format_uk
 from rec_portal.web.paging import page_number
 
 POOLED_RESPONDENT = "Anonymous (pooled for the term)"
-MAX_ID = 2**31 - 1
 
 
 def _endpoint_url(endpoint: str, **values) -> str | None:
