@@ -146,7 +146,7 @@ def complete_if_done(session: CourseSession, *, now: datetime | None = None) -> 
     # Attendees and the facilitators on the roster are asked for their feedback.
     invite_for_session(session, now=now)
     if session.individual:  # the individual workshop's request is completed with it
-        from rec_portal.workshops.operations import session_completed
+        from rec_portal.models.workshops import session_completed
 
         session_completed(session, now=now)
     return True

@@ -390,6 +390,15 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
     return list(waiting)
 
 
+def tell_booking_made(booking: Booking, position: int | None = None) -> None:
+    """Queue "your place is booked" (or "you are on the waiting list", with ``position``)
+    for the person acting, for a caller outside bookings that made the booking (an
+    individual workshop arranged by an admin)."""
+    from rec_portal.bookings import notify
+
+    notify.booking_made(booking, position)
+
+
 def _tell_place_is_theirs(booking: Booking) -> None:
     """Queue "a place is yours" for a place just given from a waiting list. Every operation
     that gives one calls this, once per place, so no caller needs to (or may)."""

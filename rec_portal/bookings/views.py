@@ -220,7 +220,7 @@ def panel(session_id: int):
 def my_courses():
     from rec_portal.notifications.outbox import undelivered_since
     from rec_portal.outcomes.operations import follow_up_prompt
-    from rec_portal.workshops.queries import my_requests
+    from rec_portal.models.workshops import requests_of_student as my_requests
 
     upcoming, waiting, past = queries.my_courses(current_user.id)
     return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past,

@@ -1,5 +1,5 @@
-"""Views for content reviews (admins only). Thin: load, authorise, call one operation,
-commit once, then redirect (or, for htmx, return the actions partial)."""
+"""Views for content reviews (admins only). Thin: load, authorise, call one operation
+through ``run`` (one commit), then redirect (or, for htmx, return the actions partial)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,7 @@ from rec_portal.content_reviews.forms import (
     ReviewForm,
     SummaryForm,
 )
-from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.web.htmx import is_htmx
 from rec_portal.ids import parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN
@@ -34,14 +32,8 @@ from rec_portal.models.feedback import (
     ContentReviewItem,
 )
 from rec_portal.stats import SMALL_NUMBER
-from rec_portal.web.forms import add_error, form_errors
 from rec_portal.timeutil import uk_today, utcnow
-
-
-
-
-
-
+from rec_portal.web.forms import done, page, run
 
 
 def _review_url(review: ContentReview, anchor: str = "") -> str:
@@ -56,17 +48,9 @@ def dashboard_url(course_id: int) -> str:
         return url_for("content_reviews.course_reviews", course_id=course_id)
 
 
-def _page(template: str, form, **context):
-    """A form page: 400 when the form shows errors."""
-    errors = bool(form_errors(form))
-    return render_template(template, form=form, page_has_errors=errors, **context), 400 if errors else 200
-
-
-def _refused(review: ContentReview, error: DomainError, anchor: str = ""):
+def _refused(review: ContentReview, anchor: str = ""):
     """A button the rules refused: back to the review with the reason."""
-    db.session.rollback()
-    flash(error.message, "error")
-    return redirect(_review_url(review, anchor))
+    return lambda error: done(_review_url(review, anchor), error.message, category="error")
 
 
 # --- A course's reviews -------------------------------------------------------------------
@@ -85,18 +69,14 @@ def course_reviews(course_id: int):
 def start(course_id: int):
     course = get_course_or_404(course_id)
     form = ReviewForm(held_on=uk_today())
-    if form.validate_on_submit():
-        try:
-            review = operations.start_review(course, held_on=form.held_on.data,
-                                             participants=form.participants.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash("Review started. Add the feedback it considers, the decisions and the actions.", "success")
-            return redirect(_review_url(review))
-    return _page("content_reviews/start.html", form, course=course)
+    return run(
+        form,
+        lambda: operations.start_review(course, held_on=form.held_on.data,
+                                        participants=form.participants.data, by=current_person()),
+        done=lambda review: done(_review_url(review),
+                                 "Review started. Add the feedback it considers, the decisions and the actions."),
+        page=lambda: page("content_reviews/start.html", form=form, course=course),
+    )
 
 
 @bp.route("/admin/feedback/courses/<int:course_id>/reviews/consider", methods=["POST"])
@@ -118,15 +98,13 @@ def consider(course_id: int):
         if review is None or review.course_id != course.id:
             flash("That review could not be found. Choose one of this course's draft reviews.", "error")
             return redirect(dashboard_url(course.id))
-    try:
-        result = operations.consider(review, course, answer_ids, question_ids, by=current_person(), pooled_refs=pooled)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(dashboard_url(course.id))
-    db.session.commit()
-    flash(result.message, "success")
-    return redirect(_review_url(result.review, "feedback"))
+    return run(
+        ButtonForm(),  # nothing typed: the selection is read above, the form checks the CSRF token
+        lambda: operations.consider(review, course, answer_ids, question_ids, by=current_person(),
+                                    pooled_refs=pooled),
+        done=lambda result: done(_review_url(result.review, "feedback"), result.message),
+        refused=lambda error: done(dashboard_url(course.id), error.message, category="error"),
+    )
 
 
 # --- One review ---------------------------------------------------------------------------
@@ -162,18 +140,13 @@ def edit(review_id: int):
         flash("This review is completed, so its details cannot be changed.", "info")
         return redirect(_review_url(found))
     form = EditReviewForm(obj=found)
-    if form.validate_on_submit():
-        try:
-            operations.edit_review(found, held_on=form.held_on.data, participants=form.participants.data,
-                                   decisions=form.decisions.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash("Review details saved.", "success")
-            return redirect(_review_url(found))
-    return _page("content_reviews/edit.html", form, review=found, course=found.course)
+    return run(
+        form,
+        lambda: operations.edit_review(found, held_on=form.held_on.data, participants=form.participants.data,
+                                       decisions=form.decisions.data, by=current_person()),
+        done=lambda _: done(_review_url(found), "Review details saved."),
+        page=lambda: page("content_reviews/edit.html", form=form, review=found, course=found.course),
+    )
 
 
 def _review_item(owner, review_id: int, item_id: int) -> bool:
@@ -194,35 +167,29 @@ def note(review_id: int, item_id: int):
         flash("This review is completed, so its notes cannot be changed.", "info")
         return redirect(_review_url(found, f"item-{item.id}"))
     form = NoteForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            operations.set_item_note(found, item.id, form.note.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, "note", error.message)
-        else:
-            db.session.commit()
-            flash("Note saved.", "success")
-            return redirect(_review_url(found, f"item-{item.id}"))
-    return _page("content_reviews/note.html", form, review=found, item=item,
-                 answer_counts=queries.answer_counts(found.course_id, [item.question_id] if item.question_id else []),
-                 small_number=SMALL_NUMBER)
+    item_id = item.id
+    return run(
+        form,
+        lambda: operations.set_item_note(found, item_id, form.note.data, by=current_person()),
+        done=lambda _: done(_review_url(found, f"item-{item_id}"), "Note saved."),
+        page=lambda: page(
+            "content_reviews/note.html", form=form, review=found, item=item, small_number=SMALL_NUMBER,
+            answer_counts=queries.answer_counts(found.course_id, [item.question_id] if item.question_id else []),
+        ),
+    )
 
 
 @bp.route("/admin/feedback/reviews/<int:review_id>/items/<int:item_id>/remove", methods=["POST"])
 @role_required(ADMIN)
 def remove_item(review_id: int, item_id: int):
     found = get_review_or_404(review_id, load=queries.review_with_feedback)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     what = next(("comment" if i.answer_id else "question" for i in found.items if i.id == item_id), None)
-    try:
-        operations.remove_item(found, item_id, by=current_person())
-    except DomainError as error:
-        return _refused(found, error, "feedback")
-    db.session.commit()
-    flash(f"The {what} was taken out of the review.", "success")
-    return redirect(_review_url(found, "feedback"))
+    return run(
+        ButtonForm(),
+        lambda: operations.remove_item(found, item_id, by=current_person()),
+        done=lambda _: done(_review_url(found, "feedback"), f"The {what} was taken out of the review."),
+        refused=_refused(found, "feedback"),
+    )
 
 
 # --- Actions ------------------------------------------------------------------------------
@@ -236,18 +203,13 @@ def add_action(review_id: int):
         flash("This review is completed, so no actions can be added.", "info")
         return redirect(_review_url(found, "actions"))
     form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            operations.add_action(found, description=form.description.data, owner=form.owner.data,
-                                  due_on=form.due_on.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash("Action added.", "success")
-            return redirect(_review_url(found, "actions"))
-    return _page("content_reviews/action_new.html", form, review=found, course=found.course)
+    return run(
+        form,
+        lambda: operations.add_action(found, description=form.description.data, owner=form.owner.data,
+                                      due_on=form.due_on.data, by=current_person()),
+        done=lambda _: done(_review_url(found, "actions"), "Action added."),
+        page=lambda: page("content_reviews/action_new.html", form=form, review=found, course=found.course),
+    )
 
 
 def _actions_partial(found: ContentReview, message: str | None = None, error: str | None = None,
@@ -263,21 +225,22 @@ def mark_action(review_id: int, action_id: int):
     """Done or not done (``done`` = "yes" or "no"); htmx gets the actions section back."""
     found = get_review_or_404(review_id, load=queries.review_with_feedback)
     form = DoneForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        action = operations.mark_action(found, action_id, form.is_done, by=current_person())
-    except DomainError as error:
-        db.session.rollback()
-        if is_htmx():
-            return _actions_partial(get_review_or_404(review_id, load=queries.review_with_feedback), error=error.message, status=400)
-        return _refused(found, error, "actions")
-    db.session.commit()
-    message = f"Marked “{_short(action.description)}” as {'done' if form.is_done else 'not done'}."
-    if is_htmx():
-        return _actions_partial(found, message=message)
-    flash(message, "success")
-    return redirect(_review_url(found, "actions"))
+
+    def marked(action):
+        message = f"Marked “{_short(action.description)}” as {'done' if form.is_done else 'not done'}."
+        return done(_review_url(found, "actions"), message, partial=lambda: _actions_partial(found, message=message))
+
+    return run(
+        form,
+        lambda: operations.mark_action(found, action_id, form.is_done, by=current_person()),
+        done=marked,
+        # Rolled back: the section is read again, as it now stands, with the reason.
+        refused=lambda error: done(
+            _review_url(found, "actions"), error.message, category="error",
+            partial=lambda: _actions_partial(get_review_or_404(review_id, load=queries.review_with_feedback),
+                                             error=error.message, status=400),
+        ),
+    )
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -289,15 +252,12 @@ def _short(text: str, limit: int = 60) -> str:
 @role_required(ADMIN)
 def remove_action(review_id: int, action_id: int):
     found = get_review_or_404(review_id, load=queries.review_with_feedback)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.remove_action(found, action_id, by=current_person())
-    except DomainError as error:
-        return _refused(found, error, "actions")
-    db.session.commit()
-    flash("Action removed.", "success")
-    return redirect(_review_url(found, "actions"))
+    return run(
+        ButtonForm(),
+        lambda: operations.remove_action(found, action_id, by=current_person()),
+        done=lambda _: done(_review_url(found, "actions"), "Action removed."),
+        refused=_refused(found, "actions"),
+    )
 
 
 # --- Completing ---------------------------------------------------------------------------
@@ -310,26 +270,22 @@ def complete(review_id: int):
         flash("This review is already completed.", "info")
         return redirect(_review_url(found))
     form = CompleteForm(version=found.course.content_version)
-    if form.validate_on_submit():
-        try:
-            operations.complete_review(found, form.change.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, "change", error.message)
-        else:
-            db.session.commit()
-            if found.version_after != found.version_before:
-                message = (f"Review completed. {found.course.title} is now at content version "
-                           f"{found.version_after}.")
-            else:
-                message = f"Review completed. The content of {found.course.title} stays at version {found.version_after}."
-            flash(message, "success")
-            return redirect(_review_url(found))
-    return _page("content_reviews/complete.html", form, review=found, course=found.course,
-                 missing=operations.completion_missing(found),
-                 sessions_to_come=operations.sessions_to_come(found.course_id),
-                 comments=sum(1 for i in found.items if i.answer_id),
-                 questions=sum(1 for i in found.items if i.question_id))
+    return run(
+        form,
+        lambda: operations.complete_review(found, form.change.data, by=current_person()),
+        done=lambda _: done(_review_url(found), _completed_message(found)),
+        page=lambda: page("content_reviews/complete.html", form=form, review=found, course=found.course,
+                          missing=operations.completion_missing(found),
+                          sessions_to_come=operations.sessions_to_come(found.course_id),
+                          comments=sum(1 for i in found.items if i.answer_id),
+                          questions=sum(1 for i in found.items if i.question_id)),
+    )
+
+
+def _completed_message(review: ContentReview) -> str:
+    if review.version_after != review.version_before:
+        return f"Review completed. {review.course.title} is now at content version {review.version_after}."
+    return f"Review completed. The content of {review.course.title} stays at version {review.version_after}."
 
 
 # --- "You said, we did" -------------------------------------------------------------------
@@ -340,46 +296,41 @@ def complete(review_id: int):
 def summary(review_id: int):
     found = get_review_or_404(review_id, load=queries.review_with_feedback)
     form = SummaryForm(data={"summary": found.you_said_we_did} if request.method in ("GET", "HEAD") else None)
-    if form.validate_on_submit():
-        try:
-            operations.set_summary(found, form.summary.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, "summary", error.message)
-        else:
-            db.session.commit()
-            flash("“You said, we did” summary saved." + (" The course page shows the new wording." if found.published_at else ""),
-                  "success")
-            return redirect(_review_url(found, "you-said-we-did"))
-    return _page("content_reviews/summary.html", form, review=found, course=found.course,
-                 limit=operations.SUMMARY_MAX)
+    return run(
+        form,
+        lambda: operations.set_summary(found, form.summary.data, by=current_person()),
+        done=lambda _: done(
+            _review_url(found, "you-said-we-did"),
+            "“You said, we did” summary saved." + (" The course page shows the new wording." if found.published_at else ""),
+        ),
+        page=lambda: page("content_reviews/summary.html", form=form, review=found, course=found.course,
+                          limit=operations.SUMMARY_MAX),
+    )
 
 
 @bp.route("/admin/feedback/reviews/<int:review_id>/publish", methods=["POST"])
 @role_required(ADMIN)
 def publish(review_id: int):
     found = get_review_or_404(review_id, load=queries.review_with_feedback)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.publish_summary(found, by=current_person())
-    except DomainError as error:
-        return _refused(found, error, "you-said-we-did")
-    db.session.commit()
-    flash(f"“You said, we did” is now shown on the {found.course.title} course page.", "success")
-    return redirect(_review_url(found, "you-said-we-did"))
+    return run(
+        ButtonForm(),
+        lambda: operations.publish_summary(found, by=current_person()),
+        done=lambda _: done(_review_url(found, "you-said-we-did"),
+                            f"“You said, we did” is now shown on the {found.course.title} course page."),
+        refused=_refused(found, "you-said-we-did"),
+    )
 
 
 @bp.route("/admin/feedback/reviews/<int:review_id>/unpublish", methods=["POST"])
 @role_required(ADMIN)
 def unpublish(review_id: int):
     found = get_review_or_404(review_id, load=queries.review_with_feedback)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    operations.unpublish_summary(found, by=current_person())
-    db.session.commit()
-    flash(f"“You said, we did” is no longer shown on the {found.course.title} course page.", "success")
-    return redirect(_review_url(found, "you-said-we-did"))
+    return run(
+        ButtonForm(),
+        lambda: operations.unpublish_summary(found, by=current_person()),
+        done=lambda _: done(_review_url(found, "you-said-we-did"),
+                            f"“You said, we did” is no longer shown on the {found.course.title} course page."),
+    )
 
 
 # --- Report -------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 """The question bank at /admin/feedback/questions (admins only). Thin: load, authorise,
-call one operation in rec_portal.feedback.bank, commit once, redirect (or, for htmx, the
-reordered list)."""
+call one operation in rec_portal.feedback.bank through ``run`` (one commit), redirect (or,
+for htmx, the reordered list)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from rec_portal.web.guards import current_person, get_question_or_404
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.web.access import role_required
-from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.feedback import bank, bp
 from rec_portal.feedback.bank_forms import (
@@ -18,16 +17,13 @@ from rec_portal.feedback.bank_forms import (
     QuestionForm,
     audience_choice,
 )
-from rec_portal.web.htmx import is_htmx
 from rec_portal.ids import parse_id
 from rec_portal.models import Course
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.feedback import AUDIENCES, FOR_STUDENTS, FeedbackQuestion
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import done, page, run
 
 SECTION_HEADINGS = {"student": "Questions for students", "facilitator": "Facilitator reflection"}
-
-
 
 
 def _course_arg(name: str = "course") -> Course | None:
@@ -41,11 +37,13 @@ def _bank_url(course_id: int | None = None, anchor: str | None = None) -> str:
     return url + (f"#{anchor}" if anchor else "")
 
 
+def _question_url(question: FeedbackQuestion) -> str:
+    return _bank_url(anchor=f"question-{question.id}")
 
 
-def _refused(form, error: DomainError) -> None:
-    db.session.rollback()
-    add_error(form, error.field, error.message)
+def _refused(url: str):
+    """A button the rules refused: back to the bank with the reason."""
+    return lambda error: done(url, error.message, category="error")
 
 
 def _short(question: FeedbackQuestion) -> str:
@@ -91,17 +89,11 @@ def bank_new():
             "audience": audience_choice(request.args.get("audience")),
             "course_id": request.args.get("course", ""),
         })
-    if form.validate_on_submit():
-        try:
-            added = bank.add_question(current_person(), audience=form.audience.data, **form.question_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(f"Question added: “{_short(added)}”. It is last in its list.", "success")
-            return redirect(_bank_url(anchor=f"question-{added.id}"))
-    return render_template("feedback/bank/form.html", form=form, question=None, answers=0), (
-        400 if form.errors else 200
+    return run(
+        form,
+        lambda: bank.add_question(current_person(), audience=form.audience.data, **form.question_fields()),
+        done=lambda added: done(_question_url(added), f"Question added: “{_short(added)}”. It is last in its list."),
+        page=lambda: page("feedback/bank/form.html", form=form, question=None, answers=0),
     )
 
 
@@ -122,17 +114,11 @@ def bank_edit(question_id: int):
         "course_was": question.course_id,
     }
     form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
-    if form.validate_on_submit():
-        try:
-            bank.update_question(current_person(), question, **form.question_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(f"Question saved: “{_short(question)}”.", "success")
-            return redirect(_bank_url(anchor=f"question-{question.id}"))
-    return render_template("feedback/bank/form.html", form=form, question=question, answers=answers), (
-        400 if form.errors else 200
+    return run(
+        form,
+        lambda: bank.update_question(current_person(), question, **form.question_fields()),
+        done=lambda _: done(_question_url(question), f"Question saved: “{_short(question)}”."),
+        page=lambda: page("feedback/bank/form.html", form=form, question=question, answers=answers),
     )
 
 
@@ -151,18 +137,14 @@ def bank_replace(question_id: int):
         "course_was": question.course_id,
     }
     form = QuestionForm(**options) if request.method == "POST" else QuestionForm.for_question(question, **options)
-    if form.validate_on_submit():
-        try:
-            new = bank.replace_question(current_person(), question, **form.question_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(f"New wording saved: “{_short(new)}”. The old wording is retired; answers "
-                  "already given keep it.", "success")
-            return redirect(_bank_url(anchor=f"question-{new.id}"))
-    return render_template("feedback/bank/replace.html", form=form, question=question,
-                           answers=bank.shown_answer_count(question)), (400 if form.errors else 200)
+    return run(
+        form,
+        lambda: bank.replace_question(current_person(), question, **form.question_fields()),
+        done=lambda new: done(_question_url(new), f"New wording saved: “{_short(new)}”. The old wording is "
+                                                  "retired; answers already given keep it."),
+        page=lambda: page("feedback/bank/replace.html", form=form, question=question,
+                          answers=bank.shown_answer_count(question)),
+    )
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/retire", methods=["GET", "POST"])
@@ -170,41 +152,36 @@ def bank_replace(question_id: int):
 def bank_retire(question_id: int):
     question = get_question_or_404(question_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            bank.retire_question(current_person(), question)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Question retired: “{_short(question)}”. It is no longer asked; its answers are kept.",
-                  "success")
-        return redirect(_bank_url(anchor=f"question-{question.id}"))
-    if question.retired_at is not None:
-        flash("This question is already retired.", "info")
-        return redirect(_bank_url(anchor=f"question-{question.id}"))
-    return render_template("feedback/bank/retire.html", question=question, form=form,
-                           answers=bank.shown_answer_count(question),
-                           deletable=bank.deletion_refusal(question) is None)
+
+    def confirm():
+        if question.retired_at is not None:
+            flash("This question is already retired.", "info")
+            return redirect(_question_url(question))
+        return page("feedback/bank/retire.html", question=question, form=form,
+                    answers=bank.shown_answer_count(question),
+                    deletable=bank.deletion_refusal(question) is None)
+
+    return run(
+        form,
+        lambda: bank.retire_question(current_person(), question),
+        done=lambda _: done(_question_url(question), f"Question retired: “{_short(question)}”. It is no longer "
+                                                     "asked; its answers are kept."),
+        refused=_refused(_question_url(question)),
+        page=confirm,
+    )
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/reinstate", methods=["POST"])
 @role_required(ADMIN)
 def bank_reinstate(question_id: int):
     question = get_question_or_404(question_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            bank.reinstate_question(current_person(), question)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Question reinstated: “{_short(question)}”. It is asked again, last in its list.", "success")
-    else:
-        abort(400)
-    return redirect(_bank_url(anchor=f"question-{question.id}"))
+    return run(
+        ConfirmForm(),
+        lambda: bank.reinstate_question(current_person(), question),
+        done=lambda _: done(_question_url(question), f"Question reinstated: “{_short(question)}”. It is asked "
+                                                     "again, last in its list."),
+        refused=_refused(_question_url(question)),
+    )
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/delete", methods=["GET", "POST"])
@@ -216,18 +193,14 @@ def bank_delete(question_id: int):
         flash(refusal, "error")
         return redirect(_bank_url(anchor=f"question-{question.id}"))
     form = ConfirmForm()
-    if form.validate_on_submit():
-        short = _short(question)
-        try:
-            bank.delete_question(current_person(), question)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Question deleted: “{short}”.", "success")
-        return redirect(_bank_url())
-    return render_template("feedback/bank/delete.html", question=question, form=form)
+    short = _short(question)  # read before it is gone
+    return run(
+        form,
+        lambda: bank.delete_question(current_person(), question),
+        done=lambda _: done(_bank_url(), f"Question deleted: “{short}”."),
+        refused=_refused(_bank_url()),
+        page=lambda: page("feedback/bank/delete.html", question=question, form=form),
+    )
 
 
 @bp.route("/admin/feedback/questions/<int:question_id>/move", methods=["GET", "POST"])
@@ -237,26 +210,25 @@ def bank_move(question_id: int):
     if request.method in ("GET", "HEAD"):
         return redirect(_bank_url(anchor=f"question-{question.id}"))
     form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
     course_id = form.course_filter()
     course = db.session.get(Course, course_id) if course_id else None
-    try:
-        moved = bank.move_question(current_person(), question, form.direction.data, course.id if course else None)
-    except DomainError as error:
-        db.session.rollback()
-        if is_htmx():
-            return _section(question.audience, course, section_error=error.message), 400
-        flash(error.message, "error")
-        return redirect(_bank_url(course.id if course else None, anchor=f"question-{question.id}"))
-    db.session.commit()
-    message = (f"Moved {form.direction.data}: “{_short(question)}”." if moved
-               else f"“{_short(question)}” is already {'first' if form.direction.data == 'up' else 'last'}.")
-    if is_htmx():
-        return _section(question.audience, course, section_message=message,
-                        focus_id=question.id, focus_direction=form.direction.data)
-    flash(message, "success")
-    return redirect(_bank_url(course.id if course else None, anchor=f"question-{question.id}"))
+    url = _bank_url(course.id if course else None, anchor=f"question-{question.id}")
+
+    def moved(did_move: bool):
+        direction = form.direction.data
+        message = (f"Moved {direction}: “{_short(question)}”." if did_move
+                   else f"“{_short(question)}” is already {'first' if direction == 'up' else 'last'}.")
+        return done(url, message, partial=lambda: _section(question.audience, course, section_message=message,
+                                                           focus_id=question.id, focus_direction=direction))
+
+    return run(
+        form,
+        lambda: bank.move_question(current_person(), question, form.direction.data, course.id if course else None),
+        done=moved,
+        refused=lambda error: done(url, error.message, category="error",
+                                   partial=lambda: (_section(question.audience, course, section_error=error.message),
+                                                    400)),
+    )
 
 
 @bp.route("/admin/feedback/questions/preview")

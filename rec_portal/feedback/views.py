@@ -10,7 +10,7 @@ back on the form. Nothing about a student's response is audited, logged or email
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -25,7 +25,7 @@ from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import FACILITATOR, STUDENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.feedback import ANSWER_TEXT_MAX, FOR_FACILITATORS, FOR_STUDENTS
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import add_error, done, page, run
 
 KEPT = "We kept what you typed before you were signed out. Check it, then choose {button}."
 
@@ -88,34 +88,31 @@ def _feedback_page(*, audience: str, session: CourseSession, action: str, back_u
         if draft is not None:
             flash(KEPT.format(button=button), "info")
         form = feedback_form(questions, anonymous_choice=anonymous_choice, draft=draft)
-        return _form_page(form, questions, audience, session, action, back_url)
+    else:
+        form = feedback_form(questions, anonymous_choice=anonymous_choice)
 
-    form = feedback_form(questions, anonymous_choice=anonymous_choice)
-    if not form.validate_on_submit():
-        abort(400)
-    try:
+    def send():
         operations.submit_feedback(
             me, session, _answers_sent(),
             anonymous=bool(anonymous_choice and form.anonymous.data), audience=audience,
         )
-    except operations.FeedbackClosed:
-        db.session.rollback()
-        return redirect(action, 303)
-    except operations.FeedbackRefused as refused:
-        db.session.rollback()
-        for name, message in (refused.errors or {refused.field: refused.message}).items():
+        take_drafts(me, draft_name)  # anything left from an earlier timeout is not kept either
+
+    def form_page():
+        return page("feedback/form.html", form=form, questions=questions, audience=audience, session=session,
+                    action=action, back_url=back_url, text_max=ANSWER_TEXT_MAX)
+
+    def refused(error):
+        if isinstance(error, operations.FeedbackClosed):
+            return redirect(action, 303)  # the page says why, calmly
+        for name, message in (getattr(error, "errors", None) or {error.field: error.message}).items():
             add_error(form, name, message)
-        return _form_page(form, questions, audience, session, action, back_url, status=400)
-    take_drafts(me, draft_name)  # anything left from an earlier timeout is not kept either
-    db.session.commit()
-    return redirect(done_url)
+        return form_page()
 
-
-def _form_page(form, questions, audience, session, action, back_url, status=200):
-    return render_template(
-        "feedback/form.html", form=form, questions=questions, audience=audience, session=session,
-        action=action, back_url=back_url, text_max=ANSWER_TEXT_MAX, page_has_errors=bool(form.errors),
-    ), status
+    if request.method in ("GET", "HEAD"):
+        return form_page()
+    # Nothing here for the form itself to refuse but a forged or stale post: a bad request.
+    return run(form, send, done=lambda _: done(done_url), refused=refused)
 
 
 # --- Students ---------------------------------------------------------------------------------

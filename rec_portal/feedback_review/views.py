@@ -10,6 +10,7 @@ from flask_login import current_user
 from rec_portal.web.guards import get_course_or_404
 from rec_portal import audit
 from rec_portal.web.access import owner_only, role_required
+from rec_portal.content_reviews.operations import open_reviews
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.feedback_review import bp, charts
@@ -24,24 +25,11 @@ from rec_portal.timeutil import format_uk
 from rec_portal.web.paging import page_number
 
 POOLED_RESPONDENT = "Anonymous (pooled for the term)"
-MAX_ID = 2**31 - 1
 
 
 def _endpoint_url(endpoint: str, **values) -> str | None:
     """A link to another feature's page, or None while that page does not exist yet."""
     return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
-
-
-
-
-
-
-def _open_reviews(course_id: int) -> list:
-    try:
-        from rec_portal.content_reviews.operations import open_reviews
-    except ImportError:  # the content reviews feature is not there yet
-        return []
-    return open_reviews(course_id)
 
 
 def _filter_form(course: Course, *, admin: bool):
@@ -82,7 +70,7 @@ def _dashboard_page(course: Course, *, admin: bool, endpoint: str):
         consider = _endpoint_url("content_reviews.consider", course_id=course.id)
         context.update(
             consider_url=consider,
-            open_reviews=_open_reviews(course.id) if consider else [],
+            open_reviews=open_reviews(course.id) if consider else [],
             reviews_url=_endpoint_url("content_reviews.course_reviews", course_id=course.id),
             csv_url=url_for("feedback_review.responses_csv", course_id=course.id, **board.filters.as_args()),
         )

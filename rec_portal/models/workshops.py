@@ -6,19 +6,23 @@ by admins (new, arranged, completed, closed) with ``WorkshopRequestNote``s. Arra
 creates a ``CourseSession`` with ``individual`` set (capacity 1, never in the public
 catalogue) and a confirmed booking for the student, so the roster rules, confirmation,
 calendar file, register, certificate and feedback work exactly as for a group session.
+
+A request follows its individual session (``session_completed``, ``session_cancelled``,
+below): scheduling and attendance call these when the session is cancelled or its register
+taken, without importing the workshops feature (which itself uses them to arrange one).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
+from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
 
 from rec_portal.extensions import db
 from rec_portal.models.accounts import User
 from rec_portal.models.courses import Course, CourseSession
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import format_uk, utcnow
 
 NEW, ARRANGED, COMPLETED, CLOSED = "new", "arranged", "completed", "closed"
 WORKSHOP_STATUSES = (NEW, ARRANGED, COMPLETED, CLOSED)
@@ -95,3 +99,58 @@ class WorkshopRequestNote(db.Model):
 
     request: Mapped[WorkshopRequest] = relationship(back_populates="notes")
     author: Mapped[User | None] = relationship()
+
+
+# --- A request follows its individual session -------------------------------------------
+
+def request_of_session(session: CourseSession) -> WorkshopRequest | None:
+    return db.session.execute(
+        select(WorkshopRequest).where(WorkshopRequest.session_id == session.id)
+    ).scalar_one_or_none()
+
+
+def add_request_note(request: WorkshopRequest, text: str, by: User | None,
+             when: datetime | None = None) -> WorkshopRequestNote:
+    note = WorkshopRequestNote(text=text, author_id=getattr(by, "id", None), created_at=when or utcnow())
+    request.notes.append(note)
+    return note
+
+
+def session_completed(session: CourseSession, *, now: datetime | None = None) -> WorkshopRequest | None:
+    """The individual session's register was taken: its request is completed (flushes)."""
+    request = request_of_session(session)
+    if request is None or request.status != ARRANGED:
+        return request
+    request.status = COMPLETED
+    request.completed_at = now or utcnow()
+    add_request_note(request, "The register was taken, so the workshop is completed.", None, request.completed_at)
+    db.session.flush()
+    return request
+
+
+def session_cancelled(session: CourseSession, *, now: datetime | None = None) -> WorkshopRequest | None:
+    """The individual session was cancelled: its request is back in the queue as new (flushes)."""
+    request = request_of_session(session)
+    if request is None or request.status != ARRANGED:
+        return request
+    request.status = NEW
+    request.session = None
+    request.arranged_at = None
+    add_request_note(
+        request, f"The workshop on {format_uk(session.starts_at)} was cancelled, so the request is new again.", None,
+    )
+    db.session.flush()
+    return request
+
+
+def requests_of_student(student_id: int) -> list[WorkshopRequest]:
+    """The student's requests, newest first (one statement, courses joined in), for their
+    "My courses" page."""
+    return list(
+        db.session.execute(
+            select(WorkshopRequest)
+            .where(WorkshopRequest.student_id == student_id)
+            .options(joinedload(WorkshopRequest.course), lazyload(WorkshopRequest.session))
+            .order_by(WorkshopRequest.created_at.desc(), WorkshopRequest.id.desc())
+        ).scalars()
+    )

@@ -24,7 +24,7 @@ from rec_portal.models.outcomes import CRIME_TYPES, STAGE_LABELS
 from rec_portal.outcomes import bp, operations, queries
 from rec_portal.stats import FEWER
 from rec_portal.outcomes.forms import OutcomeForm, ReportFilterForm, is_answer_field
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import add_error, done, page, run
 from rec_portal.timeutil import format_uk, utcnow
 
 KEPT = "We kept what you typed before you were signed out. Check it, then choose Save my answers."
@@ -101,33 +101,35 @@ def answer(slug: str):
         return _form_page(form, state)
 
     form = OutcomeForm()
-    if not form.validate_on_submit():
-        abort(400)
-    raw = {name: request.form.getlist(name) for name in operations.ANSWER_FIELDS}
-    try:
-        check = operations.save_answers(me, stage, raw)
-    except operations.AnswersRefused as refused:
-        db.session.rollback()
-        for name, message in refused.errors.items():
-            add_error(form, name, message)
-        return _form_page(form, state, status=400)
-    except operations.StageClosed as closed:
-        db.session.rollback()
-        flash(closed.message, "info")
+
+    def save():
+        check = operations.save_answers(
+            me, stage, {name: request.form.getlist(name) for name in operations.ANSWER_FIELDS}
+        )
+        take_drafts(me, _draft_name(slug))
+        return check
+
+    def saved(check):
+        url = url_for("outcomes.index") + f"#stage-{slug}"
+        if check is None:
+            return done(url, "You did not answer the first question, so nothing was saved. That is fine.",
+                        category="info")
+        return done(url, "Thank you. Your answers are saved. You can delete them at any time.")
+
+    def refused(error):
+        if isinstance(error, operations.AnswersRefused):
+            for name, message in error.errors.items():
+                add_error(form, name, message)
+            return _form_page(form, state)
+        flash(error.message, "info")  # StageClosed: no longer (or not yet) open
         return redirect(url_for("outcomes.index"), 303)
-    take_drafts(me, _draft_name(slug))
-    db.session.commit()
-    if check is None:
-        flash("You did not answer the first question, so nothing was saved. That is fine.", "info")
-    else:
-        flash("Thank you. Your answers are saved. You can delete them at any time.", "success")
-    return redirect(url_for("outcomes.index") + f"#stage-{slug}")
+
+    # Nothing here for the form itself to refuse but a forged or stale post: a bad request.
+    return run(form, save, done=saved, refused=refused)
 
 
-def _form_page(form, state, status=200):
-    return render_template(
-        "outcomes/form.html", form=form, state=state, page_has_errors=bool(form.errors),
-    ), status
+def _form_page(form, state):
+    return page("outcomes/form.html", form=form, state=state)
 
 
 @bp.route("/my/outcomes/<slug>/delete", methods=["GET", "POST"])
@@ -136,13 +138,14 @@ def delete(slug: str):
     stage = _stage_or_404(slug)
     me = current_person()
     if request.method == "POST":
-        if not OutcomeForm().validate_on_submit():
-            abort(400)
-        deleted = operations.delete_answers(me, stage)
-        db.session.commit()
-        if deleted:
-            flash(f"Your answers ({STAGE_LABELS[stage].lower()}) are deleted.", "success")
-        return redirect(url_for("outcomes.index"))
+        return run(
+            OutcomeForm(),
+            lambda: operations.delete_answers(me, stage),
+            done=lambda deleted: done(
+                url_for("outcomes.index"),
+                f"Your answers ({STAGE_LABELS[stage].lower()}) are deleted." if deleted else None,
+            ),
+        )
     state = operations.stages_for(me)[stage]
     if not state.answered:
         return redirect(url_for("outcomes.index"))

@@ -349,7 +349,7 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     for booking in held_places:
         serve_other_waiting_lists(booking, now)  # tells anyone it gives a place
     if session.individual:  # its workshop request goes back to the queue, as new
-        from rec_portal.workshops.operations import session_cancelled
+        from rec_portal.models.workshops import session_cancelled
 
         session_cancelled(session, now=now)
     return len(people)

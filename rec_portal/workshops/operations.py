@@ -10,6 +10,8 @@ like any other: confirmation email with the calendar file, register, certificate
 feedback. Taking its register completes the request (``session_completed``, called by
 attendance.operations.complete_if_done); cancelling the session sends the request back to
 the queue as new (``session_cancelled``, called by scheduling.operations.cancel_session).
+Those two live in models/workshops.py, so scheduling and attendance need not import this
+feature (which imports them to arrange a workshop).
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ from rec_portal.models.courses import ARCHIVED, FACILITATOR_ROLE_LABELS
 from rec_portal.models.workshops import (
     ARRANGED,
     CLOSED,
-    COMPLETED,
     NEW,
     OPEN_STATUSES,
     WORKSHOP_CONTACT_METHODS,
     WORKSHOP_TEXT_MAX,
     WorkshopRequest,
     WorkshopRequestNote,
+    session_cancelled,  # noqa: F401  (the request follows its session: models/workshops.py)
+    session_completed,  # noqa: F401
 )
+from rec_portal.models.workshops import add_request_note as _note
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.timeutil import format_uk, utcnow
 
@@ -77,12 +81,6 @@ def _active_admins() -> list[User]:
             .order_by(User.id)
         ).scalars()
     )
-
-
-def _note(request: WorkshopRequest, text: str, by: User | None, when: datetime | None = None) -> WorkshopRequestNote:
-    note = WorkshopRequestNote(text=text, author_id=getattr(by, "id", None), created_at=when or utcnow())
-    request.notes.append(note)
-    return note
 
 
 def _changed(request: WorkshopRequest, by: User | None, what: str) -> None:
@@ -221,8 +219,7 @@ def arrange(request: WorkshopRequest, plan: Arrangement, by: User, *,
             now: datetime | None = None) -> CourseSession:
     """Create the individual session for ``request`` and book the student on it, with the
     facilitators chosen. Everything or nothing: the caller rolls back on DomainError."""
-    from rec_portal.bookings import notify
-    from rec_portal.bookings.operations import BookingRefused, OverlapWarning, book_place
+    from rec_portal.bookings.operations import BookingRefused, OverlapWarning, book_place, tell_booking_made
     from rec_portal.scheduling.operations import DateRange, schedule_session
     from rec_portal.rosters.operations import assign_facilitator
 
@@ -271,7 +268,7 @@ def arrange(request: WorkshopRequest, plan: Arrangement, by: User, *,
     where = session.venue.splitlines()[0] if session.venue else "online"
     _note(request, f"Arranged for {format_uk(session.starts_at)}, {where}.", by)
     db.session.flush()
-    notify.booking_made(booking, None)
+    tell_booking_made(booking, None)
     _changed(request, by, f"arranged as session {session.id}")
     return session
 
@@ -290,37 +287,3 @@ def assign(request: WorkshopRequest, person: User | None, role: str, by: User) -
 
 def role_label(role: str) -> str:
     return FACILITATOR_ROLE_LABELS.get(role, role)
-
-
-# --- Hooks from the session's life ----------------------------------------------------------
-
-def _request_of(session: CourseSession) -> WorkshopRequest | None:
-    return db.session.execute(
-        select(WorkshopRequest).where(WorkshopRequest.session_id == session.id)
-    ).scalar_one_or_none()
-
-
-def session_completed(session: CourseSession, *, now: datetime | None = None) -> WorkshopRequest | None:
-    """The individual session's register was taken: its request is completed."""
-    request = _request_of(session)
-    if request is None or request.status != ARRANGED:
-        return request
-    request.status = COMPLETED
-    request.completed_at = now or utcnow()
-    _note(request, "The register was taken, so the workshop is completed.", None, request.completed_at)
-    db.session.flush()
-    return request
-
-
-def session_cancelled(session: CourseSession, *, now: datetime | None = None) -> WorkshopRequest | None:
-    """The individual session was cancelled: its request is back in the queue as new."""
-    request = _request_of(session)
-    if request is None or request.status != ARRANGED:
-        return request
-    request.status = NEW
-    request.session = None
-    request.arranged_at = None
-    _note(request, f"The workshop on {format_uk(session.starts_at)} was cancelled, so the request is new again.",
-          None)
-    db.session.flush()
-    return request

@@ -7,12 +7,13 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from rec_portal.web.paging import Page
 from rec_portal.extensions import db
-from rec_portal.models import CourseSession, User
+from rec_portal.models import CourseSession, FacilitatorProfile, User
 from rec_portal.models.workshops import (
     WORKSHOP_STATUSES,
     WorkshopRequest,
     WorkshopRequestNote,
 )
+from rec_portal.rosters.operations import person_of
 
 
 def status_counts() -> dict[str, int]:
@@ -58,18 +59,6 @@ def request_for_staff(request_id: int) -> WorkshopRequest | None:
     ).unique().scalar_one_or_none()
 
 
-def my_requests(student_id: int) -> list[WorkshopRequest]:
-    """The student's requests, newest first (one statement, courses joined in)."""
-    return list(
-        db.session.execute(
-            select(WorkshopRequest)
-            .where(WorkshopRequest.student_id == student_id)
-            .options(joinedload(WorkshopRequest.course), lazyload(WorkshopRequest.session))
-            .order_by(WorkshopRequest.created_at.desc(), WorkshopRequest.id.desc())
-        ).scalars()
-    )
-
-
 def individual_session_ids(session_ids: list[int]) -> set[int]:
     if not session_ids:
         return set()
@@ -78,3 +67,20 @@ def individual_session_ids(session_ids: list[int]) -> set[int]:
             select(CourseSession.id).where(CourseSession.id.in_(session_ids), CourseSession.individual.is_(True))
         ).scalars()
     )
+
+
+def people_for(course) -> dict[str, list[User]]:
+    """Active facilitators holding each role the course needs (one statement), by name."""
+    roles = {n.role for n in course.roles_needed}
+    people: dict[str, list[User]] = {r: [] for r in roles}
+    for profile in db.session.execute(
+        select(FacilitatorProfile).where(FacilitatorProfile.active.is_(True))
+        .options(person_of(FacilitatorProfile.user))
+    ).scalars():
+        if not profile.user.active:
+            continue
+        for role in roles & set(profile.role_codes):
+            people[role].append(profile.user)
+    for users in people.values():
+        users.sort(key=lambda u: (u.full_name.lower(), u.id))
+    return people

@@ -1,5 +1,5 @@
-"""Views for individual workshops. Thin: load, authorise, call one operation, commit once,
-then redirect (or, for htmx, return the notes partial).
+"""Views for individual workshops. Thin: load, authorise, call one operation through
+``run`` (one commit), then redirect (or, for htmx, return the notes partial).
 
 Students: /courses/<slug>/individual-workshop (ask), /my/courses/workshops/<id> (their
 request, withdraw). Admins: /admin/workshops (the queue) and /admin/workshops/<id> (notes,
@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from rec_portal.web.guards import current_person, get_workshop_request_or_404
 from rec_portal import audit
-from rec_portal.drafts import keeps_typing, owner_may
-from rec_portal.web.access import owner_only, role_required
 from rec_portal.catalogue.queries import published_course
-from rec_portal.errors import DomainError
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.extensions import db
-from rec_portal.web.htmx import is_htmx
 from rec_portal.ids import MAX_ID
 from rec_portal.models import Course, User
 from rec_portal.models.accounts import ADMIN, STUDENT
@@ -28,7 +24,11 @@ from rec_portal.models.workshops import (
     WORKSHOP_STATUSES,
     WorkshopRequest,
 )
-from rec_portal.web.forms import add_error, form_errors
+from rec_portal.rosters.operations import eligible_in, load_facts, roster_status, status_in
+from rec_portal.web.access import owner_only, role_required
+from rec_portal.web.forms import done, page, run
+from rec_portal.web.guards import current_person, get_workshop_request_or_404
+from rec_portal.web.htmx import is_htmx
 from rec_portal.web.paging import Page, page_number
 from rec_portal.workshops import bp, operations, queries
 from rec_portal.workshops.forms import (
@@ -43,17 +43,7 @@ from rec_portal.workshops.forms import (
 PER_PAGE = 20
 
 
-
-
-def _page(template: str, form, **context):
-    """A form page: 400 when the form shows errors."""
-    errors = bool(form_errors(form))
-    return render_template(template, form=form, page_has_errors=errors, **context), 400 if errors else 200
-
-
 # --- Students -----------------------------------------------------------------------------
-
-
 
 def _prefilled(student: User) -> RequestForm:
     profile = getattr(student, "profile", None)
@@ -75,20 +65,16 @@ def ask(slug: str):
         flash("You have already asked for an individual workshop of this course. Here is your request.", "info")
         return redirect(url_for("workshops.mine", request_id=existing.id))
     form = RequestForm() if request.method == "POST" else _prefilled(student)
-    if form.validate_on_submit():
-        try:
-            made = operations.request_workshop(
-                student, course, why_not_group=form.why_not_group.data, what_would_help=form.what_would_help.data,
-                availability=form.availability.data, contact_method=form.contact_method.data,
-                contact_detail=form.contact_detail.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            return redirect(url_for("workshops.sent", request_id=made.id))
-    return _page("workshops/ask.html", form, course=course, email=student.email)
+    return run(
+        form,
+        lambda: operations.request_workshop(
+            student, course, why_not_group=form.why_not_group.data, what_would_help=form.what_would_help.data,
+            availability=form.availability.data, contact_method=form.contact_method.data,
+            contact_detail=form.contact_detail.data,
+        ),
+        done=lambda made: done(url_for("workshops.sent", request_id=made.id)),
+        page=lambda: page("workshops/ask.html", form=form, course=course, email=student.email),
+    )
 
 
 @bp.route("/my/courses/workshops/<int:request_id>/sent")
@@ -112,17 +98,13 @@ def mine(request_id: int):
 @role_required(STUDENT)
 def withdraw(request_id: int):
     found = get_workshop_request_or_404(request_id, for_user=current_person())
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.withdraw_request(found, current_person())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("workshops.mine", request_id=found.id))
-    db.session.commit()
-    flash(f"Your request for an individual {found.course.title} workshop has been withdrawn.", "success")
-    return redirect(url_for("bookings.my_courses"))
+    return run(
+        ButtonForm(),
+        lambda: operations.withdraw_request(found, current_person()),
+        done=lambda _: done(url_for("bookings.my_courses"),
+                            f"Your request for an individual {found.course.title} workshop has been withdrawn."),
+        refused=lambda error: done(url_for("workshops.mine", request_id=found.id), error.message, category="error"),
+    )
 
 
 # --- Admins: the queue --------------------------------------------------------------------
@@ -150,28 +132,37 @@ def queue():
     return html
 
 
-
+# --- Admins: one request ------------------------------------------------------------------
 
 def _url(found: WorkshopRequest, anchor: str = "") -> str:
     return url_for("workshops.request", request_id=found.id) + (f"#{anchor}" if anchor else "")
+
+
+def _refused(found: WorkshopRequest, anchor: str = ""):
+    """A button the rules refused: back to the request with the reason."""
+    return lambda error: done(_url(found, anchor), error.message, category="error")
+
+
+def _reloaded(request_id: int) -> WorkshopRequest:
+    """The request read again (after a refusal rolled back what the page reads)."""
+    return get_workshop_request_or_404(request_id, load=queries.request_for_staff)
 
 
 def _roster_context(found: WorkshopRequest) -> dict:
     """The arranged session's roster: who is on it, the gaps and who could fill each."""
     if found.session is None:
         return {"roster": None}
-    from rec_portal.rosters import operations as rosters
-
-    facts = rosters.load_facts([found.session])
-    status = rosters.status_in(found.session, facts)
+    facts = load_facts([found.session])
+    status = status_in(found.session, facts)
     gaps = [
-        (role, label, n, [{"value": str(u.id), "text": u.full_name} for u in rosters.eligible_in(found.session, role, facts)])
+        (role, label, n, [{"value": str(u.id), "text": u.full_name} for u in eligible_in(found.session, role, facts)])
         for role, label, n in status.missing
     ]
     return {"roster": facts.assignments.get(found.session.id, []), "roster_status": status, "gaps": gaps}
 
 
 def _request_page(found: WorkshopRequest, note_form=None, status: int = 200, **extra):
+    """The request page; showing it is audited (a read of the student's request)."""
     html = render_template(
         "workshops/request.html", req=found, note_form=note_form or NoteForm(formdata=None),
         button=ButtonForm(), contact_methods=WORKSHOP_CONTACT_METHODS, assign_form=AssignForm(formdata=None),
@@ -201,24 +192,22 @@ def add_note(request_id: int):
     if request.method in ("GET", "HEAD"):  # e.g. after signing in again: the note form is on the request page
         return redirect(_url(found, "notes"))
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            operations.add_note(found, form.text.data, current_person())
-        except DomainError as error:
-            db.session.rollback()
-            found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
-            add_error(form, "text", error.message)
-        else:
-            db.session.commit()
-            if is_htmx():
-                return _notes_partial(found, NoteForm(formdata=None), message="Note added.")
-            flash("Note added.", "success")
-            return redirect(_url(found, "notes"))
-    elif form.csrf_token.errors:
-        abort(400)
-    if is_htmx():
-        return _notes_partial(found, form, status=400)
-    return _request_page(found, note_form=form, status=400, page_has_errors=True)
+
+    def again():
+        shown = _reloaded(request_id)
+        # Kept branch: the full page is a read of the student's request and is audited as
+        # one (``_request_page``); the notes partial alone is not.
+        if is_htmx():
+            return _notes_partial(shown, form, status=400)
+        return _request_page(shown, note_form=form, status=400, page_has_errors=True)
+
+    return run(
+        form,
+        lambda: operations.add_note(found, form.text.data, current_person()),
+        done=lambda _: done(_url(found, "notes"), "Note added.",
+                            partial=lambda: _notes_partial(found, NoteForm(formdata=None), message="Note added.")),
+        page=again,
+    )
 
 
 @bp.route("/admin/workshops/<int:request_id>/close", methods=["GET", "POST"])
@@ -231,55 +220,30 @@ def close(request_id: int):
               "info")
         return redirect(_url(found))
     form = CloseForm()
-    if form.validate_on_submit():
-        try:
-            operations.close_request(found, form.reason.data, current_person())
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, "reason", error.message)
-        else:
-            db.session.commit()
-            flash("The request is closed.", "success")
-            return redirect(_url(found))
-    return _page("workshops/close.html", form, req=found)
+    return run(
+        form,
+        lambda: operations.close_request(found, form.reason.data, current_person()),
+        done=lambda _: done(_url(found), "The request is closed."),
+        page=lambda: page("workshops/close.html", form=form, req=found),
+    )
 
 
 @bp.route("/admin/workshops/<int:request_id>/reopen", methods=["POST"])
 @role_required(ADMIN)
 def reopen(request_id: int):
     found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.reopen_request(found, current_person())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(_url(found))
-    db.session.commit()
-    flash("The request is open again, as new.", "success")
-    return redirect(_url(found))
+    return run(
+        ButtonForm(),
+        lambda: operations.reopen_request(found, current_person()),
+        done=lambda _: done(_url(found), "The request is open again, as new."),
+        refused=_refused(found),
+    )
 
 
-def _people_for(course) -> dict[str, list[User]]:
-    """Active facilitators holding each role the course needs (one statement)."""
-    from sqlalchemy import select
-
-    from rec_portal.models import FacilitatorProfile
-    from rec_portal.rosters.operations import person_of
-
-    roles = {n.role for n in course.roles_needed}
-    people: dict[str, list[User]] = {r: [] for r in roles}
-    for profile in db.session.execute(
-        select(FacilitatorProfile).where(FacilitatorProfile.active.is_(True)).options(person_of(FacilitatorProfile.user))
-    ).scalars():
-        if not profile.user.active:
-            continue
-        for role in roles & set(profile.role_codes):
-            people[role].append(profile.user)
-    for users in people.values():
-        users.sort(key=lambda u: (u.full_name.lower(), u.id))
-    return people
+def _arranged_message(found: WorkshopRequest, session) -> str:
+    status = roster_status(session)
+    return ("The workshop is arranged. " + found.student.full_name + " has been sent the confirmation "
+            "and calendar file." + ("" if status.complete else f" The roster still needs: {status.missing_text}."))
 
 
 @bp.route("/admin/workshops/<int:request_id>/arrange", methods=["GET", "POST"])
@@ -290,28 +254,16 @@ def arrange(request_id: int):
     if found.status != NEW:
         flash(f"This request is {found.status_label.lower()}, so it cannot be arranged.", "info")
         return redirect(_url(found))
-    form = ArrangeForm.for_course(found.course, _people_for(found.course))
-    if form.validate_on_submit():
-        plan = operations.Arrangement(
+    form = ArrangeForm.for_course(found.course, queries.people_for(found.course))
+    return run(
+        form,
+        lambda: operations.arrange(found, operations.Arrangement(
             starts_at=form.starts_at(), ends_at=form.ends_at(), venue=form.venue.data,
             online_details=form.online_details.data, facilitators=form.facilitators(),
-        )
-        try:
-            session = operations.arrange(found, plan, current_person())
-        except DomainError as error:
-            db.session.rollback()
-            found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            from rec_portal.rosters.operations import roster_status
-
-            status = roster_status(session)
-            flash("The workshop is arranged. " + found.student.full_name + " has been sent the confirmation "
-                  "and calendar file." + ("" if status.complete else f" The roster still needs: {status.missing_text}."),
-                  "success")
-            return redirect(_url(found, "workshop"))
-    return _page("workshops/arrange.html", form, req=found)
+        ), current_person()),
+        done=lambda session: done(_url(found, "workshop"), _arranged_message(found, session)),
+        page=lambda: page("workshops/arrange.html", form=form, req=_reloaded(request_id)),
+    )
 
 
 @bp.route("/admin/workshops/<int:request_id>/assign", methods=["POST"])
@@ -319,20 +271,21 @@ def arrange(request_id: int):
 def assign(request_id: int):
     found = get_workshop_request_or_404(request_id, load=queries.request_for_staff)
     form = AssignForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        flash("Choose who will cover this role.", "error")
-        return redirect(_url(found, "roster"))
     role = (form.role.data or "")[:40]
-    person = db.session.get(User, form.user_id.data) if 0 < (form.user_id.data or 0) <= MAX_ID else None
-    try:
+
+    def assign_person() -> User | None:
+        person = db.session.get(User, form.user_id.data) if 0 < (form.user_id.data or 0) <= MAX_ID else None
         operations.assign(found, person, role, current_person())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(_url(found, "roster"))
-    db.session.commit()
-    flash(f"{person.full_name} is on the roster as {operations.role_label(role).lower()}. They have been sent an email.",
-          "success")
-    return redirect(_url(found, "roster"))
+        return person
+
+    return run(
+        form,
+        assign_person,
+        done=lambda person: done(
+            _url(found, "roster"),
+            f"{person.full_name} is on the roster as {operations.role_label(role).lower()}. They have been sent an email.",
+        ),
+        # Nobody chosen (the only thing the form checks): back to the roster, as a banner.
+        page=lambda: done(_url(found, "roster"), "Choose who will cover this role.", category="error"),
+        refused=_refused(found, "roster"),
+    )
