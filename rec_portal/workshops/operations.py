@@ -37,8 +37,6 @@ from rec_portal.models.workshops import (
     WORKSHOP_TEXT_MAX,
     WorkshopRequest,
     WorkshopRequestNote,
-    session_cancelled,  # noqa: F401  (the request follows its session: models/workshops.py)
-    session_completed,  # noqa: F401
 )
 from rec_portal.models.workshops import add_request_note as _note
 from rec_portal.notifications.outbox import queue_email

@@ -24,7 +24,7 @@ from rec_portal.models import (
     Unavailability,
     WorkshopRequest,
 )
-from rec_portal.models.workshops import ARRANGED, CLOSED, COMPLETED, NEW
+from rec_portal.models.workshops import ARRANGED, CLOSED, COMPLETED, NEW, session_cancelled, session_completed
 from rec_portal.timeutil import to_uk
 from rec_portal.workshops import operations
 from rec_portal.workshops.operations import Arrangement
@@ -274,8 +274,8 @@ def test_cancelling_the_session_puts_the_request_back_as_new(app_ctx):
 def test_a_group_session_is_untouched_by_the_workshop_hooks(app_ctx):
     course = make_course(slug="staying-safe", roles={})
     group = make_session_at(course, soon(3))
-    assert operations.session_completed(group) is None
-    assert operations.session_cancelled(group) is None
+    assert session_completed(group) is None
+    assert session_cancelled(group) is None
 
 
 def test_contact_defaults_come_from_the_profile(app_ctx, app):
