@@ -43,6 +43,10 @@ send-mail: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The import contracts in setup.cfg (also checked by make test).
+lint: install-test
+	$(BIN)/lint-imports --no-logo
+
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
 
