@@ -270,10 +270,13 @@ def _register_page(session, session_date, *, chosen=None, errors=None, status=20
 def register(session_id: int, date_id: int):
     session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
+    page = _register_page(session, session_date)
+    # Rendered first, then recorded (as the class list): a commit before rendering would
+    # expire what is loaded and load it all again.
     audit.record(audit.BOOKINGS_VIEWED, actor=current_user,
                  detail=f"session {session.id} register date {session_date.id}")
     db.session.commit()
-    return _register_page(session, session_date)
+    return page
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register", methods=["POST"])
