@@ -17,10 +17,7 @@ from rec_portal import audit, documents
 from rec_portal.attendance import bp
 from rec_portal.attendance.certificates import certificate_for
 from rec_portal.attendance.forms import AttendanceReportForm, FacilitatorHoursForm
-from rec_portal.attendance.reports import (
-    attendance_report,
-    facilitator_hours,
-)
+from rec_portal.attendance.queries import attendance_report, facilitator_hours
 from rec_portal.web.access import owner_only, role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
