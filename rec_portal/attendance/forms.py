@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from rec_portal.stats.terms import parse_term, recent_terms, term_of
-from rec_portal.web.fields import optional_day
+from rec_portal.web.fields import TermChoiceForm, optional_day
 
 DEFAULT_DAYS = 91  # about three months
 MAX_YEARS = 10
@@ -58,28 +57,5 @@ class AttendanceReportForm(FlaskForm):
         return valid
 
 
-class FacilitatorHoursForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    # Any real term is accepted (an old bookmark, say), not only the ones listed.
-    term = SelectField("Term", validate_choice=False)
-
-    def __init__(self, *args, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
-        terms = recent_terms(today)
-        self.term.choices = [(t.key, t.label) for t in terms]
-        self.default_term = term_of(today)
-        if not self.term.data:
-            self.term.data = self.default_term.key
-
-    def validate_term(self, field):
-        if parse_term(field.data) is None:
-            raise ValidationError("Choose a term from the list")
-
-    def chosen(self):
-        """The term to show (listed in the choices, even if older than the ones offered)."""
-        term = parse_term(self.term.data)
-        if term and term.key not in {value for value, _ in self.term.choices}:
-            self.term.choices.append((term.key, term.label))
-        return term or self.default_term
+class FacilitatorHoursForm(TermChoiceForm):
+    """The facilitator-hours report's term (the term chooser every termly report shares)."""

@@ -98,6 +98,46 @@ def record_attendance(
     return row
 
 
+class RegisterRefused(AttendanceRefused):
+    """Marks of a whole register were refused: ``errors`` by booking id (0: the register)."""
+
+    def __init__(self, errors: dict[int, str]):
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+def record_register(session: CourseSession, session_date: SessionDate, chosen: dict[int, str],
+                    by: User | None) -> bool:
+    """The whole register at once (``chosen``: status by booking id), all or nothing: any
+    mark refused refuses them all (``RegisterRefused`` says which). Answers whether the
+    session is now completed."""
+    if not chosen:
+        raise RegisterRefused({0: "Choose present or absent for at least one person"})
+    bookings = {
+        b.id: b for b in db.session.execute(select(Booking).where(Booking.id.in_(chosen))).scalars()
+    }
+    errors: dict[int, str] = {}
+    for booking_id, status in chosen.items():
+        booking = bookings.get(booking_id)
+        if booking is None:
+            errors[booking_id] = "This person is not booked on this session."
+            continue
+        try:
+            record_attendance(session_date, booking, status, by)
+        except DomainError as refusal:
+            errors[booking_id] = refusal.message
+    if errors:
+        raise RegisterRefused(errors)
+    return complete_if_done(session)
+
+
+def mark_one(session: CourseSession, session_date: SessionDate, booking: Booking, status: str,
+             by: User | None) -> bool:
+    """One person's mark; answers whether the session is now completed."""
+    record_attendance(session_date, booking, status, by)
+    return complete_if_done(session)
+
+
 def _mark(booking_id: int, session_date_id: int) -> Attendance | None:
     return db.session.execute(
         select(Attendance).where(

@@ -17,14 +17,11 @@ from rec_portal import audit, documents
 from rec_portal.attendance import bp
 from rec_portal.attendance.certificates import certificate_for
 from rec_portal.attendance.forms import AttendanceReportForm, FacilitatorHoursForm
-from rec_portal.attendance.reports import (
-    attendance_report,
-    facilitator_hours,
-)
+from rec_portal.attendance.queries import attendance_report, facilitator_hours
 from rec_portal.web.access import owner_only, role_required
+from rec_portal.web.guards import current_person, get_booking_or_404
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
-from rec_portal.models import Booking
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.stats import as_percent, decimal_text
 from rec_portal.timeutil import format_uk, uk_today, utcnow
@@ -39,9 +36,7 @@ def certificate(booking_id: int):
     """Only the booking's own student, only for a confirmed place on a session that is
     over (completed or ended), and only if they were marked present at least once;
     anything else is "not found" (staff included: this is the student's route)."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.student_id != current_user.id:
-        abort(404)
+    booking = get_booking_or_404(booking_id, for_user=current_person())
     found = certificate_for(booking, issued_on=utcnow())
     if found is None:
         abort(404)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from rec_portal.facilitation.operations import BIO_MAX, NOTE_MAX
+from rec_portal.models.courses import FACILITATOR_ROLES
 from rec_portal.web.fields import DateParts
 
 
@@ -43,8 +44,10 @@ class ButtonForm(FlaskForm):
 
 
 class OfferForm(FlaskForm):
+    """An offer to cover a role (the button on the open roles page: nothing typed)."""
+
     session_id = IntegerField(validators=[DataRequired()])
-    role = HiddenField(validators=[DataRequired()])
+    role = HiddenField(validators=[DataRequired(), AnyOf(FACILITATOR_ROLES)])
 
 
 class RegisterForm(FlaskForm):

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from rec_portal.web.guards import current_person, get_date_or_404, get_rostered_session_or_404
+from rec_portal.web.guards import (
+    current_person,
+    get_date_or_404,
+    get_or_404,
+    get_rostered_session_or_404,
+    get_session_or_404,
+)
 from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.attendance import operations as attendance
 from rec_portal.attendance import queries as attendance_queries
 from rec_portal.web.access import owner_only, role_required
-from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.facilitation import bp, operations, queries
 from rec_portal.facilitation.forms import (
@@ -29,17 +33,14 @@ from rec_portal.facilitation.forms import (
     RegisterForm,
     UnavailableForm,
 )
-from rec_portal.web.htmx import is_htmx
 from rec_portal.models import (
     Booking,
-    CourseSession,
     FacilitatorProfile,
     RosterOffer,
     Unavailability,
 )
 from rec_portal.models.accounts import ADMIN, FACILITATOR
-from rec_portal.models.courses import FACILITATOR_ROLES
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import done, page, run
 from rec_portal.timeutil import format_uk, uk_today, utcnow
 
 
@@ -82,34 +83,39 @@ def index():
 def profile():
     me = current_person()
     found = db.session.get(FacilitatorProfile, me.id)
-    form = BioForm(obj=found) if request.method in ("GET", "HEAD") else BioForm()
-    if request.method == "POST":
-        if found is None:
-            flash("Your facilitator profile has not been set up yet, so there is no bio to save.", "error")
-            return redirect(url_for("facilitation.profile"))
-        if form.validate_on_submit():
-            try:
-                operations.update_bio(me, form.bio.data)
-            except DomainError as refusal:
-                db.session.rollback()
-                add_error(form, refusal.field, refusal.message)
-            else:
-                db.session.commit()
-                flash("Your bio is saved.", "success")
-                return redirect(url_for("facilitation.profile"))
-    status = 400 if form.errors else 200
-    return render_template("facilitation/profile.html", profile=found, form=form,
-                           page_has_errors=bool(form.errors)), status
+    back = url_for("facilitation.profile")
+    if request.method in ("GET", "HEAD"):
+        return page("facilitation/profile.html", profile=found, form=BioForm(obj=found))
+    if found is None:
+        return done(back, "Your facilitator profile has not been set up yet, so there is no bio to save.",
+                    category="error")
+    form = BioForm()
+    return run(
+        form,
+        lambda: operations.update_bio(me, form.bio.data),
+        done=lambda _: done(back, "Your bio is saved."),
+        page=lambda: page("facilitation/profile.html", profile=found, form=form),
+    )
 
 
 # --- Days I cannot work -----------------------------------------------------------------
 
-def _availability_page(form: UnavailableForm, status: int = 200):
+def _availability_page(form: UnavailableForm):
     upcoming, earlier = queries.my_days_off(current_user.id, uk_today())
-    return render_template(
+    return page(
         "facilitation/availability.html", form=form, upcoming=upcoming, earlier=earlier,
-        remove_form=ButtonForm(), page_has_errors=bool(form.errors),
-    ), status
+        remove_form=ButtonForm(),
+    )
+
+
+def _day_saved(row: Unavailability) -> str:
+    message = f"You cannot work on {format_uk(row.day)}: this is saved."
+    clashes = queries.rostered_days(row.user_id, [row.day]).get(row.day, [])
+    if clashes:
+        titles = ", ".join(s.course.title for s in clashes)
+        message += (f" You are on the roster for {titles} that day. Please tell the "
+                    "REC team so they can find someone to cover.")
+    return message
 
 
 @bp.route("/availability", methods=["GET", "POST"])
@@ -119,39 +125,27 @@ def availability():
     form = UnavailableForm()
     if request.method in ("GET", "HEAD"):
         return _availability_page(form)
-    if form.validate_on_submit():
-        me = current_person()
-        try:
-            row = operations.add_unavailable_day(me, form.date.data, form.note.data)
-        except DomainError as refusal:
-            db.session.rollback()
-            add_error(form, refusal.field, refusal.message)
-        else:
-            clashes = queries.rostered_days(me.id, [row.day]).get(row.day, [])
-            db.session.commit()
-            message = f"You cannot work on {format_uk(row.day)}: this is saved."
-            if clashes:
-                titles = ", ".join(s.course.title for s in clashes)
-                message += (f" You are on the roster for {titles} that day. Please tell the "
-                            "REC team so they can find someone to cover.")
-            flash(message, "success")
-            return redirect(url_for("facilitation.availability"))
-    return _availability_page(form, 400)
+    return run(
+        form,
+        lambda: operations.add_unavailable_day(current_person(), form.date.data, form.note.data),
+        done=lambda row: done(url_for("facilitation.availability"), _day_saved(row)),
+        page=lambda: _availability_page(form),
+    )
 
 
 @bp.route("/availability/<int:day_id>/remove", methods=["POST"])
 @owner_only("unavailable day")
 @role_required(FACILITATOR)
 def remove_day(day_id: int):
-    row = db.session.get(Unavailability, day_id)
-    if row is None or row.user_id != current_user.id:
+    row = get_or_404(Unavailability, day_id)
+    if row.user_id != current_user.id:
         abort(404)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    day = operations.remove_unavailable_day(current_person(), row)
-    db.session.commit()
-    flash(f"{format_uk(day)} is removed. You are shown as available that day.", "success")
-    return redirect(url_for("facilitation.availability"))
+    return run(
+        ButtonForm(),
+        lambda: operations.remove_unavailable_day(current_person(), row),
+        done=lambda day: done(url_for("facilitation.availability"),
+                              f"{format_uk(day)} is removed. You are shown as available that day."),
+    )
 
 
 # --- Open roles and offers --------------------------------------------------------------
@@ -169,56 +163,45 @@ def open_roles():
     )
 
 
+def _offer_sent(offer: RosterOffer) -> str:
+    session = offer.session
+    return (
+        f"Thank you. Your offer to cover {session.course.title} on "
+        f"{format_uk(session.starts_at, with_time=False)} has been sent to the REC team. "
+        "We will email you when they have answered."
+    )
+
+
 @bp.route("/open-roles", methods=["POST"])
 @role_required(FACILITATOR)
 def offer():
+    from rec_portal.rosters.operations import offer_to_cover
+
     form = OfferForm()
-    if not form.validate_on_submit() or form.role.data not in FACILITATOR_ROLES:
-        abort(400)
-    if not 0 < form.session_id.data < 2**31:
-        abort(404)
-    session = db.session.get(CourseSession, form.session_id.data)
-    if session is None:
-        abort(404)
-    try:
-        from rec_portal.rosters.operations import offer_to_cover
-    except ImportError:  # the rosters feature is not there yet
-        flash("Offers cannot be sent at the moment. Please contact the REC team instead.", "error")
-        return redirect(url_for("facilitation.open_roles"))
-    try:
-        offer_to_cover(session, current_person(), form.role.data)
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            f"Thank you. Your offer to cover {session.course.title} on "
-            f"{format_uk(session.starts_at, with_time=False)} has been sent to the REC team. "
-            "We will email you when they have answered.",
-            "success",
-        )
-    return redirect(url_for("facilitation.open_roles"))
+    back = url_for("facilitation.open_roles")
+    return run(
+        form,
+        # The form (and its role) is checked first: a bad one is 400, before a missing session's 404.
+        lambda: offer_to_cover(get_session_or_404(form.session_id.data), current_person(), form.role.data),
+        done=lambda made: done(back, _offer_sent(made)),
+        refused=lambda error: done(back, error.message, category="error"),
+    )
 
 
 @bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])
 @owner_only("roster offer")
 @role_required(FACILITATOR)
 def withdraw_offer(offer_id: int):
-    found = db.session.get(RosterOffer, offer_id)
-    if found is None or found.user_id != current_user.id:
+    found = get_or_404(RosterOffer, offer_id)
+    if found.user_id != current_user.id:
         abort(404)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.withdraw_offer(found, current_person())
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Your offer to cover {found.session.course.title} is withdrawn.", "success")
-    return redirect(url_for("facilitation.open_roles"))
+    back = url_for("facilitation.open_roles")
+    return run(
+        ButtonForm(),
+        lambda: operations.withdraw_offer(found, current_person()),
+        done=lambda _: done(back, f"Your offer to cover {found.session.course.title} is withdrawn."),
+        refused=lambda error: done(back, error.message, category="error"),
+    )
 
 
 # --- Class list ---------------------------------------------------------------------------
@@ -231,7 +214,7 @@ def class_list(session_id: int):
     people = queries.class_list(session)
     roster = queries.roster_of([session.id]).get(session.id, [])
     summary = attendance_queries.attendance_summary(session)
-    page = render_template(
+    shown = render_template(
         "facilitation/class_list.html", session=session, people=people, roster=roster,
         summary=summary, now=utcnow(),
     )
@@ -239,7 +222,7 @@ def class_list(session_id: int):
     # rendering would expire the list and reload each person one by one.
     audit.record(audit.BOOKINGS_VIEWED, actor=current_user, detail=f"session {session.id}")
     db.session.commit()
-    return page
+    return shown
 
 
 # --- Register -----------------------------------------------------------------------------
@@ -270,10 +253,13 @@ def _register_page(session, session_date, *, chosen=None, errors=None, status=20
 def register(session_id: int, date_id: int):
     session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
+    shown = _register_page(session, session_date)
+    # Rendered first, then recorded (as the class list): a commit before rendering would
+    # expire what is loaded and load it all again.
     audit.record(audit.BOOKINGS_VIEWED, actor=current_user,
                  detail=f"session {session.id} register date {session_date.id}")
     db.session.commit()
-    return _register_page(session, session_date)
+    return shown
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register", methods=["POST"])
@@ -283,43 +269,25 @@ def save_register(session_id: int, date_id: int):
     """The whole register at once (the form without JavaScript)."""
     session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
-    if not RegisterForm().validate_on_submit():
-        abort(400)
     chosen = {
         int(match[1]): value
         for key, value in request.form.items()
         if (match := MARK_FIELD.fullmatch(key)) and int(match[1]) < 2**31
     }
-    if not chosen:
-        return _register_page(
-            session, session_date, status=400,
-            errors={0: "Choose present or absent for at least one person"},
-        )
-    bookings = {
-        b.id: b for b in db.session.execute(select(Booking).where(Booking.id.in_(chosen))).scalars()
-    }
-    errors: dict[int, str] = {}
-    me = current_person()
-    for booking_id, status in chosen.items():
-        booking = bookings.get(booking_id)
-        if booking is None:
-            errors[booking_id] = "This person is not booked on this session."
-            continue
-        try:
-            attendance.record_attendance(session_date, booking, status, me)
-        except DomainError as refusal:
-            errors[booking_id] = refusal.message
-    if errors:
-        db.session.rollback()
-        return _register_page(session, session_date, chosen=chosen, errors=errors, status=400)
-    completed = attendance.complete_if_done(session)
-    db.session.commit()
-    count = attendance_queries.count_rows(attendance_queries.register_rows(session_date))
-    message = f"The register is saved: {count.words()}."
-    if completed:
-        message += " Everyone is marked for the last date, so the session is now completed."
-    flash(message, "success")
-    return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
+
+    def saved(completed: bool):
+        count = attendance_queries.count_rows(attendance_queries.register_rows(session_date))
+        message = f"The register is saved: {count.words()}."
+        if completed:
+            message += " Everyone is marked for the last date, so the session is now completed."
+        return done(url_for("facilitation.register", session_id=session.id, date_id=session_date.id), message)
+
+    return run(
+        RegisterForm(),
+        lambda: attendance.record_register(session, session_date, chosen, current_person()),
+        done=saved,
+        refused=lambda error: _register_page(session, session_date, chosen=chosen, errors=error.errors, status=400),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/register/<int:booking_id>", methods=["POST"])
@@ -329,38 +297,37 @@ def mark(session_id: int, date_id: int, booking_id: int):
     """One person's mark (htmx: the row and the running count are returned)."""
     session = get_rostered_session_or_404(session_id, current_person(), admins_too=True)
     session_date = get_date_or_404(session, date_id)
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.session_id != session.id:
+    booking = get_or_404(Booking, booking_id)
+    if booking.session_id != session.id:
         abort(404)
-    if not RegisterForm().validate_on_submit():
-        abort(400)
     status = request.form.get(f"booking-{booking.id}", "")
-    error = None
-    try:
-        attendance.record_attendance(session_date, booking, status, current_person())
-        completed = attendance.complete_if_done(session)
-    except DomainError as refusal:
-        db.session.rollback()
-        error, completed = refusal.message, False
-    else:
-        db.session.commit()
-    rows = attendance_queries.register_rows(session_date)
-    row = next((r for r in rows if r.booking.id == booking.id),
-               attendance_queries.RegisterRow(booking, None, booking.student.display_name))
-    if not is_htmx():
+    back = url_for("facilitation.register", session_id=session.id, date_id=session_date.id)
+
+    def answer(error: str | None, completed: bool = False):
+        rows = attendance_queries.register_rows(session_date)
+        row = next((r for r in rows if r.booking.id == booking.id),
+                   attendance_queries.RegisterRow(booking, None, booking.student.display_name))
+
+        def row_partial():
+            return render_template(
+                "facilitation/_register_row.html",
+                session=session, session_date=session_date, row=row,
+                error=error,  # the row shows the mark that is stored (a refused one changed nothing)
+                saved=not error, focus=True, register_open=attendance.register_is_open(session_date),
+                count=attendance_queries.count_rows(rows), oob_count=True,
+            ), (400 if error else 200)
+
         if error:
-            flash(error, "error")
-        else:
-            flash(f"{row.name} is marked {status}."
-                  + (" The session is now completed." if completed else ""), "success")
-        return redirect(url_for("facilitation.register", session_id=session.id, date_id=session_date.id))
-    return render_template(
-        "facilitation/_register_row.html",
-        session=session, session_date=session_date, row=row,
-        error=error,  # the row shows the mark that is stored (a refused one changed nothing)
-        saved=not error, focus=True, register_open=attendance.register_is_open(session_date),
-        count=attendance_queries.count_rows(rows), oob_count=True,
-    ), (400 if error else 200)
+            return done(back, error, category="error", partial=row_partial)
+        return done(back, f"{row.name} is marked {status}." + (" The session is now completed." if completed else ""),
+                    partial=row_partial)
+
+    return run(
+        RegisterForm(),
+        lambda: attendance.mark_one(session, session_date, booking, status, current_person()),
+        done=lambda completed: answer(None, completed),
+        refused=lambda error: answer(error.message),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/dates/<int:date_id>/sign-in-sheet.pdf")

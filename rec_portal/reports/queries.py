@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
-from rec_portal.attendance.reports import AttendanceReport, CourseFigures, attendance_report
+from rec_portal.attendance.queries import AttendanceReport, CourseFigures, attendance_report
 from rec_portal.extensions import db
 from rec_portal.models import (
     Booking,
@@ -210,7 +210,7 @@ def bookings(term: Term) -> Bookings:
 
 
 def attendance(term: Term, now: datetime | None = None) -> AttendanceReport:
-    """The attendance report (attendance/reports.py) for the term's dates: two statements."""
+    """The attendance report (attendance/queries.py) for the term's dates: two statements."""
     return attendance_report(term.start, term.last_day, now=now)
 
 

@@ -416,6 +416,15 @@ def assign_facilitator(session: CourseSession, user: User, role: str, by: User |
     return assignment
 
 
+def assign_chosen(session: CourseSession, user_id: int, role: str, by: User | None) -> RosterAssignment:
+    """``assign_facilitator`` for the person chosen on the roster page by their id; an id
+    that is nobody's is refused as no choice."""
+    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if user is None:
+        raise DomainError("Choose who will cover this role", field="user_id")
+    return assign_facilitator(session, user, role, by)
+
+
 def remove_assignment(assignment: RosterAssignment, by: User | None) -> None:
     """Take someone off a roster; they are told by email."""
     session = assignment.session

@@ -3,16 +3,15 @@ Every route needs the admin role."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from rec_portal.web.guards import current_person, get_or_404
+from rec_portal.web.guards import current_person, get_or_404, get_person_or_404, get_session_or_404
 from rec_portal import documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.admin.operations import people_query
 from rec_portal.web.access import role_required
-from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.web.htmx import is_htmx
 from rec_portal.models import (
@@ -27,12 +26,8 @@ from rec_portal.models.accounts import ADMIN
 from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
 from rec_portal.rosters import bp, operations, queries
 from rec_portal.rosters.forms import AssignForm, ButtonForm, ProfileForm, RangeForm
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import done, page, run
 from rec_portal.timeutil import format_uk, uk_today, utcnow
-
-
-
-
 
 
 # --- Facilitator profiles -------------------------------------------------------------------
@@ -68,7 +63,7 @@ def facilitator_new():
     return render_template("rosters/facilitator_new.html", q=q, found=found)
 
 
-def _profile_page(person: User, form: ProfileForm, status: int = 200):
+def _profile_page(person: User, form: ProfileForm):
     profile = person.facilitator
     days_off, places = [], []
     if profile is not None:
@@ -80,13 +75,9 @@ def _profile_page(person: User, form: ProfileForm, status: int = 200):
             ).scalars()
         )
         places = operations.upcoming_places(person.id)
-    return (
-        render_template(
-            "rosters/facilitator.html", person=person, profile=profile, form=form,
-            days_off=days_off, places=places, button_form=ButtonForm(),
-            page_has_errors=bool(form.errors),
-        ),
-        status,
+    return page(
+        "rosters/facilitator.html", person=person, profile=profile, form=form,
+        days_off=days_off, places=places, button_form=ButtonForm(),
     )
 
 
@@ -95,64 +86,53 @@ def _profile_page(person: User, form: ProfileForm, status: int = 200):
 @role_required(ADMIN)
 def facilitator(user_id: int):
     """Add (no profile yet) or change a facilitator's profile."""
-    person = get_or_404(User, user_id)
+    person = get_person_or_404(user_id)
     profile = person.facilitator
     if request.method in ("GET", "HEAD"):
-        if profile is not None:
-            form = ProfileForm(
-                formdata=None,
-                data={"organisation": profile.organisation, "roles": profile.role_codes,
-                      "bio": profile.bio, "active": profile.active},
-            )
-        else:
-            form = ProfileForm(formdata=None)
-        return _profile_page(person, form)
+        data = ({"organisation": profile.organisation, "roles": profile.role_codes,
+                 "bio": profile.bio, "active": profile.active} if profile is not None else None)
+        return _profile_page(person, ProfileForm(formdata=None, data=data))
     form = ProfileForm()
-    if not form.validate_on_submit():
-        return _profile_page(person, form, 400)
-    try:
-        _profile, created = operations.save_profile(
+    return run(
+        form,
+        lambda: operations.save_profile(
             current_person(), person, organisation=form.organisation.data, roles=form.roles.data or [],
             bio=form.bio.data or "", active=bool(form.active.data),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        person = get_or_404(User, user_id)
-        add_error(form, error.field, error.message)
-        return _profile_page(person, form, 400)
-    db.session.commit()
-    if created:
-        flash(f"{person.full_name} is now a facilitator. You can put them on rosters.", "success")
-        return redirect(url_for("rosters.facilitators"))
-    flash(f"{person.full_name}’s facilitator profile is saved.", "success")
-    return redirect(url_for("rosters.facilitator", user_id=person.id))
+        ),
+        done=lambda saved: done(
+            url_for("rosters.facilitators"),
+            f"{person.full_name} is now a facilitator. You can put them on rosters.",
+        ) if saved[1] else done(
+            url_for("rosters.facilitator", user_id=person.id),
+            f"{person.full_name}’s facilitator profile is saved.",
+        ),
+        page=lambda: _profile_page(person, form),
+    )
+
+
+def _active_words(person: User, active: bool, places: int) -> str:
+    if active:
+        return f"{person.full_name} is active again and can be put on rosters."
+    still = (
+        f" They are still on the roster of {places} upcoming "
+        + ("session" if places == 1 else "sessions")
+        + ": remove them on the roster page if someone else should cover."
+        if places else ""
+    )
+    return f"{person.full_name} is inactive and will not be offered for rosters.{still}"
 
 
 def _set_active(user_id: int, active: bool):
-    person = get_or_404(User, user_id)
-    profile = person.facilitator
-    if profile is None:
+    person = get_person_or_404(user_id)
+    if person.facilitator is None:
         abort(404)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        places = operations.set_profile_active(current_person(), profile, active)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if active:
-            flash(f"{person.full_name} is active again and can be put on rosters.", "success")
-        else:
-            still = (
-                f" They are still on the roster of {places} upcoming "
-                + ("session" if places == 1 else "sessions")
-                + ": remove them on the roster page if someone else should cover."
-                if places else ""
-            )
-            flash(f"{person.full_name} is inactive and will not be offered for rosters.{still}", "success")
-    return redirect(url_for("rosters.facilitator", user_id=person.id))
+    back = url_for("rosters.facilitator", user_id=person.id)
+    return run(
+        ButtonForm(),
+        lambda: operations.set_profile_active(current_person(), person.facilitator, active),
+        done=lambda places: done(back, _active_words(person, active, places)),
+        refused=lambda error: done(back, error.message, category="error"),
+    )
 
 
 @bp.route("/facilitators/<int:user_id>/deactivate", methods=["POST"])
@@ -229,23 +209,17 @@ def index():
     return _page(extra_session=kept)
 
 
-def _partial(session: CourseSession, *, message: str | None = None, error: dict | None = None,
-             status: int = 200):
-    roster = queries.session_roster(session)
-    return (
-        render_template(
-            "rosters/_session.html", r=roster, filters=_filters(), message=message, error=error,
-        ),
-        status,
+def _partial(session: CourseSession, *, message: str | None = None, error: dict | None = None) -> str:
+    """The session's card on the roster page (what htmx swaps in)."""
+    return render_template(
+        "rosters/_session.html", r=queries.session_roster(session), filters=_filters(),
+        message=message, error=error,
     )
 
 
 def _done(session: CourseSession, message: str):
     """After a change: the session's card again (htmx), or back to the page."""
-    if is_htmx():
-        return _partial(session, message=message)
-    flash(message, "success")
-    return redirect(_back(session.id))
+    return done(_back(session.id), message, partial=lambda: _partial(session, message=message))
 
 
 def _error_anchor(error: dict) -> str:
@@ -259,8 +233,11 @@ def _error_anchor(error: dict) -> str:
 def _refused(session: CourseSession, role: str, message: str, *, offer_id: int | None = None):
     error = {"session_id": session.id, "role": role, "message": message, "offer_id": offer_id,
              "where": f"{session.course.title}, {format_uk(session.starts_at, with_time=False)}"}
+    # The one htmx branch left: the card and the whole roster page need different things
+    # loaded (one session's roster, or every roster in the range), so page(full, partial)
+    # with one context would load every roster for a card.
     if is_htmx():
-        return _partial(session, error=error, status=400)
+        return _partial(session, error=error), 400
     return _page(400, error=error, extra_session=session)
 
 
@@ -272,40 +249,36 @@ def _status_words(session: CourseSession) -> str:
 @bp.route("/rosters/sessions/<int:session_id>/assign", methods=["POST"])
 @role_required(ADMIN)
 def assign(session_id: int):
-    session = get_or_404(CourseSession, session_id)
+    session = get_session_or_404(session_id)
     form = AssignForm()
     role = (form.role.data or "")[:40]
-    if not form.validate_on_submit():
-        return _refused(session, role, "Choose who will cover this role")
-    person = db.session.get(User, form.user_id.data) if 0 < form.user_id.data < 2**31 else None
-    if person is None:
-        return _refused(session, role, "Choose who will cover this role")
-    try:
-        operations.assign_facilitator(session, person, role, current_person())
-    except DomainError as error:
-        db.session.rollback()
-        return _refused(get_or_404(CourseSession, session_id), role, error.message)
-    db.session.commit()
-    label = FACILITATOR_ROLE_LABELS.get(role, role).lower()
-    return _done(session, f"{person.full_name} is on the roster as {label}. They have been sent an email."
-                 + _status_words(session))
+    return run(
+        form,
+        lambda: operations.assign_chosen(session, form.user_id.data, role, current_person()),
+        done=lambda assignment: _done(
+            session,
+            f"{assignment.user.full_name} is on the roster as {FACILITATOR_ROLE_LABELS.get(role, role).lower()}. "
+            "They have been sent an email." + _status_words(session),
+        ),
+        page=lambda: _refused(session, role, "Choose who will cover this role"),
+        refused=lambda error: _refused(session, role, error.message),
+    )
 
 
 @bp.route("/rosters/assignments/<int:assignment_id>/remove", methods=["POST"])
 @role_required(ADMIN)
 def remove(assignment_id: int):
     assignment = get_or_404(RosterAssignment, assignment_id)
-    session, person, label = assignment.session, assignment.user, assignment.role_label
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.remove_assignment(assignment, current_person())
-    except DomainError as error:
-        db.session.rollback()
-        return _refused(session, assignment.role, error.message)
-    db.session.commit()
-    return _done(session, f"{person.full_name} is no longer on the roster as {label.lower()}. They have been sent an email."
-                 + _status_words(session))
+    session, person, role, label = assignment.session, assignment.user, assignment.role, assignment.role_label
+    return run(
+        ButtonForm(),
+        lambda: operations.remove_assignment(assignment, current_person()),
+        done=lambda _: _done(
+            session, f"{person.full_name} is no longer on the roster as {label.lower()}. "
+            "They have been sent an email." + _status_words(session),
+        ),
+        refused=lambda error: _refused(session, role, error.message),
+    )
 
 
 @bp.route("/rosters/offers/<int:offer_id>/confirm", methods=["POST"])
@@ -313,33 +286,30 @@ def remove(assignment_id: int):
 def confirm_offer(offer_id: int):
     offer = get_or_404(RosterOffer, offer_id)
     session, person, role = offer.session, offer.user, offer.role
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.accept_offer(offer, current_person())
-    except DomainError as error:
-        db.session.rollback()
-        return _refused(session, role, f"{person.full_name}’s offer could not be confirmed: {error.message}",
-                        offer_id=offer_id)
-    db.session.commit()
-    return _done(session, f"Offer confirmed: {person.full_name} is on the roster as {offer.role_label.lower()}. "
-                 "They have been sent an email." + _status_words(session))
+    return run(
+        ButtonForm(),
+        lambda: operations.accept_offer(offer, current_person()),
+        done=lambda _: _done(
+            session, f"Offer confirmed: {person.full_name} is on the roster as {offer.role_label.lower()}. "
+            "They have been sent an email." + _status_words(session),
+        ),
+        refused=lambda error: _refused(
+            session, role, f"{person.full_name}’s offer could not be confirmed: {error.message}", offer_id=offer_id,
+        ),
+    )
 
 
 @bp.route("/rosters/offers/<int:offer_id>/decline", methods=["POST"])
 @role_required(ADMIN)
 def decline_offer(offer_id: int):
     offer = get_or_404(RosterOffer, offer_id)
-    session, person = offer.session, offer.user
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.decline_offer(offer, current_person())
-    except DomainError as error:
-        db.session.rollback()
-        return _refused(session, offer.role, error.message, offer_id=offer_id)
-    db.session.commit()
-    return _done(session, f"Offer declined. {person.full_name} has been sent an email.")
+    session, person, role = offer.session, offer.user, offer.role
+    return run(
+        ButtonForm(),
+        lambda: operations.decline_offer(offer, current_person()),
+        done=lambda _: _done(session, f"Offer declined. {person.full_name} has been sent an email."),
+        refused=lambda error: _refused(session, role, error.message, offer_id=offer_id),
+    )
 
 
 # --- Report and PDF ---------------------------------------------------------------------------

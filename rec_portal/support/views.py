@@ -3,14 +3,12 @@ and /admin/support for admins."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from rec_portal.web.guards import get_service_or_404
+from rec_portal.web.guards import current_person, get_service_or_404
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.web.access import public, role_required
-from rec_portal.errors import DomainError
-from rec_portal.extensions import db
 from rec_portal.web.htmx import render
 from rec_portal.models import SupportService
 from rec_portal.models.accounts import ADMIN
@@ -22,7 +20,7 @@ from rec_portal.support.forms import (
     GuideSearchForm,
     ServiceForm,
 )
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import done, page, run
 
 
 def _here() -> str:
@@ -66,13 +64,6 @@ def service(service_id: int):
 
 # --- admin ------------------------------------------------------------------------------
 
-
-
-def _refused(form: ServiceForm, error: DomainError) -> None:
-    db.session.rollback()
-    add_error(form, error.field, error.message)
-
-
 @bp.route("/admin/support")
 @role_required(ADMIN)
 def admin_index():
@@ -93,17 +84,11 @@ def admin_index():
 @role_required(ADMIN)
 def admin_new():
     form = ServiceForm()
-    if form.validate_on_submit():
-        try:
-            added = operations.create_service(current_user._get_current_object(), **form.service_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(f"“{added.name}” has been added to the support guide.", "success")
-            return redirect(url_for("support.admin_index"))
-    return render_template("support/admin_form.html", form=form, service=None), (
-        400 if form.errors else 200
+    return run(
+        form,
+        lambda: operations.create_service(current_person(), **form.service_fields()),
+        done=lambda added: done(url_for("support.admin_index"), f"“{added.name}” has been added to the support guide."),
+        page=lambda: page("support/admin_form.html", form=form, service=None),
     )
 
 
@@ -113,17 +98,11 @@ def admin_new():
 def admin_edit(service_id: int):
     found = get_service_or_404(service_id)
     form = ServiceForm() if request.method == "POST" else ServiceForm.for_service(found)
-    if form.validate_on_submit():
-        try:
-            operations.update_service(current_user._get_current_object(), found, **form.service_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(f"“{found.name}” has been saved.", "success")
-            return redirect(url_for("support.admin_index"))
-    return render_template("support/admin_form.html", form=form, service=found), (
-        400 if form.errors else 200
+    return run(
+        form,
+        lambda: operations.update_service(current_person(), found, **form.service_fields()),
+        done=lambda _: done(url_for("support.admin_index"), f"“{found.name}” has been saved."),
+        page=lambda: page("support/admin_form.html", form=form, service=found),
     )
 
 
@@ -131,34 +110,33 @@ def admin_edit(service_id: int):
 @role_required(ADMIN)
 def admin_retire(service_id: int):
     found = get_service_or_404(service_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            operations.retire_service(current_user._get_current_object(), found)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"“{found.name}” has been retired. It is no longer in the support guide.", "success")
-        return redirect(url_for("support.admin_index"))
+    back = url_for("support.admin_index")
+    if request.method == "POST":
+        return run(
+            ConfirmForm(),
+            lambda: operations.retire_service(current_person(), found),
+            done=lambda _: done(back, f"“{found.name}” has been retired. It is no longer in the support guide."),
+            refused=lambda error: done(back, error.message, category="error"),
+            page=lambda: _retire_page(found),
+        )
+    return _retire_page(found)
+
+
+def _retire_page(found: SupportService):
     if found.retired_at is not None:
-        flash("This entry is already retired.", "info")
-        return redirect(url_for("support.admin_index"))
-    return render_template("support/admin_retire.html", service=found, form=form)
+        return done(url_for("support.admin_index"), "This entry is already retired.", category="info")
+    return render_template("support/admin_retire.html", service=found, form=ConfirmForm())
 
 
 @bp.route("/admin/support/<int:service_id>/reinstate", methods=["POST"])
 @role_required(ADMIN)
 def admin_reinstate(service_id: int):
     found = get_service_or_404(service_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            operations.reinstate_service(current_user._get_current_object(), found)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"“{found.name}” is back in the support guide.", "success")
-    return redirect(url_for("support.admin_index"))
+    back = url_for("support.admin_index")
+    return run(
+        ConfirmForm(),
+        lambda: operations.reinstate_service(current_person(), found),
+        done=lambda _: done(back, f"“{found.name}” is back in the support guide."),
+        refused=lambda error: done(back, error.message, category="error"),
+        page=lambda: redirect(back),
+    )

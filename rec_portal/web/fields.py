@@ -1,14 +1,18 @@
 """Form fields and parsing that several features' forms share: dates typed into three
-boxes (the NHS.UK date input) and a day typed into one box of a report filter."""
+boxes (the NHS.UK date input), a day typed into one box of a report filter, and the term
+chooser of the termly reports."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from wtforms import Field
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectField
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
+
+from rec_portal.stats.terms import parse_term, recent_terms, term_of
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
@@ -87,3 +91,33 @@ class DateParts(Field):
 
     def _value(self) -> str:
         return " ".join(value for value in self.parts.values() if value)
+
+
+class TermChoiceForm(FlaskForm):
+    """``?term=2026-autumn`` (GET, so no CSRF token): this term and the eight before it are
+    offered; any real term is accepted (an old bookmark, say). Empty: this term."""
+
+    class Meta:
+        csrf = False
+
+    # Any real term is accepted (an old bookmark, say), not only the ones listed.
+    term = SelectField("Term", validate_choice=False)
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        terms = recent_terms(today)
+        self.term.choices = [(t.key, t.label) for t in terms]
+        self.default_term = term_of(today)
+        if not self.term.data:
+            self.term.data = self.default_term.key
+
+    def validate_term(self, field):
+        if parse_term(field.data) is None:
+            raise ValidationError("Choose a term from the list")
+
+    def chosen(self):
+        """The term to show (listed in the choices, even if older than the ones offered)."""
+        term = parse_term(self.term.data)
+        if term and term.key not in {value for value, _ in self.term.choices}:
+            self.term.choices.append((term.key, term.label))
+        return term or self.default_term

@@ -104,6 +104,39 @@ def test_the_register_runs_the_same_statements_whatever_its_length(login_as, cli
     assert _audited(app, f"session {large_id} register date {large_date}") == 2
 
 
+def test_the_register_is_recorded_after_it_is_rendered_so_nothing_is_loaded_twice(login_as, client, app):
+    """The register's "opened" row is written once the page is rendered: after it nothing
+    is read again (a commit before rendering expired the session, its dates and the
+    signed-in person, and the page loaded them all a second time), at either size, and the
+    number of statements is the same at both."""
+    login_as("admin")
+    counts = []
+    for size in (SMALL, LARGE):
+        session_id, date_id = _session_with(app, size)
+        statements, html = _statements(app, client, f"/facilitate/sessions/{session_id}/dates/{date_id}/register")
+        assert f"{size} of {size} marked" in html
+        recorded = [i for i, s in enumerate(statements) if s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")]
+        assert len(recorded) == 1
+        read_after = [s for s in statements[recorded[0] + 1:] if s.lstrip().upper().startswith("SELECT")]
+        assert read_after == [], "read again after the audit row:\n" + "\n".join(read_after)
+        assert _audited(app, f"session {session_id} register date {date_id}") == 2
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{counts[0]} statements for {SMALL} people, {counts[1]} for {LARGE}"
+
+
+def test_a_register_that_fails_to_render_is_not_recorded_as_viewed(login_as, client, app, monkeypatch):
+    login_as("admin")
+    session_id, date_id = _session_with(app, SMALL)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the template could not be rendered")
+
+    monkeypatch.setattr("rec_portal.facilitation.views.render_template", broken)
+    response = client.get(f"/facilitate/sessions/{session_id}/dates/{date_id}/register")
+    assert response.status_code == 500  # the portal's own error page
+    assert _audited(app, f"session {session_id} register date {date_id}") == 0
+
+
 def _student_with_bookings(app, n: int):
     """A student with ``n`` bookings, each on a session of its own course, marked present
     on its first date."""
