@@ -398,6 +398,35 @@ def _tell_place_is_theirs(booking: Booking) -> None:
     notify.place_offered(booking)
 
 
+def tell_booking_made(booking: Booking, position: int | None) -> None:
+    """Queue "your booking" (or "you are on the waiting list, number ``position``") for a
+    place someone asked for, or that staff made for them."""
+    from rec_portal.bookings import notify
+
+    notify.booking_made(booking, position)
+
+
+def tell_cancelled(booking: Booking) -> None:
+    """Queue "your booking is cancelled" for a place (or waiting-list place) given up."""
+    from rec_portal.bookings import notify
+
+    notify.booking_cancelled(booking)
+
+
+def tell_released(result: BookingResult) -> None:
+    """Queue "cancelled" for each place given up and waiting list left by choosing to swap
+    (``result.released``)."""
+    for other in result.released:
+        tell_cancelled(other)
+
+
+def tell_booked(result: BookingResult) -> None:
+    """What ``book_place`` was asked for: the booking made, and the places given up by a
+    swap. (Anyone given a place from a waiting list was told by the operation itself.)"""
+    tell_booking_made(result.booking, result.waitlist_position)
+    tell_released(result)
+
+
 def _pass_over_people_with_a_place(session: CourseSession, waiting: list[Booking], free: int,
                                    now: datetime) -> list[Booking]:
     """The first ``free`` of ``waiting`` (in line order) who hold no place on another date
