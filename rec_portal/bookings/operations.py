@@ -390,41 +390,21 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
     return list(waiting)
 
 
+def tell_booking_made(booking: Booking, position: int | None = None) -> None:
+    """Queue "your place is booked" (or "you are on the waiting list", with ``position``)
+    for the person acting, for a caller outside bookings that made the booking (an
+    individual workshop arranged by an admin)."""
+    from rec_portal.bookings import notify
+
+    notify.booking_made(booking, position)
+
+
 def _tell_place_is_theirs(booking: Booking) -> None:
     """Queue "a place is yours" for a place just given from a waiting list. Every operation
     that gives one calls this, once per place, so no caller needs to (or may)."""
     from rec_portal.bookings import notify
 
     notify.place_offered(booking)
-
-
-def tell_booking_made(booking: Booking, position: int | None) -> None:
-    """Queue "your booking" (or "you are on the waiting list, number ``position``") for a
-    place someone asked for, or that staff made for them."""
-    from rec_portal.bookings import notify
-
-    notify.booking_made(booking, position)
-
-
-def tell_cancelled(booking: Booking) -> None:
-    """Queue "your booking is cancelled" for a place (or waiting-list place) given up."""
-    from rec_portal.bookings import notify
-
-    notify.booking_cancelled(booking)
-
-
-def tell_released(result: BookingResult) -> None:
-    """Queue "cancelled" for each place given up and waiting list left by choosing to swap
-    (``result.released``)."""
-    for other in result.released:
-        tell_cancelled(other)
-
-
-def tell_booked(result: BookingResult) -> None:
-    """What ``book_place`` was asked for: the booking made, and the places given up by a
-    swap. (Anyone given a place from a waiting list was told by the operation itself.)"""
-    tell_booking_made(result.booking, result.waitlist_position)
-    tell_released(result)
 
 
 def _pass_over_people_with_a_place(session: CourseSession, waiting: list[Booking], free: int,
@@ -680,6 +660,28 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
             result.places_given_up.append(other)
             result.promoted += cancel_booking(other.id, now=now, by_student=by_student)
     return result
+
+
+def tell_cancelled(booking: Booking) -> None:
+    """Queue "your booking is cancelled" for a place (or waiting-list place) given up, for
+    the caller that cancelled it (the student, or staff for them)."""
+    from rec_portal.bookings import notify
+
+    notify.booking_cancelled(booking)
+
+
+def tell_released(result: BookingResult) -> None:
+    """Queue "cancelled" for each place given up and waiting list left by choosing to swap
+    (``result.released``)."""
+    for other in result.released:
+        tell_cancelled(other)
+
+
+def tell_booked(result: BookingResult) -> None:
+    """What ``book_place`` was asked for: the booking made, and the places given up by a
+    swap. (Anyone given a place from a waiting list was told by the operation itself.)"""
+    tell_booking_made(result.booking, result.waitlist_position)
+    tell_released(result)
 
 
 def due_reminders(now: datetime | None = None, within: timedelta = timedelta(days=2)) -> list[Booking]:
