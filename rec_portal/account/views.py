@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal.drafts import keeps_typing
@@ -18,10 +18,9 @@ from rec_portal.account.forms import (
 from rec_portal.auth import operations
 from rec_portal.web.access import login_required
 from rec_portal.web.ratelimit import limit
-from rec_portal.errors import DomainError
-from rec_portal.extensions import db
 from rec_portal.models.students import PROFILE_FIELDS
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import done, page, run
+from rec_portal.web.guards import current_person
 
 
 @bp.route("")
@@ -38,74 +37,70 @@ def index():
 @login_required
 @limit("REC_LIMIT_ACCOUNT_CHANGES")
 def details():
-    user = current_user._get_current_object()
+    user = current_person()
     form = DetailsForm(obj=user if request.method in ("GET", "HEAD") else None)
-    if form.validate_on_submit():
-        try:
-            changed = operations.update_details(
-                user,
-                full_name=form.full_name.data,
-                preferred_name=form.preferred_name.data,
-                email=form.email.data,
-                current_password=form.current_password.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash("Your details have been saved." if changed else "Nothing was changed.", "success")
-            return redirect(url_for("account.index"))
-    return render_template("account/details.html", form=form), (400 if form.errors else 200)
+    return run(
+        form,
+        lambda: operations.update_details(
+            user,
+            full_name=form.full_name.data,
+            preferred_name=form.preferred_name.data,
+            email=form.email.data,
+            current_password=form.current_password.data or "",
+        ),
+        done=lambda changed: done(url_for("account.index"),
+                                  "Your details have been saved." if changed else "Nothing was changed."),
+        page=lambda: page("account/details.html", form=form),
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @limit("REC_LIMIT_ACCOUNT_CHANGES")
 def password():
-    user = current_user._get_current_object()
+    user = current_person()
     form = ChangePasswordForm(account_email=user.email)
-    if form.validate_on_submit():
-        try:
-            operations.change_password(user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash("Your password has been changed. Any other devices have been signed out.", "success")
-            return redirect(url_for("account.index"))
-    return render_template("account/password.html", form=form), (400 if form.errors else 200)
+    return run(
+        form,
+        lambda: operations.change_password(user, form.current_password.data, form.password.data),
+        done=lambda _: done(url_for("account.index"),
+                            "Your password has been changed. Any other devices have been signed out."),
+        page=lambda: page("account/password.html", form=form),
+    )
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
 @login_required
 def calendar():
-    user = current_user._get_current_object()
-    form = CalendarForm(data={"show_course_titles": "yes" if user.show_course_titles else "no"})
+    user = current_person()
     if request.method == "POST":
         form = CalendarForm()
-        if form.validate_on_submit():
-            action = request.form.get("action")
-            if action == "new-link":
-                settings.new_calendar_link(user)
-                message = "Your new calendar link is ready. Any old link has stopped working."
-            elif action == "stop-link":
-                settings.stop_calendar_link(user)
-                message = "Your calendar link has stopped working."
-            else:
-                settings.set_show_course_titles(user, form.show_course_titles.data == "yes")
-                message = "Saved."
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for("account.calendar"))
-    feed_url = (
-        current_app.config["REC_BASE_URL"] + url_for("bookings.calendar_feed", token=user.calendar_token)
-        if user.calendar_token else None
+    else:
+        form = CalendarForm(data={"show_course_titles": "yes" if user.show_course_titles else "no"})
+
+    def change() -> str:
+        action = request.form.get("action")
+        if action == "new-link":
+            settings.new_calendar_link(user)
+            return "Your new calendar link is ready. Any old link has stopped working."
+        if action == "stop-link":
+            settings.stop_calendar_link(user)
+            return "Your calendar link has stopped working."
+        settings.set_show_course_titles(user, form.show_course_titles.data == "yes")
+        return "Saved."
+
+    return run(
+        form,
+        change,
+        done=lambda message: done(url_for("account.calendar"), message),
+        page=lambda: page("account/calendar.html", form=form, feed_url=_feed_url(user)),
     )
-    return render_template("account/calendar.html", form=form, feed_url=feed_url), (
-        400 if form.errors else 200
-    )
+
+
+def _feed_url(user) -> str | None:
+    if not user.calendar_token:
+        return None
+    return current_app.config["REC_BASE_URL"] + url_for("bookings.calendar_feed", token=user.calendar_token)
 
 
 def _profile_data(user) -> dict:
@@ -119,19 +114,19 @@ def _profile_data(user) -> dict:
 @limit("REC_LIMIT_ACCOUNT_CHANGES")
 def support():
     """Phone, how to contact them, what would help them take part."""
-    user = current_user._get_current_object()
+    user = current_person()
     data = _profile_data(user)
     data["contact_preference"] = data["contact_preference"] or "email"
     form = SupportForm(data=data) if request.method in ("GET", "HEAD") else SupportForm()
-    if form.validate_on_submit():
-        settings.update_support_details(
+    return run(
+        form,
+        lambda: settings.update_support_details(
             user, phone=form.phone.data, access_needs=form.access_needs.data,
             contact_preference=form.contact_preference.data,
-        )
-        db.session.commit()
-        flash("Your contact and support details have been saved.", "success")
-        return redirect(url_for("account.index"))
-    return render_template("account/support.html", form=form), (400 if form.errors else 200)
+        ),
+        done=lambda _: done(url_for("account.index"), "Your contact and support details have been saved."),
+        page=lambda: page("account/support.html", form=form),
+    )
 
 
 @bp.route("/about", methods=["GET", "POST"])
@@ -140,14 +135,14 @@ def support():
 @limit("REC_LIMIT_ACCOUNT_CHANGES")
 def about():
     """Pronouns, relationship to services, team, how they heard about the REC."""
-    user = current_user._get_current_object()
+    user = current_person()
     form = AboutYouForm(data=_profile_data(user)) if request.method in ("GET", "HEAD") else AboutYouForm()
-    if form.validate_on_submit():
-        settings.update_profile(
+    return run(
+        form,
+        lambda: settings.update_profile(
             user, **{name: form[name].data or "" for name in
                      ("pronouns", "relationship_to_services", "team", "referral_source", "referral_detail")}
-        )
-        db.session.commit()
-        flash("Your details have been saved.", "success")
-        return redirect(url_for("account.index"))
-    return render_template("account/about.html", form=form), (400 if form.errors else 200)
+        ),
+        done=lambda _: done(url_for("account.index"), "Your details have been saved."),
+        page=lambda: page("account/about.html", form=form),
+    )

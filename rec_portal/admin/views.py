@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from rec_portal.web.guards import get_outbox_message_or_404, get_person_or_404
+from rec_portal.web.guards import current_person, get_outbox_message_or_404, get_person_or_404
 from rec_portal import audit
 from rec_portal.admin import bp, operations
 from rec_portal.admin.forms import ConfirmForm, RolesForm
 from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.web.htmx import is_htmx, render
 from rec_portal.models import ROLES, AuditEvent, OutboxMessage, User, UserRole
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.outbox import NEEDS_ATTENTION, STATUSES
 from rec_portal.notifications import outbox as mail_outbox
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import add_error, done, page, run
 from rec_portal.web.paging import page_number
 
 PER_PAGE = 25
@@ -66,13 +65,13 @@ def _plural(n: int, noun: str) -> str:
 def people():
     q = request.args.get("q", "")[:100]
     role = request.args.get("role", "")
-    page = db.paginate(
+    results = db.paginate(
         operations.people_query(q, role), page=page_number(), per_page=PER_PAGE, error_out=False
     )
-    return render(
+    return page(
         "admin/people.html",
         "admin/_people_results.html",
-        page=page,
+        page=results,
         q=q,
         role=role,
         roles=ROLES,
@@ -93,41 +92,39 @@ def person(person_id: int):
     return render_template("admin/person.html", **_person_context(person))
 
 
+def _person_url(person: User) -> str:
+    return url_for("admin.person", person_id=person.id)
+
+
 @bp.route("/people/<int:person_id>/roles", methods=["POST"])
 @role_required(ADMIN)
 def person_roles(person_id: int):
     person = get_person_or_404(person_id)
     form = RolesForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            added, removed = operations.set_roles(
-                current_user._get_current_object(), person, set(form.roles.data or [])
-            )
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, "roles", error.message)
-            status = 400
-        else:
-            db.session.commit()
-            message = (
-                f"Roles saved. {person.display_name} now has: "
-                f"{operations.describe_roles(person.role_names)}."
-                if (added or removed)
-                else "No change: the roles were already set like that."
-            )
-            if not is_htmx():
-                flash(message, "success")
-                return redirect(url_for("admin.person", person_id=person.id))
-            return render(
-                "admin/person.html", "admin/_roles_panel.html",
-                saved_message=message, **_person_context(person),
-            )
-    else:
-        status = 400
-    return render(
-        "admin/person.html", "admin/_roles_panel.html", status=status,
-        **_person_context(person, roles_form=form),
+    show = lambda: page("admin/person.html", "admin/_roles_panel.html",  # noqa: E731
+                        **_person_context(person, roles_form=form))
+
+    def saved(changes):
+        added, removed = changes
+        message = (
+            f"Roles saved. {person.display_name} now has: "
+            f"{operations.describe_roles(person.role_names)}."
+            if (added or removed)
+            else "No change: the roles were already set like that."
+        )
+        return done(_person_url(person), message, partial=lambda: render_template(
+            "admin/_roles_panel.html", saved_message=message, **_person_context(person)))
+
+    def refused(error: DomainError):
+        add_error(form, "roles", error.message)
+        return show()
+
+    return run(
+        form,
+        lambda: operations.set_roles(current_person(), person, set(form.roles.data or [])),
+        done=saved,
+        page=show,
+        refused=refused,
     )
 
 
@@ -136,34 +133,27 @@ def person_roles(person_id: int):
 def person_disable(person_id: int):
     person = get_person_or_404(person_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            operations.disable_account(current_user._get_current_object(), person)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{person.full_name}’s account is disabled and they have been signed out.", "success")
-        return redirect(url_for("admin.person", person_id=person.id))
-    return render_template("admin/person_disable.html", person=person, form=form)
+    return run(
+        form,
+        lambda: operations.disable_account(current_person(), person),
+        done=lambda _: done(_person_url(person),
+                            f"{person.full_name}’s account is disabled and they have been signed out."),
+        page=lambda: page("admin/person_disable.html", person=person, form=form),
+        refused=lambda error: done(_person_url(person), error.message, category="error"),
+    )
 
 
 @bp.route("/people/<int:person_id>/enable", methods=["POST"])
 @role_required(ADMIN)
 def person_enable(person_id: int):
     person = get_person_or_404(person_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            operations.enable_account(current_user._get_current_object(), person)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{person.full_name}’s account is active again. They can sign in.", "success")
-    return redirect(url_for("admin.person", person_id=person.id))
+    return run(
+        ConfirmForm(),
+        lambda: operations.enable_account(current_person(), person),
+        done=lambda _: done(_person_url(person), f"{person.full_name}’s account is active again. They can sign in."),
+        page=lambda: redirect(_person_url(person)),  # a stale form: back to the person, nothing changed
+        refused=lambda error: done(_person_url(person), error.message, category="error"),
+    )
 
 
 @bp.route("/outbox")
@@ -173,10 +163,10 @@ def outbox():
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status in STATUSES:
         stmt = stmt.where(OutboxMessage.status == status)
-    page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
+    results = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     attention, attention_total = mail_outbox.needing_attention(PER_PAGE)
     return render_template(
-        "admin/outbox.html", page=page, status=status, statuses=STATUSES,
+        "admin/outbox.html", page=results, status=status, statuses=STATUSES,
         attention=attention, attention_total=attention_total,
         send_to=mail_outbox.send_again_addresses(attention), stuck=mail_outbox.sending_stuck(),
     )
@@ -200,21 +190,15 @@ def outbox_message(message_id: int):
 @role_required(ADMIN)
 def outbox_send_again(message_id: int):
     message = get_outbox_message_or_404(message_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            to = mail_outbox.send_again(message, current_user._get_current_object(),
-                                        expected_to=request.form.get("to") or None)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message + ".", "error")
-        else:
-            db.session.commit()
-            flash(
-                f"The email to {to} will be sent again within a few minutes, "
-                "with the same Message-ID.", "success",
-            )
-    return redirect(url_for("admin.outbox_message", message_id=message.id))
+    back = url_for("admin.outbox_message", message_id=message.id)
+    return run(
+        ConfirmForm(),
+        lambda: mail_outbox.send_again(message, current_person(), expected_to=request.form.get("to") or None),
+        done=lambda to: done(back, f"The email to {to} will be sent again within a few minutes, "
+                                   "with the same Message-ID."),
+        page=lambda: redirect(back),  # a stale form: back to the message, nothing changed
+        refused=lambda error: done(back, error.message + ".", category="error"),
+    )
 
 
 @bp.route("/audit")
@@ -228,10 +212,10 @@ def audit_log():
     )
     if event in audit.EVENT_LABELS:
         stmt = stmt.where(AuditEvent.event == event)
-    page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
+    results = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
         "admin/audit.html",
-        page=page,
+        page=results,
         event=event,
         event_labels=audit.EVENT_LABELS,
         event_choices=[{"value": k, "text": v} for k, v in audit.EVENT_LABELS.items()],

@@ -21,6 +21,9 @@ from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import CANCELLED, COMPLETED, SCHEDULED, lock_session
 from rec_portal.timeutil import format_uk, utcnow
 
+# Walk-ins and late bookings: their rules are in walk_ins.py; other features use them from here.
+from rec_portal.attendance.walk_ins import WalkInRefused, add_walk_in, waiting_lists_elsewhere  # noqa: E402,F401
+
 # Marks can be taken from this long before a date starts (people arriving early), never
 # earlier: a register taken days ahead would complete the session before it happened.
 REGISTER_OPENS_BEFORE = timedelta(hours=1)

@@ -22,7 +22,7 @@ from rec_portal.models.students import PROFILE_FIELDS
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.security import safe_next
 from rec_portal.web.ratelimit import limit
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import add_error, done, page, run
 
 
 def _email_sent(response) -> bool:
@@ -54,20 +54,19 @@ def login():
         return redirect(next_url or url_for("pages.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        # Not run(): a refusal here is not rolled back but committed, to keep the audit
+        # record of the failed sign-in (nothing else was saved).
         try:
             user = operations.authenticate(form.email.data, form.password.data)
         except DomainError as error:
-            commit_record_only()  # keep the audit record of the failure (nothing else was saved)
+            commit_record_only()
             add_error(form, error.field, error.message)
         else:
             operations.sign_in(user)
             db.session.commit()
             g.signed_in = True
-            flash(f"You are signed in as {user.display_name}.", "success")
-            return redirect(next_url or url_for("account.index"))
-    return render_template("auth/login.html", form=form, next_url=next_url), (
-        400 if form.errors else 200
-    )
+            return done(next_url or url_for("account.index"), f"You are signed in as {user.display_name}.")
+    return page("auth/login.html", form=form, next_url=next_url)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -135,18 +134,19 @@ def register():
         flash("You already have an account and are signed in.", "info")
         return redirect(url_for("account.index"))
     form = RegisterForm()
-    if form.validate_on_submit():
-        # The same page follows whether or not the address has an account already.
-        operations.start_signup(
+    return run(
+        form,
+        lambda: operations.start_signup(
             full_name=form.full_name.data,
             preferred_name=form.preferred_name.data,
             email=form.email.data,
             password=form.password.data,
             profile={name: form[name].data for name in PROFILE_FIELDS},
-        )
-        db.session.commit()
-        return redirect(url_for("auth.register_sent"))
-    return render_template("auth/register.html", form=form), (400 if form.errors else 200)
+        ),
+        # The same page follows whether or not the address has an account already.
+        done=lambda _: done(url_for("auth.register_sent")),
+        page=lambda: page("auth/register.html", form=form),
+    )
 
 
 @bp.route("/register/check-your-email")
@@ -165,31 +165,35 @@ def confirm_signup(token: str):
     if operations.find_pending_signup(token) is None:
         return render_template("auth/signup_link_invalid.html"), 410
     form = ConfirmSignupForm()
-    if form.validate_on_submit():
-        try:
-            user = operations.confirm_signup(token, form.password.data)
-        except operations.EmailTaken as error:
-            db.session.rollback()
-            flash(error.message + ".", "info")
-            return redirect(url_for("auth.login"))
-        except DomainError as error:
-            db.session.rollback()
-            if error.field != "password":
-                return render_template("auth/signup_link_invalid.html"), 410
-            add_error(form, error.field, error.message)
-        else:
-            queue_email(
-                to=user.email,
-                user=user,
-                subject="Welcome to the Recovery Education Centre",
-                body=render_template("emails/welcome.txt", user=user),
-            )
-            operations.sign_in(user)
-            db.session.commit()
-            flash("Your email address is confirmed and your account has been created. You are signed in.", "success")
-            return redirect(url_for("outcomes.offer"))  # the optional questions about crime
-    return render_template("auth/confirm_signup.html", form=form, token=token), (
-        400 if form.errors else 200
+    show = lambda: page("auth/confirm_signup.html", form=form, token=token)  # noqa: E731
+
+    def confirm():
+        user = operations.confirm_signup(token, form.password.data)
+        queue_email(
+            to=user.email,
+            user=user,
+            subject="Welcome to the Recovery Education Centre",
+            body=render_template("emails/welcome.txt", user=user),
+        )
+        operations.sign_in(user)
+
+    def refused(error: DomainError):
+        if isinstance(error, operations.EmailTaken):
+            return done(url_for("auth.login"), error.message + ".", category="info")
+        if error.field != "password":
+            return render_template("auth/signup_link_invalid.html"), 410
+        add_error(form, error.field, error.message)
+        return show()
+
+    return run(
+        form,
+        confirm,
+        done=lambda _: done(
+            url_for("outcomes.offer"),  # the optional questions about crime
+            "Your email address is confirmed and your account has been created. You are signed in.",
+        ),
+        page=show,
+        refused=refused,
     )
 
 
@@ -199,11 +203,12 @@ def confirm_signup(token: str):
 @limit("REC_LIMIT_PASSWORD_RESET_PER_EMAIL", key_func=_email_key)
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
-        db.session.commit()
-        return redirect(url_for("auth.forgot_password_sent"))
-    return render_template("auth/forgot_password.html", form=form), (400 if form.errors else 200)
+    return run(
+        form,
+        lambda: operations.request_password_reset(form.email.data),
+        done=lambda _: done(url_for("auth.forgot_password_sent")),
+        page=lambda: page("auth/forgot_password.html", form=form),
+    )
 
 
 @bp.route("/forgot-password/sent")
@@ -221,16 +226,9 @@ def reset_password(token: str):
     if row is None:
         return render_template("auth/reset_link_invalid.html"), 410
     form = ResetPasswordForm(account_email=row.user.email)
-    if form.validate_on_submit():
-        try:
-            operations.reset_password(token, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash("Your password has been changed. Sign in with your new password.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, token=token), (
-        400 if form.errors else 200
+    return run(
+        form,
+        lambda: operations.reset_password(token, form.password.data),
+        done=lambda _: done(url_for("auth.login"), "Your password has been changed. Sign in with your new password."),
+        page=lambda: page("auth/reset_password.html", form=form, token=token),
     )

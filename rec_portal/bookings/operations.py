@@ -662,6 +662,28 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     return result
 
 
+def tell_cancelled(booking: Booking) -> None:
+    """Queue "your booking is cancelled" for a place (or waiting-list place) given up, for
+    the caller that cancelled it (the student, or staff for them)."""
+    from rec_portal.bookings import notify
+
+    notify.booking_cancelled(booking)
+
+
+def tell_released(result: BookingResult) -> None:
+    """Queue "cancelled" for each place given up and waiting list left by choosing to swap
+    (``result.released``)."""
+    for other in result.released:
+        tell_cancelled(other)
+
+
+def tell_booked(result: BookingResult) -> None:
+    """What ``book_place`` was asked for: the booking made, and the places given up by a
+    swap. (Anyone given a place from a waiting list was told by the operation itself.)"""
+    tell_booking_made(result.booking, result.waitlist_position)
+    tell_released(result)
+
+
 def due_reminders(now: datetime | None = None, within: timedelta = timedelta(days=2)) -> list[Booking]:
     """Confirmed places on sessions starting within ``within`` that have not been reminded."""
     now = now or utcnow()

@@ -6,59 +6,62 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     url_for,
 )
 from flask_login import current_user
 
-from rec_portal.web.guards import get_booking_or_404, get_published_session_or_404
+from rec_portal.web.guards import current_person, get_booking_or_404, get_published_session_or_404
 from rec_portal.web.access import owner_only, public, role_required
+from rec_portal.web.forms import done, page, run
 from rec_portal.web.ratelimit import limit
-from rec_portal.bookings import bp, notify, operations, queries
+from rec_portal.bookings import bp, operations, queries
 from rec_portal.bookings.forms import BookForm, CancelForm
 from rec_portal.extensions import db
-from rec_portal.web.htmx import is_htmx
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import STUDENT
 from rec_portal.models.bookings import CANCELLED
 from rec_portal.timeutil import format_uk, utcnow
 
-
-
-
+PANEL = "bookings/_booking_panel.html"
 
 
 def _course_url(session: CourseSession) -> str:
     return url_for("catalogue.course", slug=session.course.slug) + f"#session-{session.id}"
 
 
-def _panel(session: CourseSession, message: str | None = None, error: str | None = None,
-           overlap=None, status: int = 200, error_title: str = "You could not book",
-           question=None, same_course: str = "", also=None):
-    """The booking panel alone, for htmx requests (it is the one place on the course page
-    that shows this session's places left, so nothing else needs updating)."""
+def _panel_context(session: CourseSession, message: str | None = None, error: str | None = None,
+                   overlap=None, error_title: str = "You could not book", question=None,
+                   same_course: str = "") -> dict:
+    """What the booking panel shows (it is the one place on the course page that shows
+    this session's places left, so nothing else needs updating)."""
     mine = queries.my_bookings(current_user.id, [session.id])
     queries.mark_places_elsewhere(current_user.id, mine.values())
-    places = queries.places_left_for([session.id])[session.id]
-    html = render_template(
-        "bookings/_booking_panel.html", s=session, places=places, my_bookings=mine,
+    return dict(
+        s=session, places=queries.places_left_for([session.id])[session.id], my_bookings=mine,
         panel_message=message, panel_error=error, panel_error_title=error_title, overlap=overlap,
         panel_started=session.starts_at <= utcnow(), question=question, same_course=same_course,
     )
+
+
+def _panel(session: CourseSession, status: int = 200, also=None, **context):
+    """The booking panel alone, for htmx requests."""
+    html = render_template(PANEL, **_panel_context(session, **context))
     # A swap changed other dates of the course too: their panels come along, out of band.
     for other in also or []:
         mine = queries.my_bookings(current_user.id, [other.id])
         html += render_template(
-            "bookings/_booking_panel.html", s=other, places=queries.places_left_for([other.id])[other.id],
+            PANEL, s=other, places=queries.places_left_for([other.id])[other.id],
             my_bookings=mine, panel_oob=True, panel_started=other.starts_at <= utcnow(),
         )
     return html, status
 
 
-def _booked_message(result: operations.BookingResult) -> str:
+def _booked_message(result: operations.BookingResult, same_course: str) -> str:
     """What the person is told after booking (and, for a swap, what they gave up)."""
+    if result.booking.status != "confirmed" and not same_course:
+        return (f"This session is full, so you are on the waiting list: number "
+                f"{result.waitlist_position} in line. We will email you if a place frees up.")
     if result.booking.status == "confirmed":
         message = "Your place is booked. We have emailed you the details."
     else:
@@ -71,11 +74,13 @@ def _booked_message(result: operations.BookingResult) -> str:
     return message
 
 
-def _notify_booked(result: operations.BookingResult) -> None:
-    # What they asked for; anyone given a place was told by the operation.
-    notify.booking_made(result.booking, result.waitlist_position)
-    for other in result.released:
-        notify.booking_cancelled(other)
+def _book(session: CourseSession, confirm_overlap: bool, same_course: str) -> tuple[str, list]:
+    """Book, and say what happened; with the other dates whose panels changed too."""
+    result = operations.book_place(
+        session.id, current_person(), confirm_overlap=confirm_overlap, same_course=same_course or None,
+    )
+    operations.tell_booked(result)  # anyone given a place was told by book_place
+    return _booked_message(result, same_course), [o.session for o in result.released]
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
@@ -84,44 +89,48 @@ def _notify_booked(result: operations.BookingResult) -> None:
 def book(session_id: int):
     session = get_published_session_or_404(session_id, current_user)
     form = BookForm()
-    if not form.validate_on_submit():
-        abort(400)
-    student = current_user._get_current_object()
     same_course = form.same_course.data if form.same_course.data in (operations.SWAP, operations.KEEP) else ""
-    try:
-        result = operations.book_place(
-            session.id, student, confirm_overlap=form.confirm_overlap.data == "yes",
-            same_course=same_course or None,
-        )
-    except operations.SameCourseQuestion as question:
-        # Nothing is booked until they choose: swap, keep both, or leave things as they are.
-        db.session.rollback()
-        if is_htmx():
-            return _panel(session, question=question)
-        return render_template("bookings/same_course.html", s=session, question=question)
-    except operations.OverlapWarning as warning:
-        db.session.rollback()
-        if is_htmx():
-            return _panel(session, overlap=warning, same_course=same_course)
-        return render_template("bookings/confirm_overlap.html", s=session, warning=warning,
-                               book_form=BookForm(confirm_overlap="yes"), same_course=same_course)
-    except operations.BookingRefused as refusal:
-        db.session.rollback()
-        if is_htmx():
-            return _panel(session, error=refusal.message, status=400)
-        flash(refusal.message, "error")
-        return redirect(_course_url(session))
-    _notify_booked(result)
-    db.session.commit()
-    if result.booking.status == "confirmed" or same_course:
-        message = _booked_message(result)
-    else:
-        message = (f"This session is full, so you are on the waiting list: number "
-                   f"{result.waitlist_position} in line. We will email you if a place frees up.")
-    if is_htmx():
-        return _panel(session, message=message, also=[o.session for o in result.released])
-    flash(message, "success")
-    return redirect(_course_url(session))
+
+    def refused(error):
+        if isinstance(error, operations.SameCourseQuestion):
+            # Nothing is booked until they choose: swap, keep both, or leave things as they are.
+            return page("bookings/same_course.html", PANEL, **_panel_context(session, question=error))
+        if isinstance(error, operations.OverlapWarning):
+            return page("bookings/confirm_overlap.html", PANEL, warning=error,
+                        book_form=BookForm(confirm_overlap="yes"),
+                        **_panel_context(session, overlap=error, same_course=same_course))
+        return done(_course_url(session), error.message, category="error",
+                    partial=lambda: _panel(session, error=error.message, status=400))
+
+    return run(
+        form,
+        lambda: _book(session, form.confirm_overlap.data == "yes", same_course),
+        done=lambda answer: done(_course_url(session), answer[0],
+                                 partial=lambda: _panel(session, message=answer[0], also=answer[1])),
+        refused=refused,
+    )
+
+
+def _cancel(booking: Booking) -> str:
+    """Cancel (or leave the waiting list) and say what happened."""
+    was_waiting = booking.status == "waitlisted"
+    promoted = operations.cancel_booking(booking.id, by_student=True)
+    operations.tell_cancelled(booking)  # anyone given a place was told by the operation
+    message = "You have left the waiting list." if was_waiting else "Your place has been cancelled."
+    # Giving up a place can let them have a place they were waiting for on another date.
+    for other in promoted:
+        if other.student_id == booking.student_id:
+            message += (f" You now have a place on {format_uk(other.session.starts_at)}, from its "
+                        "waiting list. We have emailed you the details.")
+    return message
+
+
+def _cancel_refused(booking: Booking, message: str):
+    """The booking stays as it was: htmx gets the session's panel with the reason, a plain
+    request goes back to My courses with it."""
+    return done(url_for("bookings.my_courses"), message, category="error",
+                partial=lambda: _panel(booking.session, error=message, error_title="You could not cancel",
+                                       status=400))
 
 
 @bp.route("/my/courses/<int:booking_id>/cancel", methods=["GET", "POST"])
@@ -130,44 +139,34 @@ def book(session_id: int):
 def cancel(booking_id: int):
     booking = get_booking_or_404(booking_id, for_user=current_user)
     if booking.status == CANCELLED:
-        flash("This booking is already cancelled.", "info")
-        return redirect(url_for("bookings.my_courses"))
+        return done(url_for("bookings.my_courses"), "This booking is already cancelled.", category="info")
     # Once the session has started, only the REC team can cancel a place.
     refusal = operations.self_cancel_refusal(booking)
     if refusal:
         return _cancel_refused(booking, refusal)
     form = CancelForm()
-    if form.validate_on_submit():
-        was_waiting = booking.status == "waitlisted"
-        try:
-            promoted = operations.cancel_booking(booking.id, by_student=True)
-        except operations.BookingRefused as refused:
-            db.session.rollback()
-            return _cancel_refused(booking, refused.message)
-        notify.booking_cancelled(booking)  # anyone given a place was told by the operation
-        db.session.commit()
-        message = "You have left the waiting list." if was_waiting else "Your place has been cancelled."
-        # Giving up a place can let them have a place they were waiting for on another date.
-        for other in promoted:
-            if other.student_id == booking.student_id:
-                message += (f" You now have a place on {format_uk(other.session.starts_at)}, from its "
-                            "waiting list. We have emailed you the details.")
-        if is_htmx():
-            return _panel(booking.session, message=message)
-        flash(message, "success")
-        return redirect(url_for("bookings.my_courses"))
-    if is_htmx():
-        return render_template("bookings/_cancel_panel.html", booking=booking)
-    return render_template("bookings/cancel.html", booking=booking, form=form)
+    return run(
+        form,
+        lambda: _cancel(booking),
+        done=lambda message: done(url_for("bookings.my_courses"), message,
+                                  partial=lambda: _panel(booking.session, message=message)),
+        page=lambda: page("bookings/cancel.html", "bookings/_cancel_panel.html", booking=booking, form=form),
+        refused=lambda error: _cancel_refused(booking, error.message),
+    )
 
 
-def _cancel_refused(booking: Booking, message: str):
-    """The booking stays as it was: htmx gets the session's panel with the reason, a plain
-    request goes back to My courses with it."""
-    if is_htmx():
-        return _panel(booking.session, error=message, error_title="You could not cancel", status=400)
-    flash(message, "error")
-    return redirect(url_for("bookings.my_courses"))
+def _swap(booking: Booking) -> tuple[str, list]:
+    result = operations.swap_to_waiting_place(booking.id, by_student=True)
+    # The operation told everyone given a place (them included); they are told here of
+    # the place they gave up.
+    operations.tell_released(result)
+    day = format_uk(booking.session.starts_at)
+    if result.released:
+        given_up = " and ".join(format_uk(o.session.starts_at) for o in result.released)
+        message = f"You have swapped: you now have a place on {day}. Your place on {given_up} is cancelled."
+    else:  # the place elsewhere had ended or gone: nothing to give up
+        message = f"You now have a place on {day}. We have emailed you the details."
+    return message, [o.session for o in result.released]
 
 
 @bp.route("/my/courses/<int:booking_id>/swap", methods=["POST"])
@@ -178,41 +177,27 @@ def swap(booking_id: int):
     """Take a free place on a date whose waiting list they are on, giving up their place on
     another date of the same course (one transaction)."""
     booking = get_booking_or_404(booking_id, for_user=current_user)
-    if not CancelForm().validate_on_submit():
-        abort(400)
-    try:
-        result = operations.swap_to_waiting_place(booking.id, by_student=True)
-    except operations.BookingRefused as refusal:
-        db.session.rollback()
-        if is_htmx():
-            return _panel(booking.session, error=refusal.message, error_title="You could not swap", status=400)
-        flash(refusal.message, "error")
-        return redirect(url_for("bookings.my_courses"))
-    # The operation told everyone given a place (them included); they are told here of
-    # the place they gave up.
-    for other in result.released:
-        notify.booking_cancelled(other)
-    db.session.commit()
-    day = format_uk(booking.session.starts_at)
-    if result.released:
-        given_up = " and ".join(format_uk(o.session.starts_at) for o in result.released)
-        message = f"You have swapped: you now have a place on {day}. Your place on {given_up} is cancelled."
-    else:  # the place elsewhere had ended or gone: nothing to give up
-        message = f"You now have a place on {day}. We have emailed you the details."
-    if is_htmx():
-        return _panel(booking.session, message=message, also=[o.session for o in result.released])
-    flash(message, "success")
-    return redirect(url_for("bookings.my_courses"))
+    my_courses_url = url_for("bookings.my_courses")
+    return run(
+        CancelForm(),
+        lambda: _swap(booking),
+        done=lambda answer: done(my_courses_url, answer[0],
+                                 partial=lambda: _panel(booking.session, message=answer[0], also=answer[1])),
+        refused=lambda error: done(
+            my_courses_url, error.message, category="error",
+            partial=lambda: _panel(booking.session, error=error.message, error_title="You could not swap",
+                                   status=400),
+        ),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/panel")
 @role_required(STUDENT)
 def panel(session_id: int):
-    """The booking panel alone (htmx: "No, keep it" puts it back)."""
+    """The booking panel alone (htmx: "No, keep it" puts it back); without JavaScript,
+    the course page it belongs to."""
     session = get_published_session_or_404(session_id, current_user)
-    if not is_htmx():
-        return redirect(_course_url(session))
-    return _panel(session)
+    return done(_course_url(session), partial=lambda: _panel(session))
 
 
 @bp.route("/my/courses")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import make_response, redirect, render_template, url_for
+from flask import make_response, render_template, url_for
 from flask_login import current_user
 
 from rec_portal import documents
@@ -17,7 +17,8 @@ from rec_portal.data_rights.forms import DeleteAccountForm
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models.safety import SECTIONS
-from rec_portal.web.forms import add_error
+from rec_portal.web.forms import add_error, done, page, run
+from rec_portal.web.guards import current_person
 
 
 @bp.route("/data")
@@ -57,23 +58,32 @@ def my_data_pdf():
 @login_required
 @limit("REC_LIMIT_ACCOUNT_CHANGES")
 def delete_account():
-    user = current_user._get_current_object()
+    user = current_person()
     form = DeleteAccountForm()
-    valid = form.validate_on_submit()
-    if form.is_submitted() and form.password.data and not verify_password(user.password_hash, form.password.data):
-        add_error(form, "password", "Your password is not correct")
-        valid = False
-    if valid:
-        try:
-            operations.delete_account(user)
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            sessions.end_current_session("account deleted")
-            db.session.commit()
-            return redirect(url_for("data_rights.deleted"))
-    return render_template("data_rights/delete.html", form=form), (400 if form.errors else 200)
+
+    def delete():
+        if not verify_password(user.password_hash, form.password.data):
+            raise DomainError(WRONG_PASSWORD, field="password")
+        operations.delete_account(user)
+        sessions.end_current_session("account deleted")
+
+    return run(
+        form,
+        delete,
+        done=lambda _: done(url_for("data_rights.deleted")),
+        page=lambda: _delete_page(form, user),
+    )
+
+
+WRONG_PASSWORD = "Your password is not correct"
+
+
+def _delete_page(form: DeleteAccountForm, user):
+    # A wrong password shows beside the other problems too (the box not ticked).
+    if (WRONG_PASSWORD not in form.password.errors and form.is_submitted() and form.password.data
+            and not verify_password(user.password_hash, form.password.data)):
+        add_error(form, "password", WRONG_PASSWORD)
+    return page("data_rights/delete.html", form=form)
 
 
 @bp.route("/deleted")

@@ -7,11 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from rec_portal.web.guards import get_booking_or_404, get_session_or_404
+from rec_portal.web.forms import done, page, run
+from rec_portal.web.guards import current_person, get_booking_or_404, get_session_or_404
 from rec_portal import audit
 from rec_portal.admin.operations import people_query
 from rec_portal.web.access import role_required
-from rec_portal.bookings import notify, operations, queries
+from rec_portal.attendance import operations as attendance
+from rec_portal.bookings import operations, queries
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm
 from rec_portal.csvsafe import to_csv
@@ -19,7 +21,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.bookings import CONFIRMED, WAITLISTED
-from rec_portal.timeutil import format_uk
+from rec_portal.timeutil import format_uk, utcnow
 
 
 
@@ -83,79 +85,88 @@ def session_bookings(session_id: int):
     return page
 
 
-@bp.route("/sessions/<int:session_id>/walk-ins", methods=["POST"])
-@role_required(ADMIN)
-def add_walk_in(session_id: int):
-    """A walk-in or late booking: a confirmed place even if the session is full or has
-    started (the rules are in rec_portal/attendance/walk_ins.py)."""
-    from rec_portal.attendance.walk_ins import WalkInRefused, waiting_lists_elsewhere
-    from rec_portal.attendance.walk_ins import add_walk_in as add
-    from rec_portal.timeutil import utcnow
+def _bookings_url(session_id: int) -> str:
+    return url_for("scheduling.session_bookings", session_id=session_id)
 
-    session = get_session_or_404(session_id)
-    if not StatusForm().validate_on_submit():
-        abort(400)
-    student = _student_from_form()
-    try:
-        booking = add(session.id, student, added_by=current_user._get_current_object())
-    except WalkInRefused as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-        return redirect(url_for("scheduling.session_bookings", session_id=session.id))
+
+def _add_walk_in(session: CourseSession, student: User | None):
+    booking = attendance.add_walk_in(session.id, student, added_by=current_person())
     # Someone joining a session still to come (or still running) gets the details.
     emailed = session.ends_at > utcnow()
     if emailed:
-        notify.booking_made(booking, None)
-    still_waiting = waiting_lists_elsewhere(booking)
-    db.session.commit()
+        operations.tell_booking_made(booking, None)
+    return booking, emailed, attendance.waiting_lists_elsewhere(booking)
+
+
+def _walk_in_added(session: CourseSession, added):
+    booking, emailed, still_waiting = added
     told = " They have been sent an email with the details." if emailed else ""
-    flash(f"{booking.student.full_name} has been added to this session with a place.{told}", "success")
+    answer = done(_bookings_url(session.id),
+                  f"{booking.student.full_name} has been added to this session with a place.{told}")
     for other in still_waiting:
         flash(f"{booking.student.full_name} is also on the waiting list for this course on "
               f"{format_uk(other.session.starts_at)}. Once they have attended this session, they "
               "will not be given a place from that list. To take them off it, follow the date "
               "next to their name below.",
               "warning")
-    return redirect(url_for("scheduling.session_bookings", session_id=session.id))
+    return answer
+
+
+@bp.route("/sessions/<int:session_id>/walk-ins", methods=["POST"])
+@role_required(ADMIN)
+def add_walk_in(session_id: int):
+    """A walk-in or late booking: a confirmed place even if the session is full or has
+    started (the rules are in rec_portal/attendance/walk_ins.py)."""
+    session = get_session_or_404(session_id)
+    form = StatusForm()
+    return run(
+        form,
+        lambda: _add_walk_in(session, _student_from_form()),
+        done=lambda added: _walk_in_added(session, added),
+        refused=lambda error: done(_bookings_url(session.id), error.message, category="error"),
+    )
+
+
+def _book_for(session: CourseSession, student: User, same_course: str):
+    result = operations.book_place(
+        session.id, student, made_by=current_person(), confirm_overlap=True,
+        same_course=same_course if same_course in (operations.SWAP, operations.KEEP) else None,
+    )
+    operations.tell_booked(result)  # anyone given a place was told by the operation
+    where = ("has a place" if result.booking.status == CONFIRMED
+             else f"is on the waiting list, number {result.waitlist_position}")
+    gave_up = "".join(f" Their place on {format_uk(o.session.starts_at)} is cancelled."
+                      for o in result.places_given_up)
+    gave_up += "".join(f" They have left the waiting list for {format_uk(o.session.starts_at)}."
+                       for o in result.lists_left)
+    return f"{student.full_name} {where}.{gave_up} They have been sent an email."
 
 
 @bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])
 @role_required(ADMIN)
 def book_for_student(session_id: int):
     session = get_session_or_404(session_id)
-    if not StatusForm().validate_on_submit():
+    form = StatusForm()
+    if not form.validate_on_submit():
         abort(400)
     student = _student_from_form()
     if student is None or not student.has_role(STUDENT):
         abort(404)
-    same_course = request.form.get("same_course", "")
-    try:
-        result = operations.book_place(
-            session.id, student, made_by=current_user._get_current_object(), confirm_overlap=True,
-            same_course=same_course if same_course in (operations.SWAP, operations.KEEP) else None,
-        )
-    except operations.SameCourseQuestion as question:
-        # One place per person per course: staff choose with the person, as they would.
-        db.session.rollback()
-        return render_template("scheduling/same_course.html", session=session, s=session,
-                               question=question, student=student)
-    except operations.BookingRefused as refusal:
-        db.session.rollback()
-        flash(_third_person(refusal.message, student.full_name), "error")
-    else:
-        # Anyone given a place was told by the operation.
-        notify.booking_made(result.booking, result.waitlist_position)
-        for other in result.released:
-            notify.booking_cancelled(other)
-        db.session.commit()
-        where = ("has a place" if result.booking.status == CONFIRMED
-                 else f"is on the waiting list, number {result.waitlist_position}")
-        gave_up = "".join(f" Their place on {format_uk(o.session.starts_at)} is cancelled."
-                          for o in result.places_given_up)
-        gave_up += "".join(f" They have left the waiting list for {format_uk(o.session.starts_at)}."
-                           for o in result.lists_left)
-        flash(f"{student.full_name} {where}.{gave_up} They have been sent an email.", "success")
-    return redirect(url_for("scheduling.session_bookings", session_id=session.id))
+
+    def refused(error):
+        if isinstance(error, operations.SameCourseQuestion):
+            # One place per person per course: staff choose with the person, as they would.
+            return page("scheduling/same_course.html", session=session, s=session, question=error,
+                        student=student)
+        return done(_bookings_url(session.id), _third_person(error.message, student.full_name),
+                    category="error")
+
+    return run(
+        form,
+        lambda: _book_for(session, student, request.form.get("same_course", "")),
+        done=lambda message: done(_bookings_url(session.id), message),
+        refused=refused,
+    )
 
 
 def _third_person(message: str, name: str) -> str:
@@ -166,22 +177,24 @@ def _third_person(message: str, name: str) -> str:
     )
 
 
+def _cancel_for(booking: Booking) -> str:
+    promoted = operations.cancel_booking(booking.id)
+    operations.tell_cancelled(booking)  # anyone given a place was told by the operation
+    return f"{booking.student.full_name}’s booking is cancelled.{_moved_up(booking, promoted)}"
+
+
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
 @role_required(ADMIN)
 def cancel_for_student(booking_id: int):
     booking = get_booking_or_404(booking_id)
-    if StatusForm().validate_on_submit():
-        try:
-            promoted = operations.cancel_booking(booking.id)
-        except operations.BookingRefused as refusal:
-            db.session.rollback()
-            flash(refusal.message, "error")
-        else:
-            notify.booking_cancelled(booking)  # anyone given a place was told by the operation
-            db.session.commit()
-            flash(f"{booking.student.full_name}’s booking is cancelled.{_moved_up(booking, promoted)}",
-                  "success")
-    return redirect(url_for("scheduling.session_bookings", session_id=booking.session_id))
+    back = _bookings_url(booking.session_id)
+    return run(
+        StatusForm(),
+        lambda: _cancel_for(booking),
+        done=lambda message: done(back, message),
+        page=lambda: redirect(back),  # a stale form: back to the lists, nothing changed
+        refused=lambda error: done(back, error.message, category="error"),
+    )
 
 
 def _moved_up(cancelled: Booking, promoted: list[Booking]) -> str:
@@ -200,16 +213,14 @@ def _moved_up(cancelled: Booking, promoted: list[Booking]) -> str:
 @role_required(ADMIN)
 def give_place(booking_id: int):
     booking = get_booking_or_404(booking_id)
-    if StatusForm().validate_on_submit():
-        try:
-            operations.give_place_to(booking.id)  # and tells them
-        except operations.BookingRefused as refusal:
-            db.session.rollback()
-            flash(refusal.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{booking.student.full_name} now has a place.", "success")
-    return redirect(url_for("scheduling.session_bookings", session_id=booking.session_id))
+    back = _bookings_url(booking.session_id)
+    return run(
+        StatusForm(),
+        lambda: operations.give_place_to(booking.id),  # and tells them
+        done=lambda _: done(back, f"{booking.student.full_name} now has a place."),
+        page=lambda: redirect(back),  # a stale form: back to the lists, nothing changed
+        refused=lambda error: done(back, error.message, category="error"),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/bookings.csv")

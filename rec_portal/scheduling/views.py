@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
 from rec_portal.web.guards import get_course_or_404, get_session_or_404
@@ -25,7 +25,7 @@ from rec_portal.models import Booking, Course, CourseSession
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CONFIRMED, WAITLISTED
 from rec_portal.models.courses import ARCHIVED, DRAFT, PUBLISHED
-from rec_portal.web.forms import add_error, form_errors
+from rec_portal.web.forms import add_error, done, form_errors, page, run
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 
 # What a session form keeps at a timeout: its own fields and every row of dates typed
@@ -39,13 +39,21 @@ SESSION_DRAFT_FIELDS = kept_fields(SessionForm) + tuple(
 
 
 
-def _refused(form, error: DomainError) -> None:
-    db.session.rollback()
-    if isinstance(form, SessionForm):  # every problem, each at its field
-        for field, message in getattr(error, "problems", [(error.field or "dates", error.message)]):
-            form.add_problem(field, message)
-    else:
-        add_error(form, error.field, error.message)
+def _detail_url(course_id: int) -> str:
+    return url_for("scheduling.detail", course_id=course_id)
+
+
+def _session_page(form: SessionForm, course: Course, session: CourseSession | None):
+    # A session's problems can sit in its rows of dates, so count them all.
+    return page("scheduling/session_form.html", form=form, course=course, session=session,
+                status=400 if form_errors(form) else 200)
+
+
+def _session_refused(form: SessionForm, error: DomainError, show):
+    """Every problem of a session, each at its field, then the form again."""
+    for field, message in getattr(error, "problems", [(error.field or "dates", error.message)]):
+        form.add_problem(field, message)
+    return show()
 
 
 @bp.route("")
@@ -70,16 +78,13 @@ def index():
 @role_required(ADMIN)
 def new():
     form = CourseForm()
-    if form.validate_on_submit():
-        try:
-            course = operations.save_course(None, slug=form.slug.data, roles=form.roles(), **form.course_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(f"“{course.title}” has been created as a draft. Publish it when it is ready.", "success")
-            return redirect(url_for("scheduling.detail", course_id=course.id))
-    return render_template("scheduling/form.html", form=form, course=None), (400 if form.errors else 200)
+    return run(
+        form,
+        lambda: operations.save_course(None, slug=form.slug.data, roles=form.roles(), **form.course_fields()),
+        done=lambda course: done(_detail_url(course.id),
+                                 f"“{course.title}” has been created as a draft. Publish it when it is ready."),
+        page=lambda: page("scheduling/form.html", form=form, course=None),
+    )
 
 
 def _session_rows(course: Course):
@@ -116,16 +121,12 @@ def detail(course_id: int):
 def edit(course_id: int):
     course = get_course_or_404(course_id)
     form = CourseForm() if request.method == "POST" else CourseForm.for_course(course)
-    if form.validate_on_submit():
-        try:
-            operations.save_course(course, slug=form.slug.data, roles=form.roles(), **form.course_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash("The course has been saved.", "success")
-            return redirect(url_for("scheduling.detail", course_id=course.id))
-    return render_template("scheduling/form.html", form=form, course=course), (400 if form.errors else 200)
+    return run(
+        form,
+        lambda: operations.save_course(course, slug=form.slug.data, roles=form.roles(), **form.course_fields()),
+        done=lambda _: done(_detail_url(course.id), "The course has been saved."),
+        page=lambda: page("scheduling/form.html", form=form, course=course),
+    )
 
 
 STATUS_MESSAGES = {
@@ -141,16 +142,14 @@ def set_status(course_id: int, status: str):
     course = get_course_or_404(course_id)
     if status not in STATUS_MESSAGES:
         abort(404)
-    if StatusForm().validate_on_submit():
-        try:
-            operations.set_course_status(course, status)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"“{course.title}” {STATUS_MESSAGES[status]}", "success")
-    return redirect(url_for("scheduling.detail", course_id=course.id))
+    back = _detail_url(course.id)
+    return run(
+        StatusForm(),
+        lambda: operations.set_course_status(course, status),
+        done=lambda _: done(back, f"“{course.title}” {STATUS_MESSAGES[status]}"),
+        page=lambda: redirect(back),  # a stale form: back to the course, nothing changed
+        refused=lambda error: done(back, error.message, category="error"),
+    )
 
 
 @bp.route("/<int:course_id>/sessions/new", methods=["GET", "POST"])
@@ -159,17 +158,14 @@ def set_status(course_id: int, status: str):
 def new_session(course_id: int):
     course = get_course_or_404(course_id)
     form = SessionForm()
-    if form.validate_on_submit():
-        try:
-            session = operations.schedule_session(course, **form.session_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            flash(f"The session starting {_when(session)} has been scheduled.", "success")
-            return redirect(url_for("scheduling.detail", course_id=course.id))
-    return render_template("scheduling/session_form.html", form=form, course=course, session=None), (
-        400 if form_errors(form) else 200
+    show = lambda: _session_page(form, course, None)  # noqa: E731
+    return run(
+        form,
+        lambda: operations.schedule_session(course, **form.session_fields()),
+        done=lambda session: done(_detail_url(course.id),
+                                  f"The session starting {_when(session)} has been scheduled."),
+        page=show,
+        refused=lambda error: _session_refused(form, error, show),
     )
 
 
@@ -186,19 +182,16 @@ def edit_session(session_id: int):
     session = get_session_or_404(session_id)
     form = SessionForm() if request.method == "POST" else SessionForm.for_session(session)
     form.kept_dates = frozenset((d.starts_at, d.ends_at) for d in session.dates)
-    if form.validate_on_submit():
-        try:
-            changes = operations.update_session(session.id, **form.session_fields())
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
-            told = " Everyone booked or waiting has been told by email." if changes else ""
-            flash(f"The session has been saved.{told}", "success")
-            return redirect(url_for("scheduling.detail", course_id=session.course_id))
-    return render_template(
-        "scheduling/session_form.html", form=form, course=session.course, session=session
-    ), (400 if form_errors(form) else 200)
+    show = lambda: _session_page(form, session.course, session)  # noqa: E731
+    told = " Everyone booked or waiting has been told by email."
+    return run(
+        form,
+        lambda: operations.update_session(session.id, **form.session_fields()),
+        done=lambda changes: done(_detail_url(session.course_id),
+                                  f"The session has been saved.{told if changes else ''}"),
+        page=show,
+        refused=lambda error: _session_refused(form, error, show),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
@@ -206,18 +199,16 @@ def edit_session(session_id: int):
 def cancel_session(session_id: int):
     session = get_session_or_404(session_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            told = operations.cancel_session(session.id)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"The session has been cancelled. {told} {'person has' if told == 1 else 'people have'} been told by email.", "success")
-        return redirect(url_for("scheduling.detail", course_id=session.course_id))
-    return render_template("scheduling/session_cancel.html", session=session, form=form,
-                           refusal=operations.session_cancel_refusal(session))
+    back = _detail_url(session.course_id)
+    return run(
+        form,
+        lambda: operations.cancel_session(session.id),
+        done=lambda told: done(back, f"The session has been cancelled. {told} "
+                                     f"{'person has' if told == 1 else 'people have'} been told by email."),
+        page=lambda: page("scheduling/session_cancel.html", session=session, form=form,
+                          refusal=operations.session_cancel_refusal(session)),
+        refused=lambda error: done(back, error.message, category="error"),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/copy", methods=["GET", "POST"])
@@ -226,19 +217,22 @@ def cancel_session(session_id: int):
 def copy_session(session_id: int):
     session = get_session_or_404(session_id)
     form = CopySessionForm()
-    if form.validate_on_submit():
+    show = lambda: page("scheduling/session_copy.html", session=session, form=form)  # noqa: E731
+
+    def copy():
         first = to_uk(session.starts_at)
-        start = uk_to_utc(form.first_day(), time(first.hour, first.minute))
-        try:
-            copy = operations.copy_session(session, start)
-        except DomainError as error:
-            db.session.rollback()
-            add_error(form, "day", error.message)
-        else:
-            db.session.commit()
-            flash(f"A copy starting {_when(copy)} has been scheduled.", "success")
-            return redirect(url_for("scheduling.detail", course_id=session.course_id))
-    return render_template("scheduling/session_copy.html", session=session, form=form), (
-        400 if form.errors else 200
+        return operations.copy_session(session, uk_to_utc(form.first_day(), time(first.hour, first.minute)))
+
+    def refused(error):
+        add_error(form, "day", error.message)  # whatever the rule, it is about the day chosen
+        return show()
+
+    return run(
+        form,
+        copy,
+        done=lambda copied: done(_detail_url(session.course_id),
+                                 f"A copy starting {_when(copied)} has been scheduled."),
+        page=show,
+        refused=refused,
     )
 
