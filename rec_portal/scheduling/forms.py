@@ -35,6 +35,7 @@ from rec_portal.models.courses import (
     FACILITATOR_ROLES,
 )
 from rec_portal.timeutil import to_uk, uk_day_start, uk_to_utc, utcnow
+from rec_portal.web.fields import parse_time
 
 AUDIENCES = [
     SelectChoice("service_users", "People who use mental health services"),
@@ -144,12 +145,10 @@ def _parse_date(text: str) -> date:
 
 
 def _parse_time(text: str) -> time:
-    for fmt in ("%H:%M", "%H.%M"):
-        try:
-            return datetime.strptime(text.strip(), fmt).time()
-        except ValueError:
-            continue
-    raise ValidationError("Enter a time like 10:00 or 14:30")
+    found = parse_time(text)
+    if found is None:
+        raise ValidationError("Enter a time like 10:00 or 14:30")
+    return found
 
 
 class DateRow(Form):

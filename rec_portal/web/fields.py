@@ -5,7 +5,7 @@ chooser of the termly reports."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField
@@ -33,6 +33,16 @@ def parse_day(text: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def parse_time(text: str) -> time | None:
+    """A clock time typed as '14:30', '14.30' or '1430'; None when it is not one."""
+    for fmt in ("%H:%M", "%H.%M", "%H%M"):
+        try:
+            return datetime.strptime((text or "").strip(), fmt).time()
+        except ValueError:
+            continue
+    return None
 
 
 def optional_day(field, example: str) -> date | None:

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from rec_portal.models.courses import FACILITATOR_ROLE_LABELS
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS, WORKSHOP_TEXT_MAX
-from rec_portal.web.fields import DateParts
+from rec_portal.web.fields import DateParts, parse_time
 from rec_portal.timeutil import uk_to_utc
 from rec_portal.workshops.operations import role_field
 
@@ -69,20 +69,12 @@ class FilterForm(FlaskForm):
         csrf = False
 
 
-def _parse_time(text: str):
-    for fmt in ("%H:%M", "%H.%M", "%H%M"):
-        try:
-            return datetime.strptime(text.strip(), fmt).time()
-        except ValueError:
-            continue
-    return None
-
 
 def _time_check(what: str):
     def check(form, field):
         if not (field.data or "").strip():
             raise ValidationError(f"Enter the {what} time, for example 10:00")
-        if _parse_time(field.data) is None:
+        if parse_time(field.data) is None:
             raise ValidationError(f"Enter the {what} time as hours and minutes, for example 14:30")
 
     return check
@@ -110,10 +102,10 @@ class ArrangeForm(FlaskForm):
             raise ValidationError("Give the venue or the online joining details")
 
     def starts_at(self) -> datetime:
-        return uk_to_utc(self.day.data, _parse_time(self.start.data))
+        return uk_to_utc(self.day.data, parse_time(self.start.data))
 
     def ends_at(self) -> datetime:
-        return uk_to_utc(self.day.data, _parse_time(self.end.data))
+        return uk_to_utc(self.day.data, parse_time(self.end.data))
 
     def facilitators(self) -> tuple[tuple[str, int], ...]:
         chosen = []
