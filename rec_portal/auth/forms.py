@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired
 from rec_portal.web.person_fields import (
     AboutYouFields,
     ContactFields,
+    CredentialFields,
     NameFields,
     email_field,
     new_password_fields,
@@ -18,14 +19,6 @@ from rec_portal.web.person_fields import (
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
-
-
-class CredentialFields:
-    """Email and a new password (declared before the enrolment fields, so the error
-    summary lists problems in the order the registration page shows them)."""
-
-    email = email_field()
-    password, confirm_password = new_password_fields()
 
 
 class RegisterForm(NameFields, CredentialFields, AboutYouFields, ContactFields, FlaskForm):

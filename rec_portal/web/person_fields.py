@@ -89,6 +89,16 @@ class NameFields:
     )
 
 
+class CredentialFields:
+    """Email and a new password (registration). Declared here, after the names and before
+    the enrolment fields: WTForms orders a form's fields by when they were declared, and
+    the error summary lists problems in that order, which must be the order the
+    registration page shows them in."""
+
+    email = email_field()
+    password, confirm_password = new_password_fields()
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
