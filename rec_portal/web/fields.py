@@ -36,10 +36,14 @@ def parse_day(text: str) -> date | None:
 
 
 def parse_time(text: str) -> time | None:
-    """A clock time typed as '14:30', '14.30' or '1430'; None when it is not one."""
+    """A clock time typed as '14:30', '14.30' or '1430'; None when it is not one
+    ('123' is not: it could be 1:23 or 12:03)."""
+    text = (text or "").strip()
     for fmt in ("%H:%M", "%H.%M", "%H%M"):
+        if fmt == "%H%M" and not (len(text) == 4 and text.isdigit()):
+            continue
         try:
-            return datetime.strptime((text or "").strip(), fmt).time()
+            return datetime.strptime(text, fmt).time()
         except ValueError:
             continue
     return None
