@@ -21,7 +21,6 @@ from rec_portal.models import (
     OutboxMessage,
     RosterAssignment,
     StudentProfile,
-    Unavailability,
     WorkshopRequest,
 )
 from rec_portal.models.workshops import ARRANGED, CLOSED, COMPLETED, NEW, session_cancelled, session_completed
@@ -187,7 +186,7 @@ def test_the_roster_rules_refuse_and_nothing_is_saved(app_ctx, why):
     req = _request()
     plan = _plan([("peer_specialist", police.id if why == "role" else peer.id)])
     if why == "day_off":
-        db.session.add(Unavailability(user_id=peer.id, day=to_uk(plan.starts_at).date(), note=""))
+        factories.make_unavailability(peer, to_uk(plan.starts_at).date())
     if why == "overlap":
         from rec_portal.rosters.operations import assign_facilitator
 

@@ -466,7 +466,7 @@ def test_someone_elses_day_cannot_be_removed(app, login_as, web):
     login_as("facilitator")
     with app.app_context():
         other = factories.make_user(roles=("facilitator",))
-        db.session.add(Unavailability(user_id=other.id, day=uk_today() + timedelta(days=4)))
+        factories.make_unavailability(other, uk_today() + timedelta(days=4))
         db.session.commit()
         row_id, other_id = db.session.execute(select(Unavailability.id)).scalar_one(), other.id
     response = web.submit(f"/facilitate/availability/{row_id}/remove", {}, page="/facilitate/availability")
@@ -537,7 +537,7 @@ def test_an_offer_the_roster_rules_would_refuse_is_explained(app, login_as, web,
     needs_me, _ = _open_roles_setup(app, me)
     with app.app_context():
         day = to_uk(db.session.get(CourseSession, needs_me).starts_at).date()
-        db.session.add(Unavailability(user_id=me.id, day=day, note="Holiday"))
+        factories.make_unavailability(me, day, note="Holiday")
         db.session.commit()
     html = client.get("/facilitate/open-roles").get_data(as_text=True)
     assert "You cannot cover this" in html
