@@ -22,7 +22,6 @@ from rec_portal.models import (
     FeedbackInvitation,
     FeedbackQuestion,
     FeedbackResponse,
-    RosterAssignment,
     SessionDate,
     StudentProfile,
     WorkshopRequest,
@@ -332,7 +331,7 @@ def build_term(app):
         term_booking(s_old, "confirmed", queued=BEFORE - timedelta(days=5), confirmed=BEFORE)  # booked before the term
         # 5. S1 had its peer specialist; S2 needs nobody and had nobody.
         peer = factories.make_user(roles=("facilitator",))
-        db.session.add(RosterAssignment(session_id=s1.id, user_id=peer.id, role="peer_specialist"))
+        factories.add_to_roster(s1, peer)
         # 6. Feedback: S1 three invited, two answered (too few); S2 ten invited, eight answered.
         question = FeedbackQuestion(audience="student", kind="rating", text="Overall, how was the course?")
         db.session.add(question)
@@ -381,7 +380,7 @@ def co_delivery_world(app) -> dict:
         # Yesterday's session: rostered, two students booked, register not taken yet.
         past = factories.make_session(course=course, starts_in_days=-1, hours=5)
         for role, user in people.items():
-            db.session.add(RosterAssignment(session_id=past.id, user_id=user.id, role=role))
+            factories.add_to_roster(past, user, role)
         robin = factories.make_user(email="robin@example.org", full_name="Robin Ashdown", preferred_name="Robin")
         kim = factories.make_user(email="kim@example.org", full_name="Kim Lowe", preferred_name="Kim")
         bookings = {}

@@ -424,8 +424,7 @@ def test_two_overlapping_places_are_both_flagged_and_a_gap_still_says_gaps(app_c
     second = make_session_at(make_course("Sleep Well", roles={"peer_specialist": 1}), soon(15, hour=12), hours=2)
     _full_roster(first, police, social, peer)
     # Put there before the rules existed (or by hand): Sam is on both at noon.
-    db.session.add(RosterAssignment(session_id=second.id, user_id=peer.id, role="peer_specialist"))
-    db.session.flush()
+    factories.add_to_roster(second, peer)
     rosters = {r.session.id: r for r in queries.build_rosters([first, second])}
     for session_id, other in ((first.id, "Sleep Well"), (second.id, "Staying Safe")):
         status = rosters[session_id].status
@@ -527,8 +526,7 @@ def test_fidelity_figures_match_a_hand_counted_fixture(app_ctx):
 
     def roster(session, *people_roles):
         for person, role in people_roles:
-            db.session.add(RosterAssignment(session_id=session.id, user_id=person.id, role=role))
-        db.session.flush()
+            factories.add_to_roster(session, person, role)
 
     team = ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist"))
     roster(make_session_at(safe, datetime(2025, 10, 7, 9), status="completed"), *team)
@@ -577,7 +575,7 @@ def test_a_session_late_on_31_august_utc_is_in_the_autumn_term(app_ctx):
     peer = make_facilitator("peer_specialist")
     course = make_course("Late", roles={"peer_specialist": 1})
     session = make_session_at(course, datetime(2025, 8, 31, 23, 30), hours=1, status="completed")
-    db.session.add(RosterAssignment(session_id=session.id, user_id=peer.id, role="peer_specialist"))
+    factories.add_to_roster(session, peer)
     db.session.commit()
     report = queries.fidelity_report(now=datetime(2026, 1, 1))
     assert [(r.label, r.both) for r in report.by_term] == [("Autumn 2025", 1)]

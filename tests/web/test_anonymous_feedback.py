@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import CourseSession, RosterAssignment
+from rec_portal.models import CourseSession
 from rec_portal.models.feedback import ContentReview, ContentReviewItem, FeedbackAnswer
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
@@ -47,7 +47,7 @@ def _setup(app, *, sessions: list[datetime], title="Staying Safe"):
 def _facilitator_on(app, session_id: int, web, client):
     with app.app_context():
         fac = factories.make_facilitator(profile=False)
-        db.session.add(RosterAssignment(session_id=session_id, user_id=fac.id, role="peer_specialist"))
+        factories.add_to_roster(session_id, fac)
         db.session.commit()
         email = fac.email
     web.login(email)

@@ -59,8 +59,7 @@ def _profile(app, user_id, *, roles=("peer_specialist",), organisation="Peer For
 
 def _roster(app, session_id, user_id, role="peer_specialist") -> int:
     with app.app_context():
-        row = RosterAssignment(session_id=session_id, user_id=user_id, role=role)
-        db.session.add(row)
+        row = factories.add_to_roster(session_id, user_id, role)
         db.session.commit()
         return row.id
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import AuditEvent, RosterAssignment
+from rec_portal.models import AuditEvent
 from rec_portal.models.feedback import (
     ContentReview,
     FeedbackAnswer,
@@ -88,7 +88,7 @@ def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", v
 
 def _roster(app, session_id: int, user_id: int) -> None:
     with app.app_context():
-        db.session.add(RosterAssignment(session_id=session_id, user_id=user_id, role="peer_specialist"))
+        factories.add_to_roster(session_id, user_id)
         db.session.commit()
 
 
@@ -553,7 +553,7 @@ def test_admins_see_who_said_what_and_facilitators_never_do(login_as, client, ap
         facilitator = factories.make_user(roles=("facilitator",), full_name="Fran Facilitator")
         _respond(world.sessions[0], {world.bank.reflection: "Reflection text"}, respondent_id=facilitator.id,
                  audience="facilitator")
-        db.session.add(RosterAssignment(session_id=world.sessions[0], user_id=facilitator.id, role="peer_specialist"))
+        factories.add_to_roster(world.sessions[0], facilitator)
         db.session.commit()
         fac_email = facilitator.email
     login_as("admin")

@@ -665,8 +665,8 @@ def test_fidelity_page_shows_counts_and_percentages(login_as, client, app):
         past = make_session_at(course, utcnow().replace(microsecond=0) - timedelta(days=30), status="completed")
         gap = make_session_at(course, utcnow().replace(microsecond=0) - timedelta(days=20))
         for person, role in ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist")):
-            db.session.add(RosterAssignment(session_id=past.id, user_id=person.id, role=role))
-        db.session.add(RosterAssignment(session_id=gap.id, user_id=peer.id, role="peer_specialist"))
+            factories.add_to_roster(past, person, role)
+        factories.add_to_roster(gap, peer)
         db.session.commit()
     login_as("admin")
     text = _text(client.get("/admin/rosters/fidelity").get_data(as_text=True))

@@ -22,7 +22,7 @@ from rec_portal import create_app
 from rec_portal.web.access import PUBLIC, SIGNED_IN, access_of, login_required, role_required
 from rec_portal.extensions import csrf, db
 from rec_portal.models import Booking, LearningGoal, TrustedPerson, WorkshopRequest
-from rec_portal.models.rosters import OFFER_PENDING, RosterAssignment, RosterOffer, Unavailability
+from rec_portal.models.rosters import OFFER_PENDING, RosterOffer, Unavailability
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import csrf_from, test_config
@@ -181,7 +181,7 @@ def _someone_elses_request(other):
 
 def _someone_elses_session(other):
     session = factories.make_session()
-    db.session.add(RosterAssignment(session_id=session.id, user_id=other.id, role="peer_specialist"))
+    factories.add_to_roster(session, other)
     return session
 
 
