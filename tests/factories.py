@@ -513,6 +513,26 @@ def make_safety_plan(user, **fields):
     return plan
 
 
+def make_trusted_person(user, name: str = "Alex Morgan", **fields):
+    """Someone ``user`` trusts, on their safety plan."""
+    from rec_portal.models import TrustedPerson
+
+    person = TrustedPerson(user_id=user.id, name=name, **fields)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def add_service_to_safety_plan(user, service):
+    """``service`` (a row or an id) from the guide, chosen for ``user``'s safety plan."""
+    from rec_portal.models.safety import SafetyPlanService
+
+    row = SafetyPlanService(user_id=_id(user), service_id=_id(service))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def make_support_service(name: str = "Anyshire Crisis Line", *, needs=(), **fields):
     """An entry in the support guide helping with ``needs`` (codes from models.support.NEEDS)."""
     from rec_portal.models import SupportService, SupportServiceNeed

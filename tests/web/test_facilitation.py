@@ -592,10 +592,9 @@ def test_withdraw_a_pending_offer(app, login_as, web, client):
     me = login_as("facilitator")
     needs_me, _ = _open_roles_setup(app, me)
     with app.app_context():
-        offer = RosterOffer(session_id=needs_me, user_id=me.id, role="peer_specialist")
+        offer = factories.make_roster_offer(needs_me, me)
         other = factories.make_user(roles=("facilitator",))
-        theirs = RosterOffer(session_id=needs_me, user_id=other.id, role="peer_specialist")
-        db.session.add_all([offer, theirs])
+        theirs = factories.make_roster_offer(needs_me, other)
         db.session.commit()
         offer_id, their_id = offer.id, theirs.id
     text = _text(client.get("/facilitate/open-roles").get_data(as_text=True))

@@ -566,7 +566,7 @@ def _grow(app, sessions: int, facilitators: int, offset: int):
                                           to_uk(session.starts_at).date() + timedelta(days=offset))
         for n, session in enumerate(made[:3]):
             worker = next(p for p in people if "social_worker" in p.facilitator.role_codes)
-            db.session.add(RosterOffer(session_id=session.id, user_id=worker.id, role="social_worker"))
+            factories.make_roster_offer(session, worker, "social_worker")
         # Someone on a roster marks one of its days off afterwards: a clash to show.
         placed = db.session.execute(
             select(RosterAssignment).where(RosterAssignment.session_id.in_([m.id for m in made]))
