@@ -179,7 +179,7 @@ def _id(row_or_id) -> int:
 
 
 def make_booking(session, student, status: str = "confirmed", *, queued_at=None, confirmed_at=_UNSET, **fields):
-    """``student``'s booking of ``status`` on ``session``, queued ``queued_at`` (default: 20
+    """``student``'s (a row or an id) booking of ``status`` on ``session``, queued ``queued_at`` (default: 20
     days before it starts) and, if confirmed, confirmed then (unless ``confirmed_at`` is
     given). Made by the student unless ``made_by_user_id``/``made_by`` say otherwise."""
     from datetime import timedelta
@@ -189,8 +189,8 @@ def make_booking(session, student, status: str = "confirmed", *, queued_at=None,
     queued_at = queued_at or session.starts_at - timedelta(days=20)
     if confirmed_at is _UNSET:
         confirmed_at = queued_at if status == "confirmed" else None
-    fields.setdefault("made_by_user_id", student.id)
-    booking = Booking(session_id=session.id, student_id=student.id, status=status, queued_at=queued_at,
+    fields.setdefault("made_by_user_id", _id(student))
+    booking = Booking(session_id=session.id, student_id=_id(student), status=status, queued_at=queued_at,
                       confirmed_at=confirmed_at, **fields)
     db.session.add(booking)
     db.session.flush()
@@ -208,11 +208,12 @@ def mark_attendance(booking, session, statuses) -> None:
 
 
 def make_attendance(booking, session_date=None, status: str = "present", **fields):
-    """One attendance mark for ``booking`` on ``session_date`` (default: its session's first date)."""
+    """One attendance mark for ``booking`` on ``session_date`` (rows or ids; default: the
+    booking's session's first date)."""
     from rec_portal.models import Attendance
 
     session_date = session_date or booking.session.dates[0]
-    row = Attendance(booking_id=booking.id, session_date_id=session_date.id, status=status, **fields)
+    row = Attendance(booking_id=_id(booking), session_date_id=_id(session_date), status=status, **fields)
     db.session.add(row)
     db.session.flush()
     return row

@@ -14,7 +14,6 @@ from rec_portal.content_reviews import operations as content_reviews
 from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,
-    Booking,
     Course,
     CourseRoleNeed,
     CourseSession,
@@ -282,11 +281,9 @@ def term_session(course, starts_at, *, capacity=12, status="completed", individu
 
 def term_booking(session, status, *, queued=IN_TERM - timedelta(days=20), confirmed=None, made_by="self", student=None):
     student = student or factories.make_user()
-    b = Booking(session_id=session.id, student_id=student.id, status=status, made_by=made_by,
-                queued_at=queued, confirmed_at=confirmed, cancelled_at=queued if status == "cancelled" else None)
-    db.session.add(b)
-    db.session.flush()
-    return b
+    return factories.make_booking(session, student, status, queued_at=queued, confirmed_at=confirmed,
+                                  made_by=made_by, made_by_user_id=None,
+                                  cancelled_at=queued if status == "cancelled" else None)
 
 
 def enrol(relationship, referral, created):
@@ -322,7 +319,7 @@ def build_term(app):
         placed = [term_booking(s1, "confirmed", confirmed=IN_TERM - timedelta(days=20), made_by=m)
                   for m in ("self", "admin", "admin")]
         for b, status in zip(placed, ("present", "present", "absent")):
-            db.session.add(Attendance(booking_id=b.id, session_date_id=s1.dates[0].id, status=status))
+            factories.make_attendance(b, s1.dates[0], status)
         # 4. S1 is full: 8 still waiting, 1 left the list, 1 cancelled after getting a place.
         for _ in range(8):
             term_booking(s1, "waitlisted")
@@ -385,11 +382,8 @@ def co_delivery_world(app) -> dict:
         kim = factories.make_user(email="kim@example.org", full_name="Kim Lowe", preferred_name="Kim")
         bookings = {}
         for student in (robin, kim):
-            booking = Booking(session_id=past.id, student_id=student.id, status="confirmed",
-                              confirmed_at=utcnow(), queued_at=utcnow())
-            db.session.add(booking)
-            db.session.flush()
-            bookings[student.preferred_name] = booking.id
+            bookings[student.preferred_name] = factories.make_booking(past, student, queued_at=utcnow(),
+                                                                      made_by_user_id=None).id
         db.session.commit()
         return {"upcoming": upcoming.id, "past": past.id, "date": past.dates[0].id, "bookings": bookings}
 

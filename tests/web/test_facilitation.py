@@ -224,8 +224,7 @@ def test_my_sessions_upcoming_and_past(app, login_as, client):
     _roster(app, not_recorded, me.id)
     _book(app, not_recorded, PEOPLE[:1])
     with app.app_context():
-        recorded_date = db.session.get(CourseSession, recorded).dates[0].id
-        db.session.add(Attendance(booking_id=b, session_date_id=recorded_date, status="present"))
+        factories.make_attendance(b, db.session.get(CourseSession, recorded).dates[0])
         db.session.commit()
     someone_elses = _session(app, title="Sleep Well")
     _colleague(app, someone_elses, "Other Person")

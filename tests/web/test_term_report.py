@@ -234,7 +234,7 @@ def _grow(app, n: int):
             s = _session(course, IN_TERM, capacity=2)
             for _ in range(2):
                 b = _book(s, "confirmed", confirmed=IN_TERM - timedelta(days=3))
-                db.session.add(Attendance(booking_id=b.id, session_date_id=s.dates[0].id, status="present"))
+                factories.make_attendance(b, s.dates[0])
             _book(s, "waitlisted")
             student = _enrol("service_user", "gp", IN_TERM)
             factories.add_to_roster(s, student)
