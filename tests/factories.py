@@ -460,14 +460,17 @@ def make_feedback_invitation(session, user, *, audience: str = "student", answer
 
 
 def make_content_review(course, *, held_on=None, version_before: int | None = None, **fields):
-    """A review of ``course`` (a draft unless ``status`` says otherwise) held ``held_on``
-    (default today), of the version it has now."""
+    """A review of ``course`` (a row or an id; a draft unless ``status`` says otherwise) held
+    ``held_on`` (default today), of the version it has now unless ``version_before`` is given."""
     from datetime import date
 
     from rec_portal.models.feedback import ContentReview
 
-    review = ContentReview(course_id=course.id, held_on=held_on or date.today(),
-                           version_before=course.content_version if version_before is None else version_before,
+    from rec_portal.models import Course
+
+    if version_before is None:
+        version_before = db.session.get(Course, _id(course)).content_version
+    review = ContentReview(course_id=_id(course), held_on=held_on or date.today(), version_before=version_before,
                            **fields)
     db.session.add(review)
     db.session.flush()
@@ -477,10 +480,11 @@ def make_content_review(course, *, held_on=None, version_before: int | None = No
 # --- Students: profiles, plans, safety plans, support guide, workshops ----------------------------------
 
 def make_student_profile(user, **fields):
-    """``user``'s profile (the model's defaults for anything not given)."""
+    """``user``'s (a row or an id) profile: the model's defaults for anything not given.
+    The plan, goal, safety plan and trusted person factories below take rows or ids too."""
     from rec_portal.models import StudentProfile
 
-    profile = StudentProfile(user_id=user.id, **fields)
+    profile = StudentProfile(user_id=_id(user), **fields)
     db.session.add(profile)
     db.session.flush()
     return profile
@@ -489,7 +493,7 @@ def make_student_profile(user, **fields):
 def make_learning_plan(user, **fields):
     from rec_portal.models import LearningPlan
 
-    plan = LearningPlan(user_id=user.id, **fields)
+    plan = LearningPlan(user_id=_id(user), **fields)
     db.session.add(plan)
     db.session.flush()
     return plan
@@ -499,7 +503,7 @@ def make_goal(user, text: str = "Go to a course", **fields):
     """One of ``user``'s learning goals (not started unless ``status`` says otherwise)."""
     from rec_portal.models import LearningGoal
 
-    goal = LearningGoal(user_id=user.id, text=text, **fields)
+    goal = LearningGoal(user_id=_id(user), text=text, **fields)
     db.session.add(goal)
     db.session.flush()
     return goal
@@ -508,7 +512,7 @@ def make_goal(user, text: str = "Go to a course", **fields):
 def make_safety_plan(user, **fields):
     from rec_portal.models import SafetyPlan
 
-    plan = SafetyPlan(user_id=user.id, **fields)
+    plan = SafetyPlan(user_id=_id(user), **fields)
     db.session.add(plan)
     db.session.flush()
     return plan
@@ -518,7 +522,7 @@ def make_trusted_person(user, name: str = "Alex Morgan", **fields):
     """Someone ``user`` trusts, on their safety plan."""
     from rec_portal.models import TrustedPerson
 
-    person = TrustedPerson(user_id=user.id, name=name, **fields)
+    person = TrustedPerson(user_id=_id(user), name=name, **fields)
     db.session.add(person)
     db.session.flush()
     return person

@@ -22,7 +22,6 @@ from rec_portal.models import (
     FeedbackQuestion,
     FeedbackResponse,
     SessionDate,
-    StudentProfile,
     WorkshopRequest,
 )
 from rec_portal.stats.terms import session_term
@@ -289,7 +288,7 @@ def term_booking(session, status, *, queued=IN_TERM - timedelta(days=20), confir
 def enrol(relationship, referral, created):
     user = factories.make_user()
     user.created_at = created
-    db.session.add(StudentProfile(user_id=user.id, relationship_to_services=relationship, referral_source=referral))
+    factories.make_student_profile(user, relationship_to_services=relationship, referral_source=referral)
     return user
 
 

@@ -20,7 +20,6 @@ from rec_portal.models import (
     FeedbackInvitation,
     OutboxMessage,
     RosterAssignment,
-    StudentProfile,
     WorkshopRequest,
 )
 from rec_portal.models.workshops import ARRANGED, CLOSED, COMPLETED, NEW, session_cancelled, session_completed
@@ -281,8 +280,7 @@ def test_contact_defaults_come_from_the_profile(app_ctx, app):
     from rec_portal.workshops.views import _prefilled
 
     student = factories.make_user(email="kim@example.org")
-    db.session.add(StudentProfile(user_id=student.id, phone="07700 900456", contact_preference="text"))
-    db.session.flush()
+    factories.make_student_profile(student, phone="07700 900456", contact_preference="text")
     db.session.expire(student)
     with app.test_request_context("/"):
         form = _prefilled(student)

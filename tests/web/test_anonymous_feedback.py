@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from rec_portal.extensions import db
 from rec_portal.models import CourseSession
-from rec_portal.models.feedback import ContentReview, ContentReviewItem, FeedbackAnswer
+from rec_portal.models.feedback import ContentReviewItem, FeedbackAnswer
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
 from tests.factories import invite_to_feedback as _invite
@@ -142,7 +142,7 @@ def test_pooled_comments_carry_no_id_session_date_or_order_of_arrival(login_as, 
             _respond(sids[i % 2], {bank.rating: 5, bank.change: f"Named before {i}"})
             response = _respond(sids[i % 2], {bank.rating: 3, bank.change: text}, anonymous=True)
             anonymous_ids += [a.id for a in response.answers]
-        db.session.add(ContentReview(course_id=cid, held_on=datetime(2025, 12, 1).date(), status="draft", version_before=1))
+        factories.make_content_review(cid, held_on=datetime(2025, 12, 1).date(), status="draft", version_before=1)
         db.session.commit()
     days = [_session_day(app, s) for s in sids]
     login_as("admin")

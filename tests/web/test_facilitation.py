@@ -20,11 +20,8 @@ from rec_portal.models import (
     CourseSession,
     FacilitatorProfile,
     FacilitatorRole,
-    LearningPlan,
     RosterAssignment,
     RosterOffer,
-    SafetyPlan,
-    StudentProfile,
     Unavailability,
     User,
 )
@@ -79,7 +76,7 @@ def _book(app, session_id, people, status="confirmed") -> list[int]:
         bookings = factories.fill_places(db.session.get(CourseSession, session_id), len(people), status=status)
         for booking, (name, pronouns, needs) in zip(bookings, people, strict=True):
             booking.student.preferred_name = name
-            db.session.add(StudentProfile(user_id=booking.student_id, pronouns=pronouns, access_needs=needs))
+            factories.make_student_profile(booking.student_id, pronouns=pronouns, access_needs=needs)
         db.session.commit()
         return [b.id for b in bookings]
 
@@ -621,8 +618,8 @@ def test_class_list_shows_names_pronouns_and_access_needs_but_nothing_from_plans
     _book(app, session_id, [("Cancelled Carl", "", "")], status="cancelled")
     with app.app_context():
         student_id = db.session.get(Booking, booking_ids[0]).student_id
-        db.session.add(LearningPlan(user_id=student_id, hopes="SECRET-HOPES", support="SECRET-SUPPORT"))
-        db.session.add(SafetyPlan(user_id=student_id, warning_signs="SECRET-WARNING", reporting="SECRET-REPORTING"))
+        factories.make_learning_plan(student_id, hopes="SECRET-HOPES", support="SECRET-SUPPORT")
+        factories.make_safety_plan(student_id, warning_signs="SECRET-WARNING", reporting="SECRET-REPORTING")
         db.session.commit()
     response = client.get(f"/facilitate/sessions/{session_id}")
     html = response.get_data(as_text=True)

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import AuditEvent
 from rec_portal.models.feedback import (
-    ContentReview,
     FeedbackAnswer,
     FeedbackQuestion,
 )
@@ -173,7 +172,7 @@ def test_the_course_list_counts_sessions_invitations_and_responses_and_the_last_
         s = _completed(gone, days_ago=3)
         _respond(s.id, {small.bank.rating: 4})
         for held_on, status in ((date(2026, 3, 2), "completed"), (date(2026, 5, 9), "completed"), (date(2026, 7, 1), "draft")):
-            db.session.add(ContentReview(course_id=world.course_id, held_on=held_on, status=status, version_before=1))
+            factories.make_content_review(world.course_id, held_on=held_on, status=status, version_before=1)
         db.session.commit()
         assert course.id
     login_as("admin")
@@ -584,7 +583,7 @@ def test_admins_see_who_said_what_and_facilitators_never_do(login_as, client, ap
 def test_admins_can_pick_comments_and_questions_for_a_content_review(login_as, client, app):
     world = _world(app, ratings_per_session=[[5] * 8])
     with app.app_context():
-        db.session.add(ContentReview(course_id=world.course_id, held_on=date(2026, 6, 3), status="draft", version_before=1))
+        factories.make_content_review(world.course_id, held_on=date(2026, 6, 3), status="draft", version_before=1)
         answer_id = db.session.execute(
             select(FeedbackAnswer.id).where(FeedbackAnswer.question_id == world.bank.change).order_by(FeedbackAnswer.id)
         ).scalars().first()
