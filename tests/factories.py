@@ -170,18 +170,28 @@ def make_outcome_check(student, *, stage: str = "baseline", answered_at=None, vi
 
 # --- Bookings, attendance and rosters ------------------------------------------------------------
 
-def make_booking(session, student, status: str = "confirmed"):
-    """``student``'s booking of ``status`` on ``session``, queued (and, if confirmed,
-    confirmed) 20 days before it starts."""
+_UNSET = object()
+
+
+def _id(row_or_id) -> int:
+    """A row's id, or the id itself (web tests often hold ids, not rows)."""
+    return getattr(row_or_id, "id", row_or_id)
+
+
+def make_booking(session, student, status: str = "confirmed", *, queued_at=None, confirmed_at=_UNSET, **fields):
+    """``student``'s (a row or an id) booking of ``status`` on ``session``, queued ``queued_at`` (default: 20
+    days before it starts) and, if confirmed, confirmed then (unless ``confirmed_at`` is
+    given). Made by the student unless ``made_by_user_id``/``made_by`` say otherwise."""
     from datetime import timedelta
 
     from rec_portal.models import Booking
 
-    booking = Booking(
-        session_id=session.id, student_id=student.id, status=status, made_by_user_id=student.id,
-        queued_at=session.starts_at - timedelta(days=20),
-        confirmed_at=session.starts_at - timedelta(days=20) if status == "confirmed" else None,
-    )
+    queued_at = queued_at or session.starts_at - timedelta(days=20)
+    if confirmed_at is _UNSET:
+        confirmed_at = queued_at if status == "confirmed" else None
+    fields.setdefault("made_by_user_id", _id(student))
+    booking = Booking(session_id=session.id, student_id=_id(student), status=status, queued_at=queued_at,
+                      confirmed_at=confirmed_at, **fields)
     db.session.add(booking)
     db.session.flush()
     return booking
@@ -197,11 +207,48 @@ def mark_attendance(booking, session, statuses) -> None:
     db.session.flush()
 
 
-def add_to_roster(session, user, role) -> None:
+def make_attendance(booking, session_date=None, status: str = "present", **fields):
+    """One attendance mark for ``booking`` on ``session_date`` (rows or ids; default: the
+    booking's session's first date)."""
+    from rec_portal.models import Attendance
+
+    session_date = session_date or booking.session.dates[0]
+    row = Attendance(booking_id=_id(booking), session_date_id=_id(session_date), status=status, **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def add_to_roster(session, user, role: str = "peer_specialist", **fields):
+    """``user`` on ``session``'s roster as ``role`` (no rules checked: a row as it may be
+    stored). ``session`` and ``user`` may be rows or ids."""
     from rec_portal.models import RosterAssignment
 
-    db.session.add(RosterAssignment(session_id=session.id, user_id=user.id, role=role))
+    row = RosterAssignment(session_id=_id(session), user_id=_id(user), role=role, **fields)
+    db.session.add(row)
     db.session.flush()
+    return row
+
+
+def make_roster_offer(session, user, role: str = "peer_specialist", **fields):
+    """``user``'s offer (pending unless ``status`` says otherwise) to cover ``role`` on
+    ``session`` (rows or ids)."""
+    from rec_portal.models import RosterOffer
+
+    offer = RosterOffer(session_id=_id(session), user_id=_id(user), role=role, **fields)
+    db.session.add(offer)
+    db.session.flush()
+    return offer
+
+
+def make_unavailability(user, day, note: str = ""):
+    """``user`` (a row or an id) cannot work on ``day`` (a UK calendar date)."""
+    from rec_portal.models import Unavailability
+
+    row = Unavailability(user_id=_id(user), day=day, note=note)
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def make_past_session(title="Staying Safe", slug=None, *, dates=1, status="completed", days_ago=30, **kw):
@@ -400,3 +447,113 @@ def invite_to_feedback(session_id: int, users: list, answered: int, audience: st
         db.session.add(FeedbackInvitation(session_id=session_id, user_id=user.id, audience=audience,
                                           answered=i < answered))
     db.session.flush()
+
+
+def make_feedback_invitation(session, user, *, audience: str = "student", answered: bool = False, **fields):
+    from rec_portal.models.feedback import FeedbackInvitation
+
+    invitation = FeedbackInvitation(session_id=session.id, user_id=user.id, audience=audience, answered=answered,
+                                    **fields)
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def make_content_review(course, *, held_on=None, version_before: int | None = None, **fields):
+    """A review of ``course`` (a row or an id; a draft unless ``status`` says otherwise) held
+    ``held_on`` (default today), of the version it has now unless ``version_before`` is given."""
+    from datetime import date
+
+    from rec_portal.models.feedback import ContentReview
+
+    from rec_portal.models import Course
+
+    if version_before is None:
+        version_before = db.session.get(Course, _id(course)).content_version
+    review = ContentReview(course_id=_id(course), held_on=held_on or date.today(), version_before=version_before,
+                           **fields)
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
+# --- Students: profiles, plans, safety plans, support guide, workshops ----------------------------------
+
+def make_student_profile(user, **fields):
+    """``user``'s (a row or an id) profile: the model's defaults for anything not given.
+    The plan, goal, safety plan and trusted person factories below take rows or ids too."""
+    from rec_portal.models import StudentProfile
+
+    profile = StudentProfile(user_id=_id(user), **fields)
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def make_learning_plan(user, **fields):
+    from rec_portal.models import LearningPlan
+
+    plan = LearningPlan(user_id=_id(user), **fields)
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def make_goal(user, text: str = "Go to a course", **fields):
+    """One of ``user``'s learning goals (not started unless ``status`` says otherwise)."""
+    from rec_portal.models import LearningGoal
+
+    goal = LearningGoal(user_id=_id(user), text=text, **fields)
+    db.session.add(goal)
+    db.session.flush()
+    return goal
+
+
+def make_safety_plan(user, **fields):
+    from rec_portal.models import SafetyPlan
+
+    plan = SafetyPlan(user_id=_id(user), **fields)
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def make_trusted_person(user, name: str = "Alex Morgan", **fields):
+    """Someone ``user`` trusts, on their safety plan."""
+    from rec_portal.models import TrustedPerson
+
+    person = TrustedPerson(user_id=_id(user), name=name, **fields)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def add_service_to_safety_plan(user, service):
+    """``service`` (a row or an id) from the guide, chosen for ``user``'s safety plan."""
+    from rec_portal.models.safety import SafetyPlanService
+
+    row = SafetyPlanService(user_id=_id(user), service_id=_id(service))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_support_service(name: str = "Anyshire Crisis Line", *, needs=(), **fields):
+    """An entry in the support guide helping with ``needs`` (codes from models.support.NEEDS)."""
+    from rec_portal.models import SupportService, SupportServiceNeed
+
+    service = SupportService(name=name, **fields)
+    service.needs = [SupportServiceNeed(need=n) for n in needs]
+    db.session.add(service)
+    db.session.flush()
+    return service
+
+
+def make_workshop_request(student, course=None, **fields):
+    """``student``'s request for an individual workshop of ``course`` (default: a new course)."""
+    from rec_portal.models import WorkshopRequest
+
+    request = WorkshopRequest(student_id=student.id, course_id=(course or make_course()).id, **fields)
+    db.session.add(request)
+    db.session.flush()
+    return request

@@ -14,7 +14,6 @@ from rec_portal.content_reviews import operations as content_reviews
 from rec_portal.extensions import db
 from rec_portal.models import (
     Attendance,
-    Booking,
     Course,
     CourseRoleNeed,
     CourseSession,
@@ -22,9 +21,7 @@ from rec_portal.models import (
     FeedbackInvitation,
     FeedbackQuestion,
     FeedbackResponse,
-    RosterAssignment,
     SessionDate,
-    StudentProfile,
     WorkshopRequest,
 )
 from rec_portal.stats.terms import session_term
@@ -283,17 +280,15 @@ def term_session(course, starts_at, *, capacity=12, status="completed", individu
 
 def term_booking(session, status, *, queued=IN_TERM - timedelta(days=20), confirmed=None, made_by="self", student=None):
     student = student or factories.make_user()
-    b = Booking(session_id=session.id, student_id=student.id, status=status, made_by=made_by,
-                queued_at=queued, confirmed_at=confirmed, cancelled_at=queued if status == "cancelled" else None)
-    db.session.add(b)
-    db.session.flush()
-    return b
+    return factories.make_booking(session, student, status, queued_at=queued, confirmed_at=confirmed,
+                                  made_by=made_by, made_by_user_id=None,
+                                  cancelled_at=queued if status == "cancelled" else None)
 
 
 def enrol(relationship, referral, created):
     user = factories.make_user()
     user.created_at = created
-    db.session.add(StudentProfile(user_id=user.id, relationship_to_services=relationship, referral_source=referral))
+    factories.make_student_profile(user, relationship_to_services=relationship, referral_source=referral)
     return user
 
 
@@ -323,7 +318,7 @@ def build_term(app):
         placed = [term_booking(s1, "confirmed", confirmed=IN_TERM - timedelta(days=20), made_by=m)
                   for m in ("self", "admin", "admin")]
         for b, status in zip(placed, ("present", "present", "absent")):
-            db.session.add(Attendance(booking_id=b.id, session_date_id=s1.dates[0].id, status=status))
+            factories.make_attendance(b, s1.dates[0], status)
         # 4. S1 is full: 8 still waiting, 1 left the list, 1 cancelled after getting a place.
         for _ in range(8):
             term_booking(s1, "waitlisted")
@@ -332,7 +327,7 @@ def build_term(app):
         term_booking(s_old, "confirmed", queued=BEFORE - timedelta(days=5), confirmed=BEFORE)  # booked before the term
         # 5. S1 had its peer specialist; S2 needs nobody and had nobody.
         peer = factories.make_user(roles=("facilitator",))
-        db.session.add(RosterAssignment(session_id=s1.id, user_id=peer.id, role="peer_specialist"))
+        factories.add_to_roster(s1, peer)
         # 6. Feedback: S1 three invited, two answered (too few); S2 ten invited, eight answered.
         question = FeedbackQuestion(audience="student", kind="rating", text="Overall, how was the course?")
         db.session.add(question)
@@ -381,16 +376,13 @@ def co_delivery_world(app) -> dict:
         # Yesterday's session: rostered, two students booked, register not taken yet.
         past = factories.make_session(course=course, starts_in_days=-1, hours=5)
         for role, user in people.items():
-            db.session.add(RosterAssignment(session_id=past.id, user_id=user.id, role=role))
+            factories.add_to_roster(past, user, role)
         robin = factories.make_user(email="robin@example.org", full_name="Robin Ashdown", preferred_name="Robin")
         kim = factories.make_user(email="kim@example.org", full_name="Kim Lowe", preferred_name="Kim")
         bookings = {}
         for student in (robin, kim):
-            booking = Booking(session_id=past.id, student_id=student.id, status="confirmed",
-                              confirmed_at=utcnow(), queued_at=utcnow())
-            db.session.add(booking)
-            db.session.flush()
-            bookings[student.preferred_name] = booking.id
+            bookings[student.preferred_name] = factories.make_booking(past, student, queued_at=utcnow(),
+                                                                      made_by_user_id=None).id
         db.session.commit()
         return {"upcoming": upcoming.id, "past": past.id, "date": past.dates[0].id, "bookings": bookings}
 

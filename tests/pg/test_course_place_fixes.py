@@ -11,7 +11,6 @@ import pytest
 from rec_portal.bookings.operations import KEEP, attended_other_dates, book_place, cancel_booking
 from rec_portal.scheduling.operations import cancel_session
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, Booking
 from tests import factories
 from tests.conftest import wipe
 
@@ -27,11 +26,7 @@ def pg_ctx(pg_app):
 
 
 def _booking(session, student, status, queued):
-    booking = Booking(session_id=session.id, student_id=student.id, status=status, made_by_user_id=student.id,
-                      queued_at=queued, confirmed_at=queued if status == "confirmed" else None)
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return factories.make_booking(session, student, status, queued_at=queued)
 
 
 def test_attended_since_joining_is_passed_over_and_joining_later_is_not(pg_ctx):
@@ -42,8 +37,7 @@ def test_attended_since_joining_is_passed_over_and_joining_later_is_not(pg_ctx):
     holders = factories.fill_places(b, 2)
     for person in (did_it, rejoined):
         place = _booking(a, person, "confirmed", a.starts_at - timedelta(days=20))
-        db.session.add(Attendance(booking_id=place.id, session_date_id=a.dates[0].id, status="present",
-                                  recorded_at=a.ends_at))
+        factories.make_attendance(place, a.dates[0], recorded_at=a.ends_at)
     first = _booking(b, did_it, "waitlisted", a.starts_at - timedelta(days=10))
     second = _booking(b, rejoined, "waitlisted", a.ends_at + timedelta(days=1))
     third = _booking(b, other, "waitlisted", a.ends_at + timedelta(days=2))

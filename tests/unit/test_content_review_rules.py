@@ -13,7 +13,7 @@ from rec_portal.content_reviews import operations as ops
 from rec_portal.content_reviews.operations import ReviewRefused
 from rec_portal.content_reviews.queries import published_summaries
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, AuditEvent, Booking
+from rec_portal.models import AuditEvent, Booking
 from rec_portal.models.feedback import ContentReview
 from tests import factories
 
@@ -194,8 +194,7 @@ def test_completing_raises_the_version_and_only_sessions_not_yet_delivered_get_i
 
     # The upcoming session is delivered later: it records version 2.
     booking = db.session.execute(select(Booking).where(Booking.session_id == upcoming.id)).scalar_one()
-    db.session.add(Attendance(booking_id=booking.id, session_date_id=upcoming.dates[-1].id, status="present"))
-    db.session.flush()
+    factories.make_attendance(booking, upcoming.dates[-1])
     assert complete_if_done(upcoming)
     assert upcoming.content_version == 2
 

@@ -24,7 +24,7 @@ from rec_portal.bookings.operations import (
 )
 from rec_portal.scheduling.operations import cancel_session
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, Booking, OutboxMessage
+from rec_portal.models import OutboxMessage
 from rec_portal.timeutil import utcnow
 from tests import factories
 
@@ -33,19 +33,12 @@ PLACE_IS_YOURS = "a place is yours"
 
 def _booking(session, student, status, *, queued=None, seconds=0):
     queued = (queued or utcnow() - timedelta(hours=1)) + timedelta(seconds=seconds)
-    booking = Booking(session_id=session.id, student_id=student.id, status=status,
-                      made_by_user_id=student.id, queued_at=queued,
-                      confirmed_at=queued if status == "confirmed" else None)
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return factories.make_booking(session, student, status, queued_at=queued)
 
 
 def _mark(booking, status="present", recorded_at=None):
     for d in booking.session.dates:
-        db.session.add(Attendance(booking_id=booking.id, session_date_id=d.id, status=status,
-                                  recorded_at=recorded_at or d.ends_at))
-    db.session.flush()
+        factories.make_attendance(booking, d, status, recorded_at=recorded_at or d.ends_at)
 
 
 def _subjects(student):

@@ -29,12 +29,7 @@ from tests import factories
 def _booking(session, student, status, seconds=0):
     """A booking written directly (the state today's code can reach)."""
     queued = utcnow() - timedelta(hours=1) + timedelta(seconds=seconds)
-    booking = Booking(session_id=session.id, student_id=student.id, status=status,
-                      made_by_user_id=student.id, queued_at=queued,
-                      confirmed_at=queued if status == "confirmed" else None)
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return factories.make_booking(session, student, status, queued_at=queued)
 
 
 def _mail_to(student):

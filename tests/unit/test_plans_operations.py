@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from rec_portal import audit
 from rec_portal.extensions import db
 from rec_portal.models import AuditEvent
-from rec_portal.models.plans import LearningGoal, LearningPlan, PlanCourse, PlanReview
+from rec_portal.models.plans import LearningPlan, PlanCourse, PlanReview
 from rec_portal.plans import operations
 from rec_portal.plans.operations import PlanRefused
 from rec_portal.plans.queries import goals
@@ -126,8 +126,8 @@ def test_deleting_keeps_positions_contiguous(app_ctx):
 
 def test_gaps_left_by_old_data_are_repaired_on_the_next_change(app_ctx):
     me = factories.make_user()
-    db.session.add_all([LearningGoal(user_id=me.id, text=t, position=p) for t, p in (("A", 3), ("B", 7), ("C", 9))])
-    db.session.flush()
+    for text, position in (("A", 3), ("B", 7), ("C", 9)):
+        factories.make_goal(me, text, position=position)
     c = goals(me.id)[2]
     operations.move_goal(c, "up")
     assert _texts(me) == ["A", "C", "B"] and _positions(me) == [0, 1, 2]

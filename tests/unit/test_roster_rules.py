@@ -19,7 +19,6 @@ from rec_portal.models import (
     OutboxMessage,
     RosterAssignment,
     RosterOffer,
-    Unavailability,
 )
 from rec_portal.rosters import operations, queries
 from rec_portal.rosters.operations import (
@@ -159,8 +158,7 @@ def test_a_day_marked_unavailable_is_any_date_of_the_session_in_uk_time(app_ctx)
     # Three weekly dates; Sam cannot work on the (UK) day of the third.
     session = make_session_at(course, soon(20), weeks=3)
     third_day = to_uk(session.dates[2].starts_at).date()
-    db.session.add(Unavailability(user_id=peer.id, day=third_day, note="Annual leave"))
-    db.session.flush()
+    factories.make_unavailability(peer, third_day, note="Annual leave")
     message = refused(assign_facilitator, session, peer, "peer_specialist", None)
     assert message == f"Sam Patel marked {third_day.day} {third_day:%B %Y} as a day they cannot work."
     assert eligible_facilitators(session, "peer_specialist") == []
@@ -174,11 +172,9 @@ def test_unavailable_days_use_the_uk_calendar_day_not_the_utc_one(app_ctx):
     peer = make_facilitator("peer_specialist", name="Sam Patel")
     year = to_uk(utcnow()).year + 1
     late = make_session_at(make_course(), datetime(year, 7, 14, 23, 30), hours=1)
-    db.session.add(Unavailability(user_id=peer.id, day=date(year, 7, 14)))
-    db.session.flush()
+    factories.make_unavailability(peer, date(year, 7, 14))
     assert eligible_facilitators(late, "peer_specialist") == [peer]
-    db.session.add(Unavailability(user_id=peer.id, day=date(year, 7, 15)))
-    db.session.flush()
+    factories.make_unavailability(peer, date(year, 7, 15))
     assert eligible_facilitators(late, "peer_specialist") == []
 
 
@@ -222,7 +218,7 @@ def test_eligible_facilitators_are_only_those_who_pass_every_rule(app_ctx):
     make_facilitator("social_worker", name="Wrong Role")
     make_facilitator("peer_specialist", name="Not Active", active=False)
     away = make_facilitator("peer_specialist", name="Day Off")
-    db.session.add(Unavailability(user_id=away.id, day=to_uk(session.starts_at).date()))
+    factories.make_unavailability(away, to_uk(session.starts_at).date())
     busy = make_facilitator("peer_specialist", name="Busy Elsewhere")
     elsewhere = make_session_at(make_course("Elsewhere"), session.starts_at + timedelta(hours=1))
     assign_facilitator(elsewhere, busy, "peer_specialist", None)
@@ -260,8 +256,7 @@ def test_an_offer_follows_the_same_rules_and_speaks_to_the_facilitator(app_ctx):
     with pytest.raises(DomainError) as caught:
         offer_to_cover(session, social, "social_worker")
     assert "already offered" in caught.value.message
-    db.session.add(Unavailability(user_id=social.id, day=to_uk(session.starts_at).date()))
-    db.session.flush()
+    factories.make_unavailability(social, to_uk(session.starts_at).date())
     other = make_session_at(make_course("Other"), session.starts_at)
     with pytest.raises(DomainError) as caught:
         offer_to_cover(other, social, "social_worker")
@@ -410,8 +405,7 @@ def test_a_day_off_added_after_assigning_makes_the_roster_a_clash_not_complete(a
     _full_roster(session, police, social, peer)
     assert roster_status(session).complete
     second_day = to_uk(session.dates[1].starts_at).date()
-    db.session.add(Unavailability(user_id=peer.id, day=second_day, note="Hospital"))
-    db.session.flush()
+    factories.make_unavailability(peer, second_day, note="Hospital")
     status = roster_status(session)
     assert not status.complete and status.missing == [] and status.label == "Check"
     assert [(c.assignment.user_id, c.reason) for c in status.clashes] == [
@@ -430,8 +424,7 @@ def test_two_overlapping_places_are_both_flagged_and_a_gap_still_says_gaps(app_c
     second = make_session_at(make_course("Sleep Well", roles={"peer_specialist": 1}), soon(15, hour=12), hours=2)
     _full_roster(first, police, social, peer)
     # Put there before the rules existed (or by hand): Sam is on both at noon.
-    db.session.add(RosterAssignment(session_id=second.id, user_id=peer.id, role="peer_specialist"))
-    db.session.flush()
+    factories.add_to_roster(second, peer)
     rosters = {r.session.id: r for r in queries.build_rosters([first, second])}
     for session_id, other in ((first.id, "Sleep Well"), (second.id, "Staying Safe")):
         status = rosters[session_id].status
@@ -456,7 +449,7 @@ def test_roster_alerts_count_a_covered_session_whose_person_has_a_clash(app_ctx)
     db.session.execute(OutboxMessage.__table__.delete())
     db.session.commit()
     assert send_roster_alerts() == (0, 0)
-    db.session.add(Unavailability(user_id=police.id, day=to_uk(session.starts_at).date()))
+    factories.make_unavailability(police, to_uk(session.starts_at).date())
     db.session.commit()
     assert send_roster_alerts() == (1, 1)
     assert "Missing: Police mental health co-ordinator (Claire Donovan has a clash)" in outbox()[-1][2]
@@ -533,8 +526,7 @@ def test_fidelity_figures_match_a_hand_counted_fixture(app_ctx):
 
     def roster(session, *people_roles):
         for person, role in people_roles:
-            db.session.add(RosterAssignment(session_id=session.id, user_id=person.id, role=role))
-        db.session.flush()
+            factories.add_to_roster(session, person, role)
 
     team = ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist"))
     roster(make_session_at(safe, datetime(2025, 10, 7, 9), status="completed"), *team)
@@ -583,7 +575,7 @@ def test_a_session_late_on_31_august_utc_is_in_the_autumn_term(app_ctx):
     peer = make_facilitator("peer_specialist")
     course = make_course("Late", roles={"peer_specialist": 1})
     session = make_session_at(course, datetime(2025, 8, 31, 23, 30), hours=1, status="completed")
-    db.session.add(RosterAssignment(session_id=session.id, user_id=peer.id, role="peer_specialist"))
+    factories.add_to_roster(session, peer)
     db.session.commit()
     report = queries.fidelity_report(now=datetime(2026, 1, 1))
     assert [(r.label, r.both) for r in report.by_term] == [("Autumn 2025", 1)]
@@ -616,8 +608,7 @@ def test_load_facts_for_many_sessions_agrees_with_one_at_a_time(app_ctx):
     course = make_course("Peer Course", roles={"peer_specialist": 1})
     sessions = [make_session_at(course, soon(8 + n, hour=10 + n % 3)) for n in range(6)]
     assign_facilitator(sessions[0], people[0], "peer_specialist", None)
-    db.session.add(Unavailability(user_id=people[1].id, day=to_uk(sessions[2].starts_at).date()))
-    db.session.flush()
+    factories.make_unavailability(people[1], to_uk(sessions[2].starts_at).date())
     facts = operations.load_facts(sessions)
     for session in sessions:
         assert operations.eligible_in(session, "peer_specialist", facts) == eligible_facilitators(

@@ -20,8 +20,6 @@ from rec_portal.models import (
     FeedbackInvitation,
     OutboxMessage,
     RosterAssignment,
-    StudentProfile,
-    Unavailability,
     WorkshopRequest,
 )
 from rec_portal.models.workshops import ARRANGED, CLOSED, COMPLETED, NEW, session_cancelled, session_completed
@@ -187,7 +185,7 @@ def test_the_roster_rules_refuse_and_nothing_is_saved(app_ctx, why):
     req = _request()
     plan = _plan([("peer_specialist", police.id if why == "role" else peer.id)])
     if why == "day_off":
-        db.session.add(Unavailability(user_id=peer.id, day=to_uk(plan.starts_at).date(), note=""))
+        factories.make_unavailability(peer, to_uk(plan.starts_at).date())
     if why == "overlap":
         from rec_portal.rosters.operations import assign_facilitator
 
@@ -282,8 +280,7 @@ def test_contact_defaults_come_from_the_profile(app_ctx, app):
     from rec_portal.workshops.views import _prefilled
 
     student = factories.make_user(email="kim@example.org")
-    db.session.add(StudentProfile(user_id=student.id, phone="07700 900456", contact_preference="text"))
-    db.session.flush()
+    factories.make_student_profile(student, phone="07700 900456", contact_preference="text")
     db.session.expire(student)
     with app.test_request_context("/"):
         form = _prefilled(student)

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import CourseSession, RosterAssignment
-from rec_portal.models.feedback import ContentReview, ContentReviewItem, FeedbackAnswer
+from rec_portal.models import CourseSession
+from rec_portal.models.feedback import ContentReviewItem, FeedbackAnswer
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
 from tests.factories import invite_to_feedback as _invite
@@ -47,7 +47,7 @@ def _setup(app, *, sessions: list[datetime], title="Staying Safe"):
 def _facilitator_on(app, session_id: int, web, client):
     with app.app_context():
         fac = factories.make_facilitator(profile=False)
-        db.session.add(RosterAssignment(session_id=session_id, user_id=fac.id, role="peer_specialist"))
+        factories.add_to_roster(session_id, fac)
         db.session.commit()
         email = fac.email
     web.login(email)
@@ -142,7 +142,7 @@ def test_pooled_comments_carry_no_id_session_date_or_order_of_arrival(login_as, 
             _respond(sids[i % 2], {bank.rating: 5, bank.change: f"Named before {i}"})
             response = _respond(sids[i % 2], {bank.rating: 3, bank.change: text}, anonymous=True)
             anonymous_ids += [a.id for a in response.answers]
-        db.session.add(ContentReview(course_id=cid, held_on=datetime(2025, 12, 1).date(), status="draft", version_before=1))
+        factories.make_content_review(cid, held_on=datetime(2025, 12, 1).date(), status="draft", version_before=1)
         db.session.commit()
     days = [_session_day(app, s) for s in sids]
     login_as("admin")

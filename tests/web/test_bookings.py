@@ -257,9 +257,7 @@ def _my_started_place(app, email):
     with app.app_context():
         session = db.session.get(CourseSession, session_id)
         me = db.session.execute(select(User).where(User.email == email)).scalar_one()
-        mine = Booking(session_id=session_id, student_id=me.id, status="confirmed", made_by_user_id=me.id,
-                       queued_at=session.starts_at, confirmed_at=session.starts_at)
-        db.session.add(mine)
+        mine = factories.make_booking(session, me, queued_at=session.starts_at)
         (waiting,) = factories.fill_places(session, 1, status="waitlisted")
         db.session.commit()
         return session_id, mine.id, waiting.id
@@ -311,9 +309,7 @@ def test_the_waiting_list_can_still_be_left_after_the_start(login_as, web, clien
         session = db.session.get(CourseSession, session_id)
         factories.fill_places(session, 1)
         me_user = db.session.execute(select(User).where(User.email == me.email)).scalar_one()
-        waiting = Booking(session_id=session_id, student_id=me_user.id, status="waitlisted",
-                          made_by_user_id=me_user.id, queued_at=session.starts_at)
-        db.session.add(waiting)
+        waiting = factories.make_booking(session, me_user, "waitlisted", queued_at=session.starts_at)
         db.session.commit()
         waiting_id = waiting.id
     web.submit(f"/my/courses/{waiting_id}/cancel", {}, page="/my/courses")

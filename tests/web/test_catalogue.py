@@ -14,7 +14,7 @@ from rec_portal.models import Booking, Course, CourseRoleNeed, CourseSession
 from rec_portal.timeutil import format_uk, to_uk, utcnow
 from tests.conftest import count_statements
 from tests.factories import fill_places as fill
-from tests.factories import make_course, make_session
+from tests.factories import make_booking, make_course, make_session
 
 
 def _text(html: str) -> str:
@@ -415,10 +415,8 @@ def _build(app, courses: int, sessions: int, bookings: int, student_id: int | No
                 .where(Course.slug == "course-00", CourseSession.status == "scheduled")
                 .order_by(CourseSession.starts_at).limit(2)
             ).scalars()
-            db.session.add_all([
-                Booking(session_id=first.id, student_id=student_id, status="confirmed"),
-                Booking(session_id=second.id, student_id=student_id, status="waitlisted"),
-            ])
+            make_booking(first, student_id, "confirmed")
+            make_booking(second, student_id, "waitlisted")
 
 
 def _wipe_courses(app) -> None:

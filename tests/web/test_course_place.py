@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import Booking, OutboxMessage
+from rec_portal.models import Booking, CourseSession, OutboxMessage, User
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import csrf_from
@@ -27,10 +27,8 @@ def _course(app, capacity_a=5, capacity_b=5):
 def _book(app, session_id, student_id, status, seconds=0):
     with app.app_context():
         queued = utcnow() - timedelta(hours=1) + timedelta(seconds=seconds)
-        booking = Booking(session_id=session_id, student_id=student_id, status=status,
-                          made_by_user_id=student_id, queued_at=queued,
-                          confirmed_at=queued if status == "confirmed" else None)
-        db.session.add(booking)
+        session, student = db.session.get(CourseSession, session_id), db.session.get(User, student_id)
+        booking = factories.make_booking(session, student, status, queued_at=queued)
         db.session.commit()
         return booking.id
 

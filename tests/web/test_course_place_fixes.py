@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, Booking, CourseSession, OutboxMessage
+from rec_portal.models import Booking, CourseSession, OutboxMessage, User
 from rec_portal.timeutil import format_uk, utcnow
 from tests import factories
 
@@ -30,11 +30,7 @@ def _status(app, booking_id):
 
 
 def _booking(session, student_id, status, queued):
-    booking = Booking(session_id=session.id, student_id=student_id, status=status, made_by_user_id=student_id,
-                      queued_at=queued, confirmed_at=queued if status == "confirmed" else None)
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return factories.make_booking(session, db.session.get(User, student_id), status, queued_at=queued)
 
 
 def _a_over_and_b_free(app, student_id, *, attended: bool):
@@ -46,8 +42,7 @@ def _a_over_and_b_free(app, student_id, *, attended: bool):
         b = factories.make_session(course=course, capacity=1, starts_in_days=30, at_hour=10)
         place_a = _booking(a, student_id, "confirmed", a.starts_at - timedelta(days=20))
         if attended:
-            db.session.add(Attendance(booking_id=place_a.id, session_date_id=a.dates[0].id, status="present",
-                                      recorded_at=a.ends_at))
+            factories.make_attendance(place_a, a.dates[0], recorded_at=a.ends_at)
         waiting_b = _booking(b, student_id, "waitlisted", a.starts_at - timedelta(days=10))
         db.session.commit()
         return a.id, b.id, waiting_b.id
@@ -125,8 +120,7 @@ def test_a_walk_in_names_the_waiting_list_still_held_and_staff_see_it(login_as, 
     with app.app_context():
         walk_in = db.session.execute(select(Booking).where(
             Booking.student_id == student_id, Booking.session_id == today_id)).scalar_one()
-        db.session.add(Attendance(booking_id=walk_in.id, session_date_id=walk_in.session.dates[0].id,
-                                  status="present", recorded_by_id=admin.id))
+        factories.make_attendance(walk_in, recorded_by_id=admin.id)
         db.session.commit()
     html = client.get(f"/admin/courses/sessions/{later_id}/bookings").get_data(as_text=True)
     assert f'id="attended-elsewhere-{waiting_id}"' in html

@@ -220,9 +220,9 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
         me = _student_with_everything()
         course = factories.make_course(title="Future Course")
         future = factories.make_session(course=course, capacity=1, starts_in_days=10)
-        db.session.add(Booking(session_id=future.id, student_id=me.id, status="confirmed", confirmed_at=utcnow()))
+        factories.make_booking(future, me, confirmed_at=utcnow())
         waiting = factories.make_user(email="waiting@example.org")
-        db.session.add(Booking(session_id=future.id, student_id=waiting.id, status="waitlisted"))
+        factories.make_booking(future, waiting, "waitlisted")
         db.session.commit()
         my_id, email, future_id = me.id, me.email, future.id
     web.login(email)
@@ -360,8 +360,8 @@ def test_retention_counts_a_recent_phone_booking_as_activity(app):
         by_phone = factories.make_user(email="phone@example.org")
         by_phone.created_at = now - timedelta(days=365 * 4)  # never signed in
         session = factories.make_session(starts_in_days=-40)
-        db.session.add(Booking(session_id=session.id, student_id=by_phone.id, status="confirmed",
-                               made_by="admin", queued_at=now - timedelta(days=60)))
+        factories.make_booking(session, by_phone, queued_at=now - timedelta(days=60), confirmed_at=None,
+                               made_by="admin", made_by_user_id=None)
         db.session.commit()
         uid = by_phone.id
     result = app.test_cli_runner().invoke(args=["rec", "apply-retention", "--months", "12"])

@@ -74,22 +74,13 @@ def _review():
 
 
 def _question():
-    from rec_portal.models.feedback import FeedbackQuestion
-
-    question = FeedbackQuestion(audience="student", kind="text", text="What would you change?", position=10)
-    db.session.add(question)
-    db.session.flush()
-    return question
+    return factories.make_feedback_question("What would you change?", position=10)
 
 
 def _service():
-    from rec_portal.models import SupportService
-
-    service = SupportService(name="Victim Support", description="About it.", phone="0808 168 9111",
-                             website="https://www.example.org", opening_hours="24 hours", area="England")
-    db.session.add(service)
-    db.session.flush()
-    return service
+    return factories.make_support_service("Victim Support", description="About it.", phone="0808 168 9111",
+                                          website="https://www.example.org", opening_hours="24 hours",
+                                          area="England")
 
 
 def _workshop_request():

@@ -20,11 +20,8 @@ from rec_portal.models import (
     CourseSession,
     FacilitatorProfile,
     FacilitatorRole,
-    LearningPlan,
     RosterAssignment,
     RosterOffer,
-    SafetyPlan,
-    StudentProfile,
     Unavailability,
     User,
 )
@@ -59,8 +56,7 @@ def _profile(app, user_id, *, roles=("peer_specialist",), organisation="Peer For
 
 def _roster(app, session_id, user_id, role="peer_specialist") -> int:
     with app.app_context():
-        row = RosterAssignment(session_id=session_id, user_id=user_id, role=role)
-        db.session.add(row)
+        row = factories.add_to_roster(session_id, user_id, role)
         db.session.commit()
         return row.id
 
@@ -80,7 +76,7 @@ def _book(app, session_id, people, status="confirmed") -> list[int]:
         bookings = factories.fill_places(db.session.get(CourseSession, session_id), len(people), status=status)
         for booking, (name, pronouns, needs) in zip(bookings, people, strict=True):
             booking.student.preferred_name = name
-            db.session.add(StudentProfile(user_id=booking.student_id, pronouns=pronouns, access_needs=needs))
+            factories.make_student_profile(booking.student_id, pronouns=pronouns, access_needs=needs)
         db.session.commit()
         return [b.id for b in bookings]
 
@@ -225,8 +221,7 @@ def test_my_sessions_upcoming_and_past(app, login_as, client):
     _roster(app, not_recorded, me.id)
     _book(app, not_recorded, PEOPLE[:1])
     with app.app_context():
-        recorded_date = db.session.get(CourseSession, recorded).dates[0].id
-        db.session.add(Attendance(booking_id=b, session_date_id=recorded_date, status="present"))
+        factories.make_attendance(b, db.session.get(CourseSession, recorded).dates[0])
         db.session.commit()
     someone_elses = _session(app, title="Sleep Well")
     _colleague(app, someone_elses, "Other Person")
@@ -466,7 +461,7 @@ def test_someone_elses_day_cannot_be_removed(app, login_as, web):
     login_as("facilitator")
     with app.app_context():
         other = factories.make_user(roles=("facilitator",))
-        db.session.add(Unavailability(user_id=other.id, day=uk_today() + timedelta(days=4)))
+        factories.make_unavailability(other, uk_today() + timedelta(days=4))
         db.session.commit()
         row_id, other_id = db.session.execute(select(Unavailability.id)).scalar_one(), other.id
     response = web.submit(f"/facilitate/availability/{row_id}/remove", {}, page="/facilitate/availability")
@@ -537,7 +532,7 @@ def test_an_offer_the_roster_rules_would_refuse_is_explained(app, login_as, web,
     needs_me, _ = _open_roles_setup(app, me)
     with app.app_context():
         day = to_uk(db.session.get(CourseSession, needs_me).starts_at).date()
-        db.session.add(Unavailability(user_id=me.id, day=day, note="Holiday"))
+        factories.make_unavailability(me, day, note="Holiday")
         db.session.commit()
     html = client.get("/facilitate/open-roles").get_data(as_text=True)
     assert "You cannot cover this" in html
@@ -593,10 +588,9 @@ def test_withdraw_a_pending_offer(app, login_as, web, client):
     me = login_as("facilitator")
     needs_me, _ = _open_roles_setup(app, me)
     with app.app_context():
-        offer = RosterOffer(session_id=needs_me, user_id=me.id, role="peer_specialist")
+        offer = factories.make_roster_offer(needs_me, me)
         other = factories.make_user(roles=("facilitator",))
-        theirs = RosterOffer(session_id=needs_me, user_id=other.id, role="peer_specialist")
-        db.session.add_all([offer, theirs])
+        theirs = factories.make_roster_offer(needs_me, other)
         db.session.commit()
         offer_id, their_id = offer.id, theirs.id
     text = _text(client.get("/facilitate/open-roles").get_data(as_text=True))
@@ -624,8 +618,8 @@ def test_class_list_shows_names_pronouns_and_access_needs_but_nothing_from_plans
     _book(app, session_id, [("Cancelled Carl", "", "")], status="cancelled")
     with app.app_context():
         student_id = db.session.get(Booking, booking_ids[0]).student_id
-        db.session.add(LearningPlan(user_id=student_id, hopes="SECRET-HOPES", support="SECRET-SUPPORT"))
-        db.session.add(SafetyPlan(user_id=student_id, warning_signs="SECRET-WARNING", reporting="SECRET-REPORTING"))
+        factories.make_learning_plan(student_id, hopes="SECRET-HOPES", support="SECRET-SUPPORT")
+        factories.make_safety_plan(student_id, warning_signs="SECRET-WARNING", reporting="SECRET-REPORTING")
         db.session.commit()
     response = client.get(f"/facilitate/sessions/{session_id}")
     html = response.get_data(as_text=True)

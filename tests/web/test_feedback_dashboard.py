@@ -14,9 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import AuditEvent, RosterAssignment
+from rec_portal.models import AuditEvent
 from rec_portal.models.feedback import (
-    ContentReview,
     FeedbackAnswer,
     FeedbackQuestion,
 )
@@ -88,7 +87,7 @@ def _world(app, *, ratings_per_session: list[list[int]], title="Staying Safe", v
 
 def _roster(app, session_id: int, user_id: int) -> None:
     with app.app_context():
-        db.session.add(RosterAssignment(session_id=session_id, user_id=user_id, role="peer_specialist"))
+        factories.add_to_roster(session_id, user_id)
         db.session.commit()
 
 
@@ -173,7 +172,7 @@ def test_the_course_list_counts_sessions_invitations_and_responses_and_the_last_
         s = _completed(gone, days_ago=3)
         _respond(s.id, {small.bank.rating: 4})
         for held_on, status in ((date(2026, 3, 2), "completed"), (date(2026, 5, 9), "completed"), (date(2026, 7, 1), "draft")):
-            db.session.add(ContentReview(course_id=world.course_id, held_on=held_on, status=status, version_before=1))
+            factories.make_content_review(world.course_id, held_on=held_on, status=status, version_before=1)
         db.session.commit()
         assert course.id
     login_as("admin")
@@ -553,7 +552,7 @@ def test_admins_see_who_said_what_and_facilitators_never_do(login_as, client, ap
         facilitator = factories.make_user(roles=("facilitator",), full_name="Fran Facilitator")
         _respond(world.sessions[0], {world.bank.reflection: "Reflection text"}, respondent_id=facilitator.id,
                  audience="facilitator")
-        db.session.add(RosterAssignment(session_id=world.sessions[0], user_id=facilitator.id, role="peer_specialist"))
+        factories.add_to_roster(world.sessions[0], facilitator)
         db.session.commit()
         fac_email = facilitator.email
     login_as("admin")
@@ -584,7 +583,7 @@ def test_admins_see_who_said_what_and_facilitators_never_do(login_as, client, ap
 def test_admins_can_pick_comments_and_questions_for_a_content_review(login_as, client, app):
     world = _world(app, ratings_per_session=[[5] * 8])
     with app.app_context():
-        db.session.add(ContentReview(course_id=world.course_id, held_on=date(2026, 6, 3), status="draft", version_before=1))
+        factories.make_content_review(world.course_id, held_on=date(2026, 6, 3), status="draft", version_before=1)
         answer_id = db.session.execute(
             select(FeedbackAnswer.id).where(FeedbackAnswer.question_id == world.bank.change).order_by(FeedbackAnswer.id)
         ).scalars().first()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, AuditEvent, Booking
+from rec_portal.models import AuditEvent, Booking
 from tests import factories
 from tests.conftest import Browserless, count_statements
 
@@ -29,8 +29,7 @@ def _session_with(app, booked: int, waiting: int = 0, *, dates: int = 2) -> tupl
         places = factories.fill_places(session, booked)
         factories.fill_places(session, waiting, status="waitlisted")
         for i, booking in enumerate(places):
-            db.session.add(Attendance(booking_id=booking.id, session_date_id=session.dates[0].id,
-                                      status="present" if i % 2 else "absent"))
+            factories.make_attendance(booking, session.dates[0], "present" if i % 2 else "absent")
         db.session.commit()
         return session.id, session.dates[0].id
 
@@ -145,13 +144,8 @@ def _student_with_bookings(app, n: int):
         for i in range(n):
             course = factories.make_course(title=f"Course {i}")
             session = factories.make_session(course=course, starts_in_days=-30 - i)
-            booking = Booking(session_id=session.id, student_id=student.id, status="confirmed",
-                              made_by_user_id=student.id, queued_at=session.starts_at - timedelta(days=7),
-                              confirmed_at=session.starts_at - timedelta(days=7))
-            db.session.add(booking)
-            db.session.flush()
-            db.session.add(Attendance(booking_id=booking.id, session_date_id=session.dates[0].id,
-                                      status="present"))
+            booking = factories.make_booking(session, student, queued_at=session.starts_at - timedelta(days=7))
+            factories.make_attendance(booking, session.dates[0])
         db.session.commit()
         return student.email
 

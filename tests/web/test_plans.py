@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from rec_portal import audit, documents
 from rec_portal.extensions import db
-from rec_portal.models import AuditEvent, Booking, Course, SafetyPlan, User, UserSession
+from rec_portal.models import AuditEvent, Booking, Course, User, UserSession
 from rec_portal.models.plans import LearningGoal, LearningPlan, PlanCourse, PlanReview
 from rec_portal.plans import operations
 from rec_portal.plans.queries import goals as goals_of
@@ -736,8 +736,8 @@ def test_admin_reads_a_students_plan_and_it_is_audited(login_as, client, app):
 def test_the_advisor_never_sees_the_safety_plan(login_as, client, app):
     student_id = _student_with_plan(app)
     with app.app_context():
-        db.session.add(SafetyPlan(user_id=student_id, warning_signs="SECRET-WARNING-SIGN",
-                                  unsafe_situations="SECRET-SITUATION", keeping_safe="SECRET-KEEPING"))
+        factories.make_safety_plan(student_id, warning_signs="SECRET-WARNING-SIGN",
+                                   unsafe_situations="SECRET-SITUATION", keeping_safe="SECRET-KEEPING")
         db.session.commit()
     login_as("admin")
     html = _html(client.get(f"/admin/students/{student_id}/plan"))

@@ -263,7 +263,7 @@ def test_admin_sees_the_days_a_facilitator_cannot_work(login_as, client, app):
     w = _world(app)
     with app.app_context():
         day = to_uk(soon(14)).date()
-        db.session.add(Unavailability(user_id=w["peer"], day=day, note="Hospital appointment"))
+        factories.make_unavailability(w["peer"], day, note="Hospital appointment")
         db.session.commit()
     login_as("admin")
     label = f"{day.day} {day:%B %Y}"
@@ -344,7 +344,7 @@ def test_someone_on_the_roster_who_now_has_a_clash_is_flagged_and_the_roster_is_
     assert ">Complete<" in client.get("/admin/rosters").get_data(as_text=True)
     with app.app_context():
         day = to_uk(soon(14)).date()
-        db.session.add(Unavailability(user_id=w["peer"], day=day, note="Hospital appointment"))
+        factories.make_unavailability(w["peer"], day, note="Hospital appointment")
         db.session.commit()
     html = client.get("/admin/rosters").get_data(as_text=True)
     card = html.split(f'id="roster-session-{w["session"]}"', 1)[1].split("\n</li>", 1)[0]
@@ -403,7 +403,7 @@ def test_refusals_are_shown_next_to_the_control_or_in_an_error_summary(login_as,
     w = _world(app)
     with app.app_context():
         away = make_facilitator("peer_specialist", name="Day Off")
-        db.session.add(Unavailability(user_id=away.id, day=to_uk(soon(14)).date()))
+        factories.make_unavailability(away, to_uk(soon(14)).date())
         db.session.commit()
         away_id = away.id
     login_as("admin")
@@ -506,7 +506,7 @@ def test_an_offer_that_cannot_be_confirmed_is_explained_beside_the_offer(login_a
     with app.app_context():
         offer_id = offer_to_cover(db.session.get(CourseSession, w["session"]), db.session.get(User, w["social"]),
                                   "social_worker").id
-        db.session.add(Unavailability(user_id=w["social"], day=to_uk(soon(14)).date()))
+        factories.make_unavailability(w["social"], to_uk(soon(14)).date())
         db.session.commit()
     login_as("admin")
     token = csrf_from(client.get("/admin/rosters").get_data(as_text=True))
@@ -562,11 +562,11 @@ def _grow(app, sessions: int, facilitators: int, offset: int):
             if "peer_specialist" in peer.facilitator.role_codes and n % 2:
                 with suppress(DomainError):  # a clash in generated data is fine
                     assign_facilitator(session, peer, "peer_specialist", None)
-            db.session.add(Unavailability(user_id=people[n % len(people)].id,
-                                          day=to_uk(session.starts_at).date() + timedelta(days=offset)))
+            factories.make_unavailability(people[n % len(people)],
+                                          to_uk(session.starts_at).date() + timedelta(days=offset))
         for n, session in enumerate(made[:3]):
             worker = next(p for p in people if "social_worker" in p.facilitator.role_codes)
-            db.session.add(RosterOffer(session_id=session.id, user_id=worker.id, role="social_worker"))
+            factories.make_roster_offer(session, worker, "social_worker")
         # Someone on a roster marks one of its days off afterwards: a clash to show.
         placed = db.session.execute(
             select(RosterAssignment).where(RosterAssignment.session_id.in_([m.id for m in made]))
@@ -574,7 +574,7 @@ def _grow(app, sessions: int, facilitators: int, offset: int):
         clash_day = to_uk(placed.session.starts_at).date()
         if db.session.execute(select(Unavailability.id).where(
                 Unavailability.user_id == placed.user_id, Unavailability.day == clash_day)).first() is None:
-            db.session.add(Unavailability(user_id=placed.user_id, day=clash_day))
+            factories.make_unavailability(placed.user_id, clash_day)
         db.session.commit()
 
 
@@ -627,7 +627,7 @@ def test_roster_pdf_lists_sessions_names_and_status(login_as, client, app):
     with app.app_context():
         session = db.session.get(CourseSession, w["session"])
         assign_facilitator(session, db.session.get(User, w["social"]), "social_worker", None)
-        db.session.add(Unavailability(user_id=w["peer"], day=to_uk(session.starts_at).date()))
+        factories.make_unavailability(w["peer"], to_uk(session.starts_at).date())
         db.session.commit()
     clash = client.get(f"/admin/rosters.pdf?from={first}&to={last}")
     flat = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-", "-"], input=clash.data, capture_output=True,
@@ -665,8 +665,8 @@ def test_fidelity_page_shows_counts_and_percentages(login_as, client, app):
         past = make_session_at(course, utcnow().replace(microsecond=0) - timedelta(days=30), status="completed")
         gap = make_session_at(course, utcnow().replace(microsecond=0) - timedelta(days=20))
         for person, role in ((police, "police_mh_coordinator"), (social, "social_worker"), (peer, "peer_specialist")):
-            db.session.add(RosterAssignment(session_id=past.id, user_id=person.id, role=role))
-        db.session.add(RosterAssignment(session_id=gap.id, user_id=peer.id, role="peer_specialist"))
+            factories.add_to_roster(past, person, role)
+        factories.add_to_roster(gap, peer)
         db.session.commit()
     login_as("admin")
     text = _text(client.get("/admin/rosters/fidelity").get_data(as_text=True))

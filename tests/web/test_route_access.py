@@ -21,9 +21,7 @@ from flask import Blueprint
 from rec_portal import create_app
 from rec_portal.web.access import PUBLIC, SIGNED_IN, access_of, login_required, role_required
 from rec_portal.extensions import csrf, db
-from rec_portal.models import Booking, LearningGoal, TrustedPerson, WorkshopRequest
-from rec_portal.models.rosters import OFFER_PENDING, RosterAssignment, RosterOffer, Unavailability
-from rec_portal.timeutil import utcnow
+from rec_portal.models.rosters import OFFER_PENDING
 from tests import factories
 from tests.conftest import csrf_from, test_config
 
@@ -169,37 +167,34 @@ def test_posts_without_a_csrf_token_are_refused(app, login_as, client):
 # --- Someone else's things -------------------------------------------------------------------
 
 def _someone_elses_booking(other):
-    session = factories.make_session()
-    return Booking(session_id=session.id, student_id=other.id, status="confirmed",
-                   made_by_user_id=other.id, confirmed_at=utcnow())
+    return factories.make_booking(factories.make_session(), other)
 
 
 def _someone_elses_request(other):
-    return WorkshopRequest(student_id=other.id, course_id=factories.make_course().id,
-                           why_not_group="Someone else's reasons")
+    return factories.make_workshop_request(other, why_not_group="Someone else's reasons")
 
 
 def _someone_elses_session(other):
     session = factories.make_session()
-    db.session.add(RosterAssignment(session_id=session.id, user_id=other.id, role="peer_specialist"))
+    factories.add_to_roster(session, other)
     return session
 
 
 def _someone_elses_offer(other):
-    return RosterOffer(session_id=factories.make_session().id, user_id=other.id, role="peer_specialist")
+    return factories.make_roster_offer(factories.make_session(), other)
 
 
 # What each ``owner_only(...)`` names: whose it is, how to make one for another such person,
 # and how to tell it was left as it was. A kind not here fails the sweep, naming the route.
 OWNED = {
     "booking": ("student", _someone_elses_booking, lambda row: row.status == "confirmed"),
-    "goal": ("student", lambda other: LearningGoal(user_id=other.id, text="Someone else's goal"),
+    "goal": ("student", lambda other: factories.make_goal(other, "Someone else's goal"),
              lambda row: row.text == "Someone else's goal"),
     "workshop request": ("student", _someone_elses_request, lambda row: row.status == "new" and row.closed_at is None),
-    "trusted person": ("student", lambda other: TrustedPerson(user_id=other.id, name="Someone else's person"),
+    "trusted person": ("student", lambda other: factories.make_trusted_person(other, "Someone else's person"),
                        lambda row: row.name == "Someone else's person"),
     "session": ("facilitator", _someone_elses_session, lambda row: row.status == "scheduled"),
-    "unavailable day": ("facilitator", lambda other: Unavailability(user_id=other.id, day=date(2027, 1, 4)),
+    "unavailable day": ("facilitator", lambda other: factories.make_unavailability(other, date(2027, 1, 4)),
                         lambda row: row.day == date(2027, 1, 4)),
     "roster offer": ("facilitator", _someone_elses_offer, lambda row: row.status == OFFER_PENDING),
     "course": ("facilitator", lambda other: _someone_elses_session(other).course,

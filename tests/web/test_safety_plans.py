@@ -66,14 +66,13 @@ def _people(app, user_id) -> list[tuple[str, str, str]]:
 
 def _service(app, name="Victim Support Supportline", **fields) -> int:
     with app.app_context():
-        service = SupportService(
-            name=name,
+        service = factories.make_support_service(
+            name,
             phone=fields.pop("phone", "08 08 16 89 111"),
             website=fields.pop("website", "https://www.victimsupport.org.uk/"),
             opening_hours=fields.pop("opening_hours", "24 hours a day, every day"),
             **fields,
         )
-        db.session.add(service)
         db.session.commit()
         return service.id
 
@@ -193,9 +192,7 @@ def test_a_plan_holds_at_most_thirty_people(app_ctx):
 
 def test_services_are_added_once_and_removed(app_ctx):
     user = factories.make_user()
-    service = SupportService(name="Samaritans", phone="116 123")
-    db.session.add(service)
-    db.session.flush()
+    service = factories.make_support_service("Samaritans", phone="116 123")
     operations.add_service(user, service)
     operations.add_service(user, service)
     assert db.session.execute(select(SafetyPlanService)).scalars().all()[0].service_id == service.id
@@ -682,8 +679,7 @@ def test_markup_in_a_plan_prints_as_text_and_fetches_nothing(login_as, client, a
 def test_demo_gives_jo_a_plan_once(app_ctx):
     jo = factories.make_user(email="student@example.org")
     for name in ("Samaritans", "Victim Support Supportline", "Shelter helpline"):
-        db.session.add(SupportService(name=name, phone="116 123"))
-    db.session.flush()
+        factories.make_support_service(name, phone="116 123")
     assert safety_plans_demo.load({"student@example.org": jo}, {}) == 5
     plan = db.session.get(SafetyPlan, jo.id)
     assert all(getattr(plan, name) for name in SECTIONS)

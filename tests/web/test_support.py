@@ -25,8 +25,9 @@ from tests.conftest import count_statements, csrf_from
 def _service(app, name: str = "Victim Support Supportline", needs=("victims_of_crime",), *,
              retired: bool = False, **fields) -> int:
     with app.app_context():
-        service = SupportService(
-            name=name,
+        service = factories.make_support_service(
+            name,
+            needs=needs,
             description=fields.pop("description", f"About {name}."),
             phone=fields.pop("phone", "08 08 16 89 111"),
             website=fields.pop("website", "https://www.example.org"),
@@ -35,8 +36,6 @@ def _service(app, name: str = "Victim Support Supportline", needs=("victims_of_c
             retired_at=utcnow() if retired else None,
             **fields,
         )
-        service.needs = [SupportServiceNeed(need=code) for code in needs]
-        db.session.add(service)
         db.session.commit()
         return service.id
 
@@ -232,7 +231,7 @@ def test_students_can_add_an_entry_to_their_safety_plan_from_the_guide(app, clie
     first = _service(app, "Samaritans", ("mental_health_crisis",))
     second = _service(app, "Shelter helpline", ("housing",))
     with app.app_context():
-        db.session.add(SafetyPlanService(user_id=me.id, service_id=second))
+        factories.add_service_to_safety_plan(me, second)
         db.session.commit()
     html = _get(client, "/support?need=mental_health_crisis&need=housing")
     card = html[html.index(f'id="plan-service-{first}"'):html.index(f'id="plan-service-{second}"')]
@@ -251,7 +250,7 @@ def test_another_students_plan_does_not_show(app, client, login_as):
     service_id = _service(app, "Samaritans", ("mental_health_crisis",))
     with app.app_context():
         other = factories.make_user()
-        db.session.add(SafetyPlanService(user_id=other.id, service_id=service_id))
+        factories.add_service_to_safety_plan(other, service_id)
         db.session.commit()
     login_as("student")
     for url in ("/support", f"/support/{service_id}"):
@@ -274,12 +273,10 @@ def test_guide_pages_for_every_role(app, client, login_as, role):
 def _build(app, n: int) -> None:
     with app.app_context():
         for i in range(n):
-            service = SupportService(name=f"Service {i:03d}", description="Help for people.", phone="0808 000 000",
-                                     website="https://example.org", emergency=i % 3 == 0)
-            service.needs = [SupportServiceNeed(need="housing"), SupportServiceNeed(need="advocacy")]
-            if i % 5 == 0:
-                service.retired_at = utcnow()
-            db.session.add(service)
+            factories.make_support_service(f"Service {i:03d}", needs=("housing", "advocacy"),
+                                           description="Help for people.", phone="0808 000 000",
+                                           website="https://example.org", emergency=i % 3 == 0,
+                                           retired_at=utcnow() if i % 5 == 0 else None)
         db.session.commit()
 
 
@@ -301,7 +298,7 @@ def test_guide_runs_a_fixed_number_of_sql_statements(app, client, login_as, sign
         if me:
             with app.app_context():
                 for service_id in db.session.execute(select(SupportService.id).limit(2)).scalars():
-                    db.session.add(SafetyPlanService(user_id=me.id, service_id=service_id))
+                    factories.add_service_to_safety_plan(me, service_id)
                 db.session.commit()
         with count_statements(app) as statements:
             html = _get(client, "/support?q=service&need=housing")

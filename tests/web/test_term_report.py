@@ -22,7 +22,6 @@ from rec_portal.models import (
     FeedbackInvitation,
     FeedbackQuestion,
     FeedbackResponse,
-    RosterAssignment,
     WorkshopRequest,
 )
 from rec_portal.reports import queries, tables
@@ -137,7 +136,7 @@ def test_one_of_eight_co_delivered_reads_13_per_cent_in_the_headline_and_the_tab
         course = factories.make_course(title="Hope and Recovery")  # needs no particular role
         sessions = [_session(course, IN_TERM + timedelta(days=n)) for n in range(8)]
         peer = factories.make_user(roles=("facilitator",))
-        db.session.add(RosterAssignment(session_id=sessions[0].id, user_id=peer.id, role="peer_specialist"))
+        factories.add_to_roster(sessions[0], peer)
         db.session.commit()
     login_as("admin")
     html = client.get(f"/admin/reports/term?term={TERM}").get_data(as_text=True)
@@ -235,10 +234,10 @@ def _grow(app, n: int):
             s = _session(course, IN_TERM, capacity=2)
             for _ in range(2):
                 b = _book(s, "confirmed", confirmed=IN_TERM - timedelta(days=3))
-                db.session.add(Attendance(booking_id=b.id, session_date_id=s.dates[0].id, status="present"))
+                factories.make_attendance(b, s.dates[0])
             _book(s, "waitlisted")
             student = _enrol("service_user", "gp", IN_TERM)
-            db.session.add(RosterAssignment(session_id=s.id, user_id=student.id, role="peer_specialist"))
+            factories.add_to_roster(s, student)
             db.session.add(FeedbackInvitation(session_id=s.id, user_id=student.id, audience="student", answered=True))
             r = FeedbackResponse(session_id=s.id, audience="student", given_on=IN_TERM.date())
             r.answers.append(FeedbackAnswer(question_id=question.id, question_text="Overall?", kind="rating", value=4))

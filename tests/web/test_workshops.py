@@ -18,7 +18,6 @@ from rec_portal.models import (
     CourseSession,
     OutboxMessage,
     RosterAssignment,
-    StudentProfile,
     WorkshopRequest,
 )
 from rec_portal.models.workshops import ARRANGED, CLOSED, NEW
@@ -141,8 +140,8 @@ def test_the_form_is_prefilled_from_the_profile_and_a_request_can_be_sent(login_
     w = _world(app, team=False)
     me = login_as("student", email="kim@example.org")
     with app.app_context():
-        db.session.add(StudentProfile(user_id=me.id, phone="07700 900456", contact_preference="phone",
-                                      access_needs="Step-free access"))
+        factories.make_student_profile(me, phone="07700 900456", contact_preference="phone",
+                                       access_needs="Step-free access")
         db.session.commit()
     html = client.get(ASK).get_data(as_text=True)
     assert re.search(r'value="phone"[^>]*checked', html) and 'value="07700 900456"' in html
@@ -280,7 +279,7 @@ def test_the_request_page_shows_the_answers_and_access_needs_and_is_audited(logi
     w = _world(app, team=False)
     student_id = _new_student(app)
     with app.app_context():
-        db.session.add(StudentProfile(user_id=student_id, access_needs="Hearing loop please"))
+        factories.make_student_profile(student_id, access_needs="Hearing loop please")
         db.session.commit()
     req = _make_request(app, student_id, w["course"], why_not_group="Crowds", what_would_help="Quiet",
                         availability="Wednesdays")
