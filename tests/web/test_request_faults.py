@@ -350,7 +350,7 @@ def test_a_failed_sign_in_whose_page_fails_is_not_reported_as_saved(web, client,
     def broken(*_args, **_kwargs):
         raise RuntimeError("the page could not be drawn")
 
-    monkeypatch.setattr("rec_portal.auth.views.render_template", broken)
+    monkeypatch.setattr("rec_portal.web.forms.render_template", broken)  # the sign-in page is drawn by web.forms.page
     response = client.post("/login", data={"csrf_token": token, "email": email, "password": "not-the-password"},
                            headers={"Referer": "http://localhost/login"})
     assert response.status_code == 500, response.headers.get("Location")
