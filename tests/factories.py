@@ -342,11 +342,13 @@ def staying_safe_team():
 
 
 def make_feedback_question(text="What would you change?", *, kind="text", course=None, audience="student",
-                           position: int = 1):
+                           position: int = 1, **fields):
+    """A question in the bank, asked about ``course`` (a row or an id; None: every course).
+    ``fields``: the model's other columns (hint, retired_at, replaces_id, created_by_id)."""
     from rec_portal.models.feedback import FeedbackQuestion
 
-    question = FeedbackQuestion(audience=audience, kind=kind, text=text, course_id=getattr(course, "id", None),
-                                position=position)
+    question = FeedbackQuestion(audience=audience, kind=kind, text=text,
+                                course_id=None if course is None else _id(course), position=position, **fields)
     db.session.add(question)
     db.session.flush()
     return question
@@ -365,23 +367,14 @@ def make_comments(course, texts, *, session=None, question=None, respondent=None
     review through their pool (feedback/queries.py), never by id."""
     from datetime import date
 
-    from rec_portal.models.feedback import FeedbackAnswer, FeedbackResponse
-
     session = session or make_session_delivered(course)
     question = question or make_feedback_question()
     answers = []
     for text in texts:
         who = None if anonymous else (respondent or make_user())
-        response = FeedbackResponse(session_id=session.id, audience=question.audience,
-                                    anonymous=anonymous, respondent_id=getattr(who, "id", None),
-                                    given_on=date(2026, 3, 1))
-        answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
-                                text=text if question.kind == "text" else None,
-                                value=None if question.kind == "text" else 4)
-        response.answers.append(answer)
-        db.session.add(response)
-        answers.append(answer)
-    db.session.flush()
+        response = make_feedback_response(session, audience=question.audience, anonymous=anonymous,
+                                          respondent_id=getattr(who, "id", None), given_on=date(2026, 3, 1))
+        answers.append(make_feedback_answer(response, question, text if question.kind == "text" else 4))
     return answers
 
 
@@ -413,30 +406,46 @@ def make_feedback_questions(course_id: int | None = None) -> dict[str, int]:
     return {key: q.id for key, q in rows.items()}
 
 
-def make_feedback_response(session_id: int, answers: dict[int, object], *, respondent_id: int | None = None,
-                           audience: str = "student", anonymous: bool = False) :
-    """A response with an answer to each question id: given with a name (``respondent_id``,
-    or a new person's) unless ``anonymous``."""
+def make_feedback_response(session, answers: dict | None = None, *, respondent_id=_UNSET,
+                           audience: str = "student", anonymous: bool = False, given_on=None):
+    """A response to ``session`` (a row or an id) given on ``given_on`` (default today), with
+    an answer to each question (a row or an id) in ``answers`` (a text question's value is
+    its text): given with a name (``respondent_id``'s, or a new person's; ``None``: a named
+    response whose person is gone) unless ``anonymous``."""
     from datetime import date
 
-    from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion, FeedbackResponse
+    from rec_portal.models.feedback import FeedbackResponse
 
-    if not anonymous and respondent_id is None:
+    if anonymous:
+        respondent_id = None
+    elif respondent_id is _UNSET:
         respondent_id = make_user().id
     response = FeedbackResponse(
-        session_id=session_id, audience=audience, anonymous=anonymous,
-        respondent_id=None if anonymous else respondent_id, given_on=date.today(),
+        session_id=_id(session), audience=audience, anonymous=anonymous,
+        respondent_id=respondent_id, given_on=given_on or date.today(),
     )
-    for question_id, value in answers.items():
-        question = db.session.get(FeedbackQuestion, question_id)
-        text = value if question.kind == "text" else None
-        response.answers.append(FeedbackAnswer(
-            question_id=question.id, question_text=question.text, kind=question.kind,
-            value=None if question.kind == "text" else value, text=text,
-        ))
     db.session.add(response)
+    for question, value in (answers or {}).items():
+        make_feedback_answer(response, question, value)
     db.session.flush()
     return response
+
+
+def make_feedback_answer(response, question, value=None, *, text=None, **fields):
+    """``response``'s answer to ``question`` (a row or an id) under its current wording and
+    kind (unless ``question_text``/``kind`` say otherwise): ``value`` is the text of a text
+    question's answer, else the score (``text`` sets the text as well)."""
+    from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion
+
+    question = question if isinstance(question, FeedbackQuestion) else db.session.get(FeedbackQuestion, question)
+    fields.setdefault("question_text", question.text)
+    fields.setdefault("kind", question.kind)
+    if fields["kind"] == "text":
+        value, text = None, value if text is None else text
+    answer = FeedbackAnswer(question_id=question.id, value=value, text=text, **fields)
+    response.answers.append(answer)
+    db.session.flush()
+    return answer
 
 
 def invite_to_feedback(session_id: int, users: list, answered: int, audience: str = "student") -> None:
