@@ -303,19 +303,21 @@ def make_course_needing(title="Staying Safe", roles=None, **kwargs):
 
 
 def make_session_at(course, starts, *, hours: float = 5, weeks: int = 1, every_days: int = 7,
-                    status: str = "scheduled", venue="Recovery Education Centre, Room 1"):
+                    status: str = "scheduled", venue="Recovery Education Centre, Room 1", capacity: int = 12,
+                    **fields):
     """A session whose first date starts at ``starts`` (naive UTC), with ``weeks`` dates
-    ``every_days`` apart."""
+    ``every_days`` apart; or, if ``starts`` is a list, one date starting at each. Every
+    date lasts ``hours``. ``fields``: the session's other columns (individual, completed_at...)."""
     from datetime import timedelta
 
     from rec_portal.models import CourseSession, SessionDate
 
-    step = timedelta(days=every_days)
-    dates = [SessionDate(starts_at=starts + i * step, ends_at=starts + i * step + timedelta(hours=hours))
-             for i in range(weeks)]
+    if not isinstance(starts, list):
+        starts = [starts + i * timedelta(days=every_days) for i in range(weeks)]
+    dates = [SessionDate(starts_at=start, ends_at=start + timedelta(hours=hours)) for start in starts]
     session = CourseSession(
-        course=course, capacity=12, status=status, venue=venue,
-        starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates,
+        course=course, capacity=capacity, status=status, venue=venue,
+        starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates, **fields,
     )
     db.session.add(session)
     db.session.flush()
