@@ -568,3 +568,72 @@ def make_workshop_request(student, course=None, **fields):
     db.session.add(request)
     db.session.flush()
     return request
+
+
+# --- Accounts, audit, drafts and email: rows the retention and data rights tests look at -------------
+
+def make_user_session(user, *, token_hash: str | None = None, **fields):
+    """A signed-in session of ``user`` (a row or an id) with a random token (only its hash is
+    stored); created and last seen now unless ``created_at``/``last_seen_at`` say otherwise."""
+    import secrets
+
+    from rec_portal.models import UserSession
+
+    row = UserSession(token_hash=token_hash or secrets.token_hex(32), user_id=_id(user), **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_reset_token(user, *, token_hash: str | None = None, created_at=None, expires_at=None, **fields):
+    """A password reset link for ``user`` (a row or an id) made ``created_at`` (default now)
+    and running out an hour later unless ``expires_at`` is given; unused unless ``used_at``."""
+    import secrets
+    from datetime import timedelta
+
+    from rec_portal.models import PasswordResetToken
+
+    created_at = created_at or utcnow()
+    row = PasswordResetToken(token_hash=token_hash or secrets.token_hex(32), user_id=_id(user),
+                             created_at=created_at, expires_at=expires_at or created_at + timedelta(hours=1),
+                             **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_audit_event(actor, event: str = "login.succeeded", *, subject=_UNSET, **fields):
+    """An audit event by ``actor`` (a row, an id or None) about ``subject`` (default: the
+    actor), at now unless ``at`` says otherwise."""
+    from rec_portal.models import AuditEvent
+
+    subject = actor if subject is _UNSET else subject
+    row = AuditEvent(event=event, actor_id=None if actor is None else _id(actor),
+                     subject_id=None if subject is None else _id(subject), **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_saved_draft(user, form: str = "safety_plan", payload: str = "{}", **fields):
+    """What ``user`` (a row or an id) had typed into ``form`` (JSON), kept after a timeout."""
+    from rec_portal.models import SavedDraft
+
+    row = SavedDraft(user_id=_id(user), form=form, payload=payload, **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_outbox_message(user=None, *, to_address: str | None = None, subject: str = "A message from the REC",
+                        body_text: str = "Hello", **fields):
+    """An email in the outbox (pending unless ``status`` says otherwise) to ``to_address``
+    (default: ``user``'s address), kept as ``user``'s (a row; None: nobody's) unless
+    ``user_id`` says otherwise."""
+    from rec_portal.models import OutboxMessage
+
+    fields.setdefault("user_id", None if user is None else user.id)
+    row = OutboxMessage(to_address=to_address or user.email, subject=subject, body_text=body_text, **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
