@@ -303,19 +303,21 @@ def make_course_needing(title="Staying Safe", roles=None, **kwargs):
 
 
 def make_session_at(course, starts, *, hours: float = 5, weeks: int = 1, every_days: int = 7,
-                    status: str = "scheduled", venue="Recovery Education Centre, Room 1"):
+                    status: str = "scheduled", venue="Recovery Education Centre, Room 1", capacity: int = 12,
+                    **fields):
     """A session whose first date starts at ``starts`` (naive UTC), with ``weeks`` dates
-    ``every_days`` apart."""
+    ``every_days`` apart; or, if ``starts`` is a list, one date starting at each. Every
+    date lasts ``hours``. ``fields``: the session's other columns (individual, completed_at...)."""
     from datetime import timedelta
 
     from rec_portal.models import CourseSession, SessionDate
 
-    step = timedelta(days=every_days)
-    dates = [SessionDate(starts_at=starts + i * step, ends_at=starts + i * step + timedelta(hours=hours))
-             for i in range(weeks)]
+    if not isinstance(starts, list):
+        starts = [starts + i * timedelta(days=every_days) for i in range(weeks)]
+    dates = [SessionDate(starts_at=start, ends_at=start + timedelta(hours=hours)) for start in starts]
     session = CourseSession(
-        course=course, capacity=12, status=status, venue=venue,
-        starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates,
+        course=course, capacity=capacity, status=status, venue=venue,
+        starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates, **fields,
     )
     db.session.add(session)
     db.session.flush()
@@ -342,11 +344,13 @@ def staying_safe_team():
 
 
 def make_feedback_question(text="What would you change?", *, kind="text", course=None, audience="student",
-                           position: int = 1):
+                           position: int = 1, **fields):
+    """A question in the bank, asked about ``course`` (a row or an id; None: every course).
+    ``fields``: the model's other columns (hint, retired_at, replaces_id, created_by_id)."""
     from rec_portal.models.feedback import FeedbackQuestion
 
-    question = FeedbackQuestion(audience=audience, kind=kind, text=text, course_id=getattr(course, "id", None),
-                                position=position)
+    question = FeedbackQuestion(audience=audience, kind=kind, text=text,
+                                course_id=None if course is None else _id(course), position=position, **fields)
     db.session.add(question)
     db.session.flush()
     return question
@@ -365,23 +369,14 @@ def make_comments(course, texts, *, session=None, question=None, respondent=None
     review through their pool (feedback/queries.py), never by id."""
     from datetime import date
 
-    from rec_portal.models.feedback import FeedbackAnswer, FeedbackResponse
-
     session = session or make_session_delivered(course)
     question = question or make_feedback_question()
     answers = []
     for text in texts:
         who = None if anonymous else (respondent or make_user())
-        response = FeedbackResponse(session_id=session.id, audience=question.audience,
-                                    anonymous=anonymous, respondent_id=getattr(who, "id", None),
-                                    given_on=date(2026, 3, 1))
-        answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
-                                text=text if question.kind == "text" else None,
-                                value=None if question.kind == "text" else 4)
-        response.answers.append(answer)
-        db.session.add(response)
-        answers.append(answer)
-    db.session.flush()
+        response = make_feedback_response(session, audience=question.audience, anonymous=anonymous,
+                                          respondent_id=getattr(who, "id", None), given_on=date(2026, 3, 1))
+        answers.append(make_feedback_answer(response, question, text if question.kind == "text" else 4))
     return answers
 
 
@@ -413,30 +408,46 @@ def make_feedback_questions(course_id: int | None = None) -> dict[str, int]:
     return {key: q.id for key, q in rows.items()}
 
 
-def make_feedback_response(session_id: int, answers: dict[int, object], *, respondent_id: int | None = None,
-                           audience: str = "student", anonymous: bool = False) :
-    """A response with an answer to each question id: given with a name (``respondent_id``,
-    or a new person's) unless ``anonymous``."""
+def make_feedback_response(session, answers: dict | None = None, *, respondent_id=_UNSET,
+                           audience: str = "student", anonymous: bool = False, given_on=None):
+    """A response to ``session`` (a row or an id) given on ``given_on`` (default today), with
+    an answer to each question (a row or an id) in ``answers`` (a text question's value is
+    its text): given with a name (``respondent_id``'s, or a new person's; ``None``: a named
+    response whose person is gone) unless ``anonymous``."""
     from datetime import date
 
-    from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion, FeedbackResponse
+    from rec_portal.models.feedback import FeedbackResponse
 
-    if not anonymous and respondent_id is None:
+    if anonymous:
+        respondent_id = None
+    elif respondent_id is _UNSET:
         respondent_id = make_user().id
     response = FeedbackResponse(
-        session_id=session_id, audience=audience, anonymous=anonymous,
-        respondent_id=None if anonymous else respondent_id, given_on=date.today(),
+        session_id=_id(session), audience=audience, anonymous=anonymous,
+        respondent_id=respondent_id, given_on=given_on or date.today(),
     )
-    for question_id, value in answers.items():
-        question = db.session.get(FeedbackQuestion, question_id)
-        text = value if question.kind == "text" else None
-        response.answers.append(FeedbackAnswer(
-            question_id=question.id, question_text=question.text, kind=question.kind,
-            value=None if question.kind == "text" else value, text=text,
-        ))
     db.session.add(response)
+    for question, value in (answers or {}).items():
+        make_feedback_answer(response, question, value)
     db.session.flush()
     return response
+
+
+def make_feedback_answer(response, question, value=None, *, text=None, **fields):
+    """``response``'s answer to ``question`` (a row or an id) under its current wording and
+    kind (unless ``question_text``/``kind`` say otherwise): ``value`` is the text of a text
+    question's answer, else the score (``text`` sets the text as well)."""
+    from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion
+
+    question = question if isinstance(question, FeedbackQuestion) else db.session.get(FeedbackQuestion, question)
+    fields.setdefault("question_text", question.text)
+    fields.setdefault("kind", question.kind)
+    if fields["kind"] == "text":
+        value, text = None, value if text is None else text
+    answer = FeedbackAnswer(question_id=question.id, value=value, text=text, **fields)
+    response.answers.append(answer)
+    db.session.flush()
+    return answer
 
 
 def invite_to_feedback(session_id: int, users: list, answered: int, audience: str = "student") -> None:
@@ -557,3 +568,72 @@ def make_workshop_request(student, course=None, **fields):
     db.session.add(request)
     db.session.flush()
     return request
+
+
+# --- Accounts, audit, drafts and email: rows the retention and data rights tests look at -------------
+
+def make_user_session(user, *, token_hash: str | None = None, **fields):
+    """A signed-in session of ``user`` (a row or an id) with a random token (only its hash is
+    stored); created and last seen now unless ``created_at``/``last_seen_at`` say otherwise."""
+    import secrets
+
+    from rec_portal.models import UserSession
+
+    row = UserSession(token_hash=token_hash or secrets.token_hex(32), user_id=_id(user), **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_reset_token(user, *, token_hash: str | None = None, created_at=None, expires_at=None, **fields):
+    """A password reset link for ``user`` (a row or an id) made ``created_at`` (default now)
+    and running out an hour later unless ``expires_at`` is given; unused unless ``used_at``."""
+    import secrets
+    from datetime import timedelta
+
+    from rec_portal.models import PasswordResetToken
+
+    created_at = created_at or utcnow()
+    row = PasswordResetToken(token_hash=token_hash or secrets.token_hex(32), user_id=_id(user),
+                             created_at=created_at, expires_at=expires_at or created_at + timedelta(hours=1),
+                             **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_audit_event(actor, event: str = "login.succeeded", *, subject=_UNSET, **fields):
+    """An audit event by ``actor`` (a row, an id or None) about ``subject`` (default: the
+    actor), at now unless ``at`` says otherwise."""
+    from rec_portal.models import AuditEvent
+
+    subject = actor if subject is _UNSET else subject
+    row = AuditEvent(event=event, actor_id=None if actor is None else _id(actor),
+                     subject_id=None if subject is None else _id(subject), **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_saved_draft(user, form: str = "safety_plan", payload: str = "{}", **fields):
+    """What ``user`` (a row or an id) had typed into ``form`` (JSON), kept after a timeout."""
+    from rec_portal.models import SavedDraft
+
+    row = SavedDraft(user_id=_id(user), form=form, payload=payload, **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_outbox_message(user=None, *, to_address: str | None = None, subject: str = "A message from the REC",
+                        body_text: str = "Hello", **fields):
+    """An email in the outbox (pending unless ``status`` says otherwise) to ``to_address``
+    (default: ``user``'s address), kept as ``user``'s (a row; None: nobody's) unless
+    ``user_id`` says otherwise."""
+    from rec_portal.models import OutboxMessage
+
+    fields.setdefault("user_id", None if user is None else user.id)
+    row = OutboxMessage(to_address=to_address or user.email, subject=subject, body_text=body_text, **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row

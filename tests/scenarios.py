@@ -12,18 +12,7 @@ from datetime import datetime, time, timedelta
 from rec_portal.timeutil import uk_date_span
 from rec_portal.content_reviews import operations as content_reviews
 from rec_portal.extensions import db
-from rec_portal.models import (
-    Attendance,
-    Course,
-    CourseRoleNeed,
-    CourseSession,
-    FeedbackAnswer,
-    FeedbackInvitation,
-    FeedbackQuestion,
-    FeedbackResponse,
-    SessionDate,
-    WorkshopRequest,
-)
+from rec_portal.models import Course, CourseRoleNeed
 from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 from rec_portal.workshops import operations as workshops
@@ -34,13 +23,10 @@ from tests import factories
 
 
 def session_at(course, starts: list[tuple[datetime, float]], status="scheduled", capacity=20):
-    """A session with a date starting at each (UTC datetime, hours)."""
-    dates = [SessionDate(starts_at=s, ends_at=s + timedelta(hours=h)) for s, h in starts]
-    session = CourseSession(course=course, capacity=capacity, status=status, venue="Room 1",
-                            starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates)
-    db.session.add(session)
-    db.session.flush()
-    return session
+    """A session with a date starting at each (UTC datetime, hours); every date is as long."""
+    (hours,) = {h for _, h in starts}
+    return factories.make_session_at(course, [s for s, _ in starts], hours=hours, status=status, capacity=capacity,
+                                     venue="Room 1")
 
 
 def people(session, statuses_per_person, booking_status="confirmed"):
@@ -229,13 +215,11 @@ def next_term_from_today():
 
 
 def prospectus_session(course, day, *, status="scheduled", individual=False, weeks=1):
-    dates = [SessionDate(starts_at=uk_to_utc(day + timedelta(weeks=w), time(10)),
-                         ends_at=uk_to_utc(day + timedelta(weeks=w), time(15))) for w in range(weeks)]
-    s = CourseSession(course=course, capacity=12, status=status, individual=individual, venue="12 Station Road",
-                      starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates)
-    db.session.add(s)
-    db.session.flush()
-    return s
+    """10am to 3pm UK time on ``day`` and the ``weeks`` - 1 weeks after (the same UK hours
+    across a change of the clocks)."""
+    starts = [uk_to_utc(day + timedelta(weeks=w), time(10)) for w in range(weeks)]
+    return factories.make_session_at(course, starts, hours=5, status=status, individual=individual,
+                                     venue="12 Station Road")
 
 
 def build_prospectus(app):
@@ -267,15 +251,10 @@ BEFORE = datetime(2025, 12, 1, 10, 0)
 
 
 def term_session(course, starts_at, *, capacity=12, status="completed", individual=False):
-    s = CourseSession(
-        course=course, capacity=capacity, status=status, venue="Room 1", starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=5), individual=individual,
+    return factories.make_session_at(
+        course, starts_at, hours=5, capacity=capacity, status=status, venue="Room 1", individual=individual,
         completed_at=starts_at + timedelta(hours=6) if status == "completed" else None,
-        dates=[SessionDate(starts_at=starts_at, ends_at=starts_at + timedelta(hours=5))],
     )
-    db.session.add(s)
-    db.session.flush()
-    return s
 
 
 def term_booking(session, status, *, queued=IN_TERM - timedelta(days=20), confirmed=None, made_by="self", student=None):
@@ -307,8 +286,7 @@ def build_term(app):
         factories.make_user(roles=("facilitator",)).created_at = IN_TERM
         db.session.flush()
         # Courses: A needs a peer specialist; B needs nobody.
-        course_a = factories.make_course(title="=cmd|' /C calc'!A0")
-        db.session.add(CourseRoleNeed(course_id=course_a.id, role="peer_specialist", count=1))
+        course_a = factories.make_course_needing("=cmd|' /C calc'!A0", {"peer_specialist": 1})
         course_b = factories.make_course(title="Managing Stress")
         s1 = term_session(course_a, IN_TERM, capacity=3)
         s2 = term_session(course_b, IN_TERM + timedelta(days=7))
@@ -329,23 +307,17 @@ def build_term(app):
         peer = factories.make_user(roles=("facilitator",))
         factories.add_to_roster(s1, peer)
         # 6. Feedback: S1 three invited, two answered (too few); S2 ten invited, eight answered.
-        question = FeedbackQuestion(audience="student", kind="rating", text="Overall, how was the course?")
-        db.session.add(question)
-        db.session.flush()
+        # (Named responses without a respondent: a new person for each would add people.)
+        question = factories.make_feedback_question("Overall, how was the course?", kind="rating", position=0)
         for session, invited, ratings in ((s1, 3, [5, 4]), (s2, 10, [5, 4, 4, 3, 5, 4, 4, 5])):
             for n in range(invited):
-                who = factories.make_user()
-                db.session.add(FeedbackInvitation(session_id=session.id, user_id=who.id, audience="student",
-                                                  answered=n < len(ratings)))
+                factories.make_feedback_invitation(session, factories.make_user(), answered=n < len(ratings))
             for value in ratings:
-                r = FeedbackResponse(session_id=session.id, audience="student", given_on=IN_TERM.date())
-                r.answers.append(FeedbackAnswer(question_id=question.id, question_text=question.text,
-                                                kind="rating", value=value))
-                db.session.add(r)
+                factories.make_feedback_response(session, {question: value}, respondent_id=None,
+                                                 given_on=IN_TERM.date())
         # 7. Workshop requests: 2 new and 1 arranged in the term, 1 new before it.
         for status, created in (("new", IN_TERM), ("new", IN_TERM), ("arranged", IN_TERM), ("new", BEFORE)):
-            db.session.add(WorkshopRequest(student_id=peer.id, course_id=course_b.id, status=status,
-                                           contact_method="email", created_at=created))
+            factories.make_workshop_request(peer, course_b, status=status, contact_method="email", created_at=created)
         db.session.commit()
 
 

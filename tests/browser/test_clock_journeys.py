@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import expect
 
 from rec_portal.extensions import db
-from rec_portal.models import RosterAssignment
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.browser.conftest import heading, sign_in_quietly
@@ -32,7 +31,7 @@ def _seed(live_server) -> dict:
         now_on = factories.make_session(course=course, starts_in_days=-0.5 / 24, hours=3)
         later = factories.make_session(course=course, starts_in_days=3)
         for s in (now_on, later):
-            db.session.add(RosterAssignment(session_id=s.id, user_id=fac.id, role="peer_specialist"))
+            factories.add_to_roster(s, fac, "peer_specialist")
         bookings = factories.fill_places(now_on, 3)
         for b, (preferred, full, email) in zip(bookings, [("Jo", "Jo Smith", "jo@example.org"),
                                                           ("Jo", "Jo Patel", "jp@example.org"),

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, Booking
+from rec_portal.models import Booking
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.browser.conftest import booking_panel, heading, my_courses_section, sign_in_quietly
@@ -29,9 +29,7 @@ def test_a_walk_in_waiting_for_another_date_is_named_then_never_promoted_from_it
         today = factories.make_session(course=course, starts_in_days=-0.02, hours=3)
         later = factories.make_session(course=course, capacity=1, starts_in_days=30, at_hour=10)
         (holder,) = factories.fill_places(later, 1)
-        waiting = Booking(session_id=later.id, student_id=jo.id, status="waitlisted", made_by_user_id=jo.id,
-                          queued_at=utcnow() - timedelta(days=2))
-        db.session.add(waiting)
+        waiting = factories.make_booking(later, jo, "waitlisted", queued_at=utcnow() - timedelta(days=2))
         db.session.commit()
         ids = admin.email, jo.email, jo.id, today.id, later.id, waiting.id, holder.id
         db.session.remove()
@@ -49,8 +47,7 @@ def test_a_walk_in_waiting_for_another_date_is_named_then_never_promoted_from_it
         from rec_portal.bookings.operations import cancel_booking
 
         walk_in = db.session.query(Booking).filter_by(student_id=jo_id, session_id=today_id).one()
-        db.session.add(Attendance(booking_id=walk_in.id, session_date_id=walk_in.session.dates[0].id,
-                                  status="present"))
+        factories.make_attendance(walk_in, walk_in.session.dates[0], "present")
         db.session.commit()
         assert cancel_booking(holder_id) == []  # Jo is passed over: nobody else waits
         db.session.commit()

@@ -14,16 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from rec_portal.extensions import db
-from rec_portal.models import (
-    Attendance,
-    Booking,
-    ContentReview,
-    Course,
-    FeedbackAnswer,
-    FeedbackInvitation,
-    FeedbackQuestion,
-    FeedbackResponse,
-)
+from rec_portal.models import Booking, ContentReview, Course, FeedbackInvitation, FeedbackResponse
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.browser.conftest import heading, sign_in_quietly
@@ -40,17 +31,14 @@ def _seed(live_server) -> dict:
     and has not answered yet."""
     with live_server.app.app_context():
         course = factories.make_course(title="Staying Safe", slug="staying-safe")
+        question = factories.make_feedback_question
         questions = {
-            "overall": FeedbackQuestion(audience="student", kind="rating", position=10,
-                                        text="Overall, how would you rate the course?"),
-            "confident": FeedbackQuestion(audience="student", kind="agreement", position=20, course_id=course.id,
-                                          text="I feel more confident about keeping myself safe."),
-            "change": FeedbackQuestion(audience="student", kind="text", position=30,
-                                       text="What would you change?"),
-            "helpful": FeedbackQuestion(audience="student", kind="text", position=40,
-                                        text="What was most helpful?"),
+            "overall": question("Overall, how would you rate the course?", kind="rating", position=10),
+            "confident": question("I feel more confident about keeping myself safe.", kind="agreement",
+                                  position=20, course=course),
+            "change": question("What would you change?", position=30),
+            "helpful": question("What was most helpful?", position=40),
         }
-        db.session.add_all(questions.values())
         factories.make_user(roles=("admin",), email="boss@example.org", full_name="Alex Boss")
         session = factories.make_session(course=course, starts_in_days=-7, hours=5)
         session.status, session.completed_at = "completed", session.ends_at + timedelta(hours=1)
@@ -60,36 +48,20 @@ def _seed(live_server) -> dict:
         people = [factories.make_user(email=f"student{n}@example.org", full_name=f"Student {n}") for n in range(8)]
         robin = factories.make_user(email="robin@example.org", full_name="Robin Ashdown", preferred_name="Robin")
         for n, person in enumerate([*people, robin]):
-            booking = Booking(session_id=session.id, student_id=person.id, status="confirmed",
-                              confirmed_at=utcnow(), queued_at=utcnow())
-            db.session.add(booking)
-            db.session.flush()
-            db.session.add(Attendance(booking_id=booking.id, session_date_id=session.dates[0].id, status="present"))
-            db.session.add(FeedbackInvitation(session_id=session.id, user_id=person.id, audience="student",
-                                              answered=person is not robin))
+            booking = factories.make_booking(session, person, queued_at=utcnow(), confirmed_at=utcnow(),
+                                             made_by_user_id=None)
+            factories.make_attendance(booking)
+            factories.make_feedback_invitation(session, person, answered=person is not robin)
             if person is robin:
                 robin_booking = booking.id
                 continue
-            response = FeedbackResponse(session_id=session.id, audience="student", given_on=given_on,
-                                        respondent_id=person.id)
-            response.answers = [
-                FeedbackAnswer(question_id=questions["overall"].id, question_text=questions["overall"].text,
-                               kind="rating", value=3 + n % 3),
-                FeedbackAnswer(question_id=questions["confident"].id, question_text=questions["confident"].text,
-                               kind="agreement", value=2 + n % 3),
-            ]
+            answers = {questions["overall"]: 3 + n % 3, questions["confident"]: 2 + n % 3}
             comment = RUSHED if n == 0 else OTHER_COMMENTS[n]
             if comment:
-                response.answers.append(FeedbackAnswer(
-                    question_id=questions["change"].id, question_text=questions["change"].text,
-                    kind="text", text=comment,
-                ))
+                answers[questions["change"]] = comment
             if n in (1, 2):
-                response.answers.append(FeedbackAnswer(
-                    question_id=questions["helpful"].id, question_text=questions["helpful"].text,
-                    kind="text", text=f"Meeting people (student {n}).",
-                ))
-            db.session.add(response)
+                answers[questions["helpful"]] = f"Meeting people (student {n})."
+            factories.make_feedback_response(session, answers, respondent_id=person.id, given_on=given_on)
         db.session.commit()
         return {"course": course.id, "session": session.id, "booking": robin_booking,
                 "questions": {k: q.id for k, q in questions.items()}}

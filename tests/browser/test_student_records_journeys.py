@@ -20,7 +20,6 @@ from rec_portal.models import (
     LearningGoal,
     SafetyPlan,
     SupportService,
-    SupportServiceNeed,
     TrustedPerson,
     User,
 )
@@ -44,9 +43,7 @@ def _seed(live_server) -> None:
             ("Victim Support Supportline", "victims_of_crime", "08 08 16 89 111"),
             ("Anytown Housing Advice (example)", "housing", "01632 960 111"),
         ):
-            service = SupportService(name=name, phone=phone, description=f"About {name}.")
-            service.needs = [SupportServiceNeed(need=need)]
-            db.session.add(service)
+            factories.make_support_service(name, needs=(need,), phone=phone, description=f"About {name}.")
         db.session.commit()
 
 

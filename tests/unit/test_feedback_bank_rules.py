@@ -3,18 +3,12 @@ may change once a question has answers."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.feedback import bank
-from rec_portal.models.feedback import (
-    FeedbackAnswer,
-    FeedbackQuestion,
-    FeedbackResponse,
-)
+from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion
 from tests import factories
 from tests.conftest import wipe
 
@@ -74,14 +68,8 @@ def test_course_must_exist_and_not_be_archived_unless_it_already_was(app, ctx):
 def _answer(question: FeedbackQuestion, *, anonymous: bool = False) -> FeedbackAnswer:
     """An answer given with a name (or anonymously) on a session completed 3 days ago."""
     session = factories.make_session(starts_in_days=-3, status="completed")
-    response = FeedbackResponse(session_id=session.id, audience=question.audience, anonymous=anonymous,
-                                respondent_id=None if anonymous else factories.make_user().id,
-                                given_on=date.today())
-    answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind, value=5)
-    response.answers.append(answer)
-    db.session.add(response)
-    db.session.flush()
-    return answer
+    response = factories.make_feedback_response(session, audience=question.audience, anonymous=anonymous)
+    return factories.make_feedback_answer(response, question, 5)
 
 
 def _order(audience: str = "student") -> list[str]:
@@ -143,9 +131,7 @@ def test_move_swaps_with_the_neighbour_and_stops_at_the_ends(app, ctx):
 
 
 def test_ties_in_position_are_resolved_when_moving(app, ctx):
-    questions = [FeedbackQuestion(audience="student", kind="text", text=t, position=10) for t in "XYZ"]
-    db.session.add_all(questions)
-    db.session.flush()
+    questions = [factories.make_feedback_question(t, position=10) for t in "XYZ"]
     bank.move_question(None, questions[2], "up")
     assert _order() == ["X", "Z", "Y"]
     assert len({q.position for q in questions}) == 3
@@ -177,11 +163,7 @@ def test_a_question_is_locked_once_asked_whether_or_not_anyone_answered(app, ctx
     refusal = bank.deletion_refusal(question)
     assert refusal is not None and "already been asked" in refusal
     before = (bank.deletion_refusal(question), question.id in bank.load_bank().asked)
-    response = FeedbackResponse(session_id=session.id, audience="student", anonymous=True, given_on=date.today())
-    response.answers.append(FeedbackAnswer(question_id=question.id, question_text=question.text, kind="text",
-                                           text="Something private"))
-    db.session.add(response)
-    db.session.flush()
+    factories.make_feedback_response(session, {question: "Something private"}, anonymous=True)
     assert (bank.deletion_refusal(question), question.id in bank.load_bank().asked) == before
     # A session that closed before the question was added never asked it.
     old_course = factories.make_course(title="Long ago")

@@ -172,11 +172,8 @@ def test_every_question_is_optional_but_one_answer_is_needed(setup):
 def test_only_the_questions_in_use_for_the_course_and_audience(setup):
     session, student, *_rest, q, _booking = setup
     other_course = factories.make_course(title="Wellbeing Tools")
-    elsewhere = FeedbackQuestion(audience="student", kind="text", text="Only for another course",
-                                 course_id=other_course.id)
-    retired = FeedbackQuestion(audience="student", kind="text", text="Old", retired_at=utcnow())
-    db.session.add_all([elsewhere, retired])
-    db.session.flush()
+    elsewhere = factories.make_feedback_question("Only for another course", course=other_course)
+    retired = factories.make_feedback_question("Old", retired_at=utcnow())
     for question_id in (q["worked"], elsewhere.id, retired.id, 999999):
         with pytest.raises(ops.FeedbackRefused, match="questions have changed"):
             ops.submit_feedback(student, session, {q["rating"]: "4", question_id: "Hello"})

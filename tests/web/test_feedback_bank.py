@@ -5,7 +5,6 @@ and down (htmx and plain), the preview of the student form, and the seeded defau
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,11 +13,7 @@ from rec_portal import audit, create_app
 from rec_portal.extensions import db
 from rec_portal.feedback.bank import questions_for
 from rec_portal.models import AuditEvent
-from rec_portal.models.feedback import (
-    FeedbackAnswer,
-    FeedbackQuestion,
-    FeedbackResponse,
-)
+from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import Browserless, count_statements, csrf_from, test_config, wipe
@@ -37,9 +32,8 @@ def _question(app, text: str = "Overall, how would you rate the course?", *, aud
               kind: str = "rating", position: int = 10, course_id: int | None = None, hint: str = "",
               retired: bool = False) -> int:
     with app.app_context():
-        question = FeedbackQuestion(audience=audience, kind=kind, text=text, hint=hint, position=position,
-                                    course_id=course_id, retired_at=utcnow() if retired else None)
-        db.session.add(question)
+        question = factories.make_feedback_question(text, audience=audience, kind=kind, hint=hint, position=position,
+                                                    course=course_id, retired_at=utcnow() if retired else None)
         db.session.commit()
         return question.id
 
@@ -59,14 +53,9 @@ def _answers(app, question_id: int, n: int, *, value: int = 4) -> list[int]:
         question = db.session.get(FeedbackQuestion, question_id)
         ids = []
         for _ in range(n):
-            response = FeedbackResponse(session_id=session.id, audience=question.audience, anonymous=False,
-                                        respondent_id=factories.make_user().id, given_on=date.today())
-            answer = FeedbackAnswer(question_id=question.id, question_text=question.text, kind=question.kind,
-                                    value=None if question.kind == "text" else value,
-                                    text="Kind words" if question.kind == "text" else None)
-            response.answers.append(answer)
-            db.session.add(response)
-            db.session.flush()
+            response = factories.make_feedback_response(session, audience=question.audience)
+            answer = factories.make_feedback_answer(response, question,
+                                                    "Kind words" if question.kind == "text" else value)
             ids.append(answer.id)
         db.session.commit()
         return ids

@@ -310,9 +310,8 @@ def test_answers_keep_their_wording_after_the_question_is_retired_or_reworded(ap
         helpful.retired_at = utcnow()
         agreement = db.session.get(FeedbackQuestion, s.q["agreement"])
         agreement.retired_at = utcnow()
-        reworded = FeedbackQuestion(audience="student", kind="agreement", position=20, replaces_id=agreement.id,
-                                    text="The course was what I expected.")
-        db.session.add(reworded)
+        reworded = factories.make_feedback_question("The course was what I expected.", kind="agreement",
+                                                    position=20, replaces_id=agreement.id)
         db.session.commit()
         reworded_id = reworded.id
     first = responses(app)[0]["answers"]

@@ -41,10 +41,8 @@ def test_ended_sessions_go_after_a_day_and_timed_out_ones_once_their_drafts_woul
 
         def add(name, *, created=None, seen=None, ended=None, reason=None):
             seen = seen if seen is not None else (ended or now)
-            db.session.add(UserSession(
-                token_hash=name.ljust(64, "x"), user_id=user.id,
-                created_at=created or seen - HOUR, last_seen_at=seen, ended_at=ended, ended_reason=reason,
-            ))
+            factories.make_user_session(user, token_hash=name.ljust(64, "x"), created_at=created or seen - HOUR,
+                                        last_seen_at=seen, ended_at=ended, ended_reason=reason)
 
         add("signed-out-25h", ended=now - DAY - HOUR, reason="logout")
         add("signed-out-23h", ended=now - DAY + HOUR, reason="logout")
@@ -85,8 +83,8 @@ def test_reset_links_go_a_day_after_they_were_used_or_expired(app):
         user = factories.make_user()
 
         def add(name, *, created, used=None):
-            db.session.add(PasswordResetToken(token_hash=name.ljust(64, "x"), user_id=user.id,
-                                              created_at=created, expires_at=created + HOUR, used_at=used))
+            factories.make_reset_token(user, token_hash=name.ljust(64, "x"), created_at=created,
+                                       expires_at=created + HOUR, used_at=used)
 
         add("used-25h", created=now - DAY - 2 * HOUR, used=now - DAY - HOUR)
         add("used-2h", created=now - 3 * HOUR, used=now - 2 * HOUR)
@@ -111,8 +109,8 @@ def _add_events(app, ages_in_days: dict[str, int]) -> None:
         now = utcnow()
         user = factories.make_user()
         for detail, days in ages_in_days.items():
-            db.session.add(AuditEvent(event="login.succeeded", actor_id=user.id, subject_id=user.id,
-                                      at=now - timedelta(days=days), detail=detail))
+            factories.make_audit_event(user, "login.succeeded", subject=user, at=now - timedelta(days=days),
+                                       detail=detail)
         db.session.commit()
 
 
@@ -161,8 +159,7 @@ def test_a_too_short_audit_retention_period_is_refused_and_nothing_is_deleted(ap
 def test_the_output_lists_a_count_for_every_step(app):
     with app.app_context():
         user = factories.make_user()
-        db.session.add(SavedDraft(user_id=user.id, form="safety_plan", payload="{}",
-                                  created_at=utcnow() - timedelta(days=8)))
+        factories.make_saved_draft(user, "safety_plan", "{}", created_at=utcnow() - timedelta(days=8))
         db.session.commit()
     output = _retention(app)
     assert output.splitlines() == [

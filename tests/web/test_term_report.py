@@ -15,15 +15,7 @@ from sqlalchemy import select
 
 from rec_portal.stats.terms import parse_term
 from rec_portal.extensions import db
-from rec_portal.models import (
-    Attendance,
-    AuditEvent,
-    FeedbackAnswer,
-    FeedbackInvitation,
-    FeedbackQuestion,
-    FeedbackResponse,
-    WorkshopRequest,
-)
+from rec_portal.models import AuditEvent, FeedbackQuestion
 from rec_portal.reports import queries, tables
 from tests import factories
 from tests.conftest import count_statements
@@ -226,9 +218,7 @@ def _grow(app, n: int):
     with app.app_context():
         question = db.session.execute(select(FeedbackQuestion)).scalars().first()
         if question is None:
-            question = FeedbackQuestion(audience="student", kind="rating", text="Overall?")
-            db.session.add(question)
-            db.session.flush()
+            question = factories.make_feedback_question("Overall?", kind="rating", position=0)
         for _ in range(n):
             course = factories.make_course(title=f"Course {factories._seq.__next__()}")
             s = _session(course, IN_TERM, capacity=2)
@@ -238,12 +228,10 @@ def _grow(app, n: int):
             _book(s, "waitlisted")
             student = _enrol("service_user", "gp", IN_TERM)
             factories.add_to_roster(s, student)
-            db.session.add(FeedbackInvitation(session_id=s.id, user_id=student.id, audience="student", answered=True))
-            r = FeedbackResponse(session_id=s.id, audience="student", given_on=IN_TERM.date())
-            r.answers.append(FeedbackAnswer(question_id=question.id, question_text="Overall?", kind="rating", value=4))
-            db.session.add(r)
-            db.session.add(WorkshopRequest(student_id=student.id, course_id=course.id, contact_method="email",
-                                           created_at=IN_TERM))
+            factories.make_feedback_invitation(s, student, answered=True)
+            r = factories.make_feedback_response(s, respondent_id=None, given_on=IN_TERM.date())
+            factories.make_feedback_answer(r, question, 4, question_text="Overall?", kind="rating")
+            factories.make_workshop_request(student, course, contact_method="email", created_at=IN_TERM)
         db.session.commit()
 
 
