@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
-from wtforms.validators import DataRequired, Email, InputRequired
+from wtforms.validators import DataRequired, InputRequired
 
 from rec_portal.web.person_fields import (
     AboutYouFields,
