@@ -40,9 +40,7 @@ def make_user(
         privacy_consent_at=utcnow(),
     )
     user.roles = [UserRole(role=r) for r in sorted(roles)]
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return _added(user)
 
 
 def make_course(*, title: str = "Staying Safe", slug: str | None = None, status: str = "published", **fields):
@@ -56,9 +54,7 @@ def make_course(*, title: str = "Staying Safe", slug: str | None = None, status:
         status=status,
         **fields,
     )
-    db.session.add(course)
-    db.session.flush()
-    return course
+    return _added(course)
 
 
 def make_session(
@@ -97,9 +93,7 @@ def make_session(
         dates=session_dates,
         **fields,
     )
-    db.session.add(session)
-    db.session.flush()
-    return session
+    return _added(session)
 
 
 def fill_places(session, n: int, *, status: str = "confirmed") -> list:
@@ -163,9 +157,7 @@ def make_outcome_check(student, *, stage: str = "baseline", answered_at=None, vi
     )
     check.crime_types = [OutcomeCrimeType(crime_type=c) for c in crime_types]
     check.reported_to = [OutcomeReportedTo(body=b) for b in reported_to]
-    db.session.add(check)
-    db.session.flush()
-    return check
+    return _added(check)
 
 
 # --- Bookings, attendance and rosters ------------------------------------------------------------
@@ -176,6 +168,13 @@ _UNSET = object()
 def _id(row_or_id) -> int:
     """A row's id, or the id itself (web tests often hold ids, not rows)."""
     return getattr(row_or_id, "id", row_or_id)
+
+
+def _added(row):
+    """``row`` added to the session and flushed, so it has its id."""
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def make_booking(session, student, status: str = "confirmed", *, queued_at=None, confirmed_at=_UNSET, **fields):
@@ -192,9 +191,7 @@ def make_booking(session, student, status: str = "confirmed", *, queued_at=None,
     fields.setdefault("made_by_user_id", _id(student))
     booking = Booking(session_id=session.id, student_id=_id(student), status=status, queued_at=queued_at,
                       confirmed_at=confirmed_at, **fields)
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return _added(booking)
 
 
 def mark_attendance(booking, session, statuses) -> None:
@@ -214,9 +211,7 @@ def make_attendance(booking, session_date=None, status: str = "present", **field
 
     session_date = session_date or booking.session.dates[0]
     row = Attendance(booking_id=_id(booking), session_date_id=_id(session_date), status=status, **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def add_to_roster(session, user, role: str = "peer_specialist", **fields):
@@ -225,9 +220,7 @@ def add_to_roster(session, user, role: str = "peer_specialist", **fields):
     from rec_portal.models import RosterAssignment
 
     row = RosterAssignment(session_id=_id(session), user_id=_id(user), role=role, **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def make_roster_offer(session, user, role: str = "peer_specialist", **fields):
@@ -236,9 +229,7 @@ def make_roster_offer(session, user, role: str = "peer_specialist", **fields):
     from rec_portal.models import RosterOffer
 
     offer = RosterOffer(session_id=_id(session), user_id=_id(user), role=role, **fields)
-    db.session.add(offer)
-    db.session.flush()
-    return offer
+    return _added(offer)
 
 
 def make_unavailability(user, day, note: str = ""):
@@ -246,9 +237,7 @@ def make_unavailability(user, day, note: str = ""):
     from rec_portal.models import Unavailability
 
     row = Unavailability(user_id=_id(user), day=day, note=note)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def make_past_session(title="Staying Safe", slug=None, *, dates=1, status="completed", days_ago=30, **kw):
@@ -264,9 +253,7 @@ def make_facilitator_profile(user, *roles, organisation: str = "Anyshire Police"
 
     profile = FacilitatorProfile(user_id=user.id, organisation=organisation, bio=bio, active=active,
                                  roles=[FacilitatorRole(role=r) for r in roles])
-    db.session.add(profile)
-    db.session.flush()
-    return profile
+    return _added(profile)
 
 
 def make_facilitator(*roles, name: str | None = None, preferred_name: str | None = None,
@@ -319,9 +306,7 @@ def make_session_at(course, starts, *, hours: float = 5, weeks: int = 1, every_d
         course=course, capacity=capacity, status=status, venue=venue,
         starts_at=dates[0].starts_at, ends_at=dates[-1].ends_at, dates=dates, **fields,
     )
-    db.session.add(session)
-    db.session.flush()
-    return session
+    return _added(session)
 
 
 def soon(days: float = 14, hour: int = 10):
@@ -351,9 +336,7 @@ def make_feedback_question(text="What would you change?", *, kind="text", course
 
     question = FeedbackQuestion(audience=audience, kind=kind, text=text,
                                 course_id=None if course is None else _id(course), position=position, **fields)
-    db.session.add(question)
-    db.session.flush()
-    return question
+    return _added(question)
 
 
 def make_session_delivered(course, *, days_ago: int = 10):
@@ -465,9 +448,7 @@ def make_feedback_invitation(session, user, *, audience: str = "student", answer
 
     invitation = FeedbackInvitation(session_id=session.id, user_id=user.id, audience=audience, answered=answered,
                                     **fields)
-    db.session.add(invitation)
-    db.session.flush()
-    return invitation
+    return _added(invitation)
 
 
 def make_content_review(course, *, held_on=None, version_before: int | None = None, **fields):
@@ -483,9 +464,7 @@ def make_content_review(course, *, held_on=None, version_before: int | None = No
         version_before = db.session.get(Course, _id(course)).content_version
     review = ContentReview(course_id=_id(course), held_on=held_on or date.today(), version_before=version_before,
                            **fields)
-    db.session.add(review)
-    db.session.flush()
-    return review
+    return _added(review)
 
 
 # --- Students: profiles, plans, safety plans, support guide, workshops ----------------------------------
@@ -496,18 +475,14 @@ def make_student_profile(user, **fields):
     from rec_portal.models import StudentProfile
 
     profile = StudentProfile(user_id=_id(user), **fields)
-    db.session.add(profile)
-    db.session.flush()
-    return profile
+    return _added(profile)
 
 
 def make_learning_plan(user, **fields):
     from rec_portal.models import LearningPlan
 
     plan = LearningPlan(user_id=_id(user), **fields)
-    db.session.add(plan)
-    db.session.flush()
-    return plan
+    return _added(plan)
 
 
 def make_goal(user, text: str = "Go to a course", **fields):
@@ -515,18 +490,14 @@ def make_goal(user, text: str = "Go to a course", **fields):
     from rec_portal.models import LearningGoal
 
     goal = LearningGoal(user_id=_id(user), text=text, **fields)
-    db.session.add(goal)
-    db.session.flush()
-    return goal
+    return _added(goal)
 
 
 def make_safety_plan(user, **fields):
     from rec_portal.models import SafetyPlan
 
     plan = SafetyPlan(user_id=_id(user), **fields)
-    db.session.add(plan)
-    db.session.flush()
-    return plan
+    return _added(plan)
 
 
 def make_trusted_person(user, name: str = "Alex Morgan", **fields):
@@ -534,9 +505,7 @@ def make_trusted_person(user, name: str = "Alex Morgan", **fields):
     from rec_portal.models import TrustedPerson
 
     person = TrustedPerson(user_id=_id(user), name=name, **fields)
-    db.session.add(person)
-    db.session.flush()
-    return person
+    return _added(person)
 
 
 def add_service_to_safety_plan(user, service):
@@ -544,9 +513,7 @@ def add_service_to_safety_plan(user, service):
     from rec_portal.models.safety import SafetyPlanService
 
     row = SafetyPlanService(user_id=_id(user), service_id=_id(service))
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def make_support_service(name: str = "Anyshire Crisis Line", *, needs=(), **fields):
@@ -555,9 +522,7 @@ def make_support_service(name: str = "Anyshire Crisis Line", *, needs=(), **fiel
 
     service = SupportService(name=name, **fields)
     service.needs = [SupportServiceNeed(need=n) for n in needs]
-    db.session.add(service)
-    db.session.flush()
-    return service
+    return _added(service)
 
 
 def make_workshop_request(student, course=None, **fields):
@@ -565,9 +530,7 @@ def make_workshop_request(student, course=None, **fields):
     from rec_portal.models import WorkshopRequest
 
     request = WorkshopRequest(student_id=student.id, course_id=(course or make_course()).id, **fields)
-    db.session.add(request)
-    db.session.flush()
-    return request
+    return _added(request)
 
 
 # --- Accounts, audit, drafts and email: rows the retention and data rights tests look at -------------
@@ -580,9 +543,7 @@ def make_user_session(user, *, token_hash: str | None = None, **fields):
     from rec_portal.models import UserSession
 
     row = UserSession(token_hash=token_hash or secrets.token_hex(32), user_id=_id(user), **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def make_reset_token(user, *, token_hash: str | None = None, created_at=None, expires_at=None, **fields):
@@ -597,9 +558,7 @@ def make_reset_token(user, *, token_hash: str | None = None, created_at=None, ex
     row = PasswordResetToken(token_hash=token_hash or secrets.token_hex(32), user_id=_id(user),
                              created_at=created_at, expires_at=expires_at or created_at + timedelta(hours=1),
                              **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def make_audit_event(actor, event: str = "login.succeeded", *, subject=_UNSET, **fields):
@@ -610,9 +569,7 @@ def make_audit_event(actor, event: str = "login.succeeded", *, subject=_UNSET, *
     subject = actor if subject is _UNSET else subject
     row = AuditEvent(event=event, actor_id=None if actor is None else _id(actor),
                      subject_id=None if subject is None else _id(subject), **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def make_saved_draft(user, form: str = "safety_plan", payload: str = "{}", **fields):
@@ -620,9 +577,7 @@ def make_saved_draft(user, form: str = "safety_plan", payload: str = "{}", **fie
     from rec_portal.models import SavedDraft
 
     row = SavedDraft(user_id=_id(user), form=form, payload=payload, **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
 
 
 def make_outbox_message(user=None, *, to_address: str | None = None, subject: str = "A message from the REC",
@@ -634,6 +589,4 @@ def make_outbox_message(user=None, *, to_address: str | None = None, subject: st
 
     fields.setdefault("user_id", None if user is None else user.id)
     row = OutboxMessage(to_address=to_address or user.email, subject=subject, body_text=body_text, **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return _added(row)
