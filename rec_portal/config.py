@@ -126,6 +126,10 @@ def load_config(instance_path: str) -> dict:
     statement_timeout = _int("REC_DB_STATEMENT_TIMEOUT_MS", 15000)
     if lock_timeout < 0 or statement_timeout < 0:
         raise ConfigError("REC_DB_LOCK_TIMEOUT_MS and REC_DB_STATEMENT_TIMEOUT_MS must be 0 (off) or more")
+    offer_hours = _int("REC_OFFER_HOURS", 48)
+    last_minute_hours = _int("REC_LAST_MINUTE_HOURS", 24)
+    if offer_hours < 1 or last_minute_hours < 0:
+        raise ConfigError("REC_OFFER_HOURS must be 1 or more and REC_LAST_MINUTE_HOURS 0 or more (hours)")
     idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
     absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
 
@@ -218,4 +222,17 @@ def load_config(instance_path: str) -> dict:
         # after its last date; anonymous answers are shown only once every session of
         # their course and term has closed (feedback/window.py).
         "REC_FEEDBACK_OPEN_DAYS": feedback_days,
+        # Text messages through GOV.UK Notify (notifications/texts.py). With no key, texts
+        # are written to the log and marked "logged" (development), or stay in the outbox
+        # until a key is set (production). One Notify text template whose whole content is
+        # ((body)): the portal writes the words.
+        "REC_NOTIFY_API_KEY": _env("REC_NOTIFY_API_KEY"),
+        "REC_NOTIFY_TEXT_TEMPLATE_ID": _env("REC_NOTIFY_TEXT_TEMPLATE_ID"),
+        "REC_NOTIFY_BASE_URL": _env("REC_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "REC_NOTIFY_TIMEOUT": _int("REC_NOTIFY_TIMEOUT", 20),
+        # Waiting-list offers: a freed place is held for the first person waiting this many
+        # hours (ending before booking closes); within REC_LAST_MINUTE_HOURS of the start
+        # it goes to whoever accepts first among everyone waiting.
+        "REC_OFFER_HOURS": offer_hours,
+        "REC_LAST_MINUTE_HOURS": last_minute_hours,
     }

@@ -2,6 +2,7 @@
 
 from rec_portal.models.accounts import (  # noqa: F401
     ROLES,
+    AccountInvitation,
     PasswordResetToken,
     PendingSignup,
     User,
@@ -11,6 +12,7 @@ from rec_portal.models.accounts import (  # noqa: F401
 from rec_portal.models.attendance import Attendance  # noqa: F401
 from rec_portal.models.audit import AuditEvent  # noqa: F401
 from rec_portal.models.bookings import Booking  # noqa: F401
+from rec_portal.models.contact import ClassMessage, ContactTask  # noqa: F401
 from rec_portal.models.courses import (  # noqa: F401
     Course,
     CourseRoleNeed,

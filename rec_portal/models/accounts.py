@@ -23,13 +23,25 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased, so uniqueness is case-insensitive.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # Stored lower-cased, so uniqueness is case-insensitive. None for a person the REC
+    # team added who has no email address (they have no online account; see below).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # None: no online account. The person was added by staff (phone booking, walk-in,
+    # /admin/people), cannot sign in, and is booked and told by staff until they claim an
+    # account through an invitation (``AccountInvitation``), which keeps their history.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
     preferred_name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     privacy_consent_at: Mapped[datetime | None]
+    # Consent as told to staff (a person added by the REC team): who took it. The time
+    # is ``privacy_consent_at``; ``consent_note`` says how (e.g. "by phone").
+    consent_taken_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    consent_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The staff member who added this person (None: they enrolled themselves).
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Course titles can be sensitive: email subjects and calendar entries say "Recovery
@@ -44,6 +56,9 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    consent_taken_by: Mapped[User | None] = relationship(
+        foreign_keys=[consent_taken_by_id], remote_side="User.id"
+    )
 
     # Set when the user is loaded from a signed-in session (see auth/sessions.py); it is
     # what Flask-Login keeps in the cookie, so the cookie never holds the user id.
@@ -55,6 +70,12 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str | None:  # Flask-Login
         return self.session_token
+
+    @property
+    def has_online_account(self) -> bool:
+        """False for a person the REC team added who has not claimed an account: they
+        cannot sign in (no password)."""
+        return self.password_hash is not None and self.email is not None
 
     @property
     def role_names(self) -> set[str]:
@@ -173,6 +194,29 @@ class PendingSignup(db.Model):
     privacy_consent_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AccountInvitation(db.Model):
+    """An invitation to claim an online account, sent by staff to a person they added once
+    the person has an email address. Following the link (one-time, expiring; only its hash
+    is stored) sets the address and a password on the existing record, so the person's
+    bookings, attendance and certificates stay theirs. A new invitation replaces any
+    earlier one for the same person."""
+
+    __tablename__ = "account_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # lower-cased
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 Index("ix_users_full_name", User.full_name)

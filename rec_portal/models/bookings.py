@@ -13,7 +13,21 @@ from rec_portal.models.courses import CourseSession
 from rec_portal.timeutil import utcnow
 
 CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
-BOOKING_STATUSES = (CONFIRMED, WAITLISTED, CANCELLED)
+# A place freed and held for the first person waiting until ``offer_expires_at``: it
+# counts against capacity, and becomes CONFIRMED when they accept.
+OFFERED = "offered"
+BOOKING_STATUSES = (CONFIRMED, WAITLISTED, CANCELLED, OFFERED)
+# Statuses that take one of the session's places.
+TAKES_A_PLACE = (CONFIRMED, OFFERED)
+# Why a booking was cancelled, when it was not simply cancelled by the person or staff.
+DECLINED_OFFER, LEFT_LIST = "declined_offer", "left_list"
+# Who comes with the student (course.supporters_take_place says whether they take a place).
+SUPPORTERS = {
+    "carer": "Carer",
+    "support_worker": "Support worker",
+    "friend": "Friend or family member",
+    "other": "Someone else",
+}
 SELF, ADMIN = "self", "admin"
 
 
@@ -53,6 +67,19 @@ class Booking(db.Model):
     swap_offered_at: Mapped[datetime | None]
     # The reminder two days before is sent once.
     reminder_sent_at: Mapped[datetime | None]
+    # A place offered from the waiting list (status OFFERED): when, and until when it is
+    # held for them. An unanswered offer passes to the next person at offer_expires_at.
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The last time an offer to them lapsed unanswered (they went back in line).
+    offer_lapsed_at: Mapped[datetime | None]
+    # Told that a place freed in the last hours is free to whoever accepts first (once
+    # per freed place: the time of the last such message).
+    last_minute_told_at: Mapped[datetime | None]
+    # DECLINED_OFFER, LEFT_LIST or None.
+    cancelled_reason: Mapped[str | None] = mapped_column(String(30))
+    # A supporter coming with them: a key of SUPPORTERS, or "" for nobody.
+    supporter: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     session: Mapped[CourseSession] = relationship()
     student: Mapped[User] = relationship(foreign_keys=[student_id])

@@ -69,6 +69,9 @@ class Course(db.Model):
     for_service_users: Mapped[bool] = mapped_column(default=True)
     for_carers: Mapped[bool] = mapped_column(default=True)
     for_staff: Mapped[bool] = mapped_column(default=True)
+    # Does a supporter (carer, support worker, friend) coming with a student take one of
+    # the session's places?
+    supporters_take_place: Mapped[bool] = mapped_column(default=False, server_default=false())
     duration: Mapped[str] = mapped_column(String(100), default="")
     delivery: Mapped[str] = mapped_column(String(20), default=IN_PERSON)
     what_to_expect: Mapped[str] = mapped_column(Text, default="")

@@ -17,6 +17,11 @@ def new_message_id() -> str:
 
     return make_msgid(domain="rec-portal")
 
+# The channels of the outbox: an email (to_address is an email address) or a text message
+# through GOV.UK Notify (to_address is a UK mobile number).
+EMAIL, TEXT = "email", "text"
+CHANNELS = (EMAIL, TEXT)
+
 PENDING = "pending"
 SENT = "sent"
 LOGGED = "logged"  # no SMTP configured: written to the log instead
@@ -37,12 +42,14 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
+        CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_known"),
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
         # "Emails to your address could not be delivered" (My account): one lookup by address.
         Index("ix_outbox_messages_to_address_refused_at", "to_address", "refused_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), default=EMAIL, server_default=EMAIL)
     to_address: Mapped[str] = mapped_column(String(254))
     # Whose message it is (also when sent to an address they no longer use), so that
     # their data export and account deletion find it.

@@ -29,10 +29,12 @@ RELATIONSHIP_SHORT = {
     OTHER: "Other",
 }
 
+EMAIL, TEXT, PHONE, LETTER = "email", "text", "phone", "letter"
 CONTACT_PREFERENCES = {
-    "email": "Email",
-    "phone": "Phone call",
-    "text": "Text message",
+    EMAIL: "Email",
+    PHONE: "Phone call",
+    TEXT: "Text message",
+    LETTER: "Letter",
 }
 
 REFERRAL_SOURCES = {

@@ -62,12 +62,14 @@ from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models.outbox import (
+    EMAIL,
     EXPIRED,
     FAILED,
     LOGGED,
     NEEDS_ATTENTION,
     PENDING,
     SENT,
+    TEXT,
     UNCONFIRMED,
     OutboxMessage,
     new_message_id,
@@ -95,6 +97,19 @@ def queue_email(
     )
     if attachment:
         message.attachment_filename, message.attachment_mimetype, message.attachment_body = attachment
+    db.session.add(message)
+    return message
+
+
+def queue_text(*, to: str, body: str, user=None, expires_at: datetime | None = None) -> OutboxMessage:
+    """A text message to the UK mobile number ``to`` (notifications.contact.mobile_number),
+    through GOV.UK Notify, with the same guarantees as an email: queued in the caller's
+    transaction, retried with growing waits, never sent twice. ``body``: the whole text
+    (the Notify template is just ((body)))."""
+    message = OutboxMessage(
+        channel=TEXT, to_address=to, subject="Text message", body_text=body,
+        user_id=getattr(user, "id", None), message_id=new_message_id(), expires_at=expires_at,
+    )
     db.session.add(message)
     return message
 
@@ -210,7 +225,7 @@ def _end(message: OutboxMessage, status: str, reason: str | None, now: datetime)
         message.last_error = reason[:500]
 
 
-def _claim(limit: int, report: DeliveryReport | None = None) -> list[_Claimed]:
+def _claim(limit: int, report: DeliveryReport | None = None, channel: str = EMAIL) -> list[_Claimed]:
     """Take due messages for this run, in a short transaction of their own.
 
     A message is free when pending, due, and not held by a run (no claim, or its lease has
@@ -225,6 +240,7 @@ def _claim(limit: int, report: DeliveryReport | None = None) -> list[_Claimed]:
     rows = db.session.execute(
         select(OutboxMessage)
         .where(
+            OutboxMessage.channel == channel,
             OutboxMessage.status == PENDING,
             OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),

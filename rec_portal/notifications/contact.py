@@ -1,0 +1,153 @@
+"""Telling a person something by their contact preference.
+
+Every message the portal sends to a student about their courses (booking confirmed,
+waiting list, place offered, changed, cancelled, reminder, feedback invitation, follow-up
+questions, messages to a class) goes through ``tell``: by email, by text message (the
+outbox's text channel, sent through GOV.UK Notify), or as a line on the staff call list
+(/admin/calls) for people who prefer a phone call or a letter, or who have neither an
+email address nor a mobile number. Like ``queue_email``, ``tell`` adds rows to the current
+transaction, so a message exists exactly when its cause is committed.
+
+Messages about the account itself (sign-up links, password resets, invitations to claim
+an account) are about an email address and always go by email (``outbox.queue_email``).
+
+Which way (``route_for``), by preference:
+
+- email: their email address; without one, a text to their mobile; else the call list.
+- text: their mobile; without one, their email address; else the call list.
+- phone call: the call list (to phone them); without any phone number, email, else text,
+  else a letter.
+- letter: the call list, to write to them.
+
+Staff and facilitator accounts without a student profile are emailed. An anonymised
+(deleted) account is told nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from rec_portal.extensions import db
+from rec_portal.models.contact import LETTER as TASK_LETTER
+from rec_portal.models.contact import PHONE as TASK_PHONE
+from rec_portal.models.contact import ContactTask
+from rec_portal.models.students import CONTACT_PREFERENCES, EMAIL, LETTER, PHONE, TEXT
+
+# What ``tell`` did with a message.
+BY_EMAIL, BY_TEXT, BY_CALL, BY_LETTER = "email", "text", "call", "letter"
+ROUTE_LABELS = {BY_EMAIL: "Email", BY_TEXT: "Text message", BY_CALL: "Phone call (call list)",
+                BY_LETTER: "Letter (call list)"}
+
+
+@dataclass
+class Message:
+    """One message in the forms each channel needs. ``kind``: what it is (for the call
+    list and tests), e.g. "booking_confirmed". ``subject`` and ``email_body``: the email.
+    ``text``: the text message, short and neutral (no course title unless the person
+    chose to see titles; a phone's lock screen shows it). ``call``: what staff tell them
+    on the phone or write in a letter. ``expires_at``: after this the message is useless
+    (it is not sent, and the call-list line closes). ``booking``/``session``: what it is
+    about, shown on the call list."""
+
+    kind: str
+    subject: str
+    email_body: str
+    text: str
+    call: str
+    attachment: tuple[str, str, str] | None = None
+    expires_at: datetime | None = None
+    booking: object | None = None
+    session: object | None = None
+
+
+_MOBILE = re.compile(r"^(?:\+44|0044|0)7\d{9}$")
+
+
+def mobile_number(phone: str | None) -> str | None:
+    """A UK mobile number in the form Notify takes (07700900123), or None if ``phone`` is
+    not one (a landline cannot get texts)."""
+    digits = re.sub(r"[\s()-]", "", phone or "")
+    if not _MOBILE.match(digits):
+        return None
+    return "0" + digits[-10:]
+
+
+def preference(person) -> str:
+    profile = getattr(person, "profile", None)
+    return profile.contact_preference if profile is not None else EMAIL
+
+
+def preference_label(person) -> str:
+    return CONTACT_PREFERENCES.get(preference(person), "Email")
+
+
+def _phone(person) -> str:
+    profile = getattr(person, "profile", None)
+    return (profile.phone or "").strip() if profile is not None else ""
+
+
+def route_for(person) -> str | None:
+    """How a message to ``person`` goes: BY_EMAIL, BY_TEXT, BY_CALL, BY_LETTER, or None
+    (an anonymised account)."""
+    if person.anonymised_at is not None:
+        return None
+    chosen = preference(person)
+    email, mobile, phone = person.email, mobile_number(_phone(person)), _phone(person)
+    if chosen == LETTER:
+        return BY_LETTER
+    if chosen == PHONE:
+        if phone:
+            return BY_CALL
+        return BY_EMAIL if email else BY_TEXT if mobile else BY_LETTER
+    if chosen == TEXT:
+        if mobile:
+            return BY_TEXT
+        return BY_EMAIL if email else BY_CALL if phone else BY_LETTER
+    if email:
+        return BY_EMAIL
+    return BY_TEXT if mobile else BY_CALL if phone else BY_LETTER
+
+
+def _why(person, route: str) -> str:
+    chosen = preference(person)
+    if route == BY_CALL and chosen == PHONE:
+        return "Prefers a phone call"
+    if route == BY_LETTER and chosen == LETTER:
+        return "Prefers a letter"
+    if route == BY_CALL:
+        return "No email address or mobile number: phone them"
+    return "No email address or phone number: write to them"
+
+
+def add_to_call_list(person, message: Message, *, reason: str, method: str = TASK_PHONE) -> ContactTask:
+    """A line on the staff call list for ``message`` (flushes)."""
+    task = ContactTask(
+        user_id=person.id, kind=message.kind, method=method, reason=reason[:300],
+        message=message.call, useless_after=message.expires_at,
+        booking_id=getattr(message.booking, "id", None),
+        session_id=getattr(message.session, "id", None) or getattr(
+            getattr(message.booking, "session", None), "id", None),
+    )
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def tell(person, message: Message) -> str | None:
+    """Send ``message`` to ``person`` by their preference (see the module's docstring).
+    Returns the route taken (BY_EMAIL, BY_TEXT, BY_CALL, BY_LETTER) or None."""
+    from rec_portal.notifications.outbox import queue_email, queue_text
+
+    route = route_for(person)
+    if route == BY_EMAIL:
+        queue_email(to=person.email, user=person, subject=message.subject, body=message.email_body,
+                    attachment=message.attachment, expires_at=message.expires_at)
+    elif route == BY_TEXT:
+        queue_text(to=mobile_number(_phone(person)), user=person, body=message.text,
+                   expires_at=message.expires_at)
+    elif route in (BY_CALL, BY_LETTER):
+        add_to_call_list(person, message, reason=_why(person, route),
+                         method=TASK_PHONE if route == BY_CALL else TASK_LETTER)
+    return route
