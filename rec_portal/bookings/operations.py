@@ -42,7 +42,7 @@ from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
 from rec_portal.models.attendance import ABSENT, PRESENT
-from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, WAITLISTED
+from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, SUPPORTERS, WAITLISTED
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED, lock_session
 from rec_portal.timeutil import format_uk, utcnow
@@ -300,6 +300,7 @@ def book_place(
     now: datetime | None = None,
     workshop: bool = False,
     same_course: str | None = None,
+    supporter: str = "",
 ) -> BookingResult:
     """Give ``student`` a place, or a place in the waiting list if the session is full.
     An individual workshop is refused, unless ``workshop`` (the REC team arranging it for
@@ -311,7 +312,10 @@ def book_place(
     others, in this transaction (refused, by asking again, if it would swap a place for a
     waiting-list place). ``KEEP``: book this date and keep the others; anyone who keeps a
     place elsewhere only joins this date's waiting list, and is never promoted into it
-    while they hold that place."""
+    while they hold that place. ``supporter``: who comes with them (a key of
+    models.bookings.SUPPORTERS, or "" for nobody)."""
+    if supporter and supporter not in SUPPORTERS:
+        raise BookingRefused("Choose who is coming with you from the list.", field="supporter")
     now = now or utcnow()
     session = _check_bookable(lock_session(session_id), student, now, workshop=workshop)
     existing = active_booking(session.id, student.id)
@@ -344,6 +348,7 @@ def book_place(
         made_by_user_id=made_by.id if made_by is not None else student.id,
         queued_at=arrived,
         confirmed_at=arrived if status == CONFIRMED else None,
+        supporter=supporter,
     )
     db.session.add(booking)
     db.session.flush()
