@@ -39,6 +39,20 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _seconds(name: str, default: float) -> float:
+    """A positive number of seconds; fractions allowed (0.5)."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from exc
+    if not value > 0:
+        raise ConfigError(f"{name} must be more than 0 seconds")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw is None:
@@ -115,6 +129,20 @@ def load_config(instance_path: str) -> dict:
             f"REC_MAIL_CLAIM_LEASE_SECONDS ({claim_lease}) must be longer than the longest single "
             f"send ({longest_send} s: REC_SMTP_DATA_TIMEOUT plus {COMMAND_WAITS} times "
             "REC_SMTP_TIMEOUT), or a second send-mail run could take a message still being sent"
+        )
+    notify_key = _env("REC_NOTIFY_API_KEY")
+    notify_template = _env("REC_NOTIFY_TEXT_TEMPLATE_ID")
+    notify_timeout = _seconds("REC_NOTIFY_TIMEOUT", 20)
+    if production and notify_key and not notify_template:
+        raise ConfigError(
+            "REC_NOTIFY_TEXT_TEMPLATE_ID must be set when REC_NOTIFY_API_KEY is (the id of the "
+            "Notify text template whose whole content is ((body)))"
+        )
+    # Connecting and waiting for the answer may each take REC_NOTIFY_TIMEOUT.
+    if claim_lease <= 2 * notify_timeout:
+        raise ConfigError(
+            f"REC_MAIL_CLAIM_LEASE_SECONDS ({claim_lease}) must be longer than twice "
+            f"REC_NOTIFY_TIMEOUT ({notify_timeout} s), or a second run could take a text still being sent"
         )
     outbox_days = _int("REC_OUTBOX_RETENTION_DAYS", 30)
     if outbox_days < 1:
@@ -226,10 +254,11 @@ def load_config(instance_path: str) -> dict:
         # are written to the log and marked "logged" (development), or stay in the outbox
         # until a key is set (production). One Notify text template whose whole content is
         # ((body)): the portal writes the words.
-        "REC_NOTIFY_API_KEY": _env("REC_NOTIFY_API_KEY"),
-        "REC_NOTIFY_TEXT_TEMPLATE_ID": _env("REC_NOTIFY_TEXT_TEMPLATE_ID"),
+        "REC_NOTIFY_API_KEY": notify_key,
+        "REC_NOTIFY_TEXT_TEMPLATE_ID": notify_template,
         "REC_NOTIFY_BASE_URL": _env("REC_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
-        "REC_NOTIFY_TIMEOUT": _int("REC_NOTIFY_TIMEOUT", 20),
+        # Seconds to wait to connect to Notify, and again for its answer (fractions allowed).
+        "REC_NOTIFY_TIMEOUT": notify_timeout,
         # Waiting-list offers: a freed place is held for the first person waiting this many
         # hours (ending before booking closes); within REC_LAST_MINUTE_HOURS of the start
         # it goes to whoever accepts first among everyone waiting.

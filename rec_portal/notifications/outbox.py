@@ -1,13 +1,18 @@
-"""The email outbox.
+"""The outbox: emails, and text messages through GOV.UK Notify.
 
-``queue_email`` adds a row to the current transaction, so a message exists exactly when
-the change that caused it is committed. ``deliver_pending`` (the ``rec send-mail``
-command) sends due messages over SMTP; with no SMTP server configured it writes each
-message to the log and marks it ``logged``. A message is only marked sent after the SMTP
-server accepted it, so nothing is lost when the server is down.
+``queue_email`` and ``queue_text`` add a row to the current transaction, so a message
+exists exactly when the change that caused it is committed. ``deliver_pending`` (the
+``rec send-messages`` command, also called ``send-mail``) sends due messages of both
+channels: emails over SMTP (``SmtpTransport``), texts through Notify
+(``texts.NotifyTransport``). With no SMTP server (or no Notify key) configured outside
+production it writes each message to the log and marks it ``logged``; in production such
+messages stay waiting until the setting is made. A message is only marked sent after the
+server accepted it, so nothing is lost when the server is down. One channel's trouble
+never stops the other: each is claimed and sent on its own.
 
-The rules, per message (``_deliver``; they do not depend on email, so a second channel such
-as text messages only needs its own transport that raises the outcomes below):
+The rules, per message (``_deliver``; they do not depend on the channel: each channel has
+its own transport that raises the outcomes below). "The server" is the mail server for
+emails and GOV.UK Notify for texts:
 
 - The server cannot be reached before a message was begun (cannot connect, greeting, EHLO,
   STARTTLS or certificate failure, a disconnect before MAIL was accepted): the run stops and
@@ -137,6 +142,10 @@ class DeliveryReport:
         )
         return text + (f" (stopped early: {self.stopped})" if self.stopped else "")
 
+    def stop(self, reason: str) -> None:
+        """A channel's run stopped early; the other channel's reason is kept too."""
+        self.stopped = f"{self.stopped}; {reason}" if self.stopped else reason
+
 
 # --- Outcomes a transport reports (any channel) ------------------------------------------
 
@@ -204,6 +213,14 @@ class _Claimed:
     attachment_mimetype: str | None
     attachment_body: str | None
     due_at: datetime | None = None  # next_attempt_at when claimed
+    channel: str = EMAIL
+    user_id: int | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """How the logs name it: "email 12" or "text 12"."""
+        return f"{self.channel} {self.id}"
 
 
 def _lease() -> timedelta:
@@ -212,9 +229,10 @@ def _lease() -> timedelta:
 
 EXPIRED_REASON = "Not sent: it was only useful until {when} (UTC), and that time had passed."
 KILLED_REASON = (
-    "The sending run stopped while waiting for the mail server's answer to this message. "
+    "The sending run stopped while waiting for the {server}'s answer to this message. "
     "It may have been delivered, so it was not sent again automatically."
 )
+SERVER_NAMES = {EMAIL: "mail server", TEXT: "text message service (GOV.UK Notify)"}
 
 
 def _end(message: OutboxMessage, status: str, reason: str | None, now: datetime) -> None:
@@ -253,10 +271,11 @@ def _claim(limit: int, report: DeliveryReport | None = None, channel: str = EMAI
     for m in rows:
         if m.awaiting_reply_at is not None:
             m.attempts += 1
-            _end(m, UNCONFIRMED, KILLED_REASON, now)
+            _end(m, UNCONFIRMED, KILLED_REASON.format(server=SERVER_NAMES[m.channel]), now)
             if report is not None:
                 report.unconfirmed += 1
-            log.error("email %s: a run stopped waiting for the server's answer; marked unconfirmed", m.id)
+            log.error("%s %s: a run stopped waiting for the server's answer; marked unconfirmed",
+                      m.channel, m.id)
         elif m.expires_at is not None and m.expires_at <= now:
             _end(m, EXPIRED, EXPIRED_REASON.format(when=f"{m.expires_at:%d %b %Y %H:%M}"), now)
             if report is not None:
@@ -266,7 +285,7 @@ def _claim(limit: int, report: DeliveryReport | None = None, channel: str = EMAI
             claimed.append(_Claimed(
                 m.id, token, m.to_address, m.subject, m.body_text, m.contains_secret, m.attempts,
                 m.message_id, m.attachment_filename, m.attachment_mimetype, m.attachment_body,
-                m.next_attempt_at,
+                m.next_attempt_at, m.channel, m.user_id, m.expires_at,
             ))
     db.session.commit()
     return claimed
@@ -288,7 +307,7 @@ def _hold(message: _Claimed) -> str:
     ).scalar_one_or_none()
     if row is None:
         db.session.commit()
-        log.warning("email %s: no longer held by this run; skipped", message.id)
+        log.warning("%s: no longer held by this run; skipped", message.label)
         return LOST
     if row.expires_at is not None and row.expires_at <= now:
         _end(row, EXPIRED, EXPIRED_REASON.format(when=f"{row.expires_at:%d %b %Y %H:%M}"), now)
@@ -322,18 +341,21 @@ def _mark_awaiting_reply(message: _Claimed) -> None:
         raise ClaimLost("This run no longer held the message just before handing it over.")
 
 
-def _record(message: _Claimed, **values) -> None:
+def _record(message: _Claimed, also: Callable[[], None] | None = None, **values) -> None:
     """Write one message's outcome in a short transaction, releasing this run's claim.
-    Nothing is written if another run has taken the message meanwhile."""
+    Nothing is written if another run has taken the message meanwhile. ``also``: more to
+    write in the same transaction, only if the outcome was written (a call-list line)."""
     values = {"claim_token": None, "claimed_until": None, "awaiting_reply_at": None, **values}
     if "last_error" in values and values["last_error"]:
         values["last_error"] = values["last_error"][:500]
-    db.session.execute(
+    result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == message.token)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if also is not None and result.rowcount == 1:
+        also()
     db.session.commit()
 
 
@@ -352,7 +374,11 @@ def _release(messages: list[_Claimed], reason: str | None = None) -> None:
         return
     now = utcnow()
     oldest = min((m.due_at for m in messages if m.due_at is not None), default=now)
-    values = {"claim_token": None, "claimed_until": now + run_backoff(now - oldest)}
+    # awaiting_reply_at is cleared too: a transport only hands a message back (Unreachable)
+    # when nothing of it can have been delivered, even after its marker (a text's request
+    # that could not connect).
+    values = {"claim_token": None, "claimed_until": now + run_backoff(now - oldest),
+              "awaiting_reply_at": None}
     if reason:
         values["last_error"] = reason[:500]
     db.session.execute(
@@ -373,9 +399,17 @@ class Transport:
     of Unreachable (before anything about the message was said: no attempt), ConnectionLost,
     PermanentRefusal, TemporaryRefusal, ConfigurationFault; it calls
     ``awaiting_reply()`` once the message can no longer be taken back (from then on a lost
-    answer means "unconfirmed"). ``reset`` readies the channel after a refused message."""
+    answer means "unconfirmed"). ``reset`` readies the channel after a refused message.
+    ``undeliverable`` is called, in the transaction that fails a message for good, to do
+    more about it (texts: a line on the staff call list)."""
 
     delivered_status = SENT
+    server = "the mail server"  # in the logs and reasons: who could not be reached
+    noun = "email"
+    settings = "mail"
+
+    def undeliverable(self, message: _Claimed, reason: str) -> None:
+        pass
 
     def send(self, message: _Claimed, awaiting_reply: Callable[[], None]) -> None:
         raise NotImplementedError
@@ -387,20 +421,22 @@ class Transport:
         pass
 
 
-def _retry_or_give_up(message: _Claimed, reason: str, report: DeliveryReport) -> None:
+def _retry_or_give_up(message: _Claimed, reason: str, report: DeliveryReport,
+                      transport: Transport | None = None) -> None:
     attempts = message.attempts + 1
     now = utcnow()
     if attempts >= current_app.config["REC_MAIL_MAX_ATTEMPTS"]:
-        _record(message, attempts=attempts, status=FAILED, ended_at=now,
-                last_error=f"Not sent after {attempts} attempts. Last problem: {reason}")
+        reason = f"Not sent after {attempts} attempts. Last problem: {reason}"
+        _record(message, attempts=attempts, status=FAILED, ended_at=now, last_error=reason,
+                also=(lambda: transport.undeliverable(message, reason)) if transport else None)
         report.failed += 1
-        log.error("email %s failed for good after %s attempts: %s", message.id, attempts, reason)
+        log.error("%s failed for good after %s attempts: %s", message.label, attempts, reason)
     else:
         retry_at = now + backoff_after(attempts)
         _record(message, attempts=attempts, last_error=reason, next_attempt_at=retry_at)
         report.retrying += 1
-        log.warning("email %s not sent (attempt %s), will retry at %s: %s",
-                    message.id, attempts, retry_at, reason)
+        log.warning("%s not sent (attempt %s), will retry at %s: %s",
+                    message.label, attempts, retry_at, reason)
 
 
 def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryReport) -> None:
@@ -415,48 +451,50 @@ def _deliver(claimed: list[_Claimed], transport: Transport, report: DeliveryRepo
             try:
                 transport.send(message, lambda m=message: _mark_awaiting_reply(m))
             except ClaimLost:
-                log.warning("email %s: no longer held by this run before the final \".\"; "
-                            "not handed over", message.id)
+                log.warning("%s: no longer held by this run before handing it over; "
+                            "not handed over", message.label)
                 continue
             except Unreachable as problem:
                 rest = claimed[index:]
                 _release(rest, problem.reason)
                 report.retrying += len(rest)
-                report.stopped = "the mail server could not be reached"
-                log.warning("sending stopped, the mail server could not be reached (no attempt "
-                            "counted): %s", problem.reason)
+                report.stop(f"{transport.server} could not be reached")
+                log.warning("sending %ss stopped, %s could not be reached (no attempt "
+                            "counted): %s", transport.noun, transport.server, problem.reason)
                 return
             except ConnectionLost as problem:
                 if problem.after_marker:
                     _record(message, attempts=message.attempts + 1, status=UNCONFIRMED,
                             ended_at=utcnow(), last_error=problem.reason)
                     report.unconfirmed += 1
-                    log.error("email %s unconfirmed (not resent): %s", message.id, problem.reason)
+                    log.error("%s unconfirmed (not resent): %s", message.label, problem.reason)
                 else:
-                    _retry_or_give_up(message, problem.reason, report)
+                    _retry_or_give_up(message, problem.reason, report, transport)
                 rest = claimed[index + 1:]
-                _release(rest, "The connection to the mail server failed while "
-                               "another email was being sent, so the run stopped.")
+                _release(rest, f"The connection to {transport.server} failed while "
+                               f"another {transport.noun} was being sent, so the run stopped.")
                 report.retrying += len(rest)
-                report.stopped = "the mail server could not be reached"
+                report.stop(f"{transport.server} could not be reached")
                 return
             except ConfigurationFault as problem:
                 rest = claimed[index:]
                 _release(rest, problem.reason)
                 report.retrying += len(rest)
-                report.stopped = problem.reason
-                log.error("sending stopped, the mail settings need fixing: %s", problem.reason)
+                report.stop(problem.reason)
+                log.error("sending %ss stopped, the %s settings need fixing: %s", transport.noun,
+                          transport.settings, problem.reason)
                 return
             except PermanentRefusal as problem:
                 now = utcnow()
                 _record(message, attempts=message.attempts + 1, status=FAILED, ended_at=now,
                         refused_at=now if problem.about_address else None,
-                        last_error=problem.reason)
+                        last_error=problem.reason,
+                        also=lambda: transport.undeliverable(message, problem.reason))
                 report.refused += 1
-                log.error("email %s refused for good: %s", message.id, problem.reason)
+                log.error("%s refused for good: %s", message.label, problem.reason)
                 transport.reset()
             except TemporaryRefusal as problem:
-                _retry_or_give_up(message, problem.reason, report)
+                _retry_or_give_up(message, problem.reason, report, transport)
                 transport.reset()
             else:
                 _record(message, attempts=message.attempts + 1, status=transport.delivered_status,
@@ -771,19 +809,40 @@ class LogTransport(Transport):
         )
 
 
-def deliver_pending(limit: int = 200) -> DeliveryReport:
-    """Send the messages that are due. No database transaction stays open while talking
-    to the mail server, so the portal keeps working however slow the server is."""
-    report = DeliveryReport()
+def email_transport(report: DeliveryReport) -> Transport | None:
+    """The transport for emails, or None (logged) if none may be used: in production
+    without REC_SMTP_HOST emails stay in the outbox until it is set."""
     cfg = current_app.config
-    if not cfg["REC_SMTP_HOST"] and cfg["REC_ENV"] == "production":
-        # Keep them: they go out once REC_SMTP_HOST is set.
+    if cfg["REC_SMTP_HOST"]:
+        return SmtpTransport()
+    if cfg["REC_ENV"] == "production":
         log.error("REC_SMTP_HOST is not set: emails stay in the outbox until it is")
-        report.stopped = "REC_SMTP_HOST is not set"
-        return report
-    claimed = _claim(limit, report)
-    if claimed:
-        _deliver(claimed, SmtpTransport() if cfg["REC_SMTP_HOST"] else LogTransport(), report)
+        report.stop("REC_SMTP_HOST is not set")
+        return None
+    return LogTransport()
+
+
+def deliver_pending(limit: int = 200) -> DeliveryReport:
+    """Send the messages that are due, emails then texts (up to ``limit`` of each). No
+    database transaction stays open while talking to a server, so the portal keeps working
+    however slow it is. A channel that fails (even unexpectedly) does not stop the other."""
+    from rec_portal.notifications.texts import text_transport
+
+    report = DeliveryReport()
+    for channel, transport_for in ((EMAIL, email_transport), (TEXT, text_transport)):
+        try:
+            transport = transport_for(report)
+            if transport is None:
+                continue
+            claimed = _claim(limit, report, channel)
+            if claimed:
+                _deliver(claimed, transport, report)
+            else:
+                transport.close()
+        except Exception as exc:  # noqa: BLE001 - the other channel still goes out
+            db.session.rollback()
+            report.stop(f"sending {channel}s failed unexpectedly ({_technical(exc)})")
+            log.exception("sending %ss failed unexpectedly; the other channel carries on", channel)
     return report
 
 
