@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test migrate demo-data send-mail lint clean
+.PHONY: run test install install-test migrate demo-data send-messages send-mail lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,10 @@ run: demo-data
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-send-mail: install
-	$(FLASK) rec send-mail
+send-messages: install
+	$(FLASK) rec send-messages
+
+send-mail: send-messages  # the old name
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

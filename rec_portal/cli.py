@@ -84,14 +84,27 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     click.echo(f"Admin account created for {email}.")
 
 
-@rec_cli.command("send-mail")
-@click.option("--limit", default=200, show_default=True, help="Most messages to try in one run.")
-def send_mail(limit: int) -> None:
-    """Deliver due messages from the outbox (run it every minute from cron or a timer)."""
+LIMIT_HELP = "Most messages of each channel (emails, texts) to try in one run."
+
+
+@rec_cli.command("send-messages")
+@click.option("--limit", default=200, show_default=True, help=LIMIT_HELP)
+def send_messages(limit: int) -> None:
+    """Deliver due emails and text messages from the outbox (run it every minute from cron
+    or a timer)."""
     from rec_portal.notifications.outbox import deliver_pending
 
     report = deliver_pending(limit=limit)
     click.echo(f"Outbox: {report}.")
+
+
+@rec_cli.command("send-mail")
+@click.option("--limit", default=200, show_default=True, help=LIMIT_HELP)
+@click.pass_context
+def send_mail(ctx: click.Context, limit: int) -> None:
+    """The old name of send-messages, kept so existing timers keep working: delivers due
+    emails and text messages alike."""
+    ctx.invoke(send_messages, limit=limit)
 
 
 @rec_cli.command("send-reminders")

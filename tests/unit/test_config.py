@@ -58,3 +58,24 @@ def test_uk_date_shows_plain_dates_as_they_are():
 
     assert format_uk(date(2027, 3, 14), with_time=False) == "14 March 2027"
     assert format_uk(datetime(2027, 6, 30, 23, 30), with_time=False) == "1 July 2027"  # BST
+
+
+def test_a_notify_key_without_a_text_template_stops_production_starting(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("REC_BASE_URL", "https://rec.example.nhs.uk")
+    monkeypatch.setenv("REC_NOTIFY_API_KEY", "rec-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0")
+    monkeypatch.delenv("REC_NOTIFY_TEXT_TEMPLATE_ID", raising=False)
+    with pytest.raises(ConfigError, match="REC_NOTIFY_TEXT_TEMPLATE_ID must be set"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("REC_NOTIFY_TEXT_TEMPLATE_ID", "f33517ff-2a88-4f6e-b855-c550268ce08a")
+    assert load_config(str(tmp_path))["REC_NOTIFY_TEXT_TEMPLATE_ID"] == "f33517ff-2a88-4f6e-b855-c550268ce08a"
+
+
+def test_the_notify_timeout_takes_fractions_of_a_second(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_ENV", "testing")
+    monkeypatch.setenv("REC_NOTIFY_TIMEOUT", "0.5")
+    assert load_config(str(tmp_path))["REC_NOTIFY_TIMEOUT"] == 0.5
+    monkeypatch.setenv("REC_NOTIFY_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="REC_NOTIFY_TIMEOUT must be a number of seconds"):
+        load_config(str(tmp_path))

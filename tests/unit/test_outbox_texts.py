@@ -205,3 +205,19 @@ def test_two_runs_at_once_send_each_text_once(app, app_ctx):
     assert sorted(notify.numbers) == [f"0770090010{n}" for n in range(6)]
     assert sum(r.sent for r in reports) == 6
     assert {m.status for m in messages()} == {"sent"}
+
+
+def test_send_messages_sends_both_channels_and_send_mail_still_works(app, app_ctx, mail):
+    queue(["a@example.org"])
+    text_to()
+    with smtp_server(mail, Inbox()) as inbox, notify_server(app) as notify:
+        result = app.test_cli_runner().invoke(args=["rec", "send-messages"])
+        assert "sent 2" in result.output
+        queue(["b@example.org"])
+        text_to(number="07700900456")
+        old = app.test_cli_runner().invoke(args=["rec", "send-mail"])
+    assert "sent 2" in old.output
+    assert inbox.recipients == ["a@example.org", "b@example.org"]
+    assert notify.numbers == ["07700900123", "07700900456"]
+    help_text = app.test_cli_runner().invoke(args=["rec", "send-mail", "--help"]).output
+    assert "The old name of send-messages" in " ".join(help_text.split())
