@@ -194,8 +194,8 @@ def outbox_send_again(message_id: int):
     return run(
         ConfirmForm(),
         lambda: mail_outbox.send_again(message, current_person(), expected_to=request.form.get("to") or None),
-        done=lambda to: done(back, f"The email to {to} will be sent again within a few minutes, "
-                                   "with the same Message-ID."),
+        done=lambda to: done(back, f"The {message.channel_label.lower()} to {to} will be sent again "
+                                   "within a few minutes, with the same Message-ID."),
         page=lambda: redirect(back),  # a stale form: back to the message, nothing changed
         refused=lambda error: done(back, error.message + ".", category="error"),
     )

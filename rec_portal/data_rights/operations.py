@@ -53,6 +53,7 @@ from rec_portal.models import (
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CANCELLED, WAITLISTED
 from rec_portal.models.feedback import CHOICES, FOR_FACILITATORS, FREE_TEXT
+from rec_portal.models.outbox import TEXT as OUTBOX_TEXT
 from rec_portal.models.outcomes import CRIME_TYPES, REPORTED_TO, STAGE_LABELS
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
 from rec_portal.models.safety import SECTIONS
@@ -262,7 +263,11 @@ def collect(user: User) -> dict:
         "emails": [
             {"to": m.to_address, "subject": m.subject, "created_at": _iso(m.created_at), "status": m.status,
              "body": None if m.contains_secret else m.body_text}
-            for m in emails
+            for m in emails if m.channel != OUTBOX_TEXT
+        ],
+        "text_messages": [
+            {"to": m.to_address, "created_at": _iso(m.created_at), "status": m.status, "text": m.body_text}
+            for m in emails if m.channel == OUTBOX_TEXT
         ],
         "kept_while_signed_out": [
             {"form": d.form, "kept_at": _iso(d.created_at), "what_you_typed": json.loads(d.payload)}

@@ -21,6 +21,7 @@ def new_message_id() -> str:
 # through GOV.UK Notify (to_address is a UK mobile number).
 EMAIL, TEXT = "email", "text"
 CHANNELS = (EMAIL, TEXT)
+CHANNEL_LABELS = {EMAIL: "Email", TEXT: "Text message"}
 
 PENDING = "pending"
 SENT = "sent"
@@ -97,3 +98,12 @@ class OutboxMessage(db.Model):
     refused_at: Mapped[datetime | None]
     # When the body, attachment and subject were deleted (REC_OUTBOX_RETENTION_DAYS).
     purged_at: Mapped[datetime | None]
+
+    @property
+    def channel_label(self) -> str:
+        """Email or Text message."""
+        return CHANNEL_LABELS.get(self.channel, self.channel)
+
+    @property
+    def is_text(self) -> bool:
+        return self.channel == TEXT

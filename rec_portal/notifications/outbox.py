@@ -902,18 +902,29 @@ def needing_attention(limit: int) -> tuple[list[OutboxMessage], int]:
 # --- Staff: send again -------------------------------------------------------------------
 
 
-def send_again_addresses(messages) -> dict[int, str]:
+def send_again_addresses(messages) -> dict[int, str | None]:
     """Where "Send again" would send each message: a message that belongs to an account
     goes to the account's current address (the one it was sent to may since have been
-    given up, and may now be someone else's); a sign-up link (no account) keeps its
-    address. One query for all."""
-    from rec_portal.models import User
+    given up, and may now be someone else's): for an email their email address, for a
+    text the mobile number on their profile; a sign-up link (no account) keeps its
+    address. None: the person has no such address now. Two queries at most for all."""
+    from rec_portal.models import StudentProfile, User
+    from rec_portal.notifications.contact import mobile_number
 
-    user_ids = {m.user_id for m in messages if m.user_id}
+    user_ids = {m.user_id for m in messages if m.user_id and m.channel != TEXT}
     emails = dict(db.session.execute(
         select(User.id, User.email).where(User.id.in_(user_ids))
     ).all()) if user_ids else {}
-    return {m.id: emails.get(m.user_id, m.to_address) for m in messages}
+    texted = {m.user_id for m in messages if m.user_id and m.channel == TEXT}
+    phones = dict(db.session.execute(
+        select(StudentProfile.user_id, StudentProfile.phone).where(StudentProfile.user_id.in_(texted))
+    ).all()) if texted else {}
+    return {
+        m.id: (m.to_address if not m.user_id
+               else mobile_number(phones.get(m.user_id)) if m.channel == TEXT
+               else emails.get(m.user_id, m.to_address))
+        for m in messages
+    }
 
 
 def send_again(message: OutboxMessage, actor, expected_to: str | None = None) -> str:
@@ -933,10 +944,18 @@ def send_again(message: OutboxMessage, actor, expected_to: str | None = None) ->
         )
     original = message.to_address
     to = send_again_addresses([message])[message.id]
+    text = message.channel == TEXT
+    if to is None:
+        raise DomainError(
+            "The person has no mobile number on their profile now, so the text cannot be sent "
+            "again: phone them or write to them instead" if text else
+            "The person has no email address on their account now, so the email cannot be sent "
+            "again: contact them another way"
+        )
     if expected_to is not None and expected_to != to:
         raise DomainError(
-            f"The person's email address has changed to {to} since the page was opened. "
-            "Check it, then press Send again once more"
+            f"The person's {'mobile number' if text else 'email address'} has changed to {to} "
+            "since the page was opened. Check it, then press Send again once more"
         )
     # One conditional write: the page (or a second click, or another admin) may have read
     # the message before it was sent again and delivered; it must not be queued once more.
@@ -958,9 +977,9 @@ def send_again(message: OutboxMessage, actor, expected_to: str | None = None) ->
     from rec_portal.models import User
 
     person = db.session.get(User, message.user_id) if message.user_id else None
-    detail = f"email {message.id} to {to}"
+    detail = f"{message.channel} {message.id} to {to}"
     if to != original:
-        detail += f" (first sent to {original}, the account's address has changed)"
+        detail += f" (first sent to {original}, the account's {'number' if text else 'address'} has changed)"
     audit.record(audit.OUTBOX_SENT_AGAIN, actor=actor, subject=person, detail=detail)
     db.session.flush()
     return to

@@ -15,6 +15,7 @@ from rec_portal.notifications.outbox import deliver_pending, queue_text
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.concurrency import run_at_once
+from tests.conftest import csrf_from
 from tests.notify_fake import (
     BAD_KEY,
     BROKEN,
@@ -221,3 +222,80 @@ def test_send_messages_sends_both_channels_and_send_mail_still_works(app, app_ct
     assert notify.numbers == ["07700900123", "07700900456"]
     help_text = app.test_cli_runner().invoke(args=["rec", "send-mail", "--help"]).output
     assert "The old name of send-messages" in " ".join(help_text.split())
+
+
+# --- Staff: /admin/outbox ------------------------------------------------------------------
+
+
+def test_admin_outbox_shows_each_message_channel_and_a_text_page(app, client, login_as):
+    with app.app_context():
+        person = student_with_mobile()
+        queue(["a@example.org"])
+        text_to(person)
+        deliver_pending()  # no SMTP server, no Notify key: both logged
+        text_id = messages()[1].id
+    login_as("admin")
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    rows = page.split("All emails and texts")[1]
+    email_row, text_row = rows.split("a@example.org")[1], rows.split("07700900123")[1]
+    assert ">Email<" in email_row.split("</tr>")[0]
+    assert ">Text message<" in text_row.split("</tr>")[0]
+    detail = client.get(f"/admin/outbox/{text_id}").get_data(as_text=True)
+    assert "Text message to 07700900123" in detail and WORDS in detail
+    assert "The text’s words" in detail and "Reference given to GOV.UK Notify" in detail
+
+
+def test_send_again_for_a_text_goes_to_the_persons_mobile_number_now(app, client, login_as):
+    with app.app_context():
+        person = student_with_mobile("07700 900123")
+        text_to(person)
+        with notify_server(app, NOT_A_MOBILE):
+            deliver_pending()
+        person.profile.phone = "+44 7700 900999"
+        db.session.commit()
+        text_id = messages()[0].id
+    login_as("admin")
+    detail = client.get(f"/admin/outbox/{text_id}").get_data(as_text=True)
+    assert "Sending again will go to <strong>07700900999</strong>, the mobile number now" in detail
+    assert "A line was also put on the call list" in detail
+    form = detail.split('id="send-again"')[1]
+    response = client.post(f"/admin/outbox/{text_id}/send-again",
+                           data={"csrf_token": csrf_from(detail), "to": "07700900999"},
+                           follow_redirects=True)
+    assert "The text message to 07700900999 will be sent again" in response.get_data(as_text=True)
+    assert 'value="07700900999"' in form
+    with app.app_context():
+        (row,) = messages()
+        assert (row.status, row.to_address, row.attempts, row.refused_at) == ("pending", "07700900999", 0, None)
+        with notify_server(app) as notify:
+            deliver_pending()
+        assert notify.numbers == ["07700900999"] and messages()[0].status == "sent"
+
+
+def test_a_text_cannot_be_sent_again_once_the_person_has_no_mobile(app, client, login_as):
+    with app.app_context():
+        person = student_with_mobile()
+        text_to(person)
+        with notify_server(app, NOT_A_MOBILE):
+            deliver_pending()
+        person.profile.phone = "01632 960123"  # a landline: no texts
+        db.session.commit()
+        text_id = messages()[0].id
+    login_as("admin")
+    detail = client.get(f"/admin/outbox/{text_id}").get_data(as_text=True)
+    assert "cannot be sent again: there is no mobile number on their profile now" in detail
+    assert 'id="send-again"' not in detail
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Cannot be sent again: no mobile number on their profile now." in page
+
+
+def test_the_data_export_lists_texts_as_texts(app, app_ctx):
+    from rec_portal.data_rights.operations import collect
+
+    person = student_with_mobile()
+    queue_text(to="07700900123", body=WORDS, user=person)
+    db.session.commit()
+    data = collect(person)
+    assert data["emails"] == []
+    (text,) = data["text_messages"]
+    assert (text["to"], text["text"], text["status"]) == ("07700900123", WORDS, "pending")
