@@ -216,7 +216,11 @@ def navigation_items() -> list[dict]:
             )
         if current_user.has_role(ADMIN):
             items.append(
-                {"text": "Admin", "href": url_for("admin.index"), "active": path.startswith("/admin")}
+                {"text": "Admin", "href": url_for("admin.index"),
+                 "active": path.startswith("/admin") and not path.startswith("/admin/calls")}
+            )
+            items.append(
+                {"text": "Call list", "href": url_for("calls.index"), "active": path.startswith("/admin/calls")}
             )
     else:
         items.append({"text": "How to join", "href": url_for("pages.home") + "#how-to-join"})
