@@ -46,6 +46,7 @@ WORKSHOP_REQUESTS_VIEWED = "workshop.queue_viewed_by_staff"
 WORKSHOP_REQUEST_VIEWED = "workshop.request_viewed_by_staff"
 WORKSHOP_REQUEST_CHANGED = "workshop.request_changed"
 OUTBOX_SENT_AGAIN = "outbox.sent_again"
+CALL_LIST_VIEWED = "calls.list_viewed_by_staff"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -83,6 +84,7 @@ EVENT_LABELS = {
     WORKSHOP_REQUEST_VIEWED: "Individual workshop request opened by staff",
     WORKSHOP_REQUEST_CHANGED: "Individual workshop request changed",
     OUTBOX_SENT_AGAIN: "Email sent again by staff",
+    CALL_LIST_VIEWED: "Call list (names and phone numbers) opened by staff",
 }
 
 

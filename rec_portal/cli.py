@@ -109,16 +109,13 @@ def send_mail(ctx: click.Context, limit: int) -> None:
 
 @rec_cli.command("send-reminders")
 def send_reminders() -> None:
-    """Queue reminder emails for places starting within two days (each is sent once)."""
-    from rec_portal.bookings import notify
-    from rec_portal.bookings.operations import due_reminders
+    """Queue reminders (email, text or a call-list line, by each person's contact
+    preference) for places starting within two days (each is sent once)."""
+    from rec_portal.bookings.operations import send_reminders as remind
 
-    bookings = due_reminders()
-    for booking in bookings:
-        notify.reminder(booking)
-        booking.reminder_sent_at = utcnow()
+    count = remind()
     db.session.commit()
-    click.echo(f"Reminders queued: {len(bookings)}.")
+    click.echo(f"Reminders queued: {count}.")
 
 
 @rec_cli.command("apply-retention")

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from rec_portal.notifications.contact import preference_label
 from rec_portal.web.forms import form_errors
 from rec_portal.web.htmx import is_htmx
 from rec_portal.markdown import render_markdown
@@ -216,7 +217,11 @@ def navigation_items() -> list[dict]:
             )
         if current_user.has_role(ADMIN):
             items.append(
-                {"text": "Admin", "href": url_for("admin.index"), "active": path.startswith("/admin")}
+                {"text": "Admin", "href": url_for("admin.index"),
+                 "active": path.startswith("/admin") and not path.startswith("/admin/calls")}
+            )
+            items.append(
+                {"text": "Call list", "href": url_for("calls.index"), "active": path.startswith("/admin/calls")}
             )
     else:
         items.append({"text": "How to join", "href": url_for("pages.home") + "#how-to-join"})
@@ -254,6 +259,7 @@ def init_templating(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         small_number=SMALL_NUMBER,  # rec_portal/stats: counts below it (and above 0) are held back
         count_text=count_text,  # count_text(n, "answers", "No answers yet"): 'Fewer than 8 answers'
+        contact_preference=preference_label,  # contact_preference(person): 'Text message'
     )
     app.jinja_env.filters.update(
         # Dates and times, in UK time (rec_portal/timeutil.py).

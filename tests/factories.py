@@ -590,3 +590,29 @@ def make_outbox_message(user=None, *, to_address: str | None = None, subject: st
     fields.setdefault("user_id", None if user is None else user.id)
     row = OutboxMessage(to_address=to_address or user.email, subject=subject, body_text=body_text, **fields)
     return _added(row)
+
+
+# --- Contact preferences and the call list ---------------------------------------------------
+
+def make_student_who_prefers(preference: str = "email", *, phone: str = "", email: bool = True,
+                             show_course_titles: bool = False, **fields) -> User:
+    """A student whose profile says ``preference`` (email, text, phone or letter) with
+    ``phone``; ``email=False``: a person the REC team added, with no email address and no
+    online account."""
+    user = make_user(**fields)
+    user.show_course_titles = show_course_titles
+    if not email:
+        user.email = None
+        user.password_hash = None
+    make_student_profile(user, phone=phone, contact_preference=preference)
+    db.session.refresh(user)
+    return user
+
+
+def make_contact_task(person, *, message: str = "Their place is booked.", reason: str = "Prefers a phone call",
+                      kind: str = "booking_confirmed", method: str = "phone", **fields):
+    """A line on the staff call list for ``person`` (a row)."""
+    from rec_portal.models.contact import ContactTask
+
+    task = ContactTask(user_id=person.id, kind=kind, method=method, reason=reason, message=message, **fields)
+    return _added(task)

@@ -11,6 +11,7 @@ from rec_portal.web.guards import current_person, get_outbox_message_or_404, get
 from rec_portal import audit
 from rec_portal.admin import bp, operations
 from rec_portal.admin.forms import ConfirmForm, RolesForm
+from rec_portal.calls import queries as calls
 from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -53,6 +54,7 @@ def index():
         ),
         outbox_attention=sum(outbox_counts.get(s, 0) for s in NEEDS_ATTENTION),
         stuck=mail_outbox.sending_stuck(),
+        calls_open=calls.open_count(),
     )
 
 

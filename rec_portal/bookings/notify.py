@@ -1,4 +1,5 @@
-"""Emails about bookings. Subjects are neutral: a course title can say more about a person
+"""Messages about bookings, by each person's contact preference (email, text or the staff
+call list: notifications.contact). Subjects are neutral: a course title can say more about a person
 than they want in an inbox preview.
 
 Who queues which (bookings/operations.py says why): ``place_offered`` and ``swap_possible``
@@ -11,7 +12,7 @@ from flask import current_app, render_template
 
 from rec_portal.models import Booking
 from rec_portal.models.bookings import CONFIRMED
-from rec_portal.notifications.outbox import queue_email
+from rec_portal.notifications.contact import compose, page_link, tell
 
 SUBJECT = "Recovery Education Centre session"
 
@@ -44,59 +45,44 @@ def _ics(booking: Booking) -> tuple[str, str, str]:
     return ("rec-session.ics", "text/calendar", booking_ics(booking, current_app.config["REC_BASE_URL"]))
 
 
+def _tell(kind: str, booking: Booking, *, what: str, email: str, attachment=None,
+          expires_at=None, **context) -> None:
+    """Tell the student by their contact preference (notifications.contact)."""
+    person = booking.student
+    tell(person, compose(
+        kind, person, subject=subject_for(booking, what),
+        email_body=render_template(f"emails/{email}.txt", booking=booking, session=booking.session,
+                                   **context),
+        attachment=attachment, expires_at=expires_at, booking=booking,
+        link=page_link("bookings.my_courses"), **context,
+    ))
+
+
 def booking_made(booking: Booking, position: int | None) -> None:
-    confirmed = booking.status == CONFIRMED
-    queue_email(
-        to=booking.student.email,
-        user=booking.student,
-        subject=subject_for(booking, "your place is booked" if confirmed else "you are on the waiting list"),
-        body=render_template(
-            "emails/booking_confirmed.txt" if confirmed else "emails/booking_waitlisted.txt",
-            booking=booking, session=booking.session, position=position,
-        ),
-        attachment=_ics(booking) if confirmed else None,
-        expires_at=_place_useless_after(booking) if confirmed else _useless_after(booking),
-    )
+    if booking.status == CONFIRMED:
+        _tell("booking_confirmed", booking, what="your place is booked", email="booking_confirmed",
+              attachment=_ics(booking), expires_at=_place_useless_after(booking), position=position)
+    else:
+        _tell("booking_waitlisted", booking, what="you are on the waiting list",
+              email="booking_waitlisted", expires_at=_useless_after(booking), position=position)
 
 
 def place_offered(booking: Booking) -> None:
-    queue_email(
-        to=booking.student.email,
-        user=booking.student,
-        subject=subject_for(booking, "a place is yours"),
-        body=render_template("emails/place_offered.txt", booking=booking, session=booking.session),
-        attachment=_ics(booking),
-        expires_at=_place_useless_after(booking),
-    )
+    _tell("place_offered", booking, what="a place is yours", email="place_offered",
+          attachment=_ics(booking), expires_at=_place_useless_after(booking))
 
 
 def booking_cancelled(booking: Booking) -> None:
-    queue_email(
-        to=booking.student.email,
-        user=booking.student,
-        subject=subject_for(booking, "cancelled"),
-        body=render_template("emails/booking_cancelled.txt", booking=booking, session=booking.session),
-    )
+    _tell("booking_cancelled", booking, what="cancelled", email="booking_cancelled")
 
 
 def reminder(booking: Booking) -> None:
-    queue_email(
-        to=booking.student.email,
-        user=booking.student,
-        subject=subject_for(booking, "reminder"),
-        body=render_template("emails/booking_reminder.txt", booking=booking, session=booking.session),
-        attachment=_ics(booking),
-        expires_at=_useless_after(booking),
-    )
+    _tell("booking_reminder", booking, what="reminder", email="booking_reminder",
+          attachment=_ics(booking), expires_at=_useless_after(booking))
 
 
 def swap_possible(booking: Booking) -> None:
     """A place is free on a date whose waiting list ``booking`` is on, but they hold a place
     on another date of the same course, so it was not given to them."""
-    queue_email(
-        to=booking.student.email,
-        user=booking.student,
-        subject=subject_for(booking, "a place is free if you want to swap"),
-        body=render_template("emails/place_free_to_swap.txt", booking=booking, session=booking.session),
-        expires_at=_useless_after(booking),
-    )
+    _tell("place_free_to_swap", booking, what="a place is free if you want to swap",
+          email="place_free_to_swap", expires_at=_useless_after(booking))

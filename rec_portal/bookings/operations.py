@@ -706,3 +706,19 @@ def due_reminders(now: datetime | None = None, within: timedelta = timedelta(day
             .with_for_update(of=Booking, skip_locked=True)
         ).scalars()
     )
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind everyone with a place on a session starting within two days, once each
+    (``reminder_sent_at``), by their contact preference: an email with the calendar file,
+    a short neutral text, or a line on the staff call list that is no longer needed once
+    the session starts. Returns how many were reminded (flushes, never commits)."""
+    from rec_portal.bookings import notify
+
+    now = now or utcnow()
+    bookings = due_reminders(now)
+    for booking in bookings:
+        notify.reminder(booking)
+        booking.reminder_sent_at = now
+    db.session.flush()
+    return len(bookings)

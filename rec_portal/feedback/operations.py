@@ -47,6 +47,7 @@ from rec_portal.models.feedback import (
     FeedbackQuestion,
     FeedbackResponse,
 )
+from rec_portal.notifications.contact import compose, tell
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.timeutil import to_uk, uk_today, utcnow
 
@@ -278,21 +279,27 @@ def invite_for_session(session: CourseSession, now: datetime | None = None) -> i
                 # no email: were the invitation made only when they came to answer, the
                 # number invited would move at that moment and give an anonymous answer away.
                 continue
-            if audience == FOR_STUDENTS:
-                link = base + _path("feedback.give", booking_id=students[user_id])
-                subject = subject_for(person, session, "tell us how it went")
-                template = "emails/feedback_invitation.txt"
-            else:
-                link = base + _path("feedback.reflection", session_id=session.id)
-                subject = subject_for(person, session, "your reflection on the session")
-                template = "emails/feedback_reflection.txt"
-            message = queue_email(
-                to=person.email, user=person, subject=subject,
-                body=render_template(template, person=person, session=session, link=link),
-            )
             # A register taken early on the last day completes the session before it
-            # ends: the email waits until it is over.
-            message.next_attempt_at = max(now, session.ends_at)
+            # ends: the message waits until it is over.
+            after = max(now, session.ends_at)
+            if audience == FOR_STUDENTS:  # by their contact preference
+                link = base + _path("feedback.give", booking_id=students[user_id])
+                tell(person, compose(
+                    "feedback_invitation", person,
+                    subject=subject_for(person, session, "tell us how it went"),
+                    email_body=render_template("emails/feedback_invitation.txt", person=person,
+                                               session=session, link=link),
+                    session=session, send_after=after, link=link,
+                ))
+            else:  # facilitators: by email
+                link = base + _path("feedback.reflection", session_id=session.id)
+                message = queue_email(
+                    to=person.email, user=person,
+                    subject=subject_for(person, session, "your reflection on the session"),
+                    body=render_template("emails/feedback_reflection.txt", person=person,
+                                         session=session, link=link),
+                )
+                message.next_attempt_at = after
     db.session.flush()
     return made
 

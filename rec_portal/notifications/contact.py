@@ -60,6 +60,52 @@ class Message:
     expires_at: datetime | None = None
     booking: object | None = None
     session: object | None = None
+    # Not sent before this (an email or text); e.g. a feedback invitation waits until the
+    # session is over.
+    send_after: datetime | None = None
+
+
+# A course title in a text is cut to this length (texts stay within two parts).
+TITLE_IN_TEXT = 60
+
+
+def page_link(endpoint: str, **values) -> str:
+    """A page's full address for a message, with or without a request (never from Host)."""
+    from flask import current_app
+
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["REC_BASE_URL"].rstrip("/") + path
+
+
+def compose(kind: str, person, *, subject: str, email_body: str, attachment=None,
+            expires_at: datetime | None = None, booking=None, session=None,
+            send_after: datetime | None = None, **context) -> Message:
+    """A ``Message`` whose text is ``templates/texts/<kind>.txt`` and whose call-list
+    wording is ``templates/calls/<kind>.txt``. Both templates get ``person``, ``booking``,
+    ``session``, ``when`` (the session's first date and time), ``title`` (the course title,
+    only if the person chose to see titles, else None), ``online`` (they can sign in),
+    ``phone`` (the REC's number) and ``context``. The text is made one line."""
+    from flask import current_app, render_template
+
+    from rec_portal.timeutil import format_uk
+
+    session = session if session is not None else getattr(booking, "session", None)
+    title = None
+    if session is not None and person.show_course_titles:
+        title = session.course.title
+        if len(title) > TITLE_IN_TEXT:
+            title = title[:TITLE_IN_TEXT - 1].rstrip() + "…"
+    values = dict(
+        person=person, booking=booking, session=session, title=title,
+        when=format_uk(session.starts_at) if session is not None else "",
+        online=person.has_online_account, phone=current_app.config["REC_CONTACT_PHONE"],
+        **context,
+    )
+    text = " ".join(render_template(f"texts/{kind}.txt", **values).split())
+    call = render_template(f"calls/{kind}.txt", **values).strip()
+    return Message(kind=kind, subject=subject, email_body=email_body, text=text, call=call,
+                   attachment=attachment, expires_at=expires_at, booking=booking,
+                   session=session, send_after=send_after)
 
 
 _MOBILE = re.compile(r"^(?:\+44|0044|0)7\d{9}$")
@@ -141,13 +187,17 @@ def tell(person, message: Message) -> str | None:
     from rec_portal.notifications.outbox import queue_email, queue_text
 
     route = route_for(person)
+    queued = None
     if route == BY_EMAIL:
-        queue_email(to=person.email, user=person, subject=message.subject, body=message.email_body,
-                    attachment=message.attachment, expires_at=message.expires_at)
+        queued = queue_email(to=person.email, user=person, subject=message.subject,
+                             body=message.email_body, attachment=message.attachment,
+                             expires_at=message.expires_at)
     elif route == BY_TEXT:
-        queue_text(to=mobile_number(_phone(person)), user=person, body=message.text,
-                   expires_at=message.expires_at)
+        queued = queue_text(to=mobile_number(_phone(person)), user=person, body=message.text,
+                            expires_at=message.expires_at)
     elif route in (BY_CALL, BY_LETTER):
         add_to_call_list(person, message, reason=_why(person, route),
                          method=TASK_PHONE if route == BY_CALL else TASK_LETTER)
+    if queued is not None and message.send_after is not None:
+        queued.next_attempt_at = message.send_after
     return route

@@ -42,7 +42,7 @@ from rec_portal.models.outcomes import (
     OutcomeQuarterFigure,
     OutcomeReportedTo,
 )
-from rec_portal.notifications.outbox import queue_email
+from rec_portal.notifications.contact import compose, tell
 from rec_portal.outcomes import queries
 from rec_portal.outcomes import suppression as s
 from rec_portal.timeutil import utcnow
@@ -361,14 +361,16 @@ def invite_due(now: datetime | None = None) -> int:
         except IntegrityError:  # another run invited them a moment ago
             continue
         person = people[student_id]
-        queue_email(
-            to=person.email, user=person,
+        link = base + _path("outcomes.answer", slug=STAGE_SLUGS[stage])
+        tell(person, compose(
+            "outcome_invitation", person,
             subject="Recovery Education Centre: a few optional questions",
-            body=render_template(
+            email_body=render_template(
                 "emails/outcome_invitation.txt", person=person, months=FOLLOW_UP_MONTHS[stage],
-                link=base + _path("outcomes.answer", slug=STAGE_SLUGS[stage]),
+                link=link,
             ),
-        )
+            link=link, months=FOLLOW_UP_MONTHS[stage],
+        ))
         made += 1
     db.session.flush()
     return made

@@ -37,7 +37,7 @@ from rec_portal.models.courses import (
     SCHEDULED,
     lock_session,
 )
-from rec_portal.notifications.outbox import queue_email
+from rec_portal.notifications.contact import compose, page_link, tell
 from rec_portal.rosters.operations import notify_roster_of_change
 from rec_portal.timeutil import format_uk, utcnow
 
@@ -289,15 +289,16 @@ def update_session(
         change_capacity(session.id, capacity)
     if changes:
         for booking in _people_on(session):
-            queue_email(
-                to=booking.student.email,
-                user=booking.student,
+            tell(booking.student, compose(
+                "session_changed", booking.student,
                 subject=NEUTRAL_SUBJECT + ": details changed",
-                body=render_template(
+                email_body=render_template(
                     "emails/session_changed.txt", booking=booking, session=session,
                     changes=changes, details=_describe(session),
                 ),
-            )
+                booking=booking, session=session, changes=changes,
+                link=page_link("bookings.my_courses"),
+            ))
         notify_roster_of_change(session, changes)
     return changes
 
@@ -335,15 +336,15 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     for booking in people:
         booking.status = BOOKING_CANCELLED
         booking.cancelled_at = now
-        queue_email(
-            to=booking.student.email,
-            user=booking.student,
+        tell(booking.student, compose(
+            "session_cancelled", booking.student,
             subject=NEUTRAL_SUBJECT + " cancelled",
-            body=render_template(
+            email_body=render_template(
                 "emails/session_cancelled.txt", booking=booking, session=session,
                 details=_describe(session),
             ),
-        )
+            booking=booking, session=session, link=page_link("catalogue.index"),
+        ))
     notify_roster_of_change(session, "cancelled")
     db.session.flush()
     for booking in held_places:

@@ -17,6 +17,7 @@ from rec_portal.bookings import operations, queries
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm
 from rec_portal.csvsafe import to_csv
+from rec_portal.notifications.contact import preference_label
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from rec_portal.models.accounts import ADMIN, STUDENT
@@ -234,14 +235,14 @@ def session_bookings_csv(session_id: int):
          b.student.profile.phone if b.student.profile else "",
          b.student.profile.access_needs if b.student.profile else "",
          "Booked" if b.status == CONFIRMED else f"Waiting ({n})",
-         format_uk(b.queued_at), "Staff" if b.made_by == "admin" else "Self")
+         format_uk(b.queued_at), "Staff" if b.made_by == "admin" else "Self", preference_label(b.student))
         for n, b in [(None, b) for b in booked] + list(enumerate(waiting, start=1))
     ]
     audit.record(audit.EXPORTED, actor=current_user, detail=f"session {session.id} bookings CSV")
     db.session.commit()
     body = to_csv(
         ["Full name", "Preferred name", "Pronouns", "Email", "Phone", "Support needs", "Status", "Booked on",
-         "Booked by"],
+         "Booked by", "Contact preference"],
         rows,
     )
     filename = f"{session.course.slug}-{session.starts_at:%Y-%m-%d}-bookings.csv"

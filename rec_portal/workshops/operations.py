@@ -39,6 +39,7 @@ from rec_portal.models.workshops import (
     WorkshopRequestNote,
 )
 from rec_portal.models.workshops import add_request_note as _note
+from rec_portal.notifications.contact import compose, tell
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.timeutil import format_uk, utcnow
 
@@ -121,11 +122,12 @@ def request_workshop(
     )
     db.session.add(request)
     db.session.flush()
-    queue_email(
-        to=student.email, user=student, subject=f"{SUBJECT}: we have your request",
-        body=render_template("emails/workshop_requested.txt", person=student, request=request,
-                             link=_link("bookings.my_courses")),
-    )
+    tell(student, compose(
+        "workshop_requested", student, subject=f"{SUBJECT}: we have your request",
+        email_body=render_template("emails/workshop_requested.txt", person=student, request=request,
+                                   link=_link("bookings.my_courses")),
+        request=request, course=course, link=_link("bookings.my_courses"),
+    ))
     for admin in _active_admins():
         queue_email(
             to=admin.email, user=admin, subject=f"{SUBJECT}: a new individual workshop request",
