@@ -18,9 +18,11 @@ from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
+    AccountInvitation,
     Attendance,
     AuditEvent,
     Booking,
+    ContactTask,
     ContentReview,
     CourseSession,
     FacilitatorProfile,
@@ -52,6 +54,8 @@ from rec_portal.models import (
 )
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CANCELLED, WAITLISTED
+from rec_portal.models.contact import LETTER as CONTACT_LETTER
+from rec_portal.models.contact import OUTCOMES as CONTACT_OUTCOMES
 from rec_portal.models.feedback import CHOICES, FOR_FACILITATORS, FREE_TEXT
 from rec_portal.models.outbox import TEXT as OUTBOX_TEXT
 from rec_portal.models.outcomes import CRIME_TYPES, REPORTED_TO, STAGE_LABELS
@@ -89,12 +93,16 @@ EXPORTED_TABLES = {
     "workshop_request_notes": "individual_workshops",  # staff notes on your requests
     "outcome_checks": "crime_questionnaires",
     "outcome_invitations": "crime_questionnaires",
+    "contact_tasks": "calls_and_letters",  # lines on the staff call list about you
+    "account_invitations": "account_invitations",
 }
 
 # Tables that link to users but hold nothing about the person themselves.
 NOT_PERSONAL: dict[str, str] = {
     "feedback_questions": "created_by_id only says which admin added a question to the bank",
     "content_reviews": "created_by_id only says which admin opened a course's content review",
+    "class_messages": "sender_id only says who wrote to a class; each person's copy is in their own "
+                      "emails, texts or call-list lines",
 }
 # (attendance.recorded_by_id only says which facilitator took a register; the register
 # itself is about the students and is exported with their bookings.)
@@ -177,6 +185,10 @@ def collect(user: User) -> dict:
                   .order_by(OutcomeCheck.answered_at, OutcomeCheck.id))
     outcome_invitations = rows(select(OutcomeInvitation).where(OutcomeInvitation.student_id == uid)
                                .order_by(OutcomeInvitation.sent_at, OutcomeInvitation.id))
+    calls = rows(select(ContactTask).where(ContactTask.user_id == uid)
+                 .order_by(ContactTask.created_at, ContactTask.id))
+    account_invitations = rows(select(AccountInvitation).where(AccountInvitation.user_id == uid)
+                               .order_by(AccountInvitation.created_at, AccountInvitation.id))
 
     return {
         "exported_at": _iso(utcnow()),
@@ -268,6 +280,18 @@ def collect(user: User) -> dict:
         "text_messages": [
             {"to": m.to_address, "created_at": _iso(m.created_at), "status": m.status, "text": m.body_text}
             for m in emails if m.channel == OUTBOX_TEXT
+        ],
+        # Messages that went to the staff call list instead (a phone call or a letter).
+        "calls_and_letters": [
+            {"created_at": _iso(t.created_at), "by": "letter" if t.method == CONTACT_LETTER else "phone call",
+             "why": t.reason, "what_to_tell_you": t.message,
+             "outcome": CONTACT_OUTCOMES.get(t.outcome) if t.outcome else None,
+             "outcome_at": _iso(t.outcome_at), "attempts": t.attempts}
+            for t in calls
+        ],
+        "account_invitations": [
+            {"sent_to": i.email, "sent_at": _iso(i.created_at), "used_at": _iso(i.used_at)}
+            for i in account_invitations
         ],
         "kept_while_signed_out": [
             {"form": d.form, "kept_at": _iso(d.created_at), "what_you_typed": json.loads(d.payload)}
@@ -370,7 +394,8 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
         )
     )
     for model in (LearningGoal, PlanCourse, PlanReview, TrustedPerson, SafetyPlanService, SavedDraft,
-                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer):
+                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer, ContactTask,
+                  AccountInvitation):
         db.session.execute(delete(model).where(model.user_id == uid))
     # Feedback invitations stay, under the anonymous row: they hold only a session and
     # whether it was answered. Deleting them would change the response rate of a term
@@ -414,6 +439,7 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     user.password_hash = "!"  # matches no password
     user.active = False
     user.privacy_consent_at = None
+    user.consent_note = ""
     user.last_login_at = None
     user.calendar_token = None
     user.show_course_titles = False

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import String, Text, select
 
 from rec_portal import documents
+from rec_portal.models import AccountInvitation
 from rec_portal.auth import operations as auth_ops
 from rec_portal.data_rights import operations
 from rec_portal.extensions import db
@@ -62,6 +63,8 @@ MARKERS = {
     "facilitator_unavailability": "Holiday marker-away",
     "workshop_requests": "Crowds marker-workshop",
     "workshop_request_notes": "Called back marker-note",
+    "contact_tasks": "Tell them marker-call",
+    "account_invitations": "marker-invite@example.org",
 }
 
 
@@ -113,6 +116,9 @@ def _student_with_everything(email="marigold@example.org"):
     check.reported_to = [OutcomeReportedTo(body="police")]
     db.session.add(check)
     db.session.add(OutcomeInvitation(student_id=user.id, stage="6_months", session_id=past.id, due_at=utcnow()))
+    factories.make_contact_task(user, message=MARKERS["contact_tasks"])
+    db.session.add(AccountInvitation(user_id=user.id, email=MARKERS["account_invitations"],
+                                     token_hash=secrets.token_hex(32), expires_at=utcnow()))
     db.session.flush()
     return user
 
