@@ -374,7 +374,7 @@ def test_admin_home_counts_what_needs_attention(app, login_as, client):
         _failed_message()
         _failed_message(to="sam@example.org", status="unconfirmed")
     page = client.get("/admin").get_data(as_text=True)
-    assert "2 emails could not be delivered or may not have arrived" in page
+    assert "2 messages (emails or texts) could not be delivered or may not have arrived" in page
 
 
 # --- Retention --------------------------------------------------------------------------
