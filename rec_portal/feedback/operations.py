@@ -292,7 +292,8 @@ def invite_for_session(session: CourseSession, now: datetime | None = None) -> i
             )
             # A register taken early on the last day completes the session before it
             # ends: the email waits until it is over.
-            message.next_attempt_at = max(now, session.ends_at)
+            if message is not None:  # None: no email address (contact.tell's job)
+                message.next_attempt_at = max(now, session.ends_at)
     db.session.flush()
     return made
 

@@ -86,11 +86,15 @@ def queue_email(
     *, to: str, subject: str, body: str, contains_secret: bool = False,
     attachment: tuple[str, str, str] | None = None, user=None,
     expires_at: datetime | None = None,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """``attachment``: (filename, MIME type, text), e.g. a calendar file. ``user``: the
     account the message is about (its data export and deletion include the message).
     ``expires_at``: after this the message is useless (a link that has run out, a session
-    that has started) and is marked expired instead of being sent."""
+    that has started) and is marked expired instead of being sent. With no address (a
+    person the REC team added without one) nothing is queued and None is returned: such
+    messages go by the person's preference through ``notifications.contact.tell``."""
+    if not to:
+        return None
     message = OutboxMessage(
         to_address=to, subject=subject, body_text=body, contains_secret=contains_secret,
         user_id=getattr(user, "id", None), message_id=new_message_id(), expires_at=expires_at,
