@@ -854,9 +854,10 @@ def send_again_addresses(messages) -> dict[int, str]:
     address. One query for all."""
     from rec_portal.models import User
 
-    user_ids = {m.user_id for m in messages if m.user_id}
+    user_ids = {m.user_id for m in messages if m.user_id and m.channel != TEXT}
     emails = dict(db.session.execute(
-        select(User.id, User.email).where(User.id.in_(user_ids))
+        # A person with no email address (added by staff) keeps the address it was sent to.
+        select(User.id, User.email).where(User.id.in_(user_ids), User.email.is_not(None))
     ).all()) if user_ids else {}
     return {m.id: emails.get(m.user_id, m.to_address) for m in messages}
 
