@@ -161,7 +161,7 @@ def expire_invitations() -> None:
     """Delete invitations to set up an online account whose link has expired (after
     REC_SIGNUP_CONFIRM_HOURS) or been used. ``rec apply-retention`` does this too. Safe to
     run again (e.g. hourly)."""
-    from rec_portal.auth.invitations import expire_invitations as expire
+    from rec_portal.auth.operations import expire_invitations as expire
 
     deleted = expire()
     db.session.commit()

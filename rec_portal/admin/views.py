@@ -11,8 +11,7 @@ from rec_portal.web.guards import current_person, get_outbox_message_or_404, get
 from rec_portal import audit
 from rec_portal.admin import added_people, bp, operations
 from rec_portal.admin.forms import AddPersonForm, ConfirmForm, ContactDetailsForm, InviteForm, RolesForm
-from rec_portal.attendance.certificates import may_have_certificate
-from rec_portal.auth import invitations
+from rec_portal.auth import operations as accounts
 from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -98,9 +97,10 @@ def _person_context(person: User, roles_form: RolesForm | None = None,
     return {
         "person": person, "roles_form": form, "confirm_form": ConfirmForm(),
         "invite_form": invite_form or InviteForm(data={"email": person.email or ""}),
-        "invitation": None if person.has_online_account else invitations.current_invitation(person),
+        "invitation": None if person.has_online_account else accounts.current_invitation(person),
         "bookings": _bookings_of(person) if person.has_role("student") else [],
-        "may_have_certificate": lambda b: may_have_certificate(b, now),
+        # As attendance.certificates.may_have_certificate: the route itself checks the rest.
+        "may_have_certificate": lambda b: b.status == CONFIRMED and b.session.ends_at <= now,
         "confirmed": CONFIRMED,
         "is_self": person.id == current_user.id,
     }
@@ -208,7 +208,7 @@ def person_invite(person_id: int):
     form = InviteForm()
     return run(
         form,
-        lambda: invitations.invite(current_person(), person, form.email.data),
+        lambda: accounts.invite(current_person(), person, form.email.data),
         done=lambda invitation: done(
             _person_url(person), f"An invitation to set up an online account has been sent to "
                                  f"{invitation.email}. The link works once, for "

@@ -466,3 +466,14 @@ def disable_sign_in(person: User) -> None:
     is signed out at once (admin/operations.py records who did it)."""
     person.active = False
     sessions.end_all_sessions(person, sessions.ENDED_DISABLED)
+
+
+# Invitations to claim an online account (their rules are in invitations.py); other features
+# and the views use them from here.
+from rec_portal.auth.invitations import (  # noqa: E402,F401
+    claim as claim_invitation,
+    current_invitation,
+    expire_invitations,
+    find_invitation,
+    invite,
+)

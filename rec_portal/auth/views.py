@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from rec_portal.aftercommit import commit_record_only
-from rec_portal.auth import bp, invitations, operations
+from rec_portal.auth import bp, operations
 from rec_portal.web.access import login_required, public
 from rec_portal.auth.forms import (
     ClaimAccountForm,
@@ -242,7 +242,7 @@ def claim_account(token: str):
     """The link in a staff invitation (auth/invitations.py). Opening it changes nothing;
     choosing a password puts the address and password on the person's own record and
     signs them in."""
-    invitation = invitations.find_invitation(token)
+    invitation = operations.find_invitation(token)
     if invitation is None:
         return render_template("auth/claim_link_invalid.html"), 410
     form = ClaimAccountForm(account_email=invitation.email)
@@ -250,7 +250,7 @@ def claim_account(token: str):
                         invitation=invitation)
 
     def claim():
-        user = invitations.claim(token, form.password.data)
+        user = operations.claim_invitation(token, form.password.data)
         operations.sign_in(user)
         return user
 

@@ -18,6 +18,7 @@ from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
+    AccountInvitation,
     Attendance,
     AuditEvent,
     Booking,
@@ -74,6 +75,7 @@ EXPORTED_TABLES = {
     "bookings": "bookings",
     "user_sessions": "sign_ins",
     "password_reset_tokens": "password_resets",
+    "account_invitations": "invitations_to_set_up_an_account",
     "audit_events": "activity",
     "outbox_messages": "emails",  # found by address, not by a foreign key
     "saved_drafts": "kept_while_signed_out",
@@ -144,6 +146,8 @@ def collect(user: User) -> dict:
                     .options(of_session))
     sessions = rows(select(UserSession).where(UserSession.user_id == uid).order_by(UserSession.created_at))
     resets = rows(select(PasswordResetToken).where(PasswordResetToken.user_id == uid).order_by(PasswordResetToken.created_at))
+    invited = rows(select(AccountInvitation).where(AccountInvitation.user_id == uid)
+                   .order_by(AccountInvitation.created_at))
     events = rows(
         select(AuditEvent)
         .where(or_(AuditEvent.actor_id == uid, AuditEvent.subject_id == uid))
@@ -250,6 +254,10 @@ def collect(user: User) -> dict:
         ],
         "password_resets": [
             {"requested_at": _iso(t.created_at), "used_at": _iso(t.used_at)} for t in resets
+        ],
+        "invitations_to_set_up_an_account": [
+            {"email": i.email, "sent_at": _iso(i.created_at), "used_at": _iso(i.used_at)}
+            for i in invited
         ],
         "activity": [
             {"when": _iso(e.at), "what": audit.EVENT_LABELS.get(e.event, e.event),
@@ -365,7 +373,8 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
         )
     )
     for model in (LearningGoal, PlanCourse, PlanReview, TrustedPerson, SafetyPlanService, SavedDraft,
-                  UserSession, PasswordResetToken, UserRole, Unavailability, RosterOffer):
+                  UserSession, PasswordResetToken, AccountInvitation, UserRole, Unavailability,
+                  RosterOffer):
         db.session.execute(delete(model).where(model.user_id == uid))
     # Feedback invitations stay, under the anonymous row: they hold only a session and
     # whether it was answered. Deleting them would change the response rate of a term

@@ -111,8 +111,7 @@ class Step:
 
 def retention_steps(months: int, audit_months: int) -> list[Step]:
     """Every step of ``rec apply-retention``, in the order they run."""
-    from rec_portal.auth.invitations import expire_invitations
-    from rec_portal.auth.operations import expire_signups
+    from rec_portal.auth.operations import expire_invitations, expire_signups
     from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
     from rec_portal.notifications.outbox import purge_sent_bodies
 

@@ -392,3 +392,34 @@ def test_expire_invitations_command_deletes_expired_and_used_links(login_as, web
     assert "Deleted 1 invitation whose link had expired or been used." in result.output
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(AccountInvitation)).scalar_one() == 0
+
+
+# --- Reports and certificates count them like anyone else ------------------------------------
+
+
+def test_reports_and_certificates_include_someone_without_email(login_as, client, app):
+    from tests.scenarios import table_rows
+
+    login_as("admin")
+    with app.app_context():
+        pat = factories.make_person_without_account()
+        online = factories.make_user(full_name="Online Person")
+        session = factories.make_attended_session([pat, online], ended_days_ago=5)
+        pat_booking = db.session.execute(
+            select(Booking).where(Booking.student_id == pat.id)).scalar_one()
+        db.session.commit()
+        pat_id, booking_id, session_id = pat.id, pat_booking.id, session.id
+    rows = table_rows(client.get("/admin/reports/attendance").get_data(as_text=True), "attendance-by-course")
+    assert rows[-1][:5] == ["All courses", "1", "2", "2", "0"]  # both counted as present
+    csv_text = client.get(f"/admin/courses/sessions/{session_id}/bookings.csv").get_data(as_text=True)
+    assert "Pat Jones" in csv_text and "No email address" in csv_text
+    person_page = client.get(f"/admin/people/{pat_id}").get_data(as_text=True)
+    assert f'href="/admin/bookings/{booking_id}/certificate.pdf"' in person_page
+    pdf = client.get(f"/admin/bookings/{booking_id}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    # Not for a booking with no attendance.
+    with app.app_context():
+        other = factories.make_booking(factories.make_session(), pat_id)
+        db.session.commit()
+        other_id = other.id
+    assert client.get(f"/admin/bookings/{other_id}/certificate.pdf").status_code == 404
