@@ -47,6 +47,10 @@ WORKSHOP_REQUEST_VIEWED = "workshop.request_viewed_by_staff"
 WORKSHOP_REQUEST_CHANGED = "workshop.request_changed"
 OUTBOX_SENT_AGAIN = "outbox.sent_again"
 CALL_LIST_VIEWED = "calls.list_viewed_by_staff"
+PERSON_ADDED = "account.added_by_staff"
+CONTACT_CHANGED_BY_STAFF = "account.contact_changed_by_staff"
+INVITATION_SENT = "account.invitation_sent"
+ACCOUNT_CLAIMED = "account.claimed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -85,6 +89,10 @@ EVENT_LABELS = {
     WORKSHOP_REQUEST_CHANGED: "Individual workshop request changed",
     OUTBOX_SENT_AGAIN: "Email sent again by staff",
     CALL_LIST_VIEWED: "Call list (names and phone numbers) opened by staff",
+    PERSON_ADDED: "Person added by staff (no online account)",
+    CONTACT_CHANGED_BY_STAFF: "Contact details changed by staff",
+    INVITATION_SENT: "Invitation to set up an online account sent",
+    ACCOUNT_CLAIMED: "Online account set up from an invitation",
 }
 
 

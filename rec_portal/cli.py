@@ -166,6 +166,19 @@ def expire_signups() -> None:
     click.echo(f"Deleted {deleted} unconfirmed {noun} whose link had expired.")
 
 
+@rec_cli.command("expire-invitations")
+def expire_invitations() -> None:
+    """Delete invitations to set up an online account whose link has expired (after
+    REC_SIGNUP_CONFIRM_HOURS) or been used. ``rec apply-retention`` does this too. Safe to
+    run again (e.g. hourly)."""
+    from rec_portal.auth.operations import expire_invitations as expire
+
+    deleted = expire()
+    db.session.commit()
+    noun = "invitation" if deleted == 1 else "invitations"
+    click.echo(f"Deleted {deleted} {noun} whose link had expired or been used.")
+
+
 # Each feature's own commands (they add themselves to ``rec_cli``).
 from rec_portal.attendance import cli as _attendance_cli  # noqa: F401
 from rec_portal.facilitation import cli as _facilitation_cli  # noqa: F401

@@ -616,3 +616,21 @@ def make_contact_task(person, *, message: str = "Their place is booked.", reason
 
     task = ContactTask(user_id=person.id, kind=kind, method=method, reason=reason, message=message, **fields)
     return _added(task)
+
+
+def make_person_without_account(*, full_name: str = "Pat Jones", phone: str = "07700 900123",
+                                contact_preference: str = "text", email: str | None = None,
+                                added_by=None, **profile):
+    """A student the REC team added (no password: no online account), with a profile."""
+    from rec_portal.models import StudentProfile
+
+    user = User(
+        email=email, password_hash=None, full_name=full_name, preferred_name=full_name.split()[0],
+        active=True, privacy_consent_at=utcnow(), consent_note="By phone",
+        consent_taken_by_id=_id(added_by) if added_by else None,
+        added_by_id=_id(added_by) if added_by else None,
+    )
+    user.roles = [UserRole(role="student")]
+    _added(user)
+    _added(StudentProfile(user=user, phone=phone, contact_preference=contact_preference, **profile))
+    return user

@@ -2,29 +2,46 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, or_, select
 
 from rec_portal import audit
 from rec_portal.auth.operations import disable_sign_in
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import ROLES, User, UserRole
+from rec_portal.models import ROLES, StudentProfile, User, UserRole
 from rec_portal.models.accounts import ADMIN, ROLE_LABELS
 
 
+STUDENT_NUMBER = re.compile(r"^(?:rec-?)?0*(\d{1,9})$")
+
+
 def people_query(q: str = "", role: str = ""):
-    """People matching a name or email search, newest first after name order."""
+    """People matching a search by name, email address, phone number (ignoring spaces and
+    punctuation) or student number ("REC-000123"), in name order."""
     stmt = select(User)
     q = (q or "").strip().lower()
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(User.full_name).like(like),
-                func.lower(User.preferred_name).like(like),
-                User.email.like(like),
-            )
-        )
+        matches = [
+            func.lower(User.full_name).like(like),
+            func.lower(User.preferred_name).like(like),
+            User.email.like(like),
+        ]
+        number = STUDENT_NUMBER.match(q.replace(" ", ""))
+        if number and (q.startswith("rec") or re.fullmatch(r"0\d{5}", q)):  # "000123" too
+            matches.append(User.id == int(number[1]))
+        digits = re.sub(r"[\s()+-]", "", q)
+        if digits.isdigit() and len(digits) >= 4:
+            stored = StudentProfile.phone
+            for char in " ()+-":
+                stored = func.replace(stored, char, "")
+            national = (digits[2:] if digits.startswith("44") else digits).lstrip("0")
+            matches.append(User.id.in_(
+                select(StudentProfile.user_id).where(stored.like(f"%{national}%"))
+            ))
+        stmt = stmt.where(or_(*matches))
     if role in ROLES:
         stmt = stmt.where(User.roles.any(UserRole.role == role))
     return stmt.order_by(func.lower(User.full_name), User.id)

@@ -9,18 +9,21 @@ from sqlalchemy.orm import selectinload
 
 from rec_portal.web.guards import current_person, get_outbox_message_or_404, get_person_or_404
 from rec_portal import audit
-from rec_portal.admin import bp, operations
-from rec_portal.admin.forms import ConfirmForm, RolesForm
+from rec_portal.admin import added_people, bp, operations
+from rec_portal.admin.forms import AddPersonForm, ConfirmForm, ContactDetailsForm, InviteForm, RolesForm
+from rec_portal.auth import operations as accounts
 from rec_portal.calls import queries as calls
 from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import ROLES, AuditEvent, OutboxMessage, User, UserRole
+from rec_portal.models import ROLES, AuditEvent, Booking, CourseSession, OutboxMessage, User, UserRole
 from rec_portal.models.accounts import ADMIN
+from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.outbox import NEEDS_ATTENTION, STATUSES
 from rec_portal.notifications import outbox as mail_outbox
 from rec_portal.web.forms import add_error, done, page, run
 from rec_portal.web.paging import page_number
+from rec_portal.timeutil import utcnow
 
 PER_PAGE = 25
 
@@ -80,9 +83,140 @@ def people():
     )
 
 
-def _person_context(person: User, roles_form: RolesForm | None = None):
+def _bookings_of(person: User) -> list[Booking]:
+    return list(db.session.execute(
+        select(Booking).join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(Booking.student_id == person.id)
+        .options(selectinload(Booking.session).selectinload(CourseSession.course))
+        .order_by(CourseSession.starts_at.desc())
+    ).scalars())
+
+
+def _person_context(person: User, roles_form: RolesForm | None = None,
+                    invite_form: InviteForm | None = None):
     form = roles_form or RolesForm(data={"roles": sorted(person.role_names)})
-    return {"person": person, "roles_form": form, "confirm_form": ConfirmForm()}
+    now = utcnow()
+    return {
+        "person": person, "roles_form": form, "confirm_form": ConfirmForm(),
+        "invite_form": invite_form or InviteForm(data={"email": person.email or ""}),
+        "invitation": None if person.has_online_account else accounts.current_invitation(person),
+        "bookings": _bookings_of(person) if person.has_role("student") else [],
+        # As attendance.certificates.may_have_certificate: the route itself checks the rest.
+        "may_have_certificate": lambda b: b.status == CONFIRMED and b.session.ends_at <= now,
+        "confirmed": CONFIRMED,
+        "is_self": person.id == current_user.id,
+    }
+
+
+# --- Adding someone without an online account (admin/added_people.py) -----------------------
+
+
+def _session_for_booking(raw) -> CourseSession | None:
+    """The session staff came from (phone booking or walk-in), if the query names one."""
+    try:
+        session_id = int(raw or "")
+    except ValueError:
+        return None
+    return db.session.get(CourseSession, session_id) if 0 < session_id < 2**31 else None
+
+
+def _after_adding(person: User, session: CourseSession | None, then: str):
+    """Back to the session's bookings page with the new person found, ready to book them
+    (or add them as a walk-in) with the usual button; else to their page."""
+    name = person.full_name
+    if session is not None and then in ("book", "walk_in"):
+        if then == "walk_in":
+            url = url_for("scheduling.session_bookings", session_id=session.id,
+                          walk_in_q=person.student_number) + "#walk-in"
+            return done(url, f"{name} has been added ({person.student_number}). "
+                             "Choose “Add” below to add them to this session.")
+        url = url_for("scheduling.session_bookings", session_id=session.id,
+                      q=person.student_number) + "#book"
+        return done(url, f"{name} has been added ({person.student_number}). "
+                         "Choose “Book” below to book them onto this session.")
+    return done(_person_url(person), f"{name} has been added ({person.student_number}). "
+                                     "They have no online account: the REC contacts them "
+                                     "the way they chose.")
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@role_required(ADMIN)
+def person_new():
+    form = AddPersonForm()
+    if request.method == "GET":
+        form.session_id.data = request.args.get("session_id", "")[:12]
+        form.then.data = request.args.get("then", "")[:10]
+        if not form.contact_preference.data:
+            form.contact_preference.data = "text"
+    session = _session_for_booking(form.session_id.data)
+    duplicates: list[User] = []
+    show = lambda: page("admin/person_new.html", form=form, session=session,  # noqa: E731
+                        duplicates=duplicates)
+
+    def refused(error: DomainError):
+        if isinstance(error, added_people.PossibleDuplicate):
+            duplicates.extend(error.matches)
+        add_error(form, error.field, error.message)
+        return show()
+
+    return run(
+        form,
+        lambda: added_people.add_person(
+            current_person(), form.details(), consent_way=form.consent_way.data or "",
+            consent_other=form.consent_other.data or "", not_duplicate=bool(form.not_duplicate.data),
+        ),
+        done=lambda person: _after_adding(person, session, form.then.data or ""),
+        page=show,
+        refused=refused,
+    )
+
+
+@bp.route("/people/<int:person_id>/contact", methods=["GET", "POST"])
+@role_required(ADMIN)
+def person_contact(person_id: int):
+    """"Edit contact details": as the person told them to staff. Not for one's own."""
+    person = get_person_or_404(person_id)
+    if person.id == current_user.id:
+        return done(_person_url(person), "You cannot change your own details here. "
+                                         "Use “Your account” instead.", category="error")
+    profile = person.profile
+    form = ContactDetailsForm(data={
+        "full_name": person.full_name, "preferred_name": person.preferred_name,
+        "email": person.email or "",
+        "phone": profile.phone if profile else "",
+        "contact_preference": profile.contact_preference if profile else "email",
+        "relationship_to_services": profile.relationship_to_services if profile else "",
+        "access_needs": profile.access_needs if profile else "",
+    })
+
+    def saved(changed):
+        message = ("Contact details saved." if changed
+                   else "No change: the details were already like that.")
+        return done(_person_url(person), message)
+
+    return run(
+        form,
+        lambda: added_people.update_contact_details(current_person(), person, form.details()),
+        done=saved,
+        page=lambda: page("admin/person_contact.html", form=form, person=person),
+    )
+
+
+@bp.route("/people/<int:person_id>/invite", methods=["POST"])
+@role_required(ADMIN)
+def person_invite(person_id: int):
+    """Send someone without an online account a link to set one up (auth/invitations.py)."""
+    person = get_person_or_404(person_id)
+    form = InviteForm()
+    return run(
+        form,
+        lambda: accounts.invite(current_person(), person, form.email.data),
+        done=lambda invitation: done(
+            _person_url(person), f"An invitation to set up an online account has been sent to "
+                                 f"{invitation.email}. The link works once, for "
+                                 f"{current_app.config['REC_SIGNUP_CONFIRM_HOURS']} hours."),
+        page=lambda: page("admin/person.html", **_person_context(person, invite_form=form)),
+    )
 
 
 @bp.route("/people/<int:person_id>")

@@ -48,3 +48,18 @@ class ResetPasswordForm(FlaskForm):
     def __init__(self, *args, account_email: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_email = account_email
+
+
+class ClaimAccountForm(FlaskForm):
+    """Setting up an online account from a staff invitation: a password (the usual rules,
+    checked against the invited address) and the privacy notice."""
+
+    password, confirm_password = new_password_fields(email_field_name=None)
+    consent = BooleanField(
+        "I have read the privacy notice and agree to the REC keeping my details",
+        validators=[DataRequired("Tick the box to say you agree to the privacy notice")],
+    )
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email

@@ -134,6 +134,16 @@ def start_signup(
     # The password is hashed in every case, so that the time taken does not tell either.
     password_hash = hash_password(password)
     existing = find_user_by_email(address)
+    if existing is not None and not existing.has_online_account:
+        # The REC team added this person (no password): an invitation from staff sets up
+        # their online account on the same record, so their history stays theirs.
+        queue_email(
+            to=existing.email,
+            user=existing,
+            subject="Setting up your Recovery Education Centre online account",
+            body=render_template("emails/ask_for_invitation.txt", user=existing),
+        )
+        return
     if existing is not None:
         base = current_app.config["REC_BASE_URL"]
         queue_email(
@@ -263,7 +273,8 @@ def authenticate(email: str, password: str) -> User:
         audit.record(
             audit.LOGIN_FAILED,
             subject=user,
-            detail="unknown email" if user is None else "wrong password",
+            detail="unknown email" if user is None else (
+                "wrong password" if user.password_hash else "no online account"),
         )
         raise DomainError(LOGIN_FAILED_MESSAGE, field="email")
     if not user.active:
@@ -346,7 +357,9 @@ def request_password_reset(email: str) -> None:
     """Queue a one-time reset link if the account exists; do the same work either way
     from the caller's point of view (the page never says whether it exists)."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or not user.has_online_account:
+        # Someone the REC team added has no password to reset: staff send them an
+        # invitation to set up an online account instead (auth/invitations.py).
         return
     # Any earlier unused link stops working: only the newest one counts.
     now = utcnow()
@@ -453,3 +466,14 @@ def disable_sign_in(person: User) -> None:
     is signed out at once (admin/operations.py records who did it)."""
     person.active = False
     sessions.end_all_sessions(person, sessions.ENDED_DISABLED)
+
+
+# Invitations to claim an online account (their rules are in invitations.py); other features
+# and the views use them from here.
+from rec_portal.auth.invitations import (  # noqa: E402,F401
+    claim as claim_invitation,
+    current_invitation,
+    expire_invitations,
+    find_invitation,
+    invite,
+)

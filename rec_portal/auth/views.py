@@ -10,6 +10,7 @@ from rec_portal.aftercommit import commit_record_only
 from rec_portal.auth import bp, operations
 from rec_portal.web.access import login_required, public
 from rec_portal.auth.forms import (
+    ClaimAccountForm,
     ConfirmSignupForm,
     ForgotPasswordForm,
     LoginForm,
@@ -231,4 +232,41 @@ def reset_password(token: str):
         lambda: operations.reset_password(token, form.password.data),
         done=lambda _: done(url_for("auth.login"), "Your password has been changed. Sign in with your new password."),
         page=lambda: page("auth/reset_password.html", form=form, token=token),
+    )
+
+
+@bp.route("/claim-account/<token>", methods=["GET", "POST"])
+@public
+@limit("REC_LIMIT_REGISTER")
+def claim_account(token: str):
+    """The link in a staff invitation (auth/invitations.py). Opening it changes nothing;
+    choosing a password puts the address and password on the person's own record and
+    signs them in."""
+    invitation = operations.find_invitation(token)
+    if invitation is None:
+        return render_template("auth/claim_link_invalid.html"), 410
+    form = ClaimAccountForm(account_email=invitation.email)
+    show = lambda: page("auth/claim_account.html", form=form, token=token,  # noqa: E731
+                        invitation=invitation)
+
+    def claim():
+        user = operations.claim_invitation(token, form.password.data)
+        operations.sign_in(user)
+        return user
+
+    def refused(error: DomainError):
+        if error.field == "email":
+            return render_template("auth/claim_link_invalid.html", message=error.message), 409
+        return render_template("auth/claim_link_invalid.html"), 410
+
+    return run(
+        form,
+        claim,
+        done=lambda user: done(
+            url_for("account.index"),
+            f"Your online account is set up and you are signed in, {user.display_name}. "
+            "Your bookings are below.",
+        ),
+        page=show,
+        refused=refused,
     )

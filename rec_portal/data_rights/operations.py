@@ -79,6 +79,7 @@ EXPORTED_TABLES = {
     "bookings": "bookings",
     "user_sessions": "sign_ins",
     "password_reset_tokens": "password_resets",
+    "account_invitations": "invitations_to_set_up_an_account",
     "audit_events": "activity",
     "outbox_messages": "emails",  # found by address, not by a foreign key
     "saved_drafts": "kept_while_signed_out",
@@ -153,6 +154,8 @@ def collect(user: User) -> dict:
                     .options(of_session))
     sessions = rows(select(UserSession).where(UserSession.user_id == uid).order_by(UserSession.created_at))
     resets = rows(select(PasswordResetToken).where(PasswordResetToken.user_id == uid).order_by(PasswordResetToken.created_at))
+    invited = rows(select(AccountInvitation).where(AccountInvitation.user_id == uid)
+                   .order_by(AccountInvitation.created_at))
     events = rows(
         select(AuditEvent)
         .where(or_(AuditEvent.actor_id == uid, AuditEvent.subject_id == uid))
@@ -263,6 +266,10 @@ def collect(user: User) -> dict:
         ],
         "password_resets": [
             {"requested_at": _iso(t.created_at), "used_at": _iso(t.used_at)} for t in resets
+        ],
+        "invitations_to_set_up_an_account": [
+            {"email": i.email, "sent_at": _iso(i.created_at), "used_at": _iso(i.used_at)}
+            for i in invited
         ],
         "activity": [
             {"when": _iso(e.at), "what": audit.EVENT_LABELS.get(e.event, e.event),

@@ -111,7 +111,7 @@ class Step:
 
 def retention_steps(months: int, audit_months: int) -> list[Step]:
     """Every step of ``rec apply-retention``, in the order they run."""
-    from rec_portal.auth.operations import expire_signups
+    from rec_portal.auth.operations import expire_invitations, expire_signups
     from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
     from rec_portal.notifications.outbox import purge_sent_bodies
 
@@ -122,6 +122,7 @@ def retention_steps(months: int, audit_months: int) -> list[Step]:
         Step(f"Drafts deleted (kept after a timeout, not taken back within {DRAFTS_KEPT_FOR.days} days)",
              purge_old_drafts),
         Step("Unconfirmed enrolments deleted (link expired)", expire_signups),
+        Step("Invitations to set up an online account deleted (expired or used)", expire_invitations),
         Step(f"Email texts deleted (sent or given up over {outbox_days} days ago; the record stays)",
              lambda now: purge_sent_bodies(now=now, days=outbox_days)),
         Step(f"Signed-in sessions deleted (ended over a day ago; timed out over "

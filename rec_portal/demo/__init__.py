@@ -97,6 +97,8 @@ def login_lines() -> list[str]:
     lines.append(
         f"  and {len(DEMO_STUDENTS)} more students, such as {student_email(DEMO_STUDENTS[0][0])}"
     )
+    lines.append(f"  ({people.DEMO_PHONE_ONLY[0]} has no online account: added by staff, "
+                 "no email address, prefers text messages; cannot sign in)")
     return lines
 
 
@@ -106,6 +108,7 @@ def load_demo_data(now: datetime | None = None) -> DemoReport:
     report = DemoReport()
     users, report.accounts = people.ensure_accounts()
     report.other += people.ensure_profiles(users)
+    report.other += people.ensure_phone_only_student(users)
     created = courses.ensure_courses()
     report.courses = len(created)
     scheduled = sessions.schedule_sessions(created, now)

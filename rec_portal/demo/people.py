@@ -163,3 +163,34 @@ def ensure_profiles(users: dict[str, User]) -> int:
         added += 1
     db.session.flush()
     return added
+
+
+# A student the REC team added on the phone: no email address, no online account (cannot
+# sign in); prefers text messages. Added by the demo admin, with consent as told to them.
+DEMO_PHONE_ONLY = ("Brenda Hale", "Brenda", "07700 900999")
+
+
+def ensure_phone_only_student(users: dict[str, User]) -> int:
+    """The phone-only demo student, if missing. Returns how many it added (0 or 1)."""
+    full_name, preferred, phone = DEMO_PHONE_ONLY
+    existing = db.session.execute(
+        select(User).where(User.full_name == full_name, User.email.is_(None))
+    ).scalars().first()
+    if existing is not None:
+        return 0
+    admin = users[DEMO_ADMIN]
+    person = User(
+        email=None, password_hash=None, full_name=full_name, preferred_name=preferred,
+        active=True, privacy_consent_at=utcnow(), consent_taken_by_id=admin.id,
+        consent_note=f"By phone, as told to {admin.full_name}", added_by_id=admin.id,
+    )
+    person.roles = [UserRole(role=STUDENT)]
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(StudentProfile(
+        user_id=person.id, phone=phone, contact_preference="text",
+        relationship_to_services="service_user", referral_source="care_team",
+        access_needs="Prefers a printed timetable.",
+    ))
+    db.session.flush()
+    return 1

@@ -299,7 +299,8 @@ def invite_for_session(session: CourseSession, now: datetime | None = None) -> i
                     body=render_template("emails/feedback_reflection.txt", person=person,
                                          session=session, link=link),
                 )
-                message.next_attempt_at = after
+                if message is not None:  # None: no email address
+                    message.next_attempt_at = after
     db.session.flush()
     return made
 

@@ -91,11 +91,16 @@ def queue_email(
     *, to: str, subject: str, body: str, contains_secret: bool = False,
     attachment: tuple[str, str, str] | None = None, user=None,
     expires_at: datetime | None = None,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """``attachment``: (filename, MIME type, text), e.g. a calendar file. ``user``: the
     account the message is about (its data export and deletion include the message).
     ``expires_at``: after this the message is useless (a link that has run out, a session
-    that has started) and is marked expired instead of being sent."""
+    that has started) and is marked expired instead of being sent. With no address (a
+    person the REC team added without one) nothing is queued and None is returned: such
+    messages go by the person's preference through ``notifications.contact.tell``."""
+    if not to:
+        log.warning("email %r not queued: the person has no email address", subject)
+        return None
     message = OutboxMessage(
         to_address=to, subject=subject, body_text=body, contains_secret=contains_secret,
         user_id=getattr(user, "id", None), message_id=new_message_id(), expires_at=expires_at,
@@ -913,7 +918,8 @@ def send_again_addresses(messages) -> dict[int, str | None]:
 
     user_ids = {m.user_id for m in messages if m.user_id and m.channel != TEXT}
     emails = dict(db.session.execute(
-        select(User.id, User.email).where(User.id.in_(user_ids))
+        # A person with no email address (added by staff) keeps the address it was sent to.
+        select(User.id, User.email).where(User.id.in_(user_ids), User.email.is_not(None))
     ).all()) if user_ids else {}
     texted = {m.user_id for m in messages if m.user_id and m.channel == TEXT}
     phones = dict(db.session.execute(

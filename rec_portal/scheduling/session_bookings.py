@@ -231,7 +231,7 @@ def session_bookings_csv(session_id: int):
     booked, waiting = _lists(session)
     rows = [
         (b.student.full_name, b.student.preferred_name,
-         b.student.profile.pronouns if b.student.profile else "", b.student.email,
+         b.student.profile.pronouns if b.student.profile else "", b.student.email or "No email address",
          b.student.profile.phone if b.student.profile else "",
          b.student.profile.access_needs if b.student.profile else "",
          "Booked" if b.status == CONFIRMED else f"Waiting ({n})",

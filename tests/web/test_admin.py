@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -78,10 +80,10 @@ def test_search_is_paginated(login_as, client, app):
     _people(app, 30)
     first = client.get("/admin/people").get_data(as_text=True)
     assert "31 people found" in first
-    assert first.count('href="/admin/people/') == 25
+    assert len(re.findall(r'href="/admin/people/\d', first)) == 25
     assert 'href="/admin/people?page=2"' in first
     second = client.get("/admin/people?page=2").get_data(as_text=True)
-    assert second.count('href="/admin/people/') == 6
+    assert len(re.findall(r'href="/admin/people/\d', second)) == 6
 
 
 def test_htmx_search_returns_only_the_results(login_as, client):

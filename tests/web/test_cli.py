@@ -23,7 +23,7 @@ DEMO_LOGINS = ("admin@example.org", "facilitator@example.org", "student@example.
 
 def _users(app):
     with app.app_context():
-        return {u.email: u.role_names for u in db.session.execute(select(User)).scalars()}
+        return {u.email or u.full_name: u.role_names for u in db.session.execute(select(User)).scalars()}
 
 
 def test_demo_data_creates_the_demo_logins(app, web, client):
@@ -39,9 +39,20 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
     others = {email: roles for email, roles in users.items() if email not in DEMO_LOGINS}
     students = {email for email, roles in others.items() if roles == {"student"}}
     facilitators = {email for email, roles in others.items() if roles == {"facilitator"}}
-    assert len(students) == 90 and len(facilitators) == 7  # 40 current and 50 former students; co-delivery needs every role
+    # 40 current and 50 former students, and one added by staff with no email address;
+    # co-delivery needs every role.
+    assert len(students) == 91 and len(facilitators) == 7
     assert students | facilitators == set(others)
-    assert all(email.endswith("@example.org") for email in others)
+    assert all(email.endswith("@example.org") for email in others if email != "Brenda Hale")
+    with app.app_context():
+        brenda = db.session.execute(select(User).where(User.full_name == "Brenda Hale")).scalar_one()
+        assert brenda.email is None and not brenda.has_online_account
+        assert brenda.profile.contact_preference == "text" and brenda.profile.phone.startswith("07")
+        assert db.session.get(User, brenda.added_by_id).email == "admin@example.org"
+        assert db.session.get(User, brenda.consent_taken_by_id).email == "admin@example.org"
+        assert brenda.privacy_consent_at is not None and brenda.consent_note.startswith("By phone")
+    logins = app.test_cli_runner().invoke(args=["rec", "demo-logins"]).output
+    assert "Brenda Hale has no online account" in logins
     web.login("admin@example.org", "demo-password")
     assert client.get("/admin").status_code == 200
     again = app.test_cli_runner().invoke(args=["rec", "demo-data", "--if-empty"])

@@ -166,6 +166,7 @@ def test_the_output_lists_a_count_for_every_step(app):
         "Accounts anonymised (no sign-in or booking for more than 36 months): 0",
         "Drafts deleted (kept after a timeout, not taken back within 7 days): 1",
         "Unconfirmed enrolments deleted (link expired): 0",
+        "Invitations to set up an online account deleted (expired or used): 0",
         "Email texts deleted (sent or given up over 30 days ago; the record stays): 0",
         "Signed-in sessions deleted (ended over a day ago; timed out over 7 days ago): 0",
         "Password reset links deleted (used or expired over a day ago): 0",
