@@ -46,6 +46,7 @@ WORKSHOP_REQUESTS_VIEWED = "workshop.queue_viewed_by_staff"
 WORKSHOP_REQUEST_VIEWED = "workshop.request_viewed_by_staff"
 WORKSHOP_REQUEST_CHANGED = "workshop.request_changed"
 OUTBOX_SENT_AGAIN = "outbox.sent_again"
+CLASS_MESSAGE_SENT = "class_message.sent"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -83,6 +84,7 @@ EVENT_LABELS = {
     WORKSHOP_REQUEST_VIEWED: "Individual workshop request opened by staff",
     WORKSHOP_REQUEST_CHANGED: "Individual workshop request changed",
     OUTBOX_SENT_AGAIN: "Email sent again by staff",
+    CLASS_MESSAGE_SENT: "Message sent to everyone on a session",
 }
 
 

@@ -14,6 +14,7 @@ from rec_portal.admin.operations import people_query
 from rec_portal.web.access import role_required
 from rec_portal.attendance import operations as attendance
 from rec_portal.bookings import operations, queries
+from rec_portal.class_messages import queries as class_messages
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm
 from rec_portal.csvsafe import to_csv
@@ -76,6 +77,7 @@ def session_bookings(session_id: int):
         elsewhere=queries.other_dates_of_course(session, [b.student_id for b in booked + waiting]),
         attended=operations.attended_other_dates([b.id for b in waiting]),
         q=q, found=found, form=StatusForm(), walk_in_q=walk_in_q, walk_in_found=walk_in_found,
+        class_messages=class_messages.messages_sent(session.id),
     )
     # Rendered first, then recorded: committing expires every loaded row, and rendering
     # after it would reload each booking and person one by one. If rendering fails,
