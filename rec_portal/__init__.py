@@ -97,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.bookings import bp as bookings_bp
     from rec_portal.calls import bp as calls_bp
     from rec_portal.catalogue import bp as catalogue_bp
+    from rec_portal.class_messages import bp as class_messages_bp
     from rec_portal.content_reviews import bp as content_reviews_bp
     from rec_portal.scheduling import bp as scheduling_bp
     from rec_portal.data_rights import bp as data_rights_bp
@@ -119,7 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp, outcomes_bp, workshops_bp,
     ):
         app.register_blueprint(bp)
-    for bp in (reports_bp, prospectus_bp, calls_bp):
+    for bp in (reports_bp, prospectus_bp, calls_bp, class_messages_bp):
         app.register_blueprint(bp)
 
     from rec_portal.cli import rec_cli

@@ -51,6 +51,7 @@ PERSON_ADDED = "account.added_by_staff"
 CONTACT_CHANGED_BY_STAFF = "account.contact_changed_by_staff"
 INVITATION_SENT = "account.invitation_sent"
 ACCOUNT_CLAIMED = "account.claimed"
+CLASS_MESSAGE_SENT = "class_message.sent"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -93,6 +94,7 @@ EVENT_LABELS = {
     CONTACT_CHANGED_BY_STAFF: "Contact details changed by staff",
     INVITATION_SENT: "Invitation to set up an online account sent",
     ACCOUNT_CLAIMED: "Online account set up from an invitation",
+    CLASS_MESSAGE_SENT: "Message sent to everyone on a session",
 }
 
 

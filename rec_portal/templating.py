@@ -18,6 +18,7 @@ from rec_portal.web.forms import form_errors
 from rec_portal.web.htmx import is_htmx
 from rec_portal.markdown import render_markdown
 from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
+from rec_portal.models.bookings import SUPPORTERS
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
 from rec_portal.stats import SMALL_NUMBER, as_percent, count_text
@@ -250,6 +251,7 @@ def init_templating(app: Flask) -> None:
         status_tag=status_tag,
         course_status_tag=course_status_tag,
         booking_window=booking_window,
+        supporters=SUPPORTERS,  # who may come with a student (models.bookings)
         change_action=change_action,
         uk_date_span=uk_date_span,
         delivery_label=delivery_label,

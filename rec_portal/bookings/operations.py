@@ -42,7 +42,15 @@ from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
 from rec_portal.models.attendance import ABSENT, PRESENT
-from rec_portal.models.bookings import ADMIN, CANCELLED, CONFIRMED, SELF, SUPPORTERS, WAITLISTED
+from rec_portal.models.bookings import (
+    ADMIN,
+    CANCELLED,
+    CONFIRMED,
+    SELF,
+    SUPPORTERS,
+    TAKES_A_PLACE,
+    WAITLISTED,
+)
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED, lock_session
 from rec_portal.timeutil import format_uk, utcnow
@@ -510,6 +518,31 @@ def self_cancel_refusal(booking: Booking, now: datetime | None = None) -> str | 
     if booking.session.individual and booking.status == CONFIRMED:
         return INDIVIDUAL_CANCEL_MESSAGE
     return None
+
+
+def set_supporter(booking_id: int, student: User, supporter: str, now: datetime | None = None) -> Booking:
+    """Change who comes with ``student`` on their booking (a key of SUPPORTERS, or "" for
+    nobody). On a course where supporters take a place, bringing someone to a session
+    with a place needs a free place for them (refused, with a clear message, if there is
+    none); taking them off frees it. Flushes."""
+    if supporter and supporter not in SUPPORTERS:
+        raise BookingRefused("Choose who is coming with you from the list.", field="supporter")
+    now = now or utcnow()
+    booking, session = _lock_booking(booking_id)
+    if booking.student_id != student.id or booking.status == CANCELLED:
+        raise BookingRefused("This booking is cancelled, so there is nothing to change.")
+    if session.ends_at <= now:
+        raise BookingRefused("This session is over, so there is nothing to change.")
+    needs_place = (session.course.supporters_take_place and supporter and not booking.supporter
+                   and booking.status in TAKES_A_PLACE)
+    if needs_place and confirmed_count(session.id) >= session.capacity:
+        raise BookingRefused(
+            "On this course someone coming with you needs a place of their own, and this "
+            "session has no places left. Your booking has not changed. Call the REC team if "
+            "you need to talk about it.", field="supporter")
+    booking.supporter = supporter
+    db.session.flush()
+    return booking
 
 
 def _lock_booking(booking_id: int) -> tuple[Booking, CourseSession]:

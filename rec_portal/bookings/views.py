@@ -16,11 +16,11 @@ from rec_portal.web.access import owner_only, public, role_required
 from rec_portal.web.forms import done, page, run
 from rec_portal.web.ratelimit import limit
 from rec_portal.bookings import bp, operations, queries
-from rec_portal.bookings.forms import BookForm, CancelForm
+from rec_portal.bookings.forms import BookForm, CancelForm, SupporterForm
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import STUDENT
-from rec_portal.models.bookings import CANCELLED
+from rec_portal.models.bookings import CANCELLED, SUPPORTERS
 from rec_portal.timeutil import format_uk, utcnow
 
 PANEL = "bookings/_booking_panel.html"
@@ -32,7 +32,7 @@ def _course_url(session: CourseSession) -> str:
 
 def _panel_context(session: CourseSession, message: str | None = None, error: str | None = None,
                    overlap=None, error_title: str = "You could not book", question=None,
-                   same_course: str = "") -> dict:
+                   same_course: str = "", supporter: str = "") -> dict:
     """What the booking panel shows (it is the one place on the course page that shows
     this session's places left, so nothing else needs updating)."""
     mine = queries.my_bookings(current_user.id, [session.id])
@@ -41,6 +41,7 @@ def _panel_context(session: CourseSession, message: str | None = None, error: st
         s=session, places=queries.places_left_for([session.id])[session.id], my_bookings=mine,
         panel_message=message, panel_error=error, panel_error_title=error_title, overlap=overlap,
         panel_started=session.starts_at <= utcnow(), question=question, same_course=same_course,
+        supporter=supporter,
     )
 
 
@@ -74,10 +75,11 @@ def _booked_message(result: operations.BookingResult, same_course: str) -> str:
     return message
 
 
-def _book(session: CourseSession, confirm_overlap: bool, same_course: str) -> tuple[str, list]:
+def _book(session: CourseSession, confirm_overlap: bool, same_course: str, supporter: str) -> tuple[str, list]:
     """Book, and say what happened; with the other dates whose panels changed too."""
     result = operations.book_place(
         session.id, current_person(), confirm_overlap=confirm_overlap, same_course=same_course or None,
+        supporter=supporter,
     )
     operations.tell_booked(result)  # anyone given a place was told by book_place
     return _booked_message(result, same_course), [o.session for o in result.released]
@@ -90,21 +92,24 @@ def book(session_id: int):
     session = get_published_session_or_404(session_id, current_user)
     form = BookForm()
     same_course = form.same_course.data if form.same_course.data in (operations.SWAP, operations.KEEP) else ""
+    supporter = (form.supporter.data or "").strip()[:20]
 
     def refused(error):
         if isinstance(error, operations.SameCourseQuestion):
             # Nothing is booked until they choose: swap, keep both, or leave things as they are.
-            return page("bookings/same_course.html", PANEL, **_panel_context(session, question=error))
+            return page("bookings/same_course.html", PANEL,
+                        **_panel_context(session, question=error, supporter=supporter))
         if isinstance(error, operations.OverlapWarning):
             return page("bookings/confirm_overlap.html", PANEL, warning=error,
                         book_form=BookForm(confirm_overlap="yes"),
-                        **_panel_context(session, overlap=error, same_course=same_course))
+                        **_panel_context(session, overlap=error, same_course=same_course,
+                                         supporter=supporter))
         return done(_course_url(session), error.message, category="error",
                     partial=lambda: _panel(session, error=error.message, status=400))
 
     return run(
         form,
-        lambda: _book(session, form.confirm_overlap.data == "yes", same_course),
+        lambda: _book(session, form.confirm_overlap.data == "yes", same_course, supporter),
         done=lambda answer: done(_course_url(session), answer[0],
                                  partial=lambda: _panel(session, message=answer[0], also=answer[1])),
         refused=refused,
@@ -188,6 +193,29 @@ def swap(booking_id: int):
             partial=lambda: _panel(booking.session, error=error.message, error_title="You could not swap",
                                    status=400),
         ),
+    )
+
+
+def _supporter_saved(booking: Booking) -> str:
+    if not booking.supporter:
+        return f"Saved: nobody is coming with you to {booking.session.course.title}."
+    who = "someone else" if booking.supporter == "other" else f"a {SUPPORTERS[booking.supporter].lower()}"
+    return f"Saved: {who} is coming with you to {booking.session.course.title}."
+
+
+@bp.route("/my/courses/<int:booking_id>/supporter", methods=["POST"])
+@owner_only("booking")
+@role_required(STUDENT)
+def change_supporter(booking_id: int):
+    """Who comes with them: change or remove (operations.set_supporter)."""
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    form = SupporterForm()
+    back = url_for("bookings.my_courses")
+    return run(
+        form,
+        lambda: operations.set_supporter(booking.id, current_person(), (form.supporter.data or "").strip()),
+        done=lambda changed: done(back, _supporter_saved(changed)),
+        refused=lambda error: done(back, error.message, category="error"),
     )
 
 

@@ -18,11 +18,13 @@ from rec_portal.web.guards import (
     get_or_404,
     get_rostered_session_or_404,
     get_session_or_404,
+    is_rostered,
 )
 from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.attendance import operations as attendance
 from rec_portal.attendance import queries as attendance_queries
+from rec_portal.class_messages import queries as class_messages
 from rec_portal.web.access import owner_only, role_required
 from rec_portal.extensions import db
 from rec_portal.facilitation import bp, operations, queries
@@ -216,7 +218,10 @@ def class_list(session_id: int):
     summary = attendance_queries.attendance_summary(session)
     shown = render_template(
         "facilitation/class_list.html", session=session, people=people, roster=roster,
-        summary=summary, now=utcnow(),
+        summary=summary, now=utcnow(), class_messages=class_messages.messages_sent(session.id),
+        message_url=url_for("class_messages.facilitator_message", session_id=session.id)
+        if current_user.has_role(FACILITATOR) and is_rostered(current_user.id, session.id)
+        else url_for("class_messages.admin_message", session_id=session.id),
     )
     # Rendered first, then recorded (see scheduling.session_bookings): a commit before
     # rendering would expire the list and reload each person one by one.

@@ -84,3 +84,8 @@ class Booking(db.Model):
     session: Mapped[CourseSession] = relationship()
     student: Mapped[User] = relationship(foreign_keys=[student_id])
     made_by_user: Mapped[User | None] = relationship(foreign_keys=[made_by_user_id])
+
+    @property
+    def supporter_label(self) -> str:
+        """"Carer", "Support worker" ... or "" when nobody comes with them."""
+        return SUPPORTERS.get(self.supporter or "", "")

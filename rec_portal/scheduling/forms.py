@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -77,6 +78,7 @@ class CourseForm(FlaskForm):
     what_to_expect = TextAreaField("What to expect", filters=[_strip])
     accessibility = TextAreaField("Accessibility information", filters=[_strip])
     coproduction_note = TextAreaField("Co-production note", filters=[_strip])
+    supporters_take_place = BooleanField("Supporters take a place")
     content_version = IntegerField(
         "Content version", default=1,
         validators=[InputRequired("Enter the content version, a whole number like 1"), NumberRange(min=1, message="The content version must be 1 or more")],
@@ -99,6 +101,7 @@ class CourseForm(FlaskForm):
             "accessibility": self.accessibility.data or "",
             "coproduction_note": self.coproduction_note.data or "",
             "content_version": self.content_version.data,
+            "supporters_take_place": bool(self.supporters_take_place.data),
         }
 
     def validate_theme(self, field):
@@ -113,7 +116,8 @@ class CourseForm(FlaskForm):
         data = {
             name: getattr(course, name)
             for name in ("title", "slug", "summary", "description", "learning_outcomes", "duration",
-                         "delivery", "theme", "what_to_expect", "accessibility", "coproduction_note", "content_version")
+                         "delivery", "theme", "what_to_expect", "accessibility", "coproduction_note", "content_version",
+                         "supporters_take_place")
         }
         data["audience"] = [
             key for key, flag in (("service_users", course.for_service_users), ("carers", course.for_carers),

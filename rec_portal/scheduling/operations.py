@@ -45,7 +45,7 @@ NEUTRAL_SUBJECT = "Recovery Education Centre session"
 COURSE_FIELDS = (
     "title", "summary", "description", "learning_outcomes", "for_service_users", "for_carers",
     "for_staff", "duration", "delivery", "theme", "what_to_expect", "accessibility", "coproduction_note",
-    "content_version",
+    "content_version", "supporters_take_place",
 )
 
 

@@ -14,6 +14,7 @@ from rec_portal.admin.operations import people_query
 from rec_portal.web.access import role_required
 from rec_portal.attendance import operations as attendance
 from rec_portal.bookings import operations, queries
+from rec_portal.class_messages import queries as class_messages
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm
 from rec_portal.csvsafe import to_csv
@@ -77,6 +78,7 @@ def session_bookings(session_id: int):
         elsewhere=queries.other_dates_of_course(session, [b.student_id for b in booked + waiting]),
         attended=operations.attended_other_dates([b.id for b in waiting]),
         q=q, found=found, form=StatusForm(), walk_in_q=walk_in_q, walk_in_found=walk_in_found,
+        class_messages=class_messages.messages_sent(session.id),
     )
     # Rendered first, then recorded: committing expires every loaded row, and rendering
     # after it would reload each booking and person one by one. If rendering fails,
@@ -128,10 +130,11 @@ def add_walk_in(session_id: int):
     )
 
 
-def _book_for(session: CourseSession, student: User, same_course: str):
+def _book_for(session: CourseSession, student: User, same_course: str, supporter: str):
     result = operations.book_place(
         session.id, student, made_by=current_person(), confirm_overlap=True,
         same_course=same_course if same_course in (operations.SWAP, operations.KEEP) else None,
+        supporter=supporter,
     )
     operations.tell_booked(result)  # anyone given a place was told by the operation
     where = ("has a place" if result.booking.status == CONFIRMED
@@ -153,18 +156,19 @@ def book_for_student(session_id: int):
     student = _student_from_form()
     if student is None or not student.has_role(STUDENT):
         abort(404)
+    supporter = request.form.get("supporter", "").strip()[:20]
 
     def refused(error):
         if isinstance(error, operations.SameCourseQuestion):
             # One place per person per course: staff choose with the person, as they would.
             return page("scheduling/same_course.html", session=session, s=session, question=error,
-                        student=student)
+                        student=student, supporter=supporter)
         return done(_bookings_url(session.id), _third_person(error.message, student.full_name),
                     category="error")
 
     return run(
         form,
-        lambda: _book_for(session, student, request.form.get("same_course", "")),
+        lambda: _book_for(session, student, request.form.get("same_course", ""), supporter),
         done=lambda message: done(_bookings_url(session.id), message),
         refused=refused,
     )
@@ -235,14 +239,15 @@ def session_bookings_csv(session_id: int):
          b.student.profile.phone if b.student.profile else "",
          b.student.profile.access_needs if b.student.profile else "",
          "Booked" if b.status == CONFIRMED else f"Waiting ({n})",
-         format_uk(b.queued_at), "Staff" if b.made_by == "admin" else "Self", preference_label(b.student))
+         format_uk(b.queued_at), "Staff" if b.made_by == "admin" else "Self", preference_label(b.student),
+         b.supporter_label)
         for n, b in [(None, b) for b in booked] + list(enumerate(waiting, start=1))
     ]
     audit.record(audit.EXPORTED, actor=current_user, detail=f"session {session.id} bookings CSV")
     db.session.commit()
     body = to_csv(
         ["Full name", "Preferred name", "Pronouns", "Email", "Phone", "Support needs", "Status", "Booked on",
-         "Booked by", "Contact preference"],
+         "Booked by", "Contact preference", "Coming with them"],
         rows,
     )
     filename = f"{session.course.slug}-{session.starts_at:%Y-%m-%d}-bookings.csv"
