@@ -198,15 +198,20 @@ def cancel_for_student(booking_id: int):
 
 
 def _moved_up(cancelled: Booking, promoted: list[Booking]) -> str:
-    """Who was given a place because of a cancellation: on this date, and (for the person
+    """Who was offered a place because of a cancellation: on this date, and (for the person
     whose place was cancelled) on another date of the course they were waiting for."""
-    here = [p.student.full_name for p in promoted if p.session_id == cancelled.session_id]
-    text = f" {' and '.join(here)} moved up from the waiting list." if here else ""
+    here = [p for p in promoted if p.session_id == cancelled.session_id]
+    text = ""
+    if here:
+        until = format_uk(here[0].offer_expires_at)
+        text = (f" The place is being held for {' and '.join(p.student.full_name for p in here)} "
+                f"from the waiting list, until {until}.")
     for other in promoted:
         if other.session_id != cancelled.session_id:
-            text += (f" {other.student.full_name} now has a place on "
-                     f"{format_uk(other.session.starts_at)}, from its waiting list.")
-    return text + (" Everyone given a place has been sent an email." if promoted else "")
+            text += (f" A place on {format_uk(other.session.starts_at)} is being held for "
+                     f"{other.student.full_name}, from its waiting list, until "
+                     f"{format_uk(other.offer_expires_at)}.")
+    return text + (" Everyone offered a place has been told." if promoted else "")
 
 
 @bp.route("/bookings/<int:booking_id>/give-place", methods=["POST"])
