@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rec_portal.bookings.operations import active_booking, confirmed_count, same_course_bookings
+from rec_portal.bookings.operations import active_booking, places_needed, places_taken, same_course_bookings
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Booking, User
 from rec_portal.models.accounts import STUDENT
-from rec_portal.models.bookings import ADMIN, CONFIRMED, WAITLISTED
+from rec_portal.models.bookings import ADMIN, CONFIRMED, OFFERED, WAITLISTED
 from rec_portal.models.courses import CANCELLED, COMPLETED, lock_session
 from rec_portal.timeutil import format_uk, utcnow
 
@@ -54,6 +54,12 @@ def add_walk_in(session_id: int, student: User | None, *, added_by: User,
     if existing is not None:
         if existing.status == CONFIRMED:
             raise WalkInRefused(f"{name} already has a place on this session.", field="student_id")
+        if existing.status == OFFERED:
+            raise WalkInRefused(
+                f"A place on this session is being held for {name}. Use “Accept for them” in "
+                "the waiting list instead.",
+                field="student_id",
+            )
         raise WalkInRefused(
             f"{name} is on the waiting list for this session. Use “Give a place” in the "
             "waiting list instead.",
@@ -67,8 +73,9 @@ def add_walk_in(session_id: int, student: User | None, *, added_by: User,
             "to this session instead.",
             field="student_id",
         )
-    if confirmed_count(session.id) >= session.capacity:
-        session.capacity += 1
+    missing = places_taken(session.id) + places_needed("", session.course) - session.capacity
+    if missing > 0:
+        session.capacity += missing
     booking = Booking(
         session_id=session.id,
         student_id=student.id,

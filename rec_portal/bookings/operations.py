@@ -35,9 +35,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from rec_portal.bookings.queries import places_taken_by
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, CourseSession, SessionDate, User
@@ -46,6 +48,9 @@ from rec_portal.models.bookings import (
     ADMIN,
     CANCELLED,
     CONFIRMED,
+    DECLINED_OFFER,
+    LEFT_LIST,
+    OFFERED,
     SELF,
     SUPPORTERS,
     TAKES_A_PLACE,
@@ -111,16 +116,23 @@ class BookingResult:
         return self.places_given_up + self.lists_left
 
 
-def confirmed_count(session_id: int) -> int:
+def places_taken(session_id: int) -> int:
+    """Places taken on the session, by the one rule (bookings.queries.places_taken_by):
+    confirmed and offered places, and one more for each of them with a supporter when the
+    course says supporters take a place."""
     return db.session.execute(
-        select(func.count())
-        .select_from(Booking)
-        .where(Booking.session_id == session_id, Booking.status == CONFIRMED)
+        select(func.coalesce(func.sum(places_taken_by(Booking.session_id == session_id).subquery().c.taken), 0))
     ).scalar_one()
 
 
+def places_needed(booking_or_supporter, course) -> int:
+    """How many places a booking (or a booking with this ``supporter``) takes on ``course``."""
+    supporter = getattr(booking_or_supporter, "supporter", booking_or_supporter)
+    return 2 if supporter and course.supporters_take_place else 1
+
+
 def places_left(session: CourseSession) -> int:
-    return max(session.capacity - confirmed_count(session.id), 0)
+    return max(session.capacity - places_taken(session.id), 0)
 
 
 def active_booking(session_id: int, student_id: int) -> Booking | None:
@@ -330,12 +342,16 @@ def book_place(
     if existing is not None:
         if existing.status == CONFIRMED:
             raise BookingRefused("You already have a place on this session.")
+        if existing.status == OFFERED:
+            raise BookingRefused(
+                "A place on this session is being held for you: accept it on My courses."
+            )
         raise BookingRefused(
             f"You are already on the waiting list for this session "
             f"(number {waitlist_position(existing)} in line)."
         )
     others = [] if workshop else same_course_bookings(session, student.id, now)
-    free = confirmed_count(session.id) < session.capacity
+    free = places_taken(session.id) + places_needed(supporter, session.course) <= session.capacity
     keeps_place = [o for o in others if o.status == CONFIRMED]
     if others and (same_course not in (SWAP, KEEP) or (same_course == SWAP and keeps_place and not free)):
         raise SameCourseQuestion(session, others, full=not free, filled=same_course == SWAP)
@@ -372,19 +388,52 @@ def book_place(
     return result
 
 
-def fill_free_places(session: CourseSession, now: datetime | None = None) -> list[Booking]:
-    """Give free places to the people waiting, first come first served, until the session
-    starts. The session row must already be locked by the caller. Anyone who holds a place
-    on another date of the course is passed over and keeps their place in line; if a
-    place is still free after everyone else, they are told (once) that they can swap."""
-    now = now or utcnow()
-    # Nobody is pulled off a waiting list into a session that is under way or over.
+def offers_closed(session: CourseSession, now: datetime) -> bool:
+    """Nobody is offered a place (held or last-minute) once booking has closed, the session
+    has started or is not scheduled, or its register is being taken (marks start an hour
+    before it starts)."""
     if session.status != SCHEDULED or session.starts_at <= now:
+        return True
+    if session.booking_closes_at is not None and now >= session.booking_closes_at:
+        return True
+    return register_taken(session.id)
+
+
+def last_minute(session: CourseSession, now: datetime) -> bool:
+    """Within REC_LAST_MINUTE_HOURS of the start: a freed place is not held for anyone, but
+    free to whoever on the waiting list accepts first."""
+    hours = current_app.config["REC_LAST_MINUTE_HOURS"]
+    return now >= session.starts_at - timedelta(hours=hours)
+
+
+def offer_expiry(session: CourseSession, now: datetime) -> datetime:
+    """When an offer made ``now`` ends: REC_OFFER_HOURS later, shortened so it always ends
+    before booking closes (or, without a closing time, before the session starts)."""
+    held_until = now + timedelta(hours=current_app.config["REC_OFFER_HOURS"])
+    return min(held_until, session.booking_closes_at or session.starts_at, session.starts_at)
+
+
+def fill_free_places(session: CourseSession, now: datetime | None = None, *,
+                     freed: bool = True) -> list[Booking]:
+    """Offer free places to the people waiting, first come first served: each place is
+    held for the first eligible person (status OFFERED) until ``offer_expiry``; they
+    accept or decline (or the offer lapses and passes on: ``pass_on_lapsed_offers``).
+    Returns the bookings offered a place, each already told. The session row must already
+    be locked by the caller.
+
+    Anyone who holds a place on another date of the course is passed over and keeps their
+    place in line; if a place is still free after everyone else, they are told (once) that
+    they can swap. A booking with a supporter who takes a place needs two free places; the
+    first person waiting who fits is offered a place, the others keep theirs in line.
+
+    Nobody is offered anything once ``offers_closed``. Within the last minutes
+    (``last_minute``), no place is held: everyone eligible on the list is told at once that
+    a place is free and the first to accept gets it (``accept_last_minute_place``); only
+    when a place was just ``freed`` are those told before told again."""
+    now = now or utcnow()
+    if offers_closed(session, now):
         return []
-    # Nor once its register is being taken (marks start an hour before it starts).
-    if register_taken(session.id):
-        return []
-    free = session.capacity - confirmed_count(session.id)
+    free = session.capacity - places_taken(session.id)
     if free <= 0:
         return []
     waiting = db.session.execute(
@@ -392,15 +441,34 @@ def fill_free_places(session: CourseSession, now: datetime | None = None) -> lis
         .where(Booking.session_id == session.id, Booking.status == WAITLISTED)
         .order_by(Booking.queued_at, Booking.id)
     ).scalars().all()
-    waiting = _pass_over_people_with_a_place(session, waiting, free, now)
-    for booking in waiting:
-        booking.status = CONFIRMED
-        booking.confirmed_at = now
-        booking.promoted_at = now
+    if last_minute(session, now):
+        _tell_place_free_now(session, waiting, free, now, again=freed)
+        return []
+    chosen = _pass_over_people_with_a_place(session, waiting, free, now)
+    expires = offer_expiry(session, now)
+    for booking in chosen:
+        booking.status = OFFERED
+        booking.offered_at = now
+        booking.offer_expires_at = expires
     db.session.flush()
-    for booking in waiting:
-        _tell_place_is_theirs(booking)
-    return list(waiting)
+    from rec_portal.bookings import offer_notify
+
+    for booking in chosen:
+        offer_notify.place_offered(booking)
+    return list(chosen)
+
+
+def _tell_place_free_now(session: CourseSession, waiting: list[Booking], free: int,
+                         now: datetime, *, again: bool) -> None:
+    """Last minute: tell everyone eligible on the list that a place is free and the first
+    to accept gets it (those already told, only ``again`` when a place was just freed)."""
+    from rec_portal.bookings import offer_notify
+
+    for booking in _pass_over_people_with_a_place(session, waiting, free, now, everyone=True):
+        if booking.last_minute_told_at is None or again:
+            booking.last_minute_told_at = now
+            offer_notify.place_free_now(booking)
+    db.session.flush()
 
 
 def tell_booking_made(booking: Booking, position: int | None = None) -> None:
@@ -421,16 +489,26 @@ def _tell_place_is_theirs(booking: Booking) -> None:
 
 
 def _pass_over_people_with_a_place(session: CourseSession, waiting: list[Booking], free: int,
-                                   now: datetime) -> list[Booking]:
-    """The first ``free`` of ``waiting`` (in line order) who hold no place on another date
-    of the course and have not attended another date since joining this list
-    (``attended_other_dates``). If places are left over, the people passed over for a place
-    they hold are told once that a place is free and they can swap (the message goes
-    through the outbox); those who attended are not (there is nothing to swap)."""
+                                   now: datetime, *, everyone: bool = False) -> list[Booking]:
+    """Those of ``waiting`` (in line order) who hold no place on another date of the course
+    and have not attended another date since joining this list (``attended_other_dates``)
+    and fit in the ``free`` places, taken in turn (one each, two with a supporter who takes
+    a place; someone who does not fit keeps their place in line); with ``everyone``, all
+    of them who would fit in ``free`` places on their own. If places are left over, the
+    people passed over for a place they hold are told once that a place is free and they
+    can swap (the message goes through the outbox); those who attended are not (there is
+    nothing to swap)."""
     elsewhere = _holding_places_elsewhere(session, [b.student_id for b in waiting], now)
     attended = set() if session.individual else set(attended_other_dates([b.id for b in waiting]))
-    chosen = [b for b in waiting if b.student_id not in elsewhere and b.id not in attended][:free]
-    if len(chosen) < free:
+    chosen, left = [], free
+    for booking in waiting:
+        if booking.student_id in elsewhere or booking.id in attended:
+            continue
+        needed = places_needed(booking, session.course)
+        if needed <= left:
+            chosen.append(booking)
+            left -= 0 if everyone else needed
+    if left > 0:
         from rec_portal.bookings import notify
 
         for booking in waiting:
@@ -447,7 +525,7 @@ def serve_other_waiting_lists(booking: Booking, now: datetime) -> list[Booking]:
     promoted = []
     for other in same_course_bookings(booking.session, booking.student_id, now):
         if other.status == WAITLISTED:
-            promoted += fill_free_places(lock_session(other.session_id), now)
+            promoted += fill_free_places(lock_session(other.session_id), now, freed=False)
     return promoted
 
 
@@ -535,7 +613,7 @@ def set_supporter(booking_id: int, student: User, supporter: str, now: datetime 
         raise BookingRefused("This session is over, so there is nothing to change.")
     needs_place = (session.course.supporters_take_place and supporter and not booking.supporter
                    and booking.status in TAKES_A_PLACE)
-    if needs_place and confirmed_count(session.id) >= session.capacity:
+    if needs_place and places_taken(session.id) + 1 > session.capacity:
         raise BookingRefused(
             "On this course someone coming with you needs a place of their own, and this "
             "session has no places left. Your booking has not changed. Call the REC team if "
@@ -559,11 +637,12 @@ def _lock_booking(booking_id: int) -> tuple[Booking, CourseSession]:
 def cancel_booking(
     booking_id: int, *, now: datetime | None = None, by_student: bool = False
 ) -> list[Booking]:
-    """Cancel a booking or leave a waiting list. Returns the bookings promoted into the
-    place that was freed (in the same transaction; nobody once the session has started),
-    each already told; the caller tells the person whose booking it was, if it should.
-    ``by_student``: the student is cancelling their own place, which they cannot do once
-    the session has started (staff still can)."""
+    """Cancel a booking or leave a waiting list (waiting, or offered a place: the reason
+    is LEFT_LIST). Returns the bookings offered the place that was freed (in the same
+    transaction; nobody once offers are closed), each already told; the caller tells the
+    person whose booking it was, if it should. A place given up goes to the next in line,
+    never back to the front. ``by_student``: the student is cancelling their own place,
+    which they cannot do once the session has started (staff still can)."""
     now = now or utcnow()
     booking, session = _lock_booking(booking_id)
     if booking.status == CANCELLED:
@@ -571,13 +650,32 @@ def cancel_booking(
     refuse_if_marked(booking, by_student=by_student)
     if by_student and (refusal := self_cancel_refusal(booking, now)):
         raise BookingRefused(refusal)
-    was_confirmed = booking.status == CONFIRMED
+    return _release(booking, session, now, reason=None if booking.status == CONFIRMED else LEFT_LIST)
+
+
+def _release(booking: Booking, session: CourseSession, now: datetime, *,
+             reason: str | None) -> list[Booking]:
+    """Cancel ``booking`` (session locked) and, if it took a place, offer the place on."""
+    took_place, was_confirmed = booking.status in TAKES_A_PLACE, booking.status == CONFIRMED
     booking.status = CANCELLED
     booking.cancelled_at = now
+    booking.cancelled_reason = reason
     db.session.flush()
-    if not was_confirmed:
+    if not took_place:
         return []
-    return fill_free_places(session, now) + serve_other_waiting_lists(booking, now)
+    offered = fill_free_places(session, now)
+    # Only a confirmed place could have kept them off another date's list.
+    return offered + (serve_other_waiting_lists(booking, now) if was_confirmed else [])
+
+
+def leave_list(booking_id: int, *, now: datetime | None = None) -> list[Booking]:
+    """Leave a waiting list at any time, waiting or offered a place (an offered place is
+    offered to the next person). Returns those offered it."""
+    now = now or utcnow()
+    booking, session = _lock_booking(booking_id)
+    if booking.status not in (WAITLISTED, OFFERED):
+        raise BookingRefused("You are not on the waiting list for this session any more.")
+    return _release(booking, session, now, reason=LEFT_LIST)
 
 
 def change_capacity(session_id: int, capacity: int, *, now: datetime | None = None) -> list[Booking]:
@@ -586,13 +684,13 @@ def change_capacity(session_id: int, capacity: int, *, now: datetime | None = No
     session = lock_session(session_id)
     if session is None:
         raise BookingRefused("This session does not exist.")
-    booked = confirmed_count(session.id)
+    booked = places_taken(session.id)
     if capacity < 1:
         raise BookingRefused("Capacity must be 1 or more.", field="capacity")
     if capacity < booked:
         raise BookingRefused(
-            f"{booked} people already have a place, so capacity cannot be less than {booked}. "
-            "Cancel some places first.",
+            f"{booked} places are taken (booked, or held for someone offered one), so capacity "
+            f"cannot be less than {booked}. Cancel some places first.",
             field="capacity",
         )
     session.capacity = capacity
@@ -629,6 +727,20 @@ __all__ = [
     "register_taken",
     "self_cancel_refusal",
     "waitlist_position",
+    "accept_offer",
+    "accept_last_minute_place",
+    "decline_offer",
+    "lapsed_offers",
+    "last_minute",
+    "last_minute_place_free",
+    "leave_list",
+    "offer_expiry",
+    "offer_refusal",
+    "offers_closed",
+    "pass_on_lapsed_offers",
+    "pass_on_offer",
+    "places_needed",
+    "places_taken",
 ]
 
 
@@ -641,6 +753,11 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
         raise BookingRefused("This session has been cancelled, so nobody can be given a place on it.")
     if session.status != SCHEDULED:
         raise BookingRefused("This session is completed, so nobody can be given a place on it.")
+    if booking.status == OFFERED:
+        raise BookingRefused(
+            f"A place is being held for {booking.student.full_name}: use “Accept for them” "
+            "if they said yes."
+        )
     if booking.status != WAITLISTED:
         raise BookingRefused("Only someone on the waiting list can be given a place.")
     held = [o for o in same_course_bookings(session, booking.student_id, now) if o.status == CONFIRMED]
@@ -650,8 +767,9 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
             f"{format_uk(held[0].session.starts_at)}. One place per person per course: cancel "
             "that place first if they would rather come on this date."
         )
-    if confirmed_count(session.id) >= session.capacity:
-        session.capacity += 1
+    missing = places_taken(session.id) + places_needed(booking, session.course) - session.capacity
+    if missing > 0:
+        session.capacity += missing
     booking.status = CONFIRMED
     booking.confirmed_at = now
     booking.promoted_at = now
@@ -667,7 +785,7 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     were passed over because of that place, so they may take any place left free."""
     now = now or utcnow()
     booking, session = _lock_booking(booking_id)
-    if booking.status != WAITLISTED:
+    if booking.status not in (WAITLISTED, OFFERED):
         raise BookingRefused("You are not on the waiting list for this date any more.")
     if session.status != SCHEDULED or session.starts_at <= now:
         raise BookingRefused("This session has already started or finished, so nobody can swap to it.")
@@ -676,18 +794,17 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     # be them: the place they held elsewhere is over or gone since the page was shown.
     # ``promoted`` lists the others only; everyone given a place, them included, is told
     # once (by fill_free_places, or below).
-    result.promoted += [b for b in fill_free_places(session, now) if b.id != booking.id]
+    result.promoted += [b for b in fill_free_places(session, now, freed=False) if b.id != booking.id]
     db.session.refresh(booking)
-    if booking.status == CONFIRMED:
-        return result
-    attended = attended_other_dates([booking.id]).get(booking.id)
-    if attended is not None:
-        raise BookingRefused(ATTENDED_SWAP_MESSAGE.format(date=format_uk(attended.session.starts_at)))
-    if confirmed_count(session.id) >= session.capacity:
-        raise BookingRefused(
-            f"There is no free place on this date at the moment. You keep your place on the "
-            f"waiting list (number {waitlist_position(booking)} in line)."
-        )
+    if booking.status != OFFERED:  # a place held for them is theirs: they are asking for it
+        attended = attended_other_dates([booking.id]).get(booking.id)
+        if attended is not None:
+            raise BookingRefused(ATTENDED_SWAP_MESSAGE.format(date=format_uk(attended.session.starts_at)))
+        if places_taken(session.id) + places_needed(booking, session.course) > session.capacity:
+            raise BookingRefused(
+                f"There is no free place on this date at the moment. You keep your place on the "
+                f"waiting list (number {waitlist_position(booking)} in line)."
+            )
     booking.status = CONFIRMED
     booking.confirmed_at = now
     booking.promoted_at = now
@@ -755,3 +872,160 @@ def send_reminders(now: datetime | None = None) -> int:
         booking.reminder_sent_at = now
     db.session.flush()
     return len(bookings)
+
+
+# --- Offers that wait for an answer ------------------------------------------------------
+# A freed place is held for the first eligible person waiting (fill_free_places) until
+# offer_expires_at. They (or staff for them, on the phone) accept or decline; unanswered, it
+# lapses (pass_on_lapsed_offers, run every few minutes by `rec pass-on-offers`) and goes to
+# the next person, while they go to the back of the line. Every step locks the session, so
+# an offer is accepted, declined or passed on exactly once.
+
+def _they(booking: Booking, actor: User | None) -> tuple[str, str, str]:
+    """("You", "are", "your") for the student; their name for staff acting for them."""
+    if actor is not None and actor.id != booking.student_id:
+        return booking.student.full_name, "is", "their"
+    return "You", "are", "your"
+
+
+def _refuse_one_place_per_course(booking: Booking, session: CourseSession, actor: User | None,
+                                 now: datetime) -> None:
+    held = [o for o in same_course_bookings(session, booking.student_id, now) if o.status == CONFIRMED]
+    if held:
+        who, verb, _ = _they(booking, actor)
+        has = "have" if who == "You" else "has"
+        raise BookingRefused(
+            f"{who} already {has} a place on this course, on {format_uk(held[0].session.starts_at)}. "
+            "Each person has one place on a course: cancel that place first to take this one."
+        )
+
+
+def _take_place(booking: Booking, now: datetime) -> Booking:
+    booking.status = CONFIRMED
+    booking.confirmed_at = now
+    booking.promoted_at = now
+    db.session.flush()
+    from rec_portal.bookings import offer_notify
+
+    offer_notify.place_accepted(booking)
+    return booking
+
+
+def offer_refusal(booking: Booking, now: datetime, actor: User | None = None) -> str | None:
+    """Why ``booking``'s offer cannot be accepted now, or None."""
+    who, verb, their = _they(booking, actor)
+    if booking.status == CONFIRMED:
+        return f"{who} already {'have' if who == 'You' else 'has'} this place: it is booked."
+    if booking.status == WAITLISTED:
+        return (f"This place is no longer being held for {who.lower() if who == 'You' else who}. "
+                f"{who} {verb} still on the waiting list (number {waitlist_position(booking)} in line).")
+    if booking.status != OFFERED:
+        return f"{who} {verb} no longer on the waiting list for this session."
+    if now >= booking.offer_expires_at:
+        return (f"The place was held until {format_uk(booking.offer_expires_at)}, so it is being "
+                f"passed on to the next person. {who} {verb} still on the waiting list.")
+    return None
+
+
+def accept_offer(booking_id: int, actor: User | None = None, *, now: datetime | None = None) -> Booking:
+    """Accept the place held for them (the student, or staff for them on the phone): it
+    becomes theirs and they are told. Refused if it is not held for them any more, or if
+    its time is up even before ``pass_on_lapsed_offers`` has run."""
+    now = now or utcnow()
+    booking, session = _lock_booking(booking_id)
+    if refusal := offer_refusal(booking, now, actor):
+        raise BookingRefused(refusal)
+    _refuse_one_place_per_course(booking, session, actor, now)
+    return _take_place(booking, now)
+
+
+def decline_offer(booking_id: int, actor: User | None = None, *,
+                  now: datetime | None = None) -> list[Booking]:
+    """Say no to the place held for them: they leave the waiting list (DECLINED_OFFER) and
+    the place is offered to the next person (returned, already told)."""
+    now = now or utcnow()
+    booking, session = _lock_booking(booking_id)
+    if booking.status != OFFERED:
+        who, verb, _ = _they(booking, actor)
+        raise BookingRefused(
+            f"No place is being held for {'you' if who == 'You' else who} on this session any more, "
+            "so there is nothing to decline."
+        )
+    return _release(booking, session, now, reason=DECLINED_OFFER)
+
+
+def last_minute_place_free(booking: Booking, now: datetime | None = None) -> bool:
+    """A waiting-list place that may take a free place now: last minute, booking still
+    open, and a place free for them (what My courses offers with "Take the place")."""
+    now = now or utcnow()
+    session = booking.session
+    return (booking.status == WAITLISTED and booking.last_minute_told_at is not None
+            and not offers_closed(session, now) and last_minute(session, now)
+            and places_taken(session.id) + places_needed(booking, session.course) <= session.capacity)
+
+
+def accept_last_minute_place(booking_id: int, actor: User | None = None, *,
+                             now: datetime | None = None) -> Booking:
+    """Take a place freed in the last hours, which goes to whoever on the waiting list
+    accepts first: confirmed if a place is still free, else refused (they stay waiting)."""
+    now = now or utcnow()
+    booking, session = _lock_booking(booking_id)
+    who, verb, _ = _they(booking, actor)
+    if booking.status == OFFERED:
+        return accept_offer(booking.id, actor, now=now)
+    if booking.status != WAITLISTED:
+        raise BookingRefused(offer_refusal(booking, now, actor) or "")
+    if offers_closed(session, now):
+        raise BookingRefused("Booking for this session has closed, so places are no longer given "
+                             "from the waiting list.")
+    if not last_minute(session, now):
+        raise BookingRefused("Places on this date are offered to the people waiting in turn: "
+                             f"{who.lower() if who == 'You' else who} will be told if one is held.")
+    _refuse_one_place_per_course(booking, session, actor, now)
+    attended = attended_other_dates([booking.id]).get(booking.id)
+    if attended is not None:
+        raise BookingRefused(ATTENDED_SWAP_MESSAGE.format(date=format_uk(attended.session.starts_at)))
+    if places_taken(session.id) + places_needed(booking, session.course) > session.capacity:
+        raise BookingRefused(
+            f"The place has been taken; {who.lower() if who == 'You' else who} {verb} still on the "
+            f"waiting list (number {waitlist_position(booking)} in line)."
+        )
+    return _take_place(booking, now)
+
+
+def lapsed_offers(now: datetime | None = None) -> list[int]:
+    """The ids of offers whose time is up, earliest first."""
+    now = now or utcnow()
+    return list(db.session.execute(
+        select(Booking.id)
+        .where(Booking.status == OFFERED, Booking.offer_expires_at <= now)
+        .order_by(Booking.offer_expires_at, Booking.id)
+    ).scalars())
+
+
+def pass_on_offer(booking_id: int, now: datetime | None = None) -> list[Booking] | None:
+    """One lapsed offer: the person goes back to the waiting list at the back of the line
+    and the place is offered to the next (returned). They are told the place was passed
+    on, unless it comes straight back to them (nobody else waiting: they are offered it
+    again). None if the offer was answered or is not lapsed (checked under the lock)."""
+    now = now or utcnow()
+    booking, session = _lock_booking(booking_id)
+    if booking.status != OFFERED or booking.offer_expires_at > now:
+        return None
+    booking.status = WAITLISTED
+    booking.queued_at = now
+    booking.offer_lapsed_at = now
+    db.session.flush()
+    offered = fill_free_places(session, now)
+    if booking not in offered:
+        from rec_portal.bookings import offer_notify
+
+        offer_notify.offer_lapsed(booking)
+    return offered
+
+
+def pass_on_lapsed_offers(now: datetime | None = None) -> int:
+    """Pass on every lapsed offer (``pass_on_offer``) in this transaction; returns how
+    many. `rec pass-on-offers` does the same, committing after each."""
+    now = now or utcnow()
+    return sum(pass_on_offer(i, now) is not None for i in lapsed_offers(now))

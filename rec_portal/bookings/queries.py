@@ -8,9 +8,9 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from rec_portal.extensions import db
-from rec_portal.models import Attendance, Booking, CourseSession
+from rec_portal.models import Attendance, Booking, Course, CourseSession
 from rec_portal.models.attendance import PRESENT
-from rec_portal.models.bookings import CANCELLED, CONFIRMED, WAITLISTED
+from rec_portal.models.bookings import CANCELLED, CONFIRMED, OFFERED, TAKES_A_PLACE, WAITLISTED
 from rec_portal.models.courses import COMPLETED, SCHEDULED
 from rec_portal.timeutil import utcnow
 
@@ -30,6 +30,9 @@ class MyBooking:
     # never promoted from this list.
     attended_elsewhere: Booking | None = None
     marked: bool = False  # attendance recorded: the place can no longer be cancelled
+    # Waiting lists, in the last hours before the start: a place is free and they were
+    # told the first to take it gets it (bookings.operations.last_minute_place_free).
+    last_minute: bool = False
 
 
 def mark_places_elsewhere(student_id: int, items) -> None:
@@ -97,18 +100,30 @@ def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[i
     }
 
 
+def places_taken_by(*conditions):
+    """The one rule for places taken, as a statement of (session_id, taken) per session
+    (``conditions`` may use Booking, CourseSession and Course): every booking that takes a
+    place (``TAKES_A_PLACE``: confirmed, or offered and held) counts one, and one more if
+    someone comes with them and the course says supporters take a place. Every check and
+    display of places left uses it (bookings.operations.places_taken for one session)."""
+    weight = case((and_(Booking.supporter != "", Course.supporters_take_place.is_(True)), 2), else_=1)
+    return (
+        select(Booking.session_id.label("session_id"), func.sum(weight).label("taken"))
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .join(Course, Course.id == CourseSession.course_id)
+        .where(Booking.status.in_(TAKES_A_PLACE), *conditions)
+        .group_by(Booking.session_id)
+    )
+
+
 def places_left_for(session_ids: list[int]) -> dict[int, int]:
-    """Places left per session (capacity minus confirmed bookings), in one query."""
+    """Places left per session (capacity minus places taken: places_taken_by), in one
+    query."""
     if not session_ids:
         return {}
-    booked = (
-        select(Booking.session_id, func.count().label("n"))
-        .where(Booking.status == CONFIRMED, Booking.session_id.in_(session_ids))
-        .group_by(Booking.session_id)
-        .subquery()
-    )
+    booked = places_taken_by(Booking.session_id.in_(session_ids)).subquery()
     rows = db.session.execute(
-        select(CourseSession.id, CourseSession.capacity - func.coalesce(booked.c.n, 0))
+        select(CourseSession.id, CourseSession.capacity - func.coalesce(booked.c.taken, 0))
         .outerjoin(booked, booked.c.session_id == CourseSession.id)
         .where(CourseSession.id.in_(session_ids))
     ).all()
@@ -186,11 +201,17 @@ def my_courses(student_id: int):
     mine = my_bookings(student_id)
     upcoming = sorted((m for m in mine.values() if m.booking.session.ends_at >= now and m.booking.status == CONFIRMED),
                       key=lambda m: m.booking.session.starts_at)
-    waiting = sorted((m for m in mine.values() if m.booking.session.ends_at >= now and m.booking.status == WAITLISTED),
-                     key=lambda m: m.booking.session.starts_at)
+    # Waiting lists, places held for them (offers) first.
+    waiting = sorted((m for m in mine.values()
+                      if m.booking.session.ends_at >= now and m.booking.status in (WAITLISTED, OFFERED)),
+                     key=lambda m: (m.booking.status != OFFERED, m.booking.session.starts_at))
     past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
                   key=lambda m: m.booking.session.starts_at, reverse=True)
     mark_places_elsewhere(student_id, waiting)
+    from rec_portal.bookings.operations import last_minute_place_free
+
+    for m in waiting:  # only those told of a last-minute place cost a statement
+        m.last_minute = last_minute_place_free(m.booking, now)
     # Attended or not (one more statement, whatever the number of past sessions), and
     # whether feedback is waiting or given (one more). A session completed on its last day
     # (the register was taken) is done even before its end time.

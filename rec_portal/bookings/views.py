@@ -20,8 +20,8 @@ from rec_portal.bookings.forms import BookForm, CancelForm, SupporterForm
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import STUDENT
-from rec_portal.models.bookings import CANCELLED, SUPPORTERS
-from rec_portal.timeutil import format_uk, utcnow
+from rec_portal.models.bookings import CANCELLED, OFFERED, SUPPORTERS, WAITLISTED
+from rec_portal.timeutil import format_uk, uk_date_and_time, utcnow
 
 PANEL = "bookings/_booking_panel.html"
 
@@ -118,15 +118,15 @@ def book(session_id: int):
 
 def _cancel(booking: Booking) -> str:
     """Cancel (or leave the waiting list) and say what happened."""
-    was_waiting = booking.status == "waitlisted"
-    promoted = operations.cancel_booking(booking.id, by_student=True)
-    operations.tell_cancelled(booking)  # anyone given a place was told by the operation
+    was_waiting = booking.status in (WAITLISTED, OFFERED)
+    offered = operations.cancel_booking(booking.id, by_student=True)
+    operations.tell_cancelled(booking)  # anyone offered a place was told by the operation
     message = "You have left the waiting list." if was_waiting else "Your place has been cancelled."
-    # Giving up a place can let them have a place they were waiting for on another date.
-    for other in promoted:
+    # Giving up a place can let them be offered a place they were waiting for on another date.
+    for other in offered:
         if other.student_id == booking.student_id:
-            message += (f" You now have a place on {format_uk(other.session.starts_at)}, from its "
-                        "waiting list. We have emailed you the details.")
+            message += (f" A place on {format_uk(other.session.starts_at)} is being held for you "
+                        f"until {uk_date_and_time(other.offer_expires_at)}: accept it in My courses.")
     return message
 
 
@@ -285,3 +285,72 @@ def calendar_feed(token: str):
     response = _ics_response(feed_ics(bookings, current_app.config["REC_BASE_URL"], rostered), "rec.ics")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- A place held for them (waiting-list offers: bookings/operations.py) ------------------
+
+def _my_courses_url() -> str:
+    return url_for("bookings.my_courses")
+
+
+@bp.route("/my/courses/<int:booking_id>/offer")
+@owner_only("booking")
+@role_required(STUDENT)
+def offer(booking_id: int):
+    """The place held for them, with Accept and Decline (the link in the offer message);
+    a last-minute free place with "Take the place"; otherwise where they stand."""
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    now = utcnow()
+    return render_template(
+        "bookings/offer.html", booking=booking, form=CancelForm(), now=now,
+        refusal=operations.offer_refusal(booking, now) if booking.status == OFFERED else None,
+        last_minute=operations.last_minute_place_free(booking, now),
+        position=operations.waitlist_position(booking),
+    )
+
+
+def _answered(booking: Booking, message: str, category: str = "success"):
+    return done(_my_courses_url(), message, category=category)
+
+
+@bp.route("/my/courses/<int:booking_id>/offer/accept", methods=["POST"])
+@owner_only("booking")
+@role_required(STUDENT)
+@limit("REC_LIMIT_BOOKING")
+def accept_offer(booking_id: int):
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    return run(
+        CancelForm(),
+        lambda: operations.accept_offer(booking.id, current_person()),
+        done=lambda b: _answered(b, "Your place is booked. We have sent you the details."),
+        refused=lambda error: _answered(booking, error.message, "error"),
+    )
+
+
+@bp.route("/my/courses/<int:booking_id>/offer/decline", methods=["POST"])
+@owner_only("booking")
+@role_required(STUDENT)
+def decline_offer(booking_id: int):
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    return run(
+        CancelForm(),
+        lambda: operations.decline_offer(booking.id, current_person()),
+        done=lambda _: _answered(booking, "You have said no to the place, and left the waiting "
+                                          "list. The place will be offered to the next person."),
+        refused=lambda error: _answered(booking, error.message, "error"),
+    )
+
+
+@bp.route("/my/courses/<int:booking_id>/take-place", methods=["POST"])
+@owner_only("booking")
+@role_required(STUDENT)
+@limit("REC_LIMIT_BOOKING")
+def take_place(booking_id: int):
+    """A place freed in the last hours: the first person waiting to take it gets it."""
+    booking = get_booking_or_404(booking_id, for_user=current_user)
+    return run(
+        CancelForm(),
+        lambda: operations.accept_last_minute_place(booking.id, current_person()),
+        done=lambda b: _answered(b, "Your place is booked. We have sent you the details."),
+        refused=lambda error: _answered(booking, error.message, "error"),
+    )

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import raiseload
 
+from rec_portal.bookings.queries import places_taken_by
 from rec_portal.extensions import db
-from rec_portal.models import Booking, Course, CourseSession
-from rec_portal.models.bookings import CONFIRMED
+from rec_portal.models import Course, CourseSession
 from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED
 from rec_portal.timeutil import UK, to_uk, utcnow
 from rec_portal.web.paging import Page
@@ -91,16 +91,12 @@ def _upcoming(now: datetime):
 
 
 def _confirmed_counts(now: datetime, course_id: int | None = None):
-    """Places taken on each upcoming session: (session_id, taken)."""
-    stmt = (
-        select(Booking.session_id.label("session_id"), func.count().label("taken"))
-        .join(CourseSession, CourseSession.id == Booking.session_id)
-        .where(Booking.status == CONFIRMED, _upcoming(now))
-        .group_by(Booking.session_id)
-    )
+    """Places taken on each upcoming session: (session_id, taken). Places held for someone
+    offered one count as taken (bookings.queries.places_taken_by, the one rule)."""
+    conditions = [_upcoming(now)]
     if course_id is not None:
-        stmt = stmt.where(CourseSession.course_id == course_id)
-    return stmt.subquery("taken")
+        conditions.append(CourseSession.course_id == course_id)
+    return places_taken_by(*conditions).subquery("taken")
 
 
 def _next_sessions(now: datetime, month: str):

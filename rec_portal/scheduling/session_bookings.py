@@ -22,7 +22,8 @@ from rec_portal.notifications.contact import preference_label
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from rec_portal.models.accounts import ADMIN, STUDENT
-from rec_portal.models.bookings import CONFIRMED, WAITLISTED
+from rec_portal.models.bookings import CONFIRMED, OFFERED, WAITLISTED
+from rec_portal.notifications.contact import preference_label
 from rec_portal.timeutil import format_uk, utcnow
 
 
@@ -38,24 +39,36 @@ def _student_from_form() -> User | None:
 
 
 def _lists(session: CourseSession):
+    """(booked, places held for someone offered one, waiting) in line order."""
     rows = db.session.execute(
         select(Booking)
-        .where(Booking.session_id == session.id, Booking.status.in_((CONFIRMED, WAITLISTED)))
+        .where(Booking.session_id == session.id, Booking.status.in_((CONFIRMED, OFFERED, WAITLISTED)))
         .options(selectinload(Booking.student))
         .order_by(Booking.queued_at, Booking.id)
     ).scalars().all()
-    return [b for b in rows if b.status == CONFIRMED], [b for b in rows if b.status == WAITLISTED]
+    return ([b for b in rows if b.status == CONFIRMED], [b for b in rows if b.status == OFFERED],
+            [b for b in rows if b.status == WAITLISTED])
+
+
+def _last_minute_calls(session: CourseSession, waiting: list[Booking]) -> list[Booking]:
+    """In the last hours before the start, with a place free and booking open: the people
+    on the waiting list told of it, to phone (the first to say yes gets it)."""
+    now = utcnow()
+    if (operations.offers_closed(session, now) or not operations.last_minute(session, now)
+            or operations.places_left(session) <= 0):
+        return []
+    return [b for b in waiting if b.last_minute_told_at is not None]
 
 
 @bp.route("/sessions/<int:session_id>/bookings")
 @role_required(ADMIN)
 def session_bookings(session_id: int):
     session = get_session_or_404(session_id)
-    booked, waiting = _lists(session)
+    booked, offered, waiting = _lists(session)
     q = request.args.get("q", "").strip()[:100]
     found = []
     if q:
-        already = {b.student_id for b in booked + waiting}
+        already = {b.student_id for b in booked + offered + waiting}
         found = [
             p for p in db.session.execute(
                 people_query(q, STUDENT).limit(10)
@@ -65,17 +78,19 @@ def session_bookings(session_id: int):
     walk_in_q = request.args.get("walk_in_q", "").strip()[:100]
     walk_in_found = []
     if walk_in_q:
-        already = {b.student_id for b in booked + waiting}
+        already = {b.student_id for b in booked + offered + waiting}
         walk_in_found = [
             p for p in db.session.execute(people_query(walk_in_q, STUDENT).limit(10)).scalars()
             if p.id not in already and p.active
         ]
     page = render_template(
         "scheduling/session_bookings.html", session=session, booked=booked, waiting=waiting,
+        offered=offered, calls=_last_minute_calls(session, waiting),
+        places_taken=operations.places_taken(session.id), preference_label=preference_label,
         # Places with attendance recorded cannot be cancelled (bookings.operations).
         marked=operations.marked_bookings([b.id for b in booked]),
         # One place per course: their other dates, and who has since attended another date.
-        elsewhere=queries.other_dates_of_course(session, [b.student_id for b in booked + waiting]),
+        elsewhere=queries.other_dates_of_course(session, [b.student_id for b in booked + offered + waiting]),
         attended=operations.attended_other_dates([b.id for b in waiting]),
         q=q, found=found, form=StatusForm(), walk_in_q=walk_in_q, walk_in_found=walk_in_found,
         class_messages=class_messages.messages_sent(session.id),
@@ -203,15 +218,20 @@ def cancel_for_student(booking_id: int):
 
 
 def _moved_up(cancelled: Booking, promoted: list[Booking]) -> str:
-    """Who was given a place because of a cancellation: on this date, and (for the person
+    """Who was offered a place because of a cancellation: on this date, and (for the person
     whose place was cancelled) on another date of the course they were waiting for."""
-    here = [p.student.full_name for p in promoted if p.session_id == cancelled.session_id]
-    text = f" {' and '.join(here)} moved up from the waiting list." if here else ""
+    here = [p for p in promoted if p.session_id == cancelled.session_id]
+    text = ""
+    if here:
+        until = format_uk(here[0].offer_expires_at)
+        text = (f" The place is being held for {' and '.join(p.student.full_name for p in here)} "
+                f"from the waiting list, until {until}.")
     for other in promoted:
         if other.session_id != cancelled.session_id:
-            text += (f" {other.student.full_name} now has a place on "
-                     f"{format_uk(other.session.starts_at)}, from its waiting list.")
-    return text + (" Everyone given a place has been sent an email." if promoted else "")
+            text += (f" A place on {format_uk(other.session.starts_at)} is being held for "
+                     f"{other.student.full_name}, from its waiting list, until "
+                     f"{format_uk(other.offer_expires_at)}.")
+    return text + (" Everyone offered a place has been told." if promoted else "")
 
 
 @bp.route("/bookings/<int:booking_id>/give-place", methods=["POST"])
@@ -232,16 +252,18 @@ def give_place(booking_id: int):
 @role_required(ADMIN)
 def session_bookings_csv(session_id: int):
     session = get_session_or_404(session_id)
-    booked, waiting = _lists(session)
+    booked, offered, waiting = _lists(session)
     rows = [
         (b.student.full_name, b.student.preferred_name,
          b.student.profile.pronouns if b.student.profile else "", b.student.email or "No email address",
          b.student.profile.phone if b.student.profile else "",
          b.student.profile.access_needs if b.student.profile else "",
-         "Booked" if b.status == CONFIRMED else f"Waiting ({n})",
+         "Booked" if b.status == CONFIRMED
+         else f"Place held until {format_uk(b.offer_expires_at)}" if b.status == OFFERED
+         else f"Waiting ({n})",
          format_uk(b.queued_at), "Staff" if b.made_by == "admin" else "Self", preference_label(b.student),
          b.supporter_label)
-        for n, b in [(None, b) for b in booked] + list(enumerate(waiting, start=1))
+        for n, b in [(None, b) for b in booked + offered] + list(enumerate(waiting, start=1))
     ]
     audit.record(audit.EXPORTED, actor=current_user, detail=f"session {session.id} bookings CSV")
     db.session.commit()

@@ -236,3 +236,54 @@ def copy_session(session_id: int):
         refused=refused,
     )
 
+
+
+# --- Places held for someone on the waiting list (bookings.operations offers) -------------
+# Staff answer for a person on the phone: accept the place held for them, decline it, or
+# take a last-minute place for them. Like "Give a place" and "Cancel", these are booking
+# changes made on the session bookings page; the person is told by the operation.
+
+def _staff_answer(booking_id: int, answer, said: str):
+    from rec_portal.web.guards import current_person, get_booking_or_404
+
+    booking = get_booking_or_404(booking_id)
+    back = url_for("scheduling.session_bookings", session_id=booking.session_id)
+    name = booking.student.full_name
+    return run(
+        StatusForm(),
+        lambda: answer(booking.id, current_person()),
+        done=lambda _: done(back, said.format(name=name)),
+        page=lambda: redirect(back),  # a stale form: back to the lists, nothing changed
+        refused=lambda error: done(back, error.message, category="error"),
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/accept-offer", methods=["POST"])
+@role_required(ADMIN)
+def accept_offer_for(booking_id: int):
+    """They said yes on the phone: the place held for them is theirs."""
+    from rec_portal.bookings import operations as bookings
+
+    return _staff_answer(booking_id, bookings.accept_offer,
+                         "{name} has accepted the place: it is booked, and they have been told.")
+
+
+@bp.route("/bookings/<int:booking_id>/decline-offer", methods=["POST"])
+@role_required(ADMIN)
+def decline_offer_for(booking_id: int):
+    """They said no on the phone: they leave the list and the place goes to the next."""
+    from rec_portal.bookings import operations as bookings
+
+    return _staff_answer(booking_id, bookings.decline_offer,
+                         "{name} has declined the place and left the waiting list. The place "
+                         "has been offered to the next person waiting, if there is one.")
+
+
+@bp.route("/bookings/<int:booking_id>/take-last-minute-place", methods=["POST"])
+@role_required(ADMIN)
+def take_last_minute_place_for(booking_id: int):
+    """A last-minute place: the first person waiting to say yes (here, on the phone) gets it."""
+    from rec_portal.bookings import operations as bookings
+
+    return _staff_answer(booking_id, bookings.accept_last_minute_place,
+                         "{name} has taken the free place: it is booked, and they have been told.")

@@ -68,24 +68,20 @@ def test_nobody_ends_with_two_places_of_a_course(pg_place):
 
 
 @pytest.mark.pg
-def test_control_without_the_course_lock_someone_gets_two_places(pg_place, monkeypatch):
-    """Shows the test above can fail: lock only the session (as before) and widen the gap
-    between checking someone's other places and promoting them."""
+def test_after_the_race_nobody_can_accept_a_held_place_on_top_of_another(pg_place):
+    """Freed places on A are now held (offered), not given: someone who booked B while a
+    place on A was held for them cannot also accept it (one place per course)."""
+    _race(pg_place)
+    with pg_place.app_context():
+        offered = db.session.execute(select(Booking).where(Booking.status == "offered")).scalars().all()
+        for booking in offered:
+            with pytest.raises(operations.BookingRefused, match="already have a place on this course"):
+                operations.accept_offer(booking.id)
+            db.session.rollback()
+        rows = db.session.execute(select(Booking).where(Booking.status == "confirmed")).scalars().all()
+        per_student = {}
+        for r in rows:
+            per_student.setdefault(r.student_id, []).append(r.session_id)
+        assert all(len(v) == 1 for v in per_student.values())
 
-    def session_lock_only(session_id):
-        return db.session.execute(
-            select(CourseSession).where(CourseSession.id == session_id).with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one_or_none()
 
-    checked = operations._holding_places_elsewhere
-
-    def slow_check(*args):
-        found = checked(*args)
-        time.sleep(0.3)
-        return found
-
-    monkeypatch.setattr(operations, "lock_session", session_lock_only)
-    monkeypatch.setattr(operations, "_holding_places_elsewhere", slow_check)
-    places, _ = _race(pg_place)
-    assert any(len(p) > 1 for p in places.values())

@@ -62,4 +62,4 @@ def test_cancelling_a_whole_session_serves_other_waiting_lists(pg_ctx):
     assert waiting_b.status == "waitlisted"
     cancel_session(a.id)
     db.session.commit()
-    assert waiting_b.status == "confirmed"
+    assert waiting_b.status == "offered"  # the place on B is held for them

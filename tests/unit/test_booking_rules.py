@@ -8,6 +8,8 @@ from sqlalchemy import select
 from rec_portal.bookings.operations import (
     STARTED_CANCEL_MESSAGE,
     BookingRefused,
+    accept_last_minute_place,
+    accept_offer,
     OverlapWarning,
     book_place,
     cancel_booking,
@@ -38,7 +40,7 @@ def test_places_then_waiting_list_in_arrival_order(app_ctx):
     assert places_left(session) == 0
 
 
-def test_cancelling_a_place_promotes_the_first_in_line(app_ctx):
+def test_cancelling_a_place_offers_it_to_the_first_in_line(app_ctx):
     session = factories.make_session(capacity=1)
     first, second, third = _students(3)
     booked = book_place(session.id, first).booking
@@ -46,9 +48,13 @@ def test_cancelling_a_place_promotes_the_first_in_line(app_ctx):
     waiting3 = book_place(session.id, third).booking
     db.session.commit()
 
-    promoted = cancel_booking(booked.id)
+    offered = cancel_booking(booked.id)
     db.session.commit()
-    assert [b.id for b in promoted] == [waiting2.id]
+    assert [b.id for b in offered] == [waiting2.id]
+    # The place is held for them (it counts as taken) until they answer.
+    assert waiting2.status == "offered" and waiting2.offer_expires_at is not None
+    assert places_left(session) == 0
+    accept_offer(waiting2.id, now=waiting2.offered_at + timedelta(minutes=5))
     assert waiting2.status == "confirmed" and waiting2.promoted_at is not None
     assert waiting3.status == "waitlisted" and waitlist_position(waiting3) == 1
     assert booked.status == "cancelled" and booked.cancelled_at is not None
@@ -64,12 +70,13 @@ def test_leaving_the_waiting_list_promotes_nobody(app_ctx):
     assert waitlist_position(waiting_c) == 1
 
 
-def test_raising_capacity_fills_places_from_the_waiting_list(app_ctx):
+def test_raising_capacity_offers_places_from_the_waiting_list(app_ctx):
     session = factories.make_session(capacity=1)
     people = _students(4)
     bookings = [book_place(session.id, p).booking for p in people]
-    promoted = change_capacity(session.id, 3)
-    assert [b.id for b in promoted] == [bookings[1].id, bookings[2].id]
+    offered = change_capacity(session.id, 3)
+    assert [b.id for b in offered] == [bookings[1].id, bookings[2].id]
+    assert [b.status for b in bookings] == ["confirmed", "offered", "offered", "waitlisted"]
     assert bookings[3].status == "waitlisted" and waitlist_position(bookings[3]) == 1
 
 
@@ -77,7 +84,7 @@ def test_capacity_cannot_drop_below_the_people_booked(app_ctx):
     session = factories.make_session(capacity=3)
     for p in _students(2):
         book_place(session.id, p)
-    with pytest.raises(BookingRefused, match="2 people already have a place"):
+    with pytest.raises(BookingRefused, match="2 places are taken"):
         change_capacity(session.id, 1)
 
 
@@ -180,10 +187,13 @@ def test_nobody_is_promoted_once_the_session_has_started(app_ctx):
     assert [b.status for b in queued] == ["waitlisted", "waitlisted"]
     assert change_capacity(session.id, 5) == []
     assert [b.status for b in queued] == ["waitlisted", "waitlisted"]
-    # A moment before the start the same place goes to the first in line.
+    # A moment before the start the same place is free to whoever waiting takes it first.
     later, (kept,), (first, _) = _full_with_waiting()
     assert fill_free_places(later, now=later.starts_at) == []
-    cancel_booking(kept.id, now=later.starts_at - timedelta(minutes=1))
+    just_before = later.starts_at - timedelta(minutes=1)
+    cancel_booking(kept.id, now=just_before)
+    assert first.status == "waitlisted" and first.last_minute_told_at == just_before
+    accept_last_minute_place(first.id, now=just_before)
     assert first.status == "confirmed"
 
 

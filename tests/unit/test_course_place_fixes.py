@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from rec_portal.attendance.walk_ins import add_walk_in
-from rec_portal.bookings import notify
+from rec_portal.bookings import offer_notify
 from rec_portal.bookings.operations import (
     KEEP,
     BookingRefused,
@@ -244,8 +244,9 @@ def test_cancelling_a_whole_session_serves_its_peoples_other_waiting_lists(app_c
     told = cancel_session(a.id)
     db.session.commit()
     assert told == 2 and place_a.status == "cancelled" and a_waiter.status == "cancelled"
-    assert waiting_b.status == "confirmed" and waiting_b.promoted_at is not None
-    assert Counter(_subjects(student))["Recovery Education Centre session: " + PLACE_IS_YOURS] == 1
+    # The place on B is held for them (offered) until they answer.
+    assert waiting_b.status == "offered" and waiting_b.offered_at is not None
+    assert Counter(_subjects(student))["Recovery Education Centre session: a place is being held for you"] == 1
 
 
 def test_cancelling_a_session_leaves_waiting_lists_of_people_who_only_waited_there(app_ctx):
@@ -283,7 +284,9 @@ def test_each_path_that_frees_a_place_tells_each_person_promoted_once(app_ctx, p
     assert len(ids) == len(set(ids))  # nobody listed twice, so nobody told twice
     assert a_waiter.id in ids
     if path in ("student", "staff", "swap_from_my_courses"):
-        assert waiting_b.id in ids and waiting_b.status == "confirmed"
+        # Swapping from My courses takes the place; otherwise it is held for them.
+        assert waiting_b.id in ids
+        assert waiting_b.status == ("confirmed" if path == "swap_from_my_courses" else "offered")
     else:  # a swap to a third date leaves B's list first: nobody offers them B
         assert waiting_b.status == "cancelled" and waiting_b.id not in ids
         assert Counter(_subjects(student)) == before
@@ -297,9 +300,10 @@ def test_deleting_an_account_never_offers_it_a_place_on_the_way(app_ctx, monkeyp
 
     a, b, student, place_a, waiting_b, on_a_list, a_waiter = _kept_both()
     offered = []
-    original = notify.place_offered
-    monkeypatch.setattr(notify, "place_offered", lambda booking: (offered.append(booking.id), original(booking)))
+    original = offer_notify.place_offered
+    monkeypatch.setattr(offer_notify, "place_offered",
+                        lambda booking: (offered.append(booking.id), original(booking)))
     anonymise(student)
     db.session.commit()
     assert offered == [a_waiter.id]
-    assert waiting_b.status == "cancelled" and waiting_b.confirmed_at is None and waiting_b.promoted_at is None
+    assert waiting_b.status == "cancelled" and waiting_b.confirmed_at is None and waiting_b.offered_at is None

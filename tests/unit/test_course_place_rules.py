@@ -125,7 +125,7 @@ def test_swap_from_a_place_to_a_free_date_gives_the_old_place_to_the_next_person
     db.session.commit()
     assert result.booking.status == "confirmed" and result.booking.session_id == b.id
     assert old.status == "cancelled" and [o.id for o in result.places_given_up] == [old.id]
-    assert [p.id for p in result.promoted] == [waiting.id] and waiting.status == "confirmed"
+    assert [p.id for p in result.promoted] == [waiting.id] and waiting.status == "offered"
 
 
 def test_swap_to_a_full_date_is_refused_and_the_place_kept(app_ctx):
@@ -162,7 +162,7 @@ def test_keep_my_place_and_join_a_full_date_waiting_list_then_swap_when_a_place_
     db.session.commit()
     assert waiting_b.status == "confirmed" and place_a.status == "cancelled"
     assert [o.id for o in result.places_given_up] == [place_a.id]
-    assert a_waiter.status == "confirmed"  # the place they gave up went to the next person
+    assert a_waiter.status == "offered"  # the place they gave up is offered to the next person
 
 
 def test_swap_from_a_waiting_list_needs_a_free_place(app_ctx):
@@ -202,7 +202,7 @@ def test_book_this_date_and_stay_on_the_waiting_list_for_the_other(app_ctx):
 
     cancel_booking(holder.id)
     db.session.commit()
-    assert waiting_a.status == "waitlisted" and after_a.status == "confirmed"
+    assert waiting_a.status == "waitlisted" and after_a.status == "offered"
 
 
 def test_book_this_date_and_leave_the_waiting_list(app_ctx):
@@ -227,7 +227,7 @@ def test_giving_up_a_place_lets_them_have_a_free_place_they_were_passed_over_for
 
     promoted = cancel_booking(place_b.id, by_student=True)
     db.session.commit()
-    assert waiting_a.status == "confirmed" and waiting_a.id in [p.id for p in promoted]
+    assert waiting_a.status == "offered" and waiting_a.id in [p.id for p in promoted]
 
 
 def test_past_and_cancelled_dates_and_other_courses_do_not_count(app_ctx):

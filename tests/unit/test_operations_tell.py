@@ -1,5 +1,5 @@
 """Operations tell people themselves (issue 15, part 3): every operation that gives someone a
-place queues "a place is yours" itself, once per person given a place, and nobody else gets
+place (or, since issue 16, offers one: "a place is being held for you") queues the message itself, once per person given a place, and nobody else gets
 one. Each operation is called directly, with no view around it, so a caller that forgets (or
 tells twice) cannot hide a missing or doubled message."""
 
@@ -26,6 +26,9 @@ from rec_portal.timeutil import utcnow
 from tests import factories
 
 PLACE_IS_YOURS = "Recovery Education Centre session: a place is yours"
+# A freed place is held for the first person waiting (an offer that waits for an answer,
+# issue 16); staff giving a place and a swap still give it outright.
+PLACE_HELD = "Recovery Education Centre session: a place is being held for you"
 
 
 def _waiting_behind_one_place(waiting=2):
@@ -57,10 +60,11 @@ def _kept_both():
 
 
 def _places_told_since(last_id: int) -> Counter:
-    """Who was sent "a place is yours" since outbox message ``last_id`` (address: count)."""
+    """Who was sent "a place is yours" or "a place is being held for you" since outbox
+    message ``last_id`` (address: count)."""
     return Counter(db.session.execute(
         select(OutboxMessage.to_address)
-        .where(OutboxMessage.id > last_id, OutboxMessage.subject == PLACE_IS_YOURS)
+        .where(OutboxMessage.id > last_id, OutboxMessage.subject.in_((PLACE_IS_YOURS, PLACE_HELD)))
     ).scalars())
 
 

@@ -97,12 +97,13 @@ def test_cancel_with_a_confirmation_step_gives_the_place_to_the_first_waiting(lo
     assert "Your place has been cancelled" in client.get("/my/courses").get_data(as_text=True)
     with app.app_context():
         statuses = {b.student.email: b.status for b in db.session.execute(select(Booking)).scalars()}
-    assert statuses == {me.email: "cancelled", "next@example.org": "confirmed"}
-    assert ("next@example.org", "Recovery Education Centre session: a place is yours") in _messages(app)
+    # The place is held for the first person waiting until they answer.
+    assert statuses == {me.email: "cancelled", "next@example.org": "offered"}
+    assert ("next@example.org", "Recovery Education Centre session: a place is being held for you") in _messages(app)
     assert (me.email, "Recovery Education Centre session: cancelled") in _messages(app)
 
 
-def test_promoted_student_sees_it_on_their_page(app):
+def test_offered_student_sees_it_on_their_page_and_accepts(app):
     session_id = _session(app, capacity=1)
     with app.app_context():
         first = factories.make_user()
@@ -115,8 +116,16 @@ def test_promoted_student_sees_it_on_their_page(app):
     a, b = app.test_client(), app.test_client()
     Browserless(a).login(first_email)
     Browserless(a).submit(f"/my/courses/{first_id}/cancel", {})
-    Browserless(b).login("second@example.org")
+    second = Browserless(b)
+    second.login("second@example.org")
     html = b.get("/my/courses").get_data(as_text=True)
+    assert "A place is being held for you until" in html and "Accept the place" in html
+    with app.app_context():
+        offered = db.session.execute(select(Booking).where(Booking.status == "offered")).scalar_one()
+        offer_id = offered.id
+    second.submit(f"/my/courses/{offer_id}/offer/accept", {}, page="/my/courses")
+    html = b.get("/my/courses").get_data(as_text=True)
+    assert "Your place is booked" in html
     assert "A place became free" in html and "now have a place" in html
 
 

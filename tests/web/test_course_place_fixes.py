@@ -16,6 +16,7 @@ from tests import factories
 
 COURSE = "/courses/staying-safe"
 PLACE_IS_YOURS = "Recovery Education Centre session: a place is yours"
+PLACE_HELD = "Recovery Education Centre session: a place is being held for you"
 
 
 def _subjects(app, email):
@@ -139,9 +140,9 @@ def test_cancelling_a_whole_session_gives_people_their_other_date_and_tells_them
         db.session.commit()
         a_id, waiting_id, email = a.id, waiting_b.id, student.email
     web.submit(f"/admin/courses/sessions/{a_id}/cancel", {}, page=f"/admin/courses/sessions/{a_id}/cancel")
-    assert _status(app, waiting_id) == "confirmed"
+    assert _status(app, waiting_id) == "offered"  # held for them until they answer
     subjects = _subjects(app, email)
-    assert subjects[PLACE_IS_YOURS] == 1 and subjects["Recovery Education Centre session cancelled"] == 1
+    assert subjects[PLACE_HELD] == 1 and subjects["Recovery Education Centre session cancelled"] == 1
 
 
 def test_staff_cancel_says_who_was_given_which_place(login_as, web, client, app):
@@ -158,9 +159,9 @@ def test_staff_cancel_says_who_was_given_which_place(login_as, web, client, app)
     page = f"/admin/courses/sessions/{a_id}/bookings"
     web.submit(f"/admin/courses/bookings/{place_id}/cancel", {}, page=page)
     html = client.get(page).get_data(as_text=True)
-    assert f"Jo Bloggs now has a place on {b_date}, from its waiting list." in html
-    assert "Jo Bloggs moved up" not in html
-    assert _status(app, waiting_id) == "confirmed" and _subjects(app, email)[PLACE_IS_YOURS] == 1
+    assert f"A place on {b_date} is being held for Jo Bloggs, from its waiting list, until" in html
+    assert "The place is being held for Jo Bloggs" not in html
+    assert _status(app, waiting_id) == "offered" and _subjects(app, email)[PLACE_HELD] == 1
 
 
 def test_a_student_who_gives_up_a_place_is_told_they_now_have_the_other_date(login_as, web, client, app):
@@ -175,5 +176,5 @@ def test_a_student_who_gives_up_a_place_is_told_they_now_have_the_other_date(log
         place_id, waiting_id, b_date = place_a.id, waiting_b.id, format_uk(b.starts_at)
     web.submit(f"/my/courses/{place_id}/cancel", {}, page=f"/my/courses/{place_id}/cancel")
     html = client.get("/my/courses").get_data(as_text=True)
-    assert f"Your place has been cancelled. You now have a place on {b_date}, from its waiting list." in html
-    assert _status(app, waiting_id) == "confirmed" and _subjects(app, me.email)[PLACE_IS_YOURS] == 1
+    assert f"Your place has been cancelled. A place on {b_date} is being held for you until" in html
+    assert _status(app, waiting_id) == "offered" and _subjects(app, me.email)[PLACE_HELD] == 1

@@ -66,15 +66,15 @@ def test_phone_booking_by_search(login_as, web, client, app):
     assert "Jo Williams already has a place" in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
-def test_cancel_on_behalf_moves_the_next_person_up(login_as, web, client, app):
+def test_cancel_on_behalf_offers_the_place_to_the_next_person(login_as, web, client, app):
     login_as("admin")
     session_id, (first, second) = _setup(app, capacity=1, people=2)
     page = f"/admin/courses/sessions/{session_id}/bookings"
     web.submit(f"/admin/courses/bookings/{first}/cancel", {}, page=page)
     html = client.get(page).get_data(as_text=True)
-    assert "Person 0’s booking is cancelled. Person 1 moved up from the waiting list." in html
+    assert "Person 0’s booking is cancelled. The place is being held for Person 1 from the waiting list, until" in html
     with app.app_context():
-        assert db.session.get(Booking, second).status == "confirmed"
+        assert db.session.get(Booking, second).status == "offered"
 
 
 def test_give_a_place_ahead_of_the_queue_adds_a_place(login_as, web, client, app):

@@ -1,0 +1,165 @@
+"""Waiting-list offers that wait for an answer (issue 16, part 4): a freed place is held
+for the first person waiting until they answer or the hold ends; nobody is offered a place
+once booking has closed or the session has started; in the last hours a freed place goes
+to whoever accepts first."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from rec_portal.bookings.operations import (
+    BookingRefused,
+    accept_last_minute_place,
+    accept_offer,
+    book_place,
+    cancel_booking,
+    decline_offer,
+    leave_list,
+    pass_on_lapsed_offers,
+    places_left,
+    waitlist_position,
+)
+from rec_portal.extensions import db
+from rec_portal.models import ContactTask, OutboxMessage
+from rec_portal.models.bookings import DECLINED_OFFER, LEFT_LIST
+from rec_portal.timeutil import utcnow
+from tests import factories
+
+HELD = "Recovery Education Centre session: a place is being held for you"
+
+
+def _full(capacity=1, waiting=2, **kw):
+    session = factories.make_session(capacity=capacity, **kw)
+    holders = [book_place(session.id, factories.make_user()).booking for _ in range(capacity)]
+    queue = [book_place(session.id, factories.make_user()).booking for _ in range(waiting)]
+    db.session.commit()
+    return session, holders, queue
+
+
+def _subjects(person):
+    return list(db.session.execute(
+        select(OutboxMessage.subject).where(OutboxMessage.to_address == person.email)).scalars())
+
+
+def test_a_freed_place_is_held_for_the_first_in_line_for_the_offer_hours(app_ctx, app):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    now = utcnow()
+    assert cancel_booking(holder.id, now=now) == [first]
+    assert first.status == "offered" and first.offered_at == now
+    assert first.offer_expires_at == now + timedelta(hours=app.config["REC_OFFER_HOURS"])
+    assert second.status == "waitlisted" and places_left(session) == 0
+    assert HELD in _subjects(first.student)
+    body = db.session.execute(select(OutboxMessage.body_text).where(
+        OutboxMessage.to_address == first.student.email, OutboxMessage.subject == HELD)).scalar_one()
+    assert f"/my/courses/{first.id}/offer" in body and "until" in body
+
+
+def test_the_hold_is_shortened_to_end_when_booking_closes(app_ctx):
+    session, (holder,), (first, _) = _full(starts_in_days=14)
+    now = utcnow()
+    session.booking_closes_at = now + timedelta(hours=5)
+    cancel_booking(holder.id, now=now)
+    assert first.status == "offered" and first.offer_expires_at == session.booking_closes_at
+
+
+def test_nobody_is_offered_a_place_after_booking_closes(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    now = utcnow()
+    session.booking_closes_at = now - timedelta(hours=1)
+    assert cancel_booking(holder.id, now=now) == []
+    assert [first.status, second.status] == ["waitlisted", "waitlisted"]
+    assert first.last_minute_told_at is None and HELD not in _subjects(first.student)
+
+
+def test_an_unanswered_offer_lapses_to_the_back_of_the_line_and_the_next_is_offered(app_ctx):
+    session, (holder,), (first, second, third) = _full(waiting=3, starts_in_days=14)
+    cancel_booking(holder.id, now=utcnow())
+    later = first.offer_expires_at
+    assert pass_on_lapsed_offers(later - timedelta(seconds=1)) == 0  # not yet
+    assert pass_on_lapsed_offers(later) == 1
+    assert first.status == "waitlisted" and first.queued_at == later and first.offer_lapsed_at == later
+    assert second.status == "offered" and third.status == "waitlisted"
+    assert waitlist_position(third) == 1 and waitlist_position(first) == 2  # back of the line
+    assert "Recovery Education Centre session: the place held for you has been passed on" in _subjects(first.student)
+    assert pass_on_lapsed_offers(later) == 0  # safe to repeat
+
+
+def test_accepting_after_the_hold_ended_is_refused_even_before_it_is_passed_on(app_ctx):
+    session, (holder,), (first, _) = _full(starts_in_days=14)
+    cancel_booking(holder.id, now=utcnow())
+    with pytest.raises(BookingRefused, match="passed on to the next person"):
+        accept_offer(first.id, now=first.offer_expires_at)
+    assert first.status == "offered"
+
+
+def test_accepting_confirms_and_tells_them(app_ctx):
+    session, (holder,), (first, _) = _full(starts_in_days=14)
+    cancel_booking(holder.id, now=utcnow())
+    accept_offer(first.id, first.student, now=first.offered_at + timedelta(hours=1))
+    assert first.status == "confirmed" and first.confirmed_at and first.promoted_at
+    assert "Recovery Education Centre session: your place is booked" in _subjects(first.student)
+    with pytest.raises(BookingRefused, match="already have this place"):
+        accept_offer(first.id, first.student)
+
+
+def test_declining_leaves_the_list_and_offers_the_next(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    cancel_booking(holder.id, now=utcnow())
+    assert decline_offer(first.id, first.student) == [second]
+    assert first.status == "cancelled" and first.cancelled_reason == DECLINED_OFFER
+    assert second.status == "offered"
+
+
+def test_leaving_the_list_while_offered_passes_the_place_on(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    cancel_booking(holder.id, now=utcnow())
+    assert leave_list(first.id) == [second]
+    assert first.status == "cancelled" and first.cancelled_reason == LEFT_LIST
+    assert second.status == "offered"
+    # Leaving while only waiting frees nothing.
+    third = book_place(session.id, factories.make_user()).booking
+    assert cancel_booking(third.id, by_student=True) == [] and third.cancelled_reason == LEFT_LIST
+
+
+def test_an_accepted_then_cancelled_place_goes_to_the_next_in_line_not_back(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    cancel_booking(holder.id, now=utcnow())
+    accept_offer(first.id)
+    assert cancel_booking(first.id, by_student=True) == [second]
+    assert first.status == "cancelled" and second.status == "offered"
+
+
+def test_last_minute_everyone_is_told_and_the_first_to_accept_gets_it(app_ctx, app):
+    session, (holder,), (first, second) = _full(starts_in_days=0.5)  # within 24 hours
+    now = utcnow()
+    assert cancel_booking(holder.id, now=now) == []  # nobody is held a place
+    assert first.status == second.status == "waitlisted"
+    assert first.last_minute_told_at == second.last_minute_told_at == now
+    assert "Recovery Education Centre session: a place is free now" in _subjects(second.student)
+    accept_last_minute_place(second.id, now=now + timedelta(minutes=1))  # second answered first
+    assert second.status == "confirmed"
+    with pytest.raises(BookingRefused, match="The place has been taken; you are still on the waiting list"):
+        accept_last_minute_place(first.id, now=now + timedelta(minutes=2))
+    assert first.status == "waitlisted"
+
+
+def test_last_minute_people_who_prefer_a_phone_call_are_on_the_call_list(app_ctx):
+    from rec_portal.models.students import StudentProfile
+
+    session, (holder,), (first,) = _full(waiting=1, starts_in_days=0.5)
+    db.session.add(StudentProfile(user_id=first.student_id, contact_preference="phone", phone="01632 960000"))
+    db.session.flush()
+    db.session.expire(first.student)
+    cancel_booking(holder.id, now=utcnow())
+    task = db.session.execute(select(ContactTask).where(ContactTask.user_id == first.student_id)).scalar_one()
+    assert task.kind == "place_free_now" and "first person on the waiting list" in task.message
+    assert _subjects(first.student) == [s for s in _subjects(first.student) if "free now" not in s]
+
+
+def test_a_supporter_who_takes_a_place_needs_two_free_places(app_ctx):
+    course = factories.make_course(supporters_take_place=True)
+    session = factories.make_session(course=course, capacity=2)
+    book_place(session.id, factories.make_user())
+    with_carer = book_place(session.id, factories.make_user(), supporter="carer").booking
+    assert with_carer.status == "waitlisted" and places_left(session) == 1
