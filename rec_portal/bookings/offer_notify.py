@@ -14,43 +14,29 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
+from rec_portal.bookings.notify import subject_for
 from rec_portal.models import Booking
-from rec_portal.notifications.contact import Message, tell
+from rec_portal.notifications.contact import compose, page_link, tell
 from rec_portal.timeutil import format_uk
-
-SUBJECT = "Recovery Education Centre session"
-
-
-def _subject(booking: Booking, what: str) -> str:
-    """Neutral, unless the student chose to see course titles."""
-    if booking.student.show_course_titles:
-        return f"{booking.session.course.title}: {what}"
-    return f"{SUBJECT}: {what}"
-
 
 def offer_link(booking: Booking) -> str:
     """The offer page's full address (built without a request, never from Host)."""
-    path = current_app.url_map.bind("localhost").build("bookings.offer", {"booking_id": booking.id})
-    return current_app.config["REC_BASE_URL"].rstrip("/") + path
+    return page_link("bookings.offer", booking_id=booking.id)
 
 
 def _send(kind: str, booking: Booking, what: str, *, expires_at, attachment=None) -> str | None:
     person, session = booking.student, booking.session
-    values = dict(
-        person=person, booking=booking, session=session,
+    extra = dict(until=format_uk(booking.offer_expires_at), link=offer_link(booking),
+                 my_courses=page_link("bookings.my_courses"))
+    email_body = render_template(
+        f"emails/{kind}.txt", person=person, booking=booking, session=session,
         title=session.course.title if person.show_course_titles else None,
-        when=format_uk(session.starts_at), until=format_uk(booking.offer_expires_at),
-        online=person.has_online_account, phone=current_app.config["REC_CONTACT_PHONE"],
-        link=offer_link(booking),
-        my_courses=current_app.config["REC_BASE_URL"].rstrip("/") + "/my/courses",
+        when=format_uk(session.starts_at), online=person.has_online_account,
+        phone=current_app.config["REC_CONTACT_PHONE"], **extra,
     )
-    return tell(person, Message(
-        kind=kind,
-        subject=_subject(booking, what),
-        email_body=render_template(f"emails/{kind}.txt", **values),
-        text=" ".join(render_template(f"texts/{kind}.txt", **values).split()),
-        call=render_template(f"calls/{kind}.txt", **values).strip(),
-        attachment=attachment, expires_at=expires_at, booking=booking, session=session,
+    return tell(person, compose(
+        kind, person, subject=subject_for(booking, what), email_body=email_body,
+        attachment=attachment, expires_at=expires_at, booking=booking, session=session, **extra,
     ))
 
 
