@@ -16,7 +16,7 @@ from flask import current_app, render_template
 
 from rec_portal.bookings.notify import subject_for
 from rec_portal.models import Booking
-from rec_portal.notifications.contact import compose, page_link, tell
+from rec_portal.notifications.contact import BY_CALL, compose, page_link, route_for, tell
 from rec_portal.timeutil import format_uk
 
 def offer_link(booking: Booking) -> str:
@@ -59,9 +59,14 @@ def place_free_now(booking: Booking) -> str | None:
                  expires_at=session.booking_closes_at or session.starts_at)
 
 
-def place_accepted(booking: Booking) -> str | None:
-    """They accepted (themselves, or staff for them on the phone): their place is booked."""
+def place_accepted(booking: Booking, *, spoken_to: bool = False) -> str | None:
+    """They accepted (themselves, or staff for them on the phone): their place is booked.
+    ``spoken_to``: staff accepted for them on the phone and told them then, so a person
+    whose messages go to the call list gets no second line for it."""
     from rec_portal.notifications.calendar import booking_ics
+
+    if spoken_to and route_for(booking.student) == BY_CALL:
+        return None
 
     ics = ("rec-session.ics", "text/calendar", booking_ics(booking, current_app.config["REC_BASE_URL"]))
     return _send("offer_accepted", booking, "your place is booked",

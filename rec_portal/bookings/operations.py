@@ -900,14 +900,17 @@ def _refuse_one_place_per_course(booking: Booking, session: CourseSession, actor
         )
 
 
-def _take_place(booking: Booking, now: datetime) -> Booking:
+def _take_place(booking: Booking, now: datetime, actor: User | None = None) -> Booking:
+    """The place becomes theirs and they are told, in writing. When staff accepted for
+    them on the phone, a person whose messages go to the call list is not put on it again:
+    staff have just told them."""
     booking.status = CONFIRMED
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
     from rec_portal.bookings import offer_notify
 
-    offer_notify.place_accepted(booking)
+    offer_notify.place_accepted(booking, spoken_to=actor is not None and actor.id != booking.student_id)
     return booking
 
 
@@ -936,7 +939,7 @@ def accept_offer(booking_id: int, actor: User | None = None, *, now: datetime | 
     if refusal := offer_refusal(booking, now, actor):
         raise BookingRefused(refusal)
     _refuse_one_place_per_course(booking, session, actor, now)
-    return _take_place(booking, now)
+    return _take_place(booking, now, actor)
 
 
 def decline_offer(booking_id: int, actor: User | None = None, *,
@@ -990,7 +993,7 @@ def accept_last_minute_place(booking_id: int, actor: User | None = None, *,
             f"The place has been taken; {who.lower() if who == 'You' else who} {verb} still on the "
             f"waiting list (number {waitlist_position(booking)} in line)."
         )
-    return _take_place(booking, now)
+    return _take_place(booking, now, actor)
 
 
 def lapsed_offers(now: datetime | None = None) -> list[int]:
