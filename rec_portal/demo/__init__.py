@@ -29,6 +29,7 @@ from rec_portal.demo import (
     outcomes,
     people,
     plans,
+    reaching,
     reports,
     rosters,
     safety_plans,
@@ -63,7 +64,7 @@ __all__ = [
 # added``, where ``users`` maps email to every demo account and ``courses`` slug to every
 # course.
 FEATURES = (support, plans, safety_plans, rosters, facilitation, attendance, feedback,
-            reports, outcomes, workshops)
+            reports, outcomes, workshops, reaching)
 
 
 @dataclass

@@ -232,13 +232,19 @@ def test_demo_bookings_include_cancelled_places_and_people_who_left_a_waiting_li
 def test_demo_data_is_safe_to_run_twice(app):
     first = _load_demo(app)
     after_first = _table_counts(app)
-    # The individual workshops' sessions and bookings are counted with the features' "other records".
+    # The individual workshops' sessions and bookings, and the phone-only student's bookings
+    # (made by staff in demo/reaching.py), are counted with the features' "other records".
     with app.app_context():
         individual = db.session.execute(select(CourseSession.id).where(CourseSession.individual.is_(True))).scalars().all()
         on_them = db.session.execute(select(func.count()).select_from(Booking).where(Booking.session_id.in_(individual))).scalar_one()
+        by_phone = db.session.execute(
+            select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
+            .where(User.email.is_(None))
+        ).scalar_one()
     assert len(individual) == on_them == 2
+    assert by_phone == 2
     assert f"{after_first['Course']} courses, {after_first['CourseSession'] - 2} sessions, " \
-        f"{after_first['Booking'] - 2} bookings" in first
+        f"{after_first['Booking'] - 2 - by_phone} bookings" in first
     assert after_first["OutboxMessage"] == 0  # nobody is emailed about demo bookings
     second = _load_demo(app)
     assert "nothing new to add" in second
@@ -428,3 +434,23 @@ def test_closed_term_is_the_last_term_whose_feedback_has_closed(app):
             assert day >= window.closes_at(term.end - timedelta(days=1)), day
             assert day < window.closes_at(term_of(term.end).end - timedelta(days=1)), day
             day += timedelta(hours=23)
+
+
+def test_demo_has_a_phone_only_student_booked_a_held_place_and_a_call_list(app):
+    """Issue 16: the demo shows staff what reaching everyone looks like."""
+    from rec_portal.models import ContactTask
+    from rec_portal.models.bookings import OFFERED
+
+    _load_demo(app)
+    with app.app_context():
+        brenda = db.session.execute(select(User).where(User.full_name == "Brenda Hale")).scalar_one()
+        theirs = db.session.execute(select(Booking).where(Booking.student_id == brenda.id)).scalars().all()
+        assert sorted(b.status for b in theirs) == ["confirmed", "waitlisted"]
+        assert all(b.made_by == "admin" for b in theirs)
+        held = db.session.execute(select(Booking).where(Booking.status == OFFERED)).scalars().all()
+        assert len(held) == 1 and held[0].offer_expires_at > held[0].offered_at
+        lines = db.session.execute(select(ContactTask).order_by(ContactTask.id)).scalars().all()
+        assert [(t.kind, t.method) for t in lines] == [("offer_made", "phone"), ("booking_reminder", "letter")]
+        assert lines[0].user_id == held[0].student_id
+        # The demo tells nobody: nothing is left in the outbox.
+        assert db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
