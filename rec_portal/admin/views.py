@@ -16,6 +16,7 @@ from rec_portal.calls import queries as calls
 from rec_portal.web.access import role_required
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
+from rec_portal.drafts import keeps_typing, owner_may
 from rec_portal.models import ROLES, AuditEvent, Booking, CourseSession, OutboxMessage, User, UserRole
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CONFIRMED
@@ -140,6 +141,7 @@ def _after_adding(person: User, session: CourseSession | None, then: str):
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
+@keeps_typing(AddPersonForm)
 @role_required(ADMIN)
 def person_new():
     form = AddPersonForm()
@@ -172,6 +174,7 @@ def person_new():
 
 
 @bp.route("/people/<int:person_id>/contact", methods=["GET", "POST"])
+@keeps_typing(ContactDetailsForm, keep_if=owner_may(ADMIN, User, "person_id"))
 @role_required(ADMIN)
 def person_contact(person_id: int):
     """"Edit contact details": as the person told them to staff. Not for one's own."""

@@ -8,6 +8,8 @@ from flask import abort, request, url_for
 
 from rec_portal.class_messages import bp, operations, queries
 from rec_portal.class_messages.forms import MessageForm
+from rec_portal.drafts import keeps_typing, owner_may
+from rec_portal.models import CourseSession
 from rec_portal.models.accounts import ADMIN, FACILITATOR
 from rec_portal.web.access import owner_only, role_required
 from rec_portal.web.forms import add_error, done, page, run
@@ -86,12 +88,14 @@ def _message(session_id: int, *, as_admin: bool):
 
 
 @bp.route("/admin/courses/sessions/<int:session_id>/message", methods=["GET", "POST"])
+@keeps_typing(MessageForm, keep_if=owner_may(ADMIN, CourseSession, "session_id"))
 @role_required(ADMIN)
 def admin_message(session_id: int):
     return _message(session_id, as_admin=True)
 
 
 @bp.route("/facilitate/sessions/<int:session_id>/message", methods=["GET", "POST"])
+@keeps_typing(MessageForm, keep_if=owner_may(FACILITATOR, CourseSession, "session_id"))
 @owner_only("session")
 @role_required(FACILITATOR)
 def facilitator_message(session_id: int):

@@ -181,12 +181,17 @@ def add_to_call_list(person, message: Message, *, reason: str, method: str = TAS
     return task
 
 
-def tell(person, message: Message) -> str | None:
+def tell(person, message: Message, *, call_list: bool = True) -> str | None:
     """Send ``message`` to ``person`` by their preference (see the module's docstring).
-    Returns the route taken (BY_EMAIL, BY_TEXT, BY_CALL, BY_LETTER) or None."""
+    Returns the route taken (BY_EMAIL, BY_TEXT, BY_CALL, BY_LETTER) or None.
+    ``call_list=False``: a message staff will act on anyway (an acknowledgement of a
+    request that is already on their own list) is not made a call-list line; None is
+    returned for a person it would have gone to the call list for."""
     from rec_portal.notifications.outbox import queue_email, queue_text
 
     route = route_for(person)
+    if not call_list and route in (BY_CALL, BY_LETTER):
+        return None
     queued = None
     if route == BY_EMAIL:
         queued = queue_email(to=person.email, user=person, subject=message.subject,

@@ -122,12 +122,14 @@ def request_workshop(
     )
     db.session.add(request)
     db.session.flush()
+    # By their preference; someone who prefers a call or a letter gets no call-list line
+    # for it: the request is on the REC team's workshop list, and they contact them about it.
     tell(student, compose(
         "workshop_requested", student, subject=f"{SUBJECT}: we have your request",
         email_body=render_template("emails/workshop_requested.txt", person=student, request=request,
                                    link=_link("bookings.my_courses")),
         request=request, course=course, link=_link("bookings.my_courses"),
-    ))
+    ), call_list=False)
     for admin in _active_admins():
         queue_email(
             to=admin.email, user=admin, subject=f"{SUBJECT}: a new individual workshop request",

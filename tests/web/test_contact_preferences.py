@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from rec_portal.bookings import notify
+from rec_portal.bookings import notify, offer_notify
 from rec_portal.bookings.operations import send_reminders
 from rec_portal.extensions import db
 from rec_portal.models import OutboxMessage
@@ -83,6 +83,42 @@ def _outcome(p):
     assert invite_due() == 1
 
 
+def _offer_made(p):
+    from rec_portal.bookings.operations import cancel_booking
+
+    session = factories.make_session(course=factories.make_course(title=TITLE), starts_in_days=14, capacity=1)
+    leaving = factories.make_booking(session, factories.make_user())
+    waiting = factories.make_booking(session, p, "waitlisted")
+    cancel_booking(leaving.id)
+    assert waiting.status == "offered"
+
+
+def _held(p, status="offered"):
+    booking = _booking(p, status)
+    booking.offered_at, booking.offer_expires_at = utcnow(), utcnow() + timedelta(hours=48)
+    return booking
+
+
+def _offer_lapsed(p):
+    offer_notify.offer_lapsed(_held(p, "waitlisted"))
+
+
+def _place_free_now(p):
+    offer_notify.place_free_now(_booking(p, "waitlisted", days=0.5))
+
+
+def _offer_accepted(p):
+    offer_notify.place_accepted(_held(p, "confirmed"))
+
+
+def _class_message(p):
+    from rec_portal.class_messages.operations import send_class_message
+
+    booking = _booking(p)
+    send_class_message(booking.session_id, factories.make_user(roles=("admin",)), "Bring a pen, please.",
+                       include_waiting=False, as_admin=True)
+
+
 def _workshop(p):
     from rec_portal.workshops.operations import request_workshop
 
@@ -101,7 +137,15 @@ KINDS = {
     "feedback_invitation": (_feedback, "Hello"),
     "outcome_invitation": (_outcome, "Hello"),
     "workshop_requested": (_workshop, "We have your request"),
+    "offer_made": (_offer_made, "holding it for you"),
+    "offer_lapsed": (_offer_lapsed, "passed on"),
+    "place_free_now": (_place_free_now, "A place"),
+    "offer_accepted": (_offer_accepted, "booked"),
+    "class_message": (_class_message, "Bring a pen, please."),
 }
+# An acknowledgement of a request that is already on the REC team's own list: someone who
+# prefers a call or a letter gets no call-list line for it (they are contacted about it).
+NO_CALL_LINE = {"workshop_requested"}
 
 
 def _sent(person_id):
@@ -129,8 +173,10 @@ def test_by_text_short_and_neutral(app_ctx, app, kind):
     assert text.startswith("Recovery Education Centre") and TITLE not in text and len(text) <= 250
     for word in ("mental", "recovery college", "voices", "crime"):
         assert word not in text.lower()
-    # An online account gets a link; the REC number when they would need to act.
-    assert app.config["REC_BASE_URL"] in text or app.config["REC_CONTACT_PHONE"] in text
+    # An online account gets a link; the REC number when they would need to act. (A
+    # message to a class is the sender's own words after the neutral opening.)
+    if kind != "class_message":
+        assert app.config["REC_BASE_URL"] in text or app.config["REC_CONTACT_PHONE"] in text
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -148,6 +194,9 @@ def test_by_phone_call_list(app_ctx, kind):
     person = factories.make_student_who_prefers("phone", phone=LANDLINE, email=False)
     KINDS[kind][0](person)
     rows, tasks = _sent(person.id)
+    if kind in NO_CALL_LINE:
+        assert rows == [] and tasks == []
+        return
     assert rows == [] and [(t.kind, t.method, t.reason) for t in tasks] == [(kind, "phone", "Prefers a phone call")]
     assert tasks[0].message and "{{" not in tasks[0].message
 
@@ -157,6 +206,9 @@ def test_by_letter(app_ctx, kind):
     person = factories.make_student_who_prefers("letter", phone=MOBILE)
     KINDS[kind][0](person)
     rows, tasks = _sent(person.id)
+    if kind in NO_CALL_LINE:
+        assert rows == [] and tasks == []
+        return
     assert rows == [] and [(t.kind, t.method, t.reason) for t in tasks] == [(kind, "letter", "Prefers a letter")]
 
 

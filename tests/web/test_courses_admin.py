@@ -152,10 +152,10 @@ def test_changing_a_session_tells_the_people_booked(login_as, web, client, app):
         changed = [m for m in messages if m.subject == "Recovery Education Centre session: details changed"]
         assert [m.to_address for m in changed] == ["a@example.org", "b@example.org"]
         assert "dates and times, venue" in changed[0].body_text and "New venue, Room 5" in changed[0].body_text
-        # The extra place went to the person waiting, and they were told.
+        # The extra place is held for the person waiting (an offer to accept), and they were told.
         statuses = {b.student.email: b.status for b in db.session.execute(select(Booking)).scalars()}
-        assert statuses == {"a@example.org": "confirmed", "b@example.org": "confirmed"}
-        offered = [m.to_address for m in messages if m.subject.endswith("a place is yours")]
+        assert statuses == {"a@example.org": "confirmed", "b@example.org": "offered"}
+        offered = [m.to_address for m in messages if m.subject.endswith("a place is being held for you")]
         assert offered == ["b@example.org"]
         assert len(messages) == 3
 
@@ -169,7 +169,7 @@ def test_capacity_cannot_go_below_the_people_booked(login_as, web, app):
         db.session.commit()
         session_id = session.id
     html = web.submit(f"/admin/courses/sessions/{session_id}/edit", _session_data(capacity="1")).get_data(as_text=True)
-    assert "2 people already have a place" in html
+    assert "2 places are taken (booked, or held for someone offered one), so capacity cannot be less than 2" in html
     with app.app_context():
         assert db.session.get(CourseSession, session_id).capacity == 3
 

@@ -263,13 +263,13 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
         user = db.session.get(User, my_id)
         assert user.anonymised_at is not None and not user.active and user.role_names == set()
         assert user.full_name == "Deleted account"
-        # Bookings stay as anonymous counts; the future place went to the waiting list.
+        # Bookings stay as anonymous counts; the future place is held for the first person waiting.
         statuses = {b.session_id: b.status for b in db.session.execute(
             select(Booking).where(Booking.student_id == my_id)).scalars()}
         assert statuses[future_id] == "cancelled" and "confirmed" in statuses.values()
         promoted = db.session.execute(select(Booking).where(Booking.student_id != my_id,
                                                             Booking.session_id == future_id)).scalar_one()
-        assert promoted.status == "confirmed"
+        assert promoted.status == "offered"
         for model in (SafetyPlan, LearningPlan, StudentProfile):
             assert db.session.get(model, my_id) is None
         # Answers about crime go; a workshop request stays as a count with nothing typed.

@@ -141,8 +141,25 @@ def _own_profile(me):
     return {"url": "/facilitate/profile"}
 
 
+def _person_without_account(me):
+    person = factories.make_person_without_account(added_by=me)
+    return {"url": f"/admin/people/{person.id}/contact"}
+
+
+def _class(me, *, as_facilitator: bool):
+    """An upcoming session with someone booked (``me`` on its roster, if a facilitator)."""
+    session = factories.make_session()
+    factories.make_booking(session, factories.make_user())
+    if as_facilitator:
+        factories.add_to_roster(session, me)
+        return {"url": f"/facilitate/sessions/{session.id}/message"}
+    return {"url": f"/admin/courses/sessions/{session.id}/message"}
+
+
 def _case_forms():
     from rec_portal.account.forms import AboutYouForm, DetailsForm, SupportForm
+    from rec_portal.admin.forms import AddPersonForm, ContactDetailsForm
+    from rec_portal.class_messages.forms import MessageForm
     from rec_portal.content_reviews import forms as review_forms
     from rec_portal.scheduling.forms import CopySessionForm, CourseForm, SessionForm
     from rec_portal.facilitation.forms import BioForm, UnavailableForm
@@ -162,6 +179,12 @@ def _case_forms():
         "account.about": Case(student, at("/my/account/about"), AboutYouForm),
         "account.details": Case(student, at("/my/account/details"), DetailsForm),
         "account.support": Case(student, at("/my/account/support"), SupportForm),
+        "admin.person_new": Case(admin, at("/admin/people/new"), AddPersonForm),
+        "admin.person_contact": Case(admin, _person_without_account, ContactDetailsForm),
+        "class_messages.admin_message": Case(
+            admin, lambda me: _class(me, as_facilitator=False), MessageForm),
+        "class_messages.facilitator_message": Case(
+            facilitator, lambda me: _class(me, as_facilitator=True), MessageForm),
         "content_reviews.start": Case(
             admin, lambda me: {"url": f"/admin/feedback/courses/{_course().id}/reviews/new"},
             review_forms.ReviewForm),
