@@ -2,12 +2,13 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from rec_portal.models.bookings import SUPPORTERS
 
 # Who comes with them: "" (nobody) or a key of SUPPORTERS. Checked by the operations
 # (book_place, set_supporter), which say what is wrong next to the field.
-SUPPORTER_CHOICES = [("", "No, nobody")] + list(SUPPORTERS.items())
+SUPPORTER_CHOICES = [SelectChoice("", "No, nobody")] + [SelectChoice(k, v) for k, v in SUPPORTERS.items()]
 
 
 class BookForm(FlaskForm):
