@@ -76,6 +76,8 @@ def test_the_offer_page_shows_the_hold_time_with_accept_and_decline(app):
     assert response.status_code == 200
     assert "<h1>A place is being held for you</h1>" in html
     assert f"A place is being held for you until {offer.until}." in html
+    # Straight under the page's h1, the callout's heading is an h2 (axe: heading order).
+    assert '<h2 class="nhsuk-warning-callout__label">' in html and "<h3" not in html.split("<h1", 1)[1]
     assert offer.until.split()[0] in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                       "Saturday", "Sunday") and " at " in offer.until
     assert f'action="/my/courses/{offer.bookings[0]}/offer/accept"' in html and "Accept the place" in html
