@@ -23,7 +23,6 @@ from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from rec_portal.models.accounts import ADMIN, STUDENT
 from rec_portal.models.bookings import CONFIRMED, OFFERED, WAITLISTED
-from rec_portal.notifications.contact import preference_label
 from rec_portal.timeutil import format_uk, utcnow
 
 
