@@ -129,3 +129,22 @@ def test_an_outage_holds_messages_without_attempts_and_staff_are_told(pg_app, pg
     staff.login(admin_email)
     page = pg_client.get("/admin").get_data(as_text=True)
     assert "Emails are not going out" in page and "has waited 45 minutes" in page
+
+
+def test_overlapping_runs_send_each_text_once(pg_app, pg_client):
+    """Texts (issue 16) have the same guarantee on PostgreSQL: two runs at once, each text
+    reaches Notify once (FOR UPDATE SKIP LOCKED claims, checked before each send)."""
+    from rec_portal.notifications.outbox import queue_text
+    from tests.notify_fake import notify_server
+
+    with pg_app.app_context():
+        for n in range(6):
+            queue_text(to=f"0770090020{n}", body=f"Recovery Education Centre: text {n}")
+        db.session.commit()
+    with notify_server(pg_app) as notify:
+        reports = run_at_once(pg_app, [deliver_pending, deliver_pending])
+    assert sorted(notify.numbers) == [f"0770090020{n}" for n in range(6)]
+    assert sum(r.sent for r in reports) == 6
+    with pg_app.app_context():
+        rows = db.session.execute(select(OutboxMessage).where(OutboxMessage.channel == "text")).scalars().all()
+        assert {(m.status, m.attempts) for m in rows} == {("sent", 1)}
