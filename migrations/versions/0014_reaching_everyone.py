@@ -102,6 +102,9 @@ def upgrade():
         batch_op.drop_constraint(batch_op.f('ck_bookings_status_known'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_bookings_status_known'), NEW_BOOKING_STATUSES)
 
+    with op.batch_alter_table('student_profiles', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('postal_address', sa.Text(), server_default='', nullable=False))
+
     with op.batch_alter_table('courses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('supporters_take_place', sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -155,6 +158,9 @@ def downgrade():
 
     with op.batch_alter_table('courses', schema=None) as batch_op:
         batch_op.drop_column('supporters_take_place')
+
+    with op.batch_alter_table('student_profiles', schema=None) as batch_op:
+        batch_op.drop_column('postal_address')
 
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bookings_offer_expires_at'))

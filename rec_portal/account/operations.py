@@ -27,9 +27,12 @@ def set_show_course_titles(user: User, show: bool) -> None:
     db.session.flush()
 
 
-def update_support_details(user: User, *, phone: str, access_needs: str, contact_preference: str = "email") -> list[str]:
-    """Phone number, contact preference and what would help the person take part (shown to
-    admins and to the facilitators of sessions they are booked on)."""
+def update_support_details(user: User, *, phone: str, access_needs: str, contact_preference: str = "email",
+                           postal_address: str = "") -> list[str]:
+    """Phone number, contact preference (and the postal address, for letters) and what
+    would help the person take part (shown to admins and to the facilitators of sessions
+    they are booked on)."""
     return update_profile(
-        user, phone=phone, access_needs=access_needs, contact_preference=contact_preference
+        user, phone=phone, access_needs=access_needs, contact_preference=contact_preference,
+        postal_address=postal_address,
     )

@@ -122,7 +122,7 @@ def support():
         form,
         lambda: settings.update_support_details(
             user, phone=form.phone.data, access_needs=form.access_needs.data,
-            contact_preference=form.contact_preference.data,
+            contact_preference=form.contact_preference.data, postal_address=form.postal_address.data,
         ),
         done=lambda _: done(url_for("account.index"), "Your contact and support details have been saved."),
         page=lambda: page("account/support.html", form=form),

@@ -19,7 +19,7 @@ from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import StudentProfile, User, UserRole
 from rec_portal.models.accounts import STUDENT
-from rec_portal.models.students import CONTACT_PREFERENCES, EMAIL, PHONE, RELATIONSHIPS, TEXT
+from rec_portal.models.students import CONTACT_PREFERENCES, EMAIL, LETTER, PHONE, RELATIONSHIPS, TEXT
 from rec_portal.timeutil import utcnow
 
 # How the person gave their consent to staff (stored, in words, in ``User.consent_note``).
@@ -41,6 +41,7 @@ class PersonDetails:
     phone: str = ""
     email: str = ""
     contact_preference: str = TEXT
+    postal_address: str = ""
     relationship_to_services: str = ""
     access_needs: str = ""
 
@@ -92,6 +93,9 @@ def _check(details: PersonDetails, person: User | None = None) -> None:
     if details.contact_preference == EMAIL and not details.email.strip():
         raise DomainError("Enter an email address, or choose another way to contact them",
                           field="email")
+    if details.contact_preference == LETTER and not details.postal_address.strip():
+        raise DomainError("Enter their postal address, so that the REC can write to them",
+                          field="postal_address")
     if details.email.strip() and email_taken(details.email, except_user=person):
         raise DomainError(EMAIL_TAKEN_MESSAGE, field="email")
 
@@ -132,7 +136,7 @@ def add_person(staff: User, details: PersonDetails, *, consent_way: str, consent
     db.session.flush()
     update_profile(
         person, record=False, phone=details.phone, contact_preference=details.contact_preference,
-        relationship_to_services=details.relationship_to_services, access_needs=details.access_needs,
+        postal_address=details.postal_address, relationship_to_services=details.relationship_to_services, access_needs=details.access_needs,
     )
     audit.record(audit.PERSON_ADDED, actor=staff, subject=person, detail=f"consent: {how}"[:300])
     return person
@@ -140,7 +144,7 @@ def add_person(staff: User, details: PersonDetails, *, consent_way: str, consent
 
 CONTACT_FIELD_NAMES = {
     "full_name": "full name", "preferred_name": "preferred name", "email": "email address",
-    "phone": "phone number", "contact_preference": "contact preference",
+    "phone": "phone number", "contact_preference": "contact preference", "postal_address": "postal address",
     "relationship_to_services": "relationship to services", "access_needs": "support needs",
 }
 
@@ -174,7 +178,7 @@ def update_contact_details(staff: User, person: User, details: PersonDetails) ->
     db.session.flush()
     changed += update_profile(
         person, record=False, phone=details.phone, contact_preference=details.contact_preference,
-        relationship_to_services=details.relationship_to_services, access_needs=details.access_needs,
+        postal_address=details.postal_address, relationship_to_services=details.relationship_to_services, access_needs=details.access_needs,
     )
     changed = [name for name in changed if name in CONTACT_FIELD_NAMES]
     if changed:

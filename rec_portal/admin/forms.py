@@ -85,6 +85,11 @@ class ContactDetailsForm(FlaskForm):
         choices=[SelectChoice(code, CONTACT_PREFERENCES[code]) for code in (TEXT, PHONE, EMAIL, LETTER)],
         validators=[InputRequired("Select how they would like the REC to contact them")],
     )
+    postal_address = TextAreaField(
+        "Postal address (for letters)",
+        validators=[Length(max=500, message="Please keep the address to 500 characters or fewer")],
+        filters=[_strip],
+    )
     relationship_to_services = RadioField(
         "How are they connected to mental health services?",
         choices=[SelectChoice(code, label) for code, label in RELATIONSHIP_SHORT.items()],
@@ -99,7 +104,7 @@ class ContactDetailsForm(FlaskForm):
     def details(self) -> PersonDetails:
         return PersonDetails(**{name: self[name].data or "" for name in (
             "full_name", "preferred_name", "phone", "email", "contact_preference",
-            "relationship_to_services", "access_needs")})
+            "postal_address", "relationship_to_services", "access_needs")})
 
 
 class AddPersonForm(ContactDetailsForm):

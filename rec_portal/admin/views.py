@@ -188,6 +188,7 @@ def person_contact(person_id: int):
         "email": person.email or "",
         "phone": profile.phone if profile else "",
         "contact_preference": profile.contact_preference if profile else "email",
+        "postal_address": profile.postal_address if profile else "",
         "relationship_to_services": profile.relationship_to_services if profile else "",
         "access_needs": profile.access_needs if profile else "",
     })

@@ -429,7 +429,8 @@ FIELD_NAMES = {
     "pronouns": "pronouns", "relationship_to_services": "relationship to services",
     "team": "team", "referral_source": "how they heard about the REC",
     "referral_detail": "who referred them", "phone": "phone number",
-    "contact_preference": "contact preference", "access_needs": "support needs",
+    "contact_preference": "contact preference", "postal_address": "postal address",
+    "access_needs": "support needs",
 }
 
 

@@ -50,7 +50,7 @@ REFERRAL_SOURCES = {
 # What enrolment asks (registration and /my/account), in page order.
 PROFILE_FIELDS = (
     "pronouns", "relationship_to_services", "team", "referral_source", "referral_detail",
-    "phone", "contact_preference", "access_needs",
+    "phone", "contact_preference", "postal_address", "access_needs",
 )
 
 
@@ -63,6 +63,8 @@ class StudentProfile(db.Model):
     relationship_to_services: Mapped[str] = mapped_column(String(20), default="", server_default="")
     team: Mapped[str] = mapped_column(String(200), default="", server_default="")
     contact_preference: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
+    # Where to write to someone who asked for letters (needed for that preference only).
+    postal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
     # What would help them take part; shown to admins and to the facilitators of
     # sessions they book.
     access_needs: Mapped[str] = mapped_column(Text, default="")

@@ -154,6 +154,11 @@ class ContactFields:
         default="email",
         validators=[InputRequired("Select how you would like us to contact you")],
     )
+    postal_address = TextAreaField(
+        "Postal address (only if you would like letters)",
+        validators=[Length(max=500, message="Please keep the address to 500 characters or fewer")],
+        filters=[_strip],
+    )
     access_needs = TextAreaField(
         "Is there anything that would help you take part? (optional)",
         validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
@@ -164,4 +169,8 @@ class ContactFields:
         if field.data in ("phone", "text") and not (self.phone.data or "").strip():
             raise ValidationError(
                 "Enter a phone number, or choose email, so that we can contact you"
+            )
+        if field.data == "letter" and not (self.postal_address.data or "").strip():
+            raise ValidationError(
+                "Enter your postal address, or choose another way, so that we can write to you"
             )

@@ -92,3 +92,22 @@ def test_phone_and_support_needs(login_as, web, client, app):
     with app.app_context():
         profile = db.session.get(User, me.id).profile
         assert (profile.phone, profile.access_needs) == ("07700 900123", "Step-free access, a hearing loop")
+
+
+def test_letters_need_a_postal_address(login_as, web, client, app):
+    """Issue 16: a person may ask for letters; the address to write to is asked for then."""
+    me = login_as("student")
+    html = web.submit("/my/account/support", {"phone": "", "contact_preference": "letter",
+                                              "access_needs": "Large print"}).get_data(as_text=True)
+    assert "Enter your postal address, or choose another way, so that we can write to you" in html
+    assert "Large print" in html  # answer kept
+    with app.app_context():
+        assert db.session.get(User, me.id).profile is None or db.session.get(User, me.id).profile.contact_preference != "letter"
+    response = web.submit("/my/account/support", {"contact_preference": "letter", "access_needs": "Large print",
+                                                  "postal_address": "4 Mill Lane\nLeeds LS1 4AB"})
+    assert response.headers["Location"] == "/my/account"
+    page = client.get("/my/account").get_data(as_text=True)
+    assert "Letter" in page and "4 Mill Lane" in page
+    with app.app_context():
+        profile = db.session.get(User, me.id).profile
+        assert (profile.contact_preference, profile.postal_address) == ("letter", "4 Mill Lane\nLeeds LS1 4AB")

@@ -110,12 +110,22 @@ def test_each_mistake_is_shown_next_to_its_field_with_the_answers_kept_and_nothi
     assert _people_count(app) == before
 
 
-def test_a_letter_needs_nothing_more(login_as, web, app):
+def test_a_letter_needs_a_postal_address_and_nothing_more(login_as, web, client, app):
     login_as("admin")
-    response = _add(web, phone="", contact_preference="letter")
+    before = _people_count(app)
+    html = _add(web, phone="", contact_preference="letter").get_data(as_text=True)
+    assert "Enter their postal address, so that the REC can write to them" in html
+    assert 'id="postal_address-error"' in html or "postal_address" in html
+    assert _people_count(app) == before
+    response = _add(web, phone="", contact_preference="letter", postal_address="4 Mill Lane\nLeeds LS1 4AB")
     assert response.status_code == 302
     with app.app_context():
-        assert _pat(app).profile.contact_preference == "letter"
+        pat = _pat(app)
+        assert (pat.profile.contact_preference, pat.profile.postal_address) == ("letter", "4 Mill Lane\nLeeds LS1 4AB")
+        # A message for them is a letter on the call list, with the address to write to.
+        factories.make_contact_task(pat, method="letter", reason="Prefers a letter")
+        db.session.commit()
+    assert "4 Mill Lane, Leeds LS1 4AB" in client.get("/admin/calls").get_data(as_text=True)
 
 
 def test_an_email_address_used_by_another_account_is_refused(login_as, web, app):
