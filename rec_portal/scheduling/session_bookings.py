@@ -18,7 +18,9 @@ from rec_portal.class_messages import queries as class_messages
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm
 from rec_portal.csvsafe import to_csv
-from rec_portal.notifications.contact import BY_CALL, BY_EMAIL, BY_LETTER, BY_TEXT, preference_label, route_for
+from rec_portal.notifications.contact import (
+    BY_CALL, BY_EMAIL, BY_LETTER, BY_TEXT, preference_label, route_for,
+)
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from rec_portal.models.accounts import ADMIN, STUDENT

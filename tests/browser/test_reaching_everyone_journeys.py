@@ -21,6 +21,7 @@ from rec_portal.models import ClassMessage, OutboxMessage
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.browser.conftest import (
+    ARTIFACTS,
     banner,
     booking_message,
     booking_panel,
@@ -54,6 +55,28 @@ def error_summary(visitor):
     return visitor.page.locator(".nhsuk-error-summary")
 
 
+def on_a_phone(visitor, label: str) -> None:
+    """The page as it is now, 375 px wide: screenshotted (``<test>-phone-<label>.png``),
+    and nothing wider than the screen (no sideways scrolling). Once per journey (with
+    JavaScript): the layout is the same without it."""
+    if not visitor.js:
+        return
+    page = visitor.page
+    page.set_viewport_size({"width": 375, "height": 800})
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{visitor.name}-phone-{label}.png"), full_page=True,
+                        caret="initial")
+        wider = page.evaluate(
+            "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+            " ? [...document.querySelectorAll('main *')]"
+            ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
+            ".map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5) : []"
+        )
+        assert not wider, f"wider than a 375 px screen on {page.url}: {wider}"
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def record_outcome(visitor, task_id: int, outcome: str) -> None:
     """Choose what happened on a call-list line and press Record: with JavaScript the line
     is replaced in place; without it the whole list comes back with a banner."""
@@ -63,7 +86,8 @@ def record_outcome(visitor, task_id: int, outcome: str) -> None:
     if visitor.js:
         page.evaluate("() => { window.__sameDocument = true; }")
         line.get_by_role("button", name=re.compile(r"^Record")).click()
-        expect(page.locator(f"#line-{task_id}").get_by_role("status")).to_be_visible()
+        # Focus moves to what was recorded (the button may be gone: the line is done).
+        expect(page.locator(f"#line-{task_id}").get_by_role("status")).to_be_focused()
         assert page.evaluate("() => window.__sameDocument === true"), "the page was reloaded"
         visitor.check()
     else:
@@ -92,6 +116,7 @@ def test_phone_booking_for_someone_without_email(visitor, live_server):
     visitor.click_link("Add someone who is not on the portal")
     expect(heading(visitor)).to_have_text("Add someone who is not on the portal")
     expect(page.locator(".nhsuk-caption-l")).to_contain_text("Staying Safe")
+    on_a_phone(visitor, "add-person")
 
     # Everything but the consent box: one error, next to its field, the answers kept.
     page.get_by_label("Full name", exact=True).fill("Pat Jones")
@@ -107,6 +132,7 @@ def test_phone_booking_for_someone_without_email(visitor, live_server):
     expect(page.get_by_label("Phone number", exact=True)).to_have_value("07700 900123")
     expect(page.get_by_label("By phone", exact=True)).to_be_checked()
     expect(page.get_by_label("Text message", exact=True)).to_be_checked()
+    on_a_phone(visitor, "add-person-error")
 
     page.get_by_label("They agreed to the REC keeping these details and contacting them",
                       exact=True).check()
@@ -130,6 +156,7 @@ def test_phone_booking_for_someone_without_email(visitor, live_server):
     expect(booked).to_contain_text("Prefers: text message")
     expect(booked).to_contain_text("Coming with them: carer")
     expect(main(visitor)).to_contain_text("1 of 6 places taken")
+    on_a_phone(visitor, "bookings")
 
     # The outbox lists a text message to Pat's mobile number; its page shows the words.
     visitor.visit("/admin/outbox")
@@ -165,6 +192,20 @@ def test_phone_booking_for_someone_without_email(visitor, live_server):
     expect(consent.locator(".nhsuk-summary-list__value").nth(2)).to_have_text("Alex Morgan")
     expect(main(visitor)).to_contain_text("Text message")
     expect(page.locator("#person-bookings")).to_contain_text("Staying Safe")
+    on_a_phone(visitor, "person")
+
+    # The REC team writes to the class (Pat): it goes by text.
+    visitor.click_link("bookings for this session")
+    visitor.click_link("Message everyone on this session")
+    expect(heading(visitor)).to_have_text("Message everyone on this session")
+    page.get_by_label("Your message", exact=True).fill("Please bring a packed lunch.")
+    visitor.submit("Check the message")
+    expect(page.locator("#who")).to_have_text("1 person: 1 by text message")
+    expect(main(visitor)).to_contain_text("REC team")
+    visitor.submit("Send the message")
+    expect(banner(visitor)).to_contain_text("Your message has been sent to 1 person.")
+    expect(page.locator("main table").filter(has_text="Please bring a packed lunch.")).to_contain_text(
+        "Alex Morgan")
 
 
 def test_a_person_who_prefers_a_phone_call_goes_on_the_call_list(visitor, live_server):
@@ -184,8 +225,7 @@ def test_a_person_who_prefers_a_phone_call_goes_on_the_call_list(visitor, live_s
     expect(banner(visitor)).to_contain_text("call list")
     expect(page.locator("main table").first).to_contain_text("Prefers: phone call")
 
-    visitor.visit("/admin")
-    visitor.click_link("Call list", exact=False)
+    visitor.visit("/admin/calls")
     expect(heading(visitor)).to_have_text("Call list")
     expect(page.get_by_role("heading", name="To do (1)")).to_be_visible()
     with live_server.app.app_context():
@@ -198,6 +238,7 @@ def test_a_person_who_prefers_a_phone_call_goes_on_the_call_list(visitor, live_s
     expect(line).to_contain_text("01632 960123")
     expect(line).to_contain_text("Prefers a phone call")
     expect(line.locator(".rec-call-attempts")).to_have_text("0")
+    on_a_phone(visitor, "calls")
 
     # No answer: the line stays, one attempt.
     record_outcome(visitor, task_id, "No answer (try again)")
@@ -223,6 +264,7 @@ def test_a_person_who_prefers_a_phone_call_goes_on_the_call_list(visitor, live_s
     expect(done.get_by_role("cell").nth(1)).to_have_text("Spoke to them")
     expect(done.get_by_role("cell").nth(2)).to_have_text("2")
     expect(done.get_by_role("cell").nth(3)).to_contain_text("Alex Morgan")
+    on_a_phone(visitor, "calls-done")
 
 
 def test_an_invitation_to_set_up_an_online_account_is_claimed(visitor, live_server):
@@ -263,6 +305,7 @@ def test_an_invitation_to_set_up_an_online_account_is_claimed(visitor, live_serv
     expect(heading(visitor)).to_have_text("Set up your online account")
     expect(main(visitor)).to_contain_text("This link is for Pat Jones")
     expect(main(visitor)).to_contain_text("pat@example.org")
+    on_a_phone(visitor, "claim")
     page.locator("#password").fill("river-lantern-autumn-7")
     page.locator("#confirm_password").fill("river-lantern-autumn-7")
     page.get_by_label("I have read the privacy notice and agree to the REC keeping my details",
@@ -302,6 +345,7 @@ def test_a_facilitator_writes_to_the_class(visitor, live_server):
     visitor.submit("Check the message")
     expect(error_summary(visitor)).to_be_visible()
     expect(page.locator("#words-error")).to_be_visible()
+    on_a_phone(visitor, "write-error")
 
     words = "We are in Room 4 this week, on the first floor. The lift is by the front door."
     page.get_by_label("Your message", exact=True).fill(words)
@@ -309,12 +353,14 @@ def test_a_facilitator_writes_to_the_class(visitor, live_server):
     expect(heading(visitor)).to_have_text("Check your message before sending it")
     expect(page.locator("#who")).to_contain_text("2")
     expect(page.locator("#words-shown")).to_have_text(words)
+    on_a_phone(visitor, "check")
     visitor.submit("Send the message")
 
     expect(banner(visitor)).to_contain_text("Your message has been sent to 2 people.")
     sent = page.locator("main table").filter(has_text=words)
     expect(sent).to_have_count(1)
     expect(sent).to_contain_text("Robin Hale")
+    on_a_phone(visitor, "class-list")
     with live_server.app.app_context():
         assert db.session.execute(select(ClassMessage.body)).scalars().all() == [words]
         channels = sorted(db.session.execute(select(OutboxMessage.channel)).scalars())
@@ -335,7 +381,8 @@ def test_a_student_books_with_a_supporter(visitor, live_server):
     visitor.visit("/courses/staying-safe")
     panel = booking_panel(visitor, session_id)
     expect(panel).to_contain_text("On this course they need a place of their own.")
-    panel.get_by_label("Is someone coming with you?", exact=True).select_option(label="Yes: friend or family member")
+    panel.get_by_label("Is someone coming with you?", exact=True).select_option(
+        label="Yes: friend or family member")
     button = panel.get_by_role("button", name=re.compile(r"^Book a place"))
     if visitor.js:
         button.click()
