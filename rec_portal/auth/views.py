@@ -262,10 +262,11 @@ def claim_account(token: str):
     return run(
         form,
         claim,
+        # To My courses, where the bookings staff made for them are (not My account).
         done=lambda user: done(
-            url_for("account.index"),
+            url_for("bookings.my_courses"),
             f"Your online account is set up and you are signed in, {user.display_name}. "
-            "Your bookings are below.",
+            "Your courses are below.",
         ),
         page=show,
         refused=refused,

@@ -18,7 +18,9 @@ from rec_portal.class_messages import queries as class_messages
 from rec_portal.scheduling import bp
 from rec_portal.scheduling.forms import StatusForm
 from rec_portal.csvsafe import to_csv
-from rec_portal.notifications.contact import preference_label
+from rec_portal.notifications.contact import (
+    BY_CALL, BY_EMAIL, BY_LETTER, BY_TEXT, preference_label, route_for,
+)
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, User
 from rec_portal.models.accounts import ADMIN, STUDENT
@@ -115,9 +117,24 @@ def _add_walk_in(session: CourseSession, student: User | None):
     return booking, emailed, attendance.waiting_lists_elsewhere(booking)
 
 
+# How the person is told (notifications.contact.tell): staff should not say "we emailed you"
+# to someone who gets a text, or forget to phone someone on the call list.
+_TOLD = {
+    BY_EMAIL: "They have been sent an email{details}.",
+    BY_TEXT: "They will get a text message{details}.",
+    BY_CALL: "They are on the call list to be phoned{details}.",
+    BY_LETTER: "They are on the call list to be sent a letter{details}.",
+}
+
+
+def _told(student: User, details: str = "") -> str:
+    how = _TOLD.get(route_for(student))
+    return f" {how.format(details=details)}" if how else ""
+
+
 def _walk_in_added(session: CourseSession, added):
     booking, emailed, still_waiting = added
-    told = " They have been sent an email with the details." if emailed else ""
+    told = _told(booking.student, " with the details") if emailed else ""
     answer = done(_bookings_url(session.id),
                   f"{booking.student.full_name} has been added to this session with a place.{told}")
     for other in still_waiting:
@@ -157,7 +174,7 @@ def _book_for(session: CourseSession, student: User, same_course: str, supporter
                       for o in result.places_given_up)
     gave_up += "".join(f" They have left the waiting list for {format_uk(o.session.starts_at)}."
                        for o in result.lists_left)
-    return f"{student.full_name} {where}.{gave_up} They have been sent an email."
+    return f"{student.full_name} {where}.{gave_up}{_told(student)}"
 
 
 @bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])

@@ -328,7 +328,7 @@ def test_admin_books_a_student_by_phone(visitor, live_server):
     visitor.visit(f"/admin/courses/sessions/{session_id}/bookings")
     expect(heading(visitor)).to_contain_text("Bookings for")
     expect(page.locator("main")).to_contain_text("0 of 6 places taken")
-    page.get_by_label("Name or email address", exact=True).fill("priya")
+    page.get_by_label("Name, email address, phone number or student number", exact=True).fill("priya")
     visitor.submit("Find student")
     expect(page.locator("main")).to_contain_text("Priya Shah (priya@example.org)")
     visitor.submit("Book Priya Shah")

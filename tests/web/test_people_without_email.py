@@ -331,8 +331,8 @@ def test_invitation_is_emailed_and_claiming_keeps_the_history(login_as, web, cli
     weak = who.submit(link, {"password": "short", "confirm_password": "short", "consent": "y"})
     assert weak.status_code == 400 and "Password must be 10 characters or more" in weak.get_data(as_text=True)
     done = who.submit(link, {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD, "consent": "y"})
-    assert done.headers["Location"] == "/my/account"
-    assert "Your online account is set up and you are signed in" in person.get("/my/account").get_data(as_text=True)
+    assert done.headers["Location"] == "/my/courses"
+    assert "Your online account is set up and you are signed in" in person.get("/my/courses").get_data(as_text=True)
     with app.app_context():
         pat = db.session.get(User, pat_id)
         assert pat.email == "pat@example.org" and pat.has_online_account
