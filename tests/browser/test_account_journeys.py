@@ -275,7 +275,7 @@ def test_admin_gives_a_student_the_facilitator_role(visitor, live_server):
     expect(count).to_have_text("3 people found.")
 
     # Search for the student by name.
-    search = page.get_by_label("Name or email address", exact=True)
+    search = page.get_by_label("Name, email address, phone number or student number", exact=True)
     if visitor.js:
         # Results update as you type, without a new page load and without pressing Search.
         page.evaluate("() => { window.__sameDocument = true; }")

@@ -180,7 +180,7 @@ def test_find_book_and_cancel_staying_safe(visitor, live_server):
     ]
 
 
-def test_join_the_waiting_list_and_get_a_place_when_one_frees(visitor, live_server):
+def test_join_the_waiting_list_and_accept_a_place_when_one_frees(visitor, live_server):
     page = visitor.page
     with live_server.app.app_context():
         student = factories.make_user(
@@ -223,18 +223,22 @@ def test_join_the_waiting_list_and_get_a_place_when_one_frees(visitor, live_serv
     expect(waiting).to_contain_text("You are number 1 in line.")
     expect(my_courses_section(visitor, "Booked")).to_have_count(0)
 
-    # The other student cancels. cancel_booking promotes the first person waiting in the
-    # same transaction and queues their "a place is yours" email itself.
+    # The other student cancels. cancel_booking holds the place for the first person waiting
+    # (issue 16: an offer that waits for their answer) and queues the message itself.
     with live_server.app.test_request_context():
-        promoted = operations.cancel_booking(taken_id)
-        assert [b.student_id for b in promoted] == [student_id]
+        offered = operations.cancel_booking(taken_id)
+        assert [b.student_id for b in offered] == [student_id]
         db.session.commit()
         db.session.remove()
 
-    # The place is now theirs.
+    # The place is held for them on My courses: they accept it there.
     page.reload()
     visitor.check()
     expect(heading(visitor)).to_have_text("My courses")
+    waiting = my_courses_section(visitor, "Waiting lists")
+    expect(waiting).to_contain_text("A place is being held for you until")
+    visitor.submit(re.compile("^Accept the place"))
+    expect(banner(visitor)).to_contain_text("Your place is booked.")
     booked = my_courses_section(visitor, "Booked")
     expect(booked).to_have_count(1)
     expect(booked.get_by_role("heading", level=3)).to_have_text("Staying Safe")
@@ -248,9 +252,10 @@ def test_join_the_waiting_list_and_get_a_place_when_one_frees(visitor, live_serv
 
     assert outbox_subjects(live_server, email) == [
         f"{SUBJECT}: you are on the waiting list",
-        f"{SUBJECT}: a place is yours",
+        f"{SUBJECT}: a place is being held for you",
+        f"{SUBJECT}: your place is booked",
     ]
-    assert f"{SUBJECT}: a place is yours" not in outbox_subjects(live_server, other_email)
+    assert f"{SUBJECT}: a place is being held for you" not in outbox_subjects(live_server, other_email)
 
 
 def test_admin_schedules_a_session(visitor, live_server):

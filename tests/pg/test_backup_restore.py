@@ -88,8 +88,10 @@ def _queue_messages(app) -> None:
     from rec_portal.notifications.outbox import queue_email
 
     with app.app_context():
+        # (Students the REC team added without an email address get no email.)
         students = db.session.execute(
-            sa.select(User).join(UserRole).where(UserRole.role == "student").order_by(User.id)
+            sa.select(User).join(UserRole).where(UserRole.role == "student", User.email.is_not(None))
+            .order_by(User.id)
         ).scalars().all()
         for n, student in enumerate(students):
             queue_email(to=student.email, user=student, subject="Your place is confirmed",
