@@ -399,18 +399,51 @@ def offers_closed(session: CourseSession, now: datetime) -> bool:
     return register_taken(session.id)
 
 
+# A place is never held for less than this (REC_OFFER_HOURS is 1 or more): a hold that
+# would end sooner could not be answered in time, so the place goes the last-minute way.
+SHORTEST_HOLD = timedelta(hours=1)
+
+
 def last_minute(session: CourseSession, now: datetime) -> bool:
-    """Within REC_LAST_MINUTE_HOURS of the start: a freed place is not held for anyone, but
-    free to whoever on the waiting list accepts first."""
-    hours = current_app.config["REC_LAST_MINUTE_HOURS"]
-    return now >= session.starts_at - timedelta(hours=hours)
+    """A freed place is not held for anyone, but free to whoever on the waiting list
+    accepts first: within REC_LAST_MINUTE_HOURS of the start, or when a place held now
+    would be held for less than an hour (``offer_expiry``: booking closes, or the
+    last-minute hours begin, within the hour)."""
+    return offer_expiry(session, now) - now < SHORTEST_HOLD
+
+
+def last_minute_starts(session: CourseSession) -> datetime:
+    """When the last-minute hours (REC_LAST_MINUTE_HOURS before the start) begin."""
+    return session.starts_at - timedelta(hours=current_app.config["REC_LAST_MINUTE_HOURS"])
 
 
 def offer_expiry(session: CourseSession, now: datetime) -> datetime:
     """When an offer made ``now`` ends: REC_OFFER_HOURS later, shortened so it always ends
-    before booking closes (or, without a closing time, before the session starts)."""
+    before booking closes and when the last-minute hours begin (from then on a freed place
+    goes to whoever accepts first, so a place is never held unanswered until the start)."""
     held_until = now + timedelta(hours=current_app.config["REC_OFFER_HOURS"])
-    return min(held_until, session.booking_closes_at or session.starts_at, session.starts_at)
+    return min(held_until, session.booking_closes_at or session.starts_at, session.starts_at,
+               last_minute_starts(session))
+
+
+def cut_offers_short(session: CourseSession, now: datetime | None = None) -> list[Booking]:
+    """After staff changed a session's dates or closing time (session locked): every place
+    held on it ends by the new limit (``offer_expiry`` from when it was offered; never
+    later than it was), and those whose time is now up are passed on at once
+    (``pass_on_offer``). Returns the bookings offered a place by passing on, each told."""
+    now = now or utcnow()
+    held = db.session.execute(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == OFFERED)
+        .order_by(Booking.offered_at, Booking.id)
+    ).scalars().all()
+    for booking in held:
+        booking.offer_expires_at = min(booking.offer_expires_at, offer_expiry(session, booking.offered_at))
+    db.session.flush()
+    offered = []
+    for booking in held:
+        if booking.offer_expires_at <= now:
+            offered += pass_on_offer(booking.id, now) or []
+    return offered
 
 
 def fill_free_places(session: CourseSession, now: datetime | None = None, *,
@@ -737,6 +770,7 @@ __all__ = [
     "offer_expiry",
     "offer_refusal",
     "offers_closed",
+    "cut_offers_short",
     "pass_on_lapsed_offers",
     "pass_on_offer",
     "places_needed",
@@ -924,6 +958,9 @@ def offer_refusal(booking: Booking, now: datetime, actor: User | None = None) ->
                 f"{who} {verb} still on the waiting list (number {waitlist_position(booking)} in line).")
     if booking.status != OFFERED:
         return f"{who} {verb} no longer on the waiting list for this session."
+    if offers_closed(booking.session, now):
+        return ("Booking for this session has closed, so the place can no longer be taken. "
+                f"{who} {verb} still on the waiting list.")
     if now >= booking.offer_expires_at:
         return (f"The place was held until {format_uk(booking.offer_expires_at)}, so it is being "
                 f"passed on to the next person. {who} {verb} still on the waiting list.")
@@ -1020,7 +1057,9 @@ def pass_on_offer(booking_id: int, now: datetime | None = None) -> list[Booking]
     booking.offer_lapsed_at = now
     db.session.flush()
     offered = fill_free_places(session, now)
-    if booking not in offered:
+    # Not told "passed on" when the place comes straight back to them, or when (the
+    # last-minute hours beginning) they were just told with everyone that it is free.
+    if booking not in offered and booking.last_minute_told_at != now:
         from rec_portal.bookings import offer_notify
 
         offer_notify.offer_lapsed(booking)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from rec_portal.bookings.operations import (
     change_capacity,
+    cut_offers_short,
     register_taken,
     serve_other_waiting_lists,
 )
@@ -244,7 +245,8 @@ def update_session(
     booking_closes_at: datetime | None = None,
     now: datetime | None = None,
 ) -> list[str]:
-    """Change a session; everyone booked or waiting is told what changed. Returns the
+    """Change a session; everyone booked or waiting is told what changed, and places held
+    for people end by the new closing time or start (``cut_offers_short``). Returns the
     list of changes (for the page). Raises SessionRefused with every problem at once."""
     session = lock_session(session_id)
     if session is None or session.status != SCHEDULED:
@@ -286,7 +288,10 @@ def update_session(
     if capacity != session.capacity:
         # Raises if below the people booked; new places go to the people waiting, who are
         # told by change_capacity.
-        change_capacity(session.id, capacity)
+        change_capacity(session.id, capacity, now=now)
+    # A place held for someone ends by the new closing time or start (passed on at once
+    # if that is already past): it can never be accepted once booking has closed.
+    cut_offers_short(session, now)
     if changes:
         for booking in _people_on(session):
             tell(booking.student, compose(

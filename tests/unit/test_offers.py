@@ -18,6 +18,7 @@ from rec_portal.bookings.operations import (
     leave_list,
     pass_on_lapsed_offers,
     places_left,
+    set_supporter,
     waitlist_position,
 )
 from rec_portal.extensions import db
@@ -163,3 +164,91 @@ def test_a_supporter_who_takes_a_place_needs_two_free_places(app_ctx):
     book_place(session.id, factories.make_user())
     with_carer = book_place(session.id, factories.make_user(), supporter="carer").booking
     assert with_carer.status == "waitlisted" and places_left(session) == 1
+
+
+# --- Review fixes: offers end when booking closes, never wasted, told once ------------------
+
+FREE_NOW = "Recovery Education Centre session: a place is free now"
+PASSED_ON = "Recovery Education Centre session: the place held for you has been passed on"
+
+
+def _update(session, now, *, starts_at=None, closes_at=None):
+    """Staff change the session: its one date moved to ``starts_at``, booking closing at
+    ``closes_at``; everything else kept."""
+    from rec_portal.scheduling.operations import DateRange, update_session
+
+    starts_at = starts_at or session.starts_at
+    length = session.ends_at - session.starts_at
+    return update_session(session.id, dates=[DateRange(starts_at, starts_at + length)],
+                          capacity=session.capacity, venue=session.venue,
+                          online_details=session.online_details,
+                          booking_closes_at=closes_at, now=now)
+
+
+def test_an_offer_cannot_be_accepted_once_booking_has_closed(app_ctx):
+    session, (holder,), (first, _) = _full(starts_in_days=14)
+    now = utcnow()
+    cancel_booking(holder.id, now=now)
+    session.booking_closes_at = now + timedelta(hours=1)  # closed before the hold ends
+    db.session.flush()
+    with pytest.raises(BookingRefused, match="Booking for this session has closed"):
+        accept_offer(first.id, first.student, now=now + timedelta(hours=2))
+    assert first.status == "offered"
+
+
+def test_moving_the_closing_time_earlier_cuts_the_hold_back(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    now = utcnow()
+    cancel_booking(holder.id, now=now)
+    _update(session, now, closes_at=now + timedelta(hours=5))
+    assert first.status == "offered" and first.offer_expires_at == now + timedelta(hours=5)
+    assert pass_on_lapsed_offers(now + timedelta(hours=5)) == 1  # passed on when booking closes
+    assert first.status == second.status == "waitlisted"  # booking closed: nobody is offered it
+
+
+def test_moving_the_start_into_the_last_minute_hours_passes_the_offer_on_at_once(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    now = utcnow()
+    cancel_booking(holder.id, now=now)
+    _update(session, now, starts_at=now + timedelta(hours=10))
+    assert first.status == second.status == "waitlisted"
+    assert first.last_minute_told_at == second.last_minute_told_at == now  # first to accept
+    assert FREE_NOW in _subjects(first.student) and PASSED_ON not in _subjects(first.student)
+    with pytest.raises(BookingRefused):
+        accept_offer(first.id, first.student, now=now + timedelta(hours=11))  # it has started
+    accept_last_minute_place(second.id, second.student, now=now + timedelta(minutes=5))
+    assert second.status == "confirmed"
+
+
+def test_a_hold_ends_when_the_last_minute_hours_begin_and_the_place_goes_to_everyone(app_ctx, app):
+    session, (holder,), (first, second) = _full(starts_in_days=26 / 24)
+    now = utcnow()
+    cancel_booking(holder.id, now=now)
+    window = session.starts_at - timedelta(hours=app.config["REC_LAST_MINUTE_HOURS"])
+    assert first.status == "offered" and first.offer_expires_at == window
+    assert pass_on_lapsed_offers(window) == 1
+    assert first.status == second.status == "waitlisted"
+    assert first.last_minute_told_at == second.last_minute_told_at == window
+    # Only "a place is free now" for the person whose hold ended, not "passed on" too.
+    assert FREE_NOW in _subjects(first.student) and PASSED_ON not in _subjects(first.student)
+    assert FREE_NOW in _subjects(second.student)
+
+
+def test_a_place_that_would_be_held_less_than_an_hour_goes_to_everyone_at_once(app_ctx, app):
+    hours = app.config["REC_LAST_MINUTE_HOURS"]
+    session, (holder,), (first, second) = _full(starts_in_days=(hours + 0.5) / 24)
+    now = utcnow()
+    assert cancel_booking(holder.id, now=now) == []  # not held for 30 minutes
+    assert first.last_minute_told_at == second.last_minute_told_at == now
+    accept_last_minute_place(second.id, second.student, now=now + timedelta(minutes=1))
+    assert second.status == "confirmed"
+
+
+def test_booking_closing_within_the_hour_makes_a_freed_place_first_to_accept(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=14)
+    now = utcnow()
+    session.booking_closes_at = now + timedelta(minutes=30)
+    assert cancel_booking(holder.id, now=now) == []
+    assert first.last_minute_told_at == second.last_minute_told_at == now
+    accept_last_minute_place(first.id, first.student, now=now + timedelta(minutes=10))
+    assert first.status == "confirmed"
