@@ -352,6 +352,10 @@ def book_place(
         )
     others = [] if workshop else same_course_bookings(session, student.id, now)
     free = places_taken(session.id) + places_needed(supporter, session.course) <= session.capacity
+    if free and not workshop and _told_of_free_place(session, now):
+        # The people waiting were told the first of them to accept gets it: someone new
+        # joins the waiting list behind them.
+        free = False
     keeps_place = [o for o in others if o.status == CONFIRMED]
     if others and (same_course not in (SWAP, KEEP) or (same_course == SWAP and keeps_place and not free)):
         raise SameCourseQuestion(session, others, full=not free, filled=same_course == SWAP)
@@ -502,6 +506,27 @@ def _tell_place_free_now(session: CourseSession, waiting: list[Booking], free: i
             booking.last_minute_told_at = now
             offer_notify.place_free_now(booking)
     db.session.flush()
+
+
+def _told_of_free_place(session: CourseSession, now: datetime) -> list[Booking]:
+    """Last minute: the people waiting who were told a place is free (first to accept gets
+    it) and could still take one now (none holds a place on another date of the course or
+    has attended one, and each fits in the places free)."""
+    if not last_minute(session, now):
+        return []
+    told = db.session.execute(
+        select(Booking)
+        .where(Booking.session_id == session.id, Booking.status == WAITLISTED,
+               Booking.last_minute_told_at.is_not(None))
+        .order_by(Booking.queued_at, Booking.id)
+    ).scalars().all()
+    if not told:
+        return []
+    free = session.capacity - places_taken(session.id)
+    elsewhere = _holding_places_elsewhere(session, [b.student_id for b in told], now)
+    attended = set() if session.individual else set(attended_other_dates([b.id for b in told]))
+    return [b for b in told if b.student_id not in elsewhere and b.id not in attended
+            and places_needed(b, session.course) <= free]
 
 
 def tell_booking_made(booking: Booking, position: int | None = None) -> None:

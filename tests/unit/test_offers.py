@@ -19,6 +19,7 @@ from rec_portal.bookings.operations import (
     pass_on_lapsed_offers,
     places_left,
     set_supporter,
+    tell_booked,
     waitlist_position,
 )
 from rec_portal.extensions import db
@@ -252,3 +253,24 @@ def test_booking_closing_within_the_hour_makes_a_freed_place_first_to_accept(app
     assert first.last_minute_told_at == second.last_minute_told_at == now
     accept_last_minute_place(first.id, first.student, now=now + timedelta(minutes=10))
     assert first.status == "confirmed"
+
+
+def test_last_minute_someone_new_joins_the_list_behind_those_told_a_place_is_free(app_ctx):
+    session, (holder,), (first, second) = _full(starts_in_days=0.5)
+    now = utcnow()
+    cancel_booking(holder.id, now=now)
+    newcomer = book_place(session.id, factories.make_user(), now=now)
+    assert newcomer.booking.status == "waitlisted" and newcomer.waitlist_position == 3
+    tell_booked(newcomer)  # what the page does: the usual waiting-list message
+    assert _subjects(newcomer.booking.student) == [
+        "Recovery Education Centre session: you are on the waiting list"]
+    accept_last_minute_place(first.id, first.student, now=now + timedelta(minutes=1))
+    assert first.status == "confirmed"
+
+
+def test_last_minute_someone_new_books_a_free_place_nobody_waiting_can_take(app_ctx):
+    session, (holder,), (first,) = _full(waiting=1, starts_in_days=0.5)
+    now = utcnow()
+    cancel_booking(holder.id, now=now)
+    leave_list(first.id, now=now)  # the only person told has gone
+    assert book_place(session.id, factories.make_user(), now=now).booking.status == "confirmed"
