@@ -676,9 +676,54 @@ def set_supporter(booking_id: int, student: User, supporter: str, now: datetime 
             "On this course someone coming with you needs a place of their own, and this "
             "session has no places left. Your booking has not changed. Call the REC team if "
             "you need to talk about it.", field="supporter")
+    frees_place = (session.course.supporters_take_place and booking.supporter and not supporter)
     booking.supporter = supporter
     db.session.flush()
+    if frees_place:  # their supporter's place (or the one they were waiting for) is offered on
+        fill_free_places(session, now, freed=booking.status in TAKES_A_PLACE)
     return booking
+
+
+def set_supporters_take_place(course, take_place: bool, now: datetime | None = None) -> list[Booking]:
+    """Change whether supporters take a place of their own on ``course``, keeping every
+    date's places right: turning it on is refused (naming the dates) if any date still to
+    come or under way would then have more places taken than it has; turning it off offers
+    the places it frees on each of those dates (returned, each told). Every date is
+    locked while it is counted or filled. Flushes."""
+    now = now or utcnow()
+    if bool(take_place) == bool(course.supporters_take_place):
+        return []
+    session_ids = db.session.execute(
+        select(CourseSession.id)
+        .where(CourseSession.course_id == course.id, CourseSession.status == SCHEDULED,
+               CourseSession.ends_at > now)
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).scalars().all()
+    sessions = [lock_session(i) for i in session_ids]
+    if take_place:
+        over = []
+        for session in sessions:
+            supporters = db.session.execute(
+                select(func.count()).select_from(Booking).where(
+                    Booking.session_id == session.id, Booking.status.in_(TAKES_A_PLACE),
+                    Booking.supporter != "")
+            ).scalar_one()
+            if places_taken(session.id) + supporters > session.capacity:
+                over.append(session)
+        if over:
+            dates = ", ".join(format_uk(s.starts_at) for s in over)
+            raise BookingRefused(
+                "Supporters cannot take a place of their own yet: on "
+                f"{dates}, the people booked and their supporters would need more places than "
+                "there are. Add places to those dates first (or ask people to come without a "
+                "supporter), then try again.", field="supporters_take_place")
+    course.supporters_take_place = bool(take_place)
+    db.session.flush()
+    offered = []
+    if not take_place:
+        for session in sessions:
+            offered += fill_free_places(session, now)
+    return offered
 
 
 def _lock_booking(booking_id: int) -> tuple[Booking, CourseSession]:
@@ -800,6 +845,7 @@ __all__ = [
     "pass_on_offer",
     "places_needed",
     "places_taken",
+    "set_supporters_take_place",
 ]
 
 

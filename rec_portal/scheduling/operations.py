@@ -15,6 +15,7 @@ from rec_portal.bookings.operations import (
     cut_offers_short,
     register_taken,
     serve_other_waiting_lists,
+    set_supporters_take_place,
 )
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -75,6 +76,10 @@ def save_course(course: Course | None, *, slug: str, roles: dict[str, int], **fi
     if course is None:
         course = Course(status=DRAFT)
         db.session.add(course)
+    elif "supporters_take_place" in fields:
+        # Keeps every date's places right: refused if they would be exceeded, places freed
+        # are offered to the people waiting.
+        set_supporters_take_place(course, fields.pop("supporters_take_place"))
     course.slug = slug
     for name in COURSE_FIELDS:
         if name in fields:

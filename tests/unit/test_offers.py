@@ -274,3 +274,47 @@ def test_last_minute_someone_new_books_a_free_place_nobody_waiting_can_take(app_
     cancel_booking(holder.id, now=now)
     leave_list(first.id, now=now)  # the only person told has gone
     assert book_place(session.id, factories.make_user(), now=now).booking.status == "confirmed"
+
+
+# --- Supporters who take a place: capacity kept right ------------------------------------
+
+def test_turning_supporters_take_a_place_on_is_refused_naming_the_dates_over_capacity(app_ctx):
+    from rec_portal.bookings.operations import set_supporters_take_place
+    from rec_portal.timeutil import format_uk
+
+    course = factories.make_course()
+    full = factories.make_session(course=course, capacity=2, starts_in_days=7)
+    roomy = factories.make_session(course=course, capacity=5, starts_in_days=14)
+    book_place(full.id, factories.make_user(), supporter="carer")
+    book_place(full.id, factories.make_user())
+    book_place(roomy.id, factories.make_user(), supporter="carer")
+    with pytest.raises(BookingRefused) as refused:
+        set_supporters_take_place(course, True)
+    assert format_uk(full.starts_at) in refused.value.message
+    assert format_uk(roomy.starts_at) not in refused.value.message
+    assert course.supporters_take_place is False
+    full.capacity = 3  # with room for everyone it is allowed
+    set_supporters_take_place(course, True)
+    assert course.supporters_take_place is True and places_left(full) == 0
+
+
+def test_turning_supporters_take_a_place_off_offers_the_places_it_frees(app_ctx):
+    from rec_portal.bookings.operations import set_supporters_take_place
+
+    course = factories.make_course(supporters_take_place=True)
+    session = factories.make_session(course=course, capacity=2)
+    book_place(session.id, factories.make_user(), supporter="carer")
+    waiting = book_place(session.id, factories.make_user()).booking
+    assert waiting.status == "waitlisted"
+    assert set_supporters_take_place(course, False) == [waiting]
+    assert waiting.status == "offered" and HELD in _subjects(waiting.student)
+
+
+def test_removing_a_supporter_who_took_a_place_offers_it(app_ctx):
+    course = factories.make_course(supporters_take_place=True)
+    session = factories.make_session(course=course, capacity=2)
+    with_carer = book_place(session.id, factories.make_user(), supporter="carer").booking
+    waiting = book_place(session.id, factories.make_user()).booking
+    set_supporter(with_carer.id, with_carer.student, "")
+    assert waiting.status == "offered" and HELD in _subjects(waiting.student)
+    assert places_left(session) == 0

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from rec_portal.bookings.operations import book_place, cancel_booking
 from rec_portal.extensions import db
-from rec_portal.models import Booking, ContactTask, OutboxMessage
+from rec_portal.models import Booking, ContactTask, Course, OutboxMessage
 from rec_portal.models.bookings import DECLINED_OFFER, LEFT_LIST
-from rec_portal.timeutil import uk_date_and_time, utcnow
+from rec_portal.timeutil import format_uk, uk_date_and_time, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
 
@@ -333,3 +333,25 @@ def test_pass_on_offers_command_passes_on_a_lapsed_offer(app):
     assert "You are number 2 in line." in web.client.get("/my/courses").get_data(as_text=True)
     again = app.test_cli_runner().invoke(args=["rec", "pass-on-offers"])
     assert "Passed on 0 lapsed offers." in again.output
+
+
+# --- Supporters take a place: the course form keeps capacity right --------------------------
+
+def test_the_course_form_refuses_supporters_taking_a_place_where_dates_would_be_over(app, login_as, web):
+    from tests.scenarios import COURSE
+
+    with app.app_context():
+        course = factories.make_course(title="Staying Safe", slug="staying-safe")
+        session = factories.make_session(course=course, capacity=1, at_hour=9)
+        book_place(session.id, factories.make_user(), supporter="carer")
+        db.session.commit()
+        course_id, when = course.id, format_uk(session.starts_at)
+    login_as("admin")
+    form = {**COURSE, "title": "Staying Safe, changed", "supporters_take_place": "y"}
+    html = web.submit(f"/admin/courses/{course_id}/edit", form).get_data(as_text=True)
+    assert "There is a problem" in html
+    assert f"Supporters cannot take a place of their own yet: on {when}" in html
+    assert 'value="Staying Safe, changed"' in html  # the answers are kept
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        assert (course.title, course.supporters_take_place) == ("Staying Safe", False)
