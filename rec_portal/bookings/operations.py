@@ -58,6 +58,7 @@ from rec_portal.models.bookings import (
 )
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED, lock_session
+from rec_portal.notifications.contact import close_call_lines
 from rec_portal.timeutil import format_uk, utcnow
 
 
@@ -756,6 +757,14 @@ def cancel_booking(
     return _release(booking, session, now, reason=None if booking.status == CONFIRMED else LEFT_LIST)
 
 
+# Why the call-list lines about a booking closed, by how it ended (``_release``).
+RELEASE_NOTES = {
+    None: "The booking was cancelled",
+    LEFT_LIST: "They left the waiting list",
+    DECLINED_OFFER: "They said no to the place held for them",
+}
+
+
 def _release(booking: Booking, session: CourseSession, now: datetime, *,
              reason: str | None) -> list[Booking]:
     """Cancel ``booking`` (session locked) and, if it took a place, offer the place on."""
@@ -764,6 +773,7 @@ def _release(booking: Booking, session: CourseSession, now: datetime, *,
     booking.cancelled_at = now
     booking.cancelled_reason = reason
     db.session.flush()
+    close_call_lines(booking, now=now, note=RELEASE_NOTES[reason])
     if not took_place:
         return []
     offered = fill_free_places(session, now)
@@ -879,6 +889,8 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    close_call_lines(booking, OFFER_KINDS, note="The REC team gave them a place", now=now)
+    _close_free_place_lines(session, now)
     _tell_place_is_theirs(booking)
     return booking
 
@@ -914,6 +926,8 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    close_call_lines(booking, OFFER_KINDS, note="They took the place", now=now)
+    _close_free_place_lines(session, now)
     _tell_place_is_theirs(booking)
     for other in same_course_bookings(session, booking.student_id, now):
         if other.status == CONFIRMED:
@@ -1013,10 +1027,28 @@ def _take_place(booking: Booking, now: datetime, actor: User | None = None) -> B
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    close_call_lines(booking, OFFER_KINDS, note="The place was accepted", now=now)
+    _close_free_place_lines(booking.session, now)
     from rec_portal.bookings import offer_notify
 
     offer_notify.place_accepted(booking, spoken_to=actor is not None and actor.id != booking.student_id)
     return booking
+
+
+# The messages about a place offered from the waiting list (offer_notify): their call-list
+# lines are no longer needed once the place is taken.
+OFFER_KINDS = ("offer_made", "offer_lapsed", "place_free_now")
+
+
+def _close_free_place_lines(session: CourseSession, now: datetime) -> None:
+    """A last-minute place was taken: the call-list lines telling people waiting that a
+    place is free close for everyone it no longer fits (nobody, while one is left)."""
+    free = session.capacity - places_taken(session.id)
+    told = db.session.execute(
+        select(Booking).where(Booking.session_id == session.id, Booking.last_minute_told_at.is_not(None))
+    ).scalars().all()
+    gone = [b for b in told if places_needed(b, session.course) > free]
+    close_call_lines(gone, "place_free_now", note="The free place has been taken by someone else", now=now)
 
 
 def offer_refusal(booking: Booking, now: datetime, actor: User | None = None) -> str | None:
@@ -1127,6 +1159,8 @@ def pass_on_offer(booking_id: int, now: datetime | None = None) -> list[Booking]
     booking.queued_at = now
     booking.offer_lapsed_at = now
     db.session.flush()
+    close_call_lines(booking, "offer_made", now=now,
+                     note="The place held for them was passed on: no answer in time")
     offered = fill_free_places(session, now)
     # Not told "passed on" when the place comes straight back to them, or when (the
     # last-minute hours beginning) they were just told with everyone that it is free.

@@ -39,7 +39,7 @@ from rec_portal.models.courses import (
     SCHEDULED,
     lock_session,
 )
-from rec_portal.notifications.contact import compose, page_link, tell
+from rec_portal.notifications.contact import close_call_lines, compose, page_link, tell
 from rec_portal.rosters.operations import notify_roster_of_change
 from rec_portal.timeutil import format_uk, utcnow
 
@@ -343,6 +343,8 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     held_places = [b for b in people if b.status == BOOKING_CONFIRMED]
     session.status = CANCELLED
     session.cancelled_at = now
+    # Staff must not phone anyone about a place on it any more.
+    close_call_lines(people, note="The session was cancelled", now=now)
     for booking in people:
         booking.status = BOOKING_CANCELLED
         booking.cancelled_at = now

@@ -318,3 +318,83 @@ def test_removing_a_supporter_who_took_a_place_offers_it(app_ctx):
     set_supporter(with_carer.id, with_carer.student, "")
     assert waiting.status == "offered" and HELD in _subjects(waiting.student)
     assert places_left(session) == 0
+
+
+# --- Call-list lines close when the situation changes -----------------------------------
+
+def _phoned(name, number):
+    return factories.make_person_without_account(full_name=name, contact_preference="phone",
+                                                 phone=number)
+
+
+def _lines(booking):
+    """(kind, open?, note) for each call-list line about ``booking``, oldest first."""
+    return [(t.kind, t.closed_at is None, t.outcome_note) for t in db.session.execute(
+        select(ContactTask).where(ContactTask.booking_id == booking.id).order_by(ContactTask.id)).scalars()]
+
+
+def _phone_offer(starts_in_days=14):
+    session = factories.make_session(capacity=1, starts_in_days=starts_in_days)
+    holder = book_place(session.id, factories.make_user()).booking
+    queue = [book_place(session.id, _phoned(f"Person {i}", f"01632 96000{i}")).booking for i in range(2)]
+    cancel_booking(holder.id)
+    return session, queue
+
+
+def test_accepting_closes_the_offer_line_before_they_are_told(app_ctx):
+    session, (first, _) = _phone_offer()
+    assert _lines(first) == [("offer_made", True, "")]
+    accept_offer(first.id, first.student)  # they accepted online, not on the phone
+    assert _lines(first) == [("offer_made", False, "The place was accepted"),
+                             ("offer_accepted", True, "")]
+    task = db.session.execute(select(ContactTask).where(ContactTask.booking_id == first.id)).scalars().first()
+    assert task.outcome == "not_needed" and task.outcome_at is not None
+
+
+def test_declining_and_leaving_close_their_lines(app_ctx):
+    session, (first, second) = _phone_offer()
+    decline_offer(first.id, first.student)
+    assert _lines(first) == [("offer_made", False, "They said no to the place held for them")]
+    assert _lines(second) == [("offer_made", True, "")]
+    leave_list(second.id)
+    assert _lines(second) == [("offer_made", False, "They left the waiting list")]
+
+
+def test_cancelling_a_booking_closes_every_open_line_about_it(app_ctx):
+    session, (first, _) = _phone_offer()
+    admin = factories.make_user(roles=("admin",))
+    accept_offer(first.id, admin)  # staff on the phone: no new line
+    from rec_portal.bookings import notify
+
+    notify.reminder(first)  # a reminder line, say
+    assert [k for k, is_open, _ in _lines(first) if is_open] == ["booking_reminder"]
+    cancel_booking(first.id)
+    assert [(k, note) for k, is_open, note in _lines(first)][-1] == (
+        "booking_reminder", "The booking was cancelled")
+    assert not [k for k, is_open, _ in _lines(first) if is_open]
+
+
+def test_passing_on_an_offer_closes_its_line_and_tells_them_after(app_ctx):
+    session, (first, second) = _phone_offer()
+    pass_on_lapsed_offers(first.offer_expires_at)
+    assert _lines(first) == [("offer_made", False, "The place held for them was passed on: no answer in time"),
+                             ("offer_lapsed", True, "")]
+    assert _lines(second) == [("offer_made", True, "")]
+
+
+def test_a_last_minute_place_taken_closes_everyone_elses_place_free_line(app_ctx):
+    session, (first, second) = _phone_offer(starts_in_days=0.5)
+    assert _lines(first) == _lines(second) == [("place_free_now", True, "")]
+    accept_last_minute_place(second.id, second.student)
+    assert _lines(first) == [("place_free_now", False, "The free place has been taken by someone else")]
+    assert _lines(second)[0] == ("place_free_now", False, "The place was accepted")
+
+
+def test_cancelling_a_session_closes_the_lines_about_its_bookings(app_ctx):
+    from rec_portal.scheduling.operations import cancel_session
+
+    session, (first, second) = _phone_offer()
+    cancel_session(session.id)
+    assert _lines(first) == [("offer_made", False, "The session was cancelled"),
+                             ("session_cancelled", True, "")]
+    assert _lines(second) == [("session_cancelled", True, "")]

@@ -355,3 +355,19 @@ def test_the_course_form_refuses_supporters_taking_a_place_where_dates_would_be_
     with app.app_context():
         course = db.session.get(Course, course_id)
         assert (course.title, course.supporters_take_place) == ("Staying Safe", False)
+
+
+def test_the_call_list_no_longer_asks_staff_to_phone_about_an_offer_accepted(app, login_as, web, client):
+    def people(_db):
+        return [factories.make_student_who_prefers("phone", phone="01632 960000", email=False,
+                                                   full_name="Chris Phone")]
+
+    offer = _offer(app, people, waiting=1)
+    login_as("admin")
+    html = client.get("/admin/calls").get_data(as_text=True)
+    assert "Phone Chris Phone" in html
+    web.submit(f"/admin/courses/bookings/{offer.bookings[0]}/accept-offer", {}, page=_bookings_page(offer))
+    html = client.get("/admin/calls").get_data(as_text=True)
+    assert "Phone Chris Phone" not in html
+    done = html.split('id="done-lines"', 1)[1].split("</table>", 1)[0]
+    assert "Chris Phone" in done and "No longer needed: The place was accepted" in done
