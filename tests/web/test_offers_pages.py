@@ -371,3 +371,50 @@ def test_the_call_list_no_longer_asks_staff_to_phone_about_an_offer_accepted(app
     assert "Phone Chris Phone" not in html
     done = html.split('id="done-lines"', 1)[1].split("</table>", 1)[0]
     assert "Chris Phone" in done and "No longer needed: The place was accepted" in done
+
+
+def test_pass_on_offers_carries_on_when_one_offer_fails(app, monkeypatch, caplog):
+    from rec_portal.bookings import operations
+
+    offers = []
+    with app.app_context():
+        for _ in range(2):  # two full sessions, each with a place held for the first waiting
+            session = factories.make_session(capacity=1)
+            holder = book_place(session.id, factories.make_user()).booking
+            queue = [book_place(session.id, factories.make_user()).booking for _ in range(2)]
+            cancel_booking(holder.id)
+            queue[0].offer_expires_at = utcnow() - timedelta(seconds=1)
+            offers.append([b.id for b in queue])
+        db.session.commit()
+    broken = offers[0][0]
+    real = operations.pass_on_offer
+
+    def pass_on_offer(booking_id, now=None):
+        result = real(booking_id, now)
+        if booking_id == broken:
+            raise RuntimeError("the database went away")
+        return result
+
+    monkeypatch.setattr(operations, "pass_on_offer", pass_on_offer)
+    result = app.test_cli_runner().invoke(args=["rec", "pass-on-offers"])
+    assert result.exit_code == 1 and "Passed on 1 lapsed offer." in result.output
+    assert "Could not pass on 1 lapsed offer: see the log." in result.output
+    assert f"Could not pass on the offer of booking {broken}" in caplog.text
+    # The failing one was rolled back whole (still held, nobody else offered it); the
+    # other was passed on.
+    assert [_status(app, i) for i in offers[0]] == ["offered", "waitlisted"]
+    assert [_status(app, i) for i in offers[1]] == ["waitlisted", "offered"]
+
+
+def test_the_class_list_says_a_freed_place_is_offered_not_given_automatically(app, login_as, client):
+    with app.app_context():
+        session = factories.make_session(capacity=1)
+        book_place(session.id, factories.make_user())
+        book_place(session.id, factories.make_user())
+        db.session.commit()
+        session_id = session.id
+    login_as("admin")
+    html = client.get(f"/facilitate/sessions/{session_id}").get_data(as_text=True)
+    assert "1 person is on the waiting list." in html
+    assert "automatically" not in html
+    assert "it is held for the first person in line until a set time" in html
