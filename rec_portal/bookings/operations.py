@@ -442,7 +442,8 @@ def cut_offers_short(session: CourseSession, now: datetime | None = None) -> lis
         .order_by(Booking.offered_at, Booking.id)
     ).scalars().all()
     for booking in held:
-        booking.offer_expires_at = min(booking.offer_expires_at, offer_expiry(session, booking.offered_at))
+        limit = offer_expiry(session, booking.offered_at)
+        booking.offer_expires_at = min(booking.offer_expires_at, limit)
     db.session.flush()
     offered = []
     for booking in held:
@@ -685,7 +686,8 @@ def set_supporter(booking_id: int, student: User, supporter: str, now: datetime 
     return booking
 
 
-def set_supporters_take_place(course, take_place: bool, now: datetime | None = None) -> list[Booking]:
+def set_supporters_take_place(course, take_place: bool,
+                              now: datetime | None = None) -> list[Booking]:
     """Change whether supporters take a place of their own on ``course``, keeping every
     date's places right: turning it on is refused (naming the dates) if any date still to
     come or under way would then have more places taken than it has; turning it off offers
@@ -1045,10 +1047,12 @@ def _close_free_place_lines(session: CourseSession, now: datetime) -> None:
     place is free close for everyone it no longer fits (nobody, while one is left)."""
     free = session.capacity - places_taken(session.id)
     told = db.session.execute(
-        select(Booking).where(Booking.session_id == session.id, Booking.last_minute_told_at.is_not(None))
+        select(Booking).where(Booking.session_id == session.id,
+                              Booking.last_minute_told_at.is_not(None))
     ).scalars().all()
     gone = [b for b in told if places_needed(b, session.course) > free]
-    close_call_lines(gone, "place_free_now", note="The free place has been taken by someone else", now=now)
+    close_call_lines(gone, "place_free_now", now=now,
+                     note="The free place has been taken by someone else")
 
 
 def offer_refusal(booking: Booking, now: datetime, actor: User | None = None) -> str | None:

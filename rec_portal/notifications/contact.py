@@ -199,9 +199,11 @@ def close_call_lines(booking_or_bookings, kinds=None, *, note: str,
     if not ids:
         return 0
     now = now or utcnow()
-    query = update(ContactTask).where(ContactTask.booking_id.in_(ids), ContactTask.closed_at.is_(None))
+    query = update(ContactTask).where(ContactTask.booking_id.in_(ids),
+                                      ContactTask.closed_at.is_(None))
     if kinds is not None:
-        query = query.where(ContactTask.kind.in_([kinds] if isinstance(kinds, str) else list(kinds)))
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        query = query.where(ContactTask.kind.in_(kinds))
     closed = db.session.execute(
         query.values(closed_at=now, outcome=NOT_NEEDED, outcome_note=note[:500], outcome_at=now)
         .execution_options(synchronize_session="fetch")
