@@ -58,6 +58,7 @@ from rec_portal.models.bookings import (
 )
 from rec_portal.models.courses import CANCELLED as SESSION_CANCELLED
 from rec_portal.models.courses import SCHEDULED, lock_session
+from rec_portal.notifications.contact import close_call_lines
 from rec_portal.timeutil import format_uk, utcnow
 
 
@@ -352,6 +353,10 @@ def book_place(
         )
     others = [] if workshop else same_course_bookings(session, student.id, now)
     free = places_taken(session.id) + places_needed(supporter, session.course) <= session.capacity
+    if free and not workshop and _told_of_free_place(session, now):
+        # The people waiting were told the first of them to accept gets it: someone new
+        # joins the waiting list behind them.
+        free = False
     keeps_place = [o for o in others if o.status == CONFIRMED]
     if others and (same_course not in (SWAP, KEEP) or (same_course == SWAP and keeps_place and not free)):
         raise SameCourseQuestion(session, others, full=not free, filled=same_course == SWAP)
@@ -399,18 +404,52 @@ def offers_closed(session: CourseSession, now: datetime) -> bool:
     return register_taken(session.id)
 
 
+# A place is never held for less than this (REC_OFFER_HOURS is 1 or more): a hold that
+# would end sooner could not be answered in time, so the place goes the last-minute way.
+SHORTEST_HOLD = timedelta(hours=1)
+
+
 def last_minute(session: CourseSession, now: datetime) -> bool:
-    """Within REC_LAST_MINUTE_HOURS of the start: a freed place is not held for anyone, but
-    free to whoever on the waiting list accepts first."""
-    hours = current_app.config["REC_LAST_MINUTE_HOURS"]
-    return now >= session.starts_at - timedelta(hours=hours)
+    """A freed place is not held for anyone, but free to whoever on the waiting list
+    accepts first: within REC_LAST_MINUTE_HOURS of the start, or when a place held now
+    would be held for less than an hour (``offer_expiry``: booking closes, or the
+    last-minute hours begin, within the hour)."""
+    return offer_expiry(session, now) - now < SHORTEST_HOLD
+
+
+def last_minute_starts(session: CourseSession) -> datetime:
+    """When the last-minute hours (REC_LAST_MINUTE_HOURS before the start) begin."""
+    return session.starts_at - timedelta(hours=current_app.config["REC_LAST_MINUTE_HOURS"])
 
 
 def offer_expiry(session: CourseSession, now: datetime) -> datetime:
     """When an offer made ``now`` ends: REC_OFFER_HOURS later, shortened so it always ends
-    before booking closes (or, without a closing time, before the session starts)."""
+    before booking closes and when the last-minute hours begin (from then on a freed place
+    goes to whoever accepts first, so a place is never held unanswered until the start)."""
     held_until = now + timedelta(hours=current_app.config["REC_OFFER_HOURS"])
-    return min(held_until, session.booking_closes_at or session.starts_at, session.starts_at)
+    return min(held_until, session.booking_closes_at or session.starts_at, session.starts_at,
+               last_minute_starts(session))
+
+
+def cut_offers_short(session: CourseSession, now: datetime | None = None) -> list[Booking]:
+    """After staff changed a session's dates or closing time (session locked): every place
+    held on it ends by the new limit (``offer_expiry`` from when it was offered; never
+    later than it was), and those whose time is now up are passed on at once
+    (``pass_on_offer``). Returns the bookings offered a place by passing on, each told."""
+    now = now or utcnow()
+    held = db.session.execute(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == OFFERED)
+        .order_by(Booking.offered_at, Booking.id)
+    ).scalars().all()
+    for booking in held:
+        limit = offer_expiry(session, booking.offered_at)
+        booking.offer_expires_at = min(booking.offer_expires_at, limit)
+    db.session.flush()
+    offered = []
+    for booking in held:
+        if booking.offer_expires_at <= now:
+            offered += pass_on_offer(booking.id, now) or []
+    return offered
 
 
 def fill_free_places(session: CourseSession, now: datetime | None = None, *,
@@ -469,6 +508,27 @@ def _tell_place_free_now(session: CourseSession, waiting: list[Booking], free: i
             booking.last_minute_told_at = now
             offer_notify.place_free_now(booking)
     db.session.flush()
+
+
+def _told_of_free_place(session: CourseSession, now: datetime) -> list[Booking]:
+    """Last minute: the people waiting who were told a place is free (first to accept gets
+    it) and could still take one now (none holds a place on another date of the course or
+    has attended one, and each fits in the places free)."""
+    if not last_minute(session, now):
+        return []
+    told = db.session.execute(
+        select(Booking)
+        .where(Booking.session_id == session.id, Booking.status == WAITLISTED,
+               Booking.last_minute_told_at.is_not(None))
+        .order_by(Booking.queued_at, Booking.id)
+    ).scalars().all()
+    if not told:
+        return []
+    free = session.capacity - places_taken(session.id)
+    elsewhere = _holding_places_elsewhere(session, [b.student_id for b in told], now)
+    attended = set() if session.individual else set(attended_other_dates([b.id for b in told]))
+    return [b for b in told if b.student_id not in elsewhere and b.id not in attended
+            and places_needed(b, session.course) <= free]
 
 
 def tell_booking_made(booking: Booking, position: int | None = None) -> None:
@@ -618,9 +678,55 @@ def set_supporter(booking_id: int, student: User, supporter: str, now: datetime 
             "On this course someone coming with you needs a place of their own, and this "
             "session has no places left. Your booking has not changed. Call the REC team if "
             "you need to talk about it.", field="supporter")
+    frees_place = (session.course.supporters_take_place and booking.supporter and not supporter)
     booking.supporter = supporter
     db.session.flush()
+    if frees_place:  # their supporter's place (or the one they were waiting for) is offered on
+        fill_free_places(session, now, freed=booking.status in TAKES_A_PLACE)
     return booking
+
+
+def set_supporters_take_place(course, take_place: bool,
+                              now: datetime | None = None) -> list[Booking]:
+    """Change whether supporters take a place of their own on ``course``, keeping every
+    date's places right: turning it on is refused (naming the dates) if any date still to
+    come or under way would then have more places taken than it has; turning it off offers
+    the places it frees on each of those dates (returned, each told). Every date is
+    locked while it is counted or filled. Flushes."""
+    now = now or utcnow()
+    if bool(take_place) == bool(course.supporters_take_place):
+        return []
+    session_ids = db.session.execute(
+        select(CourseSession.id)
+        .where(CourseSession.course_id == course.id, CourseSession.status == SCHEDULED,
+               CourseSession.ends_at > now)
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).scalars().all()
+    sessions = [lock_session(i) for i in session_ids]
+    if take_place:
+        over = []
+        for session in sessions:
+            supporters = db.session.execute(
+                select(func.count()).select_from(Booking).where(
+                    Booking.session_id == session.id, Booking.status.in_(TAKES_A_PLACE),
+                    Booking.supporter != "")
+            ).scalar_one()
+            if places_taken(session.id) + supporters > session.capacity:
+                over.append(session)
+        if over:
+            dates = ", ".join(format_uk(s.starts_at) for s in over)
+            raise BookingRefused(
+                "Supporters cannot take a place of their own yet: on "
+                f"{dates}, the people booked and their supporters would need more places than "
+                "there are. Add places to those dates first (or ask people to come without a "
+                "supporter), then try again.", field="supporters_take_place")
+    course.supporters_take_place = bool(take_place)
+    db.session.flush()
+    offered = []
+    if not take_place:
+        for session in sessions:
+            offered += fill_free_places(session, now)
+    return offered
 
 
 def _lock_booking(booking_id: int) -> tuple[Booking, CourseSession]:
@@ -653,6 +759,14 @@ def cancel_booking(
     return _release(booking, session, now, reason=None if booking.status == CONFIRMED else LEFT_LIST)
 
 
+# Why the call-list lines about a booking closed, by how it ended (``_release``).
+RELEASE_NOTES = {
+    None: "The booking was cancelled",
+    LEFT_LIST: "They left the waiting list",
+    DECLINED_OFFER: "They said no to the place held for them",
+}
+
+
 def _release(booking: Booking, session: CourseSession, now: datetime, *,
              reason: str | None) -> list[Booking]:
     """Cancel ``booking`` (session locked) and, if it took a place, offer the place on."""
@@ -661,6 +775,7 @@ def _release(booking: Booking, session: CourseSession, now: datetime, *,
     booking.cancelled_at = now
     booking.cancelled_reason = reason
     db.session.flush()
+    close_call_lines(booking, now=now, note=RELEASE_NOTES[reason])
     if not took_place:
         return []
     offered = fill_free_places(session, now)
@@ -737,10 +852,12 @@ __all__ = [
     "offer_expiry",
     "offer_refusal",
     "offers_closed",
+    "cut_offers_short",
     "pass_on_lapsed_offers",
     "pass_on_offer",
     "places_needed",
     "places_taken",
+    "set_supporters_take_place",
 ]
 
 
@@ -774,6 +891,8 @@ def give_place_to(booking_id: int, *, now: datetime | None = None) -> Booking:
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    close_call_lines(booking, OFFER_KINDS, note="The REC team gave them a place", now=now)
+    _close_free_place_lines(session, now)
     _tell_place_is_theirs(booking)
     return booking
 
@@ -809,6 +928,8 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    close_call_lines(booking, OFFER_KINDS, note="They took the place", now=now)
+    _close_free_place_lines(session, now)
     _tell_place_is_theirs(booking)
     for other in same_course_bookings(session, booking.student_id, now):
         if other.status == CONFIRMED:
@@ -908,10 +1029,30 @@ def _take_place(booking: Booking, now: datetime, actor: User | None = None) -> B
     booking.confirmed_at = now
     booking.promoted_at = now
     db.session.flush()
+    close_call_lines(booking, OFFER_KINDS, note="The place was accepted", now=now)
+    _close_free_place_lines(booking.session, now)
     from rec_portal.bookings import offer_notify
 
     offer_notify.place_accepted(booking, spoken_to=actor is not None and actor.id != booking.student_id)
     return booking
+
+
+# The messages about a place offered from the waiting list (offer_notify): their call-list
+# lines are no longer needed once the place is taken.
+OFFER_KINDS = ("offer_made", "offer_lapsed", "place_free_now")
+
+
+def _close_free_place_lines(session: CourseSession, now: datetime) -> None:
+    """A last-minute place was taken: the call-list lines telling people waiting that a
+    place is free close for everyone it no longer fits (nobody, while one is left)."""
+    free = session.capacity - places_taken(session.id)
+    told = db.session.execute(
+        select(Booking).where(Booking.session_id == session.id,
+                              Booking.last_minute_told_at.is_not(None))
+    ).scalars().all()
+    gone = [b for b in told if places_needed(b, session.course) > free]
+    close_call_lines(gone, "place_free_now", now=now,
+                     note="The free place has been taken by someone else")
 
 
 def offer_refusal(booking: Booking, now: datetime, actor: User | None = None) -> str | None:
@@ -924,6 +1065,9 @@ def offer_refusal(booking: Booking, now: datetime, actor: User | None = None) ->
                 f"{who} {verb} still on the waiting list (number {waitlist_position(booking)} in line).")
     if booking.status != OFFERED:
         return f"{who} {verb} no longer on the waiting list for this session."
+    if offers_closed(booking.session, now):
+        return ("Booking for this session has closed, so the place can no longer be taken. "
+                f"{who} {verb} still on the waiting list.")
     if now >= booking.offer_expires_at:
         return (f"The place was held until {format_uk(booking.offer_expires_at)}, so it is being "
                 f"passed on to the next person. {who} {verb} still on the waiting list.")
@@ -1019,8 +1163,12 @@ def pass_on_offer(booking_id: int, now: datetime | None = None) -> list[Booking]
     booking.queued_at = now
     booking.offer_lapsed_at = now
     db.session.flush()
+    close_call_lines(booking, "offer_made", now=now,
+                     note="The place held for them was passed on: no answer in time")
     offered = fill_free_places(session, now)
-    if booking not in offered:
+    # Not told "passed on" when the place comes straight back to them, or when (the
+    # last-minute hours beginning) they were just told with everyone that it is free.
+    if booking not in offered and booking.last_minute_told_at != now:
         from rec_portal.bookings import offer_notify
 
         offer_notify.offer_lapsed(booking)

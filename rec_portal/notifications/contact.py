@@ -181,6 +181,37 @@ def add_to_call_list(person, message: Message, *, reason: str, method: str = TAS
     return task
 
 
+def close_call_lines(booking_or_bookings, kinds=None, *, note: str,
+                     now: datetime | None = None) -> int:
+    """Close the open call-list lines about these bookings (only those of ``kinds``, a
+    message kind or several, if given): the situation changed, so staff must not phone
+    about it any more. Each is closed as "No longer needed" with ``note`` saying why ("The
+    place was accepted"). Called by the operation that changed things, in its transaction,
+    before anything new is said to the person. Returns how many were closed (flushes)."""
+    from sqlalchemy import update
+
+    from rec_portal.models.contact import NOT_NEEDED
+    from rec_portal.timeutil import utcnow
+
+    bookings = (booking_or_bookings if isinstance(booking_or_bookings, (list, tuple, set))
+                else [booking_or_bookings])
+    ids = [getattr(b, "id", b) for b in bookings]
+    if not ids:
+        return 0
+    now = now or utcnow()
+    query = update(ContactTask).where(ContactTask.booking_id.in_(ids),
+                                      ContactTask.closed_at.is_(None))
+    if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        query = query.where(ContactTask.kind.in_(kinds))
+    closed = db.session.execute(
+        query.values(closed_at=now, outcome=NOT_NEEDED, outcome_note=note[:500], outcome_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    db.session.flush()
+    return closed
+
+
 def tell(person, message: Message, *, call_list: bool = True) -> str | None:
     """Send ``message`` to ``person`` by their preference (see the module's docstring).
     Returns the route taken (BY_EMAIL, BY_TEXT, BY_CALL, BY_LETTER) or None.

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from rec_portal.bookings.operations import (
     change_capacity,
+    cut_offers_short,
     register_taken,
     serve_other_waiting_lists,
+    set_supporters_take_place,
 )
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
@@ -37,7 +39,7 @@ from rec_portal.models.courses import (
     SCHEDULED,
     lock_session,
 )
-from rec_portal.notifications.contact import compose, page_link, tell
+from rec_portal.notifications.contact import close_call_lines, compose, page_link, tell
 from rec_portal.rosters.operations import notify_roster_of_change
 from rec_portal.timeutil import format_uk, utcnow
 
@@ -74,6 +76,10 @@ def save_course(course: Course | None, *, slug: str, roles: dict[str, int], **fi
     if course is None:
         course = Course(status=DRAFT)
         db.session.add(course)
+    elif "supporters_take_place" in fields:
+        # Keeps every date's places right: refused if they would be exceeded, places freed
+        # are offered to the people waiting.
+        set_supporters_take_place(course, fields.pop("supporters_take_place"))
     course.slug = slug
     for name in COURSE_FIELDS:
         if name in fields:
@@ -244,7 +250,8 @@ def update_session(
     booking_closes_at: datetime | None = None,
     now: datetime | None = None,
 ) -> list[str]:
-    """Change a session; everyone booked or waiting is told what changed. Returns the
+    """Change a session; everyone booked or waiting is told what changed, and places held
+    for people end by the new closing time or start (``cut_offers_short``). Returns the
     list of changes (for the page). Raises SessionRefused with every problem at once."""
     session = lock_session(session_id)
     if session is None or session.status != SCHEDULED:
@@ -286,7 +293,10 @@ def update_session(
     if capacity != session.capacity:
         # Raises if below the people booked; new places go to the people waiting, who are
         # told by change_capacity.
-        change_capacity(session.id, capacity)
+        change_capacity(session.id, capacity, now=now)
+    # A place held for someone ends by the new closing time or start (passed on at once
+    # if that is already past): it can never be accepted once booking has closed.
+    cut_offers_short(session, now)
     if changes:
         for booking in _people_on(session):
             tell(booking.student, compose(
@@ -333,6 +343,8 @@ def cancel_session(session_id: int, *, now: datetime | None = None) -> int:
     held_places = [b for b in people if b.status == BOOKING_CONFIRMED]
     session.status = CANCELLED
     session.cancelled_at = now
+    # Staff must not phone anyone about a place on it any more.
+    close_call_lines(people, note="The session was cancelled", now=now)
     for booking in people:
         booking.status = BOOKING_CANCELLED
         booking.cancelled_at = now

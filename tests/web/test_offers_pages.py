@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from rec_portal.bookings.operations import book_place, cancel_booking
 from rec_portal.extensions import db
-from rec_portal.models import Booking, ContactTask, OutboxMessage
+from rec_portal.models import Booking, ContactTask, Course, OutboxMessage
 from rec_portal.models.bookings import DECLINED_OFFER, LEFT_LIST
-from rec_portal.timeutil import uk_date_and_time, utcnow
+from rec_portal.timeutil import format_uk, uk_date_and_time, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
 
@@ -333,3 +333,88 @@ def test_pass_on_offers_command_passes_on_a_lapsed_offer(app):
     assert "You are number 2 in line." in web.client.get("/my/courses").get_data(as_text=True)
     again = app.test_cli_runner().invoke(args=["rec", "pass-on-offers"])
     assert "Passed on 0 lapsed offers." in again.output
+
+
+# --- Supporters take a place: the course form keeps capacity right --------------------------
+
+def test_the_course_form_refuses_supporters_taking_a_place_where_dates_would_be_over(app, login_as, web):
+    from tests.scenarios import COURSE
+
+    with app.app_context():
+        course = factories.make_course(title="Staying Safe", slug="staying-safe")
+        session = factories.make_session(course=course, capacity=1, at_hour=9)
+        book_place(session.id, factories.make_user(), supporter="carer")
+        db.session.commit()
+        course_id, when = course.id, format_uk(session.starts_at)
+    login_as("admin")
+    form = {**COURSE, "title": "Staying Safe, changed", "supporters_take_place": "y"}
+    html = web.submit(f"/admin/courses/{course_id}/edit", form).get_data(as_text=True)
+    assert "There is a problem" in html
+    assert f"Supporters cannot take a place of their own yet: on {when}" in html
+    assert 'value="Staying Safe, changed"' in html  # the answers are kept
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        assert (course.title, course.supporters_take_place) == ("Staying Safe", False)
+
+
+def test_the_call_list_no_longer_asks_staff_to_phone_about_an_offer_accepted(app, login_as, web, client):
+    def people(_db):
+        return [factories.make_student_who_prefers("phone", phone="01632 960000", email=False,
+                                                   full_name="Chris Phone")]
+
+    offer = _offer(app, people, waiting=1)
+    login_as("admin")
+    html = client.get("/admin/calls").get_data(as_text=True)
+    assert "Phone Chris Phone" in html
+    web.submit(f"/admin/courses/bookings/{offer.bookings[0]}/accept-offer", {}, page=_bookings_page(offer))
+    html = client.get("/admin/calls").get_data(as_text=True)
+    assert "Phone Chris Phone" not in html
+    done = html.split('id="done-lines"', 1)[1].split("</table>", 1)[0]
+    assert "Chris Phone" in done and "No longer needed: The place was accepted" in done
+
+
+def test_pass_on_offers_carries_on_when_one_offer_fails(app, monkeypatch, caplog):
+    from rec_portal.bookings import operations
+
+    offers = []
+    with app.app_context():
+        for _ in range(2):  # two full sessions, each with a place held for the first waiting
+            session = factories.make_session(capacity=1)
+            holder = book_place(session.id, factories.make_user()).booking
+            queue = [book_place(session.id, factories.make_user()).booking for _ in range(2)]
+            cancel_booking(holder.id)
+            queue[0].offer_expires_at = utcnow() - timedelta(seconds=1)
+            offers.append([b.id for b in queue])
+        db.session.commit()
+    broken = offers[0][0]
+    real = operations.pass_on_offer
+
+    def pass_on_offer(booking_id, now=None):
+        result = real(booking_id, now)
+        if booking_id == broken:
+            raise RuntimeError("the database went away")
+        return result
+
+    monkeypatch.setattr(operations, "pass_on_offer", pass_on_offer)
+    result = app.test_cli_runner().invoke(args=["rec", "pass-on-offers"])
+    assert result.exit_code == 1 and "Passed on 1 lapsed offer." in result.output
+    assert "Could not pass on 1 lapsed offer: see the log." in result.output
+    assert f"Could not pass on the offer of booking {broken}" in caplog.text
+    # The failing one was rolled back whole (still held, nobody else offered it); the
+    # other was passed on.
+    assert [_status(app, i) for i in offers[0]] == ["offered", "waitlisted"]
+    assert [_status(app, i) for i in offers[1]] == ["waitlisted", "offered"]
+
+
+def test_the_class_list_says_a_freed_place_is_offered_not_given_automatically(app, login_as, client):
+    with app.app_context():
+        session = factories.make_session(capacity=1)
+        book_place(session.id, factories.make_user())
+        book_place(session.id, factories.make_user())
+        db.session.commit()
+        session_id = session.id
+    login_as("admin")
+    html = client.get(f"/facilitate/sessions/{session_id}").get_data(as_text=True)
+    assert "1 person is on the waiting list." in html
+    assert "automatically" not in html
+    assert "it is held for the first person in line until a set time" in html
