@@ -62,12 +62,12 @@ def _booked_message(result: operations.BookingResult, same_course: str) -> str:
     """What the person is told after booking (and, for a swap, what they gave up)."""
     if result.booking.status != "confirmed" and not same_course:
         return (f"This session is full, so you are on the waiting list: number "
-                f"{result.waitlist_position} in line. We will email you if a place frees up.")
+                f"{result.waitlist_position} in line. If a place frees up, we will hold it for you and tell you the way you asked us to.")
     if result.booking.status == "confirmed":
-        message = "Your place is booked. We have emailed you the details."
+        message = "Your place is booked. We have sent you the details."
     else:
         message = (f"You are on the waiting list for this date: number {result.waitlist_position} in line. "
-                   "We will email you if a place frees up.")
+                   "If a place frees up, we will hold it for you and tell you the way you asked us to.")
     for other in result.places_given_up:
         message += f" Your place on {format_uk(other.session.starts_at)} is cancelled."
     for other in result.lists_left:
@@ -170,7 +170,7 @@ def _swap(booking: Booking) -> tuple[str, list]:
         given_up = " and ".join(format_uk(o.session.starts_at) for o in result.released)
         message = f"You have swapped: you now have a place on {day}. Your place on {given_up} is cancelled."
     else:  # the place elsewhere had ended or gone: nothing to give up
-        message = f"You now have a place on {day}. We have emailed you the details."
+        message = f"You now have a place on {day}. We have sent you the details."
     return message, [o.session for o in result.released]
 
 

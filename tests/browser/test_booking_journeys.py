@@ -130,7 +130,7 @@ def test_find_book_and_cancel_staying_safe(visitor, live_server):
     expect(panel).to_contain_text("5 places left")
     press_booking_button(visitor, session_id, "Book a place")
     expect(booking_message(visitor, session_id)).to_contain_text(
-        "Your place is booked. We have emailed you the details."
+        "Your place is booked. We have sent you the details."
     )
     if visitor.js:
         # Keyboard focus moves to the confirmation, not back to the top of the page.

@@ -57,7 +57,7 @@ def test_a_stale_swap_emails_the_student_once(login_as, web, client, app):
     assert _status(app, waiting_b) == "confirmed"
     assert _subjects(app, me.email)[PLACE_IS_YOURS] == 1
     html = client.get("/my/courses").get_data(as_text=True)
-    assert "You now have a place on" in html and "We have emailed you the details" in html
+    assert "You now have a place on" in html and "We have sent you the details" in html
 
 
 def test_swap_is_rate_limited_like_booking(login_as, web, client, app):
@@ -85,7 +85,7 @@ def test_my_courses_and_the_panel_say_why_someone_who_attended_is_not_given_a_pl
     assert note in html and "you will not be given a place from this waiting list" in html
     assert "Swap to this date" not in html and "Leave the waiting list" in html
     panel = client.get(COURSE).get_data(as_text=True).split(f'id="booking-panel-{b}"')[1]
-    assert note in panel and "We will email you if a place frees up" not in panel.split("</div>")[0]
+    assert note in panel and "If a place frees up, we will hold it for you" not in panel.split("</div>")[0]
 
     # The Swap button of an older page is refused, and the place stays free.
     response = web.submit(f"/my/courses/{waiting_b}/swap", {}, page="/my/courses")
