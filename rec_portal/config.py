@@ -138,6 +138,12 @@ def load_config(instance_path: str) -> dict:
             "REC_NOTIFY_TEXT_TEMPLATE_ID must be set when REC_NOTIFY_API_KEY is (the id of the "
             "Notify text template whose whole content is ((body)))"
         )
+    notify_url = _env("REC_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    if production and notify_key and not notify_url.startswith("https://"):
+        raise ConfigError(
+            "REC_NOTIFY_BASE_URL must start with https:// in production (the API key and the "
+            "texts would otherwise cross the network unencrypted)"
+        )
     # Connecting and waiting for the answer may each take REC_NOTIFY_TIMEOUT.
     if claim_lease <= 2 * notify_timeout:
         raise ConfigError(
@@ -256,7 +262,7 @@ def load_config(instance_path: str) -> dict:
         # ((body)): the portal writes the words.
         "REC_NOTIFY_API_KEY": notify_key,
         "REC_NOTIFY_TEXT_TEMPLATE_ID": notify_template,
-        "REC_NOTIFY_BASE_URL": _env("REC_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "REC_NOTIFY_BASE_URL": notify_url,
         # Seconds to wait to connect to Notify, and again for its answer (fractions allowed).
         "REC_NOTIFY_TIMEOUT": notify_timeout,
         # Waiting-list offers: a freed place is held for the first person waiting this many

@@ -70,6 +70,10 @@ def test_a_notify_key_without_a_text_template_stops_production_starting(monkeypa
         load_config(str(tmp_path))
     monkeypatch.setenv("REC_NOTIFY_TEXT_TEMPLATE_ID", "f33517ff-2a88-4f6e-b855-c550268ce08a")
     assert load_config(str(tmp_path))["REC_NOTIFY_TEXT_TEMPLATE_ID"] == "f33517ff-2a88-4f6e-b855-c550268ce08a"
+    # The key and the texts never cross the network unencrypted.
+    monkeypatch.setenv("REC_NOTIFY_BASE_URL", "http://notify.example.org")
+    with pytest.raises(ConfigError, match="REC_NOTIFY_BASE_URL must start with https://"):
+        load_config(str(tmp_path))
 
 
 def test_the_notify_timeout_takes_fractions_of_a_second(monkeypatch, tmp_path):
