@@ -10,11 +10,10 @@ from wtforms import (
     RadioField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from rec_portal.admin.added_people import CONSENT_WAYS, PersonDetails
 from rec_portal.models import ROLES
@@ -27,7 +26,13 @@ from rec_portal.models.students import (
     RELATIONSHIP_SHORT,
     TEXT,
 )
-from rec_portal.web.person_fields import EMAIL_MESSAGE
+from rec_portal.web.person_fields import (
+    EMAIL_MESSAGE,
+    access_needs_field,
+    optional_email_field,
+    phone_field,
+    postal_address_field,
+)
 
 
 class RolesForm(FlaskForm):
@@ -63,43 +68,20 @@ class ContactDetailsForm(FlaskForm):
         validators=[Length(max=100, message="Their preferred name must be 100 characters or fewer")],
         filters=[_strip],
     )
-    phone = StringField(
-        "Phone number",
-        validators=[
-            Length(max=40, message="Phone number must be 40 characters or fewer"),
-            Regexp(r"^[0-9+() -]*$", message="Enter a phone number using numbers, spaces and + ( ) only"),
-        ],
-        filters=[_strip],
-    )
-    email = EmailField(
-        "Email address (optional)",
-        validators=[
-            Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(EMAIL_MESSAGE, check_deliverability=False),
-        ],
-        filters=[_strip],
-    )
+    phone = phone_field("Phone number")
+    email = optional_email_field("Email address (optional)")
     contact_preference = RadioField(
         "How would they like the REC to contact them?",
         choices=[SelectChoice(code, CONTACT_PREFERENCES[code]) for code in (TEXT, PHONE, EMAIL, LETTER)],
         validators=[InputRequired("Select how they would like the REC to contact them")],
     )
-    postal_address = TextAreaField(
-        "Postal address (for letters)",
-        validators=[Length(max=500, message="Please keep the address to 500 characters or fewer")],
-        filters=[_strip],
-    )
+    postal_address = postal_address_field("Postal address (for letters)")
     relationship_to_services = RadioField(
         "How are they connected to mental health services?",
         choices=[SelectChoice(code, label) for code, label in RELATIONSHIP_SHORT.items()],
         validators=[Optional()],
     )
-    access_needs = TextAreaField(
-        "Is there anything that would help them take part? (optional)",
-        validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
-        filters=[_strip],
-    )
+    access_needs = access_needs_field("Is there anything that would help them take part? (optional)")
 
     def details(self) -> PersonDetails:
         return PersonDetails(**{name: self[name].data or "" for name in (

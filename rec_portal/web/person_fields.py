@@ -40,6 +40,49 @@ def email_field(label: str = "Email address") -> EmailField:
     )
 
 
+def optional_email_field(label: str = "Email address (optional)") -> EmailField:
+    """An email address that may be left empty (staff adding someone without one)."""
+    return EmailField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(EMAIL_MESSAGE, check_deliverability=False),
+        ],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+
+def phone_field(label: str = "Phone number") -> StringField:
+    """A phone number: digits, spaces and + ( ) only, up to 40 characters."""
+    return StringField(
+        label,
+        validators=[
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+            Regexp(r"^[0-9+() -]*$", message="Enter a phone number using numbers, spaces and + ( ) only"),
+        ],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+
+def postal_address_field(label: str) -> TextAreaField:
+    """Where to write to someone who asked for letters."""
+    return TextAreaField(
+        label,
+        validators=[Length(max=500, message="Please keep the address to 500 characters or fewer")],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+
+def access_needs_field(label: str) -> TextAreaField:
+    """What would help the person take part (admins and their facilitators see it)."""
+    return TextAreaField(
+        label,
+        validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+
 class NewPassword:
     """The password rules, checked against the email field of the same form (if any)."""
 
@@ -140,30 +183,15 @@ class AboutYouFields:
 class ContactFields:
     """Enrolment: phone, how they prefer to be contacted, what would help them take part."""
 
-    phone = StringField(
-        "Phone number (optional)",
-        validators=[
-            Length(max=40, message="Phone number must be 40 characters or fewer"),
-            Regexp(r"^[0-9+() -]*$", message="Enter a phone number using numbers, spaces and + ( ) only"),
-        ],
-        filters=[_strip],
-    )
+    phone = phone_field("Phone number (optional)")
     contact_preference = RadioField(
         "How would you like us to contact you?",
         choices=[SelectChoice(code, label) for code, label in CONTACT_PREFERENCES.items()],
         default="email",
         validators=[InputRequired("Select how you would like us to contact you")],
     )
-    postal_address = TextAreaField(
-        "Postal address (only if you would like letters)",
-        validators=[Length(max=500, message="Please keep the address to 500 characters or fewer")],
-        filters=[_strip],
-    )
-    access_needs = TextAreaField(
-        "Is there anything that would help you take part? (optional)",
-        validators=[Length(max=2000, message="Please keep this to 2,000 characters or fewer")],
-        filters=[_strip],
-    )
+    postal_address = postal_address_field("Postal address (only if you would like letters)")
+    access_needs = access_needs_field("Is there anything that would help you take part? (optional)")
 
     def validate_contact_preference(self, field):
         if field.data in ("phone", "text") and not (self.phone.data or "").strip():
