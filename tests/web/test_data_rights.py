@@ -6,7 +6,7 @@ import json
 import secrets
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import String, Text, select
@@ -64,6 +64,8 @@ MARKERS = {
     "workshop_requests": "Crowds marker-workshop",
     "workshop_request_notes": "Called back marker-note",
     "contact_tasks": "Tell them marker-call",
+    "contact_tasks.outcome_note": "Rang back marker-callnote",
+    "users.consent_note": "By phone marker-consent",
     "account_invitations": "marker-invite@example.org",
 }
 
@@ -88,7 +90,11 @@ def _student_with_everything(email="marigold@example.org"):
     db.session.flush()
     db.session.add(SafetyPlanService(user_id=user.id, service_id=service.id))
     past = factories.make_session(course=factories.make_course(title=MARKERS["bookings"]), starts_in_days=-30)
-    db.session.add(Booking(session_id=past.id, student_id=user.id, status="confirmed", confirmed_at=utcnow()))
+    offered = datetime(2026, 10, 1, 9, 0)
+    db.session.add(Booking(session_id=past.id, student_id=user.id, status="confirmed", confirmed_at=utcnow(),
+                           supporter="carer", offered_at=offered, offer_expires_at=offered + timedelta(hours=48),
+                           offer_lapsed_at=offered - timedelta(days=3)))
+    user.consent_note, user.consent_taken_by_id = MARKERS["users.consent_note"], admin.id
     db.session.add(UserSession(token_hash=secrets.token_hex(32), user_id=user.id))
     db.session.add(PasswordResetToken(token_hash=secrets.token_hex(32), user_id=user.id, expires_at=utcnow()))
     db.session.add(AuditEvent(event="login.succeeded", actor_id=user.id, subject_id=user.id, ip_address="10.1.2.3"))
@@ -116,7 +122,8 @@ def _student_with_everything(email="marigold@example.org"):
     check.reported_to = [OutcomeReportedTo(body="police")]
     db.session.add(check)
     db.session.add(OutcomeInvitation(student_id=user.id, stage="6_months", session_id=past.id, due_at=utcnow()))
-    factories.make_contact_task(user, message=MARKERS["contact_tasks"])
+    factories.make_contact_task(user, message=MARKERS["contact_tasks"], outcome="spoke",
+                                outcome_note=MARKERS["contact_tasks.outcome_note"])
     db.session.add(AccountInvitation(user_id=user.id, email=MARKERS["account_invitations"],
                                      token_hash=secrets.token_hex(32), expires_at=utcnow()))
     db.session.flush()
@@ -165,6 +172,17 @@ def test_export_holds_every_table_and_nothing_of_anyone_else(app, client, web):
     assert data["kept_while_signed_out"][0]["what_you_typed"] == {"warning_signs": ["kept draft text"]}
     assert "Old address marker-changed" in text  # mail sent to an address no longer used
     assert data["bookings"][0]["attendance"][0]["attendance"] == "present"
+    booking = data["bookings"][0]
+    assert (booking["supporter"], booking["offered_at"], booking["offer_held_until"], booking["offer_lapsed_at"]) == (
+        "Carer", "2026-10-01T09:00:00", "2026-10-03T09:00:00", "2026-09-28T09:00:00")
+    assert data["account"]["consent_told_to_staff"] == {
+        "when": data["account"]["privacy_notice_agreed_at"], "how": MARKERS["users.consent_note"],
+        "taken_by": "Advisor Person"}
+    (call,) = data["calls_and_letters"]
+    assert (call["outcome"], call["outcome_note"]) == ("Spoke to them", MARKERS["contact_tasks.outcome_note"])
+    # Invitations to set up an online account are listed once.
+    assert "invitations_to_set_up_an_account" not in data
+    assert [i["sent_to"] for i in data["account_invitations"]] == [MARKERS["account_invitations"]]
     assert data["facilitating"]["roles"] == ["Peer specialist or peer trainer"]
     assert data["facilitating"]["sessions"] and data["facilitating"]["offers_to_cover"]
     assert any(e["from_ip_address"] == "10.1.2.3" for e in data["activity"])
@@ -203,7 +221,8 @@ def test_export_pdf_reads_as_text_and_fetches_nothing(app, client, web):
                           capture_output=True, check=True).stdout.decode()
     for marker in ("Marigold Featherstone", MARKERS["learning_goals"], MARKERS["safety_plans"],
                    MARKERS["trusted_people"], MARKERS["workshop_requests"], MARKERS["workshop_request_notes"],
-                   "Fraud or a scam, Harassment, threats or stalking", 'src="file:///etc/passwd"', "169.254.169.254"):
+                   "Fraud or a scam, Harassment, threats or stalking", 'src="file:///etc/passwd"', "169.254.169.254",
+                   MARKERS["contact_tasks.outcome_note"], MARKERS["users.consent_note"], "Carer"):
         assert marker in text
     assert "root:x:0:0" not in text
     assert list(documents.requested_urls) == ["https://rec-portal.invalid/static/css/documents.css"]
@@ -257,7 +276,8 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
                                                           "plan_reviews", "safety_plans", "trusted_people",
                                                           "outbox_messages", "facilitator_profiles",
                                                           "facilitator_unavailability", "workshop_requests",
-                                                          "workshop_request_notes")],
+                                                          "workshop_request_notes", "contact_tasks",
+                                                          "contact_tasks.outcome_note", "users.consent_note")],
                      "A quiet room", "Tuesday mornings"):
             assert gone not in everything, gone
         user = db.session.get(User, my_id)
@@ -267,6 +287,8 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
         statuses = {b.session_id: b.status for b in db.session.execute(
             select(Booking).where(Booking.student_id == my_id)).scalars()}
         assert statuses[future_id] == "cancelled" and "confirmed" in statuses.values()
+        assert {b.supporter for b in db.session.execute(
+            select(Booking).where(Booking.student_id == my_id)).scalars()} == {""}  # who came with them
         promoted = db.session.execute(select(Booking).where(Booking.student_id != my_id,
                                                             Booking.session_id == future_id)).scalar_one()
         assert promoted.status == "offered"
