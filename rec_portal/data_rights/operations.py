@@ -480,6 +480,56 @@ def delete_account(user: User) -> None:
     event.ip_address = None  # nothing that points back at the person
 
 
+# --- For a person without an online account, done by staff -------------------------------
+# A person the REC team added cannot sign in, so cannot download or delete their data
+# themselves: an admin prints it for them, or deletes their record when they ask.
+
+
+def _not_for_staff(person: User, what: str) -> str | None:
+    if person.anonymised_at is not None:
+        return "This record has already been deleted. Nothing personal is kept"
+    if person.has_online_account:
+        return (f"{person.full_name} has an online account, so they can {what} themselves, "
+                "from “My account”. Staff cannot do it for them")
+    return None
+
+
+def why_staff_cannot_print(person: User) -> str | None:
+    """Why an admin may not print this person's data for them, or None if they may."""
+    return _not_for_staff(person, "download their data")
+
+
+def why_staff_cannot_delete(person: User) -> str | None:
+    """Why an admin may not delete this person's record, or None if they may."""
+    if reason := _not_for_staff(person, "delete their account"):
+        return reason
+    if person.has_role(ADMIN):
+        return "An admin’s record cannot be deleted here. Remove their admin role first"
+    return None
+
+
+def data_for_staff(staff: User, person: User) -> dict:
+    """Everything held about ``person`` (the same as their own download), for an admin to
+    print for them. Audited as staff exporting it (the caller commits once the document is
+    made)."""
+    if reason := why_staff_cannot_print(person):
+        raise DomainError(reason)
+    data = collect(person)
+    audit.record(audit.EXPORTED, actor=staff, subject=person,
+                 detail="everything held about them (PDF), printed by staff")
+    return data
+
+
+def delete_for_staff(staff: User, person: User) -> None:
+    """An admin deletes the record of a person without an online account at their request:
+    the same as deleting one's own account (``anonymise``). Refused for someone with an
+    online account (they do it themselves) and for an admin."""
+    if reason := why_staff_cannot_delete(person):
+        raise DomainError(reason)
+    anonymise(person)
+    audit.record(audit.ACCOUNT_DELETED_BY_STAFF, actor=staff, subject=person)
+
+
 MIN_RETENTION_MONTHS = 12
 
 

@@ -38,6 +38,7 @@ from rec_portal.models import (
     TrustedPerson,
     Unavailability,
     User,
+    UserRole,
     UserSession,
     WorkshopRequest,
     WorkshopRequestNote,
@@ -472,3 +473,107 @@ def test_export_holds_my_own_ip_addresses_and_never_staffs_or_anyone_elses(app, 
                               capture_output=True, check=True).stdout.decode()
         assert "Account opened by staff" in text
         assert STUDENT_IP in text and STAFF_IP not in text and STRANGER_IP not in text
+
+
+# --- A person without an online account: an admin prints or deletes their data ---------------
+
+
+def _added_by_staff_with_everything():
+    """The student with everything, as a person the REC team added: no password, so they
+    cannot sign in to download or delete their data."""
+    person = _student_with_everything()
+    person.password_hash = None
+    db.session.commit()
+    return person.id
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_an_admin_prints_the_data_of_a_person_without_an_online_account(app, client, login_as):
+    with app.app_context():
+        person_id = _added_by_staff_with_everything()
+    admin = login_as("admin")
+    page = client.get(f"/admin/people/{person_id}").get_data(as_text=True)
+    assert "cannot download or delete their data themselves" in page
+    assert f'href="/admin/people/{person_id}/data.pdf">Print their data' in page
+    response = client.get(f"/admin/people/{person_id}/data.pdf")
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="rec-data-REC-000001.pdf"'
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data,
+                          capture_output=True, check=True).stdout.decode()
+    # The same document as their own "download my data".
+    assert "Everything the REC holds about you" in text and "marigold@example.org" in text
+    for marker in ("Marigold Featherstone", MARKERS["learning_goals"], MARKERS["safety_plans"],
+                   MARKERS["trusted_people"], MARKERS["workshop_requests"], MARKERS["contact_tasks"],
+                   MARKERS["users.consent_note"], MARKERS["account_invitations"]):
+        assert marker in text, marker
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.event == "export", AuditEvent.subject_id == person_id)).scalar_one()
+        assert event.actor_id == admin.id
+        assert event.detail == "everything held about them (PDF), printed by staff"
+
+
+def test_an_admin_deletes_the_record_of_a_person_without_an_online_account(app, client, login_as, web):
+    with app.app_context():
+        person_id = _added_by_staff_with_everything()
+        future = factories.make_session(capacity=1, starts_in_days=10)
+        factories.make_booking(future, db.session.get(User, person_id), confirmed_at=utcnow())
+        db.session.commit()
+        future_id = future.id
+    admin = login_as("admin")
+    assert (f'href="/admin/people/{person_id}/delete">Delete their record'
+            in client.get(f"/admin/people/{person_id}").get_data(as_text=True))
+    confirm = client.get(f"/admin/people/{person_id}/delete").get_data(as_text=True)
+    assert "Delete Marigold Featherstone’s record?" in confirm
+    assert "Do this only if Goldie has asked for their record to be deleted." in confirm
+    response = web.submit(f"/admin/people/{person_id}/delete", {}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Marigold Featherstone’s record has been deleted. Nothing personal about them is kept." in html
+    assert "This account was deleted on" in html and "Print their data" not in html
+    with app.app_context():
+        everything = _all_text_in_database()
+        for gone in ("marigold", "Marigold", "Featherstone", "Goldie", "07700 900456",
+                     *[MARKERS[t] for t in ("student_profiles", "learning_goals", "safety_plans",
+                                            "trusted_people", "contact_tasks", "users.consent_note",
+                                            "contact_tasks.outcome_note", "account_invitations")]):
+            assert gone not in everything, gone
+        person = db.session.get(User, person_id)
+        assert person.anonymised_at is not None and person.full_name == "Deleted account"
+        booking = db.session.execute(select(Booking).where(Booking.student_id == person_id,
+                                                           Booking.session_id == future_id)).scalar_one()
+        assert booking.status == "cancelled"
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.event == "account.deleted_by_staff")).scalar_one()
+        assert (event.actor_id, event.subject_id) == (admin.id, person_id)
+
+
+def test_staff_cannot_print_or_delete_for_someone_with_an_online_account_or_an_admin(
+        app, client, login_as, web):
+    with app.app_context():
+        online = factories.make_user(email="online@example.org", full_name="Olive Online")
+        admin_without_password = factories.make_person_without_account(full_name="Ada Admin")
+        admin_without_password.roles.append(UserRole(role="admin"))
+        db.session.commit()
+        online_id, ada_id = online.id, admin_without_password.id
+    login_as("admin")
+    page = client.get(f"/admin/people/{online_id}").get_data(as_text=True)
+    assert "Print their data" not in page and "Delete their record" not in page
+    for url in (f"/admin/people/{online_id}/data.pdf", f"/admin/people/{online_id}/delete"):
+        refused = client.get(url, follow_redirects=True).get_data(as_text=True)
+        assert "Olive Online has an online account, so they can" in refused
+        assert "themselves, from “My account”. Staff cannot do it for them." in refused
+    posted = web.submit(f"/admin/people/{online_id}/delete", {}, page=f"/admin/people/{online_id}",
+                        follow_redirects=True)
+    assert "Olive Online has an online account, so they can delete their account themselves" in (
+        posted.get_data(as_text=True))
+    ada_page = client.get(f"/admin/people/{ada_id}").get_data(as_text=True)
+    assert "Print their data" in ada_page and "Delete their record" not in ada_page
+    posted = web.submit(f"/admin/people/{ada_id}/delete", {}, page=f"/admin/people/{ada_id}",
+                        follow_redirects=True)
+    assert "An admin’s record cannot be deleted here." in posted.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, online_id).anonymised_at is None
+        assert db.session.get(User, ada_id).anonymised_at is None
+        assert db.session.execute(select(AuditEvent).where(AuditEvent.event.in_(
+            ("export", "account.deleted_by_staff")))).first() is None
