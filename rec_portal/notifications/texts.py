@@ -22,8 +22,8 @@ personalisation ``{"body": ...}``, with the outbox row's Message-ID as Notify's
   certificate not verified, TLS handshake failed): nothing was sent; the run stops
   without counting an attempt.
 - The request went out but no answer came (read timeout, connection dropped, a TLS error
-  while reading the answer): the text may have been sent, so it is "unconfirmed" and never resent automatically; staff can
-  send it again from /admin/outbox.
+  while reading the answer): the text may have been sent, so it is "unconfirmed" and
+  never resent automatically; staff can send it again from /admin/outbox.
 
 Without REC_NOTIFY_API_KEY, texts are written to the log and marked "logged" (development
 and testing), or stay in the outbox with an error logged (production).

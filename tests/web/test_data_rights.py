@@ -92,8 +92,9 @@ def _student_with_everything(email="marigold@example.org"):
     db.session.add(SafetyPlanService(user_id=user.id, service_id=service.id))
     past = factories.make_session(course=factories.make_course(title=MARKERS["bookings"]), starts_in_days=-30)
     offered = datetime(2026, 10, 1, 9, 0)
-    db.session.add(Booking(session_id=past.id, student_id=user.id, status="confirmed", confirmed_at=utcnow(),
-                           supporter="carer", offered_at=offered, offer_expires_at=offered + timedelta(hours=48),
+    db.session.add(Booking(session_id=past.id, student_id=user.id, status="confirmed",
+                           confirmed_at=utcnow(), supporter="carer", offered_at=offered,
+                           offer_expires_at=offered + timedelta(hours=48),
                            offer_lapsed_at=offered - timedelta(days=3)))
     user.consent_note, user.consent_taken_by_id = MARKERS["users.consent_note"], admin.id
     db.session.add(UserSession(token_hash=secrets.token_hex(32), user_id=user.id))
@@ -174,8 +175,8 @@ def test_export_holds_every_table_and_nothing_of_anyone_else(app, client, web):
     assert "Old address marker-changed" in text  # mail sent to an address no longer used
     assert data["bookings"][0]["attendance"][0]["attendance"] == "present"
     booking = data["bookings"][0]
-    assert (booking["supporter"], booking["offered_at"], booking["offer_held_until"], booking["offer_lapsed_at"]) == (
-        "Carer", "2026-10-01T09:00:00", "2026-10-03T09:00:00", "2026-09-28T09:00:00")
+    assert ([booking[k] for k in ("supporter", "offered_at", "offer_held_until", "offer_lapsed_at")]
+            == ["Carer", "2026-10-01T09:00:00", "2026-10-03T09:00:00", "2026-09-28T09:00:00"])
     assert data["account"]["consent_told_to_staff"] == {
         "when": data["account"]["privacy_notice_agreed_at"], "how": MARKERS["users.consent_note"],
         "taken_by": "Advisor Person"}
