@@ -101,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.content_reviews import bp as content_reviews_bp
     from rec_portal.scheduling import bp as scheduling_bp
     from rec_portal.data_rights import bp as data_rights_bp
+    from rec_portal.data_rights import staff_bp as data_rights_staff_bp
     from rec_portal.facilitation import bp as facilitation_bp
     from rec_portal.feedback import bp as feedback_bp
     from rec_portal.feedback_review import bp as feedback_review_bp
@@ -120,7 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         attendance_bp, feedback_bp, feedback_review_bp, content_reviews_bp, outcomes_bp, workshops_bp,
     ):
         app.register_blueprint(bp)
-    for bp in (reports_bp, prospectus_bp, calls_bp, class_messages_bp):
+    for bp in (reports_bp, prospectus_bp, calls_bp, class_messages_bp, data_rights_staff_bp):
         app.register_blueprint(bp)
 
     from rec_portal.cli import rec_cli

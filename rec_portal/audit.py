@@ -33,6 +33,7 @@ PLAN_REVIEW_ADDED = "plan.review_added"
 ENROLMENT_CHANGED = "account.enrolment_changed"
 OWN_DATA_DOWNLOADED = "account.data_downloaded"
 ACCOUNT_DELETED = "account.deleted"
+ACCOUNT_DELETED_BY_STAFF = "account.deleted_by_staff"
 ACCOUNT_ANONYMISED = "account.anonymised_for_retention"
 SUPPORT_SERVICE_CHANGED = "support.service_changed"
 FEEDBACK_QUESTION_CHANGED = "feedback.question_changed"
@@ -76,6 +77,7 @@ EVENT_LABELS = {
     ENROLMENT_CHANGED: "Changed enrolment details",
     OWN_DATA_DOWNLOADED: "Downloaded their own data",
     ACCOUNT_DELETED: "Deleted their account",
+    ACCOUNT_DELETED_BY_STAFF: "Record deleted by staff at the person's request (no online account)",
     ACCOUNT_ANONYMISED: "Anonymised after the retention period",
     SUPPORT_SERVICE_CHANGED: "Support guide entry changed",
     FEEDBACK_QUESTION_CHANGED: "Feedback question changed",

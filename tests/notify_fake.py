@@ -6,6 +6,11 @@ request and answers as scripted."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
+import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -145,3 +150,62 @@ def notify_server(app, *script, running: bool = True, **settings):
             server.shutdown()
             server.server_close()
         app.config.update(saved)
+
+
+@contextmanager
+def tls_notify(app, tmp_path, *, trusted: bool):
+    """Point ``app`` at a Notify address that speaks TLS with a self-signed certificate
+    (made with openssl). ``trusted=False``: the certificate cannot be verified, so the
+    request never leaves. ``trusted=True`` (REQUESTS_CA_BUNDLE names the certificate): the
+    request is read, then the answer comes back in clear text instead of TLS, so the
+    client's TLS layer fails while reading the answer, after the text went. Yields the list
+    of requests that arrived (raw bytes)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=10)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+    arrived: list[bytes] = []
+
+    def serve():
+        try:
+            conn, _ = listener.accept()
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.settimeout(5)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += tls.recv(65536)
+                head, _, body = request.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+                while len(body) < length:
+                    body += tls.recv(65536)
+                arrived.append(request)
+                with socket.socket(fileno=os.dup(tls.fileno())) as raw:
+                    raw.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}")
+                    raw.shutdown(socket.SHUT_WR)
+                    raw.settimeout(5)
+                    while raw.recv(65536):  # until the client gives up and closes
+                        pass
+        except (OSError, ssl.SSLError):
+            pass  # the client refused the certificate, or gave up
+
+    saved_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    with notify_server(app, running=False):
+        app.config["REC_NOTIFY_BASE_URL"] = f"https://127.0.0.1:{listener.getsockname()[1]}"
+        if trusted:
+            os.environ["REQUESTS_CA_BUNDLE"] = str(cert)
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            yield arrived
+        finally:
+            listener.close()
+            thread.join(5)
+            if saved_bundle is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = saved_bundle

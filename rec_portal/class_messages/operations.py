@@ -31,7 +31,11 @@ from rec_portal.notifications.contact import Message, tell
 from rec_portal.timeutil import format_uk, utcnow
 
 KIND = "class_message"
-MAX_CHARS = 1000
+# GOV.UK Notify refuses a text over 918 characters; the whole text (the neutral prefix and
+# the words) is kept within TEXT_MAX_CHARS (four text parts), so the words are limited to
+# MAX_CHARS and the course title is left out of a text it would make too long.
+MAX_CHARS = 500
+TEXT_MAX_CHARS = 612
 DAYS_AFTER = 14
 # The same words from the same person to the same session within this time are the same
 # message sent twice (a double click, a resubmitted form): it is sent once.
@@ -93,13 +97,23 @@ def _message_for(person: User, session: CourseSession, words: str, sender_role: 
         kind=KIND,
         subject=subject,
         email_body=render_template("emails/class_message.txt", **context),
-        text=render_template("texts/class_message.txt", **context).strip(),
+        text=_text(context),
         call=render_template("calls/class_message.txt", **context).strip(),
         # A message about a session still to come is no use once it is over; one sent
         # after it ended is worth delivering whenever it can be.
         expires_at=session.ends_at if session.ends_at > now else None,
         session=session,
     )
+
+
+def _text(context: dict) -> str:
+    """The text: the prefix names the course only if the person chose titles and the whole
+    text still fits in TEXT_MAX_CHARS (the words never need cutting: MAX_CHARS leaves room
+    for the longest prefix without the title)."""
+    text = render_template("texts/class_message.txt", **context).strip()
+    if len(text) > TEXT_MAX_CHARS:
+        text = render_template("texts/class_message.txt", **{**context, "titles": False}).strip()
+    return text
 
 
 def send_class_message(session_id: int, sender: User, words: str, *, include_waiting: bool,

@@ -14,3 +14,7 @@ class DeleteAccountForm(FlaskForm):
         "cannot be undone",
         validators=[DataRequired("Tick the box to confirm that you want to delete your account")],
     )
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form (CSRF token only): staff confirm deleting a person's record."""

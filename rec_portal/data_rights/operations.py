@@ -79,7 +79,6 @@ EXPORTED_TABLES = {
     "bookings": "bookings",
     "user_sessions": "sign_ins",
     "password_reset_tokens": "password_resets",
-    "account_invitations": "invitations_to_set_up_an_account",
     "audit_events": "activity",
     "outbox_messages": "emails",  # found by address, not by a foreign key
     "saved_drafts": "kept_while_signed_out",
@@ -154,8 +153,6 @@ def collect(user: User) -> dict:
                     .options(of_session))
     sessions = rows(select(UserSession).where(UserSession.user_id == uid).order_by(UserSession.created_at))
     resets = rows(select(PasswordResetToken).where(PasswordResetToken.user_id == uid).order_by(PasswordResetToken.created_at))
-    invited = rows(select(AccountInvitation).where(AccountInvitation.user_id == uid)
-                   .order_by(AccountInvitation.created_at))
     events = rows(
         select(AuditEvent)
         .where(or_(AuditEvent.actor_id == uid, AuditEvent.subject_id == uid))
@@ -206,6 +203,12 @@ def collect(user: User) -> dict:
             "last_signed_in_at": _iso(user.last_login_at),
             "calendar_feed_switched_on": bool(user.calendar_token),
             "emails_show_course_titles": user.show_course_titles,
+            # A person the REC team added agreed to the privacy notice by telling a member
+            # of staff: when, how, and who.
+            "consent_told_to_staff": {
+                "when": _iso(user.privacy_consent_at), "how": user.consent_note,
+                "taken_by": user.consent_taken_by.full_name if user.consent_taken_by else None,
+            } if user.consent_taken_by_id or user.consent_note else None,
         },
         "enrolment": _enrolment(profile),
         "learning_plan": {
@@ -241,6 +244,9 @@ def collect(user: User) -> dict:
             {"course": b.session.course.title, "starts_at": _iso(b.session.starts_at),
              "status": b.status, "booked_by": b.made_by, "booked_at": _iso(b.queued_at),
              "confirmed_at": _iso(b.confirmed_at), "cancelled_at": _iso(b.cancelled_at),
+             "supporter": b.supporter_label or None,
+             "offered_at": _iso(b.offered_at), "offer_held_until": _iso(b.offer_expires_at),
+             "offer_lapsed_at": _iso(b.offer_lapsed_at),
              "attendance": attended.get(b.id, [])}
             for b in bookings
         ],
@@ -267,10 +273,6 @@ def collect(user: User) -> dict:
         "password_resets": [
             {"requested_at": _iso(t.created_at), "used_at": _iso(t.used_at)} for t in resets
         ],
-        "invitations_to_set_up_an_account": [
-            {"email": i.email, "sent_at": _iso(i.created_at), "used_at": _iso(i.used_at)}
-            for i in invited
-        ],
         "activity": [
             {"when": _iso(e.at), "what": audit.EVENT_LABELS.get(e.event, e.event),
              "by_you": e.actor_id == uid,
@@ -293,6 +295,7 @@ def collect(user: User) -> dict:
             {"created_at": _iso(t.created_at), "by": "letter" if t.method == CONTACT_LETTER else "phone call",
              "why": t.reason, "what_to_tell_you": t.message,
              "outcome": CONTACT_OUTCOMES.get(t.outcome) if t.outcome else None,
+             "outcome_note": t.outcome_note or None,
              "outcome_at": _iso(t.outcome_at), "attempts": t.attempts}
             for t in calls
         ],
@@ -422,6 +425,9 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
         .values(why_not_group="", what_would_help="", availability="", contact_detail="")
     )
     db.session.execute(update(WorkshopRequestNote).where(WorkshopRequestNote.author_id == uid).values(author_id=None))
+    # Bookings stay as counts, without who came with the person. (Call-list lines about
+    # them, with staff's notes of each call, went above with ContactTask.)
+    db.session.execute(update(Booking).where(Booking.student_id == uid).values(supporter=""))
     for model in (LearningPlan, SafetyPlan, StudentProfile, FacilitatorProfile):
         db.session.execute(delete(model).where(model.user_id == uid))
     db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))
@@ -472,6 +478,56 @@ def delete_account(user: User) -> None:
     anonymise(user)
     event = audit.record(audit.ACCOUNT_DELETED, subject=user)
     event.ip_address = None  # nothing that points back at the person
+
+
+# --- For a person without an online account, done by staff -------------------------------
+# A person the REC team added cannot sign in, so cannot download or delete their data
+# themselves: an admin prints it for them, or deletes their record when they ask.
+
+
+def _not_for_staff(person: User, what: str) -> str | None:
+    if person.anonymised_at is not None:
+        return "This record has already been deleted. Nothing personal is kept"
+    if person.has_online_account:
+        return (f"{person.full_name} has an online account, so they can {what} themselves, "
+                "from “My account”. Staff cannot do it for them")
+    return None
+
+
+def why_staff_cannot_print(person: User) -> str | None:
+    """Why an admin may not print this person's data for them, or None if they may."""
+    return _not_for_staff(person, "download their data")
+
+
+def why_staff_cannot_delete(person: User) -> str | None:
+    """Why an admin may not delete this person's record, or None if they may."""
+    if reason := _not_for_staff(person, "delete their account"):
+        return reason
+    if person.has_role(ADMIN):
+        return "An admin’s record cannot be deleted here. Remove their admin role first"
+    return None
+
+
+def data_for_staff(staff: User, person: User) -> dict:
+    """Everything held about ``person`` (the same as their own download), for an admin to
+    print for them. Audited as staff exporting it (the caller commits once the document is
+    made)."""
+    if reason := why_staff_cannot_print(person):
+        raise DomainError(reason)
+    data = collect(person)
+    audit.record(audit.EXPORTED, actor=staff, subject=person,
+                 detail="everything held about them (PDF), printed by staff")
+    return data
+
+
+def delete_for_staff(staff: User, person: User) -> None:
+    """An admin deletes the record of a person without an online account at their request:
+    the same as deleting one's own account (``anonymise``). Refused for someone with an
+    online account (they do it themselves) and for an admin."""
+    if reason := why_staff_cannot_delete(person):
+        raise DomainError(reason)
+    anonymise(person)
+    audit.record(audit.ACCOUNT_DELETED_BY_STAFF, actor=staff, subject=person)
 
 
 MIN_RETENTION_MONTHS = 12

@@ -908,19 +908,32 @@ def needing_attention(limit: int) -> tuple[list[OutboxMessage], int]:
 
 
 def send_again_addresses(messages) -> dict[int, str | None]:
-    """Where "Send again" would send each message: a message that belongs to an account
-    goes to the account's current address (the one it was sent to may since have been
-    given up, and may now be someone else's): for an email their email address, for a
-    text the mobile number on their profile; a sign-up link (no account) keeps its
-    address. None: the person has no such address now. Two queries at most for all."""
-    from rec_portal.models import StudentProfile, User
+    """Where "Send again" would send each message. A message that belongs to a person goes
+    only to their current address (the one it was sent to may since have been removed or
+    given up, and may now be someone else's): for an email their email address, for a text
+    the mobile number on their profile. A person with no email address yet may have been
+    sent an invitation to set up an online account: that email goes again to the address
+    of the invitation it carries while that invitation is still the current one (its link
+    works). None: the person has no such address now, so it cannot be sent again. Only a
+    message that belongs to nobody (a sign-up link) keeps its address. Three queries at
+    most for all."""
+    from rec_portal.models import AccountInvitation, StudentProfile, User
     from rec_portal.notifications.contact import mobile_number
 
     user_ids = {m.user_id for m in messages if m.user_id and m.channel != TEXT}
     emails = dict(db.session.execute(
-        # A person with no email address (added by staff) keeps the address it was sent to.
         select(User.id, User.email).where(User.id.in_(user_ids), User.email.is_not(None))
     ).all()) if user_ids else {}
+    # An invitation email carries the invitation's expiry as its own; a newer invitation
+    # deletes the older ones, and a used or expired one is not current.
+    no_email = user_ids - emails.keys()
+    invited = {
+        (row.user_id, row.expires_at): row.email for row in db.session.execute(
+            select(AccountInvitation.user_id, AccountInvitation.expires_at, AccountInvitation.email)
+            .where(AccountInvitation.user_id.in_(no_email), AccountInvitation.used_at.is_(None),
+                   AccountInvitation.expires_at >= utcnow())
+        )
+    } if no_email else {}
     texted = {m.user_id for m in messages if m.user_id and m.channel == TEXT}
     phones = dict(db.session.execute(
         select(StudentProfile.user_id, StudentProfile.phone).where(StudentProfile.user_id.in_(texted))
@@ -928,7 +941,7 @@ def send_again_addresses(messages) -> dict[int, str | None]:
     return {
         m.id: (m.to_address if not m.user_id
                else mobile_number(phones.get(m.user_id)) if m.channel == TEXT
-               else emails.get(m.user_id, m.to_address))
+               else emails.get(m.user_id) or invited.get((m.user_id, m.expires_at)))
         for m in messages
     }
 
@@ -956,7 +969,7 @@ def send_again(message: OutboxMessage, actor, expected_to: str | None = None) ->
             "The person has no mobile number on their profile now, so the text cannot be sent "
             "again: phone them or write to them instead" if text else
             "The person has no email address on their account now, so the email cannot be sent "
-            "again: contact them another way"
+            "again: phone them or write to them instead"
         )
     if expected_to is not None and expected_to != to:
         raise DomainError(

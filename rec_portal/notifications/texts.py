@@ -18,11 +18,12 @@ personalisation ``{"body": ...}``, with the outbox row's Message-ID as Notify's
 - 403 (the key is wrong or revoked), 404 (REC_NOTIFY_BASE_URL is wrong): configuration
   fault; the run stops and the texts wait.
 - 429 (too many requests) and 5xx: tried again later, with the outbox's growing waits.
-- Notify cannot be reached (connection refused, name not found, connect timeout, TLS
-  failure): nothing was sent; the run stops without counting an attempt.
-- The request went out but no answer came (read timeout, connection dropped): the text
-  may have been sent, so it is "unconfirmed" and never resent automatically; staff can
-  send it again from /admin/outbox.
+- Notify cannot be reached (connection refused, name not found, connect timeout, its
+  certificate not verified, TLS handshake failed): nothing was sent; the run stops
+  without counting an attempt.
+- The request went out but no answer came (read timeout, connection dropped, a TLS error
+  while reading the answer): the text may have been sent, so it is "unconfirmed" and
+  never resent automatically; staff can send it again from /admin/outbox.
 
 Without REC_NOTIFY_API_KEY, texts are written to the log and marked "logged" (development
 and testing), or stay in the outbox with an error logged (production).
@@ -31,6 +32,8 @@ and testing), or stay in the outbox with an error logged (production).
 from __future__ import annotations
 
 import logging
+import ssl
+import traceback
 from collections.abc import Callable
 
 import requests
@@ -39,6 +42,7 @@ from sqlalchemy import func, select
 from notifications_python_client.errors import APIError, HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 from urllib3.exceptions import NewConnectionError
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from rec_portal.extensions import db
 from rec_portal.models.outbox import LOGGED, PENDING, TEXT, OutboxMessage
@@ -77,12 +81,43 @@ def _notify_message(exc: APIError) -> str:
     return " ".join(str(message).split())[:300]
 
 
+def _wrapped(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception inside it: causes, contexts, and what requests and
+    urllib3 wrap (``args``, MaxRetryError's ``reason``)."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or any(e is f for f in found):
+            continue
+        found.append(e)
+        todo += [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+    return found
+
+
+def _in_handshake(exc: BaseException) -> bool:
+    """An ssl error raised by the TLS handshake, before a byte of the request was sent."""
+    return isinstance(exc, ssl.SSLError) and any(
+        frame.name == "do_handshake" for frame in traceback.extract_tb(exc.__traceback__))
+
+
+def _ssl_before_sending(cause: BaseException) -> bool:
+    """Whether an SSL error came before the request left: the certificate could not be
+    verified, or the handshake failed. urllib3 wraps an SSL error while reading the answer
+    (after the text went) the same way, so that one is not."""
+    return any(isinstance(e, (ssl.SSLCertVerificationError, CertificateError)) or _in_handshake(e)
+               for e in _wrapped(cause))
+
+
 def _reached(cause: BaseException | None) -> bool:
     """False if the request cannot have left: the connection was never made (refused,
-    name not found, connect timeout, TLS handshake failed). True if it may have reached
-    Notify (read timeout, connection dropped while waiting for the answer)."""
-    if isinstance(cause, (requests.ConnectTimeout, requests.exceptions.SSLError)):
+    name not found, connect timeout, certificate not verified, TLS handshake failed). True
+    if it may have reached Notify (read timeout, connection dropped or a TLS error while
+    waiting for the answer)."""
+    if isinstance(cause, requests.ConnectTimeout):
         return False
+    if isinstance(cause, requests.exceptions.SSLError):
+        return not _ssl_before_sending(cause)
     if isinstance(cause, requests.ConnectionError):
         inner = cause.args[0] if cause.args else None
         return not isinstance(getattr(inner, "reason", inner), NewConnectionError)

@@ -13,6 +13,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from rec_portal.admin.added_people import PersonDetails, update_contact_details
+from rec_portal.auth.invitations import invite
 from rec_portal.extensions import db
 from rec_portal.models import AuditEvent, OutboxMessage, User
 from rec_portal.notifications import outbox
@@ -313,6 +315,70 @@ def test_send_again_of_an_email_without_an_account_keeps_its_address(app, login_
     with app.app_context(), smtp_server(mail, Inbox()) as inbox:
         deliver_pending()
     assert inbox.recipients == ["new.person@example.org"]
+
+
+def test_send_again_never_goes_to_an_address_staff_have_removed(app, login_as, client):
+    """Staff learn an address was wrong (someone else's) and remove it: a failed email to
+    that person is not sent there again; the page says why and offers no button."""
+    admin = login_as("admin")
+    with app.app_context():
+        pat = factories.make_person_without_account(email="wrong.person@example.org",
+                                                    contact_preference="email")
+        db.session.commit()
+        message_id = _failed("wrong.person@example.org", user=pat)
+        update_contact_details(db.session.get(User, admin.id), pat, PersonDetails(
+            full_name=pat.full_name, phone="07700 900123", email="", contact_preference="text"))
+        db.session.commit()
+    listing = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Cannot be sent again: no email address on their account now." in listing
+    assert 'aria-label="Send again to wrong.person@example.org' not in listing
+    page = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert 'id="send-again"' not in page
+    assert "This email cannot be sent again: there is no email address on their account now." in page
+    response = client.post(f"/admin/outbox/{message_id}/send-again", follow_redirects=True,
+                           data={"csrf_token": csrf_from(page), "to": "wrong.person@example.org"})
+    assert ("The person has no email address on their account now, so the email cannot be sent "
+            "again" in response.get_data(as_text=True))
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.to_address) == ("failed", "wrong.person@example.org")
+        assert db.session.execute(select(AuditEvent).where(
+            AuditEvent.event == "outbox.sent_again")).first() is None
+
+
+def test_send_again_of_an_invitation_goes_to_the_current_invitations_address_only(
+        app, login_as, client, mail):
+    """A person with no email address yet was invited to set up an online account: the
+    invitation email can go again to the invitation's address while it is the current one;
+    once a newer invitation replaced it (its link no longer works) it cannot."""
+    admin = login_as("admin")
+    with app.test_request_context():  # the invitation's link is built with url_for
+        pat = factories.make_person_without_account()
+        db.session.commit()
+        staff = db.session.get(User, admin.id)
+        invite(staff, pat, "pat@example.org")
+        db.session.commit()
+        (first,) = messages()
+        first.status, first.attempts, first.ended_at = "failed", 1, utcnow()
+        db.session.commit()
+        first_id, pat_id = first.id, pat.id
+    page = client.get(f"/admin/outbox/{first_id}").get_data(as_text=True)
+    assert "Sending again will go to <strong>pat@example.org</strong>" in page
+    response = client.post(f"/admin/outbox/{first_id}/send-again", follow_redirects=True,
+                           data={"csrf_token": csrf_from(page), "to": "pat@example.org"})
+    assert "The email to pat@example.org will be sent again" in response.get_data(as_text=True)
+    with app.test_request_context():
+        assert db.session.get(OutboxMessage, first_id).status == "pending"
+        db.session.get(OutboxMessage, first_id).status = "failed"
+        invite(db.session.get(User, admin.id), db.session.get(User, pat_id), "pat.new@example.org")
+        db.session.commit()
+    page = client.get(f"/admin/outbox/{first_id}").get_data(as_text=True)
+    assert 'id="send-again"' not in page
+    refused = client.post(f"/admin/outbox/{first_id}/send-again", follow_redirects=True,
+                          data={"csrf_token": csrf_from(page), "to": "pat@example.org"})
+    assert "the email cannot be sent again" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(OutboxMessage, first_id).status == "failed"
 
 
 def test_send_again_stops_if_the_address_changed_after_the_page_was_read(app, login_as, client):

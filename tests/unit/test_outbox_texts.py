@@ -24,6 +24,7 @@ from tests.notify_fake import (
     TEMPLATE_ID,
     TOO_MANY,
     notify_server,
+    tls_notify,
 )
 from tests.smtp import Inbox, later, mail, make_all_due, messages, queue, smtp_server  # noqa: F401 - mail is a fixture
 
@@ -138,6 +139,49 @@ def test_notify_down_hands_texts_back_without_counting_an_attempt(app, app_ctx):
         deliver_pending()
     assert notify.numbers == ["07700900123", "07700900456"]
     assert [m.status for m in messages()] == ["sent", "sent"]
+
+
+def test_a_tls_error_while_reading_notifys_answer_is_unconfirmed_never_resent(
+        app, app_ctx, tmp_path, monkeypatch):
+    """urllib3 reports a TLS failure while reading the answer as an SSLError too, but the
+    text had gone: it may have been sent, so it is never sent again automatically."""
+    text_to()
+    with tls_notify(app, tmp_path, trusted=True) as arrived:
+        report = deliver_pending()
+    assert len(arrived) == 1 and b"/v2/notifications/sms" in arrived[0]  # the text went
+    assert report.unconfirmed == 1 and report.retrying == 0
+    (row,) = messages()
+    assert (row.status, row.attempts, row.awaiting_reply_at) == ("unconfirmed", 1, None)
+    assert "may have been sent" in row.last_error and "SSLError" in row.last_error
+    make_all_due()
+    with later(monkeypatch, hours=2), notify_server(app) as notify:
+        deliver_pending()
+    assert notify.requests == [] and messages()[0].status == "unconfirmed"
+
+
+def test_a_certificate_that_cannot_be_verified_means_notify_was_not_reached(
+        app, app_ctx, tmp_path):
+    text_to()
+    with tls_notify(app, tmp_path, trusted=False) as arrived:
+        report = deliver_pending()
+    assert arrived == [] and report.retrying == 1 and report.sent == 0
+    assert "GOV.UK Notify could not be reached" in report.stopped
+    (row,) = messages()
+    assert (row.status, row.attempts, row.awaiting_reply_at) == ("pending", 0, None)
+    assert "Could not reach GOV.UK Notify" in row.last_error
+    assert "certificate verify failed" in row.last_error
+
+
+def test_a_tls_handshake_that_fails_means_notify_was_not_reached(app, app_ctx):
+    """Speaking TLS to a server that does not: the handshake fails, nothing was sent."""
+    text_to()
+    with notify_server(app) as notify:
+        app.config["REC_NOTIFY_BASE_URL"] = notify.url.replace("http:", "https:")
+        report = deliver_pending()
+    assert notify.requests == [] and report.retrying == 1
+    (row,) = messages()
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert "Could not reach GOV.UK Notify" in row.last_error
 
 
 def test_a_wrong_key_stops_the_run_and_blames_no_text(app, app_ctx, caplog):

@@ -4,6 +4,8 @@ check step first; recorded (ClassMessage and audit); sent once."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from rec_portal.extensions import db
@@ -128,16 +130,48 @@ def test_nothing_is_sent_on_a_bad_message_and_the_words_are_kept(app, login_as, 
     empty = _post(client, _url(session_id), words="   ", send="1")
     assert empty.status_code == 400
     assert "Enter the message" in empty.get_data(as_text=True)
-    long = "x" * 1001
+    long = "x" * 501
     too_long = _post(client, _url(session_id), words=long, include_waiting="y", send="1")
     html = too_long.get_data(as_text=True)
     assert too_long.status_code == 400
-    assert "The message must be 1,000 characters or fewer" in html
+    assert "The message must be 500 characters or fewer" in html
     assert 'href="#words"' in html  # the error summary points at the field
     assert long in html and 'name="include_waiting" type="checkbox" value="y" checked' in html
     assert _sent(app) == ([], [])
     with app.app_context():
         assert db.session.execute(select(ClassMessage)).first() is None
+
+
+def test_the_longest_message_fits_in_a_text_notify_accepts(app, login_as, client):
+    """GOV.UK Notify refuses a text over 918 characters: the longest message allowed, on a
+    course with the longest title on the longest date, still makes a text of at most 612
+    characters (four parts), with every word; the title is left out only when it would not
+    fit."""
+    with app.app_context():
+        sessions = []
+        for title in ("T" * 150, "Understanding Anxiety"):
+            session = factories.make_session(course=factories.make_course(title=title))
+            for row in (session, session.dates[0]):  # 12:00pm in September (BST)
+                row.starts_at, row.ends_at = datetime(2030, 9, 30, 11), datetime(2030, 9, 30, 13)
+            person = factories.make_user(email=None)
+            person.show_course_titles = True
+            factories.make_student_profile(person, contact_preference="text", phone="07700 900123")
+            factories.make_booking(session, person)
+            sessions.append(session.id)
+        db.session.commit()
+    login_as("admin")
+    page = client.get(_url(sessions[0])).get_data(as_text=True)
+    assert "Plain text, up to 500 characters, so that it fits in a text message." in page
+    words = "w" * 500
+    for session_id in sessions:
+        assert _post(client, _url(session_id), words=words, send="1").status_code == 302
+    texts, _ = _sent(app)
+    long_title, short_title = [body for _, _, _, body in texts]
+    assert len(long_title) <= 612 and long_title == (
+        "Recovery Education Centre, your session on 30 September 2030 at 12:00pm: " + words)
+    assert len(short_title) <= 612 and short_title == (
+        "Recovery Education Centre, Understanding Anxiety, your session on "
+        "30 September 2030 at 12:00pm: " + words)
 
 
 def test_a_second_click_sends_nothing_more(app, login_as, client):

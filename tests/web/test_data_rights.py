@@ -6,7 +6,7 @@ import json
 import secrets
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import String, Text, select
@@ -38,6 +38,7 @@ from rec_portal.models import (
     TrustedPerson,
     Unavailability,
     User,
+    UserRole,
     UserSession,
     WorkshopRequest,
     WorkshopRequestNote,
@@ -64,6 +65,8 @@ MARKERS = {
     "workshop_requests": "Crowds marker-workshop",
     "workshop_request_notes": "Called back marker-note",
     "contact_tasks": "Tell them marker-call",
+    "contact_tasks.outcome_note": "Rang back marker-callnote",
+    "users.consent_note": "By phone marker-consent",
     "account_invitations": "marker-invite@example.org",
 }
 
@@ -88,7 +91,12 @@ def _student_with_everything(email="marigold@example.org"):
     db.session.flush()
     db.session.add(SafetyPlanService(user_id=user.id, service_id=service.id))
     past = factories.make_session(course=factories.make_course(title=MARKERS["bookings"]), starts_in_days=-30)
-    db.session.add(Booking(session_id=past.id, student_id=user.id, status="confirmed", confirmed_at=utcnow()))
+    offered = datetime(2026, 10, 1, 9, 0)
+    db.session.add(Booking(session_id=past.id, student_id=user.id, status="confirmed",
+                           confirmed_at=utcnow(), supporter="carer", offered_at=offered,
+                           offer_expires_at=offered + timedelta(hours=48),
+                           offer_lapsed_at=offered - timedelta(days=3)))
+    user.consent_note, user.consent_taken_by_id = MARKERS["users.consent_note"], admin.id
     db.session.add(UserSession(token_hash=secrets.token_hex(32), user_id=user.id))
     db.session.add(PasswordResetToken(token_hash=secrets.token_hex(32), user_id=user.id, expires_at=utcnow()))
     db.session.add(AuditEvent(event="login.succeeded", actor_id=user.id, subject_id=user.id, ip_address="10.1.2.3"))
@@ -116,7 +124,8 @@ def _student_with_everything(email="marigold@example.org"):
     check.reported_to = [OutcomeReportedTo(body="police")]
     db.session.add(check)
     db.session.add(OutcomeInvitation(student_id=user.id, stage="6_months", session_id=past.id, due_at=utcnow()))
-    factories.make_contact_task(user, message=MARKERS["contact_tasks"])
+    factories.make_contact_task(user, message=MARKERS["contact_tasks"], outcome="spoke",
+                                outcome_note=MARKERS["contact_tasks.outcome_note"])
     db.session.add(AccountInvitation(user_id=user.id, email=MARKERS["account_invitations"],
                                      token_hash=secrets.token_hex(32), expires_at=utcnow()))
     db.session.flush()
@@ -165,6 +174,17 @@ def test_export_holds_every_table_and_nothing_of_anyone_else(app, client, web):
     assert data["kept_while_signed_out"][0]["what_you_typed"] == {"warning_signs": ["kept draft text"]}
     assert "Old address marker-changed" in text  # mail sent to an address no longer used
     assert data["bookings"][0]["attendance"][0]["attendance"] == "present"
+    booking = data["bookings"][0]
+    assert ([booking[k] for k in ("supporter", "offered_at", "offer_held_until", "offer_lapsed_at")]
+            == ["Carer", "2026-10-01T09:00:00", "2026-10-03T09:00:00", "2026-09-28T09:00:00"])
+    assert data["account"]["consent_told_to_staff"] == {
+        "when": data["account"]["privacy_notice_agreed_at"], "how": MARKERS["users.consent_note"],
+        "taken_by": "Advisor Person"}
+    (call,) = data["calls_and_letters"]
+    assert (call["outcome"], call["outcome_note"]) == ("Spoke to them", MARKERS["contact_tasks.outcome_note"])
+    # Invitations to set up an online account are listed once.
+    assert "invitations_to_set_up_an_account" not in data
+    assert [i["sent_to"] for i in data["account_invitations"]] == [MARKERS["account_invitations"]]
     assert data["facilitating"]["roles"] == ["Peer specialist or peer trainer"]
     assert data["facilitating"]["sessions"] and data["facilitating"]["offers_to_cover"]
     assert any(e["from_ip_address"] == "10.1.2.3" for e in data["activity"])
@@ -203,7 +223,8 @@ def test_export_pdf_reads_as_text_and_fetches_nothing(app, client, web):
                           capture_output=True, check=True).stdout.decode()
     for marker in ("Marigold Featherstone", MARKERS["learning_goals"], MARKERS["safety_plans"],
                    MARKERS["trusted_people"], MARKERS["workshop_requests"], MARKERS["workshop_request_notes"],
-                   "Fraud or a scam, Harassment, threats or stalking", 'src="file:///etc/passwd"', "169.254.169.254"):
+                   "Fraud or a scam, Harassment, threats or stalking", 'src="file:///etc/passwd"', "169.254.169.254",
+                   MARKERS["contact_tasks.outcome_note"], MARKERS["users.consent_note"], "Carer"):
         assert marker in text
     assert "root:x:0:0" not in text
     assert list(documents.requested_urls) == ["https://rec-portal.invalid/static/css/documents.css"]
@@ -257,7 +278,8 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
                                                           "plan_reviews", "safety_plans", "trusted_people",
                                                           "outbox_messages", "facilitator_profiles",
                                                           "facilitator_unavailability", "workshop_requests",
-                                                          "workshop_request_notes")],
+                                                          "workshop_request_notes", "contact_tasks",
+                                                          "contact_tasks.outcome_note", "users.consent_note")],
                      "A quiet room", "Tuesday mornings"):
             assert gone not in everything, gone
         user = db.session.get(User, my_id)
@@ -267,6 +289,8 @@ def test_deleting_my_account_leaves_no_personal_data(app, client, web):
         statuses = {b.session_id: b.status for b in db.session.execute(
             select(Booking).where(Booking.student_id == my_id)).scalars()}
         assert statuses[future_id] == "cancelled" and "confirmed" in statuses.values()
+        assert {b.supporter for b in db.session.execute(
+            select(Booking).where(Booking.student_id == my_id)).scalars()} == {""}  # who came with them
         promoted = db.session.execute(select(Booking).where(Booking.student_id != my_id,
                                                             Booking.session_id == future_id)).scalar_one()
         assert promoted.status == "offered"
@@ -450,3 +474,107 @@ def test_export_holds_my_own_ip_addresses_and_never_staffs_or_anyone_elses(app, 
                               capture_output=True, check=True).stdout.decode()
         assert "Account opened by staff" in text
         assert STUDENT_IP in text and STAFF_IP not in text and STRANGER_IP not in text
+
+
+# --- A person without an online account: an admin prints or deletes their data ---------------
+
+
+def _added_by_staff_with_everything():
+    """The student with everything, as a person the REC team added: no password, so they
+    cannot sign in to download or delete their data."""
+    person = _student_with_everything()
+    person.password_hash = None
+    db.session.commit()
+    return person.id
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_an_admin_prints_the_data_of_a_person_without_an_online_account(app, client, login_as):
+    with app.app_context():
+        person_id = _added_by_staff_with_everything()
+    admin = login_as("admin")
+    page = client.get(f"/admin/people/{person_id}").get_data(as_text=True)
+    assert "cannot download or delete their data themselves" in page
+    assert f'href="/admin/people/{person_id}/data.pdf">Print their data' in page
+    response = client.get(f"/admin/people/{person_id}/data.pdf")
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="rec-data-REC-000001.pdf"'
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data,
+                          capture_output=True, check=True).stdout.decode()
+    # The same document as their own "download my data".
+    assert "Everything the REC holds about you" in text and "marigold@example.org" in text
+    for marker in ("Marigold Featherstone", MARKERS["learning_goals"], MARKERS["safety_plans"],
+                   MARKERS["trusted_people"], MARKERS["workshop_requests"], MARKERS["contact_tasks"],
+                   MARKERS["users.consent_note"], MARKERS["account_invitations"]):
+        assert marker in text, marker
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.event == "export", AuditEvent.subject_id == person_id)).scalar_one()
+        assert event.actor_id == admin.id
+        assert event.detail == "everything held about them (PDF), printed by staff"
+
+
+def test_an_admin_deletes_the_record_of_a_person_without_an_online_account(app, client, login_as, web):
+    with app.app_context():
+        person_id = _added_by_staff_with_everything()
+        future = factories.make_session(capacity=1, starts_in_days=10)
+        factories.make_booking(future, db.session.get(User, person_id), confirmed_at=utcnow())
+        db.session.commit()
+        future_id = future.id
+    admin = login_as("admin")
+    assert (f'href="/admin/people/{person_id}/delete">Delete their record'
+            in client.get(f"/admin/people/{person_id}").get_data(as_text=True))
+    confirm = client.get(f"/admin/people/{person_id}/delete").get_data(as_text=True)
+    assert "Delete Marigold Featherstone’s record?" in confirm
+    assert "Do this only if Goldie has asked for their record to be deleted." in confirm
+    response = web.submit(f"/admin/people/{person_id}/delete", {}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Marigold Featherstone’s record has been deleted. Nothing personal about them is kept." in html
+    assert "This account was deleted on" in html and "Print their data" not in html
+    with app.app_context():
+        everything = _all_text_in_database()
+        for gone in ("marigold", "Marigold", "Featherstone", "Goldie", "07700 900456",
+                     *[MARKERS[t] for t in ("student_profiles", "learning_goals", "safety_plans",
+                                            "trusted_people", "contact_tasks", "users.consent_note",
+                                            "contact_tasks.outcome_note", "account_invitations")]):
+            assert gone not in everything, gone
+        person = db.session.get(User, person_id)
+        assert person.anonymised_at is not None and person.full_name == "Deleted account"
+        booking = db.session.execute(select(Booking).where(Booking.student_id == person_id,
+                                                           Booking.session_id == future_id)).scalar_one()
+        assert booking.status == "cancelled"
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.event == "account.deleted_by_staff")).scalar_one()
+        assert (event.actor_id, event.subject_id) == (admin.id, person_id)
+
+
+def test_staff_cannot_print_or_delete_for_someone_with_an_online_account_or_an_admin(
+        app, client, login_as, web):
+    with app.app_context():
+        online = factories.make_user(email="online@example.org", full_name="Olive Online")
+        admin_without_password = factories.make_person_without_account(full_name="Ada Admin")
+        admin_without_password.roles.append(UserRole(role="admin"))
+        db.session.commit()
+        online_id, ada_id = online.id, admin_without_password.id
+    login_as("admin")
+    page = client.get(f"/admin/people/{online_id}").get_data(as_text=True)
+    assert "Print their data" not in page and "Delete their record" not in page
+    for url in (f"/admin/people/{online_id}/data.pdf", f"/admin/people/{online_id}/delete"):
+        refused = client.get(url, follow_redirects=True).get_data(as_text=True)
+        assert "Olive Online has an online account, so they can" in refused
+        assert "themselves, from “My account”. Staff cannot do it for them." in refused
+    posted = web.submit(f"/admin/people/{online_id}/delete", {}, page=f"/admin/people/{online_id}",
+                        follow_redirects=True)
+    assert "Olive Online has an online account, so they can delete their account themselves" in (
+        posted.get_data(as_text=True))
+    ada_page = client.get(f"/admin/people/{ada_id}").get_data(as_text=True)
+    assert "Print their data" in ada_page and "Delete their record" not in ada_page
+    posted = web.submit(f"/admin/people/{ada_id}/delete", {}, page=f"/admin/people/{ada_id}",
+                        follow_redirects=True)
+    assert "An admin’s record cannot be deleted here." in posted.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, online_id).anonymised_at is None
+        assert db.session.get(User, ada_id).anonymised_at is None
+        assert db.session.execute(select(AuditEvent).where(AuditEvent.event.in_(
+            ("export", "account.deleted_by_staff")))).first() is None
