@@ -73,9 +73,10 @@ class User(UserMixin, db.Model):
 
     @property
     def has_online_account(self) -> bool:
-        """False for a person the REC team added who has not claimed an account: they
-        cannot sign in (no password)."""
-        return self.password_hash is not None and self.email is not None
+        """False for a person the REC team added who has not claimed an account (they
+        cannot sign in: no password), and for a deleted (anonymised) account."""
+        return (self.password_hash is not None and self.email is not None
+                and self.anonymised_at is None)
 
     @property
     def role_names(self) -> set[str]:
