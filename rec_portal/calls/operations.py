@@ -65,3 +65,23 @@ def record_outcome(task_id: int, staff, outcome: str, note: str = "", *,
 
 
 __all__ = ["NO_ANSWER", "outcomes_for", "record_outcome"]
+
+
+def purge_done_lines(now: datetime, days: int) -> int:
+    """Delete call-list lines done (an outcome closed them) or no longer needed (their
+    "useful until" passed) more than ``days`` ago: what staff were to tell someone is
+    kept as long as the text of an email or a text message is (REC_OUTBOX_RETENTION_DAYS).
+    Returns how many; flushes."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete, or_
+
+    cutoff = now - timedelta(days=days)
+    result = db.session.execute(
+        delete(ContactTask)
+        .where(or_(ContactTask.closed_at < cutoff,
+                   (ContactTask.closed_at.is_(None)) & (ContactTask.useless_after < cutoff)))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount or 0

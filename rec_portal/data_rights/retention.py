@@ -16,6 +16,8 @@ How long things are kept (the privacy notice says the same):
   session nobody ended but that has gone past the idle or absolute timeout counts as
   timed out at that moment;
 - password reset links: a day after they were used or expired;
+- call-list lines: ``REC_OUTBOX_RETENTION_DAYS`` after they were done or stopped being
+  needed (as the text of a sent email or text message);
 - audit events: ``REC_AUDIT_RETENTION_MONTHS`` (at least 12). Nothing in the portal reads
   old audit rows (they are only listed at /admin/audit and in a person's data download;
   rate limits, outcome quarters and "already asked" checks have tables of their own), so
@@ -112,6 +114,7 @@ class Step:
 def retention_steps(months: int, audit_months: int) -> list[Step]:
     """Every step of ``rec apply-retention``, in the order they run."""
     from rec_portal.auth.operations import expire_invitations, expire_signups
+    from rec_portal.calls.operations import purge_done_lines
     from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
     from rec_portal.notifications.outbox import purge_sent_bodies
 
@@ -123,8 +126,11 @@ def retention_steps(months: int, audit_months: int) -> list[Step]:
              purge_old_drafts),
         Step("Unconfirmed enrolments deleted (link expired)", expire_signups),
         Step("Invitations to set up an online account deleted (expired or used)", expire_invitations),
-        Step(f"Email texts deleted (sent or given up over {outbox_days} days ago; the record stays)",
+        Step(f"Message texts deleted (emails and texts sent or given up over {outbox_days} days ago; "
+             "the record stays)",
              lambda now: purge_sent_bodies(now=now, days=outbox_days)),
+        Step(f"Call-list lines deleted (done or no longer needed over {outbox_days} days ago)",
+             lambda now: purge_done_lines(now, outbox_days)),
         Step(f"Signed-in sessions deleted (ended over a day ago; timed out over "
              f"{TIMED_OUT_KEPT_FOR.days} days ago)", purge_ended_sessions),
         Step("Password reset links deleted (used or expired over a day ago)", purge_reset_tokens),

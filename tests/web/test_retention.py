@@ -167,7 +167,8 @@ def test_the_output_lists_a_count_for_every_step(app):
         "Drafts deleted (kept after a timeout, not taken back within 7 days): 1",
         "Unconfirmed enrolments deleted (link expired): 0",
         "Invitations to set up an online account deleted (expired or used): 0",
-        "Email texts deleted (sent or given up over 30 days ago; the record stays): 0",
+        "Message texts deleted (emails and texts sent or given up over 30 days ago; the record stays): 0",
+        "Call-list lines deleted (done or no longer needed over 30 days ago): 0",
         "Signed-in sessions deleted (ended over a day ago; timed out over 7 days ago): 0",
         "Password reset links deleted (used or expired over a day ago): 0",
         "Audit events deleted (older than 24 months): 0",
@@ -190,7 +191,7 @@ def test_the_text_of_emails_sent_over_30_days_ago_is_deleted_and_the_record_stay
         db.session.commit()
         old_id, recent_id, email = old.id, recent.id, user.email
     output = _retention(app)
-    assert _line(output, "Email texts deleted").endswith(": 1")
+    assert _line(output, "Message texts deleted").endswith(": 1")
     with app.app_context():
         old, recent = db.session.get(OutboxMessage, old_id), db.session.get(OutboxMessage, recent_id)
         assert "reset" not in (old.body_text or "") and "Staying Safe" not in (old.subject or "")
@@ -265,3 +266,26 @@ def test_after_8_days_the_session_is_gone_and_nothing_is_kept(app):
     with app.app_context():
         assert db.session.execute(select(SavedDraft)).first() is None
     assert not _comes_back(app, client, email, uid, "Typed 8 days later")
+
+
+def test_call_list_lines_done_or_no_longer_needed_over_30_days_ago_are_deleted(app):
+    """What staff were to tell someone is kept as long as a message's text (issue 16)."""
+    from rec_portal.models.contact import ContactTask
+
+    with app.app_context():
+        person = factories.make_user()
+        now = utcnow()
+        done_long_ago = factories.make_contact_task(person, message="old done", closed_at=now - timedelta(days=31),
+                                                    outcome="spoke", outcome_at=now - timedelta(days=31))
+        stale = factories.make_contact_task(person, message="old stale", useless_after=now - timedelta(days=31))
+        done_lately = factories.make_contact_task(person, message="recent", closed_at=now - timedelta(days=29),
+                                                  outcome="spoke", outcome_at=now - timedelta(days=29))
+        still_open = factories.make_contact_task(person, message="to do")
+        db.session.commit()
+        ids = [t.id for t in (done_long_ago, stale, done_lately, still_open)]
+    output = _retention(app)
+    assert _line(output, "Call-list lines deleted").endswith(": 2")
+    with app.app_context():
+        left = db.session.execute(select(ContactTask.message).where(ContactTask.id.in_(ids))
+                                  .order_by(ContactTask.id)).scalars().all()
+        assert left == ["recent", "to do"]
