@@ -36,7 +36,7 @@ from rec_portal.models import (
 from rec_portal.models.accounts import STUDENT
 from rec_portal.models.bookings import ADMIN as MADE_BY_ADMIN
 from rec_portal.models.bookings import CANCELLED as BOOKING_CANCELLED
-from rec_portal.models.bookings import CONFIRMED, WAITLISTED
+from rec_portal.models.bookings import CONFIRMED, OFFERED, WAITLISTED
 from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.models.feedback import FOR_STUDENTS, RATING
 from rec_portal.models.students import REFERRAL_SOURCES, RELATIONSHIP_SHORT
@@ -160,6 +160,7 @@ REFERRAL_LABELS = {
 
 BOOKING_STATUS_WORDS = {
     CONFIRMED: "Place confirmed",
+    OFFERED: "Place held, waiting for their answer",
     WAITLISTED: "On the waiting list",
     BOOKING_CANCELLED: "Cancelled",
 }

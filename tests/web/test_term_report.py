@@ -58,7 +58,8 @@ def test_figures_match_the_hand_counted_term(app, client, login_as):
 
     assert _csv(client, "bookings") == [
         ["Status today", "Booked online by the student", "Booked by the REC team", "All"],
-        ["Place confirmed", "1", "2", "3"], ["On the waiting list", "8", "0", "8"],
+        ["Place confirmed", "1", "2", "3"], ["Place held, waiting for their answer", "0", "0", "0"],
+        ["On the waiting list", "8", "0", "8"],
         ["Cancelled", "2", "0", "2"], ["All bookings", "11", "2", "13"],
     ]
     attendance = _csv(client, "attendance")
@@ -257,3 +258,24 @@ def test_a_fixed_number_of_statements_whatever_the_data_size(app, client, login_
             assert client.get(url).status_code == 200
         assert len(statements) == small[url], url
     assert small[URLS[0]] <= 20
+
+
+def test_people_without_email_and_held_places_are_counted_like_anyone_else(app, client, login_as):
+    """Issue 16: someone the REC team added (no email, no online account) is enrolled and
+    booked by staff like anyone else, and a place held for someone is a booking too."""
+    with app.app_context():
+        staff = factories.make_user(roles=("admin",))
+        pat = factories.make_person_without_account(added_by=staff, relationship_to_services="carer")
+        pat.created_at = IN_TERM
+        course = factories.make_course(title="Staying Safe")
+        session = _session(course, IN_TERM + timedelta(days=30), status="scheduled")
+        _book(session, "confirmed", made_by="admin", student=pat)
+        _book(session, "offered")
+        db.session.commit()
+    with app.app_context():
+        assert queries.enrolment(parse_term(TERM)).total == 1  # Pat, enrolled by staff in the term
+    login_as("admin")
+    rows = {r[0]: r[1:] for r in _csv(client, "bookings")[1:]}
+    assert rows["Place confirmed"] == ["0", "1", "1"]
+    assert rows["Place held, waiting for their answer"] == ["1", "0", "1"]
+    assert rows["All bookings"] == ["1", "1", "2"]
