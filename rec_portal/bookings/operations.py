@@ -916,14 +916,10 @@ def swap_to_waiting_place(booking_id: int, *, by_student: bool = True,
     result.promoted += [b for b in fill_free_places(session, now, freed=False) if b.id != booking.id]
     db.session.refresh(booking)
     if booking.status != OFFERED:  # a place held for them is theirs: they are asking for it
-        attended = attended_other_dates([booking.id]).get(booking.id)
-        if attended is not None:
-            raise BookingRefused(ATTENDED_SWAP_MESSAGE.format(date=format_uk(attended.session.starts_at)))
-        if places_taken(session.id) + places_needed(booking, session.course) > session.capacity:
-            raise BookingRefused(
-                f"There is no free place on this date at the moment. You keep your place on the "
-                f"waiting list (number {waitlist_position(booking)} in line)."
-            )
+        _refuse_unless_a_place_is_free(
+            booking, session,
+            "There is no free place on this date at the moment. You keep your place on the "
+            "waiting list (number {position} in line).")
     booking.status = CONFIRMED
     booking.confirmed_at = now
     booking.promoted_at = now
@@ -1019,6 +1015,17 @@ def _refuse_one_place_per_course(booking: Booking, session: CourseSession, actor
             f"{who} already {has} a place on this course, on {format_uk(held[0].session.starts_at)}. "
             "Each person has one place on a course: cancel that place first to take this one."
         )
+
+
+def _refuse_unless_a_place_is_free(booking: Booking, session: CourseSession, full: str) -> None:
+    """A waiting-list place that asks for a free place (a swap, a last-minute place): not
+    for someone who has done the course since joining the list, and only if the places
+    they need are free. ``full``: the refusal, with ``{position}`` for their place in line."""
+    attended = attended_other_dates([booking.id]).get(booking.id)
+    if attended is not None:
+        raise BookingRefused(ATTENDED_SWAP_MESSAGE.format(date=format_uk(attended.session.starts_at)))
+    if places_taken(session.id) + places_needed(booking, session.course) > session.capacity:
+        raise BookingRefused(full.format(position=waitlist_position(booking)))
 
 
 def _take_place(booking: Booking, now: datetime, actor: User | None = None) -> Booking:
@@ -1129,14 +1136,10 @@ def accept_last_minute_place(booking_id: int, actor: User | None = None, *,
         raise BookingRefused("Places on this date are offered to the people waiting in turn: "
                              f"{who.lower() if who == 'You' else who} will be told if one is held.")
     _refuse_one_place_per_course(booking, session, actor, now)
-    attended = attended_other_dates([booking.id]).get(booking.id)
-    if attended is not None:
-        raise BookingRefused(ATTENDED_SWAP_MESSAGE.format(date=format_uk(attended.session.starts_at)))
-    if places_taken(session.id) + places_needed(booking, session.course) > session.capacity:
-        raise BookingRefused(
-            f"The place has been taken; {who.lower() if who == 'You' else who} {verb} still on the "
-            f"waiting list (number {waitlist_position(booking)} in line)."
-        )
+    _refuse_unless_a_place_is_free(
+        booking, session,
+        f"The place has been taken; {who.lower() if who == 'You' else who} {verb} still on the "
+        "waiting list (number {position} in line).")
     return _take_place(booking, now, actor)
 
 

@@ -12,7 +12,6 @@ from rec_portal.calls.forms import outcome_form
 from rec_portal.extensions import db
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.contact import OUTCOMES, ContactTask
-from rec_portal.notifications.contact import preference_label
 from rec_portal.timeutil import utcnow
 from rec_portal.web.access import role_required
 from rec_portal.web.forms import done, run
@@ -24,7 +23,7 @@ PER_PAGE = 25
 
 
 def _shared() -> dict:
-    return {"outcome_labels": OUTCOMES, "preference_label": preference_label}
+    return {"outcome_labels": OUTCOMES}
 
 
 def _page(failed=None, status: int = 200):

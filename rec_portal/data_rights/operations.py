@@ -206,7 +206,7 @@ def collect(user: User) -> dict:
             # A person the REC team added agreed to the privacy notice by telling a member
             # of staff: when, how, and who.
             "consent_told_to_staff": {
-                "when": _iso(user.privacy_consent_at), "how": user.consent_note,
+                "when": _iso(user.privacy_consent_at), "how": user.consent_way,
                 "taken_by": user.consent_taken_by.full_name if user.consent_taken_by else None,
             } if user.consent_taken_by_id or user.consent_note else None,
         },

@@ -79,6 +79,12 @@ class User(UserMixin, db.Model):
                 and self.anonymised_at is None)
 
     @property
+    def consent_way(self) -> str:
+        """How the person gave their consent to staff ("By phone"), without who took it
+        (``consent_taken_by`` says that)."""
+        return (self.consent_note or "").split(", as told to ")[0]
+
+    @property
     def role_names(self) -> set[str]:
         return {r.role for r in self.roles}
 

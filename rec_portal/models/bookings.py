@@ -17,6 +17,12 @@ CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
 # counts against capacity, and becomes CONFIRMED when they accept.
 OFFERED = "offered"
 BOOKING_STATUSES = (CONFIRMED, WAITLISTED, CANCELLED, OFFERED)
+STATUS_LABELS = {
+    CONFIRMED: "booked",
+    WAITLISTED: "on the waiting list",
+    OFFERED: "a place is held for them",
+    CANCELLED: "cancelled",
+}
 # Statuses that take one of the session's places.
 TAKES_A_PLACE = (CONFIRMED, OFFERED)
 # Why a booking was cancelled, when it was not simply cancelled by the person or staff.
@@ -84,6 +90,11 @@ class Booking(db.Model):
     session: Mapped[CourseSession] = relationship()
     student: Mapped[User] = relationship(foreign_keys=[student_id])
     made_by_user: Mapped[User | None] = relationship(foreign_keys=[made_by_user_id])
+
+    @property
+    def status_label(self) -> str:
+        """The status in words for staff pages ("booked", "on the waiting list" ...)."""
+        return STATUS_LABELS.get(self.status, self.status)
 
     @property
     def supporter_label(self) -> str:

@@ -87,7 +87,7 @@ def session_bookings(session_id: int):
     page = render_template(
         "scheduling/session_bookings.html", session=session, booked=booked, waiting=waiting,
         offered=offered, calls=_last_minute_calls(session, waiting),
-        places_taken=operations.places_taken(session.id), preference_label=preference_label,
+        places_taken=operations.places_taken(session.id),
         # Places with attendance recorded cannot be cancelled (bookings.operations).
         marked=operations.marked_bookings([b.id for b in booked]),
         # One place per course: their other dates, and who has since attended another date.
