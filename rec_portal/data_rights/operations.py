@@ -95,6 +95,13 @@ EXPORTED_TABLES = {
     "outcome_invitations": "crime_questionnaires",
     "contact_tasks": "calls_and_letters",  # lines on the staff call list about you
     "account_invitations": "account_invitations",
+    # Issue 17 (each section is filled in by ``collect``):
+    "tutorships": "personal_tutor",  # your tutor (as a student) or your students (as a tutor)
+    "plan_conversations": "personal_tutor",  # conversations about your plan you asked for
+    "referrals": "referral",  # a referral that became your record (found by student_id)
+    "support_requests": "support_requests",  # requests you made, and concerns about you
+    "support_request_notes": "support_requests",  # support leads' notes on them
+    "equality_answers": "equality_monitoring",
 }
 
 # Tables that link to users but hold nothing about the person themselves.

@@ -20,6 +20,7 @@ from rec_portal.models.courses import (  # noqa: F401
     SessionDate,
 )
 from rec_portal.models.drafts import SavedDraft  # noqa: F401
+from rec_portal.models.equality import EqualityAnswers  # noqa: F401
 from rec_portal.models.feedback import (  # noqa: F401
     ContentReview,
     ContentReviewAction,
@@ -38,12 +39,14 @@ from rec_portal.models.outcomes import (  # noqa: F401
     OutcomeQuarterFigure,
     OutcomeReportedTo,
 )
+from rec_portal.models.pathways import Pathway, PathwayCourse  # noqa: F401
 from rec_portal.models.plans import (  # noqa: F401
     LearningGoal,
     LearningPlan,
     PlanCourse,
     PlanReview,
 )
+from rec_portal.models.referrals import Referral  # noqa: F401
 from rec_portal.models.rosters import (  # noqa: F401
     FacilitatorProfile,
     FacilitatorRole,
@@ -58,4 +61,6 @@ from rec_portal.models.safety import (  # noqa: F401
 )
 from rec_portal.models.students import StudentProfile  # noqa: F401
 from rec_portal.models.support import SupportService, SupportServiceNeed  # noqa: F401
+from rec_portal.models.support_requests import SupportRequest, SupportRequestNote  # noqa: F401
+from rec_portal.models.tutoring import PlanConversation, Tutorship  # noqa: F401
 from rec_portal.models.workshops import WorkshopRequest, WorkshopRequestNote  # noqa: F401

@@ -15,8 +15,20 @@ from rec_portal.timeutil import utcnow
 STUDENT = "student"
 FACILITATOR = "facilitator"
 ADMIN = "admin"
-ROLES = (STUDENT, FACILITATOR, ADMIN)
-ROLE_LABELS = {STUDENT: "Student", FACILITATOR: "Facilitator", ADMIN: "Admin (REC staff)"}
+# A personal tutor (REC staff or a peer tutor): sees the learning plans of the students
+# assigned to them (never a safety plan) and records reviews with them.
+TUTOR = "tutor"
+# Reads and answers the confidential support requests (people asking the REC to contact
+# them, facilitators' concerns about someone's safety). Not every admin has it.
+SUPPORT_LEAD = "support_lead"
+ROLES = (STUDENT, FACILITATOR, ADMIN, TUTOR, SUPPORT_LEAD)
+ROLE_LABELS = {
+    STUDENT: "Student",
+    FACILITATOR: "Facilitator",
+    ADMIN: "Admin (REC staff)",
+    TUTOR: "Personal tutor",
+    SUPPORT_LEAD: "Support lead (support requests)",
+}
 
 
 class User(UserMixin, db.Model):

@@ -1,0 +1,3 @@
+"""Routes of equality (issue 17)."""
+
+from rec_portal.equality import bp  # noqa: F401
