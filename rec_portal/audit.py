@@ -53,6 +53,11 @@ CONTACT_CHANGED_BY_STAFF = "account.contact_changed_by_staff"
 INVITATION_SENT = "account.invitation_sent"
 ACCOUNT_CLAIMED = "account.claimed"
 CLASS_MESSAGE_SENT = "class_message.sent"
+# Support requests (issue 17): no subject is recorded, so the audit page (open to every
+# admin) never shows who asked for help or who a concern is about; the detail has the id.
+SUPPORT_REQUESTS_VIEWED = "support_request.queue_viewed_by_staff"
+SUPPORT_REQUEST_VIEWED = "support_request.viewed_by_staff"
+SUPPORT_REQUEST_CHANGED = "support_request.changed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -97,6 +102,9 @@ EVENT_LABELS = {
     INVITATION_SENT: "Invitation to set up an online account sent",
     ACCOUNT_CLAIMED: "Online account set up from an invitation",
     CLASS_MESSAGE_SENT: "Message sent to everyone on a session",
+    SUPPORT_REQUESTS_VIEWED: "Support requests listed by a support lead",
+    SUPPORT_REQUEST_VIEWED: "Support request opened by a support lead",
+    SUPPORT_REQUEST_CHANGED: "Support request changed (note or state)",
 }
 
 

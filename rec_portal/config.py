@@ -153,6 +153,9 @@ def load_config(instance_path: str) -> dict:
     outbox_days = _int("REC_OUTBOX_RETENTION_DAYS", 30)
     if outbox_days < 1:
         raise ConfigError("REC_OUTBOX_RETENTION_DAYS must be 1 or more (days an email's text is kept after sending)")
+    support_request_days = _int("REC_SUPPORT_REQUEST_RETENTION_DAYS", 730)
+    if support_request_days < 1:
+        raise ConfigError("REC_SUPPORT_REQUEST_RETENTION_DAYS must be 1 or more (days a closed support request is kept)")
     max_request = _int("REC_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)
     if max_request < 64 * 1024:
         raise ConfigError("REC_MAX_REQUEST_BYTES must be at least 65536 (the safety plan needs far more; see the README)")
@@ -248,6 +251,9 @@ def load_config(instance_path: str) -> dict:
         "REC_QUICK_EXIT_URL": _env("REC_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
         # Accounts with no sign-in for this long are anonymised by `rec apply-retention`.
         "REC_RETENTION_MONTHS": _int("REC_RETENTION_MONTHS", 36),
+        # Closed support requests (and their notes) are deleted by `rec apply-retention`
+        # this many days after they were closed.
+        "REC_SUPPORT_REQUEST_RETENTION_DAYS": support_request_days,
         # Audit events older than this are deleted by `rec apply-retention` (12 or more).
         "REC_AUDIT_RETENTION_MONTHS": _int("REC_AUDIT_RETENTION_MONTHS", 24),
         # Outcome follow-ups (6 and 12 months) count from the last date of this course.

@@ -17,7 +17,7 @@ from rec_portal.notifications.contact import preference_label
 from rec_portal.web.forms import form_errors
 from rec_portal.web.htmx import is_htmx
 from rec_portal.markdown import render_markdown
-from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT
+from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT, SUPPORT_LEAD
 from rec_portal.models.bookings import SUPPORTERS
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
@@ -188,7 +188,8 @@ def navigation_items() -> list[dict]:
     items = [
         {"text": "Home", "href": url_for("pages.home"), "current": path == "/"},
         {"text": "Courses", "href": url_for("catalogue.index"), "active": path.startswith("/courses")},
-        {"text": "Support", "href": url_for("support.index"), "active": path.startswith("/support")},
+        {"text": "Support", "href": url_for("support.index"),
+         "active": path.startswith("/support") and not path.startswith("/support-requests")},
     ]
     if current_user.is_authenticated:
         if current_user.has_role(STUDENT):
@@ -224,6 +225,9 @@ def navigation_items() -> list[dict]:
             items.append(
                 {"text": "Call list", "href": url_for("calls.index"), "active": path.startswith("/admin/calls")}
             )
+        if current_user.has_role(SUPPORT_LEAD):
+            items.append({"text": "Support requests", "href": url_for("support_requests.queue"),
+                          "active": path.startswith("/support-requests")})
     else:
         items.append({"text": "How to join", "href": url_for("pages.home") + "#how-to-join"})
     for item in items:

@@ -16,6 +16,7 @@ from rec_portal.account.forms import (
     SupportForm,
 )
 from rec_portal.auth import operations
+from rec_portal.support_requests.queries import open_requests_of
 from rec_portal.web.access import login_required
 from rec_portal.web.ratelimit import limit
 from rec_portal.models.students import PROFILE_FIELDS
@@ -29,7 +30,8 @@ def index():
     from rec_portal.notifications.outbox import undelivered_since
 
     return render_template("account/index.html", user=current_user,
-                           undelivered=undelivered_since(current_user))
+                           undelivered=undelivered_since(current_user),
+                           open_requests=open_requests_of(current_user.id))
 
 
 @bp.route("/details", methods=["GET", "POST"])

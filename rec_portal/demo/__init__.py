@@ -35,6 +35,7 @@ from rec_portal.demo import (
     safety_plans,
     sessions,
     support,
+    support_requests,
     workshops,
 )
 from rec_portal.demo.people import (
@@ -64,7 +65,7 @@ __all__ = [
 # added``, where ``users`` maps email to every demo account and ``courses`` slug to every
 # course.
 FEATURES = (support, plans, safety_plans, rosters, facilitation, attendance, feedback,
-            reports, outcomes, workshops, reaching)
+            reports, outcomes, workshops, reaching, support_requests)
 
 
 @dataclass

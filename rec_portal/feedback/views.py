@@ -25,6 +25,7 @@ from rec_portal.models import Booking, CourseSession
 from rec_portal.models.accounts import FACILITATOR, STUDENT
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.feedback import ANSWER_TEXT_MAX, FOR_FACILITATORS, FOR_STUDENTS
+from rec_portal.support_requests import operations as support_requests
 from rec_portal.web.forms import add_error, done, page, run
 
 KEPT = "We kept what you typed before you were signed out. Check it, then choose {button}."
@@ -66,6 +67,15 @@ def _answers_sent() -> dict[int, str]:
     return {int(name[2:]): value for name, value in request.form.items() if QUESTION_FIELD.fullmatch(name)}
 
 
+def _concern(session: CourseSession, audience: str) -> dict:
+    """A facilitator's page has its own "I am worried about someone's safety" section,
+    sent on its own to the support lead (never a feedback answer): its class list."""
+    if audience != FOR_FACILITATORS:
+        return {}
+    return {"concern_students": [{"value": str(s.id), "text": s.full_name}
+                                 for s in support_requests.class_list(session.id)]}
+
+
 def _feedback_page(*, audience: str, session: CourseSession, action: str, back_url: str,
                    draft_name: str, done_url: str):
     """The form (GET), or send it (POST): the same for students and facilitators."""
@@ -80,7 +90,7 @@ def _feedback_page(*, audience: str, session: CourseSession, action: str, back_u
         if take_drafts(me, draft_name):  # nothing to give it back to
             db.session.commit()
         return render_template("feedback/closed.html", audience=audience, session=session,
-                               state=state, back_url=back_url)
+                               state=state, back_url=back_url, **_concern(session, audience))
     questions = questions_for(session.course_id, audience)
     button = "Send feedback" if for_student else "Send reflection"
     if request.method in ("GET", "HEAD"):
@@ -100,7 +110,7 @@ def _feedback_page(*, audience: str, session: CourseSession, action: str, back_u
 
     def form_page():
         return page("feedback/form.html", form=form, questions=questions, audience=audience, session=session,
-                    action=action, back_url=back_url, text_max=ANSWER_TEXT_MAX)
+                    action=action, back_url=back_url, text_max=ANSWER_TEXT_MAX, **_concern(session, audience))
 
     def refused(error):
         if isinstance(error, operations.FeedbackClosed):
