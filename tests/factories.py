@@ -634,3 +634,23 @@ def make_person_without_account(*, full_name: str = "Pat Jones", phone: str = "0
     _added(user)
     _added(StudentProfile(user=user, phone=phone, contact_preference=contact_preference, **profile))
     return user
+
+
+# --- support_requests (issue 17)
+
+def make_support_request(person, *, kind: str = "asked", status: str = "new", details: str = "I would like to talk.",
+                         **fields):
+    """A support request about ``person`` (asked by them unless ``raised_by`` is given)."""
+    from rec_portal.models import SupportRequest
+
+    if kind == "asked":
+        fields.setdefault("how", "phone")
+        fields.setdefault("contact_detail", "07700 900555")
+        fields.setdefault("may_leave_message", False)
+        fields.setdefault("came_from", "account")
+    else:
+        fields.setdefault("came_from", "reflection")
+    request = SupportRequest(kind=kind, status=status, details=details, person_id=_id(person) if person else None,
+                             raised_by_id=_id(fields.pop("raised_by", person)) if (person or "raised_by" in fields)
+                             else None, **fields)
+    return _added(request)

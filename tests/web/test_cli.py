@@ -42,7 +42,10 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
     # 40 current and 50 former students, and one added by staff with no email address;
     # co-delivery needs every role.
     assert len(students) == 91 and len(facilitators) == 7
-    assert students | facilitators == set(others)
+    # Issue 17: staff demo logins of the new roles (support lead: demo/support_requests.py).
+    new_roles = {email for email, roles in others.items() if roles & {"support_lead", "tutor"}}
+    assert others["support-lead@example.org"] == {"support_lead", "admin"}
+    assert students | facilitators | new_roles == set(others)
     assert all(email.endswith("@example.org") for email in others if email != "Brenda Hale")
     with app.app_context():
         brenda = db.session.execute(select(User).where(User.full_name == "Brenda Hale")).scalar_one()

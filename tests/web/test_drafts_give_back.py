@@ -156,6 +156,21 @@ def _class(me, *, as_facilitator: bool):
     return {"url": f"/admin/courses/sessions/{session.id}/message"}
 
 
+def _support_note(me):
+    found = factories.make_support_request(factories.make_user())
+    db.session.flush()
+    return {"url": f"/support-requests/{found.id}/notes", "page": f"/support-requests/{found.id}"}
+
+
+def _concern(me):
+    session = factories.make_session()
+    factories.make_booking(session, factories.make_user())
+    factories.add_to_roster(session, me)
+    # Sent from the reflection page (htmx) or its own page; given back on its own page.
+    return {"url": f"/facilitate/sessions/{session.id}/concerns",
+            "page": f"/facilitate/sessions/{session.id}/reflection"}
+
+
 def _case_forms():
     from rec_portal.account.forms import AboutYouForm, DetailsForm, SupportForm
     from rec_portal.admin.forms import AddPersonForm, ContactDetailsForm
@@ -170,6 +185,7 @@ def _case_forms():
     from rec_portal.models.safety import SECTIONS
     from rec_portal.support.forms import ServiceForm
     from rec_portal.workshops import forms as workshop_forms
+    from rec_portal.support_requests import forms as support_forms
 
     def at(url, page=None):
         return lambda me: {"url": url, "page": page or url}
@@ -242,6 +258,11 @@ def _case_forms():
             student, lambda me: {"url": f"/courses/{_course().slug}/individual-workshop"}, workshop_forms.RequestForm),
         "workshops.close": Case(
             admin, lambda me: {"url": f"/admin/workshops/{_workshop_request().id}/close"}, workshop_forms.CloseForm),
+        # --- support_requests (issue 17)
+        "support_requests.ask": Case(student, at("/ask-for-help"), support_forms.AskForm,
+                                     extra={"how": "phone", "may_leave_message": "no"}),
+        "support_requests.add_note": Case(("support_lead",), _support_note, support_forms.NoteForm),
+        "support_requests.concern": Case(facilitator, _concern, support_forms.ConcernForm),
     }
 
 
