@@ -53,6 +53,10 @@ CONTACT_CHANGED_BY_STAFF = "account.contact_changed_by_staff"
 INVITATION_SENT = "account.invitation_sent"
 ACCOUNT_CLAIMED = "account.claimed"
 CLASS_MESSAGE_SENT = "class_message.sent"
+REFERRALS_VIEWED = "referral.queue_viewed_by_staff"
+REFERRAL_VIEWED = "referral.viewed_by_staff"
+REFERRAL_CHANGED = "referral.outcome_recorded"
+REFERRAL_ENROLLED = "referral.enrolled"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -97,6 +101,10 @@ EVENT_LABELS = {
     INVITATION_SENT: "Invitation to set up an online account sent",
     ACCOUNT_CLAIMED: "Online account set up from an invitation",
     CLASS_MESSAGE_SENT: "Message sent to everyone on a session",
+    REFERRALS_VIEWED: "Referral queue (names of people referred) listed by staff",
+    REFERRAL_VIEWED: "Referral from a professional opened by staff",
+    REFERRAL_CHANGED: "Referral contact or outcome recorded",
+    REFERRAL_ENROLLED: "Referral linked to a student record",
 }
 
 

@@ -18,6 +18,9 @@ How long things are kept (the privacy notice says the same):
 - password reset links: a day after they were used or expired;
 - call-list lines: ``REC_OUTBOX_RETENTION_DAYS`` after they were done or stopped being
   needed (as the text of a sent email or text message);
+- referrals from professionals that led nowhere (declined, could not contact):
+  ``REC_REFERRAL_RETENTION_DAYS`` after that outcome; those that led to enrolment keep
+  only their link to the student and the organisation type after as long;
 - audit events: ``REC_AUDIT_RETENTION_MONTHS`` (at least 12). Nothing in the portal reads
   old audit rows (they are only listed at /admin/audit and in a person's data download;
   rate limits, outcome quarters and "already asked" checks have tables of their own), so
@@ -117,8 +120,10 @@ def retention_steps(months: int, audit_months: int) -> list[Step]:
     from rec_portal.calls.operations import purge_done_lines
     from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
     from rec_portal.notifications.outbox import purge_sent_bodies
+    from rec_portal.referrals.operations import expire_referrals, minimise_enrolled
 
     outbox_days = current_app.config["REC_OUTBOX_RETENTION_DAYS"]
+    referral_days = current_app.config["REC_REFERRAL_RETENTION_DAYS"]
     return [
         Step(f"Accounts anonymised (no sign-in or booking for more than {months} months)",
              lambda now: anonymise_inactive(months, now=now)),
@@ -131,6 +136,11 @@ def retention_steps(months: int, audit_months: int) -> list[Step]:
              lambda now: purge_sent_bodies(now=now, days=outbox_days)),
         Step(f"Call-list lines deleted (done or no longer needed over {outbox_days} days ago)",
              lambda now: purge_done_lines(now, outbox_days)),
+        Step(f"Referrals deleted (declined or could not contact, over {referral_days} days ago)",
+             lambda now: expire_referrals(now, referral_days)),
+        Step(f"Referrals that led to enrolment over {referral_days} days ago: details removed "
+             "(the link to the student and the organisation type stay)",
+             lambda now: minimise_enrolled(now, referral_days)),
         Step(f"Signed-in sessions deleted (ended over a day ago; timed out over "
              f"{TIMED_OUT_KEPT_FOR.days} days ago)", purge_ended_sessions),
         Step("Password reset links deleted (used or expired over a day ago)", purge_reset_tokens),
