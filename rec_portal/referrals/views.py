@@ -137,9 +137,17 @@ def outcome(referral_id: int):
     return run(
         form,
         lambda: operations.record_outcome(referral, current_person(), form.status.data, form.note.data or ""),
-        done=lambda saved: done(_url(saved, "outcome"), f"Saved: the referral is now “{saved.status_label}”."),
+        done=lambda saved: done(
+            _url(saved, "outcome"), _saved_message(saved),
+            partial=lambda: render_template("referrals/_outcome.html", referral=saved,
+                                            outcome_form=OutcomeForm(formdata=None),
+                                            outcome_message=_saved_message(saved))),
         page=again,
     )
+
+
+def _saved_message(referral: Referral) -> str:
+    return f"Saved: the referral is now “{referral.status_label}”."
 
 
 def _prefilled(referral: Referral) -> CreateRecordForm:
