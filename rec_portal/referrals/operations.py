@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, update
 
 from rec_portal import audit
 from rec_portal.admin import operations as people

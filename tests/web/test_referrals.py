@@ -9,7 +9,6 @@ back."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
