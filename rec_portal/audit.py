@@ -58,6 +58,10 @@ CLASS_MESSAGE_SENT = "class_message.sent"
 SUPPORT_REQUESTS_VIEWED = "support_request.queue_viewed_by_staff"
 SUPPORT_REQUEST_VIEWED = "support_request.viewed_by_staff"
 SUPPORT_REQUEST_CHANGED = "support_request.changed"
+REFERRALS_VIEWED = "referral.queue_viewed_by_staff"
+REFERRAL_VIEWED = "referral.viewed_by_staff"
+REFERRAL_CHANGED = "referral.outcome_recorded"
+REFERRAL_ENROLLED = "referral.enrolled"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -105,6 +109,10 @@ EVENT_LABELS = {
     SUPPORT_REQUESTS_VIEWED: "Support requests listed by a support lead",
     SUPPORT_REQUEST_VIEWED: "Support request opened by a support lead",
     SUPPORT_REQUEST_CHANGED: "Support request changed (note or state)",
+    REFERRALS_VIEWED: "Referral queue (names of people referred) listed by staff",
+    REFERRAL_VIEWED: "Referral from a professional opened by staff",
+    REFERRAL_CHANGED: "Referral contact or outcome recorded",
+    REFERRAL_ENROLLED: "Referral linked to a student record",
 }
 
 

@@ -184,4 +184,5 @@ from rec_portal.attendance import cli as _attendance_cli  # noqa: F401
 from rec_portal.bookings import cli as _bookings_cli  # noqa: F401
 from rec_portal.facilitation import cli as _facilitation_cli  # noqa: F401
 from rec_portal.outcomes import cli as _outcomes_cli  # noqa: F401
+from rec_portal.referrals import cli as _referrals_cli  # noqa: F401
 from rec_portal.rosters import cli as _rosters_cli  # noqa: F401

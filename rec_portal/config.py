@@ -167,6 +167,9 @@ def load_config(instance_path: str) -> dict:
     last_minute_hours = _int("REC_LAST_MINUTE_HOURS", 24)
     if offer_hours < 1 or last_minute_hours < 0:
         raise ConfigError("REC_OFFER_HOURS must be 1 or more and REC_LAST_MINUTE_HOURS 0 or more (hours)")
+    referral_days = _int("REC_REFERRAL_RETENTION_DAYS", 180)
+    if referral_days < 1:
+        raise ConfigError("REC_REFERRAL_RETENTION_DAYS must be 1 or more (days a referral that led nowhere is kept)")
     idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
     absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
 
@@ -220,6 +223,8 @@ def load_config(instance_path: str) -> dict:
         "REC_LIMIT_BOOKING": _env("REC_LIMIT_BOOKING", "20 per minute; 100 per hour"),
         # The public prospectus PDF takes a second or so to make: per client address.
         "REC_LIMIT_PROSPECTUS_PDF": _env("REC_LIMIT_PROSPECTUS_PDF", "10 per minute; 60 per hour"),
+        # The public "Refer someone" form (/refer), per client address.
+        "REC_LIMIT_REFERRAL": _env("REC_LIMIT_REFERRAL", "5 per minute; 20 per hour"),
         # Mail.
         "REC_MAIL_FROM": _env("REC_MAIL_FROM", "Recovery Education Centre <rec@example.org>"),
         "REC_SMTP_HOST": _env("REC_SMTP_HOST"),
@@ -276,4 +281,12 @@ def load_config(instance_path: str) -> dict:
         # it goes to whoever accepts first among everyone waiting.
         "REC_OFFER_HOURS": offer_hours,
         "REC_LAST_MINUTE_HOURS": last_minute_hours,
+        # Referrals from professionals (/refer): one that led nowhere (declined, could not
+        # contact) is deleted this many days after that outcome; one that led to enrolment
+        # keeps only its link to the student and the organisation type after as long
+        # (``rec expire-referrals``, and ``rec apply-retention``).
+        "REC_REFERRAL_RETENTION_DAYS": referral_days,
+        # What the "Refer someone" confirmation promises: the REC team contacts the person
+        # within this many working days.
+        "REC_REFERRAL_CONTACT_DAYS": _int("REC_REFERRAL_CONTACT_DAYS", 5),
     }

@@ -18,6 +18,7 @@ EXCLUDED = {
     "auth.forgot_password": "asked while signed out: only an email address",
     "outcomes.delete": "a button (delete my answers); the answer form is only redisplayed",
     "safety_plans.remove_person": "a button; the person form is only redisplayed beside it",
+    "referrals.refer": "the public \u201cRefer someone\u201d form: referrers are not signed in",
     "admin.person_invite": "only an email address (as asking for a password reset), typed by staff",
     "admin.person_roles": "checkboxes; the text field found is the invitation's email address, "
                           "redisplayed on the same page",

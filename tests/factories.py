@@ -654,3 +654,28 @@ def make_support_request(person, *, kind: str = "asked", status: str = "new", de
                              raised_by_id=_id(fields.pop("raised_by", person)) if (person or "raised_by" in fields)
                              else None, **fields)
     return _added(request)
+
+
+# --- referrals (issue 17)
+
+def make_referral(*, status: str = "new", person_name: str = "Jordan Reeve", org_type: str = "police",
+                  days_ago: float = 1, changed_days_ago: float | None = None, **fields):
+    """A referral from a professional (a row), received ``days_ago`` and in ``status``
+    since ``changed_days_ago`` (default: when it was received)."""
+    from datetime import timedelta
+
+    from rec_portal.models import Referral
+
+    now = utcnow()
+    fields.setdefault("referrer_name", "Casey Officer")
+    fields.setdefault("referrer_organisation", "Anyshire Police")
+    fields.setdefault("referrer_role", "Mental health co-ordinator")
+    fields.setdefault("referrer_email", "casey.officer@example.org")
+    fields.setdefault("person_phone", "07700 900456")
+    fields.setdefault("person_contact_preference", "phone")
+    fields.setdefault("reason", "Would like to learn ways to stay safe.")
+    fields.setdefault("person_agreed", True)
+    created = now - timedelta(days=days_ago)
+    changed = now - timedelta(days=changed_days_ago) if changed_days_ago is not None else created
+    return _added(Referral(status=status, person_name=person_name, org_type=org_type, created_at=created,
+                           status_changed_at=changed, **fields))

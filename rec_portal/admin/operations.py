@@ -99,3 +99,16 @@ def enable_account(admin: User, person: User) -> None:
 
 def describe_roles(roles: set[str]) -> str:
     return ", ".join(ROLE_LABELS[r] for r in ROLES if r in roles) or "no roles"
+
+
+# Adding someone without an online account (their rules are in added_people.py); other
+# features (referrals) use them through here.
+from rec_portal.admin.added_people import (  # noqa: E402,F401
+    CONSENT_WAYS,
+    EMAIL_TAKEN_MESSAGE,
+    PersonDetails,
+    PossibleDuplicate,
+    add_person,
+    phone_digits,
+    same_name_and_phone,
+)

@@ -20,6 +20,9 @@ How long things are kept (the privacy notice says the same):
   needed (as the text of a sent email or text message);
 - support requests (and their notes): ``REC_SUPPORT_REQUEST_RETENTION_DAYS`` after they
   were closed (open ones are kept until closed);
+- referrals from professionals that led nowhere (declined, could not contact):
+  ``REC_REFERRAL_RETENTION_DAYS`` after that outcome; those that led to enrolment keep
+  only their link to the student and the organisation type after as long;
 - audit events: ``REC_AUDIT_RETENTION_MONTHS`` (at least 12). Nothing in the portal reads
   old audit rows (they are only listed at /admin/audit and in a person's data download;
   rate limits, outcome quarters and "already asked" checks have tables of their own), so
@@ -120,9 +123,11 @@ def retention_steps(months: int, audit_months: int) -> list[Step]:
     from rec_portal.data_rights.operations import apply_retention as anonymise_inactive
     from rec_portal.notifications.outbox import purge_sent_bodies
     from rec_portal.support_requests.operations import purge_closed as purge_closed_support_requests
+    from rec_portal.referrals.operations import expire_referrals, minimise_enrolled
 
     outbox_days = current_app.config["REC_OUTBOX_RETENTION_DAYS"]
     support_days = current_app.config["REC_SUPPORT_REQUEST_RETENTION_DAYS"]
+    referral_days = current_app.config["REC_REFERRAL_RETENTION_DAYS"]
     return [
         Step(f"Accounts anonymised (no sign-in or booking for more than {months} months)",
              lambda now: anonymise_inactive(months, now=now)),
@@ -137,6 +142,11 @@ def retention_steps(months: int, audit_months: int) -> list[Step]:
              lambda now: purge_done_lines(now, outbox_days)),
         Step(f"Support requests deleted (closed over {support_days} days ago)",
              lambda now: purge_closed_support_requests(now, support_days)),
+        Step(f"Referrals deleted (declined or could not contact, over {referral_days} days ago)",
+             lambda now: expire_referrals(now, referral_days)),
+        Step(f"Referrals that led to enrolment over {referral_days} days ago: details removed "
+             "(the link to the student and the organisation type stay)",
+             lambda now: minimise_enrolled(now, referral_days)),
         Step(f"Signed-in sessions deleted (ended over a day ago; timed out over "
              f"{TIMED_OUT_KEPT_FOR.days} days ago)", purge_ended_sessions),
         Step("Password reset links deleted (used or expired over a day ago)", purge_reset_tokens),

@@ -30,6 +30,7 @@ from rec_portal.demo import (
     people,
     plans,
     reaching,
+    referrals,
     reports,
     rosters,
     safety_plans,
@@ -65,7 +66,7 @@ __all__ = [
 # added``, where ``users`` maps email to every demo account and ``courses`` slug to every
 # course.
 FEATURES = (support, plans, safety_plans, rosters, facilitation, attendance, feedback,
-            reports, outcomes, workshops, reaching, support_requests)
+            reports, outcomes, workshops, reaching, support_requests, referrals)
 
 
 @dataclass

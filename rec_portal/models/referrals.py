@@ -97,6 +97,11 @@ class Referral(db.Model):
     student: Mapped[User | None] = relationship(foreign_keys=[student_id])
 
     @property
+    def reference(self) -> str:
+        """What the referrer and the REC team quote ("REF-000123")."""
+        return f"REF-{self.id:06d}"
+
+    @property
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
 

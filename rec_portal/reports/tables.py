@@ -94,6 +94,14 @@ def _workshops(rows):
         "All requests", queries.total_text(sum(n.value for *_, n in rows)))
 
 
+def _referrals(r: queries.Referrals):
+    # Enrolled and not enrolled are the parts of the received total: if either is small,
+    # the enrolled total is not shown (the received total minus it would give it away).
+    held = is_small(r.enrolled) or is_small(r.received - r.enrolled)
+    return [(label, n.text, e.text) for label, n, e in r.rows], (
+        "All referrals", queries.total_text(r.received), HELD_BACK if held else str(r.enrolled))
+
+
 NONE_YET = "–"  # nothing to show yet: no such sessions so far, registers not taken, no ratings
 
 
@@ -124,6 +132,7 @@ SECTIONS: dict[str, Callable] = {
     "fidelity": queries.fidelity,
     "feedback": queries.feedback,
     "workshops": queries.workshop_requests,
+    "referrals": queries.referrals,
 }
 
 TABLES: dict[str, Table] = {
@@ -149,6 +158,8 @@ TABLES: dict[str, Table] = {
               _feedback),
         Table("workshop-requests", "Requests for an individual workshop, by status today", "workshops",
               ("Status today", "Requests"), _workshops),
+        Table("referrals-by-organisation", "Referrals from professionals, by kind of organisation", "referrals",
+              ("Kind of organisation", "Referrals received", "Led to enrolment so far"), _referrals),
     )
 }
 

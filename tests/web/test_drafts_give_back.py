@@ -136,6 +136,11 @@ def _workshop_note(me):
     return {"url": f"/admin/workshops/{found.id}/notes", "page": f"/admin/workshops/{found.id}"}
 
 
+def _referral_outcome(me):
+    found = factories.make_referral()
+    return {"url": f"/admin/referrals/{found.id}/outcome", "page": f"/admin/referrals/{found.id}"}
+
+
 def _own_profile(me):
     factories.make_facilitator_profile(me, "peer_specialist", organisation="Peer Forum")
     return {"url": "/facilitate/profile"}
@@ -186,6 +191,7 @@ def _case_forms():
     from rec_portal.support.forms import ServiceForm
     from rec_portal.workshops import forms as workshop_forms
     from rec_portal.support_requests import forms as support_forms
+    from rec_portal.referrals import forms as referral_forms
 
     def at(url, page=None):
         return lambda me: {"url": url, "page": page or url}
@@ -250,6 +256,11 @@ def _case_forms():
         "support.admin_new": Case(admin, at("/admin/support/new"), ServiceForm),
         "support.admin_edit": Case(
             admin, lambda me: {"url": f"/admin/support/{_service().id}/edit"}, ServiceForm),
+        "referrals.outcome": Case(admin, _referral_outcome, referral_forms.OutcomeForm,
+                                  extra={"status": "contacted"}),
+        "referrals.create_record": Case(
+            admin, lambda me: {"url": f"/admin/referrals/{factories.make_referral().id}/record"},
+            referral_forms.CreateRecordForm),
         "workshops.add_note": Case(admin, _workshop_note, workshop_forms.NoteForm),
         "workshops.arrange": Case(
             admin, lambda me: {"url": f"/admin/workshops/{_workshop_request().id}/arrange"},

@@ -170,6 +170,9 @@ def test_the_output_lists_a_count_for_every_step(app):
         "Message texts deleted (emails and texts sent or given up over 30 days ago; the record stays): 0",
         "Call-list lines deleted (done or no longer needed over 30 days ago): 0",
         "Support requests deleted (closed over 730 days ago): 0",
+        "Referrals deleted (declined or could not contact, over 180 days ago): 0",
+        "Referrals that led to enrolment over 180 days ago: details removed (the link to the student and "
+        "the organisation type stay): 0",
         "Signed-in sessions deleted (ended over a day ago; timed out over 7 days ago): 0",
         "Password reset links deleted (used or expired over a day ago): 0",
         "Audit events deleted (older than 24 months): 0",
