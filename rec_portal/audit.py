@@ -53,6 +53,9 @@ CONTACT_CHANGED_BY_STAFF = "account.contact_changed_by_staff"
 INVITATION_SENT = "account.invitation_sent"
 ACCOUNT_CLAIMED = "account.claimed"
 CLASS_MESSAGE_SENT = "class_message.sent"
+TUTOR_ASSIGNED = "tutoring.tutor_assigned"
+TUTOR_REMOVED = "tutoring.tutor_removed"
+PLAN_CONVERSATION_CHANGED = "tutoring.conversation_changed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -97,6 +100,9 @@ EVENT_LABELS = {
     INVITATION_SENT: "Invitation to set up an online account sent",
     ACCOUNT_CLAIMED: "Online account set up from an invitation",
     CLASS_MESSAGE_SENT: "Message sent to everyone on a session",
+    TUTOR_ASSIGNED: "Personal tutor assigned or review interval changed",
+    TUTOR_REMOVED: "Personal tutor removed",
+    PLAN_CONVERSATION_CHANGED: "Learning-plan conversation asked for, arranged, held or cancelled",
 }
 
 
