@@ -35,6 +35,7 @@ from rec_portal.demo import (
     safety_plans,
     sessions,
     support,
+    tutoring,
     workshops,
 )
 from rec_portal.demo.people import (
@@ -64,7 +65,7 @@ __all__ = [
 # added``, where ``users`` maps email to every demo account and ``courses`` slug to every
 # course.
 FEATURES = (support, plans, safety_plans, rosters, facilitation, attendance, feedback,
-            reports, outcomes, workshops, reaching)
+            reports, outcomes, workshops, reaching, tutoring)
 
 
 @dataclass
@@ -95,6 +96,7 @@ def login_lines() -> list[str]:
     """The demo sign-in details, line by line (``rec demo-logins``, printed by ``make run``)."""
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {email:<26} {', '.join(roles)}" for email, _name, _pref, roles in DEMO_ACCOUNTS]
+    lines += [f"  {email:<26} {', '.join(roles)}" for email, _name, _pref, roles in tutoring.DEMO_TUTORS]
     lines.append(
         f"  and {len(DEMO_STUDENTS)} more students, such as {student_email(DEMO_STUDENTS[0][0])}"
     )
