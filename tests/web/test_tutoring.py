@@ -328,3 +328,24 @@ def test_another_tutor_cannot_arrange_a_conversation(app, client):
     other = login(app, email)
     assert other.get(f"/tutor/conversations/{conversation_id}/arrange").status_code == 404
     assert "You have no students yet" in _page(other, "/tutor")
+
+
+def test_the_demo_has_tutors_with_caseloads_an_overdue_review_and_an_arranged_conversation(app, client):
+    from rec_portal.demo import DEMO_PASSWORD, load_demo_data
+
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+        assert db.session.execute(select(OutboxMessage)).first() is None  # the demo tells nobody
+    rita = app.test_client()
+    Browserless(rita).login("tutor@example.org", DEMO_PASSWORD)
+    page = _page(rita, "/tutor")
+    assert "You are the personal tutor of 4 students. 1 review is overdue." in page
+    assert page.index("Ben Carter") < page.index("Jo Williams")  # overdue first
+    jo = app.test_client()
+    Browserless(jo).login("student@example.org", DEMO_PASSWORD)
+    plan = _page(jo, "/my/plan")
+    assert "Your personal tutor is Rita Osei" in plan and "Arranged" in plan
+    peer = app.test_client()
+    Browserless(peer).login("peer.tutor@example.org", DEMO_PASSWORD)
+    assert "You are the personal tutor of 3 students." in _page(peer, "/tutor")
