@@ -62,6 +62,9 @@ REFERRALS_VIEWED = "referral.queue_viewed_by_staff"
 REFERRAL_VIEWED = "referral.viewed_by_staff"
 REFERRAL_CHANGED = "referral.outcome_recorded"
 REFERRAL_ENROLLED = "referral.enrolled"
+TUTOR_ASSIGNED = "tutoring.tutor_assigned"
+TUTOR_REMOVED = "tutoring.tutor_removed"
+PLAN_CONVERSATION_CHANGED = "tutoring.conversation_changed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -113,6 +116,9 @@ EVENT_LABELS = {
     REFERRAL_VIEWED: "Referral from a professional opened by staff",
     REFERRAL_CHANGED: "Referral contact or outcome recorded",
     REFERRAL_ENROLLED: "Referral linked to a student record",
+    TUTOR_ASSIGNED: "Personal tutor assigned or review interval changed",
+    TUTOR_REMOVED: "Personal tutor removed",
+    PLAN_CONVERSATION_CHANGED: "Learning-plan conversation asked for, arranged, held or cancelled",
 }
 
 

@@ -17,7 +17,7 @@ from rec_portal.notifications.contact import preference_label
 from rec_portal.web.forms import form_errors
 from rec_portal.web.htmx import is_htmx
 from rec_portal.markdown import render_markdown
-from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT, SUPPORT_LEAD
+from rec_portal.models.accounts import ADMIN, FACILITATOR, ROLE_LABELS, ROLES, STUDENT, SUPPORT_LEAD, TUTOR
 from rec_portal.models.bookings import SUPPORTERS
 from rec_portal.models.courses import DELIVERY_LABELS, FACILITATOR_ROLES
 from rec_portal.models.workshops import WORKSHOP_CONTACT_METHODS
@@ -217,6 +217,9 @@ def navigation_items() -> list[dict]:
                     "active": path.startswith("/facilitate"),
                 }
             )
+        if current_user.has_role(TUTOR):
+            items.append({"text": "My students", "href": url_for("tutoring.caseload"),
+                          "active": path.startswith("/tutor")})
         if current_user.has_role(ADMIN):
             items.append(
                 {"text": "Admin", "href": url_for("admin.index"),

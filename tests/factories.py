@@ -679,3 +679,44 @@ def make_referral(*, status: str = "new", person_name: str = "Jordan Reeve", org
     changed = now - timedelta(days=changed_days_ago) if changed_days_ago is not None else created
     return _added(Referral(status=status, person_name=person_name, org_type=org_type, created_at=created,
                            status_changed_at=changed, **fields))
+
+
+# --- tutoring (issue 17)
+
+def make_tutor(**kwargs):
+    """Someone holding the personal tutor role (and no other unless ``roles`` says)."""
+    kwargs.setdefault("roles", ("tutor",))
+    return make_user(**kwargs)
+
+
+def make_tutorship(student, tutor, *, review_every_months: int = 3, assigned_at=None, **fields):
+    """``tutor`` is ``student``'s personal tutor (both rows or ids), assigned now unless
+    ``assigned_at`` says otherwise."""
+    from rec_portal.models.tutoring import Tutorship
+
+    row = Tutorship(student_id=_id(student), tutor_id=_id(tutor), review_every_months=review_every_months,
+                    assigned_at=assigned_at or utcnow(), **fields)
+    return _added(row)
+
+
+def make_tutored_student(tutor, **kwargs):
+    """A new student whose personal tutor is ``tutor`` (returns the student)."""
+    student = make_user(**kwargs)
+    make_tutorship(student, tutor)
+    return student
+
+
+def make_plan_review(student, reviewer=None, *, review_date, next_review_date=None, notes: str = "We talked."):
+    from rec_portal.models.plans import PlanReview
+
+    row = PlanReview(user_id=_id(student), reviewer_id=_id(reviewer) if reviewer else None,
+                     review_date=review_date, next_review_date=next_review_date, notes=notes)
+    return _added(row)
+
+
+def make_plan_conversation(student, tutor=None, *, way: str = "in_person", status: str = "requested", **fields):
+    from rec_portal.models.tutoring import PlanConversation
+
+    row = PlanConversation(student_id=_id(student), tutor_id=_id(tutor) if tutor else None, way=way,
+                           status=status, **fields)
+    return _added(row)

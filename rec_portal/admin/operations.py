@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from rec_portal import audit
 from rec_portal.auth.operations import disable_sign_in
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import ROLES, StudentProfile, User, UserRole
-from rec_portal.models.accounts import ADMIN, ROLE_LABELS
+from rec_portal.models.accounts import ADMIN, ROLE_LABELS, TUTOR
 
 
 STUDENT_NUMBER = re.compile(r"^(?:rec-?)?0*(\d{1,9})$")
@@ -67,8 +67,23 @@ def set_roles(admin: User, person: User, roles: set[str]) -> tuple[set[str], set
         if link.role in removed:
             person.roles.remove(link)
             audit.record(audit.ROLE_REMOVED, actor=admin, subject=person, detail=link.role)
+    if TUTOR in removed:
+        _end_tutorships(person)
     db.session.flush()
     return added, removed
+
+
+def _end_tutorships(tutor: User) -> None:
+    """Someone who is no longer a tutor has no students: each of them has "no tutor yet",
+    and their open learning-plan conversations go to the REC team."""
+    from rec_portal.models.tutoring import OPEN_CONVERSATION_STATUSES, PlanConversation, Tutorship
+
+    db.session.execute(delete(Tutorship).where(Tutorship.tutor_id == tutor.id))
+    db.session.execute(
+        update(PlanConversation)
+        .where(PlanConversation.tutor_id == tutor.id, PlanConversation.status.in_(OPEN_CONVERSATION_STATUSES))
+        .values(tutor_id=None)
+    )
 
 
 def _active_admin_count() -> int:

@@ -21,6 +21,7 @@ from rec_portal.models import ROLES, AuditEvent, Booking, CourseSession, OutboxM
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.outbox import NEEDS_ATTENTION, STATUSES
+from rec_portal.models.tutoring import Tutorship
 from rec_portal.notifications import outbox as mail_outbox
 from rec_portal.web.forms import add_error, done, page, run
 from rec_portal.web.paging import page_number
@@ -106,6 +107,7 @@ def _person_context(person: User, roles_form: RolesForm | None = None,
         "may_have_certificate": lambda b: b.status == CONFIRMED and b.session.ends_at <= now,
         "confirmed": CONFIRMED,
         "is_self": person.id == current_user.id,
+        "tutorship": db.session.get(Tutorship, person.id) if person.has_role("student") else None,
     }
 
 

@@ -37,6 +37,7 @@ from rec_portal.demo import (
     sessions,
     support,
     support_requests,
+    tutoring,
     workshops,
 )
 from rec_portal.demo.people import (
@@ -66,7 +67,7 @@ __all__ = [
 # added``, where ``users`` maps email to every demo account and ``courses`` slug to every
 # course.
 FEATURES = (support, plans, safety_plans, rosters, facilitation, attendance, feedback,
-            reports, outcomes, workshops, reaching, support_requests, referrals)
+            reports, outcomes, workshops, reaching, support_requests, referrals, tutoring)
 
 
 @dataclass
@@ -97,6 +98,7 @@ def login_lines() -> list[str]:
     """The demo sign-in details, line by line (``rec demo-logins``, printed by ``make run``)."""
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {email:<26} {', '.join(roles)}" for email, _name, _pref, roles in DEMO_ACCOUNTS]
+    lines += [f"  {email:<26} {', '.join(roles)}" for email, _name, _pref, roles in tutoring.DEMO_TUTORS]
     lines.append(
         f"  and {len(DEMO_STUDENTS)} more students, such as {student_email(DEMO_STUDENTS[0][0])}"
     )

@@ -124,3 +124,34 @@ class ReviewForm(FlaskForm):
             check_review_dates(self.review_date.data, field.data)
         except PlanRefused as refused:
             raise ValidationError(refused.message) from refused
+
+
+def goal_field(goal_id: int) -> str:
+    """The tutor review form's field for one goal's status."""
+    return f"goal_{goal_id}"
+
+
+class TutorReviewForm(ReviewForm):
+    """A personal tutor's review, with the status of each of the student's goals
+    (``for_goals`` adds one choice per goal, set to its status now)."""
+
+    goal_fields: list[tuple[object, str]] = []
+
+    @classmethod
+    def for_goals(cls, goals, **kwargs) -> TutorReviewForm:
+        attrs = {
+            goal_field(goal.id): RadioField(
+                f"Goal {n}", choices=STATUS_CHOICES, default=goal.status,
+                validators=[InputRequired("Choose how this goal is going")],
+            )
+            for n, goal in enumerate(goals, start=1)
+        }
+        # Named as the form itself: a draft kept at a timeout is given back to the form of
+        # that name (drafts.keeps_typing), and this is the same form with the goals.
+        form_class = type(cls.__name__, (cls,), attrs)
+        form = form_class(**kwargs)
+        form.goal_fields = [(goal, goal_field(goal.id)) for goal in goals]
+        return form
+
+    def goal_statuses(self) -> dict[int, str]:
+        return {goal.id: self[name].data for goal, name in self.goal_fields}

@@ -251,3 +251,35 @@ def add_review(
     audit.record(audit.PLAN_REVIEW_ADDED, actor=reviewer, subject=student, detail=f"review {review.id}")
     db.session.flush()
     return review
+
+
+def add_tutor_review(
+    student: User,
+    tutor: User,
+    *,
+    review_date: date | None,
+    notes: str,
+    next_review_date: date | None,
+    goal_statuses: dict[int, str],
+) -> PlanReview:
+    """A personal tutor records a review with the student and, in the same step, how each
+    of their goals is going. Everything or nothing: a refusal leaves the goals as they were
+    (the caller rolls back)."""
+    review = add_review(student, tutor, review_date=review_date, notes=notes, next_review_date=next_review_date)
+    goals = {goal.id: goal for goal in goals_of(student.id)}
+    changed = 0
+    for goal_id, status in goal_statuses.items():
+        goal = goals.get(goal_id)
+        if goal is None:  # not one of this student's goals (deleted meanwhile): nothing to do
+            continue
+        if status not in GOAL_STATUSES:
+            raise PlanRefused("Choose how this goal is going", field=f"goal_{goal_id}")
+        if goal.status != status:
+            goal.status = status
+            changed += 1
+    db.session.flush()
+    if changed:
+        audit.record(audit.PLAN_REVIEW_ADDED, actor=tutor, subject=student,
+                     detail=f"review {review.id}: {changed} goal statuses changed")
+        db.session.flush()
+    return review

@@ -22,7 +22,7 @@ from rec_portal.drafts import (
 )
 from rec_portal.extensions import db
 from rec_portal.models import Course, SavedDraft, User
-from rec_portal.models.accounts import ADMIN, STUDENT
+from rec_portal.models.accounts import ADMIN, STUDENT, TUTOR
 from rec_portal.models.courses import PUBLISHED
 from rec_portal.models.plans import GOAL_STATUSES, LearningGoal
 from rec_portal.plans import bp, operations, queries
@@ -36,8 +36,10 @@ from rec_portal.plans.forms import (
     OwnWordsForm,
     PlanCourseForm,
     ReviewForm,
+    TutorReviewForm,
 )
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import uk_today, utcnow
+from rec_portal.tutoring import queries as tutoring
 from rec_portal.web.access import owner_only, role_required
 from rec_portal.web.forms import done, page, run
 from rec_portal.web.guards import current_person, get_course_or_404, get_goal_or_404, get_student_or_404
@@ -99,7 +101,10 @@ def _plan_page(partial: str | None = None, **context):
     view = queries.plan_view(current_person())
     context.setdefault("words_form", _words_form(view.plan))
     context.setdefault("new_form", None)
-    return page("plans/index.html", partial, view=view, goals=view.goals, statuses=GOAL_STATUSES, **context)
+    tutorship, review_due = tutoring.next_review_for(view.student.id)
+    return page("plans/index.html", partial, view=view, goals=view.goals, statuses=GOAL_STATUSES,
+                tutorship=tutorship, review_due=review_due, conversations=tutoring.conversations_of(view.student.id),
+                **context)
 
 
 def _goals_partial(oob: bool = False, **context) -> str:
@@ -420,4 +425,67 @@ def add_review(user_id: int):
             f"Review recorded. {student.display_name} can see it in their learning plan.",
         ),
         page=lambda: _advisor_page(student, form),
+    )
+
+
+# --- Personal tutor ------------------------------------------------------------------------
+
+def _tutored_student_or_404(user_id: int) -> User:
+    """One of the signed-in tutor's own students; anyone else's is "not found"."""
+    student = get_student_or_404(user_id)
+    if not tutoring.is_tutor_of(current_person().id, student.id):
+        abort(404)
+    return student
+
+
+def _tutor_review_form(student: User, view, from_request: bool = False) -> TutorReviewForm:
+    if from_request:
+        return _ids(TutorReviewForm.for_goals(view.goals), "review")
+    tutorship, _due = tutoring.next_review_for(student.id)
+    today = uk_today()
+    months = tutorship.review_every_months if tutorship else None
+    return _ids(TutorReviewForm.for_goals(view.goals, formdata=None, data={
+        "review_date": today,
+        "next_review_date": tutoring.add_months(today, months) if months else None,
+    }), "review")
+
+
+def _tutor_page(student: User, form: TutorReviewForm | None = None):
+    audit.record(audit.PLAN_VIEWED, actor=current_person(), subject=student, detail="personal tutor")
+    db.session.commit()
+    view = queries.plan_view(student)
+    tutorship, due = tutoring.next_review_for(student.id)
+    form = form or _tutor_review_form(student, view)
+    return page("plans/tutor.html", student=student, view=view, form=form, tutorship=tutorship, due=due,
+                today=uk_today(), conversations=tutoring.conversations_of(student.id))
+
+
+@bp.route("/tutor/students/<int:user_id>/plan")
+@owner_only("tutored student")
+@role_required(TUTOR)
+def tutor_view(user_id: int):
+    return _tutor_page(_tutored_student_or_404(user_id))
+
+
+@bp.route("/tutor/students/<int:user_id>/plan/reviews", methods=["GET", "POST"])
+@owner_only("tutored student")
+@keeps_typing(TutorReviewForm, keep_if=lambda owner, user_id: tutoring.is_tutor_of(owner.id, user_id))
+@role_required(TUTOR)
+def tutor_review(user_id: int):
+    student = _tutored_student_or_404(user_id)
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("plans.tutor_view", user_id=student.id))
+    view = queries.plan_view(student)
+    form = _tutor_review_form(student, view, from_request=True)
+    return run(
+        form,
+        lambda: operations.add_tutor_review(
+            student, current_person(), review_date=form.review_date.data, notes=form.notes.data,
+            next_review_date=form.next_review_date.data, goal_statuses=form.goal_statuses(),
+        ),
+        done=lambda _: done(
+            url_for("plans.tutor_view", user_id=student.id) + "#reviews",
+            f"Review recorded. {student.display_name} can see it in their learning plan.",
+        ),
+        page=lambda: _tutor_page(student, form),
     )

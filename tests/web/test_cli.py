@@ -41,11 +41,13 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
     facilitators = {email for email, roles in others.items() if roles == {"facilitator"}}
     # 40 current and 50 former students, and one added by staff with no email address;
     # co-delivery needs every role.
+    tutors = {email: roles for email, roles in others.items() if "tutor" in roles}
+    assert tutors == {"tutor@example.org": {"tutor"}, "peer.tutor@example.org": {"tutor", "student"}}
     assert len(students) == 91 and len(facilitators) == 7
     # Issue 17: staff demo logins of the new roles (support lead: demo/support_requests.py).
     new_roles = {email for email, roles in others.items() if roles & {"support_lead", "tutor"}}
     assert others["support-lead@example.org"] == {"support_lead", "admin"}
-    assert students | facilitators | new_roles == set(others)
+    assert students | facilitators | new_roles | set(tutors) == set(others)
     assert all(email.endswith("@example.org") for email in others if email != "Brenda Hale")
     with app.app_context():
         brenda = db.session.execute(select(User).where(User.full_name == "Brenda Hale")).scalar_one()
@@ -56,6 +58,7 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
         assert brenda.privacy_consent_at is not None and brenda.consent_note.startswith("By phone")
     logins = app.test_cli_runner().invoke(args=["rec", "demo-logins"]).output
     assert "Brenda Hale has no online account" in logins
+    assert "tutor@example.org" in logins and "peer.tutor@example.org" in logins
     web.login("admin@example.org", "demo-password")
     assert client.get("/admin").status_code == 200
     again = app.test_cli_runner().invoke(args=["rec", "demo-data", "--if-empty"])

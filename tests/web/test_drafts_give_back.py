@@ -174,6 +174,15 @@ def _concern(me):
     # Sent from the reflection page (htmx) or its own page; given back on its own page.
     return {"url": f"/facilitate/sessions/{session.id}/concerns",
             "page": f"/facilitate/sessions/{session.id}/reflection"}
+def _tutored(me):
+    student = factories.make_tutored_student(me)
+    factories.make_goal(student, "Take the bus on my own")
+    return {"url": f"/tutor/students/{student.id}/plan/reviews"}
+
+
+def _conversation_to_arrange(me):
+    conversation = factories.make_plan_conversation(factories.make_tutored_student(me), me)
+    return {"url": f"/tutor/conversations/{conversation.id}/arrange"}
 
 
 def _case_forms():
@@ -192,6 +201,8 @@ def _case_forms():
     from rec_portal.workshops import forms as workshop_forms
     from rec_portal.support_requests import forms as support_forms
     from rec_portal.referrals import forms as referral_forms
+    from rec_portal.plans.forms import TutorReviewForm
+    from rec_portal.tutoring import forms as tutoring_forms
 
     def at(url, page=None):
         return lambda me: {"url": url, "page": page or url}
@@ -243,6 +254,10 @@ def _case_forms():
         "plans.add_review": Case(
             admin, lambda me: {"url": f"/admin/students/{factories.make_user().id}/plan/reviews"}, PlanReviewForm),
         "plans.edit_goal": Case(student, _goal, EditGoalForm),
+        "plans.tutor_review": Case(("tutor",), _tutored, TutorReviewForm),
+        "tutoring.arrange": Case(("tutor",), _conversation_to_arrange, tutoring_forms.ArrangeForm),
+        "tutoring.ask": Case(student, at("/my/plan/conversations/new"), tutoring_forms.AskForm,
+                             extra={"way": "phone"}),
         "plans.new_goal": Case(student, at("/my/plan/goals/new", "/my/plan"), GoalForm),
         "plans.save_words": Case(student, at("/my/plan/words", "/my/plan"), OwnWordsForm),
         "rosters.facilitator": Case(

@@ -186,6 +186,18 @@ def _someone_elses_offer(other):
     return factories.make_roster_offer(factories.make_session(), other)
 
 
+def _no_review(student) -> bool:
+    from sqlalchemy import select
+
+    from rec_portal.models.plans import PlanReview
+
+    return db.session.execute(select(PlanReview.id).where(PlanReview.user_id == student.id)).first() is None
+
+
+def _someone_elses_conversation(tutor):
+    return factories.make_plan_conversation(factories.make_tutored_student(tutor), tutor)
+
+
 # What each ``owner_only(...)`` names: whose it is, how to make one for another such person,
 # and how to tell it was left as it was. A kind not here fails the sweep, naming the route.
 OWNED = {
@@ -201,10 +213,15 @@ OWNED = {
     "roster offer": ("facilitator", _someone_elses_offer, lambda row: row.status == OFFER_PENDING),
     "course": ("facilitator", lambda other: _someone_elses_session(other).course,
                lambda row: row.status == "published"),
+    "conversation request": ("student", lambda other: factories.make_plan_conversation(other),
+                             lambda row: row.status == "requested"),
+    "tutored student": ("tutor", lambda other: factories.make_tutored_student(other), _no_review),
+    "plan conversation": ("tutor", _someone_elses_conversation,
+                          lambda row: row.status == "requested" and row.arranged_for is None),
 }
 # Who asks for it: for a student's things, someone with every role (even an admin may not
 # open a student's own pages); for a facilitator's, another facilitator (admins may).
-ASKER = {"student": ("student", "facilitator", "admin"), "facilitator": ("facilitator",)}
+ASKER = {"student": ("student", "facilitator", "admin"), "facilitator": ("facilitator",), "tutor": ("tutor",)}
 
 
 def test_every_owner_only_route_names_something_the_sweep_can_make(app):
