@@ -53,6 +53,9 @@ CONTACT_CHANGED_BY_STAFF = "account.contact_changed_by_staff"
 INVITATION_SENT = "account.invitation_sent"
 ACCOUNT_CLAIMED = "account.claimed"
 CLASS_MESSAGE_SENT = "class_message.sent"
+# Equality monitoring (issue 17): that answers were saved or removed, never the answers.
+EQUALITY_ANSWERS_SAVED = "equality.answers_saved"
+EQUALITY_ANSWERS_REMOVED = "equality.answers_removed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -97,6 +100,8 @@ EVENT_LABELS = {
     INVITATION_SENT: "Invitation to set up an online account sent",
     ACCOUNT_CLAIMED: "Online account set up from an invitation",
     CLASS_MESSAGE_SENT: "Message sent to everyone on a session",
+    EQUALITY_ANSWERS_SAVED: "Equality monitoring answers saved (the answers are not recorded here)",
+    EQUALITY_ANSWERS_REMOVED: "Equality monitoring answers removed",
 }
 
 
