@@ -24,6 +24,7 @@ from rec_portal.demo import (
     attendance,
     bookings,
     courses,
+    equality,
     facilitation,
     feedback,
     outcomes,
@@ -64,7 +65,7 @@ __all__ = [
 # added``, where ``users`` maps email to every demo account and ``courses`` slug to every
 # course.
 FEATURES = (support, plans, safety_plans, rosters, facilitation, attendance, feedback,
-            reports, outcomes, workshops, reaching)
+            reports, outcomes, workshops, reaching, equality)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from rec_portal.extensions import db
 from rec_portal.models import AuditEvent
 from rec_portal.models.equality import EqualityAnswers
 from tests import factories
+from tests.conftest import Browserless
 from tests.scenarios import BEFORE, IN_TERM, TERM, term_booking, term_session
 
 ENROL = {
@@ -247,3 +248,30 @@ def test_nobody_sees_a_persons_answers(app, client, web, login_as):
         assert response.status_code == 200 and "Quentin" in html  # the person is on each page
         for words in ("Arab", "Sikh", "Bisexual", "Equality"):
             assert words not in html, (response.request.path, words)
+
+
+def test_the_demo_data_shows_some_groups_and_holds_others_back(app, client):
+    from rec_portal.demo.people import DEMO_STUDENT
+
+    result = app.test_cli_runner().invoke(args=["rec", "demo-data"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        answered = db.session.execute(select(EqualityAnswers)).scalars().all()
+        assert len(answered) >= 40
+        assert DEMO_STUDENT not in {a.user.email for a in answered}  # free to try the questions
+    Browserless(client).login("admin@example.org", "demo-password")
+    cells = []
+    for name in ("age-band", "ethnicity", "religion"):
+        response = client.get(f"/admin/reports/term/equality-{name}.csv")
+        cells += [row[1] for row in csv.reader(io.StringIO(response.get_data(as_text=True)))][1:-1]
+    assert "not shown" in cells and any(c.isdigit() and int(c) >= 8 for c in cells), cells
+
+
+def test_the_privacy_notice_says_what_issue_17_keeps_who_sees_it_and_for_how_long(client):
+    text = _text(client.get("/privacy").get_data(as_text=True))
+    for words in ("Article 9(2)(a)", "explicit consent", "Nobody sees your own answers",
+                  "Your tutor never sees your safety plan", "deleted after 180 days",
+                  "deleted 730 days after it is closed", "not the facilitator’s words",
+                  "Only the REC team sees referrals", "only to the REC’s support leads",
+                  "worked out from the courses you have attended"):
+        assert words in text, words
