@@ -65,6 +65,9 @@ REFERRAL_ENROLLED = "referral.enrolled"
 TUTOR_ASSIGNED = "tutoring.tutor_assigned"
 TUTOR_REMOVED = "tutoring.tutor_removed"
 PLAN_CONVERSATION_CHANGED = "tutoring.conversation_changed"
+# Equality monitoring (issue 17): that answers were saved or removed, never the answers.
+EQUALITY_ANSWERS_SAVED = "equality.answers_saved"
+EQUALITY_ANSWERS_REMOVED = "equality.answers_removed"
 
 EVENT_LABELS = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -119,6 +122,8 @@ EVENT_LABELS = {
     TUTOR_ASSIGNED: "Personal tutor assigned or review interval changed",
     TUTOR_REMOVED: "Personal tutor removed",
     PLAN_CONVERSATION_CHANGED: "Learning-plan conversation asked for, arranged, held or cancelled",
+    EQUALITY_ANSWERS_SAVED: "Equality monitoring answers saved (the answers are not recorded here)",
+    EQUALITY_ANSWERS_REMOVED: "Equality monitoring answers removed",
 }
 
 

@@ -190,7 +190,8 @@ def confirm_signup(token: str):
         form,
         confirm,
         done=lambda _: done(
-            url_for("outcomes.offer"),  # the optional questions about crime
+            # The optional equality questions, then the optional questions about crime.
+            url_for("equality.welcome"),
             "Your email address is confirmed and your account has been created. You are signed in.",
         ),
         page=show,

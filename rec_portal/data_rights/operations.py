@@ -52,7 +52,12 @@ from rec_portal.models import (
     WorkshopRequest,
     WorkshopRequestNote,
 )
+from rec_portal.equality import queries as equality_queries
+from rec_portal.models import EqualityAnswers, PlanConversation, Referral, SupportRequest, SupportRequestNote, Tutorship
 from rec_portal.models.accounts import ADMIN
+from rec_portal.models.referrals import ORG_TYPES
+from rec_portal.models.students import CONTACT_PREFERENCES
+from rec_portal.models.support_requests import CONCERN
 from rec_portal.models.bookings import CANCELLED, WAITLISTED
 from rec_portal.models.contact import LETTER as CONTACT_LETTER
 from rec_portal.models.contact import OUTCOMES as CONTACT_OUTCOMES
@@ -196,6 +201,7 @@ def collect(user: User) -> dict:
                  .order_by(ContactTask.created_at, ContactTask.id))
     account_invitations = rows(select(AccountInvitation).where(AccountInvitation.user_id == uid)
                                .order_by(AccountInvitation.created_at, AccountInvitation.id))
+    issue_17 = _issue_17_sections(user)
 
     return {
         "exported_at": _iso(utcnow()),
@@ -357,6 +363,93 @@ def collect(user: User) -> dict:
                 for i in outcome_invitations
             ],
         },
+        **issue_17,
+    }
+
+
+# --- Issue 17: personal tutors, referrals, support requests, equality monitoring -------------
+
+
+def _issue_17_sections(user: User) -> dict:
+    """The export's sections for the issue-17 tables, a fixed number of statements."""
+    uid = user.id
+    rows = lambda stmt: db.session.execute(stmt).scalars().all()  # noqa: E731
+    my_tutor = db.session.get(Tutorship, uid)
+    my_students = rows(select(Tutorship).where(Tutorship.tutor_id == uid)
+                       .options(selectinload(Tutorship.student)).order_by(Tutorship.assigned_at))
+    conversations = rows(select(PlanConversation).where(PlanConversation.student_id == uid)
+                         .order_by(PlanConversation.created_at, PlanConversation.id))
+    referrals = rows(select(Referral).where(Referral.student_id == uid).order_by(Referral.created_at, Referral.id))
+    requests = rows(select(SupportRequest).where(SupportRequest.person_id == uid)
+                    .options(selectinload(SupportRequest.notes)).order_by(SupportRequest.created_at, SupportRequest.id))
+    raised = rows(select(SupportRequest).where(SupportRequest.raised_by_id == uid, SupportRequest.kind == CONCERN)
+                  .options(selectinload(SupportRequest.session).selectinload(CourseSession.course))
+                  .order_by(SupportRequest.created_at, SupportRequest.id))
+    equality = equality_queries.answers_of(user)
+    yes_no = {True: "Yes", False: "No", None: "Not said"}
+    return {
+        "personal_tutor": {
+            "your_tutor": {
+                "name": my_tutor.tutor.full_name, "since": _iso(my_tutor.assigned_at),
+                "plan_reviewed_every_months": my_tutor.review_every_months,
+            } if my_tutor else None,
+            "conversations_you_asked_for": [
+                {"asked_at": _iso(c.created_at), "how": c.way_label, "when_suits_you": c.when_suits,
+                 "what_about": c.note, "status": c.status_label, "arranged_for": _iso(c.arranged_for),
+                 "where_or_how": c.arranged_details or None,
+                 "with": c.tutor.full_name if c.tutor else "the REC team"}
+                for c in conversations
+            ],
+            # A tutor's caseload: only who their students are. The students' plans and
+            # reviews are the students' own data, in their own downloads.
+            "your_students_as_a_tutor": [
+                {"name": t.student.full_name, "since": _iso(t.assigned_at)} for t in my_students
+            ],
+        },
+        # The referral is about the person, so a subject access request gets all of it,
+        # including who referred them and that professional's work contact details.
+        "referral": [
+            {"referred_at": _iso(r.created_at), "organisation_type": ORG_TYPES.get(r.org_type, r.org_type),
+             "organisation": r.referrer_organisation, "referred_by": r.referrer_name,
+             "their_role": r.referrer_role, "their_email": r.referrer_email, "their_phone": r.referrer_phone,
+             "your_name_as_given": r.person_name, "your_email_as_given": r.person_email,
+             "your_phone_as_given": r.person_phone,
+             "contact_by": CONTACT_PREFERENCES.get(r.person_contact_preference, r.person_contact_preference),
+             "your_postal_address_as_given": r.person_postal_address, "contact_notes": r.contact_notes,
+             "why": r.reason, "you_agreed_to_be_referred": r.person_agreed, "status": r.status_label,
+             "outcome_note": r.outcome_note}
+            for r in referrals
+        ],
+        "support_requests": {
+            # Requests the person made themselves: all of it, with the support leads' notes.
+            "you_asked_to_be_contacted": [
+                {"asked_at": _iso(r.created_at), "from": r.came_from_label, "how": r.how_label,
+                 "contact_detail": r.contact_detail, "safe_times": r.safe_times,
+                 "may_leave_a_message": yes_no[r.may_leave_message], "your_words": r.details,
+                 "status": r.status_label, "closed_at": _iso(r.closed_at),
+                 "notes_by_the_support_lead": [{"written_at": _iso(n.created_at), "note": n.body} for n in r.notes]}
+                for r in requests if r.kind != CONCERN
+            ],
+            # A facilitator's concern about the person's safety is their personal data, but
+            # disclosing what was written (and the support leads' notes on it) could put
+            # them or the facilitator at risk or stop concerns being raised (UK GDPR
+            # Article 23, DPA 2018 Schedule 3: serious harm). So the download says that a
+            # concern exists, when, and its state; the words are given only if the support
+            # lead decides, on a request to the REC, that it is safe (privacy notice).
+            "concerns_about_your_safety": [
+                {"raised_at": _iso(r.created_at), "status": r.status_label, "closed_at": _iso(r.closed_at)}
+                for r in requests if r.kind == CONCERN
+            ],
+            # As a facilitator: the concerns they raised, in their own words (not whom
+            # about, nor what the support lead did: that is the student's data).
+            "concerns_you_raised": [
+                {"raised_at": _iso(r.created_at),
+                 "session": (f"{r.session.course.title}, {_iso(r.session.starts_at)}") if r.session else None,
+                 "your_words": r.details}
+                for r in raised
+            ],
+        },
+        "equality_monitoring": equality_queries.in_words(equality) if equality else [],
     }
 
 
@@ -437,6 +530,7 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     db.session.execute(update(Booking).where(Booking.student_id == uid).values(supporter=""))
     for model in (LearningPlan, SafetyPlan, StudentProfile, FacilitatorProfile):
         db.session.execute(delete(model).where(model.user_id == uid))
+    _anonymise_issue_17(uid)
     db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))
     for model in (FeedbackQuestion, ContentReview):
         db.session.execute(update(model).where(model.created_by_id == uid).values(created_by_id=None))
@@ -465,6 +559,34 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     user.show_course_titles = False
     user.anonymised_at = now
     db.session.flush()
+
+
+def _anonymise_issue_17(uid: int) -> None:
+    """Personal tutors, plan conversations, referrals, support requests and equality
+    answers: what is about the person goes; counts stay (a referral's organisation type
+    and status, for the term report)."""
+    db.session.execute(delete(Tutorship).where(or_(Tutorship.student_id == uid, Tutorship.tutor_id == uid)))
+    db.session.execute(update(Tutorship).where(Tutorship.assigned_by_id == uid).values(assigned_by_id=None))
+    db.session.execute(delete(PlanConversation).where(PlanConversation.student_id == uid))
+    # Conversations a tutor was to hold go to the REC team (no tutor), as when reassigned.
+    db.session.execute(update(PlanConversation).where(PlanConversation.tutor_id == uid).values(tutor_id=None))
+    db.session.execute(update(PlanConversation).where(PlanConversation.arranged_by_id == uid)
+                       .values(arranged_by_id=None))
+    db.session.execute(
+        update(Referral).where(Referral.student_id == uid).values(
+            referrer_name="", referrer_organisation="", referrer_role="", referrer_email="", referrer_phone="",
+            person_name="", person_email="", person_phone="", person_postal_address="", contact_notes="",
+            reason="", outcome_note="", invite_token_hash=None, invite_expires_at=None,
+        )
+    )
+    db.session.execute(update(Referral).where(Referral.handled_by_id == uid).values(handled_by_id=None))
+    about = select(SupportRequest.id).where(SupportRequest.person_id == uid)
+    db.session.execute(delete(SupportRequestNote).where(SupportRequestNote.request_id.in_(about)))
+    db.session.execute(delete(SupportRequest).where(SupportRequest.person_id == uid))
+    # A concern a facilitator raised stays with the student it is about, without them.
+    db.session.execute(update(SupportRequest).where(SupportRequest.raised_by_id == uid).values(raised_by_id=None))
+    db.session.execute(update(SupportRequestNote).where(SupportRequestNote.author_id == uid).values(author_id=None))
+    db.session.execute(delete(EqualityAnswers).where(EqualityAnswers.user_id == uid))
 
 
 LAST_ADMIN_MESSAGE = (

@@ -24,6 +24,7 @@ from rec_portal.demo import (
     attendance,
     bookings,
     courses,
+    equality,
     facilitation,
     feedback,
     outcomes,
@@ -67,7 +68,7 @@ __all__ = [
 # added``, where ``users`` maps email to every demo account and ``courses`` slug to every
 # course.
 FEATURES = (support, plans, safety_plans, rosters, facilitation, attendance, feedback,
-            reports, outcomes, workshops, reaching, support_requests, referrals, tutoring)
+            reports, outcomes, workshops, reaching, support_requests, referrals, tutoring, equality)
 
 
 @dataclass

@@ -38,4 +38,7 @@ def privacy():
         reset_minutes=current_app.config["REC_PASSWORD_RESET_MINUTES"],
         outbox_days=current_app.config["REC_OUTBOX_RETENTION_DAYS"],
         drafts_days=KEEP_FOR.days,
+        # Issue 17's retention settings (defaults until their features add them to config).
+        referral_days=current_app.config.get("REC_REFERRAL_RETENTION_DAYS", 180),
+        support_request_days=current_app.config.get("REC_SUPPORT_REQUEST_RETENTION_DAYS", 730),
     )

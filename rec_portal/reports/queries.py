@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, distinct, func, or_, select
 
 from rec_portal.attendance.queries import AttendanceReport, CourseFigures, attendance_report
+from rec_portal.equality import queries as equality_queries
 from rec_portal.extensions import db
 from rec_portal.models import (
     Booking,
@@ -525,6 +526,49 @@ def referrals(term: Term) -> Referrals:
     )
 
 
+# --- 9. Equality monitoring ------------------------------------------------------------------
+
+
+def active_students(term: Term):
+    """The students counted for the term (one column of user ids, each once): accounts
+    with the student role, not deleted, that enrolled in the term (as "Students enrolled")
+    or had a place (confirmed) on a session starting in the term, not cancelled (as
+    "Attendance" and "Bookings")."""
+    first, last = term_bounds(term)
+    placed = (
+        select(Booking.student_id)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(Booking.status == CONFIRMED, CourseSession.starts_at >= first, CourseSession.starts_at < last,
+               CourseSession.status != CANCELLED)
+    )
+    return (
+        select(User.id)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == STUDENT))
+        .where(User.anonymised_at.is_(None),
+               or_(and_(User.created_at >= first, User.created_at < last), User.id.in_(placed)))
+    )
+
+
+@dataclass
+class Equality:
+    """Students counted in the term, and each equality question's table (groups, "prefer
+    not to say", "not answered"), small numbers held back. Never per person."""
+
+    total: int
+    questions: list[equality_queries.QuestionCounts]
+
+    @property
+    def total_text(self) -> str:
+        return total_text(self.total)
+
+
+def equality_monitoring(term: Term) -> Equality:
+    """Counts by group for the students active in the term: one statement."""
+    counts = equality_queries.group_counts(active_students(term))
+    total = sum(next(iter(counts.values()), {}).values())
+    return Equality(total, equality_queries.guarded_tables(counts))
+
+
 # --- 8. Per course, at a glance (the PDF) ----------------------------------------------------
 
 
@@ -570,6 +614,7 @@ class TermReport:
     feedback: list[FeedbackRow]
     workshops: list[tuple[str, str, int]]
     extra: dict = field(default_factory=dict)
+    equality: Equality | None = None
 
     @property
     def workshops_total(self) -> str:
@@ -590,11 +635,12 @@ class TermReport:
 
 
 def term_report(term: Term, now: datetime | None = None) -> TermReport:
-    """Every section: eleven statements, whatever the data size."""
+    """Every section: twelve statements, whatever the data size."""
     now = now or utcnow()
     return TermReport(
         term=term, made_at=now, enrolment=enrolment(term), bookings=bookings(term),
         attendance=attendance(term, now), waiting=waiting_lists(term), fidelity=fidelity(term, now),
         feedback=feedback(term), workshops=workshop_requests(term),
         extra={"referrals": referrals(term)},
+        equality=equality_monitoring(term),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rec_portal.models.equality import QUESTIONS
 from rec_portal.reports import queries
 from rec_portal.stats import HELD_BACK, is_small, percent_text
 from rec_portal.stats.terms import Term
@@ -124,6 +125,23 @@ def _summary(courses: list[queries.CourseSummary]):
     return [_summary_row(c) for c in courses], None
 
 
+# The first column of each equality question's table (the caption is the question).
+EQUALITY_HEADINGS = {
+    "age_band": "Age", "sex": "Sex", "gender_identity": "Gender same as sex registered at birth",
+    "ethnicity": "Ethnic group", "disability": "Disability or long-term condition",
+    "sexual_orientation": "Sexual orientation", "religion": "Religion or belief",
+}
+
+
+def _equality(index: int):
+    def body(e: queries.Equality):
+        if not e.total:
+            return [], None
+        question = e.questions[index]
+        return [(g.label, g.text) for g in question.rows], ("All students counted", e.total_text)
+    return body
+
+
 SECTIONS: dict[str, Callable] = {
     "enrolment": queries.enrolment,
     "bookings": queries.bookings,
@@ -133,6 +151,7 @@ SECTIONS: dict[str, Callable] = {
     "feedback": queries.feedback,
     "workshops": queries.workshop_requests,
     "referrals": queries.referrals,
+    "equality": queries.equality_monitoring,
 }
 
 TABLES: dict[str, Table] = {
@@ -160,8 +179,12 @@ TABLES: dict[str, Table] = {
               ("Status today", "Requests"), _workshops),
         Table("referrals-by-organisation", "Referrals from professionals, by kind of organisation", "referrals",
               ("Kind of organisation", "Referrals received", "Led to enrolment so far"), _referrals),
+        *(Table(f"equality-{name.replace('_', '-')}", f"Equality monitoring: {question}", "equality",
+                (EQUALITY_HEADINGS[name], "Students"), _equality(i))
+          for i, (name, question, *_rest) in enumerate(QUESTIONS)),
     )
 }
+EQUALITY_TABLES = [name for name, t in TABLES.items() if t.section == "equality"]
 
 # The PDF's one table per course (the page has the four full tables above instead).
 COURSE_SUMMARY = Table(
