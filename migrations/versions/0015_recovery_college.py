@@ -116,15 +116,12 @@ def upgrade():
     sa.Column('handled_by_id', sa.Integer(), nullable=True),
     sa.Column('outcome_note', sa.Text(), server_default='', nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=True),
-    sa.Column('invite_token_hash', sa.String(length=64), nullable=True),
-    sa.Column('invite_expires_at', sa.DateTime(), nullable=True),
     sa.Column('acknowledged_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("org_type IN ('nhs_mental_health', 'gp', 'police', 'social_care', 'victim_support', 'voluntary', 'other')", name=op.f('ck_referrals_org_type_known')),
     sa.CheckConstraint("status IN ('new', 'contacted', 'enrolled', 'declined', 'could_not_contact')", name=op.f('ck_referrals_status_known')),
     sa.ForeignKeyConstraint(['handled_by_id'], ['users.id'], name=op.f('fk_referrals_handled_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['student_id'], ['users.id'], name=op.f('fk_referrals_student_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals')),
-    sa.UniqueConstraint('invite_token_hash', name=op.f('uq_referrals_invite_token_hash'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals'))
     )
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referrals_created_at'), ['created_at'], unique=False)

@@ -53,6 +53,7 @@ from rec_portal.models import (
     WorkshopRequestNote,
 )
 from rec_portal.equality import queries as equality_queries
+from rec_portal.referrals import operations as referral_operations
 from rec_portal.models import EqualityAnswers, PlanConversation, Referral, SupportRequest, SupportRequestNote, Tutorship
 from rec_portal.models.accounts import ADMIN
 from rec_portal.models.referrals import ORG_TYPES
@@ -573,11 +574,7 @@ def _anonymise_issue_17(uid: int) -> None:
     db.session.execute(update(PlanConversation).where(PlanConversation.arranged_by_id == uid)
                        .values(arranged_by_id=None))
     db.session.execute(
-        update(Referral).where(Referral.student_id == uid).values(
-            referrer_name="", referrer_organisation="", referrer_role="", referrer_email="", referrer_phone="",
-            person_name="", person_email="", person_phone="", person_postal_address="", contact_notes="",
-            reason="", outcome_note="", invite_token_hash=None, invite_expires_at=None,
-        )
+        update(Referral).where(Referral.student_id == uid).values(**referral_operations.MINIMISED)
     )
     db.session.execute(update(Referral).where(Referral.handled_by_id == uid).values(handled_by_id=None))
     about = select(SupportRequest.id).where(SupportRequest.person_id == uid)

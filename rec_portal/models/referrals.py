@@ -85,12 +85,10 @@ class Referral(db.Model):
     status_changed_at: Mapped[datetime | None]
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     outcome_note: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # The student record the referral became (a registration through the invitation link,
-    # or a record staff created).
+    # The student record the referral became (a record staff created after contacting the
+    # person, who may then claim an online account through an account invitation, or an
+    # existing student it was linked to).
     student_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    # An invitation to register (only the hash of the link's token is kept).
-    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    invite_expires_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
 
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])

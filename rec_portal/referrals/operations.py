@@ -269,7 +269,6 @@ MINIMISED = {
     "referrer_name": "", "referrer_organisation": "", "referrer_role": "", "referrer_email": "",
     "referrer_phone": "", "person_name": "", "person_email": "", "person_phone": "",
     "person_postal_address": "", "contact_notes": "", "reason": "", "outcome_note": "",
-    "invite_token_hash": None, "invite_expires_at": None,
 }
 
 
