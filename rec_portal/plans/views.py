@@ -99,7 +99,10 @@ def _plan_page(partial: str | None = None, **context):
     view = queries.plan_view(current_person())
     context.setdefault("words_form", _words_form(view.plan))
     context.setdefault("new_form", None)
-    return page("plans/index.html", partial, view=view, goals=view.goals, statuses=GOAL_STATUSES, **context)
+    from rec_portal.pathways.queries import my_pathways
+
+    return page("plans/index.html", partial, view=view, goals=view.goals, statuses=GOAL_STATUSES,
+                my_pathways=my_pathways(view.student.id), **context)
 
 
 def _goals_partial(oob: bool = False, **context) -> str:
