@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import noload, selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession
@@ -128,8 +128,8 @@ def progress(pathway: Pathway, completed: dict[int, datetime], booked: dict[int,
     (course id: when) and has places on the courses in ``booked`` (course id: start)."""
     booked = booked or {}
     steps = [
-        Step(course=entry.course, number=n, completed_on=completed.get(entry.course_id),
-             booked_for=None if entry.course_id in completed else booked.get(entry.course_id))
+        Step(course=entry.course, number=n, completed_on=completed.get(entry.course.id),
+             booked_for=None if entry.course.id in completed else booked.get(entry.course.id))
         for n, entry in enumerate(pathway.steps, start=1)
     ]
     return Progress(pathway=pathway, steps=steps)
@@ -139,7 +139,7 @@ def progress(pathway: Pathway, completed: dict[int, datetime], booked: dict[int,
 
 def _with_courses():
     """Load each pathway's steps and their courses at once (one more statement)."""
-    return selectinload(Pathway.steps).joinedload(PathwayCourse.course).noload(Course.roles_needed)
+    return selectinload(Pathway.steps).joinedload(PathwayCourse.course).lazyload(Course.roles_needed)
 
 
 def pathways(*statuses: str) -> list[Pathway]:
@@ -164,7 +164,7 @@ def pathways_with_course(course_id: int) -> list[Pathway]:
         .join(PathwayCourse, PathwayCourse.pathway_id == Pathway.id)
         .where(PathwayCourse.course_id == course_id, Pathway.status == PUBLISHED)
         .order_by(func.lower(Pathway.title), Pathway.id)
-        .options(noload(Pathway.steps))
+        .options(lazyload(Pathway.steps))
     ).scalars())
 
 

@@ -170,6 +170,7 @@ def _case_forms():
     from rec_portal.models.safety import SECTIONS
     from rec_portal.support.forms import ServiceForm
     from rec_portal.workshops import forms as workshop_forms
+    from rec_portal.pathways.forms import PathwayForm
 
     def at(url, page=None):
         return lambda me: {"url": url, "page": page or url}
@@ -218,6 +219,10 @@ def _case_forms():
         "feedback.reflection": Case(facilitator, _reflection),
         "outcomes.answer": Case(student, at("/my/outcomes/baseline"), fields=("times",),
                                 extra={"victim": "yes"}),
+        "pathways.admin_new": Case(admin, at("/admin/pathways/new"), PathwayForm, extra={"rule": "in_order"}),
+        "pathways.admin_edit": Case(
+            admin, lambda me: {"url": f"/admin/pathways/{factories.make_pathway().id}/edit"}, PathwayForm,
+            extra={"rule": "in_order"}),
         "plans.add_review": Case(
             admin, lambda me: {"url": f"/admin/students/{factories.make_user().id}/plan/reviews"}, PlanReviewForm),
         "plans.edit_goal": Case(student, _goal, EditGoalForm),
