@@ -16,7 +16,7 @@ from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import Course
 from rec_portal.models.courses import PUBLISHED as COURSE_PUBLISHED
-from rec_portal.models.pathways import ANY_OF, IN_ORDER, PUBLISHED, RULES, STATUSES, Pathway, PathwayCourse
+from rec_portal.models.pathways import ANY_OF, PUBLISHED, RULES, STATUSES, Pathway, PathwayCourse
 
 MIN_COURSES = 2
 
@@ -141,6 +141,3 @@ def set_status(pathway: Pathway, status: str) -> None:
     pathway.status = status
     db.session.flush()
 
-
-__all__ = ["ANY_OF", "IN_ORDER", "MIN_COURSES", "add_course", "move_course", "remove_course", "save_pathway",
-           "set_status", "slugify"]

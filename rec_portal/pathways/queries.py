@@ -33,7 +33,7 @@ from rec_portal.models import Booking, Course, CourseSession
 from rec_portal.models.attendance import courses_completed
 from rec_portal.models.bookings import CONFIRMED
 from rec_portal.models.courses import SCHEDULED
-from rec_portal.models.pathways import ANY_OF, ARCHIVED, IN_ORDER, PUBLISHED, Pathway, PathwayCourse
+from rec_portal.models.pathways import ARCHIVED, IN_ORDER, PUBLISHED, Pathway, PathwayCourse
 from rec_portal.timeutil import utcnow
 
 
