@@ -720,3 +720,26 @@ def make_plan_conversation(student, tutor=None, *, way: str = "in_person", statu
     row = PlanConversation(student_id=_id(student), tutor_id=_id(tutor) if tutor else None, way=way,
                            status=status, **fields)
     return _added(row)
+
+
+# --- pathways (issue 17)
+
+def make_pathway(courses=(), *, title: str = "Keeping safe", rule: str = "in_order", required_count=None,
+                 status: str = "published", summary: str = "Courses that build on each other.", **fields):
+    """A pathway of ``courses`` (rows, in order), published unless ``status`` says otherwise."""
+    from rec_portal.models import Pathway, PathwayCourse
+
+    n = next(_seq)
+    pathway = Pathway(title=title, slug=fields.pop("slug", f"pathway-{n}"), summary=summary, rule=rule,
+                      required_count=required_count, status=status, **fields)
+    pathway.steps = [PathwayCourse(course=course, position=i) for i, course in enumerate(courses)]
+    return _added(pathway)
+
+
+def complete_course(student, course, *, days_ago: float = 30, present: bool = True):
+    """``student`` (a row or an id) had a confirmed place on a one-date session of ``course``
+    that ended ``days_ago`` days ago, marked present (or absent). Returns the booking."""
+    session = make_session(course=course, starts_in_days=-days_ago, hours=3, status="completed")
+    booking = make_booking(session, student)
+    make_attendance(booking, session.dates[0], "present" if present else "absent")
+    return booking

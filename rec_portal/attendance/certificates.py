@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, RosterAssignment, SessionDate, User
-from rec_portal.models.attendance import PRESENT
-from rec_portal.models.bookings import CONFIRMED
+from rec_portal.models.attendance import PRESENT, place_is_over
 
 @dataclass
 class Certificate:
@@ -43,8 +42,9 @@ class Certificate:
 def may_have_certificate(booking: Booking, now: datetime) -> bool:
     """A certificate is only for a confirmed place on a session that is over: its last
     date has ended (not half-way through a course, not before the end of a session whose
-    register was taken early, not a cancelled place)."""
-    return booking.status == CONFIRMED and booking.session.ends_at <= now
+    register was taken early, not a cancelled place). With a "present" mark it completes
+    the course: the one rule, models/attendance.py, which learning pathways count by too."""
+    return place_is_over(booking, now)
 
 
 def certificate_for(booking: Booking, issued_on: datetime) -> Certificate | None:

@@ -234,12 +234,14 @@ def my_courses():
     from rec_portal.notifications.outbox import undelivered_since
     from rec_portal.outcomes.operations import follow_up_prompt
     from rec_portal.models.workshops import requests_of_student as my_requests
+    from rec_portal.pathways.queries import my_pathways
 
     upcoming, waiting, past = queries.my_courses(current_user.id)
     return render_template("bookings/my_courses.html", upcoming=upcoming, waiting=waiting, past=past,
                            now=utcnow(), workshop_requests=my_requests(current_user.id),
                            follow_up=follow_up_prompt(current_user),
-                           undelivered=undelivered_since(current_user))
+                           undelivered=undelivered_since(current_user),
+                           my_pathways=my_pathways(current_user.id))
 
 
 

@@ -52,6 +52,7 @@ def course(slug: str):
         booking_queries.mark_places_elsewhere(current_user.id, mine.values())
     # "Add to my plan" (the plans feature): True/False for a student, None for others.
     from rec_portal.content_reviews.queries import published_summaries
+    from rec_portal.pathways.queries import pathways_with_course
     from rec_portal.plans.queries import course_in_plan
 
     return render_template(
@@ -61,4 +62,6 @@ def course(slug: str):
         facilitators=queries.facilitators_for([u.session.id for u in sessions]),
         # "You said, we did" from the course's content reviews (one statement).
         you_said_we_did=published_summaries(found.id),
+        # The learning pathways that include it (one statement).
+        pathways=pathways_with_course(found.id),
     )

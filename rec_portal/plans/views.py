@@ -25,6 +25,7 @@ from rec_portal.models import Course, SavedDraft, User
 from rec_portal.models.accounts import ADMIN, STUDENT, TUTOR
 from rec_portal.models.courses import PUBLISHED
 from rec_portal.models.plans import GOAL_STATUSES, LearningGoal
+from rec_portal.pathways import queries as pathway_queries
 from rec_portal.plans import bp, operations, queries
 from rec_portal.plans.forms import (
     ConfirmForm,
@@ -104,7 +105,7 @@ def _plan_page(partial: str | None = None, **context):
     tutorship, review_due = tutoring.next_review_for(view.student.id)
     return page("plans/index.html", partial, view=view, goals=view.goals, statuses=GOAL_STATUSES,
                 tutorship=tutorship, review_due=review_due, conversations=tutoring.conversations_of(view.student.id),
-                **context)
+                my_pathways=pathway_queries.my_pathways(view.student.id), **context)
 
 
 def _goals_partial(oob: bool = False, **context) -> str:

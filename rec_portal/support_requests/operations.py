@@ -28,7 +28,6 @@ from rec_portal.models.support_requests import (
     CAME_FROM,
     CLOSED,
     CONCERN,
-    CONTACTED,
     EMAIL,
     HOW,
     NEW,

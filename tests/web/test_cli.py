@@ -169,7 +169,7 @@ def test_demo_courses_cover_every_audience_and_both_kinds_of_delivery(app):
         upcoming = [s for s in sessions if s.starts_at > now]
         assert all((s.starts_at - now).days <= 100 for s in upcoming)
         assert all(s.venue or "meet.example.org" in s.online_details for s in sessions)
-        assert [s.status for s in sessions if s.starts_at <= now] == ["completed"] * 5  # Introduction to Recovery; Staying Safe twice this term and twice in a closed one (feedback demo)
+        assert [s.status for s in sessions if s.starts_at <= now] == ["completed"] * 6  # Introduction to Recovery; Staying Safe twice this term and twice in a closed one (feedback demo); Managing Stress (pathways demo)
 
 
 def test_demo_student_has_a_place_a_waiting_list_and_a_past_course(app, web, client):
@@ -247,10 +247,15 @@ def test_demo_data_is_safe_to_run_twice(app):
             select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
             .where(User.email.is_(None))
         ).scalar_one()
+        # The pathways demo's past Managing Stress morning, with its places (demo/pathways.py).
+        pathway_session = db.session.execute(
+            select(CourseSession.id).where(CourseSession.online_details.contains("managing-stress-past"))).scalar_one()
+        pathway_places = db.session.execute(
+            select(func.count()).select_from(Booking).where(Booking.session_id == pathway_session)).scalar_one()
     assert len(individual) == on_them == 2
     assert by_phone == 2
-    assert f"{after_first['Course']} courses, {after_first['CourseSession'] - 2} sessions, " \
-        f"{after_first['Booking'] - 2 - by_phone} bookings" in first
+    assert f"{after_first['Course']} courses, {after_first['CourseSession'] - 2 - 1} sessions, " \
+        f"{after_first['Booking'] - 2 - by_phone - pathway_places} bookings" in first
     assert after_first["OutboxMessage"] == 0  # nobody is emailed about demo bookings
     second = _load_demo(app)
     assert "nothing new to add" in second
@@ -270,7 +275,9 @@ def test_demo_data_adds_courses_to_a_database_with_only_the_demo_logins(app):
             select(func.count()).select_from(Booking).join(User, User.id == Booking.student_id)
             .where(User.email == "student@example.org")
         ).scalar_one()
-    assert mine == 4  # a place, a waiting list, a past course and an individual workshop (workshops demo)
+    # a place, a waiting list, a past course, an individual workshop (workshops demo) and a
+    # past Managing Stress morning (pathways demo)
+    assert mine == 5
 
 
 def test_catalogue_and_course_page_show_the_demo_courses(app, client):

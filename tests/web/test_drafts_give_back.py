@@ -203,6 +203,7 @@ def _case_forms():
     from rec_portal.referrals import forms as referral_forms
     from rec_portal.plans.forms import TutorReviewForm
     from rec_portal.tutoring import forms as tutoring_forms
+    from rec_portal.pathways.forms import PathwayForm
 
     def at(url, page=None):
         return lambda me: {"url": url, "page": page or url}
@@ -251,6 +252,10 @@ def _case_forms():
         "feedback.reflection": Case(facilitator, _reflection),
         "outcomes.answer": Case(student, at("/my/outcomes/baseline"), fields=("times",),
                                 extra={"victim": "yes"}),
+        "pathways.admin_new": Case(admin, at("/admin/pathways/new"), PathwayForm, extra={"rule": "in_order"}),
+        "pathways.admin_edit": Case(
+            admin, lambda me: {"url": f"/admin/pathways/{factories.make_pathway().id}/edit"}, PathwayForm,
+            extra={"rule": "in_order"}),
         "plans.add_review": Case(
             admin, lambda me: {"url": f"/admin/students/{factories.make_user().id}/plan/reviews"}, PlanReviewForm),
         "plans.edit_goal": Case(student, _goal, EditGoalForm),
