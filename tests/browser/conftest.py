@@ -474,7 +474,7 @@ def sign_in(visitor, email: str, password: str) -> None:
     visitor.submit("Sign in")
 
 
-def sign_in_quietly(visitor, email: str) -> None:
+def sign_in_quietly(visitor, email: str, *, password: str = factories.PASSWORD) -> None:
     """Sign in with the real sign-in form's request (CSRF token and all), sent through the
     browser context's own cookie jar, without opening the page. Signing in through the page
     is the account journeys' job; skipping it here keeps this file within its time budget
@@ -483,7 +483,7 @@ def sign_in_quietly(visitor, email: str) -> None:
     token = csrf_from(request.get(visitor.url("/login")).text())
     response = request.post(
         visitor.url("/login"),
-        form={"csrf_token": token, "email": email, "password": factories.PASSWORD},
+        form={"csrf_token": token, "email": email, "password": password},
     )
     assert response.ok and response.url.endswith("/my/account"), (response.status, response.url)
 
