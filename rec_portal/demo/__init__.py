@@ -102,6 +102,8 @@ def login_lines() -> list[str]:
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {email:<26} {', '.join(roles)}" for email, _name, _pref, roles in DEMO_ACCOUNTS]
     lines += [f"  {email:<26} {', '.join(roles)}" for email, _name, _pref, roles in tutoring.DEMO_TUTORS]
+    lines.append(f"  {support_requests.DEMO_SUPPORT_LEAD:<26} support_lead, admin "
+                 "(the only demo account that sees support requests)")
     lines.append(
         f"  and {len(DEMO_STUDENTS)} more students, such as {student_email(DEMO_STUDENTS[0][0])}"
     )

@@ -59,6 +59,7 @@ def test_demo_data_creates_the_demo_logins(app, web, client):
     logins = app.test_cli_runner().invoke(args=["rec", "demo-logins"]).output
     assert "Brenda Hale has no online account" in logins
     assert "tutor@example.org" in logins and "peer.tutor@example.org" in logins
+    assert "support-lead@example.org" in logins
     web.login("admin@example.org", "demo-password")
     assert client.get("/admin").status_code == 200
     again = app.test_cli_runner().invoke(args=["rec", "demo-data", "--if-empty"])
