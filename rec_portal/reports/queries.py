@@ -573,8 +573,8 @@ class Equality:
 
 
 def equality_monitoring(term: Term, now: datetime | None = None) -> Equality:
-    """The counts stored for the term once it ended (``operations.close_equality``): two
-    statements. Never counted live, so nothing saved, changed or removed since moves them;
+    """The counts stored for the term once it ended (``operations.close_equality``): one
+    statement. Never counted live, so nothing saved, changed or removed since moves them;
     for a term not ended (or not stored yet), nothing."""
     stored = equality_queries.stored_tables(term.key) if term_ended(term, now) else None
     if stored is None:
