@@ -1,6 +1,7 @@
 """recovery college: personal tutors and learning-plan conversations, referrals from
 professionals, confidential support requests (and facilitators' concerns moved out of
-feedback), learning pathways, equality monitoring; the tutor and support lead roles
+feedback), learning pathways, equality monitoring (answers, and each ended term's stored
+counts); the tutor and support lead roles
 
 Revision ID: 0015_recovery_college
 Revises: 0014_reaching_everyone
@@ -55,6 +56,22 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_equality_answers_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_equality_answers'))
+    )
+    op.create_table('equality_terms',
+    sa.Column('term_key', sa.String(length=20), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('term_key', name=op.f('pk_equality_terms'))
+    )
+    op.create_table('equality_term_figures',
+    sa.Column('term_key', sa.String(length=20), nullable=False),
+    sa.Column('question', sa.String(length=40), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('held', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('count >= 0', name=op.f('ck_equality_term_figures_count_not_negative')),
+    sa.ForeignKeyConstraint(['term_key'], ['equality_terms.term_key'], name=op.f('fk_equality_term_figures_term_key_equality_terms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('term_key', 'question', 'code', name=op.f('pk_equality_term_figures'))
     )
     op.create_table('pathway_courses',
     sa.Column('pathway_id', sa.Integer(), nullable=False),
@@ -290,6 +307,8 @@ def downgrade():
 
     op.drop_table('pathway_courses')
     op.drop_table('equality_answers')
+    op.drop_table('equality_term_figures')
+    op.drop_table('equality_terms')
     with op.batch_alter_table('pathways', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pathways_status'))
 

@@ -116,6 +116,9 @@ NOT_PERSONAL: dict[str, str] = {
     "content_reviews": "created_by_id only says which admin opened a course's content review",
     "class_messages": "sender_id only says who wrote to a class; each person's copy is in their own "
                       "emails, texts or call-list lines",
+    "equality_terms": "only which terms' equality counts are stored, and when",
+    "equality_term_figures": "counts by group of an ended term's equality answers, stored once; no "
+                             "link to any person",
 }
 # (attendance.recorded_by_id only says which facilitator took a register; the register
 # itself is about the students and is exported with their bookings.)

@@ -4,7 +4,8 @@ adds nothing if any answers exist. Flushes; the caller commits.
 About four in five demo students (and former students) answered some or all of the
 equality questions, drawn from a fixed spread (seeded, so every load is the same): the
 larger groups (for example White British, Christian or no religion, aged 25 to 54) show
-in the term report's "Equality monitoring" tables, while the smaller ones (a few Black
+in the term report's "Equality monitoring" tables (for the term before this one: a term's
+counts are shown once it has ended), while the smaller ones (a few Black
 Caribbean, Pakistani or Chinese students, under 18s, those over 75) are held back as
 "not shown". Some answered "Prefer not to say", and some left questions out. The demo
 logins (student@example.org and the staff) have answered nothing, so the demo student can

@@ -3,15 +3,30 @@
 Every question is optional: "" is "not answered" and ``PREFER_NOT`` is "prefer not to
 say". Saving with nothing chosen keeps nothing (any earlier answers are removed), so the
 table only ever holds people who chose to answer. The audit log records that answers were
-saved or removed, never what they are."""
+saved or removed, never what they are.
+
+The audit log also says who saved or removed answers and when. That would let an admin
+work out one person's answers by comparing two versions of a live report; it cannot here,
+because the term report only shows a term's counts once the term has ended, worked out
+once and stored (``close_term``): nothing saved, changed or removed afterwards moves them,
+so the audit events stay (a person may ask what was done with their data) and are harmless.
+
+Operations flush, never commit."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import Select, insert
+from sqlalchemy.exc import IntegrityError
+
 from rec_portal import audit
+from rec_portal.equality import queries
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models.accounts import User
-from rec_portal.models.equality import FIELDS, EqualityAnswers, choices
+from rec_portal.models.equality import FIELDS, EqualityAnswers, EqualityTerm, EqualityTermFigure, choices
+from rec_portal.timeutil import utcnow
 
 UNKNOWN_ANSWER = "Choose one of the answers, or leave this question out"
 
@@ -65,5 +80,35 @@ def remove_answers(user: User) -> bool:
         return False
     db.session.delete(row)
     audit.record(audit.EQUALITY_ANSWERS_REMOVED, actor=user, subject=user)
+    db.session.flush()
+    return True
+
+
+# --- Fixing a term's counts -----------------------------------------------------------------
+
+
+def close_term(term_key: str, people: Select, now: datetime | None = None) -> bool:
+    """Work out and store, once, the counts by group of the people ``people`` selects (the
+    students active in an ended term: one column of user ids, each once), and which are
+    held back. Whether they were stored now (False: stored before, or by another run at the
+    same moment). The caller decides that the term has ended.
+
+    Counts only, no personal data: answers saved, changed or removed later, and accounts
+    deleted later, never change them. Safe to repeat and to run twice at once: the term's
+    row is inserted first, and its primary key stops a second run."""
+    if db.session.get(EqualityTerm, term_key) is not None:
+        return False
+    counts = queries.group_counts(people)
+    try:
+        with db.session.begin_nested():
+            db.session.add(EqualityTerm(term_key=term_key, closed_at=now or utcnow()))
+    except IntegrityError:  # another run is storing it
+        return False
+    db.session.execute(insert(EqualityTermFigure), [
+        {"term_key": term_key, "question": table.field, "code": group.code, "position": position,
+         "count": group.value, "held": group.held}
+        for table in queries.guarded_tables(counts)
+        for position, group in enumerate(table.rows)
+    ])
     db.session.flush()
     return True

@@ -4,17 +4,30 @@ download), and counts by group for the term report (never per person).
 Counts follow the one small-numbers rule (rec_portal/stats): in each question's table a
 group of 1 to 7 people is held back, and so are the next smallest groups until the
 held-back ones come to 0 or 8 or more, so that no small group can be worked out from the
-total."""
+total.
+
+The term report shows a term's counts only after the term has ended, as they were stored
+once then (``operations.close_term``, read by ``stored_tables``), never counted live, so
+comparing two downloads tells nobody what one person saved or removed in between."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, literal, select, union_all
 
 from rec_portal.extensions import db
 from rec_portal.models.accounts import User
-from rec_portal.models.equality import FIELDS, PREFER_NOT, QUESTIONS, EqualityAnswers, choices
+from rec_portal.models.equality import (
+    FIELDS,
+    PREFER_NOT,
+    QUESTIONS,
+    EqualityAnswers,
+    EqualityTerm,
+    EqualityTermFigure,
+    choices,
+)
 from rec_portal.stats import HELD_BACK, held_counts, hold_more
 
 NOT_ANSWERED = ""
@@ -42,6 +55,7 @@ class GroupCount:
     label: str
     value: int
     held: bool = False
+    code: str = ""  # the answer's code ("" for not answered)
 
     @property
     def text(self) -> str:
@@ -86,9 +100,46 @@ def guarded_tables(counts: dict[str, dict[str, int]]) -> list[QuestionCounts]:
             raw[code if code in known else NOT_ANSWERED] += n
         held = hold_more(raw, held_counts(raw))
         labels = {**known, NOT_ANSWERED: NOT_ANSWERED_LABEL}
-        tables.append(QuestionCounts(name, question, [GroupCount(labels[c], n, c in held) for c, n in raw.items()]))
+        tables.append(QuestionCounts(name, question, [GroupCount(labels[c], n, c in held, c) for c, n in raw.items()]))
     return tables
 
 
-__all__ = ["NOT_ANSWERED_LABEL", "PREFER_NOT", "GroupCount", "QuestionCounts", "answers_of", "group_counts",
-           "guarded_tables", "in_words"]
+@dataclass(frozen=True)
+class StoredTerm:
+    """A closed term's stored counts: when they were stored, and each question's table."""
+
+    closed_at: datetime
+    questions: list[QuestionCounts]
+
+    @property
+    def total(self) -> int:
+        """Everyone counted (each question's table adds up to it)."""
+        return max((sum(g.value for g in q.rows) for q in self.questions), default=0)
+
+
+def stored_tables(term_key: str) -> StoredTerm | None:
+    """The counts stored for the term when it closed (None: not stored), in the words of
+    today's questions: one statement. Rows keep the order they were stored in; a group no
+    longer in the list is shown by its code."""
+    rows = db.session.execute(
+        select(EqualityTermFigure, EqualityTerm.closed_at)
+        .join(EqualityTerm, EqualityTerm.term_key == EqualityTermFigure.term_key)
+        .where(EqualityTermFigure.term_key == term_key)
+        .order_by(EqualityTermFigure.question, EqualityTermFigure.position)
+    ).all()
+    if not rows:  # a closed term always has a row for every group of every question
+        return None
+    figures: dict[str, list[EqualityTermFigure]] = {}
+    for f, _closed_at in rows:
+        figures.setdefault(f.question, []).append(f)
+    tables = []
+    for name, question, _hint, _options in QUESTIONS:
+        labels = {**choices(name), NOT_ANSWERED: NOT_ANSWERED_LABEL}
+        tables.append(QuestionCounts(name, question, [
+            GroupCount(labels.get(f.code, f.code), f.count, f.held, f.code) for f in figures.get(name, [])
+        ]))
+    return StoredTerm(rows[0][1], tables)
+
+
+__all__ = ["NOT_ANSWERED_LABEL", "PREFER_NOT", "GroupCount", "QuestionCounts", "StoredTerm", "answers_of",
+           "group_counts", "guarded_tables", "in_words", "stored_tables"]

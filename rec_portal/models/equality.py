@@ -2,13 +2,19 @@
 (special-category data). One row per person who chose to answer; every answer may be
 "prefer not to say" or left out, and the person can remove them all at any time (the row
 is deleted). Used only as counts by group in the term report, with small numbers held
-back: never shown per person, never to facilitators or tutors."""
+back: never shown per person, never to facilitators or tutors.
+
+A term's counts are worked out once, after the term has ended, and stored
+(``EqualityTerm``, ``EqualityTermFigure``: counts only, nothing about any person); the
+term report shows only these, so answers saved, changed or removed later, or accounts
+deleted later, never change a figure an admin has seen (nothing to work out by
+subtraction)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rec_portal.extensions import db
@@ -23,9 +29,8 @@ PREFER_NOT_LABEL = "Prefer not to say"
 # 2021 Census wording used across the NHS.
 QUESTIONS = (
     ("age_band", "How old are you?", "", {
-        "18_24": "18 to 24", "25_34": "25 to 34", "35_44": "35 to 44", "45_54": "45 to 54",
+        "under_18": "Under 18", "18_24": "18 to 24", "25_34": "25 to 34", "35_44": "35 to 44", "45_54": "45 to 54",
         "55_64": "55 to 64", "65_74": "65 to 74", "75_plus": "75 or over",
-        "under_18": "Under 18",
     }),
     ("sex", "What is your sex?", "", {"female": "Female", "male": "Male"}),
     ("gender_identity", "Is the gender you identify with the same as your sex registered at birth?",
@@ -87,3 +92,38 @@ class EqualityAnswers(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class EqualityTerm(db.Model):
+    """A term whose equality counts are fixed: stored once, after it ended
+    (``equality.operations.close_term``). Its primary key stops a second run storing it
+    again. Holds no personal data: answers or accounts deleted later leave it as it is."""
+
+    __tablename__ = "equality_terms"
+
+    term_key: Mapped[str] = mapped_column(String(20), primary_key=True)  # "2026-spring"
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    figures: Mapped[list[EqualityTermFigure]] = relationship(
+        back_populates="term", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class EqualityTermFigure(db.Model):
+    """One group's count in one question's table of a closed term: the number of students
+    active in the term who gave that answer (``code``; "" for not answered), and whether
+    the report holds it back (decided once, with the small-numbers rule)."""
+
+    __tablename__ = "equality_term_figures"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    term_key: Mapped[str] = mapped_column(
+        ForeignKey("equality_terms.term_key", ondelete="CASCADE"), primary_key=True
+    )
+    question: Mapped[str] = mapped_column(String(40), primary_key=True)  # a field of QUESTIONS
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)  # a code of the question, or ""
+    position: Mapped[int]  # the row's place in the question's table when it was stored
+    count: Mapped[int]
+    held: Mapped[bool]
+
+    term: Mapped[EqualityTerm] = relationship(back_populates="figures")

@@ -549,24 +549,37 @@ def active_students(term: Term):
     )
 
 
+def term_ended(term: Term, now: datetime | None = None) -> bool:
+    """Whether the whole term is over (UK time)."""
+    return (now or utcnow()) >= term_bounds(term)[1]
+
+
 @dataclass
 class Equality:
     """Students counted in the term, and each equality question's table (groups, "prefer
-    not to say", "not answered"), small numbers held back. Never per person."""
+    not to say", "not answered"), small numbers held back. Never per person.
+
+    Only for a term that has ended, as stored once then (``stored`` False: the term has
+    not ended, so there is nothing to show, whatever the data)."""
 
     total: int
     questions: list[equality_queries.QuestionCounts]
+    stored: bool = True
+    closed_at: datetime | None = None
 
     @property
     def total_text(self) -> str:
         return total_text(self.total)
 
 
-def equality_monitoring(term: Term) -> Equality:
-    """Counts by group for the students active in the term: one statement."""
-    counts = equality_queries.group_counts(active_students(term))
-    total = sum(next(iter(counts.values()), {}).values())
-    return Equality(total, equality_queries.guarded_tables(counts))
+def equality_monitoring(term: Term, now: datetime | None = None) -> Equality:
+    """The counts stored for the term once it ended (``operations.close_equality``): one
+    statement. Never counted live, so nothing saved, changed or removed since moves them;
+    for a term not ended (or not stored yet), nothing."""
+    stored = equality_queries.stored_tables(term.key) if term_ended(term, now) else None
+    if stored is None:
+        return Equality(0, [], stored=False)
+    return Equality(stored.total, stored.questions, closed_at=stored.closed_at)
 
 
 # --- 8. Per course, at a glance (the PDF) ----------------------------------------------------
@@ -642,5 +655,5 @@ def term_report(term: Term, now: datetime | None = None) -> TermReport:
         attendance=attendance(term, now), waiting=waiting_lists(term), fidelity=fidelity(term, now),
         feedback=feedback(term), workshops=workshop_requests(term),
         extra={"referrals": referrals(term)},
-        equality=equality_monitoring(term),
+        equality=equality_monitoring(term, now),
     )

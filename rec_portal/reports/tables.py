@@ -133,6 +133,12 @@ EQUALITY_HEADINGS = {
 }
 
 
+# What the equality section says for a term that has not ended (the same whatever the data).
+EQUALITY_LATER = ("The equality counts of a term appear here once the term has ended. They are worked out "
+                  "once then and never change, so nobody’s answers can be worked out by comparing one "
+                  "report with another.")
+
+
 def _equality(index: int):
     def body(e: queries.Equality):
         if not e.total:

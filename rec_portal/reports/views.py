@@ -10,7 +10,7 @@ from rec_portal.web.access import role_required
 from rec_portal.csvsafe import to_csv
 from rec_portal.extensions import db
 from rec_portal.models.accounts import ADMIN
-from rec_portal.reports import bp, queries, tables
+from rec_portal.reports import bp, operations, queries, tables
 from rec_portal.timeutil import uk_today
 from rec_portal.reports.forms import TermForm
 
@@ -27,6 +27,8 @@ def term():
     form = _form()
     if form.errors:
         return make_response(render_template("reports/term.html", form=form, report=None), 400)
+    if operations.close_equality(form.chosen()):
+        db.session.commit()
     report = queries.term_report(form.chosen())
     return render_template(
         "reports/term.html", form=form, report=report, tables=tables,
@@ -40,6 +42,7 @@ def term_pdf():
     form = _form()
     if form.errors:
         abort(400)
+    operations.close_equality(form.chosen())
     report = queries.term_report(form.chosen())
     data = documents.render_pdf(
         "term_report.html", title=f"Term report: {report.term.label}", report=report, tables=tables,
@@ -59,6 +62,8 @@ def term_csv(name: str):
     if form.errors:
         abort(400)
     term = form.chosen()
+    if table.section == "equality":
+        operations.close_equality(term)
     header, rows = table.build(term)
     audit.record(audit.EXPORTED, actor=current_user, detail=f"term report {name} CSV ({term.key})")
     db.session.commit()

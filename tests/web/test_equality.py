@@ -18,8 +18,10 @@ from sqlalchemy import select
 from rec_portal.extensions import db
 from rec_portal.models import AuditEvent
 from rec_portal.models.equality import EqualityAnswers
+from rec_portal.stats.terms import term_of
+from rec_portal.timeutil import uk_today
 from tests import factories
-from tests.conftest import Browserless
+from tests.conftest import Browserless, login
 from tests.scenarios import BEFORE, IN_TERM, TERM, term_booking, term_session
 
 ENROL = {
@@ -147,7 +149,8 @@ def _answer(user, **answers):
 
 def _report_world(app):
     """25 students active in spring 2026 (20 enrolled in the term, 5 enrolled before with a
-    place on a session in it) and 4 not active (answers not counted):
+    place on a session in it; returned as (id, email), the 20 first) and 4 not active
+    (answers not counted):
     age: 18 to 24: 9, 25 to 34: 8, prefer not: 3, not answered: 5 (the two held back
     together come to 8, so nothing else is held back)."""
     with app.app_context():
@@ -173,6 +176,7 @@ def _report_world(app):
         gone = factories.make_user()
         gone.created_at, gone.anonymised_at = IN_TERM, IN_TERM
         db.session.commit()
+        return [(u.id, u.email) for u in active]
 
 
 def _csv(client, name):
@@ -260,9 +264,11 @@ def test_the_demo_data_shows_some_groups_and_holds_others_back(app, client):
         assert len(answered) >= 40
         assert DEMO_STUDENT not in {a.user.email for a in answered}  # free to try the questions
     Browserless(client).login("admin@example.org", "demo-password")
+    # Counts are shown for ended terms only: the demo's are in the term before this one.
+    last_term = term_of(uk_today()).previous().key
     cells = []
     for name in ("age-band", "ethnicity", "religion"):
-        response = client.get(f"/admin/reports/term/equality-{name}.csv")
+        response = client.get(f"/admin/reports/term/equality-{name}.csv?term={last_term}")
         cells += [row[1] for row in csv.reader(io.StringIO(response.get_data(as_text=True)))][1:-1]
     assert "not shown" in cells and any(c.isdigit() and int(c) >= 8 for c in cells), cells
 
@@ -275,3 +281,139 @@ def test_the_privacy_notice_says_what_issue_17_keeps_who_sees_it_and_for_how_lon
                   "Only the REC team sees referrals", "only to the REC’s support leads",
                   "worked out from the courses you have attended"):
         assert words in text, words
+
+
+# --- Counts that do not change under your eyes --------------------------------------------------
+# The term report shows a term's counts only once the term has ended, worked out once and
+# stored: an admin who downloads it before and after one person (named in the audit log)
+# saves or removes answers must not learn that person's answers by subtraction.
+
+
+def _section(html: str) -> str:
+    start = html.index('<section aria-labelledby="equality">')
+    return html[start:html.index("</section>", start)]
+
+
+def _equality_downloads(client, term: str = TERM) -> dict[str, object]:
+    """The equality section of the page and every equality CSV, as an admin sees them."""
+    from rec_portal.reports.tables import EQUALITY_TABLES
+
+    got: dict[str, object] = {"page": _section(client.get(f"/admin/reports/term?term={term}").get_data(as_text=True))}
+    for name in EQUALITY_TABLES:
+        response = client.get(f"/admin/reports/term/{name}.csv?term={term}")
+        assert response.status_code == 200
+        got[name] = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return got
+
+
+def test_an_ended_terms_counts_do_not_change_when_students_save_change_or_remove_answers(app, client, login_as):
+    active = _report_world(app)
+    login_as("admin")
+    before = _equality_downloads(client)
+    assert "25 students active in the term" in _text(before["page"])
+    assert dict(before["equality-age-band"][1:])["18 to 24"] == "9"
+    # Then, one at a time (each one named in the audit log): a student who had not answered
+    # answers, one changes an answer, one removes theirs, one deletes their account.
+    (new_id, new_email), (changed_id, changed_email), (removed_id, removed_email) = active[20], active[0], active[5]
+    Browserless(login(app, new_email)).submit("/my/account/equality", {"age_band": "18_24", "religion": "christian"})
+    Browserless(login(app, changed_email)).submit("/my/account/equality", {"age_band": "25_34"})
+    Browserless(login(app, removed_email)).submit("/my/account/equality/remove", {})
+    assert _row(app, new_id)["age_band"] == "18_24" and _row(app, changed_id)["age_band"] == "25_34"
+    assert _row(app, removed_id) is None
+    after_answers = _equality_downloads(client)
+    with app.app_context():
+        from rec_portal.data_rights.operations import delete_account
+        from rec_portal.models import User
+
+        delete_account(db.session.get(User, active[10][0]))
+        db.session.commit()
+        assert db.session.get(EqualityAnswers, active[10][0]) is None
+    # The whole section and every CSV, word for word, as they were.
+    assert after_answers == before
+    assert _equality_downloads(client) == before
+
+
+def test_the_current_term_shows_no_equality_counts_whatever_the_data(app, client, login_as):
+    from rec_portal.timeutil import utcnow
+
+    login_as("admin")
+    this_term = term_of(uk_today())
+    empty = _equality_downloads(client, this_term.key)
+    with app.app_context():
+        for i in range(12):  # enrolled this term, most with answers: enough to show a group
+            user = factories.make_user()
+            user.created_at = utcnow() - timedelta(minutes=5)
+            if i < 10:
+                _answer(user, age_band="35_44", sex="female")
+        db.session.commit()
+    assert _equality_downloads(client, this_term.key) == empty  # nothing to subtract, day after day
+    text = _text(empty["page"])
+    assert "The equality counts of a term appear here once the term has ended" in text
+    assert "students active in the term" not in text and "35 to 44" not in text and "csv" not in empty["page"]
+    assert empty["equality-age-band"] == [["Age", "Students"]]  # the CSV: its heading alone
+    # A term still to come says the same; neither is stored.
+    later = _section(client.get(f"/admin/reports/term?term={this_term.next().key}").get_data(as_text=True))
+    assert "appear here once the term has ended" in _text(later) and "students active" not in later
+    from rec_portal.models.equality import EqualityTerm
+
+    with app.app_context():
+        assert db.session.execute(select(EqualityTerm)).first() is None
+
+
+def test_an_ended_terms_counts_are_stored_once(app, client, login_as):
+    from rec_portal.models.equality import QUESTIONS, EqualityTerm, EqualityTermFigure, choices
+
+    _report_world(app)
+    login_as("admin")
+    client.get(f"/admin/reports/term/equality-age-band.csv?term={TERM}")  # a CSV alone stores them too
+
+    def stored():
+        with app.app_context():
+            terms = [(t.term_key, t.closed_at) for t in db.session.execute(select(EqualityTerm)).scalars()]
+            figures = {(f.question, f.code): (f.count, f.held)
+                       for f in db.session.execute(select(EqualityTermFigure)).scalars()}
+            return terms, figures
+
+    terms, figures = stored()
+    assert [key for key, _ in terms] == [TERM]
+    assert len(figures) == sum(len(choices(name)) + 1 for name, *_ in QUESTIONS)  # every group, 0 included
+    assert figures[("age_band", "18_24")] == (9, False) and figures[("age_band", "prefer_not")] == (3, True)
+    assert figures[("age_band", "")] == (5, True) and figures[("age_band", "65_74")] == (0, False)
+    # Another report run (page, CSV) stores nothing more and changes nothing.
+    client.get(f"/admin/reports/term?term={TERM}")
+    client.get(f"/admin/reports/term/equality-religion.csv?term={TERM}")
+    assert stored() == (terms, figures)
+    with app.app_context():
+        from rec_portal.equality.operations import close_term
+        from rec_portal.reports.queries import active_students
+        from rec_portal.stats.terms import parse_term
+
+        assert close_term(TERM, active_students(parse_term(TERM))) is False
+    assert stored() == (terms, figures)
+
+
+def test_a_group_held_back_when_the_term_ended_stays_held_back(app, client, login_as):
+    """3 said Asian Indian when the term's counts were stored (held back, with the 5 who
+    did not answer); 5 White British saying Asian Indian later changes no figure."""
+    active = _report_world(app)
+    login_as("admin")
+    ethnicity = dict(_csv(client, "equality-ethnicity")[1:])
+    assert ethnicity["Asian or Asian British: Indian"] == "not shown" and ethnicity["Not answered"] == "not shown"
+    with app.app_context():
+        for uid, _email in active[3:8]:
+            db.session.get(EqualityAnswers, uid).ethnicity = "asian_indian"
+        db.session.commit()
+    ethnicity = dict(_csv(client, "equality-ethnicity")[1:])
+    assert ethnicity["Asian or Asian British: Indian"] == "not shown" and ethnicity["Not answered"] == "not shown"
+    assert ethnicity["White: English, Welsh, Scottish, Northern Irish or British"] == "17"
+    text = _text(client.get(f"/admin/reports/term?term={TERM}").get_data(as_text=True))
+    assert "worked out once" in text and "never change" in text
+
+
+def test_under_18_is_the_first_age_band(app, client, login_as):
+    active = _report_world(app)
+    page = login(app, active[0][1]).get("/my/account/equality").get_data(as_text=True)
+    assert page.index('value="under_18"') < page.index('value="18_24"') < page.index('value="75_plus"')
+    login_as("admin")
+    age = _csv(client, "equality-age-band")
+    assert [row[0] for row in age[1:4]] == ["Under 18", "18 to 24", "25 to 34"]
