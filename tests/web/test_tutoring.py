@@ -394,7 +394,10 @@ def test_when_staff_cancel_a_conversation_the_student_is_told_by_their_preferenc
         tutor_email, admin_email, student_email = tutor.email, admin.email, by_email.email
         mine_id, rec_team_id, by_text_id = mine.id, rec_team.id, by_text.id
 
-    Browserless(login(app, tutor_email)).submit(f"/tutor/conversations/{mine_id}/cancel", {}, page="/tutor")
+    tutor_client = login(app, tutor_email)
+    cancelled = Browserless(tutor_client).submit(f"/tutor/conversations/{mine_id}/cancel", {}, page="/tutor")
+    banner = _page(tutor_client, cancelled.headers["Location"])
+    assert "is cancelled." in banner and "has been told" in banner
     Browserless(login(app, admin_email)).submit(f"/tutor/conversations/{rec_team_id}/cancel", {}, page="/admin/tutors")
     with app.app_context():
         assert {db.session.get(PlanConversation, i).status for i in (mine_id, rec_team_id)} == {"cancelled"}
