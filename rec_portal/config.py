@@ -225,6 +225,9 @@ def load_config(instance_path: str) -> dict:
         "REC_LIMIT_PROSPECTUS_PDF": _env("REC_LIMIT_PROSPECTUS_PDF", "10 per minute; 60 per hour"),
         # The public "Refer someone" form (/refer), per client address.
         "REC_LIMIT_REFERRAL": _env("REC_LIMIT_REFERRAL", "5 per minute; 20 per hour"),
+        # "I would like someone from the REC to contact me" (/ask-for-help), per signed-in
+        # person; only requests that were sent count.
+        "REC_LIMIT_SUPPORT_REQUEST": _env("REC_LIMIT_SUPPORT_REQUEST", "5 per hour; 10 per day"),
         # Mail.
         "REC_MAIL_FROM": _env("REC_MAIL_FROM", "Recovery Education Centre <rec@example.org>"),
         "REC_SMTP_HOST": _env("REC_SMTP_HOST"),

@@ -380,8 +380,8 @@ def make_feedback_questions(course_id: int | None = None) -> dict[str, int]:
         "helpful": FeedbackQuestion(audience="student", kind="text", position=40, text="What was most helpful?"),
         "change": FeedbackQuestion(audience="student", kind="text", position=50, text="What would you change?"),
         "worked": FeedbackQuestion(audience="facilitator", kind="text", position=10, text="What worked well?"),
-        "concerns": FeedbackQuestion(audience="facilitator", kind="text", position=20,
-                                     text="Do you have any concerns?"),
+        "venue": FeedbackQuestion(audience="facilitator", kind="text", position=20,
+                                  text="Anything else about the session or the venue?"),
     }
     if course_id is not None:
         rows["safe"] = FeedbackQuestion(audience="student", kind="agreement", position=25, course_id=course_id,

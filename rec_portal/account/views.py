@@ -16,7 +16,7 @@ from rec_portal.account.forms import (
     SupportForm,
 )
 from rec_portal.auth import operations
-from rec_portal.support_requests.queries import open_requests_of
+from rec_portal.support_requests.queries import my_requests_of
 from rec_portal.web.access import login_required
 from rec_portal.web.ratelimit import limit
 from rec_portal.models.students import PROFILE_FIELDS
@@ -31,7 +31,7 @@ def index():
 
     return render_template("account/index.html", user=current_user,
                            undelivered=undelivered_since(current_user),
-                           open_requests=open_requests_of(current_user.id))
+                           my_requests=my_requests_of(current_user.id))
 
 
 @bp.route("/details", methods=["GET", "POST"])

@@ -11,7 +11,29 @@ from rec_portal.auth.operations import disable_sign_in
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import ROLES, StudentProfile, User, UserRole
-from rec_portal.models.accounts import ADMIN, ROLE_LABELS, TUTOR
+from rec_portal.models.accounts import ADMIN, ROLE_LABELS, SUPPORT_LEAD, TUTOR
+from rec_portal.models.support_requests import CLOSED, SupportRequest
+
+
+# Whether anyone reads the support requests (the admin home says so when nobody can).
+NO_SUPPORT_LEAD, REQUESTS_UNREAD = "no_support_lead", "requests_unread"
+
+
+def support_lead_gap() -> str | None:
+    """``REQUESTS_UNREAD`` when requests for help (or facilitators' concerns) are open and no
+    active account holds the support lead role, so nobody can read them; ``NO_SUPPORT_LEAD``
+    when nobody holds the role and nothing is waiting; None when someone holds it. Counts
+    only: nothing about any request. Two small statements."""
+    has_lead = db.session.execute(
+        select(User.id).where(User.active.is_(True), User.anonymised_at.is_(None),
+                              User.roles.any(UserRole.role == SUPPORT_LEAD)).limit(1)
+    ).first() is not None
+    if has_lead:
+        return None
+    waiting = db.session.execute(
+        select(SupportRequest.id).where(SupportRequest.status != CLOSED).limit(1)
+    ).first() is not None
+    return REQUESTS_UNREAD if waiting else NO_SUPPORT_LEAD
 
 
 STUDENT_NUMBER = re.compile(r"^(?:rec-?)?0*(\d{1,9})$")

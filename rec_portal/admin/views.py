@@ -60,6 +60,7 @@ def index():
         outbox_attention=sum(outbox_counts.get(s, 0) for s in NEEDS_ATTENTION),
         stuck=mail_outbox.sending_stuck(),
         calls_open=calls.open_count(),
+        support_lead_gap=operations.support_lead_gap(),
     )
 
 

@@ -145,7 +145,8 @@ REFLECTIONS = {
         "Add a content warning before the scenarios about assault.",
         "",
     ],
-    "Do you have any concerns?": ["", "", "The room's hearing loop was not working; reported to the office."],
+    "Anything else about the session or the venue?": [
+        "", "", "The room's hearing loop was not working; reported to the office."],
 }
 
 # Scores per person, cycled; the second run of Staying Safe (after the review) does better

@@ -45,8 +45,10 @@ class QuestionRefused(DomainError):
     """A question bank rule refused the change."""
 
 
-# The questions a new REC starts with (migration 0008 seeds the same list; it keeps its own
-# copy, as a migration must not change when the app does).
+# The questions a new REC starts with (migration 0008 seeds the same list, keeping its own
+# copy, as a migration must not change when the app does; except the last facilitator
+# question: 0008's "Do you have any concerns?" was retired by 0015, since worries about
+# someone's safety have their own section of the reflection and never go into feedback).
 DEFAULT_QUESTIONS = [
     # (audience, kind, text, hint)
     ("student", "rating", "Overall, how would you rate the course?", ""),
@@ -59,9 +61,10 @@ DEFAULT_QUESTIONS = [
     ("facilitator", "text", "What worked well?", ""),
     ("facilitator", "text", "What did not work so well?", ""),
     ("facilitator", "text", "Is there any content you would change?", "Say which part of the course, and how."),
-    ("facilitator", "text", "Do you have any concerns?",
-     ("About the session, the venue or anyone's wellbeing. If someone is at risk now, follow your "
-      "safeguarding procedure as well: this form is read after the session.")),
+    ("facilitator", "text", "Anything else about the session or the venue?",
+     ("For example the room, the equipment or the timings. If you are worried about someone's safety, "
+      "use the separate \"I am worried about someone's safety\" section instead: it goes to the "
+      "support lead, not into feedback.")),
 ]
 
 

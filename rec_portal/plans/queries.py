@@ -13,11 +13,16 @@ from rec_portal.bookings.queries import places_left_for
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession, User
 from rec_portal.models.bookings import CANCELLED
+from rec_portal.models.accounts import ADMIN, TUTOR
 from rec_portal.models.courses import PUBLISHED, SCHEDULED
 from rec_portal.models.plans import LearningGoal, LearningPlan, PlanCourse, PlanReview
+from rec_portal.models.tutoring import Tutorship
 from rec_portal.timeutil import utcnow
 
 NEXT_DATES = 3  # how many upcoming dates to show for each course of interest
+
+# Who recorded a review (``PlanView.reviewed_by``).
+YOUR_TUTOR, A_TUTOR, AN_ADVISOR = "your_tutor", "a_tutor", "an_advisor"
 
 
 @dataclass
@@ -55,6 +60,20 @@ class PlanView:
     goals: list[LearningGoal]
     courses: list[CourseOfInterest]
     reviews: list[PlanReview]
+    tutor_id: int | None = None  # the student's personal tutor now
+
+    def reviewed_by(self, review: PlanReview) -> str:
+        """Who recorded ``review``, for its card: ``YOUR_TUTOR`` (the student's personal
+        tutor now), ``A_TUTOR`` (someone who holds the tutor role and is not an admin, e.g. a
+        former tutor) or ``AN_ADVISOR`` (an admin as learning advisor, or an account gone)."""
+        reviewer = review.reviewer
+        if reviewer is None:
+            return AN_ADVISOR
+        if reviewer.id == self.tutor_id and reviewer.has_role(TUTOR):
+            return YOUR_TUTOR
+        if reviewer.has_role(TUTOR) and not reviewer.has_role(ADMIN):
+            return A_TUTOR
+        return AN_ADVISOR
 
     @property
     def has_own_words(self) -> bool:
@@ -161,7 +180,7 @@ def reviews(user_id: int) -> list[PlanReview]:
             select(PlanReview)
             .where(PlanReview.user_id == user_id)
             .order_by(PlanReview.review_date.desc(), PlanReview.id.desc())
-            .options(selectinload(PlanReview.reviewer).lazyload(User.roles))
+            .options(selectinload(PlanReview.reviewer).selectinload(User.roles))
         ).scalars()
     )
 
@@ -174,6 +193,9 @@ def plan_view(student: User, now: datetime | None = None) -> PlanView:
         goals=goals(student.id),
         courses=courses_of_interest(student.id, now),
         reviews=reviews(student.id),
+        tutor_id=db.session.execute(
+            select(Tutorship.tutor_id).where(Tutorship.student_id == student.id)
+        ).scalar_one_or_none(),
     )
 
 

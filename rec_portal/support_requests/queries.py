@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from rec_portal.extensions import db
 from rec_portal.models import CourseSession, User
+from rec_portal.timeutil import utcnow
 from rec_portal.models.support_requests import (
     ASKED,
     CLOSED,
@@ -58,6 +61,24 @@ def request_for_staff(request_id: int) -> SupportRequest | None:
             .options(lazyload(User.roles), lazyload(User.profile)),
         )
     ).unique().scalar_one_or_none()
+
+
+# A closed request stays on the person's My account this long (so they see it was dealt
+# with), then leaves the page; the record itself is kept as the retention rules say.
+CLOSED_SHOWN_FOR = timedelta(days=30)
+
+
+def my_requests_of(person_id: int, now: datetime | None = None) -> list[SupportRequest]:
+    """What the person sees on My account: their own requests to be contacted that are
+    open, or were closed in the last ``CLOSED_SHOWN_FOR``, newest first. When they asked,
+    the state and when it closed; never the notes, nor a facilitator's concern about them."""
+    since = (now or utcnow()) - CLOSED_SHOWN_FOR
+    return list(db.session.execute(
+        select(SupportRequest)
+        .where(SupportRequest.person_id == person_id, SupportRequest.kind == ASKED,
+               or_(SupportRequest.status != CLOSED, SupportRequest.closed_at >= since))
+        .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
+    ).scalars())
 
 
 def open_requests_of(person_id: int) -> list[SupportRequest]:

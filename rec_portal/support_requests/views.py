@@ -14,9 +14,12 @@ pages carry the quick exit, so Back after leaving shows nothing."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from rec_portal import audit
 from rec_portal.drafts import keeps_typing, owner_may
+from rec_portal.errors_pages import render_error
 from rec_portal.extensions import db
 from rec_portal.models.accounts import FACILITATOR, SUPPORT_LEAD
 from rec_portal.models.support_requests import CAME_FROM, HOW, NEW, STATUSES, SupportRequest
@@ -27,6 +30,7 @@ from rec_portal.web.forms import done, page, run
 from rec_portal.web.guards import current_person, get_or_404, get_rostered_session_or_404, is_rostered
 from rec_portal.web.htmx import is_htmx
 from rec_portal.web.paging import Page, page_number
+from rec_portal.web.ratelimit import limit
 
 PER_PAGE = 25
 
@@ -43,9 +47,23 @@ def _prefilled(person) -> AskForm:
                          "came_from": _came_from(request.args.get("from"))})
 
 
+def _asker_key() -> str:
+    """Requests to be contacted are counted per person (a class on shared wifi is many
+    people), by address only if nobody is signed in (the page then sends them to sign in)."""
+    if current_user.is_authenticated:
+        return f"asker:{current_user.id}"
+    return get_remote_address()
+
+
+def _request_stored(response) -> bool:
+    """Only requests that were sent on count: a form sent back with a problem to fix does not."""
+    return response.status_code in (302, 303) or "HX-Redirect" in response.headers
+
+
 @bp.route("/ask-for-help", methods=["GET", "POST"])
 @keeps_typing(AskForm)
 @login_required
+@limit("REC_LIMIT_SUPPORT_REQUEST", key_func=_asker_key, deduct_when=_request_stored)
 def ask():
     person = current_person()
     form = AskForm() if request.method == "POST" else _prefilled(person)
@@ -60,6 +78,20 @@ def ask():
         page=lambda: page("support_requests/ask.html", form=form, email=person.email,
                           open_requests=queries.open_requests_of(person.id)),
     )
+
+
+@bp.errorhandler(429)
+def _asked_many_times(error):
+    """Too many requests to be contacted in a short while (``REC_LIMIT_SUPPORT_REQUEST``):
+    a calm page that says the earlier requests are in hand, keeps what was typed, and keeps
+    the numbers to call now. Any other page of this blueprint gets the usual page."""
+    if request.endpoint != "support_requests.ask" or not current_user.is_authenticated:
+        return render_error(429)
+    person = current_person()
+    form = AskForm()
+    form.came_from.data = _came_from(form.came_from.data)
+    return render_template("support_requests/ask.html", form=form, email=person.email, asked_many_times=True,
+                           open_requests=queries.open_requests_of(person.id)), 429
 
 
 @bp.route("/ask-for-help/sent")

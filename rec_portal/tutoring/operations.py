@@ -4,13 +4,14 @@ learning-plan conversations students ask for. Operations flush, never commit, an
 
 Messages: a tutor is told of a new request by their contact preference (``tell``), with
 neutral words and nothing from the plan; with no tutor, the REC team (every active admin)
-gets a staff notice by email. The student is told when their conversation is arranged."""
+gets a staff notice by email. The student is told when their conversation is arranged, and
+when staff cancel it."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import select, update
 
 from rec_portal import audit
@@ -224,12 +225,24 @@ def mark_held(conversation: PlanConversation, by: User) -> None:
 
 
 def cancel_by_staff(conversation: PlanConversation, by: User) -> None:
+    """The tutor (or the REC team) cancels; the student is told by their contact
+    preference, with neutral words."""
     if not conversation.is_open:
         raise TutoringRefused(f"This conversation is already {conversation.status_label.lower()}.")
     conversation.status = CANCELLED
     conversation.closed_at = utcnow()
     db.session.flush()
     _conversation_changed(conversation, by, "cancelled by staff")
+    student = conversation.student
+    link = page_link("plans.index") + "#plan-conversations"
+    when = format_uk(conversation.arranged_for) if conversation.arranged_for else ""
+    tell(student, compose(
+        "plan_conversation_cancelled", student, subject=f"{SUBJECT}: your conversation is cancelled",
+        email_body=render_template("emails/plan_conversation_cancelled.txt", person=student,
+                                   conversation=conversation, when=when, by=by, link=link,
+                                   phone=current_app.config["REC_CONTACT_PHONE"]),
+        conversation=conversation, when_text=when, by=by, link=link,
+    ))
 
 
 def default_next_review(student_id: int, today: date) -> date:

@@ -175,7 +175,8 @@ def cancel(conversation_id: int):
     return run(
         ButtonForm(),
         lambda: operations.cancel_by_staff(found, current_person()),
-        done=lambda _: done(_back(found), f"The conversation with {found.student.full_name} is cancelled."),
+        done=lambda _: done(_back(found), f"The conversation with {found.student.full_name} is cancelled. "
+                                          f"{found.student.display_name} has been told."),
         refused=lambda error: done(_back(found), error.message, category="error"),
     )
 

@@ -83,3 +83,11 @@ def test_the_notify_timeout_takes_fractions_of_a_second(monkeypatch, tmp_path):
     monkeypatch.setenv("REC_NOTIFY_TIMEOUT", "soon")
     with pytest.raises(ConfigError, match="REC_NOTIFY_TIMEOUT must be a number of seconds"):
         load_config(str(tmp_path))
+
+
+def test_the_ask_for_help_limit_is_a_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("REC_ENV", "testing")
+    monkeypatch.delenv("REC_LIMIT_SUPPORT_REQUEST", raising=False)
+    assert load_config(str(tmp_path))["REC_LIMIT_SUPPORT_REQUEST"] == "5 per hour; 10 per day"
+    monkeypatch.setenv("REC_LIMIT_SUPPORT_REQUEST", "3 per hour")
+    assert load_config(str(tmp_path))["REC_LIMIT_SUPPORT_REQUEST"] == "3 per hour"

@@ -120,7 +120,7 @@ def _feedback(me):
 def _reflection(me):
     session, _booking, q = _attended(me)
     return {"url": f"/facilitate/sessions/{session.id}/reflection",
-            "fields": [f"q-{q['worked']}", f"q-{q['concerns']}"]}
+            "fields": [f"q-{q['worked']}", f"q-{q['venue']}"]}
 
 
 def _goal(me):

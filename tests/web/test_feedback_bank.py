@@ -13,7 +13,7 @@ from rec_portal import audit, create_app
 from rec_portal.extensions import db
 from rec_portal.feedback.bank import questions_for
 from rec_portal.models import AuditEvent
-from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion
+from rec_portal.models.feedback import FeedbackAnswer, FeedbackQuestion, FeedbackResponse
 from rec_portal.timeutil import utcnow
 from tests import factories
 from tests.conftest import Browserless, count_statements, csrf_from, test_config, wipe
@@ -599,7 +599,7 @@ def test_preview_shows_the_questions_a_student_of_the_course_sees(app, client, l
 
 # --- the defaults that ship with the app -----------------------------------------------------
 
-def test_the_migration_seeds_six_student_and_four_facilitator_questions(tmp_path):
+def test_the_migration_seeds_six_student_and_three_facilitator_questions_and_retires_concerns(tmp_path):
     from flask_migrate import upgrade
 
     fresh = create_app(test_config(f"sqlite:///{tmp_path / 'fresh.sqlite3'}"))
@@ -607,12 +607,17 @@ def test_the_migration_seeds_six_student_and_four_facilitator_questions(tmp_path
         upgrade()
         students = questions_for(0, "student")
         facilitators = questions_for(0, "facilitator")
-        assert len(students) == 6 and len(facilitators) == 4
+        assert len(students) == 6 and len(facilitators) == 3
         assert students[0].text == "Overall, how would you rate the course?"
         assert facilitators[0].text == "What worked well?"
-        # The app's own copy of the defaults is the migration's.
+        # The app's own copy of the defaults is the migrations' (0008 seeded them; 0015
+        # retired "Do you have any concerns?", which the app's copy replaces with a question
+        # about the session and the venue).
         from rec_portal.feedback.bank import DEFAULT_QUESTIONS
-        assert [(q.audience, q.kind, q.text, q.hint) for q in students + facilitators] == DEFAULT_QUESTIONS
+        assert [(q.audience, q.kind, q.text, q.hint) for q in students + facilitators] == DEFAULT_QUESTIONS[:-1]
+        retired = db.session.execute(select(FeedbackQuestion).where(FeedbackQuestion.retired_at.is_not(None))
+                                     ).scalars().all()
+        assert [q.text for q in retired] == ["Do you have any concerns?"]
         factories.make_user(email="boss@example.org", roles=("admin",))
         db.session.commit()
     client = fresh.test_client()
@@ -620,8 +625,7 @@ def test_the_migration_seeds_six_student_and_four_facilitator_questions(tmp_path
     html = _get(client, BANK)
     assert len(_texts_in(_section(html, "student"))) == 6
     assert _texts_in(_section(html, "facilitator")) == [
-        "What worked well?", "What did not work so well?", "Is there any content you would change?",
-        "Do you have any concerns?"]
+        "What worked well?", "What did not work so well?", "Is there any content you would change?"]
     with fresh.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -647,6 +651,47 @@ def test_an_emptied_bank_gets_the_defaults_back_from_the_demo_loader_and_a_used_
         assert ensure_default_questions() == len(DEFAULT_QUESTIONS)
         assert [q.text for q in questions_for(0, "facilitator")] == [
             "What worked well?", "What did not work so well?", "Is there any content you would change?",
-            "Do you have any concerns?"]
+            "Anything else about the session or the venue?"]
         assert ensure_default_questions() == 0  # safe to repeat
         db.session.rollback()
+
+
+# --- issue 17: the reflection's old "Do you have any concerns?" never comes back -------------
+
+WORRY_WORDS = re.compile(r"concern|wellbeing|well-being|at risk|safeguarding", re.IGNORECASE)
+
+
+def test_an_emptied_bank_gets_no_question_about_concerns_or_wellbeing(app):
+    """Worries about someone's safety have their own section of the reflection (it goes to
+    the support lead); an emptied bank must not bring back a feedback question asking for
+    them (migration 0015 retired it)."""
+    from rec_portal.feedback.bank import ensure_default_questions
+
+    with app.app_context():
+        db.session.execute(FeedbackQuestion.__table__.delete())
+        ensure_default_questions()
+        added = db.session.execute(select(FeedbackQuestion)).scalars().all()
+        asked = [q for q in added if WORRY_WORDS.search(q.text)]
+        assert asked == [], [q.text for q in asked]
+        # The neutral question points facilitators to the separate section instead.
+        venue = next(q for q in added if q.text == "Anything else about the session or the venue?")
+        assert venue.audience == "facilitator" and "I am worried about someone's safety" in venue.hint
+        assert not re.search(r"wellbeing|well-being", venue.hint, re.IGNORECASE)
+        db.session.rollback()
+
+
+def test_the_demo_has_no_facilitator_feedback_about_concerns_for_people(app):
+    from rec_portal.demo import load_demo_data
+
+    with app.app_context():
+        load_demo_data()
+        rows = db.session.execute(
+            select(FeedbackAnswer.question_text, FeedbackAnswer.text)
+            .join(FeedbackAnswer.response).where(FeedbackResponse.audience == "facilitator")
+        ).all()
+        assert rows, "the demo has facilitator reflections"
+        about_worries = [(q, t) for q, t in rows if WORRY_WORDS.search(q) or WORRY_WORDS.search(t or "")]
+        assert about_worries == []
+        # The hearing loop is still reported, under the neutral question.
+        assert ("Anything else about the session or the venue?",
+                "The room's hearing loop was not working; reported to the office.") in rows

@@ -517,9 +517,9 @@ def test_a_rostered_facilitator_writes_a_reflection_once(app):
     assert f'id="reflection-{s.session_id}" href="{reflection_url(s)}">Write your reflection' in sessions
     page = html_of(client.get(reflection_url(s)))
     assert "Your reflection on the session" in page and "What worked well?" in page
-    assert "Do you have any concerns?" in page
+    assert "Anything else about the session or the venue?" in page
     assert "Overall, how would you rate" not in page and 'name="anonymous"' not in page
-    response = web.submit(reflection_url(s), {**answers(s, worked="Good group", concerns=""), "anonymous": "y"})
+    response = web.submit(reflection_url(s), {**answers(s, worked="Good group", venue=""), "anonymous": "y"})
     assert response.headers["Location"] == f"{reflection_url(s)}/thank-you"
     assert "Thank you for your reflection" in html_of(client.get(response.headers["Location"]))
     [stored] = responses(app)
@@ -546,10 +546,10 @@ def test_a_reflection_waits_for_the_session_to_be_completed(app):
 def test_reflection_validation_keeps_what_was_typed(app):
     s = attended(app)
     _client, web = as_person(app, s.facilitator.email)
-    response = web.submit(reflection_url(s), answers(s, worked="y" * 2001, concerns="Kept concern"))
+    response = web.submit(reflection_url(s), answers(s, worked="y" * 2001, venue="Kept note"))
     page = html_of(response)
     assert response.status_code == 400 and "must be 2,000 characters or fewer" in page
-    assert ">Kept concern</textarea>" in page and responses(app) == []
+    assert ">Kept note</textarea>" in page and responses(app) == []
 
 
 @pytest.mark.parametrize("who", ["other facilitator", "student", "admin", "admin who facilitates"])

@@ -118,7 +118,7 @@ def test_the_plan_page_when_nothing_is_written_yet(login_as, client):
     assert response.headers["Cache-Control"] == "no-store"
     assert 'hx-history="false"' in html  # never kept in htmx's history cache
     for heading in ("My learning plan", "In my own words", "My goals", "Courses I am interested in",
-                    "Reviews with a learning advisor"):
+                    "Reviews of my plan"):
         assert heading in html
     assert "You have not added any goals yet" in html
     assert "You have not added any courses yet" in html

@@ -127,7 +127,8 @@ def test_the_person_sees_their_open_request_and_its_state_but_never_the_notes(ap
         req = factories.make_support_request(student_id, status="contacted")
         db.session.add(SupportRequestNote(request=req, author_id=lead.id, body="Left a voicemail: mum answered",
                                           status_to="contacted"))
-        factories.make_support_request(student_id, status="closed", details="An old one")
+        factories.make_support_request(student_id, status="closed", details="An old one",
+                                       closed_at=utcnow() - timedelta(days=31))
         db.session.commit()
     client = login(app, student)
     page = client.get("/my/account").get_data(as_text=True)
@@ -341,3 +342,102 @@ def test_a_concern_needs_a_student_and_words_and_the_page_works_without_javascri
     assert "Choose the student you are worried about" in html and "Enter what you are worried about" in html
     with app.app_context():
         assert _count(SupportRequest) == 0
+
+
+# --- Issue 17 loose ends: a rate limit, nobody holding the role, closed requests -------------
+
+def test_asking_for_help_is_rate_limited_per_person_calmly_keeping_what_was_typed(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REC_LIMIT_SUPPORT_REQUEST", "2 per minute")
+    student, student_id, _lead, _admin = _people(app)
+    client = login(app, student)
+    assert _ask(client, {"may_leave_message": ""}).status_code == 400  # sent back: does not count
+    for _ in range(2):
+        assert _ask(client, {}).status_code == 302
+    refused = _ask(client, {"details": "Third time: STILL-TYPED", "safe_times": "Evenings only"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    text = " ".join(html.split())
+    assert "We already have your requests" in text and "You do not need to ask again" in text
+    assert "To keep accounts safe" not in text  # not the sign-in wording
+    assert "STILL-TYPED" in html and 'value="Evenings only"' in html  # nothing typed is lost
+    for number in ('href="tel:999"', 'href="tel:116123"', 'href="tel:111"'):
+        assert number in html  # the numbers to call now are still there
+    assert html.count('id="danger-now"') == 1
+    with app.app_context():
+        assert _count(SupportRequest) == 2
+    # Counted per person, not per connection: someone else on the same wifi can still ask.
+    with app.app_context():
+        other = factories.make_user()
+        db.session.commit()
+        other_email = other.email
+    assert _ask(login(app, other_email), {}).status_code == 302
+
+
+def _admin_home(app, email) -> str:
+    return " ".join(login(app, email).get("/admin").get_data(as_text=True).split())
+
+
+WAITING_UNREAD = "Nobody has the support lead role: requests for help are waiting unread"
+
+
+def test_the_admin_home_warns_when_requests_wait_and_nobody_holds_the_support_lead_role(app):
+    with app.app_context():
+        admin = factories.make_user(roles=("admin",))
+        person = factories.make_user(full_name="Rosa Diaz")
+        factories.make_support_request(person, details="PRIVATE-DETAILS")
+        # A support lead whose account is disabled reads nothing.
+        factories.make_user(roles=("support_lead",), active=False)
+        db.session.commit()
+        admin_email = admin.email
+    home = _admin_home(app, admin_email)
+    assert WAITING_UNREAD in home and 'class="nhsuk-warning-callout" id="support-lead-missing"' in home
+    assert 'href="/admin/people"' in home
+    assert "Rosa Diaz" not in home and "PRIVATE-DETAILS" not in home  # nothing of the request
+    with app.app_context():  # once someone holds the role, the warning goes
+        factories.make_user(roles=("support_lead",))
+        db.session.commit()
+    home = _admin_home(app, admin_email)
+    assert WAITING_UNREAD not in home and 'id="support-lead-missing"' not in home
+
+
+def test_the_admin_home_notes_quietly_when_nobody_holds_the_role_and_nothing_waits(app):
+    with app.app_context():
+        admin = factories.make_user(roles=("admin",))
+        factories.make_support_request(factories.make_user(), status="closed", closed_at=utcnow())
+        db.session.commit()
+        admin_email = admin.email
+    home = _admin_home(app, admin_email)
+    assert WAITING_UNREAD not in home and "nhsuk-warning-callout\" id=\"support-lead-missing" not in home
+    assert 'class="nhsuk-inset-text" id="support-lead-missing"' in home
+    assert "Nobody has the support lead role yet" in home and "give the role to someone" in home
+
+
+def test_my_account_shows_recently_closed_requests_for_30_days_then_not_and_never_notes(app):
+    student, student_id, _lead, _admin = _people(app)
+    now = utcnow()
+    with app.app_context():
+        lead = factories.make_user(roles=("support_lead",))
+        recent = factories.make_support_request(student_id, status="closed", closed_at=now - timedelta(days=5),
+                                                created_at=now - timedelta(days=8), details="RECENT-DETAILS")
+        db.session.add(SupportRequestNote(request=recent, author_id=lead.id, body="Spoke to her mum, all fine",
+                                          status_to="closed"))
+        old = factories.make_support_request(student_id, status="closed", closed_at=now - timedelta(days=31),
+                                             created_at=now - timedelta(days=40))
+        # A facilitator's concern about her is never shown to her.
+        concern = factories.make_support_request(student_id, kind="concern", raised_by=lead, details="WORRIED")
+        db.session.commit()
+        recent_id, old_id, concern_id = recent.id, old.id, concern.id
+    client = login(app, student)
+    html = client.get("/my/account").get_data(as_text=True)
+    section = " ".join(html.split('id="asking-for-help"')[1].split("Your data")[0].split())
+    assert f'id="my-support-request-{recent_id}"' in section and "Closed" in section
+    from rec_portal.timeutil import format_uk
+
+    assert f"Closed on {format_uk(now - timedelta(days=5), with_time=False)}" in section
+    assert "you can ask again" in section
+    assert f'id="my-support-request-{old_id}"' not in html
+    assert f'id="my-support-request-{concern_id}"' not in html and "WORRIED" not in html
+    assert "Spoke to her mum" not in html and "RECENT-DETAILS" not in html
+    # The ask page lists only what is still open ("You have already asked").
+    ask = client.get("/ask-for-help").get_data(as_text=True)
+    assert "You have already asked" not in ask and f"my-support-request-{recent_id}" not in ask

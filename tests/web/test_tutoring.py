@@ -349,3 +349,63 @@ def test_the_demo_has_tutors_with_caseloads_an_overdue_review_and_an_arranged_co
     peer = app.test_client()
     Browserless(peer).login("peer.tutor@example.org", DEMO_PASSWORD)
     assert "You are the personal tutor of 3 students." in _page(peer, "/tutor")
+
+
+# --- Issue 17 loose ends: who recorded a review; the student told of a cancellation -------------
+
+def _reviews_section(client, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    end = html.index('id="download"') if 'id="download"' in html else html.index('id="record-review"')
+    return _text(html[html.index('id="reviews"'):end])
+
+
+def test_review_cards_say_personal_tutor_or_learning_advisor_by_who_recorded_them(app, client):
+    with app.app_context():
+        tutor = factories.make_tutor(full_name="Rita Tutor")
+        student = factories.make_tutored_student(tutor)
+        advisor = factories.make_user(roles=("admin",), full_name="Sam Advisor")
+        factories.make_plan_review(student, tutor, review_date=date(2026, 11, 20), notes="With my tutor")
+        factories.make_plan_review(student, advisor, review_date=date(2026, 10, 1), notes="With the advisor")
+        db.session.commit()
+        student_email, tutor_email, advisor_email, student_id = student.email, tutor.email, advisor.email, student.id
+    mine = _reviews_section(login(app, student_email), "/my/plan")
+    tutors_card, advisors_card = mine.split("Review on 1 October 2026")
+    assert "Personal tutor Your personal tutor, Rita Tutor" in tutors_card and "Learning advisor" not in tutors_card
+    assert "Learning advisor Sam Advisor" in advisors_card and "Personal tutor" not in advisors_card
+    # Staff pages say "their".
+    on_tutor_page = _reviews_section(login(app, tutor_email), f"/tutor/students/{student_id}/plan")
+    assert "Personal tutor Their personal tutor, Rita Tutor" in on_tutor_page
+    on_advisor_page = _reviews_section(login(app, advisor_email), f"/admin/students/{student_id}/plan")
+    assert "Learning advisor Sam Advisor" in on_advisor_page and "Their personal tutor, Rita Tutor" in on_advisor_page
+
+
+def test_when_staff_cancel_a_conversation_the_student_is_told_by_their_preference(app, client):
+    when = utcnow() + timedelta(days=5)
+    with app.app_context():
+        tutor = factories.make_tutor(full_name="Rita Tutor")
+        by_email = factories.make_tutored_student(tutor)
+        factories.make_student_profile(by_email, contact_preference="email")
+        mine = factories.make_plan_conversation(by_email, tutor, status="arranged", arranged_for=when,
+                                                arranged_details="Room 2", note="PRIVATE-NOTE")
+        admin = factories.make_user(roles=("admin",))
+        by_text = factories.make_student_who_prefers("text", phone="07700 900456")
+        rec_team = factories.make_plan_conversation(by_text, None, note="ANOTHER-PRIVATE-NOTE")
+        db.session.commit()
+        tutor_email, admin_email, student_email = tutor.email, admin.email, by_email.email
+        mine_id, rec_team_id, by_text_id = mine.id, rec_team.id, by_text.id
+
+    tutor_client = login(app, tutor_email)
+    cancelled = Browserless(tutor_client).submit(f"/tutor/conversations/{mine_id}/cancel", {}, page="/tutor")
+    banner = _page(tutor_client, cancelled.headers["Location"])
+    assert "is cancelled." in banner and "has been told" in banner
+    Browserless(login(app, admin_email)).submit(f"/tutor/conversations/{rec_team_id}/cancel", {}, page="/admin/tutors")
+    with app.app_context():
+        assert {db.session.get(PlanConversation, i).status for i in (mine_id, rec_team_id)} == {"cancelled"}
+        email = db.session.execute(select(OutboxMessage).where(OutboxMessage.to_address == student_email)).scalar_one()
+        assert email.subject == "Recovery Education Centre: your conversation is cancelled"
+        assert "has been cancelled by Rita Tutor" in email.body_text and "ask for another" in email.body_text
+        assert "PRIVATE-NOTE" not in email.body_text
+        text = db.session.execute(select(OutboxMessage).where(OutboxMessage.user_id == by_text_id)).scalar_one()
+        assert text.channel == "text" and text.to_address == "07700900456"
+        assert text.body_text.startswith("Recovery Education Centre: your conversation has been cancelled.")
+        assert "PRIVATE" not in text.body_text and "plan" not in text.body_text  # neutral on a lock screen
