@@ -13,6 +13,10 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
+VENUE_QUESTION = "Anything else about the session or the venue?"
+VENUE_HINT = ("For example the room, the equipment or the timings. If you are worried about someone's safety, "
+              "use the separate \"I am worried about someone's safety\" section instead: it goes to the "
+              "support lead, not into feedback.")
 OLD_ROLES = "role IN ('student', 'facilitator', 'admin')"
 NEW_ROLES = "role IN ('student', 'facilitator', 'admin', 'tutor', 'support_lead')"
 
@@ -257,9 +261,20 @@ def _move_concerns_out_of_feedback():
                      {"ids": answer_ids})
         bind.execute(sa.text("DELETE FROM feedback_answers WHERE id IN :ids").bindparams(ids),
                      {"ids": answer_ids})
+    in_use = [row for row in bind.execute(sa.text(
+        "SELECT id, course_id, position FROM feedback_questions WHERE id IN :ids AND retired_at IS NULL"
+    ).bindparams(ids), {"ids": questions})]
     bind.execute(sa.text(
         "UPDATE feedback_questions SET retired_at = :now WHERE id IN :ids AND retired_at IS NULL"
     ).bindparams(ids), {"now": now, "ids": questions})
+    # Each question in use is replaced, at its place, by one about the session and the venue
+    # (the app's own default, feedback/bank.py; this copy never changes with the app).
+    for question_id, course_id, position in in_use:
+        bind.execute(sa.text(
+            "INSERT INTO feedback_questions (audience, kind, text, hint, course_id, position, replaces_id, "
+            "created_at) VALUES ('facilitator', 'text', :text, :hint, :course_id, :position, :replaces, :now)"
+        ), {"text": VENUE_QUESTION, "hint": VENUE_HINT, "course_id": course_id, "position": position,
+            "replaces": question_id, "now": now})
 
 
 def downgrade():

@@ -599,7 +599,7 @@ def test_preview_shows_the_questions_a_student_of_the_course_sees(app, client, l
 
 # --- the defaults that ship with the app -----------------------------------------------------
 
-def test_the_migration_seeds_six_student_and_three_facilitator_questions_and_retires_concerns(tmp_path):
+def test_the_migration_seeds_the_default_questions_and_replaces_concerns_with_the_venue_question(tmp_path):
     from flask_migrate import upgrade
 
     fresh = create_app(test_config(f"sqlite:///{tmp_path / 'fresh.sqlite3'}"))
@@ -607,14 +607,14 @@ def test_the_migration_seeds_six_student_and_three_facilitator_questions_and_ret
         upgrade()
         students = questions_for(0, "student")
         facilitators = questions_for(0, "facilitator")
-        assert len(students) == 6 and len(facilitators) == 3
+        assert len(students) == 6 and len(facilitators) == 4
         assert students[0].text == "Overall, how would you rate the course?"
         assert facilitators[0].text == "What worked well?"
         # The app's own copy of the defaults is the migrations' (0008 seeded them; 0015
-        # retired "Do you have any concerns?", which the app's copy replaces with a question
-        # about the session and the venue).
+        # retired "Do you have any concerns?" and put the question about the session and
+        # the venue in its place, as the app's copy has it).
         from rec_portal.feedback.bank import DEFAULT_QUESTIONS
-        assert [(q.audience, q.kind, q.text, q.hint) for q in students + facilitators] == DEFAULT_QUESTIONS[:-1]
+        assert [(q.audience, q.kind, q.text, q.hint) for q in students + facilitators] == DEFAULT_QUESTIONS
         retired = db.session.execute(select(FeedbackQuestion).where(FeedbackQuestion.retired_at.is_not(None))
                                      ).scalars().all()
         assert [q.text for q in retired] == ["Do you have any concerns?"]
@@ -625,7 +625,8 @@ def test_the_migration_seeds_six_student_and_three_facilitator_questions_and_ret
     html = _get(client, BANK)
     assert len(_texts_in(_section(html, "student"))) == 6
     assert _texts_in(_section(html, "facilitator")) == [
-        "What worked well?", "What did not work so well?", "Is there any content you would change?"]
+        "What worked well?", "What did not work so well?", "Is there any content you would change?",
+        "Anything else about the session or the venue?"]
     with fresh.app_context():
         db.session.remove()
         db.engine.dispose()
