@@ -92,10 +92,13 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     page.get_by_label("The password you chose when you enrolled").fill(FIRST_PASSWORD)
     visitor.submit("Confirm and finish enrolling")
 
-    # Signed in, and offered the optional questions about crime; then My account, which
-    # shows the (normalised) email address.
-    expect(heading(visitor)).to_have_text("A few optional questions")
+    # Signed in, and offered the optional equality questions, then (skipping them) the
+    # optional questions about crime; then My account, which shows the (normalised) email
+    # address.
+    expect(heading(visitor)).to_have_text("Equality questions (optional)")
     expect(banner(visitor)).to_contain_text("your account has been created. You are signed in.")
+    visitor.click_link("Skip these questions")
+    expect(heading(visitor)).to_have_text("A few optional questions")
     visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
     details = page.locator(".nhsuk-summary-list").first
@@ -241,7 +244,7 @@ def test_registration_errors_are_listed_and_answers_kept(visitor, live_server):
     )
     page.get_by_label("The password you chose when you enrolled").fill("compiler-cobol-1959")
     visitor.submit("Confirm and finish enrolling")
-    expect(heading(visitor)).to_have_text("A few optional questions")  # the offer after enrolment
+    expect(heading(visitor)).to_have_text("Equality questions (optional)")  # offered after enrolment
     visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
     expect(page.locator(".nhsuk-summary-list").first).to_contain_text("grace.hopper@example.org")
