@@ -502,3 +502,16 @@ def test_the_same_concern_sent_twice_is_one_concern_and_one_email(app):
     with app.app_context():
         assert _count(SupportRequest) == 2 and _told(ids["lead"]) == 2
 
+
+def test_my_account_always_offers_the_quick_exit(app):
+    """On My account whether or not there is a request to show: a button that appeared only
+    once someone had asked would itself tell an onlooker that they had."""
+    student, student_id, _lead, _admin = _people(app)
+    client = login(app, student)
+    for has_request in (False, True):
+        if has_request:
+            _ask(client, {})
+        page = client.get("/my/account").get_data(as_text=True)
+        assert ('id="my-support-requests"' in page) is has_request
+        assert '<aside class="rec-quick-exit"' in page and 'action="/quick-exit"' in page
+        assert "Leave this page quickly" in page
