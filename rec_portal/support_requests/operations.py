@@ -38,7 +38,7 @@ from rec_portal.models.support_requests import (
     SupportRequestNote,
 )
 from rec_portal.notifications.outbox import queue_email
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import uk_date, utcnow
 
 DETAILS_MAX = 2000
 CONTACT_MAX = 254
@@ -245,3 +245,43 @@ def purge_closed(now: datetime, days: int) -> int:
     db.session.execute(delete(SupportRequest).where(SupportRequest.id.in_(ids)))
     db.session.flush()
     return len(ids)
+
+
+# --- When the person's account is deleted ----------------------------------------------------
+
+def _deleted_account_note(request: SupportRequest, now: datetime, days: int) -> str:
+    said = (f"Their account was deleted on {uk_date(now)}, so their name and the details on their "
+            "account are no longer held.")
+    kept = (f"It is kept until it is closed, so nobody at risk is missed, "
+            f"and deleted {days} days after it is closed, like any closed request.")
+    if request.kind == ASKED:
+        message = {True: "a message may be left", False: "do not leave a message",
+                   None: "not said whether a message may be left"}
+        holds = (f"This request still holds the contact details they gave in it: {request.how_label.lower()}, "
+                 f"{request.contact_detail}; when it is safe: {request.safe_times or 'any time'}; "
+                 f"{message[request.may_leave_message]}.")
+    else:
+        holds = ("This concern holds no contact details for them: only the session it was raised in and "
+                 "what was written. The facilitator who raised it may know how to reach them.")
+    return f"{said} {holds} {kept}"
+
+
+def account_deleted(person_id: int, now: datetime, days: int) -> None:
+    """The person's account is being deleted (by them, by staff, or for inactivity).
+    Closed requests about them go, with their notes. Requests still open (new or contacted)
+    are kept until the support lead closes them, so someone at risk is not missed: each
+    gets a note (by nobody) saying the account was deleted and what contact details the
+    request itself still holds. Once closed, ``purge_closed`` deletes them after ``days``.
+    The request stays linked to the anonymised account, which shows as "Deleted account"."""
+    about = (SupportRequest.person_id == person_id)
+    closed = select(SupportRequest.id).where(about, SupportRequest.status == CLOSED)
+    db.session.execute(delete(SupportRequestNote).where(SupportRequestNote.request_id.in_(closed)))
+    db.session.execute(delete(SupportRequest).where(about, SupportRequest.status == CLOSED))
+    still_open = db.session.execute(
+        select(SupportRequest).where(about, SupportRequest.status != CLOSED).order_by(SupportRequest.id)
+    ).scalars().all()
+    # No audit row: nobody acted, and the note itself says what happened and when.
+    for request in still_open:
+        db.session.add(SupportRequestNote(request=request, author_id=None, created_at=now,
+                                          body=_deleted_account_note(request, now, days)))
+    db.session.flush()
