@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -54,8 +55,9 @@ from rec_portal.models import (
 )
 from rec_portal.equality import queries as equality_queries
 from rec_portal.referrals import operations as referral_operations
+from rec_portal.support_requests import operations as support_request_operations
 from rec_portal.models import EqualityAnswers, PlanConversation, Referral, SupportRequest, SupportRequestNote, Tutorship
-from rec_portal.models.accounts import ADMIN
+from rec_portal.models.accounts import ADMIN, SUPPORT_LEAD
 from rec_portal.models.referrals import ORG_TYPES
 from rec_portal.models.students import CONTACT_PREFERENCES
 from rec_portal.models.support_requests import CONCERN
@@ -534,7 +536,7 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     db.session.execute(update(Booking).where(Booking.student_id == uid).values(supporter=""))
     for model in (LearningPlan, SafetyPlan, StudentProfile, FacilitatorProfile):
         db.session.execute(delete(model).where(model.user_id == uid))
-    _anonymise_issue_17(uid)
+    _anonymise_issue_17(uid, now)
     db.session.execute(update(PlanReview).where(PlanReview.reviewer_id == uid).values(reviewer_id=None))
     for model in (FeedbackQuestion, ContentReview):
         db.session.execute(update(model).where(model.created_by_id == uid).values(created_by_id=None))
@@ -565,10 +567,12 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     db.session.flush()
 
 
-def _anonymise_issue_17(uid: int) -> None:
+def _anonymise_issue_17(uid: int, now: datetime) -> None:
     """Personal tutors, plan conversations, referrals, support requests and equality
     answers: what is about the person goes; counts stay (a referral's organisation type
-    and status, for the term report)."""
+    and status, for the term report). The one exception: a request for help or a concern
+    about them that is still open stays (with a note saying the account was deleted) until
+    the support lead closes it, then goes with the other closed requests."""
     db.session.execute(delete(Tutorship).where(or_(Tutorship.student_id == uid, Tutorship.tutor_id == uid)))
     db.session.execute(update(Tutorship).where(Tutorship.assigned_by_id == uid).values(assigned_by_id=None))
     db.session.execute(delete(PlanConversation).where(PlanConversation.student_id == uid))
@@ -580,9 +584,8 @@ def _anonymise_issue_17(uid: int) -> None:
         update(Referral).where(Referral.student_id == uid).values(**referral_operations.MINIMISED)
     )
     db.session.execute(update(Referral).where(Referral.handled_by_id == uid).values(handled_by_id=None))
-    about = select(SupportRequest.id).where(SupportRequest.person_id == uid)
-    db.session.execute(delete(SupportRequestNote).where(SupportRequestNote.request_id.in_(about)))
-    db.session.execute(delete(SupportRequest).where(SupportRequest.person_id == uid))
+    support_request_operations.account_deleted(
+        uid, now, days=current_app.config["REC_SUPPORT_REQUEST_RETENTION_DAYS"])
     # A concern a facilitator raised stays with the student it is about, without them.
     db.session.execute(update(SupportRequest).where(SupportRequest.raised_by_id == uid).values(raised_by_id=None))
     db.session.execute(update(SupportRequestNote).where(SupportRequestNote.author_id == uid).values(author_id=None))
@@ -637,13 +640,22 @@ def why_staff_cannot_delete(person: User) -> str | None:
     return None
 
 
+SUPPORT_REQUESTS_NOT_PRINTED = ("Requests for help and safety concerns are not printed here: "
+                                "ask the REC’s support lead.")
+
+
 def data_for_staff(staff: User, person: User) -> dict:
     """Everything held about ``person`` (the same as their own download), for an admin to
-    print for them. Audited as staff exporting it (the caller commits once the document is
-    made)."""
+    print for them; requests for help and concerns only if ``staff`` is a support lead.
+    Audited as staff exporting it (the caller commits once the document is made)."""
     if reason := why_staff_cannot_print(person):
         raise DomainError(reason)
     data = collect(person)
+    if not staff.has_role(SUPPORT_LEAD):
+        # Only support leads may know that someone asked for help or that a facilitator is
+        # worried about them: for any other admin the print leaves every part of it out,
+        # and says so whether or not there is anything (so it tells them nothing).
+        data["support_requests"] = {"not_printed": SUPPORT_REQUESTS_NOT_PRINTED}
     audit.record(audit.EXPORTED, actor=staff, subject=person,
                  detail="everything held about them (PDF), printed by staff")
     return data

@@ -132,7 +132,9 @@ def person_delete(person_id: int):
         form,
         lambda: operations.delete_for_staff(current_person(), person),
         done=lambda _: done(_person_url(person), f"{name}’s record has been deleted. Nothing "
-                                                 "personal about them is kept."),
+                                                 "personal about them is kept, except any open request "
+                                                 "for help or safety concern, which the support lead "
+                                                 "keeps until it is closed."),
         page=lambda: page("data_rights/person_delete.html", person=person, form=form),
         refused=lambda error: done(_person_url(person), error.message + ".", category="error"),
     )

@@ -38,7 +38,7 @@ from rec_portal.models.support_requests import (
     SupportRequestNote,
 )
 from rec_portal.notifications.outbox import queue_email
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import uk_date, utcnow
 
 DETAILS_MAX = 2000
 CONTACT_MAX = 254
@@ -47,6 +47,10 @@ NOTE_MAX = 4000
 CONCERN_MAX = 4000
 # Where a person may ask from (a facilitator's concern comes from the reflection).
 ASKED_FROM = tuple(key for key in CAME_FROM if key != "reflection")
+
+# A second identical request within this long (a double click, a second tab, Back and
+# send again) is the same request: the first is returned, and nobody is told twice.
+SAME_REQUEST_WITHIN = timedelta(minutes=10)
 
 _PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -86,6 +90,17 @@ def _changed(request: SupportRequest, by: User | None, what: str) -> None:
     audit.record(audit.SUPPORT_REQUEST_CHANGED, actor=by, detail=f"support request {request.id}: {what}")
 
 
+def _same_open_request(**same) -> SupportRequest | None:
+    """The newest request not closed, made in the last ``SAME_REQUEST_WITHIN``, whose
+    columns equal ``same``, or None."""
+    since = utcnow() - SAME_REQUEST_WITHIN
+    return db.session.execute(
+        select(SupportRequest).filter_by(**same)
+        .where(SupportRequest.status != CLOSED, SupportRequest.created_at >= since)
+        .order_by(SupportRequest.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def contact_detail_for(person: User, how: str) -> str:
     """What the form is prefilled with: the account's email address, or its phone number."""
     if how == EMAIL:
@@ -110,7 +125,11 @@ def ask_for_help(
 ) -> SupportRequest:
     """"I would like someone from the REC to contact me." How (phone, text or email), the
     number or address to use, when it is safe to call, whether a message may be left, and
-    anything they want the REC to know. The support leads are told one is waiting."""
+    anything they want the REC to know. The support leads are told one is waiting.
+
+    The same request sent again within ``SAME_REQUEST_WITHIN`` while the first is open (a
+    double click, two tabs) returns the first, and nobody is told twice. Whether a message
+    may be left counts too: changing it is new information, not a repeat."""
     if not person.active:
         raise DomainError("This account is disabled. Contact the REC team if you think this is a mistake.")
     if how not in HOW:
@@ -129,12 +148,17 @@ def ask_for_help(
                               field="contact_detail")
     if may_leave_message is None:
         raise DomainError("Say whether we may leave a message", field="may_leave_message")
+    answers = {
+        "how": how, "contact_detail": detail,
+        "safe_times": _text(safe_times, "safe_times", "When it is safe to contact you", SAFE_TIMES_MAX),
+        "may_leave_message": may_leave_message,
+        "details": _text(details, "details", "What you want us to know", DETAILS_MAX),
+    }
+    if same := _same_open_request(kind=ASKED, person_id=person.id, **answers):
+        return same
     request = SupportRequest(
         kind=ASKED, came_from=came_from if came_from in ASKED_FROM else "", person_id=person.id,
-        raised_by_id=person.id, how=how, contact_detail=detail,
-        safe_times=_text(safe_times, "safe_times", "When it is safe to contact you", SAFE_TIMES_MAX),
-        may_leave_message=may_leave_message,
-        details=_text(details, "details", "What you want us to know", DETAILS_MAX), status=NEW,
+        raised_by_id=person.id, status=NEW, **answers,
     )
     db.session.add(request)
     db.session.flush()
@@ -156,7 +180,8 @@ def class_list(session_id: int) -> list[User]:
 def raise_concern(facilitator: User, session: CourseSession, *, person_id: int | None, details: str) -> SupportRequest:
     """"I am worried about someone's safety": a concern about a student booked on a
     session the facilitator is on the roster of. It goes to the support requests queue,
-    never into feedback."""
+    never into feedback. The same concern sent again within ``SAME_REQUEST_WITHIN`` while
+    the first is open returns the first, and nobody is told twice."""
     rostered = db.session.execute(
         select(RosterAssignment.id).where(RosterAssignment.user_id == facilitator.id,
                                           RosterAssignment.session_id == session.id)
@@ -171,6 +196,9 @@ def raise_concern(facilitator: User, session: CourseSession, *, person_id: int |
     text = _text(details, "details", "Your concern", CONCERN_MAX)
     if not text:
         raise DomainError("Enter what you are worried about", field="details")
+    if same := _same_open_request(kind=CONCERN, raised_by_id=facilitator.id, person_id=student.id,
+                                  session_id=session.id, details=text):
+        return same
     request = SupportRequest(
         kind=CONCERN, came_from="reflection", person_id=student.id, raised_by_id=facilitator.id,
         session_id=session.id, details=text, status=NEW,
@@ -217,3 +245,43 @@ def purge_closed(now: datetime, days: int) -> int:
     db.session.execute(delete(SupportRequest).where(SupportRequest.id.in_(ids)))
     db.session.flush()
     return len(ids)
+
+
+# --- When the person's account is deleted ----------------------------------------------------
+
+def _deleted_account_note(request: SupportRequest, now: datetime, days: int) -> str:
+    said = (f"Their account was deleted on {uk_date(now)}, so their name and the details on their "
+            "account are no longer held.")
+    kept = (f"It is kept until it is closed, so nobody at risk is missed, "
+            f"and deleted {days} days after it is closed, like any closed request.")
+    if request.kind == ASKED:
+        message = {True: "a message may be left", False: "do not leave a message",
+                   None: "not said whether a message may be left"}
+        holds = (f"This request still holds the contact details they gave in it: {request.how_label.lower()}, "
+                 f"{request.contact_detail}; when it is safe: {request.safe_times or 'any time'}; "
+                 f"{message[request.may_leave_message]}.")
+    else:
+        holds = ("This concern holds no contact details for them: only the session it was raised in and "
+                 "what was written. The facilitator who raised it may know how to reach them.")
+    return f"{said} {holds} {kept}"
+
+
+def account_deleted(person_id: int, now: datetime, days: int) -> None:
+    """The person's account is being deleted (by them, by staff, or for inactivity).
+    Closed requests about them go, with their notes. Requests still open (new or contacted)
+    are kept until the support lead closes them, so someone at risk is not missed: each
+    gets a note (by nobody) saying the account was deleted and what contact details the
+    request itself still holds. Once closed, ``purge_closed`` deletes them after ``days``.
+    The request stays linked to the anonymised account, which shows as "Deleted account"."""
+    about = (SupportRequest.person_id == person_id)
+    closed = select(SupportRequest.id).where(about, SupportRequest.status == CLOSED)
+    db.session.execute(delete(SupportRequestNote).where(SupportRequestNote.request_id.in_(closed)))
+    db.session.execute(delete(SupportRequest).where(about, SupportRequest.status == CLOSED))
+    still_open = db.session.execute(
+        select(SupportRequest).where(about, SupportRequest.status != CLOSED).order_by(SupportRequest.id)
+    ).scalars().all()
+    # No audit row: nobody acted, and the note itself says what happened and when.
+    for request in still_open:
+        db.session.add(SupportRequestNote(request=request, author_id=None, created_at=now,
+                                          body=_deleted_account_note(request, now, days)))
+    db.session.flush()

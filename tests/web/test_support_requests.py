@@ -351,8 +351,8 @@ def test_asking_for_help_is_rate_limited_per_person_calmly_keeping_what_was_type
     student, student_id, _lead, _admin = _people(app)
     client = login(app, student)
     assert _ask(client, {"may_leave_message": ""}).status_code == 400  # sent back: does not count
-    for _ in range(2):
-        assert _ask(client, {}).status_code == 302
+    for n in range(2):  # two different requests (the same one twice is one request)
+        assert _ask(client, {"details": f"Request {n}"}).status_code == 302
     refused = _ask(client, {"details": "Third time: STILL-TYPED", "safe_times": "Evenings only"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 429
@@ -441,3 +441,77 @@ def test_my_account_shows_recently_closed_requests_for_30_days_then_not_and_neve
     # The ask page lists only what is still open ("You have already asked").
     ask = client.get("/ask-for-help").get_data(as_text=True)
     assert "You have already asked" not in ask and f"my-support-request-{recent_id}" not in ask
+
+
+# --- Sent twice (a double click, two tabs): one request, one email ----------------------------
+
+def test_the_same_request_sent_twice_is_one_request_and_one_email(app):
+    student, student_id, lead, _admin = _people(app)
+    client = login(app, student)
+    token = csrf_from(client.get("/ask-for-help?from=account").get_data(as_text=True))
+    fields = {"csrf_token": token, "came_from": "account", "how": "phone", "contact_detail": "07700 900321",
+              "safe_times": "After 2pm", "may_leave_message": "no", "details": "Something happened at home."}
+    first = client.post("/ask-for-help", data=fields)
+    second = client.post("/ask-for-help", data=fields)  # the same form, the same token
+    assert first.headers["Location"] == second.headers["Location"] == "/ask-for-help/sent"
+    assert "We have your request" in client.get(second.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert _count(SupportRequest) == 1
+        assert [m.to_address for m in db.session.execute(select(OutboxMessage)).scalars()] == [lead]
+    # Anything different is a new request: here, that no message may be left is now yes.
+    assert client.post("/ask-for-help", data={**fields, "may_leave_message": "yes"}).status_code == 302
+    with app.app_context():
+        assert _count(SupportRequest) == 2 and _count(OutboxMessage) == 2
+        # The same again, 11 minutes later or once the first is closed, is new too.
+        first_one = db.session.execute(select(SupportRequest).order_by(SupportRequest.id)).scalars().first()
+        first_one.created_at -= timedelta(minutes=11)
+        db.session.commit()
+    assert client.post("/ask-for-help", data=fields).status_code == 302
+    with app.app_context():
+        assert _count(SupportRequest) == 3 and _count(OutboxMessage) == 3
+        for request in db.session.execute(select(SupportRequest)).scalars():
+            request.status, request.closed_at = "closed", utcnow()
+        db.session.commit()
+    assert client.post("/ask-for-help", data=fields).status_code == 302
+    with app.app_context():
+        assert _count(SupportRequest) == 4 and _count(OutboxMessage) == 4
+
+
+def _told(lead: str) -> int:
+    """How many "a new support request is waiting" emails went to ``lead``."""
+    return len(db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.to_address == lead, OutboxMessage.subject.contains("a new support request is waiting"))
+    ).scalars().all())
+
+
+def test_the_same_concern_sent_twice_is_one_concern_and_one_email(app):
+    ids = _reflection_session(app)
+    client = login(app, ids["facilitator"])
+    concern = f"/facilitate/sessions/{ids['session']}/concerns"
+    fields = {"csrf_token": csrf_from(client.get(concern).get_data(as_text=True)), "person_id": ids["nia"],
+              "details": CONCERN_TEXT}
+    first = client.post(concern, data=fields)
+    second = client.post(concern, data=fields)
+    assert first.headers["Location"] == second.headers["Location"] == f"{concern}?sent=1"
+    htmx = client.post(concern, data=fields, headers={"HX-Request": "true"})  # and from the reflection page
+    assert "Your concern has gone to the REC’s support lead" in htmx.get_data(as_text=True)
+    with app.app_context():
+        assert _count(SupportRequest) == 1
+        assert _told(ids["lead"]) == 1
+    assert client.post(concern, data={**fields, "details": "Something else too"}).status_code == 302
+    with app.app_context():
+        assert _count(SupportRequest) == 2 and _told(ids["lead"]) == 2
+
+
+def test_my_account_always_offers_the_quick_exit(app):
+    """On My account whether or not there is a request to show: a button that appeared only
+    once someone had asked would itself tell an onlooker that they had."""
+    student, student_id, _lead, _admin = _people(app)
+    client = login(app, student)
+    for has_request in (False, True):
+        if has_request:
+            _ask(client, {})
+        page = client.get("/my/account").get_data(as_text=True)
+        assert ('id="my-support-requests"' in page) is has_request
+        assert '<aside class="rec-quick-exit"' in page and 'action="/quick-exit"' in page
+        assert "Leave this page quickly" in page
