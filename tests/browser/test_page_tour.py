@@ -70,7 +70,9 @@ def test_every_new_page_in_a_browser(visitor, live_server):
         # review, a question, and a completed session the demo facilitator delivered.
         past_booking = db.session.execute(
             select(Booking.id).join(CourseSession, CourseSession.id == Booking.session_id)
-            .where(Booking.student_id == student.id, CourseSession.status == "completed")
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(Booking.student_id == student.id, CourseSession.status == "completed",
+                   Course.slug == "introduction-to-recovery")
         ).scalar_one()
         review_id = db.session.execute(select(ContentReview.id)).scalars().first()
         courses = {c.slug: c.id for c in db.session.execute(select(Course)).scalars()}
