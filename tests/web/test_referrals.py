@@ -499,3 +499,20 @@ def test_the_term_report_counts_referrals_by_organisation_type_with_small_number
     assert "34 referrals received" in text
     csv = client.get(f"/admin/reports/term/referrals-by-organisation.csv?term={TERM}").get_data(as_text=True)
     assert "Police,10,not shown" in csv.replace('"', "")
+
+
+def test_someone_found_only_by_the_details_staff_typed_is_shown_without_a_link_button(app, client, login_as, web):
+    """The record form may find a match by the details staff corrected (not the
+    referral's): linking to them would be refused, so no button is offered."""
+    with app.app_context():
+        other = factories.make_person_without_account(full_name="Jordan Reeve", phone="07700 900999")
+        db.session.commit()
+        other_id = other.id
+    referral_id = _referral(app)  # phone 07700 900456: not theirs
+    login_as("admin")
+    stopped = web.submit(f"/admin/referrals/{referral_id}/record",
+                         {"full_name": "Jordan Reeve", "phone": "07700 900999", "contact_preference": "phone",
+                          **CONSENT})
+    assert stopped.status_code == 400
+    assert f'id="link-{other_id}"' not in stopped.get_data(as_text=True)
+    assert "so it cannot be linked to them: if it is them, record the outcome on the referral instead" in _text(stopped)
