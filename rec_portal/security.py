@@ -90,4 +90,7 @@ def _signed_in() -> bool:
 
 
 # Pages that are not signed in but still carry secrets or half-typed answers.
-_NO_STORE_ENDPOINTS = {"auth.login", "auth.register", "auth.reset_password", "auth.forgot_password"}
+# The referral form and its "sent" page: Back must not show a referrer's free text (the
+# person's address, why they were referred) to whoever uses the computer next.
+_NO_STORE_ENDPOINTS = {"auth.login", "auth.register", "auth.reset_password", "auth.forgot_password",
+                       "referrals.refer", "referrals.sent"}

@@ -97,15 +97,18 @@ def set_roles(admin: User, person: User, roles: set[str]) -> tuple[set[str], set
 
 def _end_tutorships(tutor: User) -> None:
     """Someone who is no longer a tutor has no students: each of them has "no tutor yet",
-    and their open learning-plan conversations go to the REC team."""
+    and their open learning-plan conversations go to the REC team (who are emailed)."""
     from rec_portal.models.tutoring import OPEN_CONVERSATION_STATUSES, PlanConversation, Tutorship
+    from rec_portal.notifications import plan_conversations
 
+    moved = plan_conversations.open_conversations(PlanConversation.tutor_id == tutor.id)
     db.session.execute(delete(Tutorship).where(Tutorship.tutor_id == tutor.id))
     db.session.execute(
         update(PlanConversation)
         .where(PlanConversation.tutor_id == tutor.id, PlanConversation.status.in_(OPEN_CONVERSATION_STATUSES))
         .values(tutor_id=None)
     )
+    plan_conversations.tell_moved(moved, None, why="their personal tutor no longer has the tutor role")
 
 
 def _active_admin_count() -> int:

@@ -2,9 +2,11 @@
 
 - ``submit_referral``: the public form. The referrer must give an email address or a phone
   number, the person a way to reach them that fits their preference, and the referrer must
-  confirm that the person agreed to be referred. The referrer is acknowledged (by email,
-  or by text if they gave only a mobile number) with a reference number and NOTHING about
-  the person, not even their name.
+  confirm that the person agreed to be referred. The same referral sent again within ten
+  minutes (a double click, or Back and send) is the first one: no second acknowledgement.
+  The referrer is acknowledged (by email, or by text if they gave only a mobile number)
+  with a fixed greeting, a reference number and the REC's own words: nothing typed in the
+  form (so nobody can make the REC send their words), and NOTHING about the person.
 - ``record_outcome``: the REC team contacted the person, or they declined, or could not be
   reached; each with a note (who and when is added).
 - ``create_record``: the person agreed (to staff) to the REC keeping their details: their
@@ -22,7 +24,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from rec_portal import audit
 from rec_portal.admin import operations as people
@@ -111,11 +113,30 @@ def submit_referral(details: ReferralDetails, now: datetime | None = None) -> Re
     now = now or utcnow()
     values = {f.name: (getattr(details, f.name).strip() if isinstance(getattr(details, f.name), str)
                        else getattr(details, f.name)) for f in fields(details)}
+    already = _same_referral(values, now)
+    if already is not None:
+        return already  # sent twice (a double click, or Back and send again): one referral, one acknowledgement
     referral = Referral(**values, status=NEW, created_at=now, status_changed_at=now)
     db.session.add(referral)
     db.session.flush()
     _acknowledge(referral, now)
     return referral
+
+
+# The same referral received again within this time is the first one sent twice.
+RESENT_WITHIN = timedelta(minutes=10)
+SAME_REFERRAL = ("referrer_email", "referrer_phone", "person_name", "person_phone", "person_email", "reason")
+
+
+def _same_referral(values: dict, now: datetime) -> Referral | None:
+    """A referral received in the last RESENT_WITHIN with the same referrer contact, person
+    name and contact, and reason."""
+    return db.session.execute(
+        select(Referral)
+        .where(Referral.created_at >= now - RESENT_WITHIN, Referral.created_at <= now,
+               *(getattr(Referral, name) == values[name] for name in SAME_REFERRAL))
+        .order_by(Referral.id).limit(1)
+    ).scalar_one_or_none()
 
 
 def _acknowledge(referral: Referral, now: datetime) -> None:
@@ -184,6 +205,9 @@ def possible_matches(referral: Referral) -> list[User]:
     return [u for u in found.values() if u.has_role(STUDENT)]
 
 
+CHOOSE_LISTED = "Choose who they are from the people listed"
+
+
 def _refuse_if_enrolled(referral: Referral) -> None:
     if referral.status == ENROLLED or referral.student_id is not None:
         raise DomainError("This referral is already linked to a student record")
@@ -228,10 +252,13 @@ def create_record(referral: Referral, staff: User, details, *, consent_way: str,
 
 def link_to_student(referral: Referral, staff: User, student: User | None,
                     now: datetime | None = None) -> User:
-    """The person is already on the portal: the referral is linked to their record."""
+    """The person is already on the portal: the referral is linked to their record. Only
+    someone ``possible_matches`` lists (the referral's name and phone number, or its email
+    address): any other id, e.g. forged in the form, would enrol a stranger's referral on
+    an unrelated student's record (and into their data download)."""
     _refuse_if_enrolled(referral)
-    if student is None or not student.has_role(STUDENT) or student.anonymised_at is not None:
-        raise DomainError("Choose a student who is on the portal")
+    if student is None or student.id not in {match.id for match in possible_matches(referral)}:
+        raise DomainError(CHOOSE_LISTED)
     now = now or utcnow()
     referral.student_id = student.id
     _set_status(referral, staff, ENROLLED, now)

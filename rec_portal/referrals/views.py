@@ -169,8 +169,14 @@ def create_record(referral_id: int):
         return done(_url(referral), "This referral is already linked to a student record.", category="info")
     form = CreateRecordForm() if request.method == "POST" else _prefilled(referral)
     duplicates: list[User] = []
-    show = lambda: page("referrals/create_record.html", form=form, referral=_load(referral_id),  # noqa: E731
-                        duplicates=duplicates, link_form=LinkForm(formdata=None))
+
+    def show():
+        shown = _load(referral_id)
+        # Only the referral's own possible matches may be linked (``link_to_student``); the
+        # details staff typed may find others.
+        linkable = {m.id for m in operations.possible_matches(shown)} if duplicates else set()
+        return page("referrals/create_record.html", form=form, referral=shown, duplicates=duplicates,
+                    linkable=linkable, link_form=LinkForm(formdata=None))
 
     def refused(error: DomainError):
         if isinstance(error, people.PossibleDuplicate):
@@ -217,7 +223,7 @@ def link(referral_id: int):
         linked,
         done=lambda student: done(_url(referral), f"The referral is linked to {student.full_name}’s record "
                                                   f"({student.student_number}) and is enrolled."),
-        page=lambda: done(_url(referral), "Choose who they are.", category="error"),
+        page=lambda: done(_url(referral), operations.CHOOSE_LISTED, category="error"),
         refused=lambda error: done(_url(referral), error.message, category="error"),
     )
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from rec_portal import audit
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
-from rec_portal.models import User, UserRole
-from rec_portal.models.accounts import ADMIN, STUDENT, TUTOR
+from rec_portal.models import User
+from rec_portal.models.accounts import STUDENT, TUTOR
 from rec_portal.models.tutoring import (
     ARRANGED,
     CANCELLED,
@@ -30,6 +30,7 @@ from rec_portal.models.tutoring import (
     PlanConversation,
     Tutorship,
 )
+from rec_portal.notifications import plan_conversations
 from rec_portal.notifications.contact import compose, page_link, tell
 from rec_portal.notifications.outbox import queue_email
 from rec_portal.timeutil import format_uk, utcnow
@@ -61,8 +62,8 @@ def _conversation_changed(conversation: PlanConversation, by: User | None, what:
 def assign_tutor(student: User, tutor: User | None, review_every_months: int, by: User) -> Tutorship:
     """Give ``student`` the tutor ``tutor`` (someone holding the tutor role), reviewed every
     ``review_every_months``. Reassigning moves the student's open conversations to the new
-    tutor (so do open requests that went to the REC team); changing only the interval keeps
-    the date the tutor was assigned."""
+    tutor (so do open requests that went to the REC team), who is told of each; changing
+    only the interval keeps the date the tutor was assigned."""
     if not student.has_role(STUDENT) or student.anonymised_at is not None:
         raise TutoringRefused("Only a student can have a personal tutor.")
     if tutor is None or not tutor.has_role(TUTOR) or not tutor.active or tutor.anonymised_at is not None:
@@ -84,6 +85,9 @@ def assign_tutor(student: User, tutor: User | None, review_every_months: int, by
             tutorship.assigned_by_id = by.id
         tutorship.review_every_months = review_every_months
     if changed_tutor:
+        moved = plan_conversations.open_conversations(
+            PlanConversation.student_id == student.id,
+            or_(PlanConversation.tutor_id.is_(None), PlanConversation.tutor_id != tutor.id))
         db.session.execute(
             update(PlanConversation)
             .where(PlanConversation.student_id == student.id,
@@ -94,17 +98,21 @@ def assign_tutor(student: User, tutor: User | None, review_every_months: int, by
     db.session.flush()
     audit.record(audit.TUTOR_ASSIGNED, actor=by, subject=student,
                  detail=f"tutor {tutor.id}, review every {review_every_months} months")
+    if changed_tutor:
+        plan_conversations.tell_moved(moved, tutor, why="")
     db.session.flush()
     return tutorship
 
 
 def remove_tutor(student: User, by: User) -> bool:
-    """The student no longer has a tutor; their open conversations go to the REC team.
-    Returns whether they had one."""
+    """The student no longer has a tutor; their open conversations go to the REC team
+    (emailed, as for a new request without a tutor). Returns whether they had one."""
     tutorship = db.session.get(Tutorship, student.id)
     if tutorship is None:
         return False
     tutor_id = tutorship.tutor_id
+    moved = plan_conversations.open_conversations(PlanConversation.student_id == student.id,
+                                                  PlanConversation.tutor_id.is_not(None))
     db.session.delete(tutorship)
     db.session.execute(
         update(PlanConversation)
@@ -115,17 +123,12 @@ def remove_tutor(student: User, by: User) -> bool:
     )
     db.session.flush()
     audit.record(audit.TUTOR_REMOVED, actor=by, subject=student, detail=f"tutor {tutor_id}")
+    plan_conversations.tell_moved(moved, None, why="the student no longer has a personal tutor")
     db.session.flush()
     return True
 
 
 # --- Conversations (the student) ------------------------------------------------------------
-
-def _active_admins() -> list[User]:
-    return list(db.session.execute(
-        select(User).where(User.active.is_(True), User.roles.any(UserRole.role == ADMIN)).order_by(User.id)
-    ).scalars())
-
 
 def ask_for_conversation(student: User, *, way: str, when_suits: str = "", note: str = "") -> PlanConversation:
     """The student asks for a conversation about their learning plan. It goes to their
@@ -161,7 +164,7 @@ def ask_for_conversation(student: User, *, way: str, when_suits: str = "", note:
         ))
     else:
         link = page_link("tutoring.overview") + "#rec-team"
-        for admin in _active_admins():
+        for admin in plan_conversations.active_admins():
             queue_email(
                 to=admin.email, user=admin, subject=f"{SUBJECT}: a student would like to talk about their plan",
                 body=render_template("emails/plan_conversation_rec_team.txt", person=admin,

@@ -6,7 +6,7 @@ Thin: load and authorise, parse the form, call one operation, commit once, redir
 
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, make_response, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from rec_portal.drafts import keeps_typing
@@ -106,8 +106,27 @@ def caseload():
 def _conversation_or_404(conversation_id: int) -> PlanConversation:
     found = queries.conversation_for_staff(conversation_id, current_person()) if conversation_id <= MAX_ID else None
     if found is None:
+        if conversation_id <= MAX_ID and db.session.get(PlanConversation, conversation_id) is not None:
+            abort(_not_yours())
         raise NotFound()
     return found
+
+
+def _not_yours():
+    """A tutor opens (or sends) a conversation that is not theirs, e.g. the arrange form
+    they had open when the student was given another tutor: a calm page (403) saying so,
+    naming nobody, with what they had typed shown back to copy (nothing is saved)."""
+    typed = []
+    if _posted():
+        date_typed = "/".join(request.form.get(f"day-{part}", "").strip() for part in ("day", "month", "year"))
+        for label, value in (("Date", date_typed if date_typed.strip("/") else ""),
+                             ("Time", request.form.get("time", "")),
+                             ("Where, or how to join", request.form.get("details", ""))):
+            if value.strip():
+                typed.append((label, value.strip()))
+    response = make_response(render_template("tutoring/not_yours.html", typed=typed), 403)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _back(conversation: PlanConversation) -> str:

@@ -13,6 +13,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from rec_portal import audit
 from rec_portal.extensions import db
 from rec_portal.models import AccountInvitation, AuditEvent, OutboxMessage, Referral, User
 from rec_portal.reports import queries as report_queries
@@ -152,11 +153,75 @@ def test_htmx_gets_the_form_back_with_its_problems_or_is_sent_on(app, web):
 
 def test_the_form_is_rate_limited(app, web, monkeypatch):
     monkeypatch.setitem(app.config, "REC_LIMIT_REFERRAL", "2 per minute")
-    for _ in range(2):
-        assert web.submit("/refer", GOOD).status_code == 302
-    third = web.submit("/refer", GOOD)
+    for n in range(2):
+        assert web.submit("/refer", dict(GOOD, reason=f"Reason {n}")).status_code == 302
+    third = web.submit("/refer", dict(GOOD, reason="Reason 3"))
     assert third.status_code == 429
     assert len(_referrals(app)) == 2
+
+
+def test_the_form_and_sent_page_are_never_stored_by_the_browser(app, web, client):
+    """Back after sending must not show the referrer's free text again (nor must the
+    answers come back from the browser's autofill): the form (with its problems too) and
+    the "sent" page are no-store, and the free-text boxes have autocomplete off."""
+    form = client.get("/refer")
+    assert form.headers.get("Cache-Control") == "no-store"
+    html = form.get_data(as_text=True)
+    for name in ("person_postal_address", "contact_notes", "reason"):
+        [box] = re.findall(rf'<textarea[^>]*name="{name}"[^>]*>', html)
+        assert 'autocomplete="off"' in box, box
+    wrong = web.submit("/refer", dict(GOOD, person_agreed=""))
+    assert wrong.status_code == 400 and "Only after 2pm" in wrong.get_data(as_text=True)
+    assert wrong.headers.get("Cache-Control") == "no-store"
+    sent = web.submit("/refer", GOOD)
+    assert sent.status_code == 302
+    page = client.get("/refer/sent")
+    assert "Your reference number" in _text(page)
+    assert page.headers.get("Cache-Control") == "no-store"
+
+
+def test_sending_the_same_referral_twice_keeps_one_and_acknowledges_once(app, web, client):
+    token = web.token("/refer")
+    assert client.post("/refer", data=dict(GOOD, csrf_token=token)).status_code == 302
+    [first] = _referrals(app)
+    assert f"Your reference number {first.reference}" in _text(client.get("/refer/sent"))
+    again = client.post("/refer", data=dict(GOOD, csrf_token=token))  # a double click, or Back and send
+    assert again.status_code == 302
+    [row] = _referrals(app)
+    assert row.id == first.id
+    assert f"Your reference number {first.reference}" in _text(client.get("/refer/sent"))  # the same one
+    with app.app_context():
+        assert len(db.session.execute(select(OutboxMessage)).scalars().all()) == 1
+    # A different reason is another referral.
+    assert client.post("/refer", data=dict(GOOD, reason="Another reason", csrf_token=token)).status_code == 302
+    assert len(_referrals(app)) == 2
+
+
+def test_an_old_identical_referral_is_a_new_one(app, web):
+    _referral(app, days_ago=1, **{k: GOOD[k] for k in ("referrer_email", "person_phone", "person_email", "reason")})
+    assert web.submit("/refer", GOOD).status_code == 302
+    assert len(_referrals(app)) == 2
+
+
+@pytest.mark.parametrize("way", ["email", "text"])
+def test_the_acknowledgement_carries_nothing_typed_in_the_form(app, web, way):
+    """Anyone can fill in the public form: the acknowledgement must not let them make the
+    REC send their own words to an address (or number) of their choosing."""
+    words = {"referrer_name": "Click evil.example/win", "referrer_organisation": "Prizedraw Ltd",
+             "referrer_role": "Claim a jackpot", "contact_notes": "Call 0900 123 456",
+             "reason": "Account locked: verify", "person_postal_address": "1 Fake Street"}
+    contact = ({"referrer_email": "target@example.org", "referrer_phone": ""} if way == "email"
+               else {"referrer_email": "", "referrer_phone": "07700 900999"})
+    assert web.submit("/refer", dict(GOOD, **words, **contact)).status_code == 302
+    [row] = _referrals(app)
+    with app.app_context():
+        [message] = db.session.execute(select(OutboxMessage)).scalars().all()
+        whole = f"{message.subject or ''}\n{message.body_text}"
+    assert row.reference in whole
+    if way == "email":
+        assert whole.split("\n", 1)[1].startswith("Hello,\n")
+    for piece in ("Click", "evil.example", "Prizedraw", "jackpot", "0900", "locked", "verify", "Fake"):
+        assert piece not in whole, piece
 
 
 # --- The queue ---------------------------------------------------------------------------------
@@ -276,6 +341,28 @@ def test_creating_their_record_from_the_referral_enrols_it(app, client, login_as
         assert len(db.session.execute(select(User).where(User.full_name == "Jordan Reeve")).all()) == 1
 
 
+def test_a_referral_is_linked_only_to_someone_listed_as_them(app, client, login_as, web):
+    """The student id is a hidden field: another student's id (a forged post, or a stale
+    page) must not enrol the referral on an unrelated record."""
+    with app.app_context():
+        factories.make_person_without_account(full_name="Jordan Reeve", phone="07700 900456")
+        stranger = factories.make_person_without_account(full_name="Sam Other", phone="07700 900111")
+        db.session.commit()
+        stranger_id = stranger.id
+    referral_id = _referral(app)
+    login_as("admin")
+    refused = web.submit(f"/admin/referrals/{referral_id}/link", {"student_id": str(stranger_id)},
+                         page=f"/admin/referrals/{referral_id}")
+    assert refused.status_code == 302
+    page = _text(client.get(refused.headers["Location"]))
+    assert "Choose who they are from the people listed" in page
+    [row] = _referrals(app)
+    assert (row.status, row.student_id) == ("new", None)
+    assert _events(app, audit.REFERRAL_ENROLLED) == []
+    with app.app_context():
+        assert db.session.execute(select(Referral).where(Referral.student_id == stranger_id)).first() is None
+
+
 def test_someone_who_prefers_email_can_be_sent_the_account_invitation(app, client, login_as, web):
     referral_id = _referral(app, person_contact_preference="email", person_email="jordan.reeve@example.org")
     login_as("admin")
@@ -318,6 +405,28 @@ def test_a_possible_duplicate_is_shown_and_the_referral_can_be_linked_to_them(ap
     assert (row.status, row.student_id) == ("enrolled", existing_id)
     with app.app_context():
         assert len(db.session.execute(select(User).where(User.full_name == "Jordan Reeve")).all()) == 1
+
+
+def test_a_referral_is_linked_only_to_someone_listed_as_them(app, client, login_as, web):
+    """The student id is a hidden field: another student's id (a forged post, or a stale
+    page) must not enrol the referral on an unrelated record."""
+    with app.app_context():
+        factories.make_person_without_account(full_name="Jordan Reeve", phone="07700 900456")
+        stranger = factories.make_person_without_account(full_name="Sam Other", phone="07700 900111")
+        db.session.commit()
+        stranger_id = stranger.id
+    referral_id = _referral(app)
+    login_as("admin")
+    refused = web.submit(f"/admin/referrals/{referral_id}/link", {"student_id": str(stranger_id)},
+                         page=f"/admin/referrals/{referral_id}")
+    assert refused.status_code == 302
+    page = _text(client.get(refused.headers["Location"]))
+    assert "Choose who they are from the people listed" in page
+    [row] = _referrals(app)
+    assert (row.status, row.student_id) == ("new", None)
+    assert _events(app, audit.REFERRAL_ENROLLED) == []
+    with app.app_context():
+        assert db.session.execute(select(Referral).where(Referral.student_id == stranger_id)).first() is None
 
 
 # --- Retention -------------------------------------------------------------------------------
@@ -390,3 +499,20 @@ def test_the_term_report_counts_referrals_by_organisation_type_with_small_number
     assert "34 referrals received" in text
     csv = client.get(f"/admin/reports/term/referrals-by-organisation.csv?term={TERM}").get_data(as_text=True)
     assert "Police,10,not shown" in csv.replace('"', "")
+
+
+def test_someone_found_only_by_the_details_staff_typed_is_shown_without_a_link_button(app, client, login_as, web):
+    """The record form may find a match by the details staff corrected (not the
+    referral's): linking to them would be refused, so no button is offered."""
+    with app.app_context():
+        other = factories.make_person_without_account(full_name="Jordan Reeve", phone="07700 900999")
+        db.session.commit()
+        other_id = other.id
+    referral_id = _referral(app)  # phone 07700 900456: not theirs
+    login_as("admin")
+    stopped = web.submit(f"/admin/referrals/{referral_id}/record",
+                         {"full_name": "Jordan Reeve", "phone": "07700 900999", "contact_preference": "phone",
+                          **CONSENT})
+    assert stopped.status_code == 400
+    assert f'id="link-{other_id}"' not in stopped.get_data(as_text=True)
+    assert "so it cannot be linked to them: if it is them, record the outcome on the referral instead" in _text(stopped)

@@ -326,8 +326,11 @@ def test_another_tutor_cannot_arrange_a_conversation(app, client):
         db.session.commit()
         email, conversation_id = mine.email, conversation.id
     other = login(app, email)
-    assert other.get(f"/tutor/conversations/{conversation_id}/arrange").status_code == 404
+    refused = other.get(f"/tutor/conversations/{conversation_id}/arrange")
+    assert refused.status_code == 403
+    assert "This student now has another personal tutor" in _text(refused.get_data(as_text=True))
     assert "You have no students yet" in _page(other, "/tutor")
+    assert other.get("/tutor/conversations/999999/arrange").status_code == 404
 
 
 def test_the_demo_has_tutors_with_caseloads_an_overdue_review_and_an_arranged_conversation(app, client):
@@ -409,3 +412,83 @@ def test_when_staff_cancel_a_conversation_the_student_is_told_by_their_preferenc
         assert text.channel == "text" and text.to_address == "07700900456"
         assert text.body_text.startswith("Recovery Education Centre: your conversation has been cancelled.")
         assert "PRIVATE" not in text.body_text and "plan" not in text.body_text  # neutral on a lock screen
+
+
+# --- Moved conversations (reviewer's findings) -------------------------------------------------
+
+def _outbox_to(address: str) -> list[OutboxMessage]:
+    return list(db.session.execute(select(OutboxMessage).where(OutboxMessage.to_address == address)
+                                   .order_by(OutboxMessage.id)).scalars())
+
+
+def test_a_new_tutor_is_told_of_each_open_conversation_moved_to_them(app, login_as, client):
+    login_as("admin")
+    with app.app_context():
+        old = factories.make_tutor(full_name="Rita Tutor")
+        new = factories.make_student_who_prefers("text", phone="07700 900777", full_name="Nia Newtutor")
+        new.roles.append(UserRole(role="tutor"))
+        student = factories.make_tutored_student(old, full_name="Jo Student")
+        factories.make_plan_conversation(student, old, note="PRIVATE-NOTE", when_suits="PRIVATE-WHEN")
+        factories.make_plan_conversation(student, old, status="held")  # closed: stays, nobody told
+        db.session.commit()
+        student_id, new_id = student.id, new.id
+    Browserless(client).submit(f"/admin/people/{student_id}/tutor",
+                               {"tutor_id": str(new_id), "review_every_months": "3"})
+    with app.app_context():
+        [text] = db.session.execute(select(OutboxMessage).where(OutboxMessage.user_id == new_id)).scalars().all()
+        assert text.channel == "text" and text.to_address == "07700900777"
+        assert "you are now the personal tutor of a student who asked for a conversation" in text.body_text
+        assert "PRIVATE" not in text.body_text and "Jo Student" not in text.body_text
+
+
+def test_the_rec_team_is_emailed_when_a_tutor_is_removed_or_loses_the_role(app, login_as, client):
+    login_as("admin")
+    with app.app_context():
+        other_admin = factories.make_user(roles=("admin",))
+        tutor = factories.make_tutor(roles=("tutor", "student"))
+        removed_from = factories.make_tutored_student(tutor)
+        factories.make_plan_conversation(removed_from, tutor, note="PRIVATE-NOTE")
+        db.session.commit()
+        admin_email, tutor_id, student_id = other_admin.email, tutor.id, removed_from.id
+    web = Browserless(client)
+    web.submit(f"/admin/people/{student_id}/tutor/remove", {}, page=f"/admin/people/{student_id}/tutor")
+    with app.app_context():
+        [notice] = _outbox_to(admin_email)
+        assert "now with the REC team" in notice.subject
+        assert "because the student no longer has a personal tutor" in notice.body_text
+        assert "PRIVATE" not in notice.body_text
+        # Now two of the tutor's students have open conversations, and the tutor loses the role.
+        for _ in range(2):
+            factories.make_plan_conversation(factories.make_tutored_student(tutor_id), tutor_id)
+        db.session.commit()
+    web.submit(f"/admin/people/{tutor_id}/roles", {"roles": ["student"]}, page=f"/admin/people/{tutor_id}")
+    with app.app_context():
+        first, second = _outbox_to(admin_email)
+        assert "2 students’ conversations about their learning plans are now with the REC team" in second.body_text
+        assert "their personal tutor no longer has the tutor role" in second.body_text
+
+
+def test_the_old_tutor_sending_the_arrange_form_is_told_calmly_and_gets_their_words_back(app, login_as, client):
+    with app.app_context():
+        old = factories.make_tutor(full_name="Rita Tutor")
+        new = factories.make_tutor(full_name="Nia Newtutor")
+        conversation = factories.make_plan_conversation(factories.make_tutored_student(old), old)
+        db.session.commit()
+        old_email, conversation_id, student_id, new_id = old.email, conversation.id, conversation.student_id, new.id
+    tutor = login(app, old_email)
+    url = f"/tutor/conversations/{conversation_id}/arrange"
+    token = Browserless(tutor).token(url)  # the form is open...
+    admin = login(app, _people(app, lambda: factories.make_user(roles=("admin",)))[0].email)
+    Browserless(admin).submit(f"/admin/people/{student_id}/tutor",
+                              {"tutor_id": str(new_id), "review_every_months": "3"})  # ...and the student moves
+    when = uk_today() + timedelta(days=7)
+    sent = tutor.post(url, data={"csrf_token": token, "day-day": str(when.day), "day-month": str(when.month),
+                                 "day-year": str(when.year), "time": "10:30", "details": "Room 4, Hope Centre"})
+    assert sent.status_code == 403
+    html = sent.get_data(as_text=True)
+    assert "This student now has another personal tutor" in _text(html)
+    assert "Room 4, Hope Centre" in html and "10:30" in html  # what they typed, to copy
+    assert sent.headers["Cache-Control"] == "no-store"
+    with app.app_context():
+        row = db.session.get(PlanConversation, conversation_id)
+        assert (row.status, row.tutor_id, row.arranged_for) == ("requested", new_id, None)
