@@ -64,12 +64,12 @@ __all__ = [
 
 # Each feature's own demo data, in order, after the people, courses, sessions and bookings:
 # the support guide first (safety plans pick from it); rosters before attendance
-# (registers are taken by the rostered facilitators); pathways before attendance (its past
-# Managing Stress morning gets its register like any session); feedback after attendance (it is
-# given on sessions whose registers are taken). Each is ``load(users, courses) -> rows
-# added``, where ``users`` maps email to every demo account and ``courses`` slug to every
-# course.
-FEATURES = (support, plans, safety_plans, rosters, facilitation, pathways, attendance, feedback,
+# (registers are taken by the rostered facilitators); pathways before rosters and attendance
+# (its past Managing Stress morning is rostered and gets its register like any session);
+# feedback after attendance (it is given on sessions whose registers are taken). Each is
+# ``load(users, courses) -> rows added``, where ``users`` maps email to every demo account
+# and ``courses`` slug to every course.
+FEATURES = (support, plans, safety_plans, pathways, rosters, facilitation, attendance, feedback,
             reports, outcomes, workshops, reaching, support_requests, referrals, tutoring, equality)
 
 
