@@ -25,7 +25,7 @@ from rec_portal.web.access import public, role_required
 from rec_portal.web.forms import add_error, done, page, run
 from rec_portal.web.guards import current_person, get_or_404
 from rec_portal.web.htmx import hx_redirect, is_htmx
-from rec_portal.web.paging import Page, page_number
+from rec_portal.web.paging import Page, page_number, status_filter
 from rec_portal.web.ratelimit import limit
 
 PER_PAGE = 25
@@ -65,15 +65,10 @@ def sent():
 # --- Admins: the queue ------------------------------------------------------------------------
 
 
-def _status_arg() -> str:
-    status = request.args.get("status", NEW)
-    return status if status in STATUSES else NEW
-
-
 @bp.route("/admin/referrals")
 @role_required(ADMIN)
 def queue():
-    status = _status_arg()
+    status = status_filter(STATUSES, NEW)
     counts = queries.status_counts()
     number = page_number()
     found = queries.queue_page(status, page=number, per_page=PER_PAGE)

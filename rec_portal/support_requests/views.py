@@ -29,7 +29,7 @@ from rec_portal.web.access import login_required, owner_only, role_required
 from rec_portal.web.forms import done, page, run
 from rec_portal.web.guards import current_person, get_or_404, get_rostered_session_or_404, is_rostered
 from rec_portal.web.htmx import is_htmx
-from rec_portal.web.paging import Page, page_number
+from rec_portal.web.paging import Page, page_number, status_filter
 from rec_portal.web.ratelimit import limit
 
 PER_PAGE = 25
@@ -145,15 +145,10 @@ def concern(session_id: int):
 
 # --- The support lead's queue -----------------------------------------------------------------
 
-def _status_arg() -> str:
-    status = request.args.get("status", NEW)
-    return status if status in STATUSES else NEW
-
-
 @bp.route("/support-requests")
 @role_required(SUPPORT_LEAD)
 def queue():
-    status = _status_arg()
+    status = status_filter(STATUSES, NEW)
     counts = queries.status_counts()
     number = page_number()
     items = queries.queue_page(status, page=number, per_page=PER_PAGE)

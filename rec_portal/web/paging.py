@@ -19,6 +19,12 @@ def page_number() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
+def status_filter(known, default: str) -> str:
+    """The ``?status=`` a queue was asked for (one of ``known``), else ``default``."""
+    status = request.args.get("status", default)
+    return status if status in known else default
+
+
 @dataclass
 class Page:
     """One page of results."""

@@ -29,7 +29,7 @@ from rec_portal.web.access import owner_only, role_required
 from rec_portal.web.forms import done, page, run
 from rec_portal.web.guards import current_person, get_workshop_request_or_404
 from rec_portal.web.htmx import is_htmx
-from rec_portal.web.paging import Page, page_number
+from rec_portal.web.paging import Page, page_number, status_filter
 from rec_portal.workshops import bp, operations, queries
 from rec_portal.workshops.forms import (
     ArrangeForm,
@@ -109,15 +109,10 @@ def withdraw(request_id: int):
 
 # --- Admins: the queue --------------------------------------------------------------------
 
-def _status_arg() -> str:
-    status = request.args.get("status", NEW)
-    return status if status in WORKSHOP_STATUSES or status == "all" else NEW
-
-
 @bp.route("/admin/workshops")
 @role_required(ADMIN)
 def queue():
-    status = _status_arg()
+    status = status_filter((*WORKSHOP_STATUSES, "all"), NEW)
     counts = queries.status_counts()
     total = sum(counts.values()) if status == "all" else counts[status]
     number = page_number()

@@ -16,7 +16,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Course
 from rec_portal.web.fields import parse_time
 from rec_portal.web.forms import done, page, run
-from rec_portal.web.paging import MAX_PAGE, page_number
+from rec_portal.web.paging import MAX_PAGE, page_number, status_filter
 from tests.factories import make_course
 
 
@@ -127,6 +127,13 @@ def test_page_number_is_clamped(app):
                             ("?page=x", 1), (f"?page={10 ** 12}", MAX_PAGE)):
         with app.test_request_context("/list" + query):
             assert page_number() == expected
+
+
+def test_a_queue_shows_a_known_status_or_its_default(app):
+    for query, expected in (("", "new"), ("?status=closed", "closed"), ("?status=<script>", "new"),
+                            ("?status=", "new"), ("?status=CLOSED", "new")):
+        with app.test_request_context("/queue" + query):
+            assert status_filter(("new", "contacted", "closed"), "new") == expected
 
 
 def test_typed_times():
