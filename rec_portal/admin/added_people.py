@@ -18,16 +18,9 @@ from rec_portal.auth.operations import email_taken, normalise_email, update_prof
 from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import StudentProfile, User, UserRole
-from rec_portal.models.accounts import STUDENT
+from rec_portal.models.accounts import CONSENT_WAYS, STUDENT
 from rec_portal.models.students import CONTACT_PREFERENCES, EMAIL, LETTER, PHONE, RELATIONSHIPS, TEXT
 from rec_portal.timeutil import utcnow
-
-# How the person gave their consent to staff (stored, in words, in ``User.consent_note``).
-CONSENT_WAYS = {
-    "phone": "By phone",
-    "in_person": "In person",
-    "other": "Another way",
-}
 
 EMAIL_TAKEN_MESSAGE = "Another person on the portal already uses this email address"
 

@@ -31,6 +31,14 @@ ROLE_LABELS = {
 }
 
 
+# How a person added by staff gave their consent (stored, in words, in ``User.consent_note``).
+CONSENT_WAYS = {
+    "phone": "By phone",
+    "in_person": "In person",
+    "other": "Another way",
+}
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 

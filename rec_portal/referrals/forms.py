@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
 from rec_portal.admin import operations as people
 from rec_portal.models.referrals import ORG_TYPES
-from rec_portal.models.students import CONTACT_PREFERENCES, EMAIL, LETTER, PHONE, RELATIONSHIP_SHORT, TEXT
+from rec_portal.models.students import CONTACT_PREFERENCES, EMAIL, LETTER, PHONE, TEXT
 from rec_portal.referrals import operations
 from rec_portal.web.person_fields import (
-    access_needs_field,
+    StaffConsentFields,
+    StaffContactFields,
     optional_email_field,
     phone_field,
     postal_address_field,
@@ -98,45 +99,17 @@ class OutcomeForm(FlaskForm):
     note = _long_text("Note", "Enter a note: what happened, and what comes next")
 
 
-class CreateRecordForm(FlaskForm):
+class CreateRecordForm(StaffContactFields, StaffConsentFields, FlaskForm):
     """The person's details as they confirm them to staff (prefilled from the referral),
-    and their consent. The field names are those of the staff "add someone" form, so the
-    page shares its fields (templates/admin/_contact_fields.html)."""
+    and their consent: the fields of the staff "add someone" form (web/person_fields.py),
+    so the page shares its fields (templates/admin/_contact_fields.html)."""
 
-    full_name = _text("Full name", "Enter their full name")
-    preferred_name = _text("What would they like us to call them? (optional)", max_len=100)
-    phone = phone_field("Phone number")
-    email = optional_email_field("Email address (optional)")
-    contact_preference = RadioField(
-        "How would they like the REC to contact them?",
-        choices=[SelectChoice(code, CONTACT_PREFERENCES[code]) for code in (TEXT, PHONE, EMAIL, LETTER)],
-        validators=[InputRequired("Select how they would like the REC to contact them")],
-    )
-    postal_address = postal_address_field("Postal address (for letters)")
-    relationship_to_services = RadioField(
-        "How are they connected to mental health services?",
-        choices=[SelectChoice(code, label) for code, label in RELATIONSHIP_SHORT.items()],
-        validators=[Optional()],
-    )
-    access_needs = access_needs_field("Is there anything that would help them take part? (optional)")
-    consent = BooleanField(
-        "They agreed to the REC keeping these details and contacting them",
-        validators=[DataRequired("Tick the box to confirm they agreed, or do not create their record")],
-    )
-    consent_way = RadioField(
-        "How did they tell you?",
-        choices=[SelectChoice(code, label) for code, label in people.CONSENT_WAYS.items()],
-        validators=[InputRequired("Select how they told you they agree")],
-    )
-    consent_other = _text("How they told you")
     invite = BooleanField("Email them an invitation to set up an online account")
     # Shown only when someone who may be them is already on the portal.
     not_duplicate = BooleanField("This is a different person: create a new record anyway")
 
     def details(self) -> people.PersonDetails:
-        return people.PersonDetails(**{name: self[name].data or "" for name in (
-            "full_name", "preferred_name", "phone", "email", "contact_preference",
-            "postal_address", "relationship_to_services", "access_needs")})
+        return people.PersonDetails(**self.person_data())
 
 
 class LinkForm(FlaskForm):

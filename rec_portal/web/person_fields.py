@@ -4,7 +4,7 @@ how to contact them."""
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -18,11 +18,17 @@ from wtforms.validators import (
 )
 
 from rec_portal.passwords import password_problem
+from rec_portal.models.accounts import CONSENT_WAYS
 from rec_portal.models.students import (
     CONTACT_PREFERENCES,
+    EMAIL,
+    LETTER,
+    PHONE,
     REFERRAL_SOURCES,
+    RELATIONSHIP_SHORT,
     RELATIONSHIPS,
     STAFF,
+    TEXT,
 )
 
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
@@ -202,3 +208,64 @@ class ContactFields:
             raise ValidationError(
                 "Enter your postal address, or choose another way, so that we can write to you"
             )
+
+
+# --- A person's details as they tell them to staff ("their", not "your") ----------------
+
+STAFF_PERSON_FIELDS = ("full_name", "preferred_name", "phone", "email", "contact_preference",
+                       "postal_address", "relationship_to_services", "access_needs")
+
+
+class StaffContactFields:
+    """Adding someone, changing their contact details (admin/) and creating a referred
+    person's record (referrals/): the person's details as staff write them down, in page
+    order (templates/admin/_contact_fields.html shows them)."""
+
+    full_name = StringField(
+        "Full name",
+        validators=[DataRequired("Enter their full name"),
+                    Length(max=200, message="Their full name must be 200 characters or fewer")],
+        filters=[_strip],
+    )
+    preferred_name = StringField(
+        "What would they like us to call them? (optional)",
+        validators=[Length(max=100, message="Their preferred name must be 100 characters or fewer")],
+        filters=[_strip],
+    )
+    phone = phone_field("Phone number")
+    email = optional_email_field("Email address (optional)")
+    contact_preference = RadioField(
+        "How would they like the REC to contact them?",
+        choices=[SelectChoice(code, CONTACT_PREFERENCES[code]) for code in (TEXT, PHONE, EMAIL, LETTER)],
+        validators=[InputRequired("Select how they would like the REC to contact them")],
+    )
+    postal_address = postal_address_field("Postal address (for letters)")
+    relationship_to_services = RadioField(
+        "How are they connected to mental health services?",
+        choices=[SelectChoice(code, label) for code, label in RELATIONSHIP_SHORT.items()],
+        validators=[Optional()],
+    )
+    access_needs = access_needs_field("Is there anything that would help them take part? (optional)")
+
+    def person_data(self) -> dict[str, str]:
+        """The details, by name, for the staff "add someone" operations."""
+        return {name: self[name].data or "" for name in STAFF_PERSON_FIELDS}
+
+
+class StaffConsentFields:
+    """Consent as the person told it to staff (who took it and when are stored too)."""
+
+    consent = BooleanField(
+        "They agreed to the REC keeping these details and contacting them",
+        validators=[DataRequired("Tick the box to confirm they agreed, or do not add them")],
+    )
+    consent_way = RadioField(
+        "How did they tell you?",
+        choices=[SelectChoice(code, label) for code, label in CONSENT_WAYS.items()],
+        validators=[InputRequired("Select how they told you they agree")],
+    )
+    consent_other = StringField(
+        "How they told you",
+        validators=[Length(max=200, message="Please keep this to 200 characters or fewer")],
+        filters=[_strip],
+    )
