@@ -458,7 +458,7 @@ def _tutor_page(student: User, form: TutorReviewForm | None = None):
     tutorship, due = tutoring.next_review_for(student.id)
     form = form or _tutor_review_form(student, view)
     return page("plans/tutor.html", student=student, view=view, form=form, tutorship=tutorship, due=due,
-                today=uk_today(), conversations=tutoring.conversations_of(student.id))
+                overdue=tutoring.is_overdue(due), conversations=tutoring.conversations_of(student.id))
 
 
 @bp.route("/tutor/students/<int:user_id>/plan")

@@ -89,6 +89,11 @@ def review_due(tutorship: Tutorship, last: PlanReview | None) -> date:
     return add_months(to_uk(tutorship.assigned_at).date(), tutorship.review_every_months)
 
 
+def is_overdue(due: date | None, today: date | None = None) -> bool:
+    """A review is overdue once the UK day it was due has passed."""
+    return due is not None and due < (today or uk_today())
+
+
 def next_review_for(student_id: int) -> tuple[Tutorship | None, date | None]:
     """The student's tutorship and when their next review is due (None without a tutor)."""
     tutorship = tutorship_of(student_id)
@@ -139,7 +144,8 @@ def caseload(tutor_id: int, today: date | None = None) -> list[CaseloadRow]:
     for tutorship in tutorships:
         last = reviews.get(tutorship.student_id)
         due = review_due(tutorship, last)
-        rows.append(CaseloadRow(tutorship, last, due, due < today, conversations.get(tutorship.student_id, [])))
+        rows.append(CaseloadRow(tutorship, last, due, is_overdue(due, today),
+                                conversations.get(tutorship.student_id, [])))
     rows.sort(key=lambda r: (not r.overdue, r.due, r.student.full_name.lower()))
     return rows
 
@@ -180,7 +186,7 @@ def overview(today: date | None = None) -> Overview:
         if summary is None:  # a tutor whose account is disabled: still listed
             summary = summaries[tutorship.tutor_id] = TutorSummary(db.session.get(User, tutorship.tutor_id))
         summary.students += 1
-        if review_due(tutorship, reviews.get(tutorship.student_id)) < today:
+        if is_overdue(review_due(tutorship, reviews.get(tutorship.student_id)), today):
             summary.overdue += 1
     for tutor_id, count in db.session.execute(
         select(PlanConversation.tutor_id, func.count())

@@ -14,7 +14,7 @@ from rec_portal.extensions import db
 from rec_portal.models import User
 from rec_portal.models.accounts import ADMIN, STUDENT, TUTOR
 from rec_portal.models.tutoring import PlanConversation
-from rec_portal.timeutil import to_uk, uk_today
+from rec_portal.timeutil import to_uk
 from rec_portal.tutoring import bp, operations, queries
 from rec_portal.tutoring.forms import AskForm, ArrangeForm, AssignForm, ButtonForm, months_label
 from rec_portal.web.access import owner_only, role_required
@@ -29,7 +29,7 @@ MAX_ID = 2**31 - 1
 @bp.route("/admin/tutors")
 @role_required(ADMIN)
 def overview():
-    return page("tutoring/overview.html", view=queries.overview(), form=ButtonForm(), today=uk_today())
+    return page("tutoring/overview.html", view=queries.overview(), form=ButtonForm())
 
 
 def _posted() -> bool:
@@ -51,7 +51,7 @@ def _assign_page(student: User, form: AssignForm | None = None):
         form = AssignForm.for_tutors(queries.tutors(), formdata=None, data=data)
     return page("tutoring/assign.html", student=student, tutorship=tutorship, due=due, form=form,
                 button_form=ButtonForm(), conversations=queries.conversations_of(student.id),
-                months_label=months_label, today=uk_today())
+                months_label=months_label, overdue=queries.is_overdue(due))
 
 
 @bp.route("/admin/people/<int:person_id>/tutor", methods=["GET", "POST"])
@@ -98,7 +98,7 @@ def remove(person_id: int):
 @role_required(TUTOR)
 def caseload():
     me = current_person()
-    return page("tutoring/caseload.html", rows=queries.caseload(me.id), form=ButtonForm(), today=uk_today())
+    return page("tutoring/caseload.html", rows=queries.caseload(me.id), form=ButtonForm())
 
 
 # --- Conversations: the tutor or the REC team -----------------------------------------------
