@@ -492,3 +492,22 @@ def test_the_old_tutor_sending_the_arrange_form_is_told_calmly_and_gets_their_wo
     with app.app_context():
         row = db.session.get(PlanConversation, conversation_id)
         assert (row.status, row.tutor_id, row.arranged_for) == ("requested", new_id, None)
+
+
+def test_arranging_with_mistakes_shows_each_one_keeps_the_answers_and_saves_nothing(app, client):
+    with app.app_context():
+        tutor = factories.make_tutor(full_name="Rita Tutor")
+        conversation = factories.make_plan_conversation(factories.make_tutored_student(tutor), tutor)
+        db.session.commit()
+        tutor_email, conversation_id = tutor.email, conversation.id
+    me = login(app, tutor_email)
+    bad = Browserless(me).submit(
+        f"/tutor/conversations/{conversation_id}/arrange",
+        {"day-day": "31", "day-month": "2", "day-year": "2027", "time": "half past never", "details": "Room 4"})
+    html = _text(bad.get_data(as_text=True))
+    assert bad.status_code == 400 and "There is a problem" in html
+    assert "Enter a real date for the conversation" in html
+    assert 'value="Room 4"' in bad.get_data(as_text=True)  # the other answer is kept
+    with app.app_context():
+        row = db.session.get(PlanConversation, conversation_id)
+        assert (row.status, row.arranged_for, row.arranged_details) == ("requested", None, "")
