@@ -28,6 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+        if config.get("REC_REDIS_URL") and "RATELIMIT_STORAGE_URI" not in config:
+            app.config["RATELIMIT_STORAGE_URI"] = config["REC_REDIS_URL"]
 
     _configure_logging(app)
     if app.config["REC_PROXY_COUNT"]:
@@ -77,10 +79,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal import errors_pages, security, templating
     from rec_portal.auth import sessions
     from rec_portal.web import access
+    from rec_portal.web.cache import init_cache
     from rec_portal.web.htmx import init_htmx
 
     security.init_security(app)
     init_htmx(app)
+    init_cache(app)
     sessions.init_sessions(app)
     access.init_access(app)
     templating.init_templating(app)

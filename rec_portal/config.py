@@ -170,6 +170,9 @@ def load_config(instance_path: str) -> dict:
     referral_days = _int("REC_REFERRAL_RETENTION_DAYS", 180)
     if referral_days < 1:
         raise ConfigError("REC_REFERRAL_RETENTION_DAYS must be 1 or more (days a referral that led nowhere is kept)")
+    redis_url = _env("REC_REDIS_URL")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REC_REDIS_URL must start with redis://, rediss:// or unix://")
     idle_minutes = _int("REC_IDLE_TIMEOUT_MINUTES", 30)
     absolute_hours = _int("REC_ABSOLUTE_TIMEOUT_HOURS", 12)
 
@@ -208,7 +211,14 @@ def load_config(instance_path: str) -> dict:
         "REC_SIGNUP_CONFIRM_HOURS": _int("REC_SIGNUP_CONFIRM_HOURS", 48),
         # Rate limits (Flask-Limiter syntax).
         "RATELIMIT_ENABLED": _bool("REC_RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": _env("REC_RATELIMIT_STORAGE_URI", "memory://"),
+        # Shared by every worker and server when set: rate limits (unless
+        # REC_RATELIMIT_STORAGE_URI says otherwise) and the cache (rec_portal/web/cache.py).
+        "REC_REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": _env("REC_RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        # Rendered public pages and the prospectus PDF: seconds an entry lives, and the
+        # most each worker keeps in memory when there is no Redis.
+        "REC_CACHE_SECONDS": _int("REC_CACHE_SECONDS", 3600),
+        "REC_CACHE_MAX_BYTES": _int("REC_CACHE_MAX_BYTES", 32 * 1024 * 1024),
         "RATELIMIT_HEADERS_ENABLED": False,
         "REC_LIMIT_LOGIN": _env("REC_LIMIT_LOGIN", "10 per minute; 50 per hour"),
         "REC_LIMIT_REGISTER": _env("REC_LIMIT_REGISTER", "5 per minute; 20 per hour"),

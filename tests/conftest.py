@@ -15,10 +15,13 @@ from sqlalchemy import event, text
 
 from rec_portal import create_app
 from rec_portal.extensions import db, limiter
+from rec_portal.web import cache
 from tests import factories
 
 REQUIRE_PG = os.environ.get("REC_REQUIRE_PG") == "1"
 REQUIRE_BROWSER = os.environ.get("REC_REQUIRE_BROWSER") == "1"
+# CI has Redis wherever it has PostgreSQL (.ci/run installs both).
+REQUIRE_REDIS = os.environ.get("REC_REQUIRE_REDIS", os.environ.get("REC_REQUIRE_PG")) == "1"
 
 
 def test_config(database_uri: str, **extra) -> dict:
@@ -52,6 +55,7 @@ def wipe(app) -> None:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(text(f"DELETE FROM {table.name}"))
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -207,6 +211,31 @@ def login_as(app, client, web):
         return factories.Ref(id=user_id, email=email)
 
     return _login
+
+
+# --- Redis --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """URL of a throwaway Redis server (``redis-server`` from Debian), for the shared rate
+    limits and cache that several servers use."""
+    url = os.environ.get("REDIS_URL_TEST")
+    if url:
+        yield url
+        return
+    from tests.redisserver import RedisUnavailable, ThrowawayRedis
+
+    try:
+        server = ThrowawayRedis()
+        url = server.start()
+    except RedisUnavailable as exc:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis is required (REC_REQUIRE_REDIS=1 or REC_REQUIRE_PG=1) but unavailable: {exc}")
+        pytest.skip(f"Redis not available: {exc}")
+    try:
+        yield url
+    finally:
+        server.stop()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
