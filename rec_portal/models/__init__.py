@@ -21,6 +21,7 @@ from rec_portal.models.courses import (  # noqa: F401
 )
 from rec_portal.models.drafts import SavedDraft  # noqa: F401
 from rec_portal.models.equality import EqualityAnswers, EqualityTerm, EqualityTermFigure  # noqa: F401
+from rec_portal.models.jobs import ScheduledJob  # noqa: F401
 from rec_portal.models.feedback import (  # noqa: F401
     ContentReview,
     ContentReviewAction,
