@@ -16,9 +16,15 @@ into its own virtualenv under ``workdir/venv``, which later calls reuse. Indico 
 PostgreSQL (with the ``unaccent`` and ``pg_trgm`` extensions from postgresql-contrib; the
 URL given must be a superuser's, as ``tests.pgserver.ThrowawayPostgres`` gives) and Redis
 (sessions and cache; a private ``redis-server`` is started when ``redis_url`` is None).
-Debian packages for building its wheels: libpq-dev, libxml2-dev, libxslt1-dev,
-libjpeg-dev, zlib1g-dev, libffi-dev, python3-dev (psycopg2 is built from source); the
-static assets come built in the wheel (no npm).
+Debian packages: only psycopg2 is built from source (gcc, libpq-dev, and python3-dev for
+Debian's Python); lxml, Pillow, cryptography, reportlab and the rest come as manylinux
+wheels, so libxml2-dev/libxslt1-dev/libjpeg-dev are not needed on x86_64; at run time
+libpq5, postgresql-contrib and redis-server. The static assets come built in the wheel
+(no npm). The venv's gunicorn is pinned to the calling environment's version.
+
+Measuring: one event page takes a few hundred milliseconds on a loaded 2-core machine, so
+give wrk ``--timeout 10s`` (its default of 2 s drops slow answers from the count) and warm
+up first (the first requests of each worker compile templates).
 
 Set-up is made comparable to a production Indico without its side services: no Celery
 (``SMTP_USE_CELERY = False``), e-mails rendered and logged in the event log as usual but
