@@ -354,11 +354,16 @@ def seed_workshop_arrange(viewer, n):
 # --- Tutoring and learning plans ---------------------------------------------------------------------
 
 def seed_tutors(viewer, n):
+    """``n`` tutors, every other one's account disabled (still listed with their students),
+    each with a student reviewed long ago and one with a conversation; and ``n`` students
+    without a tutor who asked for a conversation (the REC team's)."""
     for i in range(n):
-        tutor = factories.make_tutor(full_name=f"Listed Person {i}")
-        factories.make_tutored_student(tutor)
+        tutor = factories.make_tutor(full_name=f"Listed Person {i}", active=bool(i % 2))
+        student = factories.make_tutored_student(tutor)
+        factories.make_plan_review(student, tutor, review_date=date.today() - timedelta(days=400))
         factories.make_plan_conversation(factories.make_tutored_student(tutor), tutor)
-    return Seeded("/admin/tutors", _names(n))
+        factories.make_plan_conversation(factories.make_user(full_name=f"Untutored Person {i}"))
+    return Seeded("/admin/tutors", _names(n) + _names(n, "Untutored Person") + ["(account disabled)"])
 
 
 def seed_caseload(viewer, n):
