@@ -97,8 +97,9 @@ def seed_outbox(viewer, n):
 
 
 def seed_audit(viewer, n):
-    for person in _people(n):  # each by one person, about another
-        factories.make_audit_event(person, "bookings.viewed_by_staff", subject=factories.make_user())
+    for i, person in enumerate(_people(n)):  # each by one person, about another (or about nobody)
+        factories.make_audit_event(person, "bookings.viewed_by_staff",
+                                   subject=factories.make_user() if i % 2 else None)
     return Seeded("/admin/audit", _names(n))
 
 
@@ -227,12 +228,26 @@ def seed_facilitator_page(viewer, n):
 
 
 def seed_rosters(viewer, n):
+    """``n`` sessions, each with one role filled, an offer pending from a facilitator of its
+    own for another, and ``n`` facilitators of each role who could fill the gaps (every
+    other one off on the day of a session, or inactive)."""
     team = factories.staying_safe_team()
+    _team(n)
+    from sqlalchemy import select
+
+    from rec_portal.models import FacilitatorProfile
+
+    profiles = db.session.execute(select(FacilitatorProfile)).scalars().all()
     for i in range(n):
         course = factories.make_course_needing(title=f"Rostered Course {i}")
         session = factories.make_session(course=course, starts_in_days=3 + i)
         factories.add_to_roster(session, team[2])
-    return Seeded("/admin/rosters", _names(n, "Rostered Course"))
+        offerer = factories.make_facilitator("social_worker", name=f"Offering Person {i}")
+        factories.make_roster_offer(session, offerer, "social_worker")
+        factories.make_unavailability(profiles[i].user_id, session.starts_at.date())
+    for profile in profiles[n:2 * n]:
+        profile.active = False
+    return Seeded("/admin/rosters", _names(n, "Rostered Course") + _names(n, "Offering Person"))
 
 
 def seed_fidelity(viewer, n):
@@ -407,7 +422,7 @@ def seed_tutor_plan(viewer, n):
 def seed_pathways_admin(viewer, n):
     for i in range(n):
         courses = [factories.make_course(title=f"Step {i}.{j}") for j in range(2)]
-        factories.make_pathway(courses, title=f"Listed Pathway {i}")
+        factories.make_pathway(courses, title=f"Listed Pathway {i}", status="draft" if i % 2 else "published")
     return Seeded("/admin/pathways", _names(n, "Listed Pathway"))
 
 
@@ -433,8 +448,9 @@ def seed_support_guide(viewer, n):
 
 
 def seed_support_admin(viewer, n):
-    for i in range(n):
-        factories.make_support_service(f"Listed Service {i}", needs=("mental_health_crisis",))
+    for i in range(n):  # every other one retired
+        factories.make_support_service(f"Listed Service {i}", needs=("mental_health_crisis", "hate_crime"),
+                                       retired_at=utcnow() if i % 2 else None)
     return Seeded("/admin/support", _names(n, "Listed Service"))
 
 
@@ -532,8 +548,11 @@ def seed_facilitator_feedback_course(viewer, n):
 
 def seed_content_reviews(viewer, n):
     course = factories.make_course(title="Reviewed Course")
-    for i in range(n):
-        factories.make_content_review(course, held_on=date.today() - timedelta(days=i), decisions=f"Decision {i}")
+    for i in range(n):  # every other one completed; each started by someone of its own
+        factories.make_content_review(course, held_on=date.today() - timedelta(days=i), decisions=f"Decision {i}",
+                                      created_by_id=factories.make_user(roles=("admin",)).id,
+                                      **({"status": "completed", "completed_at": utcnow(), "version_after": 2}
+                                         if i % 2 else {}))
     return Seeded(f"/admin/feedback/courses/{course.id}/reviews")
 
 
@@ -550,9 +569,14 @@ def seed_content_review_page(viewer, n):
 
 
 def seed_question_bank(viewer, n):
+    """``n`` questions (every other one about a course of its own), each replacing a retired
+    one written by someone of its own."""
     for i in range(n):
-        factories.make_feedback_question(f"Question number {i}", position=i + 1,
-                                         course=factories.make_course() if i % 2 else None)
+        old = factories.make_feedback_question(f"Old question {i}", position=i + 1, retired_at=utcnow(),
+                                               created_by_id=factories.make_user(roles=("admin",)).id)
+        factories.make_feedback_question(f"Question number {i}", position=i + 1, replaces_id=old.id,
+                                         course=factories.make_course() if i % 2 else None,
+                                         created_by_id=factories.make_user(roles=("admin",)).id)
     return Seeded("/admin/feedback/questions", _names(n, "Question number"))
 
 
