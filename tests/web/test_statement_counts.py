@@ -548,12 +548,13 @@ def seed_facilitator_feedback_course(viewer, n):
 
 def seed_content_reviews(viewer, n):
     course = factories.make_course(title="Reviewed Course")
+    shown = []
     for i in range(n):  # every other one completed; each started by someone of its own
-        factories.make_content_review(course, held_on=date.today() - timedelta(days=i), decisions=f"Decision {i}",
+        shown.append(factories.make_content_review(course, held_on=date.today() - timedelta(days=i), decisions=f"Decision {i}",
                                       created_by_id=factories.make_user(roles=("admin",)).id,
                                       **({"status": "completed", "completed_at": utcnow(), "version_after": 2}
-                                         if i % 2 else {}))
-    return Seeded(f"/admin/feedback/courses/{course.id}/reviews")
+                                         if i % 2 else {})))
+    return Seeded(f"/admin/feedback/courses/{course.id}/reviews", [f'id="review-{r.id}"' for r in shown])
 
 
 def seed_content_review_page(viewer, n):
@@ -614,7 +615,7 @@ def _rostered_session_with(viewer, n):
 
 def seed_concern(viewer, n):
     session = _rostered_session_with(viewer, n)
-    return Seeded(f"/facilitate/sessions/{session.id}/concerns")
+    return Seeded(f"/facilitate/sessions/{session.id}/concerns", _booked_names(session, "confirmed"))
 
 
 def seed_facilitator_message(viewer, n):
@@ -647,12 +648,6 @@ def seed_copy_session(viewer, n):
     return Seeded(f"/admin/courses/sessions/{session.id}/copy")
 
 
-def seed_start_review(viewer, n):
-    course = factories.make_course(title="Reviewed Course")
-    factories.make_comments(course, [f"Comment {i}" for i in range(n)])
-    return Seeded(f"/admin/feedback/courses/{course.id}/reviews/new")
-
-
 def seed_review_pdf(viewer, n):
     seeded = seed_content_review_page(viewer, n)
     return Seeded(seeded.url + "/report.pdf", seeded.shows)
@@ -678,10 +673,12 @@ def seed_bank_preview(viewer, n):
 
 def seed_referral_page(viewer, n):
     referral = factories.make_referral(person_name="Jordan Reeve", person_phone="07700 900456")
+    ids = []
     for _ in range(n):
         person = factories.make_user(full_name="Jordan Reeve")
         factories.make_student_profile(person, phone="07700 900456")
-    return Seeded(f"/admin/referrals/{referral.id}")
+        ids.append(person.id)
+    return Seeded(f"/admin/referrals/{referral.id}", [f"REC-{i:06d}" for i in ids])
 
 
 def seed_facilitator_search(viewer, n):
@@ -765,7 +762,6 @@ CASES = [
     Case("facilitation.availability", "availability grows with days off", FACILITATOR, seed_availability),
     Case("scheduling.cancel_session", "cancel a session grows with people booked", ADMIN, seed_cancel_session),
     Case("scheduling.copy_session", "copy a session grows with its dates", ADMIN, seed_copy_session),
-    Case("content_reviews.start", "start a review grows with comments", ADMIN, seed_start_review),
     Case("content_reviews.report", "review report PDF grows with comments and actions", ADMIN, seed_review_pdf,
          pdf=True),
     Case("feedback.bank_preview", "question preview grows with questions", ADMIN, seed_bank_preview),
@@ -864,7 +860,7 @@ NOT_A_LIST = {
     "scheduling.edit", "scheduling.new", "scheduling.new_session", "scheduling.edit_session",
     "feedback.bank_delete", "feedback.bank_edit", "feedback.bank_move", "feedback.bank_replace",
     "feedback.bank_retire", "feedback.bank_new", "feedback.thanks", "feedback.reflection_thanks",
-    "content_reviews.add_action", "content_reviews.complete", "content_reviews.edit", "content_reviews.note",
+    "content_reviews.start", "content_reviews.add_action", "content_reviews.complete", "content_reviews.edit", "content_reviews.note",
     "content_reviews.summary",
     "pathways.admin_edit", "pathways.admin_new",
     "referrals.refer", "referrals.sent", "referrals.outcome",
