@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import text
 
 from rec_portal.extensions import db
+from rec_portal.models import UserRole
 from rec_portal.timeutil import utcnow
 from tests import factories
 from rec_portal.web import cache
@@ -71,6 +72,15 @@ def seed_people(viewer, n):
     return Seeded("/admin/people", _names(n))
 
 
+def seed_people_search(viewer, n):
+    for i, person in enumerate(_people(n)):
+        factories.make_student_profile(person, phone="07700 900123")
+        if i % 2:
+            person.roles.append(UserRole(role="facilitator"))
+            factories.make_facilitator_profile(person, "peer_specialist")
+    return Seeded("/admin/people?q=Listed&role=student", _names(n))
+
+
 def seed_person_page(viewer, n):
     student = factories.make_user(full_name="Pat Many-Bookings")
     factories.make_student_profile(student)
@@ -90,9 +100,10 @@ def seed_person_page(viewer, n):
 
 
 def seed_outbox(viewer, n):
-    for i in range(n):
+    for i in range(n):  # waiting, failed or sent, each to a person of its own (or to nobody's account)
         person = factories.make_user()
-        factories.make_outbox_message(person, subject=f"Outbox subject {i}")
+        factories.make_outbox_message(person, subject=f"Outbox subject {i}", status=("pending", "failed", "sent")[i % 3],
+                                      **({"user_id": None} if i % 4 == 3 else {}))
     return Seeded("/admin/outbox", _names(n, "Outbox subject"))
 
 
@@ -205,11 +216,18 @@ def seed_facilitate_index(viewer, n):
 
 
 def seed_open_roles(viewer, n):
+    """``n`` sessions needing a peer specialist, and ``n`` more the viewer has offered to
+    cover (each with someone else rostered, and a day off of the viewer's in between)."""
     factories.make_facilitator_profile(_user(viewer), "peer_specialist")
     for i in range(n):
         course = factories.make_course_needing(title=f"Open Role Course {i}")
         factories.make_session(course=course, starts_in_days=5 + i)
-    return Seeded("/facilitate/open-roles", _names(n, "Open Role Course"))
+        course = factories.make_course_needing(title=f"Offered Course {i}")
+        session = factories.make_session(course=course, starts_in_days=30 + i)
+        factories.make_roster_offer(session, viewer)
+        factories.add_to_roster(session, factories.make_facilitator("social_worker"), "social_worker")
+        factories.make_unavailability(viewer, date.today() + timedelta(days=60 + i))
+    return Seeded("/facilitate/open-roles", _names(n, "Open Role Course") + _names(n, "Offered Course"))
 
 
 def seed_facilitators(viewer, n):
@@ -698,6 +716,7 @@ ADMIN, FACILITATOR, TUTOR, LEAD, STUDENT = ("admin",), ("facilitator",), ("tutor
 
 CASES = [
     Case("admin.people", "admin people list grows with people", ADMIN, seed_people),
+    Case("admin.people", "admin people search grows with people found", ADMIN, seed_people_search),
     Case("admin.person", "admin person page grows with their bookings", ADMIN, seed_person_page),
     Case("admin.outbox", "outbox grows with messages", ADMIN, seed_outbox),
     Case("admin.audit_log", "audit log grows with events", ADMIN, seed_audit),
