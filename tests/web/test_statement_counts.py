@@ -1,16 +1,21 @@
 """Every list page and export runs a fixed number of SQL statements whatever the data size
 (issue 18, part 3).
 
-One table: for each route, a seeding function makes ``n`` rows of what the page lists (on an
-empty database, for the person signed in) and answers the URL and what the page must show.
-The page is read once to warm up (anything done once per process, not per page), then read
-again while counting statements, at ``SMALL`` and at ``LARGE`` (3 times as many) rows: the
-counts must be EQUAL. Sizes stay under every page size (20 to 50 rows), so page 1 shows them
-all. Each case's name says what grows.
+One table, ``CASES``: for each route, a seeding function makes ``n`` rows of what the page
+lists (on an empty database but for the person signed in, with the role that may see it)
+and answers the URL and what the page must show. The page is read once to warm up
+(anything done once, not per view: compiling templates, closing a past quarter of the
+outcome report), then again while counting statements, at ``SMALL`` and at ``LARGE`` (3
+times as many) rows: the counts must be EQUAL. Sizes stay under every page size (20 to 50),
+so page 1 shows every row. Seeds fill the optional relationships a row can have (made by
+staff, a reviewer, a session, a sender...): a lazy load only shows when the key is set.
+Each case's name says what grows. PDFs are not typeset here (WeasyPrint reads nothing from
+the database): what they show is read from the HTML given to it.
 
 Pages owned and tested elsewhere (catalogue, /my/courses, the admin reports of issue 18, the
-prospectus, the roster PDF, the my-data export) are listed in ``TESTED_ELSEWHERE`` so that
-``test_every_get_route_is_counted_or_said_why_not`` names any new GET route nobody counts."""
+prospectus, the roster PDF, the my-data export) are named in ``TESTED_ELSEWHERE``, pages
+that list nothing in ``NOT_A_LIST``, so ``test_every_get_route_is_counted_or_said_why_not``
+names any new GET route nobody counts."""
 
 from __future__ import annotations
 
