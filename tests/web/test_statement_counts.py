@@ -169,6 +169,22 @@ def seed_session_bookings(viewer, n):
                   [f"({n // 2} held for someone offered a place). {n - n // 2} on the waiting list."] + _booked_names(session))
 
 
+def seed_session_bookings_found(viewer, n):
+    """The session's people also booked on another date of the course (waiting ones marked
+    there), and ``n`` students found by each search (to book, and to add as a walk-in)."""
+    from sqlalchemy import select
+
+    from rec_portal.models import Booking
+
+    session = _session_with(n)
+    other = factories.make_session(course=session.course, starts_in_days=-20, status="completed")
+    for booking in db.session.execute(select(Booking).where(Booking.session_id == session.id)).scalars().all():
+        elsewhere = factories.make_booking(other, booking.student_id)
+        factories.make_attendance(elsewhere, other.dates[0])
+    _people(n)
+    return Seeded(f"/admin/courses/sessions/{session.id}/bookings?q=Listed&walk_in_q=Listed", _names(n))
+
+
 def seed_session_bookings_csv(viewer, n):
     session = _session_with(n)
     return Seeded(f"/admin/courses/sessions/{session.id}/bookings.csv", rows=2 * n)
@@ -728,6 +744,8 @@ CASES = [
     Case("calls.index", "call list grows with lines", ADMIN, seed_calls),
     Case("scheduling.index", "admin courses list grows with courses", ADMIN, seed_admin_courses),
     Case("scheduling.session_bookings", "session bookings page grows with bookings and waiting", ADMIN, seed_session_bookings),
+    Case("scheduling.session_bookings", "session bookings page grows with people found and booked on other dates",
+         ADMIN, seed_session_bookings_found),
     Case("scheduling.session_bookings_csv", "session bookings CSV grows with bookings and waiting", ADMIN, seed_session_bookings_csv),
     Case("facilitation.class_list", "class list grows with people booked", ADMIN, seed_class_list),
     Case("facilitation.register", "register grows with people booked", ADMIN, seed_register),
