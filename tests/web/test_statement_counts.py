@@ -519,6 +519,15 @@ def seed_outcomes_report(viewer, n):
     return Seeded("/admin/outcomes")
 
 
+def seed_outcomes_quarters(viewer, n):
+    """Answers in ``n`` different past quarters (each closed on the first view, the warm-up)."""
+    for i in range(n):
+        student = factories.make_user()
+        factories.make_outcome_check(student, stage="baseline", victim=bool(i % 2), times=1,
+                                     answered_at=utcnow() - timedelta(days=92 * (i + 1)))
+    return Seeded("/admin/outcomes.csv")
+
+
 def seed_outcomes_csv(viewer, n):
     _outcomes(n)
     return Seeded("/admin/outcomes.csv")
@@ -779,6 +788,7 @@ CASES = [
     Case("safety_plans.index", "safety plan grows with people and services", STUDENT, seed_safety_plan),
     Case("safety_plans.pdf", "safety plan PDF grows with people and services", STUDENT, seed_safety_plan_pdf, pdf=True),
     Case("outcomes.report", "outcome report grows with answers", ADMIN, seed_outcomes_report),
+    Case("outcomes.report_csv", "outcome CSV grows with past quarters", ADMIN, seed_outcomes_quarters),
     Case("outcomes.report_csv", "outcome CSV grows with answers", ADMIN, seed_outcomes_csv),
     Case("outcomes.index", "my outcomes grow with my answers", STUDENT, seed_my_outcomes),
     Case("feedback_review.index", "feedback index grows with courses", ADMIN, seed_feedback_index),
