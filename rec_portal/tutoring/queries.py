@@ -181,10 +181,14 @@ def overview(today: date | None = None) -> Overview:
     summaries = {t.id: TutorSummary(t) for t in tutors()}
     tutorships = list(db.session.execute(select(Tutorship)).scalars())
     reviews = latest_reviews([t.student_id for t in tutorships])
+    # Tutors whose account is disabled (or who no longer hold the role) are still listed
+    # with their students: all of them read at once, not one by one.
+    others = {t.tutor_id for t in tutorships} - summaries.keys()
+    if others:
+        for tutor in db.session.execute(select(User).where(User.id.in_(sorted(others)))).scalars():
+            summaries[tutor.id] = TutorSummary(tutor)
     for tutorship in tutorships:
-        summary = summaries.get(tutorship.tutor_id)
-        if summary is None:  # a tutor whose account is disabled: still listed
-            summary = summaries[tutorship.tutor_id] = TutorSummary(db.session.get(User, tutorship.tutor_id))
+        summary = summaries[tutorship.tutor_id]
         summary.students += 1
         if is_overdue(review_due(tutorship, reviews.get(tutorship.student_id)), today):
             summary.overdue += 1
