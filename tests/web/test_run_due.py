@@ -188,3 +188,9 @@ def test_an_interval_job_started_a_moment_early_by_cron_is_still_due():
     started = datetime(2026, 12, 7, 12, 0, 0, 400000)
     assert job.due_from(started) <= datetime(2026, 12, 7, 12, 0, 59, 900000)
     assert job.due_from(started) > datetime(2026, 12, 7, 12, 0, 30)
+
+
+def test_every_rec_command_is_scheduled_or_known_to_be_run_by_hand(app):
+    """A new periodic command must join the schedule (or this list, if it is not periodic)."""
+    by_hand = {"demo-data", "demo-logins", "create-admin", "send-mail", "run-due"}
+    assert set(rec_cli.commands) - by_hand == {job.name for job in JOBS}
