@@ -80,6 +80,7 @@ JOBS: tuple[Job, ...] = (
     Job("outcome-invitations", DAY),
     Job("outcome-quarters", DAY),
     Job("expire-referrals", DAY),
+    Job("term-figures", DAY),
     Job("apply-retention", DAY, lease=timedelta(hours=2), after_uk=time(2, 0)),
     Job("send-messages", MINUTE, lease=timedelta(minutes=10)),
 )

@@ -194,3 +194,18 @@ def test_every_rec_command_is_scheduled_or_known_to_be_run_by_hand(app):
     """A new periodic command must join the schedule (or this list, if it is not periodic)."""
     by_hand = {"demo-data", "demo-logins", "create-admin", "send-mail", "run-due"}
     assert set(rec_cli.commands) - by_hand == {job.name for job in JOBS}
+
+
+def test_term_figures_stores_the_last_ended_terms_equality_counts_once(app):
+    from rec_portal.models.equality import EqualityTerm
+    from rec_portal.stats.terms import term_of
+    from rec_portal.timeutil import uk_today
+
+    ended = term_of(uk_today()).previous()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["rec", "term-figures"])
+    assert first.exit_code == 0 and first.output == f"Stored the equality counts of the {ended.label}.\n"
+    again = runner.invoke(args=["rec", "term-figures"])
+    assert again.output == f"The equality counts of the {ended.label} were already stored.\n"
+    with app.app_context():
+        assert db.session.execute(select(EqualityTerm.term_key)).scalars().all() == [ended.key]
