@@ -5,6 +5,7 @@ rate limits are shared, signing out on one server ends the session on the other,
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -26,10 +27,11 @@ from rec_portal.extensions import db
 from rec_portal.jobs.operations import JOBS
 from rec_portal.models import Booking, OutboxMessage
 from rec_portal.models.jobs import ScheduledJob
+from rec_portal.notifications.outbox import deliver_pending
 from tests import factories
 from tests.conftest import csrf_from, test_config, wipe
 from tests.pgserver import create_database, free_port
-from tests.smtp import Inbox, queue, smtp_server
+from tests.smtp import Inbox, local_mail_settings, queue, smtp_server
 
 pytestmark = pytest.mark.pg
 
@@ -114,6 +116,19 @@ def fresh(cluster):
     wipe(app)
     redis.Redis.from_url(redis_url).flushdb()
     return cluster
+
+
+class HeldInbox(Inbox):
+    """A mail server that answers the first message only once ``release`` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.release.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
+        return await super().handle_DATA(server, session, envelope)
 
 
 HTMX = {"HX-Request": "true"}  # as the page's htmx sends: the answer is the booking panel
@@ -224,7 +239,7 @@ def test_run_due_on_both_servers_at_once_sends_each_message_once(fresh):
     app, _, env, _ = fresh
     port = free_port()
     mail_env = {**env, "REC_SMTP_HOST": "127.0.0.1", "REC_SMTP_PORT": str(port), "REC_SMTP_STARTTLS": "0",
-                "REC_SMTP_TIMEOUT": "2", "REC_SMTP_DATA_TIMEOUT": "5", "REC_MAIL_CLAIM_LEASE_SECONDS": "60"}
+                "REC_SMTP_TIMEOUT": "2", "REC_SMTP_DATA_TIMEOUT": "60", "REC_MAIL_CLAIM_LEASE_SECONDS": "120"}
     with app.app_context():
         queue([f"person{n}@example.org" for n in range(12)])  # waiting to be sent
         soon = factories.make_session(starts_in_days=1)  # a reminder is due
@@ -235,11 +250,19 @@ def test_run_due_on_both_servers_at_once_sends_each_message_once(fresh):
         return subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "rec", "run-due", *args], cwd=ROOT,
                                 env=mail_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
-    # A slow mail server (0.1 s a message) keeps the first run sending while the second looks.
-    with smtp_server(port, Inbox(delay=0.1)) as inbox:
+    # The mail server holds the first message until one run has finished: the run sending
+    # holds send-messages all that time, so the other run must find it taken and skip it.
+    with smtp_server(port, HeldInbox()) as inbox:
         both = [run_due(), run_due()]
+        deadline = time.time() + 60
+        while all(p.poll() is None for p in both):
+            assert time.time() < deadline, "neither run-due finished: both waiting to send?"
+            time.sleep(0.1)
+        [first] = [p for p in both if p.poll() is not None]
+        inbox.release.set()
         outputs = [p.communicate(timeout=60)[0] for p in both]
         assert [p.returncode for p in both] == [0, 0], outputs
+        assert "send-messages: done." not in outputs[both.index(first)]
         # Each job ran on one server only.
         done = Counter(line.split(":")[0] for out in outputs for line in out.splitlines()
                        if line.endswith(": done."))
@@ -253,9 +276,9 @@ def test_run_due_on_both_servers_at_once_sends_each_message_once(fresh):
                 select(func.count()).select_from(OutboxMessage).where(OutboxMessage.to_address == "booked@example.org")
             ).scalar_one()
             assert reminders == 1  # queued once, by one server
-        # Whatever the second run queued after the first had sent goes out now, once.
-        last = run_due("--job", "send-messages")
-        assert last.communicate(timeout=60)[0] and last.returncode == 0
+        # A reminder queued after the sending run had read the outbox goes out next time, once.
+        with app.app_context(), local_mail_settings(app, REC_SMTP_PORT=port):
+            deliver_pending()
 
     subjects = Counter(message["Subject"] for _, message in inbox.received)
     for n in range(12):
