@@ -87,7 +87,7 @@ def _print_list() -> None:
             finished = row.last_finished_at is not None and row.last_finished_at >= row.last_started_at
             outcome = ("ok" if row.last_ok else "FAILED") if finished else "not finished"
             last = f"last started {uk_short(row.last_started_at)} ({outcome}, {row.run_by})"
-            next_at = job.due_from(row.last_started_at)
+            next_at = job.due_from(row.last_started_at, row.last_ok is False)
             if row.lease_until and row.lease_until > now:
                 due = f"held until {uk_short(row.lease_until)}"
             else:

@@ -36,6 +36,9 @@ DAY = timedelta(days=1)
 # one at 12:00:59.9 wait until 12:02.
 SLACK = timedelta(seconds=10)
 
+# A job whose last run failed is tried again this soon (not a day later for a daily job).
+RETRY_FAILED_AFTER = timedelta(minutes=15)
+
 
 @dataclass(frozen=True)
 class Job:
@@ -48,10 +51,13 @@ class Job:
     lease: timedelta = timedelta(minutes=30)
     after_uk: time | None = None
 
-    def due_from(self, last_started_at: datetime | None) -> datetime | None:
-        """When the job is next due (None: never run, so due now)."""
+    def due_from(self, last_started_at: datetime | None, failed: bool = False) -> datetime | None:
+        """When the job is next due (None: never run, so due now). ``failed``: the last
+        run failed, so it is tried again within RETRY_FAILED_AFTER."""
         if last_started_at is None:
             return None
+        if failed:
+            return min(self.due_from(last_started_at), last_started_at + RETRY_FAILED_AFTER - SLACK)
         if self.after_uk is not None:
             # The first after_uk on a UK day after the one of the last start, or later
             # that same day if it started before after_uk.
@@ -63,7 +69,7 @@ class Job:
     def is_due(self, row: ScheduledJob | None, now: datetime) -> bool:
         if row is not None and row.lease_until is not None and row.lease_until > now:
             return False  # another server is running it
-        due = self.due_from(row.last_started_at if row else None)
+        due = self.due_from(row.last_started_at, row.last_ok is False) if row else None
         return due is None or due <= now
 
 

@@ -209,3 +209,17 @@ def test_term_figures_stores_the_last_ended_terms_equality_counts_once(app):
     assert again.output == f"The equality counts of the {ended.label} were already stored.\n"
     with app.app_context():
         assert db.session.execute(select(EqualityTerm.term_key)).scalars().all() == [ended.key]
+
+
+def test_a_job_whose_last_run_failed_is_tried_again_within_a_quarter_of_an_hour(app):
+    with app.app_context():
+        set_rows(**{job.name: timedelta(minutes=20) for job in JOBS})
+        rows = stored()
+        rows["roster-alerts"].last_ok = False  # daily, failed 20 minutes ago
+        rows["outcome-quarters"].last_ok = False  # daily, failed 5 minutes ago
+        rows["outcome-quarters"].last_started_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+    result = run(app)
+    assert ran(result) == ["pass-on-offers", "roster-alerts", "send-messages"]
+    with app.app_context():
+        assert stored()["roster-alerts"].last_ok is True
