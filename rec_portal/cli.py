@@ -185,4 +185,6 @@ from rec_portal.bookings import cli as _bookings_cli  # noqa: F401
 from rec_portal.facilitation import cli as _facilitation_cli  # noqa: F401
 from rec_portal.outcomes import cli as _outcomes_cli  # noqa: F401
 from rec_portal.referrals import cli as _referrals_cli  # noqa: F401
+from rec_portal.reports import cli as _reports_cli  # noqa: F401
 from rec_portal.rosters import cli as _rosters_cli  # noqa: F401
+from rec_portal.jobs import cli as _jobs_cli  # noqa: F401  (last: it runs the commands above)

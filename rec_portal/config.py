@@ -215,6 +215,9 @@ def load_config(instance_path: str) -> dict:
         # REC_RATELIMIT_STORAGE_URI says otherwise) and the cache (rec_portal/web/cache.py).
         "REC_REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": _env("REC_RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        # Redis down: each worker counts in its own memory until it is back, instead of
+        # refusing every sign-in and booking with an error.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Rendered public pages and the prospectus PDF: seconds an entry lives, and the
         # most each worker keeps in memory when there is no Redis.
         "REC_CACHE_SECONDS": _int("REC_CACHE_SECONDS", 3600),

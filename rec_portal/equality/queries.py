@@ -79,7 +79,9 @@ def group_counts(people: Select) -> dict[str, dict[str, int]]:
                func.count().label("n"))
         .select_from(ids)
         .outerjoin(EqualityAnswers, EqualityAnswers.user_id == ids.c[0])
-        .group_by(func.coalesce(getattr(EqualityAnswers, name), ""))
+        # By the column itself: PostgreSQL sees coalesce(x, $1) and coalesce(x, $2) as
+        # different expressions and refuses the query. NULL and "" are added up below.
+        .group_by(getattr(EqualityAnswers, name))
         for name in FIELDS
     ]
     counts: dict[str, dict[str, int]] = {name: {} for name in FIELDS}

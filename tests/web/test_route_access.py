@@ -84,6 +84,7 @@ def test_every_route_declares_who_may_open_it(app):
     assert by_endpoint["admin.index"] == {"admin"} and by_endpoint["plans.index"] == {"student"}
     assert by_endpoint["facilitation.class_list"] == {"facilitator", "admin"}
     assert by_endpoint["static"] == PUBLIC
+    assert by_endpoint["health.healthz"] == PUBLIC  # the proxy's health check, signed out
 
 
 def test_a_new_route_without_a_declaration_fails_the_sweep():
