@@ -26,6 +26,7 @@ tables are analysed. The database must be empty (the schema is made by the migra
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import time
 from datetime import timedelta
@@ -177,7 +178,11 @@ def generate(target: str | Path, scale: float = 1.0, seed: int = 7) -> dict:
     now = utcnow().replace(microsecond=0)
     today10 = now.replace(hour=10, minute=0, second=0)
     with app.app_context():
-        upgrade()
+        logging.disable(logging.INFO)  # the migrations' list of steps
+        try:
+            upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
         if db.session.execute(sa.text("SELECT count(*) FROM users")).scalar_one():
             raise SystemExit(f"{url}: the database already has people in it; give an empty one")
         password = hash_password(PASSWORD)
