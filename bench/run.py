@@ -391,6 +391,13 @@ def main():
             for name, url, cookie in measures:
                 results[name].append(wrk(url, args.seconds, cookie))
             log(f"  round {n + 1}: " + ", ".join(f"{k} {v[-1]['rps']:.0f}/s" for k, v in results.items()))
+        # The cookie wrk sent must still be a signed-in session (wrk counts a redirect to the
+        # sign-in page as a success).
+        after = requests.get(portal.url + "/my/courses", headers={"Cookie": cookie_header(student)},
+                             allow_redirects=False, timeout=60)
+        if after.status_code != 200 or "Sign out" not in after.text:
+            log(f"  WARNING: the signed-in cookie answered {after.status_code} after the rounds: "
+                "the signed-in figures are not of signed-in pages")
         for name, runs in results.items():
             if any(r["bad"] or r["errors"] for r in runs):
                 log(f"  WARNING {name}: non-2xx/3xx {[r['bad'] for r in runs]} {[r['errors'] for r in runs]}")
