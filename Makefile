@@ -52,8 +52,15 @@ lint: install-test
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
 
-# Time the term report and prospectus against the DESIGN.md data set (not part of the tests).
+# Issue 18's benchmark: a throwaway PostgreSQL with the DESIGN.md data set, the portal under
+# gunicorn (2 sync workers) against a bare Flask app, measured with wrk in interleaved rounds,
+# then booking, a booking storm, PDFs and worker memory. Takes about 15 minutes at scale 1.
+# `make bench BENCH_ARGS=--quick` for a small, short run. Not part of the tests.
 BENCH_SCALE ?= 1.0
+BENCH_SECONDS ?= 15
+BENCH_ROUNDS ?= 3
+BENCH_ARGS ?=
 .PHONY: bench
 bench: install-test
-	$(BIN)/python -m bench.run --scale $(BENCH_SCALE)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) $(BENCH_ARGS)
