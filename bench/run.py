@@ -333,6 +333,8 @@ def main():
     parser.add_argument("--bookings", type=int, default=50, help="bookings made one at a time")
     parser.add_argument("--pdf-timeout", type=float, default=PDF_TIMEOUT,
                         help="seconds to wait for one PDF before calling it too slow")
+    parser.add_argument("--indico", default=str(Path(tempfile.gettempdir()) / "rec-bench-indico"),
+                        help="folder for Indico's virtualenv (kept between runs); 'off' to leave Indico out")
     parser.add_argument("--quick", action="store_true", help="scale 0.05, 3 s rounds: for developing this script")
     parser.add_argument("--cache", choices=("redis", "memory"), default="redis",
                         help="redis (as in production with several workers; the default when redis-server "
@@ -377,7 +379,7 @@ def main():
         servers.append(portal)
         hello = Gunicorn("bench.hello:app", WORKERS, name="hello")
         servers.append(hello)
-        indico = start_indico()
+        indico = start_indico(args.indico, admin_url) if args.indico != "off" else None
 
         student = sign_in(portal.url, STUDENT_EMAIL, PASSWORD)
         admin = sign_in(portal.url, ADMIN_EMAIL, PASSWORD)
@@ -531,14 +533,17 @@ def main():
 
 # --- Indico (bench/indico.py, when present) ---------------------------------------------------------
 
-def start_indico() -> dict | None:
+def start_indico(folder: str, pg_admin_url: str) -> dict | None:
+    """Indico 3.2 under gunicorn (2 sync workers) on the same PostgreSQL server, with its
+    own Redis; its virtualenv is kept in ``folder`` (the first run installs it: minutes)."""
     try:
         from bench import indico
     except ImportError:
         return None
-    workdir = Path(tempfile.mkdtemp(prefix="rec-bench-indico-"))
+    workdir = Path(folder)
+    workdir.mkdir(parents=True, exist_ok=True)
     try:
-        return indico.start_indico(workdir)
+        return indico.start_indico(workdir, pg_admin_url, None, workers=WORKERS)
     except Exception as exc:  # noqa: BLE001 - Indico is a comparison, not the portal: say why and go on
         log(f"Indico did not start: {exc}")
         return None
