@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, Course, CourseSession
@@ -35,29 +35,43 @@ class MyBooking:
     last_minute: bool = False
 
 
-def mark_places_elsewhere(student_id: int, items) -> None:
+def _holds_a_place(booking: Booking, now) -> bool:
+    """A confirmed place on a group session still to come or under way (what counts as a
+    place held on another date of its course)."""
+    s = booking.session
+    return (booking.status == CONFIRMED and not s.individual and s.status == SCHEDULED
+            and s.ends_at > now)
+
+
+def mark_places_elsewhere(student_id: int, items, all_mine=None) -> None:
     """For each waiting-list place in ``items``, the student's place on another date of the
     same course (still to come or under way) and whether a place is free to swap to, and
     the date of the course they attended since joining the list, if any. Three statements,
-    whatever the number of items."""
+    whatever the number of items; two when ``all_mine`` (every active booking of the
+    student, as my_bookings gives them) is already at hand."""
     from rec_portal.bookings.operations import attended_other_dates
 
     waiting = [m for m in items if m.booking.status == WAITLISTED and not m.booking.session.individual]
     if not waiting:
         return
-    held = db.session.execute(
-        select(Booking)
-        .join(CourseSession, CourseSession.id == Booking.session_id)
-        .where(
-            Booking.student_id == student_id,
-            Booking.status == CONFIRMED,
-            CourseSession.individual.is_(False),
-            CourseSession.status == SCHEDULED,
-            CourseSession.ends_at > utcnow(),
-        )
-        .order_by(CourseSession.starts_at)
-        .options(selectinload(Booking.session))
-    ).scalars().all()
+    now = utcnow()
+    if all_mine is not None:
+        held = sorted((m.booking for m in all_mine if _holds_a_place(m.booking, now)),
+                      key=lambda b: b.session.starts_at)
+    else:
+        held = db.session.execute(
+            select(Booking)
+            .join(CourseSession, CourseSession.id == Booking.session_id)
+            .where(
+                Booking.student_id == student_id,
+                Booking.status == CONFIRMED,
+                CourseSession.individual.is_(False),
+                CourseSession.status == SCHEDULED,
+                CourseSession.ends_at > now,
+            )
+            .order_by(CourseSession.starts_at)
+            .options(selectinload(Booking.session))
+        ).scalars().all()
     by_course: dict[int, Booking] = {}
     for b in held:
         by_course.setdefault(b.session.course_id, b)
@@ -87,10 +101,14 @@ def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[i
         .scalar_subquery()
     )
     marked = exists().where(Attendance.booking_id == Booking.id).correlate(Booking)
+    # Sessions and courses come in the same statement, dates in one more; a course's
+    # roles needed are not shown here.
     stmt = (
         select(Booking, position, marked)
         .where(Booking.student_id == student_id, Booking.status != CANCELLED)
-        .options(selectinload(Booking.session).selectinload(CourseSession.course))
+        .options(joinedload(Booking.session, innerjoin=True)
+                 .joinedload(CourseSession.course, innerjoin=True)
+                 .lazyload(Course.roles_needed))
     )
     if session_ids is not None:
         stmt = stmt.where(Booking.session_id.in_(session_ids))
@@ -207,7 +225,7 @@ def my_courses(student_id: int):
                      key=lambda m: (m.booking.status != OFFERED, m.booking.session.starts_at))
     past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
                   key=lambda m: m.booking.session.starts_at, reverse=True)
-    mark_places_elsewhere(student_id, waiting)
+    mark_places_elsewhere(student_id, waiting, all_mine=mine.values())
     from rec_portal.bookings.operations import last_minute_place_free
 
     for m in waiting:  # only those told of a last-minute place cost a statement
