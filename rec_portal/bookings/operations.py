@@ -397,11 +397,14 @@ def offers_closed(session: CourseSession, now: datetime) -> bool:
     """Nobody is offered a place (held or last-minute) once booking has closed, the session
     has started or is not scheduled, or its register is being taken (marks start an hour
     before it starts)."""
+    return _closed_by_time(session, now) or register_taken(session.id)
+
+
+def _closed_by_time(session: CourseSession, now: datetime) -> bool:
+    """offers_closed, without asking the database: not scheduled, started, or booking closed."""
     if session.status != SCHEDULED or session.starts_at <= now:
         return True
-    if session.booking_closes_at is not None and now >= session.booking_closes_at:
-        return True
-    return register_taken(session.id)
+    return session.booking_closes_at is not None and now >= session.booking_closes_at
 
 
 # A place is never held for less than this (REC_OFFER_HOURS is 1 or more): a hold that
@@ -1111,11 +1114,29 @@ def decline_offer(booking_id: int, actor: User | None = None, *,
 def last_minute_place_free(booking: Booking, now: datetime | None = None) -> bool:
     """A waiting-list place that may take a free place now: last minute, booking still
     open, and a place free for them (what My courses offers with "Take the place")."""
+    return booking.id in last_minute_places_free([booking], now)
+
+
+def last_minute_places_free(bookings, now: datetime | None = None) -> set[int]:
+    """The ids of those of ``bookings`` that may take a free place now
+    (``last_minute_place_free`` for each): two statements whatever their number, none
+    when no booking was told of a last-minute place."""
     now = now or utcnow()
-    session = booking.session
-    return (booking.status == WAITLISTED and booking.last_minute_told_at is not None
-            and not offers_closed(session, now) and last_minute(session, now)
-            and places_taken(session.id) + places_needed(booking, session.course) <= session.capacity)
+    told = [b for b in bookings
+            if b.status == WAITLISTED and b.last_minute_told_at is not None
+            and not _closed_by_time(b.session, now) and last_minute(b.session, now)]
+    if not told:
+        return set()
+    session_ids = {b.session_id for b in told}
+    registers_taken = set(db.session.execute(
+        select(Booking.session_id)
+        .where(Booking.session_id.in_(session_ids), exists().where(Attendance.booking_id == Booking.id))
+        .distinct()
+    ).scalars())
+    taken = dict(db.session.execute(places_taken_by(Booking.session_id.in_(session_ids))).all())
+    return {b.id for b in told
+            if b.session_id not in registers_taken
+            and taken.get(b.session_id, 0) + places_needed(b, b.session.course) <= b.session.capacity}
 
 
 def accept_last_minute_place(booking_id: int, actor: User | None = None, *,

@@ -226,10 +226,11 @@ def my_courses(student_id: int):
     past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
                   key=lambda m: m.booking.session.starts_at, reverse=True)
     mark_places_elsewhere(student_id, waiting, all_mine=mine.values())
-    from rec_portal.bookings.operations import last_minute_place_free
+    from rec_portal.bookings.operations import last_minute_places_free
 
-    for m in waiting:  # only those told of a last-minute place cost a statement
-        m.last_minute = last_minute_place_free(m.booking, now)
+    free_now = last_minute_places_free([m.booking for m in waiting], now)  # two statements at most
+    for m in waiting:
+        m.last_minute = m.booking.id in free_now
     # Attended or not (one more statement, whatever the number of past sessions), and
     # whether feedback is waiting or given (one more). A session completed on its last day
     # (the register was taken) is done even before its end time.
