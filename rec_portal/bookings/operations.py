@@ -32,11 +32,12 @@ the same transaction, so they exist exactly when the change is committed):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from rec_portal.bookings.queries import places_taken_by
@@ -238,6 +239,34 @@ def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
     ).scalars())
 
 
+@functools.cache
+def _attended_other_dates_statement():
+    """attended_other_dates' statement for the waiting-list places ``booking_ids``, made
+    once (building it costs more than running it)."""
+    waiting, waiting_session = aliased(Booking, name="waiting"), aliased(CourseSession, name="waiting_session")
+    return (
+        select(waiting.id, Booking)
+        .select_from(waiting)
+        .join(waiting_session, waiting_session.id == waiting.session_id)
+        .join(Booking, and_(Booking.student_id == waiting.student_id,
+                            Booking.session_id != waiting.session_id))
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(
+            waiting.id.in_(bindparam("booking_ids", expanding=True)),
+            waiting_session.individual.is_(False),
+            CourseSession.course_id == waiting_session.course_id,
+            CourseSession.individual.is_(False),
+            CourseSession.status != SESSION_CANCELLED,
+            exists().where(
+                Attendance.booking_id == Booking.id,
+                Attendance.status == PRESENT,
+                or_(CourseSession.ends_at > waiting.queued_at, Attendance.recorded_at > waiting.queued_at),
+            ),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    )
+
+
 def attended_other_dates(booking_ids: list[int]) -> dict[int, Booking]:
     """For each of these waiting-list places, the student's place on another date of the
     same course at which they were marked present, if that date was still to come or
@@ -250,28 +279,7 @@ def attended_other_dates(booking_ids: list[int]) -> dict[int, Booking]:
     earlier course does not count. Individual workshops do not count, either way."""
     if not booking_ids:
         return {}
-    waiting, waiting_session = aliased(Booking), aliased(CourseSession)
-    rows = db.session.execute(
-        select(waiting.id, Booking)
-        .select_from(waiting)
-        .join(waiting_session, waiting_session.id == waiting.session_id)
-        .join(Booking, and_(Booking.student_id == waiting.student_id,
-                            Booking.session_id != waiting.session_id))
-        .join(CourseSession, CourseSession.id == Booking.session_id)
-        .where(
-            waiting.id.in_(booking_ids),
-            waiting_session.individual.is_(False),
-            CourseSession.course_id == waiting_session.course_id,
-            CourseSession.individual.is_(False),
-            CourseSession.status != SESSION_CANCELLED,
-            exists().where(
-                Attendance.booking_id == Booking.id,
-                Attendance.status == PRESENT,
-                or_(CourseSession.ends_at > waiting.queued_at, Attendance.recorded_at > waiting.queued_at),
-            ),
-        )
-        .order_by(CourseSession.starts_at, CourseSession.id)
-    ).all()
+    rows = db.session.execute(_attended_other_dates_statement(), {"booking_ids": list(booking_ids)}).all()
     found: dict[int, Booking] = {}
     for booking_id, attended in rows:
         found.setdefault(booking_id, attended)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from rec_portal.extensions import db
@@ -85,9 +86,11 @@ def mark_places_elsewhere(student_id: int, items, all_mine=None) -> None:
             m.swap_free = places[m.booking.session_id] > 0
 
 
-def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
-    """The student's active bookings (by session id), with waiting-list positions."""
-    ahead = aliased(Booking)
+@functools.cache
+def _my_bookings_statement(some_sessions: bool):
+    """my_bookings' statement, made once (building it costs more than running it): the
+    student is ``student_id``, and with ``some_sessions`` only the sessions ``session_ids``."""
+    ahead = aliased(Booking, name="ahead")
     position = (
         select(func.count())
         .select_from(ahead)
@@ -105,16 +108,25 @@ def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[i
     # roles needed are not shown here.
     stmt = (
         select(Booking, position, marked)
-        .where(Booking.student_id == student_id, Booking.status != CANCELLED)
+        .where(Booking.student_id == bindparam("student_id"), Booking.status != CANCELLED)
         .options(joinedload(Booking.session, innerjoin=True)
                  .joinedload(CourseSession.course, innerjoin=True)
                  .lazyload(Course.roles_needed))
     )
+    if some_sessions:
+        stmt = stmt.where(Booking.session_id.in_(bindparam("session_ids", expanding=True)))
+    return stmt
+
+
+def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
+    """The student's active bookings (by session id), with waiting-list positions."""
+    params = {"student_id": student_id}
     if session_ids is not None:
-        stmt = stmt.where(Booking.session_id.in_(session_ids))
+        params["session_ids"] = list(session_ids)
+    rows = db.session.execute(_my_bookings_statement(session_ids is not None), params).all()
     return {
         b.session_id: MyBooking(b, ahead_count + 1 if b.status == WAITLISTED else None, marked=has_marks)
-        for b, ahead_count, has_marks in db.session.execute(stmt).all()
+        for b, ahead_count, has_marks in rows
     }
 
 
@@ -139,13 +151,19 @@ def places_left_for(session_ids: list[int]) -> dict[int, int]:
     query."""
     if not session_ids:
         return {}
-    booked = places_taken_by(Booking.session_id.in_(session_ids)).subquery()
-    rows = db.session.execute(
+    rows = db.session.execute(_places_left_statement(), {"session_ids": list(session_ids)}).all()
+    return {sid: max(left, 0) for sid, left in rows}
+
+
+@functools.cache
+def _places_left_statement():
+    """places_left_for's statement for the sessions ``session_ids``, made once."""
+    booked = places_taken_by(Booking.session_id.in_(bindparam("session_ids", expanding=True))).subquery()
+    return (
         select(CourseSession.id, CourseSession.capacity - func.coalesce(booked.c.taken, 0))
         .outerjoin(booked, booked.c.session_id == CourseSession.id)
-        .where(CourseSession.id.in_(session_ids))
-    ).all()
-    return {sid: max(left, 0) for sid, left in rows}
+        .where(CourseSession.id.in_(bindparam("session_ids", expanding=True)))
+    )
 
 
 # --- A student's attendance, as they see it on My courses ----------------------------------
