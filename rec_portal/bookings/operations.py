@@ -122,9 +122,15 @@ def places_taken(session_id: int) -> int:
     """Places taken on the session, by the one rule (bookings.queries.places_taken_by):
     confirmed and offered places, and one more for each of them with a supporter when the
     course says supporters take a place."""
-    return db.session.execute(
-        select(func.coalesce(func.sum(places_taken_by(Booking.session_id == session_id).subquery().c.taken), 0))
-    ).scalar_one()
+    return db.session.execute(_places_taken_statement(), {"session_id": session_id}).scalar_one()
+
+
+@functools.cache
+def _places_taken_statement():
+    """places_taken's statement for the session ``session_id``, made once (building it on
+    every booking cost more than running it)."""
+    taken = places_taken_by(Booking.session_id == bindparam("session_id")).subquery()
+    return select(func.coalesce(func.sum(taken.c.taken), 0))
 
 
 def places_needed(booking_or_supporter, course) -> int:
@@ -168,20 +174,27 @@ def waitlist_position(booking: Booking) -> int | None:
 
 def overlapping_bookings(session: CourseSession, student_id: int) -> list[Booking]:
     """The student's other active bookings whose dates overlap this session's dates."""
-    mine = select(SessionDate).where(SessionDate.session_id == session.id).subquery()
+    return list(db.session.execute(
+        _overlapping_statement(), {"student_id": student_id, "session_id": session.id}
+    ).scalars())
+
+
+@functools.cache
+def _overlapping_statement():
+    """overlapping_bookings' statement, made once."""
+    mine = select(SessionDate).where(SessionDate.session_id == bindparam("session_id")).subquery()
     theirs = SessionDate.__table__.alias("other_dates")
-    stmt = (
+    return (
         select(Booking)
         .join(theirs, theirs.c.session_id == Booking.session_id)
         .join(mine, and_(theirs.c.starts_at < mine.c.ends_at, theirs.c.ends_at > mine.c.starts_at))
         .where(
-            Booking.student_id == student_id,
+            Booking.student_id == bindparam("student_id"),
             Booking.status != CANCELLED,
-            Booking.session_id != session.id,
+            Booking.session_id != bindparam("session_id"),
         )
         .distinct()
     )
-    return list(db.session.execute(stmt).scalars())
 
 
 def _current_dates_of_course(course_id: int, now: datetime):
@@ -203,16 +216,25 @@ def same_course_bookings(session: CourseSession, student_id: int,
         return []
     now = now or utcnow()
     return list(db.session.execute(
+        _same_course_statement(),
+        {"student_id": student_id, "session_id": session.id, "course_id": session.course_id, "now": now},
+    ).scalars())
+
+
+@functools.cache
+def _same_course_statement():
+    """same_course_bookings' statement, made once."""
+    return (
         select(Booking)
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .where(
-            Booking.student_id == student_id,
+            Booking.student_id == bindparam("student_id"),
             Booking.status != CANCELLED,
-            Booking.session_id != session.id,
-            _current_dates_of_course(session.course_id, now),
+            Booking.session_id != bindparam("session_id"),
+            _current_dates_of_course(bindparam("course_id"), bindparam("now")),
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
-    ).scalars())
+    )
 
 
 def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
