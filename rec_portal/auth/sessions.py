@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import Flask, current_app, flash, g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from rec_portal.extensions import db, login_manager
 from rec_portal.models import User, UserSession
@@ -90,11 +91,17 @@ def end_all_sessions(user: User, reason: str, keep_current: bool = False) -> Non
 
 @login_manager.user_loader
 def _load_user(token: str) -> User | None:
+    # One statement on every signed-in request: the session, its user and their roles (a
+    # few rows, one per role). The user's profiles load only if a page uses them.
     row = db.session.execute(
-        select(UserSession).where(
-            UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None)
+        select(UserSession)
+        .join(UserSession.user)
+        .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
+        .options(
+            contains_eager(UserSession.user).joinedload(User.roles),
+            contains_eager(UserSession.user).lazyload("*"),
         )
-    ).scalar_one_or_none()
+    ).unique().scalar_one_or_none()
     if row is None:
         return None
     now = utcnow()

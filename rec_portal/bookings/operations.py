@@ -32,11 +32,12 @@ the same transaction, so they exist exactly when the change is committed):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from rec_portal.bookings.queries import places_taken_by
@@ -121,9 +122,15 @@ def places_taken(session_id: int) -> int:
     """Places taken on the session, by the one rule (bookings.queries.places_taken_by):
     confirmed and offered places, and one more for each of them with a supporter when the
     course says supporters take a place."""
-    return db.session.execute(
-        select(func.coalesce(func.sum(places_taken_by(Booking.session_id == session_id).subquery().c.taken), 0))
-    ).scalar_one()
+    return db.session.execute(_places_taken_statement(), {"session_id": session_id}).scalar_one()
+
+
+@functools.cache
+def _places_taken_statement():
+    """places_taken's statement for the session ``session_id``, made once (building it on
+    every booking cost more than running it)."""
+    taken = places_taken_by(Booking.session_id == bindparam("session_id")).subquery()
+    return select(func.coalesce(func.sum(taken.c.taken), 0))
 
 
 def places_needed(booking_or_supporter, course) -> int:
@@ -167,20 +174,27 @@ def waitlist_position(booking: Booking) -> int | None:
 
 def overlapping_bookings(session: CourseSession, student_id: int) -> list[Booking]:
     """The student's other active bookings whose dates overlap this session's dates."""
-    mine = select(SessionDate).where(SessionDate.session_id == session.id).subquery()
+    return list(db.session.execute(
+        _overlapping_statement(), {"student_id": student_id, "session_id": session.id}
+    ).scalars())
+
+
+@functools.cache
+def _overlapping_statement():
+    """overlapping_bookings' statement, made once."""
+    mine = select(SessionDate).where(SessionDate.session_id == bindparam("session_id")).subquery()
     theirs = SessionDate.__table__.alias("other_dates")
-    stmt = (
+    return (
         select(Booking)
         .join(theirs, theirs.c.session_id == Booking.session_id)
         .join(mine, and_(theirs.c.starts_at < mine.c.ends_at, theirs.c.ends_at > mine.c.starts_at))
         .where(
-            Booking.student_id == student_id,
+            Booking.student_id == bindparam("student_id"),
             Booking.status != CANCELLED,
-            Booking.session_id != session.id,
+            Booking.session_id != bindparam("session_id"),
         )
         .distinct()
     )
-    return list(db.session.execute(stmt).scalars())
 
 
 def _current_dates_of_course(course_id: int, now: datetime):
@@ -202,16 +216,25 @@ def same_course_bookings(session: CourseSession, student_id: int,
         return []
     now = now or utcnow()
     return list(db.session.execute(
+        _same_course_statement(),
+        {"student_id": student_id, "session_id": session.id, "course_id": session.course_id, "now": now},
+    ).scalars())
+
+
+@functools.cache
+def _same_course_statement():
+    """same_course_bookings' statement, made once."""
+    return (
         select(Booking)
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .where(
-            Booking.student_id == student_id,
+            Booking.student_id == bindparam("student_id"),
             Booking.status != CANCELLED,
-            Booking.session_id != session.id,
-            _current_dates_of_course(session.course_id, now),
+            Booking.session_id != bindparam("session_id"),
+            _current_dates_of_course(bindparam("course_id"), bindparam("now")),
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
-    ).scalars())
+    )
 
 
 def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
@@ -238,6 +261,34 @@ def _holding_places_elsewhere(session: CourseSession, student_ids: list[int],
     ).scalars())
 
 
+@functools.cache
+def _attended_other_dates_statement():
+    """attended_other_dates' statement for the waiting-list places ``booking_ids``, made
+    once (building it costs more than running it)."""
+    waiting, waiting_session = aliased(Booking, name="waiting"), aliased(CourseSession, name="waiting_session")
+    return (
+        select(waiting.id, Booking)
+        .select_from(waiting)
+        .join(waiting_session, waiting_session.id == waiting.session_id)
+        .join(Booking, and_(Booking.student_id == waiting.student_id,
+                            Booking.session_id != waiting.session_id))
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(
+            waiting.id.in_(bindparam("booking_ids", expanding=True)),
+            waiting_session.individual.is_(False),
+            CourseSession.course_id == waiting_session.course_id,
+            CourseSession.individual.is_(False),
+            CourseSession.status != SESSION_CANCELLED,
+            exists().where(
+                Attendance.booking_id == Booking.id,
+                Attendance.status == PRESENT,
+                or_(CourseSession.ends_at > waiting.queued_at, Attendance.recorded_at > waiting.queued_at),
+            ),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    )
+
+
 def attended_other_dates(booking_ids: list[int]) -> dict[int, Booking]:
     """For each of these waiting-list places, the student's place on another date of the
     same course at which they were marked present, if that date was still to come or
@@ -250,28 +301,7 @@ def attended_other_dates(booking_ids: list[int]) -> dict[int, Booking]:
     earlier course does not count. Individual workshops do not count, either way."""
     if not booking_ids:
         return {}
-    waiting, waiting_session = aliased(Booking), aliased(CourseSession)
-    rows = db.session.execute(
-        select(waiting.id, Booking)
-        .select_from(waiting)
-        .join(waiting_session, waiting_session.id == waiting.session_id)
-        .join(Booking, and_(Booking.student_id == waiting.student_id,
-                            Booking.session_id != waiting.session_id))
-        .join(CourseSession, CourseSession.id == Booking.session_id)
-        .where(
-            waiting.id.in_(booking_ids),
-            waiting_session.individual.is_(False),
-            CourseSession.course_id == waiting_session.course_id,
-            CourseSession.individual.is_(False),
-            CourseSession.status != SESSION_CANCELLED,
-            exists().where(
-                Attendance.booking_id == Booking.id,
-                Attendance.status == PRESENT,
-                or_(CourseSession.ends_at > waiting.queued_at, Attendance.recorded_at > waiting.queued_at),
-            ),
-        )
-        .order_by(CourseSession.starts_at, CourseSession.id)
-    ).all()
+    rows = db.session.execute(_attended_other_dates_statement(), {"booking_ids": list(booking_ids)}).all()
     found: dict[int, Booking] = {}
     for booking_id, attended in rows:
         found.setdefault(booking_id, attended)
@@ -397,11 +427,14 @@ def offers_closed(session: CourseSession, now: datetime) -> bool:
     """Nobody is offered a place (held or last-minute) once booking has closed, the session
     has started or is not scheduled, or its register is being taken (marks start an hour
     before it starts)."""
+    return _closed_by_time(session, now) or register_taken(session.id)
+
+
+def _closed_by_time(session: CourseSession, now: datetime) -> bool:
+    """offers_closed, without asking the database: not scheduled, started, or booking closed."""
     if session.status != SCHEDULED or session.starts_at <= now:
         return True
-    if session.booking_closes_at is not None and now >= session.booking_closes_at:
-        return True
-    return register_taken(session.id)
+    return session.booking_closes_at is not None and now >= session.booking_closes_at
 
 
 # A place is never held for less than this (REC_OFFER_HOURS is 1 or more): a hold that
@@ -1111,11 +1144,29 @@ def decline_offer(booking_id: int, actor: User | None = None, *,
 def last_minute_place_free(booking: Booking, now: datetime | None = None) -> bool:
     """A waiting-list place that may take a free place now: last minute, booking still
     open, and a place free for them (what My courses offers with "Take the place")."""
+    return booking.id in last_minute_places_free([booking], now)
+
+
+def last_minute_places_free(bookings, now: datetime | None = None) -> set[int]:
+    """The ids of those of ``bookings`` that may take a free place now
+    (``last_minute_place_free`` for each): two statements whatever their number, none
+    when no booking was told of a last-minute place."""
     now = now or utcnow()
-    session = booking.session
-    return (booking.status == WAITLISTED and booking.last_minute_told_at is not None
-            and not offers_closed(session, now) and last_minute(session, now)
-            and places_taken(session.id) + places_needed(booking, session.course) <= session.capacity)
+    told = [b for b in bookings
+            if b.status == WAITLISTED and b.last_minute_told_at is not None
+            and not _closed_by_time(b.session, now) and last_minute(b.session, now)]
+    if not told:
+        return set()
+    session_ids = {b.session_id for b in told}
+    registers_taken = set(db.session.execute(
+        select(Booking.session_id)
+        .where(Booking.session_id.in_(session_ids), exists().where(Attendance.booking_id == Booking.id))
+        .distinct()
+    ).scalars())
+    taken = dict(db.session.execute(places_taken_by(Booking.session_id.in_(session_ids))).all())
+    return {b.id for b in told
+            if b.session_id not in registers_taken
+            and taken.get(b.session_id, 0) + places_needed(b, b.session.course) <= b.session.capacity}
 
 
 def accept_last_minute_place(booking_id: int, actor: User | None = None, *,

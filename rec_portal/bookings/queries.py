@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, Course, CourseSession
@@ -35,29 +36,43 @@ class MyBooking:
     last_minute: bool = False
 
 
-def mark_places_elsewhere(student_id: int, items) -> None:
+def _holds_a_place(booking: Booking, now) -> bool:
+    """A confirmed place on a group session still to come or under way (what counts as a
+    place held on another date of its course)."""
+    s = booking.session
+    return (booking.status == CONFIRMED and not s.individual and s.status == SCHEDULED
+            and s.ends_at > now)
+
+
+def mark_places_elsewhere(student_id: int, items, all_mine=None) -> None:
     """For each waiting-list place in ``items``, the student's place on another date of the
     same course (still to come or under way) and whether a place is free to swap to, and
     the date of the course they attended since joining the list, if any. Three statements,
-    whatever the number of items."""
+    whatever the number of items; two when ``all_mine`` (every active booking of the
+    student, as my_bookings gives them) is already at hand."""
     from rec_portal.bookings.operations import attended_other_dates
 
     waiting = [m for m in items if m.booking.status == WAITLISTED and not m.booking.session.individual]
     if not waiting:
         return
-    held = db.session.execute(
-        select(Booking)
-        .join(CourseSession, CourseSession.id == Booking.session_id)
-        .where(
-            Booking.student_id == student_id,
-            Booking.status == CONFIRMED,
-            CourseSession.individual.is_(False),
-            CourseSession.status == SCHEDULED,
-            CourseSession.ends_at > utcnow(),
-        )
-        .order_by(CourseSession.starts_at)
-        .options(selectinload(Booking.session))
-    ).scalars().all()
+    now = utcnow()
+    if all_mine is not None:
+        held = sorted((m.booking for m in all_mine if _holds_a_place(m.booking, now)),
+                      key=lambda b: b.session.starts_at)
+    else:
+        held = db.session.execute(
+            select(Booking)
+            .join(CourseSession, CourseSession.id == Booking.session_id)
+            .where(
+                Booking.student_id == student_id,
+                Booking.status == CONFIRMED,
+                CourseSession.individual.is_(False),
+                CourseSession.status == SCHEDULED,
+                CourseSession.ends_at > now,
+            )
+            .order_by(CourseSession.starts_at)
+            .options(selectinload(Booking.session))
+        ).scalars().all()
     by_course: dict[int, Booking] = {}
     for b in held:
         by_course.setdefault(b.session.course_id, b)
@@ -71,9 +86,11 @@ def mark_places_elsewhere(student_id: int, items) -> None:
             m.swap_free = places[m.booking.session_id] > 0
 
 
-def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
-    """The student's active bookings (by session id), with waiting-list positions."""
-    ahead = aliased(Booking)
+@functools.cache
+def _my_bookings_statement(some_sessions: bool):
+    """my_bookings' statement, made once (building it costs more than running it): the
+    student is ``student_id``, and with ``some_sessions`` only the sessions ``session_ids``."""
+    ahead = aliased(Booking, name="ahead")
     position = (
         select(func.count())
         .select_from(ahead)
@@ -87,16 +104,29 @@ def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[i
         .scalar_subquery()
     )
     marked = exists().where(Attendance.booking_id == Booking.id).correlate(Booking)
+    # Sessions and courses come in the same statement, dates in one more; a course's
+    # roles needed are not shown here.
     stmt = (
         select(Booking, position, marked)
-        .where(Booking.student_id == student_id, Booking.status != CANCELLED)
-        .options(selectinload(Booking.session).selectinload(CourseSession.course))
+        .where(Booking.student_id == bindparam("student_id"), Booking.status != CANCELLED)
+        .options(joinedload(Booking.session, innerjoin=True)
+                 .joinedload(CourseSession.course, innerjoin=True)
+                 .lazyload(Course.roles_needed))
     )
+    if some_sessions:
+        stmt = stmt.where(Booking.session_id.in_(bindparam("session_ids", expanding=True)))
+    return stmt
+
+
+def my_bookings(student_id: int, session_ids: list[int] | None = None) -> dict[int, MyBooking]:
+    """The student's active bookings (by session id), with waiting-list positions."""
+    params = {"student_id": student_id}
     if session_ids is not None:
-        stmt = stmt.where(Booking.session_id.in_(session_ids))
+        params["session_ids"] = list(session_ids)
+    rows = db.session.execute(_my_bookings_statement(session_ids is not None), params).all()
     return {
         b.session_id: MyBooking(b, ahead_count + 1 if b.status == WAITLISTED else None, marked=has_marks)
-        for b, ahead_count, has_marks in db.session.execute(stmt).all()
+        for b, ahead_count, has_marks in rows
     }
 
 
@@ -121,13 +151,19 @@ def places_left_for(session_ids: list[int]) -> dict[int, int]:
     query."""
     if not session_ids:
         return {}
-    booked = places_taken_by(Booking.session_id.in_(session_ids)).subquery()
-    rows = db.session.execute(
+    rows = db.session.execute(_places_left_statement(), {"session_ids": list(session_ids)}).all()
+    return {sid: max(left, 0) for sid, left in rows}
+
+
+@functools.cache
+def _places_left_statement():
+    """places_left_for's statement for the sessions ``session_ids``, made once."""
+    booked = places_taken_by(Booking.session_id.in_(bindparam("session_ids", expanding=True))).subquery()
+    return (
         select(CourseSession.id, CourseSession.capacity - func.coalesce(booked.c.taken, 0))
         .outerjoin(booked, booked.c.session_id == CourseSession.id)
-        .where(CourseSession.id.in_(session_ids))
-    ).all()
-    return {sid: max(left, 0) for sid, left in rows}
+        .where(CourseSession.id.in_(bindparam("session_ids", expanding=True)))
+    )
 
 
 # --- A student's attendance, as they see it on My courses ----------------------------------
@@ -207,11 +243,12 @@ def my_courses(student_id: int):
                      key=lambda m: (m.booking.status != OFFERED, m.booking.session.starts_at))
     past = sorted((m for m in mine.values() if m.booking.session.ends_at < now),
                   key=lambda m: m.booking.session.starts_at, reverse=True)
-    mark_places_elsewhere(student_id, waiting)
-    from rec_portal.bookings.operations import last_minute_place_free
+    mark_places_elsewhere(student_id, waiting, all_mine=mine.values())
+    from rec_portal.bookings.operations import last_minute_places_free
 
-    for m in waiting:  # only those told of a last-minute place cost a statement
-        m.last_minute = last_minute_place_free(m.booking, now)
+    free_now = last_minute_places_free([m.booking for m in waiting], now)  # two statements at most
+    for m in waiting:
+        m.last_minute = m.booking.id in free_now
     # Attended or not (one more statement, whatever the number of past sessions), and
     # whether feedback is waiting or given (one more). A session completed on its last day
     # (the register was taken) is done even before its end time.

@@ -94,6 +94,10 @@ def book(session_id: int):
     same_course = form.same_course.data if form.same_course.data in (operations.SWAP, operations.KEEP) else ""
     supporter = (form.supporter.data or "").strip()[:20]
 
+    # Made now, while the session and its course are loaded: after the commit they would
+    # be loaded again (four statements) just for this address.
+    course_url = _course_url(session)
+
     def refused(error):
         if isinstance(error, operations.SameCourseQuestion):
             # Nothing is booked until they choose: swap, keep both, or leave things as they are.
@@ -104,13 +108,13 @@ def book(session_id: int):
                         book_form=BookForm(confirm_overlap="yes"),
                         **_panel_context(session, overlap=error, same_course=same_course,
                                          supporter=supporter))
-        return done(_course_url(session), error.message, category="error",
+        return done(course_url, error.message, category="error",
                     partial=lambda: _panel(session, error=error.message, status=400))
 
     return run(
         form,
         lambda: _book(session, form.confirm_overlap.data == "yes", same_course, supporter),
-        done=lambda answer: done(_course_url(session), answer[0],
+        done=lambda answer: done(course_url, answer[0],
                                  partial=lambda: _panel(session, message=answer[0], also=answer[1])),
         refused=refused,
     )
