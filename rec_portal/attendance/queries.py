@@ -281,16 +281,17 @@ def _per_session(conditions: list):
 
 
 def _dates_per_session(conditions: list):
-    """Dates, and dates with any attendance mark, per session (a subquery)."""
-    marked = select(Attendance.session_date_id).distinct().subquery("marked")
+    """Dates, and dates with any attendance mark, per session (a subquery). Only the
+    period's dates are looked at: whether a date has a mark is an indexed EXISTS on
+    attendance.session_date_id, never a pass over all attendance."""
+    marked = select(Attendance.id).where(Attendance.session_date_id == SessionDate.id).exists()
     return (
         select(
             SessionDate.session_id.label("session_id"),
             func.count(SessionDate.id).label("dates"),
-            func.count(marked.c.session_date_id).label("recorded"),
+            func.sum(case((marked, 1), else_=0)).label("recorded"),
         )
         .join(CourseSession, CourseSession.id == SessionDate.session_id)
-        .outerjoin(marked, marked.c.session_date_id == SessionDate.id)
         .where(*conditions)
         .group_by(SessionDate.session_id)
         .subquery("dates_per_session")
