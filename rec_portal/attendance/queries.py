@@ -253,44 +253,58 @@ def _sessions_in(start: date, end: date, now: datetime) -> list:
 
 
 def _per_session(conditions: list):
-    """Booked, attended, no-shows and marks (present or absent) per session (a subquery)."""
-    per_booking = (
+    """Booked, attended, no-shows and marks (present or absent) per session (a subquery).
+    Only the period's sessions are looked at, each one's figures counted through the
+    indexes on bookings.session_id and attendance.booking_id: no pass over all bookings or
+    all attendance, whatever the history."""
+    confirmed = and_(Booking.session_id == CourseSession.id, Booking.status == CONFIRMED)
+    came = (
+        select(Attendance.id)
+        .where(Attendance.booking_id == Booking.id, Attendance.status == PRESENT)
+        .exists()
+    )
+    booked = select(func.count(Booking.id)).where(confirmed).scalar_subquery()
+    attended = select(func.count(Booking.id)).where(confirmed, came).scalar_subquery()
+    marks = (
+        select(func.count(Attendance.id))
+        .join(Booking, Booking.id == Attendance.booking_id)
+        .where(confirmed)
+        .scalar_subquery()
+    )
+    figures = (
         select(
-            Booking.id.label("booking_id"),
-            Booking.session_id.label("session_id"),
-            func.max(case((Attendance.status == PRESENT, 1), else_=0)).label("attended"),
-            func.count(Attendance.id).label("marks"),
+            CourseSession.id.label("session_id"),
+            booked.label("booked"),
+            attended.label("attended"),
+            marks.label("marks"),
         )
-        .join(CourseSession, CourseSession.id == Booking.session_id)
-        .outerjoin(Attendance, Attendance.booking_id == Booking.id)
-        .where(Booking.status == CONFIRMED, *conditions)
-        .group_by(Booking.id, Booking.session_id)
-        .subquery("per_booking")
+        .where(*conditions)
+        .subquery("figures")
     )
     return (
         select(
-            per_booking.c.session_id,
-            func.count().label("booked"),
-            func.sum(per_booking.c.attended).label("attended"),
-            func.sum(case((per_booking.c.attended == 0, 1), else_=0)).label("no_shows"),
-            func.sum(per_booking.c.marks).label("marks"),
+            figures.c.session_id,
+            figures.c.booked,
+            figures.c.attended,
+            (figures.c.booked - figures.c.attended).label("no_shows"),
+            figures.c.marks,
         )
-        .group_by(per_booking.c.session_id)
         .subquery("per_session")
     )
 
 
 def _dates_per_session(conditions: list):
-    """Dates, and dates with any attendance mark, per session (a subquery)."""
-    marked = select(Attendance.session_date_id).distinct().subquery("marked")
+    """Dates, and dates with any attendance mark, per session (a subquery). Only the
+    period's dates are looked at: whether a date has a mark is an indexed EXISTS on
+    attendance.session_date_id, never a pass over all attendance."""
+    marked = select(Attendance.id).where(Attendance.session_date_id == SessionDate.id).exists()
     return (
         select(
             SessionDate.session_id.label("session_id"),
             func.count(SessionDate.id).label("dates"),
-            func.count(marked.c.session_date_id).label("recorded"),
+            func.sum(case((marked, 1), else_=0)).label("recorded"),
         )
         .join(CourseSession, CourseSession.id == SessionDate.session_id)
-        .outerjoin(marked, marked.c.session_date_id == SessionDate.id)
         .where(*conditions)
         .group_by(SessionDate.session_id)
         .subquery("dates_per_session")

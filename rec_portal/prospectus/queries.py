@@ -101,3 +101,28 @@ def prospectus(term: Term, now: datetime | None = None) -> Prospectus:
         if chosen:
             themes.append(Theme(code, label, chosen))
     return Prospectus(term, themes)
+
+
+def shown(p: Prospectus) -> tuple:
+    """Everything the prospectus shows, as plain values: the cache key is a digest of it
+    (web/cache.py), so any change to a listed course, one of its dates, a venue or a
+    status gives a new key and so a new PDF at once. Places left are not printed."""
+    return (
+        p.term.key,
+        tuple(
+            (theme.code, tuple(_entry_shown(e) for e in theme.entries))
+            for theme in p.themes
+        ),
+    )
+
+
+def _entry_shown(entry: Entry) -> tuple:
+    c = entry.course
+    return (
+        c.id, c.updated_at, c.content_version, c.slug, c.title, c.summary, c.theme,
+        c.for_service_users, c.for_carers, c.for_staff, c.duration, c.delivery,
+        tuple(
+            (s.id, s.status, s.venue, tuple((d.starts_at, d.ends_at) for d in s.dates))
+            for s in entry.sessions
+        ),
+    )

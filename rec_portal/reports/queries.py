@@ -257,9 +257,10 @@ def waiting_lists(term: Term) -> Demand:
     A person is counted once per course. One statement."""
     first, last = term_bounds(term)
     in_term = _group_sessions(first, last)
-    confirmed = (
+    confirmed = (  # only the term's sessions' bookings (index on bookings.session_id)
         select(Booking.session_id, func.count(Booking.id).label("n"))
-        .where(Booking.status == CONFIRMED)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(Booking.status == CONFIRMED, *in_term)
         .group_by(Booking.session_id)
         .subquery("confirmed")
     )

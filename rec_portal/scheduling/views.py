@@ -88,12 +88,16 @@ def new():
 
 
 def _session_rows(course: Course):
+    """The course's sessions with places booked and waiting: counts only this course's
+    sessions' bookings (indexed by session), never the whole bookings table."""
     counts = (
         select(
             Booking.session_id,
             func.sum(case((Booking.status == CONFIRMED, 1), else_=0)).label("booked"),
             func.sum(case((Booking.status == WAITLISTED, 1), else_=0)).label("waiting"),
         )
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .where(CourseSession.course_id == course.id)
         .group_by(Booking.session_id)
         .subquery()
     )

@@ -132,3 +132,79 @@ def test_the_public_pdf_is_rate_limited_and_made_only_for_the_terms_offered(app,
     assert client.get(f"/prospectus.pdf?term={term.key}").status_code == 200
     third = client.get(f"/prospectus.pdf?term={term.key}")
     assert third.status_code == 429 and "application/pdf" not in third.headers["Content-Type"]
+
+
+def _pdf_text(data: bytes) -> str:
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    return re.sub(r"\s+", " ", text)
+
+
+def _count_pdfs_made(monkeypatch) -> list:
+    from rec_portal import documents
+
+    made, real = [], documents.render_pdf
+
+    def counting(template, **kwargs):
+        made.append(template)
+        return real(template, **kwargs)
+
+    monkeypatch.setattr(documents, "render_pdf", counting)
+    return made
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
+def test_the_pdf_is_made_once_and_made_again_as_soon_as_what_it_shows_changes(app, client, monkeypatch):
+    from rec_portal.models import Course, CourseSession
+
+    term, _ = _build(app)
+    made = _count_pdfs_made(monkeypatch)
+    url = f"/prospectus.pdf?term={term.key}"
+    first = client.get(url)
+    second = client.get(url)
+    assert made == ["prospectus.html"]  # the second visitor gets the same PDF, not a new one
+    assert second.data == first.data and "Staying Safe" in _pdf_text(second.data)
+
+    with app.app_context():  # an admin renames a course: the very next request shows it
+        course = db.session.query(Course).filter_by(slug="staying-safe").one()
+        course.title = "Staying Safe Together"
+        db.session.commit()
+        course_id = course.id
+    renamed = client.get(url)
+    assert len(made) == 2 and "Staying Safe Together" in _pdf_text(renamed.data)
+
+    with app.app_context():  # a date is cancelled: gone from the next PDF
+        session = db.session.query(CourseSession).filter_by(course_id=course_id, status="scheduled",
+                                                            individual=False).one()
+        session.status = "cancelled"
+        db.session.commit()
+    cancelled = client.get(url)
+    before, after = _pdf_text(renamed.data), _pdf_text(cancelled.data)
+    assert len(made) == 3 and after.count("No dates this term yet") == before.count("No dates this term yet") + 1
+    assert client.get(url).data == cancelled.data and len(made) == 3
+
+
+def test_the_pages_courses_are_made_once_and_again_as_soon_as_they_change(app, client, monkeypatch):
+    import flask
+
+    from rec_portal.models import Course
+    from rec_portal.prospectus import views
+
+    term, _ = _build(app)
+    made, real = [], flask.render_template
+
+    def counting(name, **context):
+        made.append(name)
+        return real(name, **context)
+
+    monkeypatch.setattr(views, "render_template", counting)
+    url = f"/prospectus?term={term.key}"
+    first = client.get(url).get_data(as_text=True)
+    second = client.get(url).get_data(as_text=True)
+    assert made.count("prospectus/_themes.html") == 1 and "Staying Safe" in _text(second)
+    courses = lambda html: html.split('id="contents-heading"')[1].split("</main>")[0]  # noqa: E731
+    assert courses(second) == courses(first)
+    with app.app_context():
+        db.session.query(Course).filter_by(slug="staying-safe").one().summary = "A new summary of the course."
+        db.session.commit()
+    changed = _text(client.get(url).get_data(as_text=True))
+    assert made.count("prospectus/_themes.html") == 2 and "A new summary of the course." in changed
