@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from rec_portal.web.access import public
 from rec_portal.bookings import queries as booking_queries
-from rec_portal.catalogue import bp, queries
+from rec_portal.catalogue import bp, pages, queries
 from rec_portal.catalogue.forms import CatalogueFilterForm
-from rec_portal.web.htmx import render
+from rec_portal.web.htmx import is_htmx, render
 from rec_portal.timeutil import utcnow
 from rec_portal.web.paging import page_number
 
@@ -25,13 +25,13 @@ def index():
     form = CatalogueFilterForm(formdata=request.args, now=now)
     filters = form.filters()
     page = queries.catalogue_page(filters, page=page_number(), per_page=PER_PAGE, now=now)
-    return render(
-        "catalogue/index.html",
-        "catalogue/_results.html",
-        form=form,
-        filters=filters,
-        page=page,
-    )
+    context = dict(form=form, filters=filters, page=page)
+    if pages.whole_page_allowed():  # signed out: the same page for everyone
+        htmx = is_htmx()
+        key = pages.listing_key(filters, page, form.month.choices, htmx)
+        return pages.serve("courses", key, "catalogue/_results.html" if htmx else "catalogue/index.html",
+                           lambda: context)
+    return render("catalogue/index.html", "catalogue/_results.html", **context)
 
 
 @bp.route("/courses/<slug>")
@@ -55,13 +55,21 @@ def course(slug: str):
     from rec_portal.pathways.queries import pathways_with_course
     from rec_portal.plans.queries import course_in_plan
 
+    # Who delivers each session, with their bios (one statement).
+    facilitators = queries.facilitators_for([u.session.id for u in sessions])
+    # "You said, we did" from the course's content reviews (one statement).
+    reviews = published_summaries(found.id)
+    # The learning pathways that include it (one statement).
+    pathways = pathways_with_course(found.id)
+    def context(**more):
+        # The description part is made once per version of the course (a cached fragment).
+        return dict(course=found, sessions=sessions, facilitators=facilitators, pathways=pathways,
+                    about_html=pages.course_about(found, reviews), **more)
+
+    if pages.whole_page_allowed():  # signed out: the same page for everyone
+        key = pages.course_page_key(found, sessions, facilitators, reviews, pathways)
+        return pages.serve("course", key, "catalogue/course.html",
+                           lambda: context(my_bookings={}, in_plan=None))
     return render_template(
-        "catalogue/course.html", course=found, sessions=sessions, my_bookings=mine,
-        in_plan=course_in_plan(current_user, found.id),
-        # Who delivers each session, with their bios (one statement).
-        facilitators=queries.facilitators_for([u.session.id for u in sessions]),
-        # "You said, we did" from the course's content reviews (one statement).
-        you_said_we_did=published_summaries(found.id),
-        # The learning pathways that include it (one statement).
-        pathways=pathways_with_course(found.id),
+        "catalogue/course.html", **context(my_bookings=mine, in_plan=course_in_plan(current_user, found.id)),
     )
