@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import raiseload
 
 from rec_portal.bookings.queries import places_taken_by
 from rec_portal.extensions import db
 from rec_portal.models import Course, CourseSession
-from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED
+from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED, course_search_text
 from rec_portal.timeutil import UK, to_uk, utcnow
 from rec_portal.web.paging import Page
 
@@ -126,15 +126,10 @@ def _next_sessions(now: datetime, month: str):
 
 def _course_conditions(filters: Filters) -> list:
     conditions = [Course.status == PUBLISHED]
+    # Each word somewhere in the title, summary or description (a trigram index serves
+    # this on PostgreSQL: models.courses.course_search_text, migration 0017).
     for word in filters.q.lower().split()[:MAX_SEARCH_WORDS]:
-        conditions.append(
-            or_(
-                *(
-                    func.lower(column).contains(word, autoescape=True)
-                    for column in (Course.title, Course.summary, Course.description)
-                )
-            )
-        )
+        conditions.append(course_search_text().contains(word, autoescape=True))
     if filters.audience in AUDIENCES:
         conditions.append(AUDIENCES[filters.audience].is_(True))
     if filters.delivery in DELIVERIES:
