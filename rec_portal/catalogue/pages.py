@@ -24,7 +24,6 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from rec_portal.security import csp_nonce
-from rec_portal.templating import booking_window
 from rec_portal.web import cache
 
 # The nonce the cached page is made with; each response gets its own in its place.
@@ -39,16 +38,19 @@ def whole_page_allowed() -> bool:
     return not current_user.is_authenticated and not session.get("_flashes")
 
 
-def serve(namespace: str, key: str, template: str, make_context: Callable[[], dict]):
+def serve(namespace: str, key: str, template: str, make_context: Callable[[], dict],
+          still: Callable[[], bool] | None = None):
     """The page ``template`` would render with ``make_context()``, from the cache under
-    ``key`` or made now and kept. The caller has checked ``whole_page_allowed()``."""
+    ``key`` or made now and kept. The caller has checked ``whole_page_allowed()``.
+    ``still()``: whether what ``key`` was made from is still so after rendering (if
+    something changed in between, the page is sent but not kept under the old key)."""
     body = cache.get(namespace, key)
     if body is None:
         body = render_template(template, **make_context(), **NO_TOKEN)
         if 'name="csrf_token"' in body or "X-CSRFToken" in body:  # never keep a token
             current_app.logger.error("catalogue: a %s page had a CSRF token; not cached", namespace)
-            return make_response(body.replace(f'nonce="{NONCE_PLACEHOLDER}"', f'nonce="{csp_nonce()}"'))
-        cache.put(namespace, key, body)
+        elif still is None or still():
+            cache.put(namespace, key, body)
     return make_response(body.replace(f'nonce="{NONCE_PLACEHOLDER}"', f'nonce="{csp_nonce()}"'))
 
 
@@ -67,25 +69,12 @@ def course_content_key(course, reviews) -> tuple:
     )
 
 
-def course_page_key(course, sessions, facilitators, reviews, pathways) -> str:
-    """The whole signed-out course page: its content and, for each upcoming session, what
-    its card and booking panel show (times, dates, where, status, places left, the booking
-    window now) and who delivers it; the pathways that include the course."""
-    return cache.key_digest(
-        "course",
-        course_content_key(course, reviews),
-        tuple(
-            (
-                item.session.id, item.session.starts_at, item.session.ends_at, item.session.venue,
-                item.session.status, item.session.booking_opens_at, item.session.booking_closes_at,
-                tuple((d.starts_at, d.ends_at) for d in item.session.dates),
-                item.places_left, item.booking, booking_window(item.session),
-                tuple(facilitators.get(item.session.id, ())),
-            )
-            for item in sessions
-        ),
-        tuple((p.id, p.slug, p.title) for p in pathways),
-    )
+def course_page_key(fingerprint: tuple) -> str:
+    """The whole signed-out course page, from queries.course_page_fingerprint: the course
+    (its version), its facilitator roles, and for each upcoming session its times, dates,
+    where, places left and booking window now, who delivers it; the published "You said,
+    we did" summaries and the pathways that include it."""
+    return cache.key_digest("course", fingerprint)
 
 
 def course_about(course, reviews) -> Markup:

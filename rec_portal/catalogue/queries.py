@@ -256,3 +256,112 @@ def facilitators_for(session_ids: list[int]) -> dict[int, list[SessionFacilitato
             )
         )
     return found
+
+
+# --- the signed-out course page's cache key: one statement -----------------------------------
+
+def _text(*parts):
+    """The parts as one text, '|' between them (NULL as '')."""
+    from sqlalchemy import String, cast, literal
+
+    pieces = []
+    for part in parts:
+        if pieces:
+            pieces.append(literal("|"))
+        pieces.append(func.coalesce(cast(part, String), ""))
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = out.op("||")(piece)
+    return out
+
+
+def _course_page_fingerprint_statement():
+    """Built once: everything a signed-out course page shows, as a few texts, for the
+    course with slug ``:slug`` at ``:now``. Each part is what the page's own statements
+    read (published_course, upcoming_sessions, facilitators_for, published_summaries,
+    pathways_with_course), so any change to what the page shows changes it."""
+    from sqlalchemy import bindparam
+
+    from rec_portal.models import (
+        ContentReview,
+        CourseRoleNeed,
+        FacilitatorProfile,
+        Pathway,
+        PathwayCourse,
+        RosterAssignment,
+        SessionDate,
+        User,
+    )
+    from rec_portal.models.feedback import REVIEW_COMPLETED
+    from rec_portal.models.pathways import PUBLISHED as PATHWAY_PUBLISHED
+
+    now = bindparam("now")
+    course = select(Course).where(Course.slug == bindparam("slug"), Course.status == PUBLISHED).subquery("c")
+    upcoming = and_(CourseSession.course_id == course.c.id, _upcoming(now))
+
+    roles = (select(func.aggregate_strings(_text(CourseRoleNeed.role, CourseRoleNeed.count), ";"))
+             .where(CourseRoleNeed.course_id == course.c.id).scalar_subquery())
+    taken = places_taken_by(CourseSession.course_id == course.c.id, _upcoming(now)).subquery("t")
+    window = case(
+        (and_(CourseSession.booking_opens_at.is_not(None), CourseSession.booking_opens_at > now), "n"),
+        (and_(CourseSession.booking_closes_at.is_not(None), CourseSession.booking_closes_at <= now), "c"),
+        else_="o",
+    )
+    sessions = (
+        select(func.aggregate_strings(_text(
+            CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.venue,
+            CourseSession.capacity, func.coalesce(taken.c.taken, 0), CourseSession.booking_opens_at,
+            CourseSession.booking_closes_at, window,
+        ), ";"))
+        .select_from(CourseSession)
+        .outerjoin(taken, taken.c.session_id == CourseSession.id)
+        .where(upcoming).scalar_subquery()
+    )
+    dates = (
+        select(func.aggregate_strings(_text(SessionDate.session_id, SessionDate.starts_at, SessionDate.ends_at), ";"))
+        .select_from(SessionDate)
+        .join(CourseSession, CourseSession.id == SessionDate.session_id)
+        .where(upcoming).scalar_subquery()
+    )
+    team = (
+        select(func.aggregate_strings(_text(
+            RosterAssignment.session_id, RosterAssignment.role, User.id, User.preferred_name,
+            User.full_name, FacilitatorProfile.bio,
+        ), ";"))
+        .select_from(RosterAssignment)
+        .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
+        .join(User, User.id == RosterAssignment.user_id)
+        .join(FacilitatorProfile, FacilitatorProfile.user_id == User.id)
+        .where(upcoming, FacilitatorProfile.active.is_(True), User.active.is_(True), User.anonymised_at.is_(None))
+        .scalar_subquery()
+    )
+    reviews = (
+        select(func.aggregate_strings(_text(ContentReview.id, ContentReview.held_on, ContentReview.you_said_we_did), ";"))
+        .where(ContentReview.course_id == course.c.id, ContentReview.status == REVIEW_COMPLETED,
+               ContentReview.published_at.is_not(None))
+        .scalar_subquery()
+    )
+    pathways = (
+        select(func.aggregate_strings(_text(Pathway.id, Pathway.slug, Pathway.title), ";"))
+        .select_from(Pathway)
+        .join(PathwayCourse, PathwayCourse.pathway_id == Pathway.id)
+        .where(PathwayCourse.course_id == course.c.id, Pathway.status == PATHWAY_PUBLISHED)
+        .scalar_subquery()
+    )
+    return select(course.c.id, course.c.updated_at, course.c.content_version,
+                  roles, sessions, dates, team, reviews, pathways)
+
+
+_FINGERPRINT = None
+
+
+def course_page_fingerprint(slug: str, now: datetime | None = None) -> tuple | None:
+    """What a signed-out course page shows, as a tuple of texts to make its cache key
+    from (None: no published course with that slug). One statement: on a cache hit it is
+    the only one the page runs. The parts' order within each text is not fixed: another
+    order only means a cache miss, never a wrong page."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        _FINGERPRINT = _course_page_fingerprint_statement()
+    row = db.session.execute(_FINGERPRINT, {"slug": slug, "now": now or utcnow()}).first()
+    return None if row is None else tuple(row)

@@ -37,6 +37,22 @@ def index():
 @bp.route("/courses/<slug>")
 @public
 def course(slug: str):
+    if pages.whole_page_allowed():
+        # Signed out: the same page for everyone, from the cache when what it shows has not
+        # changed (one statement says what it shows).
+        fingerprint = queries.course_page_fingerprint(slug)
+        if fingerprint is None:
+            abort(404)
+        return pages.serve(
+            "course", pages.course_page_key(fingerprint), "catalogue/course.html",
+            lambda: _course_context(slug, signed_in=False),
+            still=lambda: queries.course_page_fingerprint(slug) == fingerprint,
+        )
+    return render_template("catalogue/course.html",
+                           **_course_context(slug, signed_in=current_user.is_authenticated))
+
+
+def _course_context(slug: str, signed_in: bool) -> dict:
     found = queries.published_course(slug)
     if found is None:
         abort(404)
@@ -44,32 +60,26 @@ def course(slug: str):
     # The booking panels show a signed-in student their own place or waiting-list position.
     mine = (
         booking_queries.my_bookings(current_user.id, [u.session.id for u in sessions])
-        if current_user.is_authenticated and sessions
+        if signed_in and sessions
         else {}
     )
     # A waiting-list place on a date of a course where they have a place on another date.
     if mine:
         booking_queries.mark_places_elsewhere(current_user.id, mine.values())
-    # "Add to my plan" (the plans feature): True/False for a student, None for others.
     from rec_portal.content_reviews.queries import published_summaries
     from rec_portal.pathways.queries import pathways_with_course
     from rec_portal.plans.queries import course_in_plan
 
-    # Who delivers each session, with their bios (one statement).
-    facilitators = queries.facilitators_for([u.session.id for u in sessions])
     # "You said, we did" from the course's content reviews (one statement).
     reviews = published_summaries(found.id)
-    # The learning pathways that include it (one statement).
-    pathways = pathways_with_course(found.id)
-    def context(**more):
-        # The description part is made once per version of the course (a cached fragment).
-        return dict(course=found, sessions=sessions, facilitators=facilitators, pathways=pathways,
-                    about_html=pages.course_about(found, reviews), **more)
-
-    if pages.whole_page_allowed():  # signed out: the same page for everyone
-        key = pages.course_page_key(found, sessions, facilitators, reviews, pathways)
-        return pages.serve("course", key, "catalogue/course.html",
-                           lambda: context(my_bookings={}, in_plan=None))
-    return render_template(
-        "catalogue/course.html", **context(my_bookings=mine, in_plan=course_in_plan(current_user, found.id)),
+    return dict(
+        course=found, sessions=sessions, my_bookings=mine,
+        # "Add to my plan" (the plans feature): True/False for a student, None for others.
+        in_plan=course_in_plan(current_user, found.id) if signed_in else None,
+        # Who delivers each session, with their bios (one statement).
+        facilitators=queries.facilitators_for([u.session.id for u in sessions]),
+        # The learning pathways that include it (one statement).
+        pathways=pathways_with_course(found.id),
+        # The description part, made once per version of the course (a cached fragment).
+        about_html=pages.course_about(found, reviews),
     )
