@@ -301,7 +301,8 @@ def _course_page_fingerprint_statement():
 
     roles = (select(func.aggregate_strings(_text(CourseRoleNeed.role, CourseRoleNeed.count), ";"))
              .where(CourseRoleNeed.course_id == course.c.id).scalar_subquery())
-    taken = places_taken_by(CourseSession.course_id == course.c.id, _upcoming(now)).subquery("t")
+    # By slug, not by the outer course: a derived table cannot see the outer query.
+    taken = places_taken_by(Course.slug == bindparam("slug"), _upcoming(now)).subquery("t")
     window = case(
         (and_(CourseSession.booking_opens_at.is_not(None), CourseSession.booking_opens_at > now), "n"),
         (and_(CourseSession.booking_closes_at.is_not(None), CourseSession.booking_closes_at <= now), "c"),
