@@ -17,7 +17,7 @@ from sqlalchemy.orm import raiseload
 
 from rec_portal.bookings.queries import places_taken_by
 from rec_portal.extensions import db
-from rec_portal.models import Course, CourseSession
+from rec_portal.models import Booking, Course, CourseSession
 from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED, course_search_text
 from rec_portal.timeutil import UK, to_uk, utcnow
 from rec_portal.web.paging import Page
@@ -137,6 +137,11 @@ def _course_conditions(filters: Filters) -> list:
     return conditions
 
 
+def _listing_order(nxt) -> tuple:
+    """Soonest next session first, then by title; courses with no upcoming session last."""
+    return (case((nxt.c.starts_at.is_(None), 1), else_=0), nxt.c.starts_at, func.lower(Course.title), Course.id)
+
+
 def catalogue_page(
     filters: Filters, page: int = 1, per_page: int = 10, now: datetime | None = None
 ) -> Page:
@@ -144,10 +149,10 @@ def catalogue_page(
     courses with no upcoming session come last. With a month filter, only courses with a
     session starting that month, and the date shown is their first one in that month.
 
-    Two statements: the count, and the page (with next session and places left)."""
+    Two statements: the count, and the page (with next session and places left, counted
+    for the listed sessions only)."""
     now = now or utcnow()
     nxt = _next_sessions(now, filters.month)
-    taken = _confirmed_counts(now)
     on_next = and_(nxt.c.course_id == Course.id, nxt.c.position == 1)
     # A month filter keeps only the courses with a session that month (inner join).
     must_have_session = bool(filters.month)
@@ -160,19 +165,26 @@ def catalogue_page(
         .where(*conditions)
     ).scalar_one()
 
-    rows = db.session.execute(
-        select(Course, nxt.c.starts_at, nxt.c.capacity, func.coalesce(taken.c.taken, 0))
+    # The page first (courses with their next session), then the places taken on those
+    # sessions only: counting every upcoming session's bookings for ten lines made the
+    # planner rescan or aggregate them all.
+    listed = (
+        select(Course.id.label("course_id"), nxt.c.id.label("session_id"), nxt.c.starts_at,
+               nxt.c.capacity, func.row_number().over(order_by=_listing_order(nxt)).label("line"))
+        .select_from(Course)
         .join(nxt, on_next, isouter=not must_have_session)
-        .outerjoin(taken, taken.c.session_id == nxt.c.id)
         .where(*conditions)
-        .order_by(
-            case((nxt.c.starts_at.is_(None), 1), else_=0),
-            nxt.c.starts_at,
-            func.lower(Course.title),
-            Course.id,
-        )
+        .order_by(*_listing_order(nxt))
         .limit(per_page)
         .offset((page - 1) * per_page)
+        .subquery("listed")
+    )
+    taken = places_taken_by(Booking.session_id.in_(select(listed.c.session_id))).subquery("taken")
+    rows = db.session.execute(
+        select(Course, listed.c.starts_at, listed.c.capacity, func.coalesce(taken.c.taken, 0))
+        .join(listed, listed.c.course_id == Course.id)
+        .outerjoin(taken, taken.c.session_id == listed.c.session_id)
+        .order_by(listed.c.line)
         .options(raiseload(Course.roles_needed), raiseload(Course.sessions))
     ).all()
     items = [
