@@ -12,7 +12,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession, SessionDate
 from tests.factories import make_user
 from rec_portal.timeutil import utcnow
-from tests.web.test_catalogue import _get, _text, _titles
+from tests.catalogue import _get, _text, _titles
 
 pytestmark = pytest.mark.pg
 

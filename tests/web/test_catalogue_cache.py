@@ -12,7 +12,7 @@ from rec_portal.extensions import db
 from rec_portal.models import Course, CourseSession
 from tests.conftest import Browserless, count_statements, login
 from tests.factories import make_course, make_session, make_user
-from tests.web.test_catalogue import _get, _text, data
+from tests.catalogue import _get, _text, data
 
 
 def _course_with_a_date(app, places=3):
