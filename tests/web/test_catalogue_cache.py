@@ -122,3 +122,33 @@ def test_a_flash_message_is_shown_and_that_page_is_not_kept(app, client):
     assert "Your message was sent." in _get(client, "/courses/staying-safe")
     assert "Your message was sent." not in _get(client, "/courses/staying-safe")
     assert "Your message was sent." not in _get(app.test_client(), "/courses/staying-safe")
+
+
+def test_two_servers_on_one_redis_share_the_page_and_both_see_a_booking_at_once(app, redis_url):
+    """Two portal instances on one database and one Redis: the page one made is served by
+    the other, and a booking through either shows on both at once."""
+    from rec_portal import create_app
+    from rec_portal.web import cache
+    from tests.conftest import test_config
+
+    session_id = _course_with_a_date(app)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    first, second = (create_app(test_config(url, REC_REDIS_URL=redis_url, REC_CACHE_PREFIX="rec:pages-test:"))
+                     for _ in range(2))
+    try:
+        assert "3 places left" in _text(_get(first.test_client(), "/courses/staying-safe"))
+        with count_statements(second) as statements:  # made by the first, served by the second
+            page = _get(second.test_client(), "/courses/staying-safe")
+        assert "3 places left" in _text(page)
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+        student = login(first, _student(app))
+        Browserless(student).submit(f"/sessions/{session_id}/book", {}, page="/courses/staying-safe")
+        for server in (first, second):
+            assert "2 places left" in _text(_get(server.test_client(), "/courses/staying-safe"))
+    finally:
+        with first.app_context():
+            cache.clear()
+        for server in (first, second):
+            with server.app_context():
+                db.session.remove()
+                db.engine.dispose()
