@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import raiseload
 
 from rec_portal.bookings.queries import places_taken_by
 from rec_portal.extensions import db
-from rec_portal.models import Course, CourseSession
-from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED
+from rec_portal.models import Booking, Course, CourseSession
+from rec_portal.models.courses import IN_PERSON, ONLINE, PUBLISHED, SCHEDULED, course_search_text
 from rec_portal.timeutil import UK, to_uk, utcnow
 from rec_portal.web.paging import Page
 
@@ -126,20 +126,20 @@ def _next_sessions(now: datetime, month: str):
 
 def _course_conditions(filters: Filters) -> list:
     conditions = [Course.status == PUBLISHED]
+    # Each word somewhere in the title, summary or description (a trigram index serves
+    # this on PostgreSQL: models.courses.course_search_text, migration 0017).
     for word in filters.q.lower().split()[:MAX_SEARCH_WORDS]:
-        conditions.append(
-            or_(
-                *(
-                    func.lower(column).contains(word, autoescape=True)
-                    for column in (Course.title, Course.summary, Course.description)
-                )
-            )
-        )
+        conditions.append(course_search_text().contains(word, autoescape=True))
     if filters.audience in AUDIENCES:
         conditions.append(AUDIENCES[filters.audience].is_(True))
     if filters.delivery in DELIVERIES:
         conditions.append(Course.delivery == filters.delivery)
     return conditions
+
+
+def _listing_order(nxt) -> tuple:
+    """Soonest next session first, then by title; courses with no upcoming session last."""
+    return (case((nxt.c.starts_at.is_(None), 1), else_=0), nxt.c.starts_at, func.lower(Course.title), Course.id)
 
 
 def catalogue_page(
@@ -149,10 +149,10 @@ def catalogue_page(
     courses with no upcoming session come last. With a month filter, only courses with a
     session starting that month, and the date shown is their first one in that month.
 
-    Two statements: the count, and the page (with next session and places left)."""
+    Two statements: the count, and the page (with next session and places left, counted
+    for the listed sessions only)."""
     now = now or utcnow()
     nxt = _next_sessions(now, filters.month)
-    taken = _confirmed_counts(now)
     on_next = and_(nxt.c.course_id == Course.id, nxt.c.position == 1)
     # A month filter keeps only the courses with a session that month (inner join).
     must_have_session = bool(filters.month)
@@ -165,19 +165,26 @@ def catalogue_page(
         .where(*conditions)
     ).scalar_one()
 
-    rows = db.session.execute(
-        select(Course, nxt.c.starts_at, nxt.c.capacity, func.coalesce(taken.c.taken, 0))
+    # The page first (courses with their next session), then the places taken on those
+    # sessions only: counting every upcoming session's bookings for ten lines made the
+    # planner rescan or aggregate them all.
+    listed = (
+        select(Course.id.label("course_id"), nxt.c.id.label("session_id"), nxt.c.starts_at,
+               nxt.c.capacity, func.row_number().over(order_by=_listing_order(nxt)).label("line"))
+        .select_from(Course)
         .join(nxt, on_next, isouter=not must_have_session)
-        .outerjoin(taken, taken.c.session_id == nxt.c.id)
         .where(*conditions)
-        .order_by(
-            case((nxt.c.starts_at.is_(None), 1), else_=0),
-            nxt.c.starts_at,
-            func.lower(Course.title),
-            Course.id,
-        )
+        .order_by(*_listing_order(nxt))
         .limit(per_page)
         .offset((page - 1) * per_page)
+        .subquery("listed")
+    )
+    taken = places_taken_by(Booking.session_id.in_(select(listed.c.session_id))).subquery("taken")
+    rows = db.session.execute(
+        select(Course, listed.c.starts_at, listed.c.capacity, func.coalesce(taken.c.taken, 0))
+        .join(listed, listed.c.course_id == Course.id)
+        .outerjoin(taken, taken.c.session_id == listed.c.session_id)
+        .order_by(listed.c.line)
         .options(raiseload(Course.roles_needed), raiseload(Course.sessions))
     ).all()
     items = [
@@ -261,3 +268,113 @@ def facilitators_for(session_ids: list[int]) -> dict[int, list[SessionFacilitato
             )
         )
     return found
+
+
+# --- the signed-out course page's cache key: one statement -----------------------------------
+
+def _text(*parts):
+    """The parts as one text, '|' between them (NULL as '')."""
+    from sqlalchemy import String, cast, literal
+
+    pieces = []
+    for part in parts:
+        if pieces:
+            pieces.append(literal("|"))
+        pieces.append(func.coalesce(cast(part, String), ""))
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = out.op("||")(piece)
+    return out
+
+
+def _course_page_fingerprint_statement():
+    """Built once: everything a signed-out course page shows, as a few texts, for the
+    course with slug ``:slug`` at ``:now``. Each part is what the page's own statements
+    read (published_course, upcoming_sessions, facilitators_for, published_summaries,
+    pathways_with_course), so any change to what the page shows changes it."""
+    from sqlalchemy import bindparam
+
+    from rec_portal.models import (
+        ContentReview,
+        CourseRoleNeed,
+        FacilitatorProfile,
+        Pathway,
+        PathwayCourse,
+        RosterAssignment,
+        SessionDate,
+        User,
+    )
+    from rec_portal.models.feedback import REVIEW_COMPLETED
+    from rec_portal.models.pathways import PUBLISHED as PATHWAY_PUBLISHED
+
+    now = bindparam("now")
+    course = select(Course).where(Course.slug == bindparam("slug"), Course.status == PUBLISHED).subquery("c")
+    upcoming = and_(CourseSession.course_id == course.c.id, _upcoming(now))
+
+    roles = (select(func.aggregate_strings(_text(CourseRoleNeed.role, CourseRoleNeed.count), ";"))
+             .where(CourseRoleNeed.course_id == course.c.id).scalar_subquery())
+    # By slug, not by the outer course: a derived table cannot see the outer query.
+    taken = places_taken_by(Course.slug == bindparam("slug"), _upcoming(now)).subquery("t")
+    window = case(
+        (and_(CourseSession.booking_opens_at.is_not(None), CourseSession.booking_opens_at > now), "n"),
+        (and_(CourseSession.booking_closes_at.is_not(None), CourseSession.booking_closes_at <= now), "c"),
+        else_="o",
+    )
+    sessions = (
+        select(func.aggregate_strings(_text(
+            CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.venue,
+            CourseSession.capacity, func.coalesce(taken.c.taken, 0), CourseSession.booking_opens_at,
+            CourseSession.booking_closes_at, window,
+        ), ";"))
+        .select_from(CourseSession)
+        .outerjoin(taken, taken.c.session_id == CourseSession.id)
+        .where(upcoming).scalar_subquery()
+    )
+    dates = (
+        select(func.aggregate_strings(_text(SessionDate.session_id, SessionDate.starts_at, SessionDate.ends_at), ";"))
+        .select_from(SessionDate)
+        .join(CourseSession, CourseSession.id == SessionDate.session_id)
+        .where(upcoming).scalar_subquery()
+    )
+    team = (
+        select(func.aggregate_strings(_text(
+            RosterAssignment.session_id, RosterAssignment.role, User.id, User.preferred_name,
+            User.full_name, FacilitatorProfile.bio,
+        ), ";"))
+        .select_from(RosterAssignment)
+        .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
+        .join(User, User.id == RosterAssignment.user_id)
+        .join(FacilitatorProfile, FacilitatorProfile.user_id == User.id)
+        .where(upcoming, FacilitatorProfile.active.is_(True), User.active.is_(True), User.anonymised_at.is_(None))
+        .scalar_subquery()
+    )
+    reviews = (
+        select(func.aggregate_strings(_text(ContentReview.id, ContentReview.held_on, ContentReview.you_said_we_did), ";"))
+        .where(ContentReview.course_id == course.c.id, ContentReview.status == REVIEW_COMPLETED,
+               ContentReview.published_at.is_not(None))
+        .scalar_subquery()
+    )
+    pathways = (
+        select(func.aggregate_strings(_text(Pathway.id, Pathway.slug, Pathway.title), ";"))
+        .select_from(Pathway)
+        .join(PathwayCourse, PathwayCourse.pathway_id == Pathway.id)
+        .where(PathwayCourse.course_id == course.c.id, Pathway.status == PATHWAY_PUBLISHED)
+        .scalar_subquery()
+    )
+    return select(course.c.id, course.c.updated_at, course.c.content_version,
+                  roles, sessions, dates, team, reviews, pathways)
+
+
+_FINGERPRINT = None
+
+
+def course_page_fingerprint(slug: str, now: datetime | None = None) -> tuple | None:
+    """What a signed-out course page shows, as a tuple of texts to make its cache key
+    from (None: no published course with that slug). One statement: on a cache hit it is
+    the only one the page runs. The parts' order within each text is not fixed: another
+    order only means a cache miss, never a wrong page."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        _FINGERPRINT = _course_page_fingerprint_statement()
+    row = db.session.execute(_FINGERPRINT, {"slug": slug, "now": now or utcnow()}).first()
+    return None if row is None else tuple(row)

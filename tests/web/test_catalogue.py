@@ -1,7 +1,6 @@
 """The public catalogue: /courses and /courses/<slug>, signed in or not."""
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -15,38 +14,13 @@ from rec_portal.timeutil import format_uk, to_uk, utcnow
 from tests.conftest import count_statements
 from tests.factories import fill_places as fill
 from tests.factories import make_booking, make_course, make_session
-
-
-def _text(html: str) -> str:
-    """The page as a person reads it: tags removed, spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-def _titles(html: str) -> list[str]:
-    """Course titles in the order the results list shows them."""
-    return re.findall(r'class="nhsuk-card__link" href="/courses/[^"]+">([^<]+)</a>', html)
+from tests.catalogue import _get, _text, _titles, data
 
 
 def _selected(html: str, name: str) -> str:
     """The value of the option chosen in the select called ``name``."""
     select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.DOTALL).group(0)
     return re.search(r'<option value="([^"]*)"\s*selected', select).group(1)
-
-
-def _get(client, url: str, **kwargs) -> str:
-    response = client.get(url, **kwargs)
-    assert response.status_code == 200, url
-    return response.get_data(as_text=True)
-
-
-@contextmanager
-def data(app):
-    """Make test data in its own app context (requests get theirs), committed at the end.
-    Read what the test needs from the objects inside the block."""
-    with app.app_context():
-        yield
-        db.session.commit()
-        db.session.remove()
 
 
 # --- /courses: listing ----------------------------------------------------------------------
