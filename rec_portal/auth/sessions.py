@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import Flask, current_app, flash, g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
-from sqlalchemy.orm import contains_eager, joinedload, lazyload
+from sqlalchemy.orm import contains_eager
 
 from rec_portal.extensions import db, login_manager
 from rec_portal.models import User, UserSession

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from rec_portal.extensions import db
 from rec_portal.models import Attendance, Booking, Course, CourseSession

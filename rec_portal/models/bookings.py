@@ -52,6 +52,8 @@ class Booking(db.Model):
             postgresql_where=text("status != 'cancelled'"),
         ),
         Index("ix_bookings_session_id_status_queued_at", "session_id", "status", "queued_at"),
+        # The term report's "bookings made in the term" reads only that term's rows.
+        Index("ix_bookings_queued_at", "queued_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,6 +30,9 @@ from typing import Any, Callable
 from flask import Flask, current_app
 
 _EXTENSION = "rec_cache"
+# Settings that public pages and the prospectus show.
+SHOWN_SETTINGS = ("REC_SERVICE_NAME", "REC_CONTACT_EMAIL", "REC_CONTACT_PHONE", "REC_BASE_URL",
+                  "REC_QUICK_EXIT_URL", "REC_REFERRAL_CONTACT_DAYS")
 
 
 def key_digest(*parts: Any) -> str:
@@ -122,7 +125,10 @@ def init_cache(app: Flask) -> None:
     else:
         backend = MemoryCache(int(app.config.get("REC_CACHE_MAX_BYTES", 32 * 1024 * 1024)), seconds)
     app.extensions[_EXTENSION] = backend
-    app.extensions[_EXTENSION + "_release"] = _release_digest(app)
+    # The code and templates, and the settings that pages print (the REC's phone number,
+    # its address...): a change to either starts every key afresh.
+    shown_settings = tuple(str(app.config.get(name)) for name in SHOWN_SETTINGS)
+    app.extensions[_EXTENSION + "_release"] = key_digest(_release_digest(app), shown_settings)[:12]
 
 
 def backend():

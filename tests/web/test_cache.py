@@ -60,3 +60,16 @@ def test_a_redis_that_is_down_only_costs_time(tmp_path):
     app = create_app(test_config(f"sqlite:///{tmp_path / 'c.sqlite3'}", REC_REDIS_URL="redis://127.0.0.1:1/0"))
     with app.app_context():
         assert cache.get_or_make("page", "k", lambda: "made afresh") == "made afresh"
+
+
+def test_a_changed_phone_number_starts_the_keys_afresh(tmp_path, redis_url):
+    """Two servers sharing one Redis: after the REC's phone number changes on the next
+    release, no page made with the old number is served."""
+    old = create_app(test_config(f"sqlite:///{tmp_path / 'd.sqlite3'}", REC_REDIS_URL=redis_url,
+                                 REC_CONTACT_PHONE="0300 000 0001"))
+    new = create_app(test_config(f"sqlite:///{tmp_path / 'e.sqlite3'}", REC_REDIS_URL=redis_url,
+                                 REC_CONTACT_PHONE="0300 000 0002"))
+    with old.app_context():
+        cache.put("page", "home", "call 0300 000 0001")
+    with new.app_context():
+        assert cache.get("page", "home") is None
