@@ -211,6 +211,10 @@ def load_config(instance_path: str) -> dict:
         "REC_SIGNUP_CONFIRM_HOURS": _int("REC_SIGNUP_CONFIRM_HOURS", 48),
         # Rate limits (Flask-Limiter syntax).
         "RATELIMIT_ENABLED": _bool("REC_RATELIMIT_ENABLED", True),
+        # PDFs are typeset in a forked child process (a worker's memory stays what it was);
+        # the child is stopped after REC_PDF_SECONDS.
+        "REC_PDF_IN_CHILD": _bool("REC_PDF_IN_CHILD", True),
+        "REC_PDF_SECONDS": _int("REC_PDF_SECONDS", 120),
         # Shared by every worker and server when set: rate limits (unless
         # REC_RATELIMIT_STORAGE_URI says otherwise) and the cache (rec_portal/web/cache.py).
         "REC_REDIS_URL": redis_url,

@@ -11,7 +11,10 @@ from __future__ import annotations
 import base64
 import logging
 import mimetypes
+import os
+import pickle
 import re
+import signal
 import threading
 from collections import deque
 from pathlib import Path
@@ -37,10 +40,8 @@ class PdfUnavailable(RuntimeError):
     """WeasyPrint (or the Pango library it needs) is not installed."""
 
 
-def _fetcher_class():
+def _fetcher_class(static_root: Path):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    static_root = Path(current_app.static_folder)
 
     class RestrictedFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -84,10 +85,53 @@ def render_pdf(template: str, *, title: str, **context) -> bytes:
     except (ImportError, OSError) as exc:  # Pango missing on this machine
         raise PdfUnavailable(str(exc)) from exc
     html = render_template(f"documents/{template}", title=title, **context)
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()())
-    return document.write_pdf(
-        pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True, font_config=_font_config(),
-    )
+    static_root = Path(current_app.static_folder)
+    fonts = _font_config()
+
+    def make() -> bytes:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class(static_root)())
+        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True, font_config=fonts)
+
+    if current_app.config.get("REC_PDF_IN_CHILD", True) and hasattr(os, "fork"):
+        return _in_child(make, int(current_app.config.get("REC_PDF_SECONDS", 120)))
+    return make()
+
+
+def _in_child(make, seconds: int) -> bytes:
+    """``make()`` in a forked child process, so that what WeasyPrint takes while laying out
+    a long document (a year's roster: hundreds of MB) goes back to the system when the
+    child exits, and a worker's memory stays what it was. The child inherits the loaded
+    fonts (``_font_config`` is made in the worker first) and sends back the PDF and the
+    URLs its fetcher was asked for; it is stopped after ``seconds``."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        status = 0
+        try:
+            os.close(read_end)
+            signal.alarm(seconds)
+            requested_urls.clear()
+            try:
+                result = ("ok", make(), list(requested_urls))
+            except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
+                result = ("error", f"{type(exc).__name__}: {exc}", list(requested_urls))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        except BaseException:  # noqa: BLE001
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, wait_status = os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError(f"making a PDF stopped (child status {wait_status}; over {seconds} s?)")
+    kind, body, urls = pickle.loads(data)  # our own child's answer, never outside input
+    requested_urls.extend(urls)
+    if kind != "ok":
+        raise RuntimeError(f"making a PDF failed: {body}")
+    return body
 
 
 _fonts = threading.local()

@@ -867,6 +867,8 @@ def _measure(app, client, viewer, case: Case, n: int) -> tuple[list[str], str, S
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_a_list_runs_the_same_statements_whatever_its_length(app, client, login_as, case, monkeypatch):
     monkeypatch.setattr("weasyprint.HTML", _Typeset)
+    # Typeset in this process, so that _Typeset can keep the HTML it was given.
+    monkeypatch.setitem(app.config, "REC_PDF_IN_CHILD", False)
     viewer = login_as(*case.roles)
     small, _, _ = _measure(app, client, viewer, case, SMALL)
     _wipe_all_but(app, viewer.id)
