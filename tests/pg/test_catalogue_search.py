@@ -6,13 +6,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from rec_portal.extensions import db
 from rec_portal.models import Booking, Course, CourseSession, SessionDate
 from tests.factories import make_user
 from rec_portal.timeutil import utcnow
 from tests.catalogue import _get, _text, _titles
+from tests.faults import sql_log
 
 pytestmark = pytest.mark.pg
 
@@ -55,18 +56,8 @@ def _many_courses(app):
 
 def _plans(app, client, url):
     """EXPLAIN (ANALYZE) of every statement the page runs."""
-    sent = []
-
-    def keep(_conn, _cursor, statement, parameters, *_args):
-        sent.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with sql_log(app) as sent:
         html = _get(client, url)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     plans = []
     with app.app_context():
         for statement, parameters in sent:

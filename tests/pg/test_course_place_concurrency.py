@@ -4,14 +4,12 @@ with two places of the course, on PostgreSQL (the course row is locked first).""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
 from rec_portal.bookings import operations
 from rec_portal.extensions import db
-from rec_portal.models import Booking, CourseSession, User
+from rec_portal.models import Booking, User
 from tests import factories
 from tests.concurrency import canceller, migrated_pg_app, run_at_once
 from tests.conftest import wipe

@@ -14,12 +14,12 @@ from datetime import timedelta
 
 import pytest
 from flask import render_template
-from sqlalchemy import event
 
 from rec_portal import documents
 from rec_portal.extensions import db
 from tests import factories
 from tests.conftest import Browserless, count_statements
+from tests.faults import sql_log
 from tests.scenarios import BEFORE, IN_TERM, TERM
 from tests.scenarios import build_term as _build_term
 from tests.scenarios import term_booking as _book
@@ -45,18 +45,8 @@ def html_only_pdfs(monkeypatch):
 def _plans(app, client, url: str) -> list[tuple[str, str]]:
     """(plan line, statement) for every table scan of bookings or attendance while ``url``
     is served."""
-    seen: list[tuple[str, object]] = []
-
-    def grab(_conn, _cursor, statement, parameters, *_args):
-        seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
+    with sql_log(app) as seen:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
     scans = []
     with app.app_context():
         raw = db.engine.raw_connection()

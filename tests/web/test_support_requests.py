@@ -18,7 +18,7 @@ from rec_portal.models import (
 )
 from rec_portal.timeutil import utcnow
 from tests import factories
-from tests.conftest import Browserless, csrf_from, login
+from tests.conftest import csrf_from, login
 
 PLAN_TEXT = "Walk home the long way past the bakery"
 CONCERN_TEXT = "Said a neighbour keeps taking her bank card"
