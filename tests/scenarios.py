@@ -5,14 +5,22 @@ builder opens its own app context and commits; the rows themselves come from fac
 
 from __future__ import annotations
 
+import csv
 import html as htmllib
+import io
 import re
+from contextlib import suppress
 from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
 
 from rec_portal.timeutil import uk_date_span
 from rec_portal.content_reviews import operations as content_reviews
 from rec_portal.extensions import db
-from rec_portal.models import Course, CourseRoleNeed
+from rec_portal.errors import DomainError
+from rec_portal.models import Course, CourseRoleNeed, RosterAssignment, Unavailability
+from rec_portal.models.equality import EqualityAnswers
+from rec_portal.rosters.operations import assign_facilitator
 from rec_portal.stats.terms import session_term
 from rec_portal.timeutil import to_uk, uk_to_utc, utcnow
 from rec_portal.workshops import operations as workshops
@@ -358,3 +366,79 @@ def co_delivery_world(app) -> dict:
         db.session.commit()
         return {"upcoming": upcoming.id, "past": past.id, "date": past.dates[0].id, "bookings": bookings}
 
+
+# --- equality monitoring in the term report (issue 17) ----------------------------------
+
+def equality_answer(user, **answers):
+    db.session.add(EqualityAnswers(user_id=user.id, **answers))
+
+
+def equality_report_world(app):
+    """25 students active in spring 2026 (20 enrolled in the term, 5 enrolled before with a
+    place on a session in it; returned as (id, email), the 20 first) and 4 not active
+    (answers not counted):
+    age: 18 to 24: 9, 25 to 34: 8, prefer not: 3, not answered: 5 (the two held back
+    together come to 8, so nothing else is held back)."""
+    with app.app_context():
+        active = []
+        for _ in range(20):
+            user = factories.make_user()
+            user.created_at = IN_TERM
+            active.append(user)
+        session = term_session(factories.make_course(title="Staying Safe"), IN_TERM)
+        for _ in range(5):
+            user = factories.make_user()
+            user.created_at = BEFORE
+            term_booking(session, "confirmed", student=user, confirmed=BEFORE)
+            active.append(user)
+        for i, user in enumerate(active[:20]):
+            age = "18_24" if i < 9 else "25_34" if i < 17 else "prefer_not"
+            equality_answer(user, age_band=age, ethnicity="asian_indian" if i < 3 else "white_british",
+                    religion="christian" if i < 12 else "")
+        for _ in range(4):  # not active in the term: enrolled before, no place in it
+            old = factories.make_user()
+            old.created_at = BEFORE - timedelta(days=400)
+            equality_answer(old, age_band="65_74", ethnicity="black_african")
+        gone = factories.make_user()
+        gone.created_at, gone.anonymised_at = IN_TERM, IN_TERM
+        db.session.commit()
+        return [(u.id, u.email) for u in active]
+
+
+def term_csv(client, name):
+    response = client.get(f"/admin/reports/term/{name}.csv?term={TERM}")
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+# --- rosters at two sizes (issue 18) -----------------------------------------------------
+
+def grow_rosters(app, sessions: int, facilitators: int, offset: int):
+    with app.app_context():
+        people = [factories.make_facilitator(role, name=f"Person {offset}-{n}")
+                  for n in range(facilitators)
+                  for role in (("peer_specialist", "social_worker", "police_mh_coordinator", "clinician")[n % 4],)]
+        courses = [factories.make_course_needing(f"Course {offset}-{n}", roles={"peer_specialist": 1, "social_worker": 1, "clinician": 1})
+                   for n in range(max(1, sessions // 3))]
+        made = []
+        for n in range(sessions):
+            made.append(factories.make_session_at(courses[n % len(courses)], factories.soon(3 + n % 40, hour=9 + n % 6), weeks=1 + n % 3))
+        for n, session in enumerate(made):
+            peer = people[(n * 4) % len(people)]
+            if "peer_specialist" in peer.facilitator.role_codes and n % 2:
+                with suppress(DomainError):  # a clash in generated data is fine
+                    assign_facilitator(session, peer, "peer_specialist", None)
+            factories.make_unavailability(people[n % len(people)],
+                                          to_uk(session.starts_at).date() + timedelta(days=offset))
+        for n, session in enumerate(made[:3]):
+            worker = next(p for p in people if "social_worker" in p.facilitator.role_codes)
+            factories.make_roster_offer(session, worker, "social_worker")
+        # Someone on a roster marks one of its days off afterwards: a clash to show.
+        placed = db.session.execute(
+            select(RosterAssignment).where(RosterAssignment.session_id.in_([m.id for m in made]))
+        ).scalars().first()
+        clash_day = to_uk(placed.session.starts_at).date()
+        if db.session.execute(select(Unavailability.id).where(
+                Unavailability.user_id == placed.user_id, Unavailability.day == clash_day)).first() is None:
+            factories.make_unavailability(placed.user_id, clash_day)
+        db.session.commit()

@@ -9,13 +9,14 @@ import pytest
 from rec_portal.extensions import db
 from tests import factories
 from tests.conftest import login
-from tests.web.test_equality import TERM, _csv, _report_world, _text
+from tests.catalogue import _text
+from tests.scenarios import TERM, equality_report_world, term_csv
 
 pytestmark = pytest.mark.pg
 
 
 def test_an_ended_terms_equality_counts_on_postgresql(pg_app, pg_client):
-    _report_world(pg_app)
+    equality_report_world(pg_app)
     with pg_app.app_context():
         admin = factories.make_user(roles=("admin",))
         db.session.commit()
@@ -23,6 +24,6 @@ def test_an_ended_terms_equality_counts_on_postgresql(pg_app, pg_client):
     client = login(pg_app, email)
     page = client.get(f"/admin/reports/term?term={TERM}")
     assert page.status_code == 200 and "25 students active in the term" in _text(page.get_data(as_text=True))
-    age = dict(_csv(client, "equality-age-band")[1:])
+    age = dict(term_csv(client, "equality-age-band")[1:])
     assert age["18 to 24"] == "9" and age["25 to 34"] == "8" and age["All students counted"] == "25"
-    assert dict(_csv(client, "equality-religion")[1:])["Christian"] == "12"
+    assert dict(term_csv(client, "equality-religion")[1:])["Christian"] == "12"

@@ -22,7 +22,7 @@ from rec_portal.stats.terms import term_of
 from rec_portal.timeutil import uk_today
 from tests import factories
 from tests.conftest import Browserless, login
-from tests.scenarios import BEFORE, IN_TERM, TERM, term_booking, term_session
+from tests.scenarios import TERM, equality_answer, equality_report_world, term_csv
 
 ENROL = {
     "full_name": "Nadia Rahman", "email": "nadia@example.org", "password": "lantern-harbour-1962",
@@ -143,54 +143,12 @@ def test_enrolment_offers_the_questions_with_a_skip_and_blocks_nobody(app, clien
 # --- The term report ----------------------------------------------------------------------------
 
 
-def _answer(user, **answers):
-    db.session.add(EqualityAnswers(user_id=user.id, **answers))
-
-
-def _report_world(app):
-    """25 students active in spring 2026 (20 enrolled in the term, 5 enrolled before with a
-    place on a session in it; returned as (id, email), the 20 first) and 4 not active
-    (answers not counted):
-    age: 18 to 24: 9, 25 to 34: 8, prefer not: 3, not answered: 5 (the two held back
-    together come to 8, so nothing else is held back)."""
-    with app.app_context():
-        active = []
-        for _ in range(20):
-            user = factories.make_user()
-            user.created_at = IN_TERM
-            active.append(user)
-        session = term_session(factories.make_course(title="Staying Safe"), IN_TERM)
-        for _ in range(5):
-            user = factories.make_user()
-            user.created_at = BEFORE
-            term_booking(session, "confirmed", student=user, confirmed=BEFORE)
-            active.append(user)
-        for i, user in enumerate(active[:20]):
-            age = "18_24" if i < 9 else "25_34" if i < 17 else "prefer_not"
-            _answer(user, age_band=age, ethnicity="asian_indian" if i < 3 else "white_british",
-                    religion="christian" if i < 12 else "")
-        for _ in range(4):  # not active in the term: enrolled before, no place in it
-            old = factories.make_user()
-            old.created_at = BEFORE - timedelta(days=400)
-            _answer(old, age_band="65_74", ethnicity="black_african")
-        gone = factories.make_user()
-        gone.created_at, gone.anonymised_at = IN_TERM, IN_TERM
-        db.session.commit()
-        return [(u.id, u.email) for u in active]
-
-
-def _csv(client, name):
-    response = client.get(f"/admin/reports/term/{name}.csv?term={TERM}")
-    assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-
-
 def test_the_term_report_counts_groups_with_small_numbers_held_back(app, client, login_as):
-    _report_world(app)
+    equality_report_world(app)
     login_as("admin")
     text = _text(client.get(f"/admin/reports/term?term={TERM}").get_data(as_text=True))
     assert "Equality monitoring" in text and "25 students active in the term" in text
-    age = _csv(client, "equality-age-band")
+    age = term_csv(client, "equality-age-band")
     assert age[0] == ["Age", "Students"]
     assert dict(age[1:]) == {
         "18 to 24": "9", "25 to 34": "8", "35 to 44": "0", "45 to 54": "0", "55 to 64": "0",
@@ -198,13 +156,13 @@ def test_the_term_report_counts_groups_with_small_numbers_held_back(app, client,
         "75 or over": "0", "Under 18": "0", "Prefer not to say": "not shown", "Not answered": "not shown",
         "All students counted": "25",
     }
-    ethnicity = dict(_csv(client, "equality-ethnicity")[1:])
+    ethnicity = dict(term_csv(client, "equality-ethnicity")[1:])
     # 3 Indian held back; with them the next smallest (5 not answered) comes to 8.
     assert ethnicity["Asian or Asian British: Indian"] == "not shown"
     assert ethnicity["Not answered"] == "not shown"
     assert ethnicity["White: English, Welsh, Scottish, Northern Irish or British"] == "17"
     assert ethnicity["Black or Black British: African"] == "0"
-    religion = dict(_csv(client, "equality-religion")[1:])
+    religion = dict(term_csv(client, "equality-religion")[1:])
     assert religion["Christian"] == "12" and religion["Not answered"] == "13"
     # Every question has its table on the page, with the held-back words, and no names.
     for caption in ("How old are you?", "What is your sex?", "What is your ethnic group?",
@@ -215,7 +173,7 @@ def test_the_term_report_counts_groups_with_small_numbers_held_back(app, client,
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
 def test_the_term_report_pdf_has_the_equality_section(app, client, login_as):
-    _report_world(app)
+    equality_report_world(app)
     login_as("admin")
     response = client.get(f"/admin/reports/term.pdf?term={TERM}")
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True,
@@ -237,7 +195,7 @@ def test_nobody_sees_a_persons_answers(app, client, web, login_as):
     """Not an admin on the person's record, not a facilitator on their class list."""
     with app.app_context():
         student = factories.make_user(full_name="Quentin Answers", preferred_name="Quentin")
-        _answer(student, ethnicity="other_arab", religion="sikh", sexual_orientation="bisexual")
+        equality_answer(student, ethnicity="other_arab", religion="sikh", sexual_orientation="bisexual")
         facilitator = factories.make_user(roles=("facilitator", "admin"))
         session = factories.make_session(course=factories.make_course(title="Staying Safe"))
         factories.make_booking(session, student)
@@ -307,7 +265,7 @@ def _equality_downloads(client, term: str = TERM) -> dict[str, object]:
 
 
 def test_an_ended_terms_counts_do_not_change_when_students_save_change_or_remove_answers(app, client, login_as):
-    active = _report_world(app)
+    active = equality_report_world(app)
     login_as("admin")
     before = _equality_downloads(client)
     assert "25 students active in the term" in _text(before["page"])
@@ -344,7 +302,7 @@ def test_the_current_term_shows_no_equality_counts_whatever_the_data(app, client
             user = factories.make_user()
             user.created_at = utcnow() - timedelta(minutes=5)
             if i < 10:
-                _answer(user, age_band="35_44", sex="female")
+                equality_answer(user, age_band="35_44", sex="female")
         db.session.commit()
     assert _equality_downloads(client, this_term.key) == empty  # nothing to subtract, day after day
     text = _text(empty["page"])
@@ -363,7 +321,7 @@ def test_the_current_term_shows_no_equality_counts_whatever_the_data(app, client
 def test_an_ended_terms_counts_are_stored_once(app, client, login_as):
     from rec_portal.models.equality import QUESTIONS, EqualityTerm, EqualityTermFigure, choices
 
-    _report_world(app)
+    equality_report_world(app)
     login_as("admin")
     client.get(f"/admin/reports/term/equality-age-band.csv?term={TERM}")  # a CSV alone stores them too
 
@@ -395,15 +353,15 @@ def test_an_ended_terms_counts_are_stored_once(app, client, login_as):
 def test_a_group_held_back_when_the_term_ended_stays_held_back(app, client, login_as):
     """3 said Asian Indian when the term's counts were stored (held back, with the 5 who
     did not answer); 5 White British saying Asian Indian later changes no figure."""
-    active = _report_world(app)
+    active = equality_report_world(app)
     login_as("admin")
-    ethnicity = dict(_csv(client, "equality-ethnicity")[1:])
+    ethnicity = dict(term_csv(client, "equality-ethnicity")[1:])
     assert ethnicity["Asian or Asian British: Indian"] == "not shown" and ethnicity["Not answered"] == "not shown"
     with app.app_context():
         for uid, _email in active[3:8]:
             db.session.get(EqualityAnswers, uid).ethnicity = "asian_indian"
         db.session.commit()
-    ethnicity = dict(_csv(client, "equality-ethnicity")[1:])
+    ethnicity = dict(term_csv(client, "equality-ethnicity")[1:])
     assert ethnicity["Asian or Asian British: Indian"] == "not shown" and ethnicity["Not answered"] == "not shown"
     assert ethnicity["White: English, Welsh, Scottish, Northern Irish or British"] == "17"
     text = _text(client.get(f"/admin/reports/term?term={TERM}").get_data(as_text=True))
@@ -411,9 +369,9 @@ def test_a_group_held_back_when_the_term_ended_stays_held_back(app, client, logi
 
 
 def test_under_18_is_the_first_age_band(app, client, login_as):
-    active = _report_world(app)
+    active = equality_report_world(app)
     page = login(app, active[0][1]).get("/my/account/equality").get_data(as_text=True)
     assert page.index('value="under_18"') < page.index('value="18_24"') < page.index('value="75_plus"')
     login_as("admin")
-    age = _csv(client, "equality-age-band")
+    age = term_csv(client, "equality-age-band")
     assert [row[0] for row in age[1:4]] == ["Under 18", "18 to 24", "25 to 34"]

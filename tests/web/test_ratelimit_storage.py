@@ -4,21 +4,12 @@ down, instead of every sign-in failing with an error."""
 
 from __future__ import annotations
 
-import pytest
 from flask_migrate import upgrade
 
 from rec_portal import create_app
 from rec_portal.extensions import db, limiter
 from tests.conftest import csrf_from, test_config
 from tests.pgserver import free_port
-
-
-@pytest.fixture(autouse=True)
-def _memory_limits_after():
-    """The limiter is one object for every app: give it back in-memory storage after these
-    tests, so later tests do not count (or reset) in a Redis that is gone."""
-    yield
-    create_app(test_config("sqlite://"))
 
 
 def _failed_sign_ins(app, count: int) -> list[tuple[int, bool]]:

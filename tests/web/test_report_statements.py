@@ -20,6 +20,7 @@ from rec_portal.extensions import db
 from tests import factories
 from tests.conftest import Browserless, count_statements
 from tests.faults import sql_log
+from tests.scenarios import grow_rosters
 from tests.scenarios import BEFORE, IN_TERM, TERM
 from tests.scenarios import build_term as _build_term
 from tests.scenarios import term_booking as _book
@@ -138,13 +139,12 @@ def test_the_admin_course_page_runs_the_same_statements_whatever_the_number_of_s
 
 def test_the_roster_pdf_runs_the_same_statements_whatever_the_number_of_sessions(app, client, login_as,
                                                                                   html_only_pdfs):
-    from tests.web.test_rosters import _grow
 
     login_as("admin")
-    _grow(app, sessions=4, facilitators=4, offset=0)
+    grow_rosters(app, sessions=4, facilitators=4, offset=0)
     url = "/admin/rosters.pdf"
     small, _ = _count(app, client, url)
-    _grow(app, sessions=8, facilitators=8, offset=100)  # three times as many
+    grow_rosters(app, sessions=8, facilitators=8, offset=100)  # three times as many
     large, html = _count(app, client, url)
     assert html.count("<tr>") >= 12 + 1
     assert large == small

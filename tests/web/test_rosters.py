@@ -7,14 +7,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from contextlib import suppress
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from rec_portal import documents
-from rec_portal.errors import DomainError
 from rec_portal.extensions import db
 from rec_portal.models import (
     AuditEvent,
@@ -30,6 +28,7 @@ from rec_portal.rosters.operations import assign_facilitator, offer_to_cover
 from rec_portal.timeutil import to_uk, utcnow
 from tests import factories
 from tests.conftest import count_statements, csrf_from
+from tests.scenarios import grow_rosters
 from tests.factories import make_course_needing as make_course
 from tests.factories import make_facilitator, make_session_at, soon, staying_safe_team
 
@@ -547,45 +546,14 @@ def test_an_error_for_a_role_without_a_gap_is_shown_and_linked(login_as, web, cl
 
 
 
-def _grow(app, sessions: int, facilitators: int, offset: int):
-    with app.app_context():
-        people = [make_facilitator(role, name=f"Person {offset}-{n}")
-                  for n in range(facilitators)
-                  for role in (("peer_specialist", "social_worker", "police_mh_coordinator", "clinician")[n % 4],)]
-        courses = [make_course(f"Course {offset}-{n}", roles={"peer_specialist": 1, "social_worker": 1, "clinician": 1})
-                   for n in range(max(1, sessions // 3))]
-        made = []
-        for n in range(sessions):
-            made.append(make_session_at(courses[n % len(courses)], soon(3 + n % 40, hour=9 + n % 6), weeks=1 + n % 3))
-        for n, session in enumerate(made):
-            peer = people[(n * 4) % len(people)]
-            if "peer_specialist" in peer.facilitator.role_codes and n % 2:
-                with suppress(DomainError):  # a clash in generated data is fine
-                    assign_facilitator(session, peer, "peer_specialist", None)
-            factories.make_unavailability(people[n % len(people)],
-                                          to_uk(session.starts_at).date() + timedelta(days=offset))
-        for n, session in enumerate(made[:3]):
-            worker = next(p for p in people if "social_worker" in p.facilitator.role_codes)
-            factories.make_roster_offer(session, worker, "social_worker")
-        # Someone on a roster marks one of its days off afterwards: a clash to show.
-        placed = db.session.execute(
-            select(RosterAssignment).where(RosterAssignment.session_id.in_([m.id for m in made]))
-        ).scalars().first()
-        clash_day = to_uk(placed.session.starts_at).date()
-        if db.session.execute(select(Unavailability.id).where(
-                Unavailability.user_id == placed.user_id, Unavailability.day == clash_day)).first() is None:
-            factories.make_unavailability(placed.user_id, clash_day)
-        db.session.commit()
-
-
 def test_the_roster_page_runs_the_same_number_of_queries_whatever_the_data_size(login_as, client, app):
     login_as("admin")
-    _grow(app, sessions=2, facilitators=4, offset=0)
+    grow_rosters(app, sessions=2, facilitators=4, offset=0)
     with count_statements(app) as small:
         response = client.get("/admin/rosters")
     assert response.status_code == 200
     small_count = len(small)
-    _grow(app, sessions=30, facilitators=24, offset=100)
+    grow_rosters(app, sessions=30, facilitators=24, offset=100)
     with count_statements(app) as large:
         response = client.get("/admin/rosters")
     html = response.get_data(as_text=True)
