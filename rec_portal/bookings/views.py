@@ -89,7 +89,7 @@ def _book(session: CourseSession, confirm_overlap: bool, same_course: str, suppo
 @role_required(STUDENT)
 @limit("REC_LIMIT_BOOKING")
 def book(session_id: int):
-    session = get_published_session_or_404(session_id, current_user)
+    session = get_published_session_or_404(session_id, current_user, lock=True)
     form = BookForm()
     same_course = form.same_course.data if form.same_course.data in (operations.SWAP, operations.KEEP) else ""
     supporter = (form.supporter.data or "").strip()[:20]

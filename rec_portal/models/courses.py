@@ -210,16 +210,35 @@ def lock_session(session_id: int) -> CourseSession | None:
     """Load the session row and hold its lock (and its course's) until the transaction
     ends. The course row is locked first, always in that order: one person's places on
     different dates of a course change one at a time (one place per person per course).
-    Every feature that changes a session or who holds a place on it takes this lock."""
+    Every feature that changes a session or who holds a place on it takes this lock.
+
+    Taken once per transaction: asked again for a session it already holds, it returns
+    the loaded row without another round trip (the row cannot have changed since, as
+    nobody else can change it while the lock is held)."""
+    if session_id in _locked_in_this_transaction():
+        return db.session.get(CourseSession, session_id)
     db.session.execute(
         select(Course.id)
         .where(Course.id == select(CourseSession.course_id).where(CourseSession.id == session_id)
                .scalar_subquery())
         .with_for_update()
     )
-    return db.session.execute(
+    session = db.session.execute(
         select(CourseSession)
         .where(CourseSession.id == session_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+    if session is not None:
+        _locked_in_this_transaction().add(session_id)
+    return session
+
+
+def _locked_in_this_transaction() -> set[int]:
+    """The ids of the sessions ``lock_session`` has locked in the current transaction (an
+    empty set in a new one: a commit or rollback releases the locks)."""
+    transaction = db.session().get_transaction()
+    held = db.session.info.get("locked_sessions")
+    if transaction is None or held is None or held[0] is not transaction:
+        held = db.session.info["locked_sessions"] = (transaction, set())
+    return held[1]

@@ -33,7 +33,7 @@ from rec_portal.models import (
 )
 from rec_portal.models.accounts import ADMIN, FACILITATOR, STUDENT
 from rec_portal.models.bookings import CANCELLED
-from rec_portal.models.courses import PUBLISHED
+from rec_portal.models.courses import PUBLISHED, lock_session
 from rec_portal.models.rosters import RosterAssignment
 
 Row = TypeVar("Row")
@@ -84,10 +84,12 @@ def get_session_or_404(session_id: int) -> CourseSession:
     return get_or_404(CourseSession, session_id)
 
 
-def get_published_session_or_404(session_id: int, viewer=None) -> CourseSession:
+def get_published_session_or_404(session_id: int, viewer=None, *, lock: bool = False) -> CourseSession:
     """A session of a published course, as the public sees it. An individual workshop
-    exists only for the student it was arranged for (``viewer`` with a place on it)."""
-    session = get_or_404(CourseSession, session_id)
+    exists only for the student it was arranged for (``viewer`` with a place on it).
+    ``lock``: load it with its lock (models.courses.lock_session) for a request that will
+    change who holds a place on it, so the operation does not load it a second time."""
+    session = get_or_404(CourseSession, session_id, load=lock_session if lock else None)
     if session.course.status != PUBLISHED:
         abort(404)
     if session.individual and not _has_place(session.id, viewer):

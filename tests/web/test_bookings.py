@@ -372,3 +372,30 @@ def test_a_marked_place_cannot_be_cancelled_by_the_student(login_as, web, client
         assert db.session.get(Booking, mine).status == "confirmed"
         assert db.session.get(Booking, waiting).status == "waitlisted"
     assert _messages(app) == []  # nobody was told of a cancellation or a free place
+
+
+def test_a_session_is_locked_once_per_transaction_and_again_in_the_next(app):
+    """The booking page loads its session with the lock, and book_place asks for the lock
+    again: the second ask sends nothing; after a commit the lock is taken (and the row
+    read) afresh, so a change made meanwhile by someone else is seen."""
+    from rec_portal.models.courses import lock_session
+    from tests.faults import sql_log
+
+    session_id = _session(app, capacity=3)
+    with app.app_context():
+        with sql_log(app) as first:
+            session = lock_session(session_id)
+        assert any("FROM course_sessions" in s for s, _ in first) and session.capacity == 3
+        with sql_log(app) as again:
+            assert lock_session(session_id) is session
+        assert again == []
+        db.session.commit()
+        db.session.execute(db.update(CourseSession).where(CourseSession.id == session_id).values(capacity=5))
+        db.session.commit()
+        with sql_log(app) as after_commit:
+            assert lock_session(session_id).capacity == 5
+        assert any("FROM course_sessions" in s for s, _ in after_commit)
+        db.session.rollback()
+        with sql_log(app) as after_rollback:
+            lock_session(session_id)
+        assert any("FROM course_sessions" in s for s, _ in after_rollback)
