@@ -123,6 +123,12 @@ def _load_user(token: str) -> User | None:
     return user
 
 
+# Answered without looking at who is signed in: static files, and the health check (a
+# proxy's, or a browser's with a session cookie, must get "database: unreachable", not an
+# error page from loading the session when the database is down).
+NO_SESSION_ENDPOINTS = frozenset({"static", "health.healthz"})
+
+
 def init_sessions(app: Flask) -> None:
     @app.after_request
     def _write_session_changes(response):
@@ -161,7 +167,7 @@ def init_sessions(app: Flask) -> None:
         from flask import request
         from flask_login import current_user
 
-        if request.endpoint == "static":
+        if request.endpoint in NO_SESSION_ENDPOINTS:
             return
         # Noted for the Cache-Control header, which is decided without the database.
         g.signed_in_at_start = current_user.is_authenticated

@@ -47,3 +47,30 @@ def test_503_when_the_database_cannot_be_reached():
     assert body == "database: unreachable\nmigrations: unknown\n"  # no error text, no secrets
     assert "secret-password" not in body and "Traceback" not in body
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_signed_in_browser_gets_the_health_answer_when_the_database_is_gone(tmp_path):
+    """The session cookie is not looked at: with the database gone, the answer is still
+    the health check's 503, not the error page from loading the session."""
+    from tests import factories
+    from tests.conftest import Browserless
+
+    path = tmp_path / "gone.sqlite3"
+    app = create_app(test_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+        factories.make_user(roles=("student",), email="sam@example.org")
+        db.session.commit()
+    client = app.test_client()
+    Browserless(client).login("sam@example.org")
+    assert "Sign out" in client.get("/my/account").get_data(as_text=True)
+    with app.app_context():
+        db.engine.dispose()
+    path.unlink()
+    (tmp_path / "gone.sqlite3-wal").unlink(missing_ok=True)
+    path.mkdir()  # where the database was, nothing can be opened
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "database: unreachable\nmigrations: unknown\n"
+    with app.app_context():
+        db.engine.dispose()
