@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import raiseload
 
 from rec_portal.bookings.queries import places_taken_by
@@ -272,15 +272,20 @@ def facilitators_for(session_ids: list[int]) -> dict[int, list[SessionFacilitato
 
 # --- the signed-out course page's cache key: one statement -----------------------------------
 
+# Constants written into the statement, not sent as parameters: the statement stays
+# under psycopg's limits for caching its conversion (4,096 bytes and 50 parameters).
+_BAR, _EMPTY, _SEMICOLON = literal_column("'|'"), literal_column("''"), literal_column("';'")
+
+
 def _text(*parts):
     """The parts as one text, '|' between them (NULL as '')."""
-    from sqlalchemy import String, cast, literal
+    from sqlalchemy import String, cast
 
     pieces = []
     for part in parts:
         if pieces:
-            pieces.append(literal("|"))
-        pieces.append(func.coalesce(cast(part, String), ""))
+            pieces.append(_BAR)
+        pieces.append(func.coalesce(cast(part, String), _EMPTY))
     out = pieces[0]
     for piece in pieces[1:]:
         out = out.op("||")(piece)
@@ -308,10 +313,11 @@ def _course_page_fingerprint_statement():
     from rec_portal.models.pathways import PUBLISHED as PATHWAY_PUBLISHED
 
     now = bindparam("now")
-    course = select(Course).where(Course.slug == bindparam("slug"), Course.status == PUBLISHED).subquery("c")
+    course = (select(Course.id, Course.updated_at, Course.content_version)
+              .where(Course.slug == bindparam("slug"), Course.status == PUBLISHED).subquery("c"))
     upcoming = and_(CourseSession.course_id == course.c.id, _upcoming(now))
 
-    roles = (select(func.aggregate_strings(_text(CourseRoleNeed.role, CourseRoleNeed.count), ";"))
+    roles = (select(func.aggregate_strings(_text(CourseRoleNeed.role, CourseRoleNeed.count), _SEMICOLON))
              .where(CourseRoleNeed.course_id == course.c.id).scalar_subquery())
     # By slug, not by the outer course: a derived table cannot see the outer query.
     taken = places_taken_by(Course.slug == bindparam("slug"), _upcoming(now)).subquery("t")
@@ -325,13 +331,13 @@ def _course_page_fingerprint_statement():
             CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.venue,
             CourseSession.capacity, func.coalesce(taken.c.taken, 0), CourseSession.booking_opens_at,
             CourseSession.booking_closes_at, window,
-        ), ";"))
+        ), _SEMICOLON))
         .select_from(CourseSession)
         .outerjoin(taken, taken.c.session_id == CourseSession.id)
         .where(upcoming).scalar_subquery()
     )
     dates = (
-        select(func.aggregate_strings(_text(SessionDate.session_id, SessionDate.starts_at, SessionDate.ends_at), ";"))
+        select(func.aggregate_strings(_text(SessionDate.session_id, SessionDate.starts_at, SessionDate.ends_at), _SEMICOLON))
         .select_from(SessionDate)
         .join(CourseSession, CourseSession.id == SessionDate.session_id)
         .where(upcoming).scalar_subquery()
@@ -340,7 +346,7 @@ def _course_page_fingerprint_statement():
         select(func.aggregate_strings(_text(
             RosterAssignment.session_id, RosterAssignment.role, User.id, User.preferred_name,
             User.full_name, FacilitatorProfile.bio,
-        ), ";"))
+        ), _SEMICOLON))
         .select_from(RosterAssignment)
         .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
         .join(User, User.id == RosterAssignment.user_id)
@@ -349,13 +355,13 @@ def _course_page_fingerprint_statement():
         .scalar_subquery()
     )
     reviews = (
-        select(func.aggregate_strings(_text(ContentReview.id, ContentReview.held_on, ContentReview.you_said_we_did), ";"))
+        select(func.aggregate_strings(_text(ContentReview.id, ContentReview.held_on, ContentReview.you_said_we_did), _SEMICOLON))
         .where(ContentReview.course_id == course.c.id, ContentReview.status == REVIEW_COMPLETED,
                ContentReview.published_at.is_not(None))
         .scalar_subquery()
     )
     pathways = (
-        select(func.aggregate_strings(_text(Pathway.id, Pathway.slug, Pathway.title), ";"))
+        select(func.aggregate_strings(_text(Pathway.id, Pathway.slug, Pathway.title), _SEMICOLON))
         .select_from(Pathway)
         .join(PathwayCourse, PathwayCourse.pathway_id == Pathway.id)
         .where(PathwayCourse.course_id == course.c.id, Pathway.status == PATHWAY_PUBLISHED)
