@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, func, literal_column, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from rec_portal.extensions import db
 from rec_portal.timeutil import utcnow
@@ -226,7 +226,10 @@ def lock_session(session_id: int) -> CourseSession | None:
     session = db.session.execute(
         select(CourseSession)
         .where(CourseSession.id == session_id)
-        .with_for_update()
+        # Its course (locked just above) in the same statement; the course's roles only
+        # if something asks for them.
+        .options(joinedload(CourseSession.course, innerjoin=True).lazyload(Course.roles_needed))
+        .with_for_update(of=CourseSession)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if session is not None:
