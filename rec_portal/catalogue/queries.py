@@ -158,12 +158,12 @@ def catalogue_page(
     must_have_session = bool(filters.month)
     conditions = _course_conditions(filters)
 
-    total = db.session.execute(
-        select(func.count())
-        .select_from(Course)
-        .join(nxt, on_next, isouter=not must_have_session)
-        .where(*conditions)
-    ).scalar_one()
+    # Without a month filter every matching course is listed once (with or without a next
+    # session), so the count needs no sessions at all.
+    counted = select(func.count()).select_from(Course)
+    if must_have_session:
+        counted = counted.join(nxt, on_next)
+    total = db.session.execute(counted.where(*conditions)).scalar_one()
 
     # The page first (courses with their next session), then the places taken on those
     # sessions only: counting every upcoming session's bookings for ten lines made the

@@ -171,6 +171,9 @@ def test_filter_by_month_uses_sessions_starting_that_month(app, client):
     assert month != soon_month
     html = _get(client, f"/courses?month={month}")
     assert sorted(_titles(html)) == ["Later only", "Two dates"]
+    assert "2 courses found." in _text(html)
+    # Without a month: every course once, with or without a date to come.
+    assert "4 courses found." in _text(_get(client, "/courses"))
     # The date shown is the one in the chosen month.
     text = _text(html)
     assert f"Next date {later_date}" in text
