@@ -26,6 +26,10 @@ def test_a_page_that_only_read_keeps_its_prepared_statements(pg_app, pg_client):
         course = factories.make_course(title="Staying Safe", slug="staying-safe")
         factories.make_session(course=course)
         db.session.commit()
+        # One connection from here on (earlier tests may have left several in the pool,
+        # handed out in turn), so every request below runs on the one checked at the end.
+        db.session.remove()
+        db.engine.dispose()
     seen = _ends(pg_app)
     for _ in range(7):  # psycopg prepares a statement on its fifth run on a connection
         assert "Staying Safe" in pg_client.get("/courses/staying-safe").get_data(as_text=True)
