@@ -110,7 +110,9 @@ def keep_prepared_statements(engine: Engine, app) -> None:
     back whatever is still open, which for a page that only read is every request: so
     nothing stayed prepared. For a transaction that ran only SELECTs a COMMIT is the same
     as a ROLLBACK. Anything else (an INSERT, UPDATE, DELETE, a savepoint, an unflushed
-    change, an error) still ends in a rollback when the session closes."""
+    change, an error) still ends in a rollback when the session closes. (So a request
+    must not change anything with a SELECT, such as ``set_config`` or a function that
+    writes: none does, and such a statement should be written as the write it is.)"""
     from flask import g, has_request_context
 
     @event.listens_for(engine, "begin")

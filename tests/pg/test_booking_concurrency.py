@@ -136,3 +136,39 @@ def test_concurrent_bookings_on_a_sqlite_file(sqlite_file_app):
         assert len(waiting) == 20
     finally:
         wipe(app)
+
+
+
+@pytest.mark.pg
+def test_a_session_nobody_may_see_is_not_found_without_waiting_on_its_lock(pg_conc):
+    """Booking a draft course's date, or someone else's individual workshop, is "not
+    found" even while staff hold the course's lock: waiting for it (and then the "busy"
+    page, 503) would tell the person the session exists."""
+    from sqlalchemy import bindparam, text
+
+    from tests.conftest import Browserless
+
+    with pg_conc.app_context():
+        draft = factories.make_session(course=factories.make_course(status="draft"))
+        workshop = factories.make_session(individual=True)
+        factories.make_user(roles=("student",), email="pat@example.org")
+        db.session.commit()
+        courses = {draft.id: draft.course_id, workshop.id: workshop.course_id}
+    client = pg_conc.test_client()
+    web = Browserless(client)
+    web.login("pat@example.org")
+    token = web.token("/courses")
+    before = pg_conc.config["REC_DB_LOCK_TIMEOUT_MS"]
+    pg_conc.config["REC_DB_LOCK_TIMEOUT_MS"] = 300  # a request that waits is refused soon
+    with pg_conc.app_context():
+        staff = db.engine.connect()
+    try:
+        staff.execute(text("SELECT id FROM courses WHERE id IN :ids FOR UPDATE")
+                      .bindparams(bindparam("ids", expanding=True)), {"ids": list(courses.values())})
+        for session_id in courses:
+            response = client.post(f"/sessions/{session_id}/book", data={"csrf_token": token})
+            assert response.status_code == 404, (session_id, response.status_code)
+    finally:
+        staff.rollback()
+        staff.close()
+        pg_conc.config["REC_DB_LOCK_TIMEOUT_MS"] = before
