@@ -297,6 +297,15 @@ def storm(database_url: str, env: dict, made: dict, password: str) -> dict:
 PDF_TIMEOUT = 240.0
 
 
+def floor_measures(stack: str, stack_cookie: str, layout: str, layout_cookie: str) -> list[tuple]:
+    """The wrk measures of what the stack allows (bench/floor.py), named as the table
+    prints them."""
+    return [("Flask-Login + SQLAlchemy, signed in, 1 statement", stack + "/signed-in", stack_cookie),
+            ("Flask-Login + SQLAlchemy, signed in, 5 statements", stack + "/signed-in/5", stack_cookie),
+            ("portal layout only, signed out", layout + "/floor", None),
+            ("portal layout only, signed in", layout + "/floor", layout_cookie)]
+
+
 class TooSlow(Exception):
     pass
 
@@ -379,6 +388,11 @@ def main():
         servers.append(portal)
         hello = Gunicorn("bench.hello:app", WORKERS, name="hello")
         servers.append(hello)
+        # What the stack itself allows (bench/floor.py): the same gunicorn settings.
+        stack = Gunicorn("bench.floor:stack_app()", WORKERS, env, name="stack")
+        servers.append(stack)
+        layout = Gunicorn("bench.floor:portal_app()", WORKERS, env, name="layout")
+        servers.append(layout)
         indico = start_indico(args.indico, admin_url) if args.indico != "off" else None
 
         student = sign_in(portal.url, STUDENT_EMAIL, PASSWORD)
@@ -392,11 +406,21 @@ def main():
         dates = len(re.findall(r'action="/sessions/\d+/book"', student.get(course, timeout=60).text))
         log(f"course page: {len(page) // 1024} KB signed out, {dates} booking buttons signed in")
 
+        stack_user = requests.Session()
+        (student_id,), = sql(database_url, "SELECT id FROM users WHERE email = :email", email=STUDENT_EMAIL)
+        stack_user.get(f"{stack.url}/sign-in?id={student_id}", timeout=60)
+        layout_user = sign_in(layout.url, STUDENT_EMAIL, PASSWORD)
+        if "Sign out" not in layout_user.get(layout.url + "/floor", timeout=60).text:
+            raise RuntimeError("the layout-only page is not signed in")
+        if stack_user.get(stack.url + "/signed-in", timeout=60).status_code != 200:
+            raise RuntimeError("the Flask-Login app did not sign in")
+
         measures = [("hello", hello.url + "/", None),
                     ("course page (8 dates), signed out", course, None),
                     ("course page, signed in", course, cookie_header(student)),
                     ("/courses, signed out", portal.url + "/courses", None),
-                    ("/my/courses (21 bookings)", portal.url + "/my/courses", cookie_header(student))]
+                    ("/my/courses (21 bookings)", portal.url + "/my/courses", cookie_header(student)),
+                    *floor_measures(stack.url, cookie_header(stack_user), layout.url, cookie_header(layout_user))]
         if indico:
             measures.append(("Indico event page", indico["event_url"], None))
         log(f"warm-up, then {args.rounds} rounds of wrk -t1 -c8 -d{args.seconds:g}s on each, interleaved")
@@ -455,6 +479,13 @@ def main():
             log(f"  {key}: {', '.join(f'{t:.2f}' for t in pdfs[key])} s {failed.get(key, '')}")
         rss_after = portal.rss_mb()
         log(f"  worker memory {rss_before} -> {rss_after} MB")
+        log("WeasyPrint alone: a bare table the size of the year's roster")
+        from bench.floor import weasyprint_seconds
+
+        (roster_rows,), = sql(database_url, "SELECT count(*) FROM course_sessions "
+                              "WHERE starts_at >= :first AND starts_at < :last", first=year_ago, last=today)
+        weasyprint_floor = weasyprint_seconds(roster_rows, 5)
+        log(f"  {roster_rows} rows: {weasyprint_floor:.2f} s")
 
         log("200 students booking 20 places at once (4 workers)")
         stormed = None
@@ -517,6 +548,12 @@ def main():
         row(f"worker memory before → after {sum(map(len, pdfs.values()))} PDFs, MB",
             " ".join(f"{a:.0f}→{b:.0f}" for a, b in zip(rss_before, rss_after)), "≤ 160 MB",
             bool(rss_after) and max(rss_after) <= 160)
+        print()
+        print("What the stack itself allows here, same run (bench/floor.py; no targets: read the targets against it)")
+        for name, _, _ in floor_measures("", "", "", ""):
+            row(f"{name} ÷ hello", spread(ratios[name]), "", None)
+        row(f"WeasyPrint, bare table {roster_rows} rows × 5 cells, s", f"{weasyprint_floor:.2f}", "", None)
+        row("  the same, per 1,000 cells, s", f"{weasyprint_floor / roster_rows / 5 * 1000:.2f}", "", None)
         print(f"\n(whole run {time.time() - began:.0f} s; gunicorn logs in {tempfile.gettempdir()}/rec-bench-*.log)")
     finally:
         if indico:

@@ -37,3 +37,29 @@ def test_the_benchmark_builds_its_data_and_every_page_it_times_answers(tmp_path)
                         (student, "/my/account/data.pdf")):
         response = client.get(url)
         assert response.status_code == 200 and response.data.startswith(b"%PDF"), url
+
+
+def test_what_the_stack_allows_is_measured_on_pages_that_do_what_they_say(tmp_path, monkeypatch):
+    """bench/floor.py: the Flask-Login app signs in and reads the user; the portal's
+    layout-only page is the NHS.UK layout, signed in; the WeasyPrint table has its rows."""
+    from bench.floor import portal_app, stack_app, table_document
+
+    path = tmp_path / "bench.sqlite3"
+    generate(path, scale=0.005)
+    url = f"sqlite:///{path}"
+    stack = stack_app(url).test_client()
+    assert stack.get("/signed-in").status_code == 403
+    stack.get("/sign-in?id=2")
+    for page in ("/signed-in", "/signed-in/5"):
+        response = stack.get(page)
+        assert response.status_code == 200 and "<p>Student 2</p>" in response.get_data(as_text=True), page
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    layout = portal_app()
+    layout.config.update(TESTING=True, REC_RATELIMIT_ENABLED=False)
+    signed_out = layout.test_client().get("/floor").get_data(as_text=True)
+    assert "Nothing else on this page." in signed_out and "Sign in" in signed_out
+    assert "Sign out" in _signed_in(layout, STUDENT_EMAIL).get("/floor").get_data(as_text=True)
+
+    document = table_document(3, 5)
+    assert document.count("<tr>") == 3 and document.count("<td>") == 15
