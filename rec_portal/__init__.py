@@ -124,6 +124,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from rec_portal.pathways import bp as pathways_bp
     from rec_portal.equality import bp as equality_bp
     from rec_portal.health import bp as health_bp
+    from rec_portal.home import bp as home_bp
 
     for bp in (
         pages_bp, auth_bp, account_bp, catalogue_bp, bookings_bp, facilitation_bp, admin_bp,
@@ -133,7 +134,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
     for bp in (reports_bp, prospectus_bp, calls_bp, class_messages_bp, data_rights_staff_bp):
         app.register_blueprint(bp)
-    for bp in (tutoring_bp, referrals_bp, support_requests_bp, pathways_bp, equality_bp, health_bp):
+    for bp in (tutoring_bp, referrals_bp, support_requests_bp, pathways_bp, equality_bp, health_bp, home_bp):
         app.register_blueprint(bp)
 
     from rec_portal.cli import rec_cli

@@ -186,7 +186,7 @@ def change_action(endpoint: str, anchor: str, what: str) -> dict:
 def navigation_items() -> list[dict]:
     path = request.path
     items = [
-        {"text": "Home", "href": url_for("pages.home"), "current": path == "/"},
+        {"text": "Home", "href": url_for("home.index"), "current": path == "/"},
         {"text": "Courses", "href": url_for("catalogue.index"), "active": path.startswith("/courses")},
         {"text": "Support", "href": url_for("support.index"),
          "active": path.startswith("/support") and not path.startswith("/support-requests")},
@@ -232,7 +232,7 @@ def navigation_items() -> list[dict]:
             items.append({"text": "Support requests", "href": url_for("support_requests.queue"),
                           "active": path.startswith("/support-requests")})
     else:
-        items.append({"text": "How to join", "href": url_for("pages.home") + "#how-to-join"})
+        items.append({"text": "How to join", "href": url_for("home.index") + "#how-to-join"})
     for item in items:
         if item.get("current"):
             item["active"] = True

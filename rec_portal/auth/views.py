@@ -52,7 +52,7 @@ def _email_key() -> str:
 def login():
     next_url = safe_next(request.args.get("next"), default="")
     if current_user.is_authenticated and request.method in ("GET", "HEAD"):
-        return redirect(next_url or url_for("pages.home"))
+        return redirect(next_url or url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         # Not run(): a refusal here is not rolled back but committed, to keep the audit
@@ -66,7 +66,7 @@ def login():
             operations.sign_in(user)
             db.session.commit()
             g.signed_in = True
-            return done(next_url or url_for("account.index"), f"You are signed in as {user.display_name}.")
+            return done(next_url or url_for("home.index"), f"You are signed in as {user.display_name}.")
     return page("auth/login.html", form=form, next_url=next_url)
 
 
@@ -76,7 +76,7 @@ def logout():
     operations.sign_out(current_user._get_current_object())
     db.session.commit()
     flash("You have signed out.", "success")
-    return redirect(url_for("pages.home"))
+    return redirect(url_for("home.index"))
 
 
 def _sent_from_this_site() -> bool:
@@ -133,7 +133,7 @@ def quick_exit():
 def register():
     if current_user.is_authenticated:
         flash("You already have an account and are signed in.", "info")
-        return redirect(url_for("account.index"))
+        return redirect(url_for("home.index"))
     form = RegisterForm()
     return run(
         form,
@@ -190,8 +190,8 @@ def confirm_signup(token: str):
         form,
         confirm,
         done=lambda _: done(
-            # The optional equality questions, then the optional questions about crime.
-            url_for("equality.welcome"),
+            # The home page's next step (the optional questions are offered there).
+            url_for("home.index"),
             "Your email address is confirmed and your account has been created. You are signed in.",
         ),
         page=show,

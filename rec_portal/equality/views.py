@@ -17,8 +17,8 @@ from rec_portal.web.guards import current_person
 
 SAVED = "Thank you. Your answers are saved. You can change or remove them at any time."
 NOTHING = "You did not choose any answers, so nothing is kept. That is fine."
-# After the offer at enrolment: the next optional step (the questions about crime).
-NEXT_AFTER_ENROLMENT = "outcomes.offer"
+# After answering (or not) the equality questions: the home page and its next step.
+NEXT_AFTER_ENROLMENT = "home.index"
 
 
 def _saved_form(me) -> EqualityForm:

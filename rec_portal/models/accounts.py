@@ -64,6 +64,9 @@ class User(UserMixin, db.Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # When a student pressed "Not now" on the home page's optional questions (about crime,
+    # and the equality questions): the home page stops offering them (My account keeps them).
+    optional_questions_not_now_at: Mapped[datetime | None]
     # Course titles can be sensitive: email subjects and calendar entries say "Recovery
     # Education Centre session" unless the person chooses to see titles.
     show_course_titles: Mapped[bool] = mapped_column(default=False, server_default=false())

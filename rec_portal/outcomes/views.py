@@ -57,7 +57,8 @@ def index():
 @bp.route("/my/outcomes/welcome")
 @role_required(STUDENT)
 def offer():
-    """Shown once, straight after enrolment: answer now, or not now."""
+    """The optional questions about crime, answer now or not now (the home page offers
+    them too, with the same words; this page stays for links to it)."""
     state = operations.stages_for(current_person())[operations.BASELINE]
     if state.answered:
         return redirect(url_for("outcomes.index"))

@@ -1,4 +1,4 @@
-"""Public pages: home, accessibility statement, privacy notice."""
+"""Public pages: accessibility statement, privacy notice (the home page is ``home``)."""
 
 from flask import Blueprint
 

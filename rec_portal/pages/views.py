@@ -9,12 +9,6 @@ from rec_portal.drafts import KEEP_FOR
 from rec_portal.pages import bp
 
 
-@bp.route("/")
-@public
-def home():
-    return render_template("pages/home.html")
-
-
 @bp.route("/accessibility")
 @public
 def accessibility():

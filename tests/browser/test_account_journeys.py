@@ -92,13 +92,16 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     page.get_by_label("The password you chose when you enrolled").fill(FIRST_PASSWORD)
     visitor.submit("Confirm and finish enrolling")
 
-    # Signed in, and offered the optional equality questions, then (skipping them) the
-    # optional questions about crime; then My account, which shows the (normalised) email
-    # address.
-    expect(heading(visitor)).to_have_text("Equality questions (optional)")
+    # Signed in, on the home page: the next step (look at the courses) and, below it, the
+    # optional questions with "Not now"; then My account, which shows the (normalised)
+    # email address.
+    expect(heading(visitor)).to_have_text("Hello, Ada")
     expect(banner(visitor)).to_contain_text("your account has been created. You are signed in.")
-    visitor.click_link("Skip these questions")
-    expect(heading(visitor)).to_have_text("A few optional questions")
+    expect(page.locator("#home-steps")).to_contain_text("Look at the courses")
+    expect(page.locator("#home-optional-questions")).to_contain_text("victim of crime")
+    visitor.submit("Not now")
+    expect(banner(visitor)).to_contain_text("We will not ask again here")
+    expect(page.locator("#home-optional-questions")).to_have_count(0)
     visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
     details = page.locator(".nhsuk-summary-list").first
@@ -112,10 +115,11 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     visitor.click_link("Sign in")
     assert page.url == f"{live_server.url}/login"
     sign_in(visitor, email, FIRST_PASSWORD)
-    expect(heading(visitor)).to_have_text("My account")
+    expect(heading(visitor)).to_have_text("Hello, Ada")  # the home page
     expect(banner(visitor)).to_contain_text("You are signed in as Ada.")
 
     # Change the password from My account.
+    visitor.visit("/my/account")
     visitor.click_link("Change password")
     expect(heading(visitor)).to_have_text("Change your password")
     page.get_by_label("Current password", exact=True).fill(FIRST_PASSWORD)
@@ -168,8 +172,9 @@ def test_register_sign_in_change_and_reset_password(visitor, live_server):
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(THIRD_PASSWORD)
     visitor.submit("Sign in")
-    expect(heading(visitor)).to_have_text("My account")
+    expect(heading(visitor)).to_have_text("Hello, Ada")
     expect(banner(visitor)).to_contain_text("You are signed in as Ada.")
+    visitor.visit("/my/account")
     expect(page.locator(".nhsuk-summary-list").first).to_contain_text(email)
     assert not page.title().startswith("Error: ")
 
@@ -244,7 +249,7 @@ def test_registration_errors_are_listed_and_answers_kept(visitor, live_server):
     )
     page.get_by_label("The password you chose when you enrolled").fill("compiler-cobol-1959")
     visitor.submit("Confirm and finish enrolling")
-    expect(heading(visitor)).to_have_text("Equality questions (optional)")  # offered after enrolment
+    expect(heading(visitor)).to_have_text("Hello, Grace")  # the home page after enrolment
     visitor.visit("/my/account")
     expect(heading(visitor)).to_have_text("My account")
     expect(page.locator(".nhsuk-summary-list").first).to_contain_text("grace.hopper@example.org")

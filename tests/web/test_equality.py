@@ -121,18 +121,20 @@ def test_removing_my_answers_asks_first_then_deletes_them(app, client, web, logi
 
 
 def test_enrolment_offers_the_questions_with_a_skip_and_blocks_nobody(app, client, web):
+    # Enrolment leads to the home page; the optional questions are offered there, not first.
     response = web.enrol(ENROL)
-    assert response.headers["Location"] == "/my/account/equality/welcome"
+    assert response.headers["Location"] == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "your account has been created" in home and 'href="/my/account/equality"' in home
+    # The offer page itself still works, and skipping it goes home: nothing is kept.
     page = client.get("/my/account/equality/welcome").get_data(as_text=True)
-    assert "your account has been created" in page and "Equality questions (optional)" in page
-    assert page.count('href="/my/outcomes/welcome"') == 2 and "Skip these questions" in page
-    # Skipping is a plain link to the next optional step: nothing is kept.
-    assert "A few optional questions" in client.get("/my/outcomes/welcome").get_data(as_text=True)
+    assert "Equality questions (optional)" in page
+    assert page.count('href="/"') >= 2 and "Skip these questions" in page
     with app.app_context():
         assert db.session.execute(select(EqualityAnswers)).first() is None
-    # Answering from the offer goes on to the next step too.
+    # Answering from the offer goes home too.
     response = web.submit("/my/account/equality/welcome", {"disability": "yes", "age_band": "prefer_not"})
-    assert response.headers["Location"] == "/my/outcomes/welcome"
+    assert response.headers["Location"] == "/"
     with app.app_context():
         row = db.session.execute(select(EqualityAnswers)).scalar_one()
         assert (row.disability, row.age_band, row.sex) == ("yes", "prefer_not", "")

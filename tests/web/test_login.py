@@ -25,8 +25,8 @@ def _events(app):
 
 def test_sign_in_with_any_email_case(web, client, jo, app):
     response = web.submit("/login", {"email": "  JO@example.org ", "password": factories.PASSWORD})
-    assert response.headers["Location"] == "/my/account"
-    page = client.get("/my/account").get_data(as_text=True)
+    assert response.headers["Location"] == "/"  # the home page: their next step
+    page = client.get("/").get_data(as_text=True)
     assert "You are signed in as Jo" in page
     assert ("login.succeeded", None) in _events(app)
 
@@ -90,7 +90,7 @@ def test_next_only_goes_to_this_site(web, client, jo, target):
         data={"email": "jo@example.org", "password": factories.PASSWORD, "csrf_token": csrf_from(page)},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/my/account"
+    assert response.headers["Location"] == "/"
 
 
 def test_next_to_an_own_page_is_followed(web, client, jo):

@@ -212,13 +212,13 @@ def test_enrolment_offers_the_questions_answer_now_or_not_now(web, client):
         "confirm_password": "engine-analytical-1843", "consent": "y",
         "relationship_to_services": "service_user", "contact_preference": "email",
     })
-    # The optional equality questions come first (tests/web/test_equality.py), then these.
-    assert response.headers["Location"] == "/my/account/equality/welcome"
-    assert 'href="/my/outcomes/welcome"' in client.get(response.headers["Location"]).get_data(as_text=True)
-    page = client.get("/my/outcomes/welcome").get_data(as_text=True)
+    # Enrolment leads to the home page, which offers these questions (tests/web/test_home.py).
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
     assert "A few optional questions" in page
     assert 'href="/my/outcomes/baseline"' in page and ">Not now<" in page.replace("\n", "").replace("  ", "")
-    assert 'href="/"' in page
+    # The page that used to follow enrolment still offers them, with the same words.
+    assert "A few optional questions" in client.get("/my/outcomes/welcome").get_data(as_text=True)
 
 
 # --- Follow-ups ----------------------------------------------------------------------------------

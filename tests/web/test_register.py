@@ -26,8 +26,8 @@ def test_register_creates_a_student_signed_in_once_the_link_is_followed(web, cli
         assert db.session.execute(select(User)).first() is None  # no account yet
     response = web.submit(web.signup_link(GOOD["email"]), {"password": GOOD["password"]})
     # Straight after enrolment: the optional questions about crime are offered (outcomes).
-    assert response.status_code == 302 and response.headers["Location"] == "/my/account/equality/welcome"
-    assert "your account has been created" in client.get("/my/account/equality/welcome").get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "your account has been created" in client.get("/").get_data(as_text=True)
     page = client.get("/my/account").get_data(as_text=True)
     assert "ada.lovelace@example.org" in page and "Ada Lovelace" in page
     with app.app_context():
@@ -161,7 +161,7 @@ def test_an_unconfirmed_account_cannot_sign_in_and_the_link_works_once(web, clie
     assert "<h1>Finish enrolling</h1>" in page and "Confirm and finish enrolling" in page
     with app.app_context():
         assert db.session.execute(select(User)).first() is None
-    assert web.submit(link, {"password": GOOD["password"]}).headers["Location"] == "/my/account/equality/welcome"
+    assert web.submit(link, {"password": GOOD["password"]}).headers["Location"] == "/"
     client.post("/logout", data={"csrf_token": web.token("/my/account")})
     again = web.submit(link, {"password": GOOD["password"]}, page="/login")
     assert again.status_code == 410
@@ -199,7 +199,7 @@ def test_registering_again_replaces_an_unconfirmed_sign_up(app):
     second_link = owner.signup_link(GOOD["email"])
     assert second_link != first_link
     assert squatter.client.get(first_link).status_code == 410
-    assert owner.submit(second_link, {"password": "owner-password-real-9"}).headers["Location"] == "/my/account/equality/welcome"
+    assert owner.submit(second_link, {"password": "owner-password-real-9"}).headers["Location"] == "/"
     with app.app_context():
         user = db.session.execute(select(User)).scalar_one()
         assert user.full_name == "Ada Lovelace"
@@ -227,7 +227,7 @@ def test_someone_enrolling_after_the_owner_cannot_take_over_the_account(app):
         assert db.session.execute(select(PendingSignup)).scalar_one() is not None
     # The owner enrols again (their details replace the intruder's) and finishes.
     owner.submit("/register", GOOD)
-    assert owner.submit(owner.signup_link(GOOD["email"]), {"password": GOOD["password"]}).headers["Location"] == "/my/account/equality/welcome"
+    assert owner.submit(owner.signup_link(GOOD["email"]), {"password": GOOD["password"]}).headers["Location"] == "/"
     owner.client.post("/logout", data={"csrf_token": owner.token("/my/account")})
     bad = intruder.submit("/login", {"email": GOOD["email"], "password": "intruder-pass-9991"})
     assert bad.status_code == 400
@@ -272,10 +272,10 @@ def test_staff_created_accounts_need_no_confirmation(app, client, web):
         assert db.session.execute(select(OutboxMessage)).first() is None  # no link to follow
 
 
-def test_signed_in_people_are_sent_to_their_account(login_as, client):
+def test_signed_in_people_are_sent_to_their_home_page(login_as, client):
     login_as("student")
     response = client.get("/register")
-    assert response.status_code == 302 and response.headers["Location"] == "/my/account"
+    assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
 def test_the_confirm_button_needs_its_csrf_token(web, client, app):

@@ -80,7 +80,7 @@ def test_every_route_declares_who_may_open_it(app):
     routes = list(_routes(app))
     assert len({rule.rule for rule, *_ in routes}) >= 150
     by_endpoint = {rule.endpoint: who for rule, _, _, who, _ in routes}
-    assert by_endpoint["pages.home"] == PUBLIC and by_endpoint["account.index"] == SIGNED_IN
+    assert by_endpoint["home.index"] == PUBLIC and by_endpoint["account.index"] == SIGNED_IN
     assert by_endpoint["admin.index"] == {"admin"} and by_endpoint["plans.index"] == {"student"}
     assert by_endpoint["facilitation.class_list"] == {"facilitator", "admin"}
     assert by_endpoint["static"] == PUBLIC

@@ -898,11 +898,12 @@ TESTED_ELSEWHERE = {
     "data_rights.my_data": "the my-data export", "data_rights.my_data_json": "the my-data export",
     "data_rights.my_data_pdf": "the my-data PDF",
     "data_rights_staff.person_data_pdf": "the my-data PDF (the same document, for staff)",
+    "home.index": "the home page, for every role (tests/web/test_home.py)",
 }
 
 # Pages that show one thing, or a form with a fixed number of fields: nothing on them grows.
 NOT_A_LIST = {
-    "pages.home", "pages.accessibility", "pages.privacy", "attendance.reports",
+    "pages.accessibility", "pages.privacy", "attendance.reports",
     "auth.login", "auth.register", "auth.register_sent", "auth.confirm_signup", "auth.forgot_password",
     "auth.forgot_password_sent", "auth.reset_password", "auth.claim_account",
     "account.about", "account.calendar", "account.details", "account.password", "account.support",
