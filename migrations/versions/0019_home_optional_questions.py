@@ -18,6 +18,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('optional_questions_not_now_at', sa.DateTime(), nullable=True))
+    # Students enrolled before this were offered the questions once, at enrolment: the home
+    # page does not ask them again (the questions stay in My account).
+    op.execute(sa.text(
+        "UPDATE users SET optional_questions_not_now_at = CURRENT_TIMESTAMP "
+        "WHERE id IN (SELECT user_id FROM user_roles WHERE role = 'student')"
+    ))
 
 
 def downgrade():

@@ -220,6 +220,7 @@ def collect(user: User) -> dict:
             "enrolled_at": _iso(user.created_at),
             "privacy_notice_agreed_at": _iso(user.privacy_consent_at),
             "last_signed_in_at": _iso(user.last_login_at),
+            "optional_questions_not_now_at": _iso(user.optional_questions_not_now_at),
             "calendar_feed_switched_on": bool(user.calendar_token),
             "emails_show_course_titles": user.show_course_titles,
             # A person the REC team added agreed to the privacy notice by telling a member
@@ -561,6 +562,7 @@ def anonymise(user: User, *, now: datetime | None = None) -> None:
     user.privacy_consent_at = None
     user.consent_note = ""
     user.last_login_at = None
+    user.optional_questions_not_now_at = None
     user.calendar_token = None
     user.show_course_titles = False
     user.anonymised_at = now

@@ -62,7 +62,8 @@ def student_home(student: User, now: datetime | None = None) -> StudentHome:
     ).scalar_one())
     return StudentHome(
         upcoming=upcoming,
-        offers=[m for m in waiting if m.booking.status == OFFERED],
+        offers=[m for m in waiting if m.booking.status == OFFERED
+                and (m.booking.offer_expires_at is None or m.booking.offer_expires_at > now)],
         waiting=sum(1 for m in waiting if m.booking.status == WAITLISTED),
         feedback_due=[m for m in past + upcoming if m.feedback == OPEN],
         follow_up=follow_up_prompt(student, now),
@@ -144,7 +145,8 @@ def admin_todo(now: datetime | None = None) -> AdminToDo:
         select(Booking.status, func.count())
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .where(Booking.status.in_((OFFERED, WAITLISTED)), CourseSession.ends_at >= now,
-               CourseSession.status != CANCELLED)
+               CourseSession.status != CANCELLED,
+               (Booking.status != OFFERED) | Booking.offer_expires_at.is_(None) | (Booking.offer_expires_at > now))
         .group_by(Booking.status)
     ).all())
 

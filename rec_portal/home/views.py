@@ -31,7 +31,7 @@ def index():
     )
 
 
-@bp.route("/optional-questions/not-now", methods=["POST"])
+@bp.route("/my/optional-questions/not-now", methods=["POST"])
 @role_required(STUDENT)
 def not_now():
     """'Not now' on the home page's optional questions: they are not offered there again

@@ -32,7 +32,7 @@ def test_a_new_student_answers_some_skips_others_and_later_removes_them(visitor,
     sign_in_quietly(visitor, "nadia@example.org")
     page = visitor.page
 
-    # The offer page (linked from the home page's optional questions).
+    # The offer page that used to follow enrolment (it still answers, and leads home).
     visitor.visit("/my/account/equality/welcome")
     expect(heading(visitor)).to_have_text("Equality questions (optional)")
     expect(page.locator("main")).to_contain_text("Nobody sees your answers")

@@ -2,7 +2,7 @@
 their next step from it, on a phone (375 px) and a desktop (1280 px), with JavaScript on
 and off; every page is scanned with axe (Visitor.check). On the demo data: the student
 reaches their booking, the facilitator their next session's class list, the admin the
-roster gaps of the next two weeks, the support lead the requests for help."""
+roster gaps of the next two weeks."""
 
 from __future__ import annotations
 

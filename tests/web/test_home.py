@@ -49,16 +49,39 @@ def test_a_new_student_sees_one_next_step_and_the_optional_questions(app, client
     assert "victim of crime in the last 12 months" in card and "never your answers" in card
     assert 'href="/my/outcomes/baseline"' in page
     # "Not now" needs the form's token (CSRF) ...
-    assert client.post("/optional-questions/not-now").status_code == 400
+    assert client.post("/my/optional-questions/not-now").status_code == 400
     # ... and with it the card is not offered again, and the time is kept.
-    response = client.post("/optional-questions/not-now", data={"csrf_token": csrf_from(page)})
+    response = client.post("/my/optional-questions/not-now", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     page = _home(client)
     assert 'id="home-optional-questions"' not in page and "We will not ask again here" in page
     with app.app_context():
         assert db.session.get(User, me.id).optional_questions_not_now_at is not None
-    # The questions themselves are still there.
+    # The questions themselves are still there, and the choice is in the person's own data.
     assert client.get("/my/outcomes/baseline").status_code == 200
+    assert client.get("/my/account/data.json").get_json()["account"]["optional_questions_not_now_at"]
+
+
+def test_not_now_on_the_old_offer_page_is_remembered_too(app, client, login_as):
+    me = login_as("student")
+    page = client.get("/my/outcomes/welcome").get_data(as_text=True)
+    assert 'action="/my/optional-questions/not-now"' in page
+    client.post("/my/optional-questions/not-now", data={"csrf_token": csrf_from(page)})
+    assert 'id="home-optional-questions"' not in _home(client)
+
+
+def test_an_offer_whose_time_has_run_out_is_not_shown(app, client, login_as):
+    me = login_as("student")
+    with app.app_context():
+        full = factories.make_session(starts_in_days=9)
+        factories.make_booking(full, me.id, status="offered", offer_expires_at=utcnow() - timedelta(minutes=5))
+        db.session.commit()
+    assert "A place is being held for you" not in _home(client)
+
+
+def test_contact_details_are_on_the_home_page_signed_in_too(client, login_as):
+    login_as("student")
+    assert '<h2 id="contact">Contact us</h2>' in _home(client)
 
 
 def test_the_optional_questions_are_not_offered_once_answered(app, client, login_as):
@@ -72,7 +95,7 @@ def test_the_optional_questions_are_not_offered_once_answered(app, client, login
 def test_not_now_is_for_students_only(client, login_as):
     login_as("facilitator")
     page = client.get("/facilitate").get_data(as_text=True)
-    response = client.post("/optional-questions/not-now", data={"csrf_token": csrf_from(page)})
+    response = client.post("/my/optional-questions/not-now", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 403
 
 
@@ -108,7 +131,7 @@ def test_a_student_sees_their_next_course_offers_feedback_and_plan_review_and_no
     assert "Staying Safe" in next_course and "12 Station Road" in next_course
     assert "Bring a pen. Lunch is provided." in next_course and "2 places booked" in next_course
     offer = _text(page, f"home-offer-{offered_id}")
-    assert "Hearing Voices" in offer and f"/my/courses/{offered_id}/offer" in page
+    assert "A place is being held for you on Hearing Voices" in offer and f"/my/courses/{offered_id}/offer" in page
     assert f'href="/my/courses/{done_booking_id}/feedback"' in page
     assert "Tell us how Wellbeing Basics went" in page
     from rec_portal.timeutil import uk_date
@@ -127,6 +150,11 @@ def test_a_student_with_nothing_to_come_is_told_so(app, client, login_as):
         db.session.commit()
     page = _home(client)
     assert "You have no place booked on a course to come" in _text(page, "home-no-place")
+    assert "Nothing is waiting for you to do." not in page  # the optional questions are
+    with app.app_context():
+        db.session.get(User, me.id).optional_questions_not_now_at = utcnow()
+        db.session.commit()
+    page = _home(client)
     assert "Nothing is waiting for you to do." in page
     assert "No review is booked." in page
 
