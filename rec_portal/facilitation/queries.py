@@ -86,6 +86,15 @@ def my_sessions(user_id: int, now: datetime | None = None) -> tuple[list[Session
     return upcoming, past
 
 
+def my_recent_sessions(user_id: int, since: datetime) -> list[SessionCard]:
+    """The sessions (not cancelled) ``user_id`` is rostered on that end after ``since``,
+    soonest first, with their attendance (for the home page; without co-facilitators).
+    Three statements, whatever the number."""
+    mine = assignments_of(user_id, ending_after=since)
+    summaries = attendance_summaries([a.session for a in mine])
+    return [SessionCard(assignment=a, co_facilitators=[], attendance=summaries[a.session_id]) for a in mine]
+
+
 # --- Availability -------------------------------------------------------------------------
 
 @dataclass

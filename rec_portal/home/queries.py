@@ -11,13 +11,18 @@ from sqlalchemy import func, select
 from rec_portal.extensions import db
 from rec_portal.models import Booking, CourseSession, SessionDate, User
 from rec_portal.models.bookings import OFFERED, WAITLISTED
-from rec_portal.models.courses import CANCELLED
+from rec_portal.models.courses import CANCELLED, COMPLETED
 from rec_portal.timeutil import uk_today, utcnow
 
 # Registers a facilitator is reminded of: dates that started in the last two weeks.
 REGISTER_DAYS = 14
 # Roster gaps the admin to-do counts: sessions in the next two weeks.
 ROSTER_DAYS = 14
+
+
+def next_start(session: CourseSession, now: datetime) -> datetime:
+    """When the next of ``session``'s dates still to come (or under way) starts."""
+    return min((d.starts_at for d in session.dates if d.ends_at >= now), default=session.starts_at)
 
 
 # --- students ------------------------------------------------------------------------------
@@ -29,13 +34,21 @@ class StudentHome:
     waiting: int  # waiting lists they are on (without an offer)
     feedback_due: list  # MyBooking: courses done whose feedback they can give now
     follow_up: object | None  # outcomes StageState: the follow-up questions due, if any
-    next_review: date | None  # their learning plan's next review with a learning advisor
+    next_review: date | None  # their learning plan's next review
+    tutor: User | None  # their personal tutor, who reviews the plan (None: a learning advisor)
     booked_before: bool  # any place or waiting-list place, now or in the past
     ask_optional: bool  # offer the optional questions (crime, equality) on the home page
 
     @property
     def next_place(self):
-        return self.upcoming[0] if self.upcoming else None
+        """The place whose next date comes soonest (a course completed today is over)."""
+        now = utcnow()
+        live = [m for m in self.upcoming if m.booking.session.status != COMPLETED]
+        return min(live, key=lambda m: next_start(m.booking.session, now)) if live else None
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review is not None and self.next_review < uk_today()
 
     @property
     def nothing_waiting(self) -> bool:
@@ -47,16 +60,22 @@ def student_home(student: User, now: datetime | None = None) -> StudentHome:
     from rec_portal.feedback.operations import OPEN
     from rec_portal.models.plans import PlanReview
     from rec_portal.outcomes.operations import BASELINE, follow_up_prompt, stages_for
+    from rec_portal.tutoring.queries import next_review_for
 
     now = now or utcnow()
     upcoming, waiting, past = my_courses(student.id)
-    baseline = stages_for(student, now)[BASELINE]
-    next_review = db.session.execute(
-        select(PlanReview.next_review_date)
-        .where(PlanReview.user_id == student.id)
-        .order_by(PlanReview.review_date.desc(), PlanReview.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    stages = stages_for(student, now)
+    baseline = stages[BASELINE]
+    # As My plan says it: with a personal tutor, when their review is due; without, the
+    # date the last review with a learning advisor set.
+    tutorship, next_review = next_review_for(student.id)
+    if tutorship is None:
+        next_review = db.session.execute(
+            select(PlanReview.next_review_date)
+            .where(PlanReview.user_id == student.id)
+            .order_by(PlanReview.review_date.desc(), PlanReview.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
     cancelled_before = bool(not (upcoming or waiting or past) and db.session.execute(
         select(func.count()).select_from(Booking).where(Booking.student_id == student.id)
     ).scalar_one())
@@ -66,8 +85,9 @@ def student_home(student: User, now: datetime | None = None) -> StudentHome:
                 and (m.booking.offer_expires_at is None or m.booking.offer_expires_at > now)],
         waiting=sum(1 for m in waiting if m.booking.status == WAITLISTED),
         feedback_due=[m for m in past + upcoming if m.feedback == OPEN],
-        follow_up=follow_up_prompt(student, now),
+        follow_up=follow_up_prompt(student, now, stages),
         next_review=next_review,
+        tutor=tutorship.tutor if tutorship else None,
         booked_before=bool(upcoming or waiting or past) or cancelled_before,
         ask_optional=not baseline.answered and student.optional_questions_not_now_at is None,
     )
@@ -90,16 +110,16 @@ class FacilitatorHome:
 
 
 def facilitator_home(user: User, now: datetime | None = None) -> FacilitatorHome:
-    from rec_portal.facilitation.queries import my_sessions
+    from rec_portal.facilitation.queries import my_recent_sessions
 
     now = now or utcnow()
-    upcoming, past = my_sessions(user.id, now)
-    live = [c for c in upcoming if c.session.status != CANCELLED]
     since = now - timedelta(days=REGISTER_DAYS)
+    cards = my_recent_sessions(user.id, since)
+    # To come: not over and not completed, by the next of their dates still to come.
+    live = sorted((c for c in cards if c.session.ends_at >= now and c.session.status != COMPLETED),
+                  key=lambda c: next_start(c.session, now))
     registers = []
-    for card in sorted(live + past, key=lambda c: c.session.starts_at):
-        if card.session.status == CANCELLED:
-            continue
+    for card in cards:
         for session_date in card.session.dates:
             count = card.attendance.for_date(session_date.id)
             if since <= session_date.starts_at <= now and count.total and not count.complete:

@@ -156,11 +156,13 @@ def stages_for(student: User, now: datetime | None = None) -> dict[str, StageSta
 PROMPT_WINDOW = timedelta(days=91)
 
 
-def follow_up_prompt(student: User, now: datetime | None = None) -> StageState | None:
+def follow_up_prompt(student: User, now: datetime | None = None,
+                     states: dict[str, StageState] | None = None) -> StageState | None:
     """The follow-up stage to mention on My courses, if any: the latest stage that is
-    due, while it is unanswered and opened less than PROMPT_WINDOW ago (two queries)."""
+    due, while it is unanswered and opened less than PROMPT_WINDOW ago (two queries, or
+    none given ``states``, from :func:`stages_for` at ``now``)."""
     now = now or utcnow()
-    states = stages_for(student, now)
+    states = states if states is not None else stages_for(student, now)
     for stage in (TWELVE_MONTHS, SIX_MONTHS):
         state = states[stage]
         if state.due_at is not None and state.due_at <= now:

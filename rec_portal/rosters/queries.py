@@ -28,14 +28,17 @@ from rec_portal.timeutil import uk_days, utcnow
 
 
 
-def assignments_of(user_id: int) -> list[RosterAssignment]:
-    """Every roster place of ``user_id``, soonest session first (session and course
-    loaded with it)."""
+def assignments_of(user_id: int, *, ending_after: datetime | None = None) -> list[RosterAssignment]:
+    """Every roster place of ``user_id`` (with ``ending_after``: only of sessions, not
+    cancelled, that end after it), soonest session first (session and course loaded with it)."""
+    where = [RosterAssignment.user_id == user_id]
+    if ending_after is not None:
+        where += [CourseSession.ends_at > ending_after, CourseSession.status != CANCELLED]
     return list(
         db.session.execute(
             select(RosterAssignment)
             .join(CourseSession, CourseSession.id == RosterAssignment.session_id)
-            .where(RosterAssignment.user_id == user_id)
+            .where(*where)
             .options(joinedload(RosterAssignment.session).joinedload(CourseSession.course))
             .order_by(CourseSession.starts_at)
         ).scalars()

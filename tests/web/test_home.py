@@ -269,3 +269,28 @@ def test_the_home_page_runs_the_same_statements_whatever_the_data(app, client, l
         counts.append(len(statements))
     assert "Hello," in page
     assert counts[0] == counts[1], counts
+
+
+def test_the_next_course_is_the_one_whose_next_date_comes_first(app, client, login_as):
+    me = login_as("student")
+    with app.app_context():
+        # Under way: weekly dates 10 and 3 days ago, then in 4 and 11 days.
+        running = factories.make_session(course=factories.make_course(title="Running Course"),
+                                         starts_in_days=-10, dates=4)
+        soon = factories.make_session(course=factories.make_course(title="Starts Soon"), starts_in_days=2)
+        factories.make_booking(running, me.id)
+        factories.make_booking(soon, me.id)
+        db.session.commit()
+    assert "Starts Soon" in _text(_home(client), "home-next-course")
+
+
+def test_the_plan_review_is_the_personal_tutors_as_on_my_plan(app, client, login_as):
+    me = login_as("student")
+    with app.app_context():
+        tutor = factories.make_tutor(full_name="Morgan Tutor")
+        factories.make_tutorship(me.id, tutor, review_every_months=3, assigned_at=utcnow() - timedelta(days=200))
+        db.session.commit()
+    line = _text(_home(client), "home-plan-review")
+    assert "Your plan review with your personal tutor, Morgan Tutor was due on" in line
+    plan = client.get("/my/plan").get_data(as_text=True)
+    assert "Morgan Tutor" in plan
