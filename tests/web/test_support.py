@@ -98,7 +98,7 @@ def test_guide_is_open_to_everyone_with_quick_exit_and_danger_box(app, client):
     assert "If you are in danger now" in html
     for number in ("tel:999", "tel:101", "tel:116123", "tel:111"):
         assert f'href="{number}"' in html
-    assert "text 999 if you have registered for the emergency SMS service" in html
+    assert "text 999 if you have registered for the emergencySMS service" in html
     assert "mental health option" in html
     assert _names(html) == ["Leeds Crisis Café", "Samaritans", "Shelter helpline", "Victim Support Supportline"]
     assert "4 services in the guide." in html
