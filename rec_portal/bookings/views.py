@@ -60,14 +60,14 @@ def _panel(session: CourseSession, status: int = 200, also=None, **context):
 
 def _booked_message(result: operations.BookingResult, same_course: str) -> str:
     """What the person is told after booking (and, for a swap, what they gave up)."""
+    # The panel below the message says where they are in line and what happens next: the
+    # message only says what just happened, so nothing is said twice.
     if result.booking.status != "confirmed" and not same_course:
-        return (f"This session is full, so you are on the waiting list: number "
-                f"{result.waitlist_position} in line. If a place frees up, we will hold it for you and tell you the way you asked us to.")
+        return "This session is full, so you have joined the waiting list."
     if result.booking.status == "confirmed":
         message = "Your place is booked. We have sent you the details."
     else:
-        message = (f"You are on the waiting list for this date: number {result.waitlist_position} in line. "
-                   "If a place frees up, we will hold it for you and tell you the way you asked us to.")
+        message = "You have joined the waiting list for this date."
     for other in result.places_given_up:
         message += f" Your place on {format_uk(other.session.starts_at)} is cancelled."
     for other in result.lists_left:

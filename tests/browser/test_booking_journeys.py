@@ -207,8 +207,9 @@ def test_join_the_waiting_list_and_accept_a_place_when_one_frees(visitor, live_s
     expect(panel).to_contain_text("Full You can join the waiting list.")
     press_booking_button(visitor, session_id, "Join the waiting list")
     expect(booking_message(visitor, session_id)).to_contain_text(
-        "This session is full, so you are on the waiting list: number 1 in line."
+        "This session is full, so you have joined the waiting list."
     )
+    expect(panel).not_to_contain_text("waiting list: number")  # the position is said once, below
     if visitor.js:
         expect(panel.get_by_role("status")).to_be_focused()
     expect(panel).to_contain_text("You are number 1 in line.")
