@@ -69,7 +69,7 @@ STAYING_SAFE = {
     ),
     "description": STAYING_SAFE_DESCRIPTION,
     "learning_outcomes": 'Recognise situations where you might be at risk of crime: at home, out and about, online and with money\nKnow practical steps that help you keep yourself and your belongings safe\nSpot the warning signs of scams, "mate crime" and cuckooing\nKnow the ways to report a crime, including 101, 999 and reporting through someone else, and what happens next\nKnow where to find support if you have been a victim of crime\nWrite your own personal safety plan',
-    "for_service_users": True, "for_carers": True, "for_staff": False,
+    "for_service_users": True, "for_carers": True, "for_staff": True,  # REC courses are open to all three
     "duration": "One day, 10am to 3pm",
     "delivery": IN_PERSON,
     "what_to_expect": (

@@ -141,8 +141,12 @@ def test_filter_by_audience(app, client):
         make_course(title="For carers", for_service_users=False, for_carers=True, for_staff=False)
         make_course(title="For staff", for_service_users=False, for_carers=False, for_staff=True)
         make_course(title="For everyone")
-    assert sorted(_titles(_get(client, "/courses?audience=carers"))) == ["For carers", "For everyone"]
-    assert sorted(_titles(_get(client, "/courses?audience=staff"))) == ["For everyone", "For staff"]
+        make_course(title="Carers and staff", for_service_users=False, for_carers=True, for_staff=True)
+    # A course is shown to every audience it is for (issue 19).
+    assert sorted(_titles(_get(client, "/courses?audience=carers"))) == ["Carers and staff", "For carers",
+                                                                          "For everyone"]
+    assert sorted(_titles(_get(client, "/courses?audience=staff"))) == ["Carers and staff", "For everyone",
+                                                                         "For staff"]
     assert _titles(_get(client, "/courses?audience=service_users")) == ["For everyone"]
     html = _get(client, "/courses?audience=carers")
     assert _selected(html, "audience") == "carers"
@@ -463,3 +467,13 @@ def test_catalogue_on_postgresql(pg_app, pg_client):
     assert _titles(_get(pg_client, f"/courses?month={last_month_offered}")) == []
     page = _get(pg_client, "/courses/course-00")
     assert page.count('id="booking-panel-') == 4 and "9 places left" in _text(page)
+
+
+def test_the_demo_staying_safe_is_for_service_users_carers_and_staff(app, client):
+    from rec_portal.demo import load_demo_data
+
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+    for audience in ("service_users", "carers", "staff"):
+        assert "Staying Safe" in _titles(_get(client, f"/courses?audience={audience}&q=staying")), audience
