@@ -81,10 +81,14 @@ def course_about(course, reviews) -> Markup:
     """The public description part of a course page (about, what you will learn, what to
     expect, access and support, who made it, "You said, we did"), made once per version
     of the course and kept in the cache, so a signed-in page renders only what is theirs."""
+    from rec_portal.catalogue.display import facilitator_roles
+    from rec_portal.catalogue.words import course_words
+
     key = cache.key_digest("about", course_content_key(course, reviews))
     return Markup(cache.get_or_make(
         "course-about", key,
-        lambda: render_template("catalogue/_course_about.html", course=course, you_said_we_did=reviews),
+        lambda: render_template("catalogue/_course_about.html", course=course, you_said_we_did=reviews,
+                                words=course_words(course, facilitator_roles(course))),
     ))
 
 

@@ -477,3 +477,22 @@ def test_the_demo_staying_safe_is_for_service_users_carers_and_staff(app, client
         db.session.commit()
     for audience in ("service_users", "carers", "staff"):
         assert "Staying Safe" in _titles(_get(client, f"/courses?audience={audience}&q=staying")), audience
+
+
+def test_the_course_page_says_what_its_specialist_words_mean(app, client):
+    from rec_portal.demo import load_demo_data
+
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+    html = _get(client, "/courses/staying-safe")
+    start = html.index('id="what-words-mean"')
+    words = _text(html[start:html.index("</details>", start)])
+    for term in ("Mate crime", "Cuckooing", "Co-produced", "Co-delivered", "Peer trainer", "Personal narrative"):
+        assert term in words, term
+    assert "acts like your friend, but only to use you" in words
+    # A course that uses none of them has no list.
+    with data(app):
+        make_course(title="Gentle Walking", slug="gentle-walking", description="A walk in the park.",
+                    learning_outcomes="Enjoy a walk", what_to_expect="Good shoes help.", coproduction_note="")
+    assert 'id="what-words-mean"' not in _get(client, "/courses/gentle-walking")
