@@ -277,8 +277,8 @@ def init_templating(app: Flask) -> None:
         uk_weekday_date=uk_weekday_date,  # 'Tuesday 8 December 2026'
         uk_date_and_time=uk_date_and_time,  # 'Tuesday 8 December 2026 at 10am'
         uk_clock=uk_clock,  # '10am', '2:30pm', 'midday'
-        uk_short=uk_short,  # '23 Nov 2026, 15:07'
-        uk_time=uk_time,  # '15:07'
+        uk_short=uk_short,  # '23 Nov 2026 at 3:07pm' (tables)
+        uk_time=uk_time,  # '3:07pm'
         roster_when=roster_when,  # a SessionDate: 'Tuesday 1 December 2026, 10am to 3pm'
         minutes_words=minutes_words,  # '1 hour', '90 minutes'
         # The term a session started in (anonymous feedback is shown by term, never by session).

@@ -36,7 +36,8 @@ def to_uk(value: datetime | None) -> datetime | None:
 
 
 def format_uk(value: datetime | date | None, with_time: bool = True) -> str:
-    """'23 November 2026 at 2:05pm' in UK time. A plain date (no time) is shown as it is."""
+    """'23 November 2026 at 2:05pm', '8 December 2026 at 10am' in UK time (GOV.UK style). A
+    plain date (no time) is shown as it is."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return f"{value.day} {value:%B %Y}"
     local = to_uk(value)
@@ -45,8 +46,7 @@ def format_uk(value: datetime | date | None, with_time: bool = True) -> str:
     day = f"{local.day} {local:%B %Y}"
     if not with_time:
         return day
-    hour = local.hour % 12 or 12
-    return f"{day} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{day} at {uk_clock(value)}"
 
 
 def uk_to_utc(day, time) -> datetime:
@@ -109,11 +109,11 @@ def uk_short_span(starts_at: datetime, ends_at: datetime) -> str:
 
 
 def uk_short(value: datetime | None) -> str:
-    """'23 Nov 2026, 15:07' in UK time (compact, for tables)."""
+    """'23 Nov 2026 at 3:07pm' in UK time (GOV.UK style, the month short: for tables)."""
     local = to_uk(value)
-    return f"{local.day} {local:%b %Y, %H:%M}" if local else ""
+    return f"{local.day} {local:%b %Y} at {uk_clock(value)}" if local else ""
 
 
 def uk_time(value: datetime | None) -> str:
-    """'15:07' in UK time."""
-    return f"{to_uk(value):%H:%M}" if value else ""
+    """'3:07pm' in UK time (GOV.UK style)."""
+    return uk_clock(value)

@@ -79,7 +79,7 @@ from rec_portal.models.outbox import (
     OutboxMessage,
     new_message_id,
 )
-from rec_portal.timeutil import utcnow
+from rec_portal.timeutil import format_uk, utcnow
 
 log = logging.getLogger("rec_portal.mail")
 
@@ -232,7 +232,7 @@ def _lease() -> timedelta:
     return timedelta(seconds=current_app.config["REC_MAIL_CLAIM_LEASE_SECONDS"])
 
 
-EXPIRED_REASON = "Not sent: it was only useful until {when} (UTC), and that time had passed."
+EXPIRED_REASON = "Not sent: it was only useful until {when}, and that time had passed."
 KILLED_REASON = (
     "The sending run stopped while waiting for the {server}'s answer to this message. "
     "It may have been delivered, so it was not sent again automatically."
@@ -282,7 +282,7 @@ def _claim(limit: int, report: DeliveryReport | None = None, channel: str = EMAI
             log.error("%s %s: a run stopped waiting for the server's answer; marked unconfirmed",
                       m.channel, m.id)
         elif m.expires_at is not None and m.expires_at <= now:
-            _end(m, EXPIRED, EXPIRED_REASON.format(when=f"{m.expires_at:%d %b %Y %H:%M}"), now)
+            _end(m, EXPIRED, EXPIRED_REASON.format(when=format_uk(m.expires_at)), now)
             if report is not None:
                 report.expired += 1
         else:
@@ -315,7 +315,7 @@ def _hold(message: _Claimed) -> str:
         log.warning("%s: no longer held by this run; skipped", message.label)
         return LOST
     if row.expires_at is not None and row.expires_at <= now:
-        _end(row, EXPIRED, EXPIRED_REASON.format(when=f"{row.expires_at:%d %b %Y %H:%M}"), now)
+        _end(row, EXPIRED, EXPIRED_REASON.format(when=format_uk(row.expires_at)), now)
         db.session.commit()
         return EXPIRED
     db.session.execute(

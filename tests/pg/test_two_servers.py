@@ -139,7 +139,7 @@ def signed_in(server: Server, email: str) -> requests.Session:
     token = csrf_from(browser.get(f"{server.url}/login").text)
     answer = browser.post(f"{server.url}/login", allow_redirects=False,
                           data={"email": email, "password": factories.PASSWORD, "csrf_token": token})
-    assert answer.status_code in (302, 303) and answer.headers["Location"] == "/my/account", answer.text[:300]
+    assert answer.status_code in (302, 303) and answer.headers["Location"] == "/", answer.text[:300]
     return browser
 
 

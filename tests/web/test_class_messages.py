@@ -168,10 +168,10 @@ def test_the_longest_message_fits_in_a_text_notify_accepts(app, login_as, client
     texts, _ = _sent(app)
     long_title, short_title = [body for _, _, _, body in texts]
     assert len(long_title) <= 612 and long_title == (
-        "Recovery Education Centre, your session on 30 September 2030 at 12:00pm: " + words)
+        "Recovery Education Centre, your session on 30 September 2030 at midday: " + words)
     assert len(short_title) <= 612 and short_title == (
         "Recovery Education Centre, Understanding Anxiety, your session on "
-        "30 September 2030 at 12:00pm: " + words)
+        "30 September 2030 at midday: " + words)
 
 
 def test_a_second_click_sends_nothing_more(app, login_as, client):

@@ -136,7 +136,7 @@ def test_demo_staying_safe_is_published_with_its_three_co_delivery_roles(app, cl
         assert {n.role: n.count for n in course.roles_needed} == {
             "police_mh_coordinator": 1, "social_worker": 1, "peer_specialist": 1,
         }
-        assert course.content_version == 2 and not course.for_staff
+        assert course.content_version == 2 and course.for_staff  # open to service users, carers and staff
         assert "personal safety plan" in course.description
         assert course.learning_outcomes and course.what_to_expect and course.accessibility
         assert "co-delivered" in course.coproduction_note

@@ -220,7 +220,7 @@ def test_course_list_shows_status_and_next_date(login_as, client, app):
     html = client.get("/admin/courses").get_data(as_text=True)
     assert "Staying Safe" in html and "Understanding Anxiety" in html
     assert "Published" in html and "Draft" in html and "No dates yet" in html
-    assert re.search(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", html)
+    assert re.search(r"\d{1,2} \w{3} \d{4} at (\d{1,2}(:\d\d)?[ap]m|midday|midnight)", html)  # GOV.UK style
 
 
 # --- Issue 13: every error at once, no session in the past, marked sessions kept -----------

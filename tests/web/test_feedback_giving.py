@@ -354,7 +354,7 @@ def test_my_courses_asks_for_feedback_on_attended_courses_only(app):
     assert page.count("Give feedback on this course") == 2
     assert f'id="feedback-{s.booking_id}" href="{url(s)}"' in page
     assert f'href="/my/courses/{second_booking}/feedback"' in page
-    assert '<span class="nhsuk-u-visually-hidden">: Staying Safe</span>' in page
+    assert '<span class="nhsuk-u-visually-hidden">: Staying Safe, ' in page  # and its date
     web.submit(url(s), answers(s, rating="5"))
     page = html_of(client.get("/my/courses"))
     assert "You can tell us how 1 course went" in page and "Give feedback on Wellbeing Tools" in page

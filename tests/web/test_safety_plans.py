@@ -30,7 +30,7 @@ from rec_portal.models import (
 from rec_portal.models.safety import SECTIONS
 from rec_portal.safety_plans import operations
 from rec_portal.demo import safety_plans as safety_plans_demo
-from rec_portal.timeutil import to_uk, utcnow
+from rec_portal.timeutil import to_uk, uk_clock, utcnow
 from tests import factories
 from tests.conftest import Browserless, csrf_from
 
@@ -372,7 +372,7 @@ def test_a_section_saves_itself_with_htmx(login_as, client, app):
                           {"safe_places": "My aunt's flat\r\nThe café", "warning_signs": "IGNORED"})
     html = _html(response)
     assert response.status_code == 200
-    assert html == f'<span class="rec-save-status__saved">Saved at {to_uk(utcnow()):%H:%M}</span>'
+    assert html == f'<span class="rec-save-status__saved">Saved at {uk_clock(utcnow())}</span>'
     assert _plan(app, me.id) == {**TEXT, "safe_places": "My aunt's flat\nThe café"}
 
 
