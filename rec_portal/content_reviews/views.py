@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
+from rec_portal.web import picks
 from rec_portal.web.guards import current_person, get_course_or_404, get_review_or_404
 from rec_portal import audit, documents
 from rec_portal.drafts import keeps_typing, owner_may
@@ -102,9 +103,15 @@ def consider(course_id: int):
         ButtonForm(),  # nothing typed: the selection is read above, the form checks the CSRF token
         lambda: operations.consider(review, course, answer_ids, question_ids, by=current_person(),
                                     pooled_refs=pooled),
-        done=lambda result: done(_review_url(result.review, "feedback"), result.message),
+        done=lambda result: _considered(course.id, result),
         refused=lambda error: done(dashboard_url(course.id), error.message, category="error"),
     )
+
+
+def _considered(course_id: int, result):
+    """Added to the review: the selection kept across the dashboard's pages is used up."""
+    picks.clear(picks.course_feedback(course_id))
+    return done(_review_url(result.review, "feedback"), result.message)
 
 
 # --- One review ---------------------------------------------------------------------------

@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rec_portal.web import picks
 from rec_portal.web.guards import get_course_or_404
 from rec_portal import audit
 from rec_portal.web.access import owner_only, role_required
@@ -68,7 +69,12 @@ def _dashboard_page(course: Course, *, admin: bool, endpoint: str):
     )
     if admin:
         consider = _endpoint_url("content_reviews.consider", course_id=course.id)
+        kept = picks.kept(picks.course_feedback(course.id))
+        on_page = {str(c.answer_id) for c in board.comments.items}
         context.update(
+            kept={field: set(kept.get(field, [])) for field in PICKED},
+            # Comments ticked on other pages: carried in the form so one press adds them all.
+            carried=[v for v in kept.get("answer_id", []) if v not in on_page],
             consider_url=consider,
             open_reviews=open_reviews(course.id) if consider else [],
             reviews_url=_endpoint_url("content_reviews.course_reviews", course_id=course.id),
@@ -79,6 +85,22 @@ def _dashboard_page(course: Course, *, admin: bool, endpoint: str):
 
 
 # --- Admins -----------------------------------------------------------------------------------
+
+PICKED = ("answer_id", "question_id", "pooled_comment")
+
+
+@bp.route("/admin/feedback/courses/<int:course_id>/turn-page", methods=["POST"])
+@role_required(ADMIN)
+def turn_page(course_id: int):
+    """Another page of comments, keeping what was ticked (the review form's paging
+    buttons post here): one selection across the pages, added to a review at once."""
+    course = get_course_or_404(course_id)
+    picks.keep(picks.course_feedback(course.id), {f: request.form.getlist(f) for f in PICKED})
+    filters = {key[len("keep-"):]: value for key, value in request.form.items()
+               if key.startswith("keep-") and value}
+    number = request.form.get("page", type=int) or 1
+    return redirect(url_for("feedback_review.course", course_id=course.id, page=max(number, 1), **filters)
+                    + "#comments", 303)
 
 
 @bp.route("/admin/feedback")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from rec_portal.extensions import db
 from rec_portal.models import AuditEvent
+from tests.conftest import csrf_from
 from rec_portal.models.feedback import (
     FeedbackAnswer,
     FeedbackQuestion,
@@ -499,7 +500,43 @@ def test_comments_are_paginated_50_to_a_page(login_as, client, app):
     assert first.index("Remark number 55.") < first.index("Remark number 06.") and "Remark number 05." not in first
     html = _page(client, f"{base}?page=2&question={world.bank.change}")
     assert "Showing 51 to 55." in _text(html) and "Remark number 01." in html and "Remark number 06." not in html
-    assert f'href="{base}?question={world.bank.change}&amp;page=1"' in html or f'href="{base}?question={world.bank.change}"' in html
+    # For an admin the pages are turned by the review form's buttons, so ticks are kept.
+    assert f'formaction="{base}/turn-page" name="page" value="1">Previous comments' in html
+    assert f'name="keep-question" value="{world.bank.change}"' in html
+
+
+def test_ticks_are_kept_across_pages_and_added_to_one_review(login_as, client, app, web):
+    from rec_portal.models import ContentReview
+
+    world = _world(app, ratings_per_session=[[5]], comment=False)
+    with app.app_context():
+        for i in range(55):
+            _respond(world.sessions[0], {world.bank.change: f"Remark number {i + 1:02d}."})
+        db.session.commit()
+    login_as("admin")
+    base = f"/admin/feedback/courses/{world.course_id}"
+    first = _page(client, base)
+    ids = re.findall(r'id="pick-answer-(\d+)"', first)
+    assert len(ids) == 50 and 'id="add-to-review-first"' in first  # the action is at the top too
+    # Tick one on page 1 and turn the page: it is kept.
+    token = csrf_from(first)
+    turned = client.post(f"{base}/turn-page", data={"csrf_token": token, "answer_id": ids[0], "page": "2"})
+    assert turned.status_code == 303 and turned.headers["Location"] == f"{base}?page=2#comments"
+    second = _page(client, f"{base}?page=2")
+    assert f'<input type="hidden" name="answer_id" value="{ids[0]}">' in second and "1 ticked so far." in second
+    on_two = re.findall(r'id="pick-answer-(\d+)"', second)[0]
+    # Back on page 1 it is still ticked.
+    assert f'value="{ids[0]}" checked' in _page(client, base)
+    # One press adds page 1's and page 2's comments to one new review, and the ticks are used up.
+    response = client.post(f"{base}/reviews/consider",
+                           data={"csrf_token": token, "answer_id": [ids[0], on_two], "review_id": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        review = db.session.execute(select(ContentReview)).scalar_one()
+        assert sorted(str(item.answer_id) for item in review.items if item.answer_id) == sorted([ids[0], on_two])
+    assert "ticked so far" not in _page(client, base)
+    # Turning a page needs the form's token.
+    assert client.post(f"{base}/turn-page", data={"page": "2"}).status_code == 400
 
 
 def test_a_wrong_date_is_an_error_next_to_the_field_with_the_other_choices_kept(login_as, client, app):
