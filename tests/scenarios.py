@@ -86,7 +86,7 @@ def table_rows(html: str, table_id: str) -> list[list[str]]:
     body = table[table.index("<tbody"):]
     rows = []
     for row in body.split("<tr")[1:]:
-        row = re.sub(r'<span class="nhsuk-table__heading" aria-hidden="true">.*?</span>', "", row)
+        row = re.sub(r'<span class="nhsuk-table(?:__|-responsive__)heading" aria-hidden="true">.*?</span>', "", row)
         row = re.sub(r'<span class="nhsuk-u-visually-hidden">.*?</span>', "", row)
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
         rows.append([" ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells])

@@ -308,12 +308,14 @@ def test_admin_schedules_a_session(visitor, live_server):
     )
     rows = page.locator("main table tbody tr")
     expect(rows).to_have_count(1)
+    # On a phone each cell shows its heading first (hidden from screen readers, which read
+    # the column header): Dates, Status, Booked, Waiting, Actions, Where.
     cells = rows.first.get_by_role("cell")
-    expect(cells.nth(0)).to_have_text(f"{day.day} {day:%b %Y}, 10:00")
-    expect(cells.nth(1)).to_contain_text("Recovery Education Centre")
-    expect(cells.nth(2)).to_have_text("0 of 12")
-    expect(cells.nth(3)).to_have_text("0")
-    expect(cells.nth(4)).to_have_text("Scheduled")
+    expect(cells.nth(0)).to_have_text(f"Dates {day.day} {day:%b %Y} at 10am")
+    expect(cells.nth(1)).to_have_text("Status Scheduled")
+    expect(cells.nth(2)).to_have_text("Booked 0 of 12")
+    expect(cells.nth(3)).to_have_text("Waiting 0")
+    expect(cells.nth(5)).to_contain_text("Recovery Education Centre")
 
 
 def test_admin_books_a_student_by_phone(visitor, live_server):
