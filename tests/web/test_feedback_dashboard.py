@@ -486,14 +486,19 @@ def test_comments_are_newest_session_first_with_the_wording_they_were_answered_u
     assert "Overall, how would you rate the course? (retired)" in page
 
 
-def test_comments_are_paginated_50_to_a_page(login_as, client, app):
+def _fifty_five_comments(app, login_as):
+    """A course with 55 named comments (two pages), an admin signed in: (world, its page)."""
     world = _world(app, ratings_per_session=[[5]], comment=False)
     with app.app_context():
         for i in range(55):
             _respond(world.sessions[0], {world.bank.change: f"Remark number {i + 1:02d}."})
         db.session.commit()
     login_as("admin")
-    base = f"/admin/feedback/courses/{world.course_id}"
+    return world, f"/admin/feedback/courses/{world.course_id}"
+
+
+def test_comments_are_paginated_50_to_a_page(login_as, client, app):
+    world, base = _fifty_five_comments(app, login_as)
     first = _text(_page(client, base))
     assert "55 comments given with a name, newest session first. Showing 1 to 50." in first
     # Newest first: the last remark given is first.
@@ -505,16 +510,10 @@ def test_comments_are_paginated_50_to_a_page(login_as, client, app):
     assert f'name="keep-question" value="{world.bank.change}"' in html
 
 
-def test_ticks_are_kept_across_pages_and_added_to_one_review(login_as, client, app, web):
+def test_ticks_are_kept_across_pages_and_added_to_one_review(login_as, client, app):
     from rec_portal.models import ContentReview
 
-    world = _world(app, ratings_per_session=[[5]], comment=False)
-    with app.app_context():
-        for i in range(55):
-            _respond(world.sessions[0], {world.bank.change: f"Remark number {i + 1:02d}."})
-        db.session.commit()
-    login_as("admin")
-    base = f"/admin/feedback/courses/{world.course_id}"
+    _, base = _fifty_five_comments(app, login_as)
     first = _page(client, base)
     ids = re.findall(r'id="pick-answer-(\d+)"', first)
     assert len(ids) == 50 and 'id="add-to-review-first"' in first  # the action is at the top too
