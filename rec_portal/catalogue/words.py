@@ -20,7 +20,7 @@ WORDS = (
          "When someone acts like your friend, but only to use you. They may take your money, "
          "use your home or make you do things you do not want to do."),
     Word("Cuckooing", ("cuckooing",),
-         "When someone takes over your home without your say. It is often to sell drugs from it. "
+         "When someone takes over your home without asking you. It is often to sell drugs from it. "
          "They may be kind to you at first."),
     Word("Scam", ("scam", "scams"),
          "A trick to get your money or your details. It can come by phone, letter, text or email."),
@@ -34,13 +34,13 @@ WORDS = (
          "help other people."),
     Word("Carer peer", ("carer peer", "carer peers"),
          "A trainer who has looked after someone close to them, like a parent or a friend. "
-         "That person had mental health problems."),
+         "That person has or had mental health problems."),
     Word("Lived experience", ("lived experience",),
          "What you learn from your own life. It may be from having mental health problems, or "
          "from caring for someone who has them."),
     Word("Personal narrative", ("personal narrative", "personal narratives"),
          "A true story a trainer tells about their own life."),
-    Word("Mental Health Co-ordinator", ("mental health co-ordinator", "mental health coordinator"),
+    Word("Police mental health co-ordinator", ("mental health co-ordinator", "mental health coordinator"),
          "A police officer whose job is to help people with mental health problems. They know how "
          "the police can help you."),
 )

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rec_portal.web import picks
@@ -87,6 +87,8 @@ def _dashboard_page(course: Course, *, admin: bool, endpoint: str):
 # --- Admins -----------------------------------------------------------------------------------
 
 PICKED = ("answer_id", "question_id", "pooled_comment")
+# The dashboard's filters (DashboardFilters.as_args), carried as keep-<name> by the paging buttons.
+KEPT_FILTERS = ("session", "from", "to", "question", "audience")
 
 
 @bp.route("/admin/feedback/courses/<int:course_id>/turn-page", methods=["POST"])
@@ -95,9 +97,10 @@ def turn_page(course_id: int):
     """Another page of comments, keeping what was ticked (the review form's paging
     buttons post here): one selection across the pages, added to a review at once."""
     course = get_course_or_404(course_id)
-    picks.keep(picks.course_feedback(course.id), {f: request.form.getlist(f) for f in PICKED})
-    filters = {key[len("keep-"):]: value for key, value in request.form.items()
-               if key.startswith("keep-") and value}
+    if not picks.keep(picks.course_feedback(course.id), {f: request.form.getlist(f) for f in PICKED}):
+        flash(f"Only {picks.LIMIT} ticks can be kept at once. Add what you have ticked to a review, "
+              "then tick more.", "info")
+    filters = {name: value[:20] for name in KEPT_FILTERS if (value := request.form.get(f"keep-{name}"))}
     number = request.form.get("page", type=int) or 1
     return redirect(url_for("feedback_review.course", course_id=course.id, page=max(number, 1), **filters)
                     + "#comments", 303)

@@ -676,7 +676,7 @@ def test_register_page_without_javascript_saves_everyone_at_once(app, login_as, 
         session = db.session.get(CourseSession, session_id)
         ends = format_uk(session.ends_at)
         assert session.status == "scheduled" and session.completed_at is None
-    assert f"The session will be completed when it ends, at {ends}; feedback invitations are sent then." in _text(page)
+    assert f"The session will be completed when it ends ({ends}); feedback invitations are sent then." in _text(page)
 
 
 def test_a_full_register_saved_after_the_end_completes_the_session(app, login_as, web, client):
