@@ -179,8 +179,9 @@ def test_a_booking_storm_split_across_two_servers_ends_exact(fresh):
     assert all(status == 200 for status, _ in told), Counter(status for status, _ in told)
     # What each person was told, in the booking panel.
     booked = [n for n, (_, text) in enumerate(told) if "Your place is booked." in text]
-    numbers = sorted(int(text.split("you are on the waiting list: number ", 1)[1].split(" in line")[0])
-                     for _, text in told if "you are on the waiting list: number" in text)
+    # (the message says they joined the list; the panel below it, where they are in line)
+    numbers = sorted(int(text.split("You are number ", 1)[1].split(" in line")[0])
+                     for _, text in told if "you have joined the waiting list" in text)
     assert len(booked) == 10 and numbers == list(range(1, 51))
 
     with app.app_context():  # and what is stored
