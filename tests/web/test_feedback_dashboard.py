@@ -716,3 +716,15 @@ def test_the_dashboard_runs_the_same_number_of_queries_whatever_the_data_size(lo
         )
     assert counts["small"] == counts["large"], counts
     assert _statements_for(app, client, "/admin/feedback") == _statements_for(app, client, "/facilitate/feedback")
+
+
+@pytest.mark.parametrize("role", ["student", "facilitator", "tutor", "support_lead"])
+def test_only_rec_staff_can_turn_the_pages_with_ticks(login_as, client, app, role):
+    world = _world(app, ratings_per_session=[[5]])
+    login_as(role)
+    token = csrf_from(client.get("/my/account").get_data(as_text=True))
+    response = client.post(f"/admin/feedback/courses/{world.course_id}/turn-page",
+                           data={"csrf_token": token, "answer_id": "1", "page": "2"})
+    assert response.status_code == 403
+    with client.session_transaction() as session:
+        assert "picks" not in session  # nothing was kept

@@ -294,3 +294,9 @@ def test_the_plan_review_is_the_personal_tutors_as_on_my_plan(app, client, login
     assert "Your plan review with your personal tutor, Morgan Tutor was due on" in line
     plan = client.get("/my/plan").get_data(as_text=True)
     assert "Morgan Tutor" in plan
+
+
+def test_not_now_needs_someone_signed_in(client):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/my/optional-questions/not-now", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
